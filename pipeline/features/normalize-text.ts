@@ -248,10 +248,10 @@ export function normalizeText(input: string): NormalizedText {
       if (r) {
         let run = r[0];
         // Leave the 百/千/万 that starts a following 分之 ratio to the ratio rule.
-        let after = s1.slice(p + run.length, p + run.length + 3);
+        let after = s1.slice(p + run.length, p + run.length + 4);
         if (after.startsWith('分之') && /[百千万]$/.test(run)) {
           run = run.slice(0, -1);
-          after = s1.slice(p + run.length, p + run.length + 3);
+          after = s1.slice(p + run.length, p + run.length + 4);
         }
         const hasMultiplier = run.length >= 2 && /[十百千万亿]/.test(run);
         const unitFollows = UNIT_AFTER.test(after);
@@ -260,6 +260,14 @@ export function normalizeText(input: string): NormalizedText {
         const prevIsNumber = (prev >= 48 && prev <= 57) || prev === 46;
         if (run !== '' && !isVery && (hasMultiplier || unitFollows) && !prevIsNumber) {
           const v = parseChineseNumber(run);
+          // 一分五 / 两分五厘 = 1.5分 / 2.5分 (a digit after 分 is its tenth).
+          const fenTenth = FEN_TENTH_RE.exec(after);
+          if (v !== undefined && fenTenth && Number.isInteger(v) && v < 10) {
+            const len = run.length + fenTenth[0].length;
+            emit(`${v}.${CN_DIGIT[fenTenth[1]!]}分`, p, p + len);
+            p += len;
+            continue;
+          }
           if (v !== undefined) {
             emit(formatNumber(v), p, p + run.length);
             p += run.length;
@@ -285,6 +293,7 @@ export function normalizeText(input: string): NormalizedText {
   return makeResult(input, decode(out, o), oStart, oEnd);
 }
 
+const FEN_TENTH_RE = /^分([一二三四五六七八九])厘?(?![十百千万分之钟])/;
 const HAS_CN_NUM = /[零〇一二两三四五六七八九十百千万亿]/;
 const RUN_START_CODES = new Set([...'零〇一二两三四五六七八九十'].map((c) => c.charCodeAt(0)));
 
