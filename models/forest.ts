@@ -1,0 +1,825 @@
+import { applyBins, fitBins, thresholdOf } from './binning.ts';
+import type { BinEdges } from './binning.ts';
+import type { Classifier, Contributions } from './classifier.ts';
+import { toBinaryLabels } from './classifier.ts';
+import { ModelError } from './errors.ts';
+import { alignColumns, assertMatrix } from './matrix.ts';
+import type { Matrix } from './matrix.ts';
+import { createRng } from './random.ts';
+import type { HistogramForestArtifact } from './artifact.ts';
+import { decodeTypedArray, encodeTypedArray } from './typed-codec.ts';
+
+/**
+ * Histogram-based random forest (binary classification) on typed arrays.
+ *
+ * - Features are quantile-binned once per fit into ≤ 255 non-missing bins plus bin 0 for NaN
+ *   (see binning.ts): missing values act as "lower than any value" at every split, and a split
+ *   at bin 0 separates missing from present. Raw-value scoring (`x > threshold → right`) gives
+ *   the same routing because NaN compares false.
+ * - Each tree: bootstrap ('standard': n draws with replacement, like scikit-learn; 'balanced':
+ *   as many draws from each class as the minority class has rows; 'none'), bootstrap counts ×
+ *   class weights as sample weights, sqrt(cols) candidate features per split drawn without
+ *   replacement (features constant in the node do not count, as in scikit-learn), gini.
+ * - Split search: per-node class histograms. Two strategies, same trees:
+ *   'direct' builds the histogram of each candidate feature for each node (cheapest when only a
+ *   few features are tried per split, i.e. sqrt(cols));
+ *   'subtract' keeps the histograms of every feature per node, builds them for the smaller child
+ *   only and gets the larger child's as parent − smaller (the LightGBM subtraction trick; it wins
+ *   when most features are tried per split). 'auto' picks by expected cost.
+ *   Nodes with fewer than SMALL_NODE rows sort their few (bin, label) pairs instead of scanning
+ *   256 bins.
+ * - Leaves and inner nodes store the class-weighted P(1), so tree-path (Saabas) contributions
+ *   telescope exactly to the prediction.
+ * - Deterministic for a seed: every tree has its own PRNG stream (seed, tree index).
+ */
+export interface HistogramForestOptions {
+  /** Number of trees. Default 100. */
+  nEstimators?: number;
+  /** Candidate features per split: 'sqrt' (default), 'log2', 'all', a fraction in (0, 1) or a count ≥ 1. */
+  maxFeatures?: number | 'sqrt' | 'log2' | 'all';
+  /** Maximum depth (root = 0). Default unlimited. */
+  maxDepth?: number;
+  /** Minimum distinct training rows in a leaf. Default 1. */
+  minSamplesLeaf?: number;
+  /** Minimum distinct training rows to split a node. Default 2. */
+  minSamplesSplit?: number;
+  /** Non-missing bins per feature, 2..255. Default 255. */
+  maxBins?: number;
+  /** Per-tree sample. Default 'standard'. */
+  bootstrap?: 'standard' | 'balanced' | 'none';
+  /** Draws per tree as a fraction of the rows ('standard' only). Default 1. */
+  maxSamples?: number;
+  /** 'balanced' = n / (2 · n_class); or explicit weights; default none (1, 1). */
+  classWeight?: 'balanced' | { 0: number; 1: number } | null;
+  /** Histogram strategy (see above). Default 'auto'. */
+  histogram?: 'auto' | 'direct' | 'subtract';
+  /** Compute out-of-bag scores during fit (`oobScores`). Default false. */
+  oobScore?: boolean;
+  /** PRNG seed. Default 42. */
+  seed?: number;
+}
+
+export type ResolvedForestOptions = Required<Omit<HistogramForestOptions, 'classWeight'>> & {
+  classWeight: 'balanced' | { 0: number; 1: number } | null;
+};
+
+export const DEFAULT_FOREST_OPTIONS: ResolvedForestOptions = {
+  nEstimators: 100,
+  maxFeatures: 'sqrt',
+  maxDepth: Number.POSITIVE_INFINITY,
+  minSamplesLeaf: 1,
+  minSamplesSplit: 2,
+  maxBins: 255,
+  bootstrap: 'standard',
+  maxSamples: 1,
+  classWeight: null,
+  histogram: 'auto',
+  oobScore: false,
+  seed: 42,
+};
+
+/** The fitted trees, all concatenated; node ids are absolute, siblings are adjacent. */
+export interface ForestTrees {
+  nTrees: number;
+  /** offsets[t] is tree t's root; offsets[nTrees] = node count. */
+  offsets: Int32Array;
+  /** Split feature, −1 for leaves. */
+  feature: Int16Array;
+  /** Go right iff x > threshold (NaN goes left). */
+  threshold: Float32Array;
+  /** Left child id (right = left + 1); 0 for leaves. */
+  child: Int32Array;
+  /** Class-weighted P(1) of the training weight in the node. */
+  value: Float32Array;
+  /** Training weight (bootstrap count × class weight) in the node. */
+  weight: Float32Array;
+}
+
+const SMALL_NODE = 48;
+const HIST_STRIDE = 256;
+
+function resolveOptions(o: HistogramForestOptions): ResolvedForestOptions {
+  const r: ResolvedForestOptions = { ...DEFAULT_FOREST_OPTIONS };
+  for (const [k, v] of Object.entries(o)) {
+    if (v !== undefined) (r as Record<string, unknown>)[k] = v;
+  }
+  if (!Number.isInteger(r.nEstimators) || r.nEstimators < 1) {
+    throw new ModelError('input_invalid', '[forest] nEstimators must be a positive integer');
+  }
+  if (r.minSamplesLeaf < 1 || r.minSamplesSplit < 2) {
+    throw new ModelError(
+      'input_invalid',
+      '[forest] minSamplesLeaf must be ≥ 1 and minSamplesSplit ≥ 2',
+    );
+  }
+  if (!(r.maxSamples > 0 && r.maxSamples <= 1)) {
+    throw new ModelError('input_invalid', '[forest] maxSamples must be in (0, 1]');
+  }
+  return r;
+}
+
+export function resolveMaxFeatures(m: HistogramForestOptions['maxFeatures'], cols: number): number {
+  let k: number;
+  if (m === undefined || m === 'sqrt') k = Math.floor(Math.sqrt(cols));
+  else if (m === 'log2') k = Math.floor(Math.log2(cols));
+  else if (m === 'all') k = cols;
+  else if (m > 0 && m < 1) k = Math.floor(m * cols);
+  else k = Math.floor(m);
+  return Math.max(1, Math.min(cols, k));
+}
+
+/** Growable node storage for one tree. */
+class NodeBuffer {
+  n = 0;
+  feature = new Int16Array(1024);
+  thrBin = new Uint8Array(1024);
+  threshold = new Float32Array(1024);
+  child = new Int32Array(1024);
+  value = new Float32Array(1024);
+  weight = new Float32Array(1024);
+
+  alloc(count: number): number {
+    const id = this.n;
+    this.n += count;
+    if (this.n > this.feature.length) {
+      const cap = Math.max(this.n, this.feature.length * 2);
+      const grow = <T extends Int16Array | Uint8Array | Float32Array | Int32Array>(
+        a: T,
+        make: (n: number) => T,
+      ): T => {
+        const b = make(cap);
+        b.set(a);
+        return b;
+      };
+      this.feature = grow(this.feature, (n) => new Int16Array(n));
+      this.thrBin = grow(this.thrBin, (n) => new Uint8Array(n));
+      this.threshold = grow(this.threshold, (n) => new Float32Array(n));
+      this.child = grow(this.child, (n) => new Int32Array(n));
+      this.value = grow(this.value, (n) => new Float32Array(n));
+      this.weight = grow(this.weight, (n) => new Float32Array(n));
+    }
+    return id;
+  }
+}
+
+interface TrainContext {
+  codes: Uint8Array;
+  rows: number;
+  cols: number;
+  y: Uint8Array;
+  nBins: Uint16Array;
+  bins: BinEdges;
+  classWeight: [number, number];
+  mtry: number;
+  subtract: boolean;
+  opts: ResolvedForestOptions;
+}
+
+interface GrownTree {
+  nodes: NodeBuffer;
+  /** Bootstrap count per row (for out-of-bag). */
+  counts: Int32Array;
+}
+
+/** Grow one tree. All scratch is local; the PRNG stream is (seed, tree). */
+function growTree(ctx: TrainContext, tree: number): GrownTree {
+  const { codes, rows: N, cols: F, y, nBins, opts, mtry, subtract } = ctx;
+  const [cw0, cw1] = ctx.classWeight;
+  const rng = createRng(opts.seed, tree + 1);
+  const msl = opts.minSamplesLeaf;
+  const needCounts = msl > 1;
+  const minSplit = Math.max(opts.minSamplesSplit, 2 * msl);
+
+  // Bootstrap.
+  const counts = new Int32Array(N);
+  if (opts.bootstrap === 'none') counts.fill(1);
+  else if (opts.bootstrap === 'standard') {
+    const draws = Math.max(1, Math.round(N * opts.maxSamples));
+    for (let k = 0; k < draws; k++) counts[rng.int(N)]!++;
+  } else {
+    const pos: number[] = [];
+    const neg: number[] = [];
+    for (let i = 0; i < N; i++) (y[i] === 1 ? pos : neg).push(i);
+    const m = Math.min(pos.length, neg.length) || Math.max(pos.length, neg.length);
+    for (const cls of [neg, pos]) {
+      if (cls.length === 0) continue;
+      for (let k = 0; k < m; k++) counts[cls[rng.int(cls.length)]!]!++;
+    }
+  }
+  let nIdx = 0;
+  for (let i = 0; i < N; i++) if (counts[i]! > 0) nIdx++;
+  const idx = new Int32Array(nIdx);
+  const w = new Float64Array(N);
+  let rootW0 = 0;
+  let rootW1 = 0;
+  for (let i = 0, k = 0; i < N; i++) {
+    const c = counts[i]!;
+    if (c > 0) {
+      idx[k++] = i;
+      const wi = c * (y[i] === 1 ? cw1 : cw0);
+      w[i] = wi;
+      if (y[i] === 1) rootW1 += wi;
+      else rootW0 += wi;
+    }
+  }
+
+  // Scratch.
+  const h = new Float64Array(2 * HIST_STRIDE); // direct-mode histogram of one feature
+  const hc = new Int32Array(HIST_STRIDE);
+  const keys = new Int32Array(SMALL_NODE);
+  const perm = new Int32Array(F);
+  for (let f = 0; f < F; f++) perm[f] = f;
+  // Subtract mode: full histograms (all features) per pending node, pooled.
+  const pool: { h: Float64Array; c: Int32Array }[] = [];
+  const live: ({ h: Float64Array; c: Int32Array } | null)[] = [];
+  const takeHist = (): { h: Float64Array; c: Int32Array } =>
+    pool.pop() ?? {
+      h: new Float64Array(F * 2 * HIST_STRIDE),
+      c: new Int32Array(needCounts ? F * HIST_STRIDE : 0),
+    };
+  const buildFull = (hist: { h: Float64Array; c: Int32Array }, s: number, e: number): void => {
+    const hh = hist.h;
+    const cc = hist.c;
+    hh.fill(0);
+    if (needCounts) cc.fill(0);
+    for (let f = 0; f < F; f++) {
+      const off = f * N;
+      const hb = f * 2 * HIST_STRIDE;
+      const cb = f * HIST_STRIDE;
+      if (needCounts) {
+        for (let k = s; k < e; k++) {
+          const r = idx[k]!;
+          const b = codes[off + r]!;
+          hh[hb + 2 * b + y[r]!]! += w[r]!;
+          cc[cb + b]!++;
+        }
+      } else {
+        for (let k = s; k < e; k++) {
+          const r = idx[k]!;
+          hh[hb + 2 * codes[off + r]! + y[r]!]! += w[r]!;
+        }
+      }
+    }
+  };
+
+  const nodes = new NodeBuffer();
+  // Explicit DFS stack: node id, start, end, depth, W0, W1, hist slot.
+  const stack: number[] = [];
+  const root = nodes.alloc(1);
+  let rootHist = -1;
+  if (subtract && nIdx >= SMALL_NODE) {
+    const hist = takeHist();
+    buildFull(hist, 0, nIdx);
+    live.push(hist);
+    rootHist = live.length - 1;
+  }
+  stack.push(root, 0, nIdx, 0, rootW0, rootW1, rootHist);
+
+  // Best split of the current node (reset per node below).
+  let bestScore: number;
+  let bestF: number;
+  let bestT = 0;
+  let bestL0 = 0;
+  let bestL1 = 0;
+
+  while (stack.length > 0) {
+    const histSlot = stack.pop()!;
+    const W1 = stack.pop()!;
+    const W0 = stack.pop()!;
+    const depth = stack.pop()!;
+    const end = stack.pop()!;
+    const start = stack.pop()!;
+    const node = stack.pop()!;
+    const n = end - start;
+    const W = W0 + W1;
+    nodes.value[node] = W > 0 ? W1 / W : 0;
+    nodes.weight[node] = W;
+    nodes.feature[node] = -1;
+    const hist = histSlot >= 0 ? live[histSlot]! : null;
+    const release = (): void => {
+      if (hist) {
+        pool.push(hist);
+        live[histSlot] = null;
+      }
+    };
+    if (depth >= opts.maxDepth || n < minSplit || W0 <= 0 || W1 <= 0) {
+      release();
+      continue;
+    }
+
+    const parentScore = (W0 * W0 + W1 * W1) / W;
+    bestScore = parentScore + 1e-12 * W;
+    bestF = -1;
+    let nonConstant = 0;
+    // Draw candidate features without replacement until mtry non-constant ones are seen.
+    for (let i = 0; i < F && nonConstant < mtry; i++) {
+      const j = i + rng.int(F - i);
+      const f = perm[j]!;
+      perm[j] = perm[i]!;
+      perm[i] = f;
+      const off = f * N;
+      const nb = nBins[f]!; // bins 0..nb used
+      let varied = false;
+      if (n < SMALL_NODE) {
+        // Sort (bin, position) keys of the few rows, then scan distinct bins.
+        for (let k = 0; k < n; k++) {
+          const key = (codes[off + idx[start + k]!]! << 8) | k;
+          let p = k - 1;
+          while (p >= 0 && keys[p]! > key) {
+            keys[p + 1] = keys[p]!;
+            p--;
+          }
+          keys[p + 1] = key;
+        }
+        let l0 = 0;
+        let l1 = 0;
+        for (let k = 0; k < n - 1; k++) {
+          const key = keys[k]!;
+          const r = idx[start + (key & 255)]!;
+          if (y[r] === 1) l1 += w[r]!;
+          else l0 += w[r]!;
+          const b = key >>> 8;
+          if (keys[k + 1]! >>> 8 === b) continue;
+          varied = true;
+          const lc = k + 1;
+          if (lc < msl || n - lc < msl) continue;
+          const lW = l0 + l1;
+          const r0 = W0 - l0;
+          const r1 = W1 - l1;
+          const rW = r0 + r1;
+          if (lW <= 0 || rW <= 0) continue;
+          const score = (l0 * l0 + l1 * l1) / lW + (r0 * r0 + r1 * r1) / rW;
+          if (score > bestScore) {
+            bestScore = score;
+            bestF = f;
+            bestT = b;
+            bestL0 = l0;
+            bestL1 = l1;
+          }
+        }
+      } else {
+        let hh: Float64Array;
+        let hb: number;
+        let cc: Int32Array;
+        let cb: number;
+        if (hist) {
+          hh = hist.h;
+          hb = f * 2 * HIST_STRIDE;
+          cc = hist.c;
+          cb = f * HIST_STRIDE;
+        } else {
+          hh = h;
+          hb = 0;
+          cc = hc;
+          cb = 0;
+          h.fill(0, 0, 2 * (nb + 1));
+          if (needCounts) {
+            hc.fill(0, 0, nb + 1);
+            for (let k = start; k < end; k++) {
+              const r = idx[k]!;
+              const b = codes[off + r]!;
+              h[2 * b + y[r]!]! += w[r]!;
+              hc[b]!++;
+            }
+          } else {
+            for (let k = start; k < end; k++) {
+              const r = idx[k]!;
+              h[2 * codes[off + r]! + y[r]!]! += w[r]!;
+            }
+          }
+        }
+        let l0 = 0;
+        let l1 = 0;
+        let lc = 0;
+        for (let t = 0; t < nb; t++) {
+          l0 += hh[hb + 2 * t]!;
+          l1 += hh[hb + 2 * t + 1]!;
+          if (needCounts) lc += cc[cb + t]!;
+          const lW = l0 + l1;
+          if (lW <= 0) continue;
+          const r0 = W0 - l0;
+          const r1 = W1 - l1;
+          const rW = r0 + r1;
+          if (rW <= W * 1e-12) break;
+          varied = true;
+          if (needCounts) {
+            if (lc < msl) continue;
+            if (n - lc < msl) break;
+          }
+          const score = (l0 * l0 + l1 * l1) / lW + (r0 * r0 + r1 * r1) / rW;
+          if (score > bestScore) {
+            bestScore = score;
+            bestF = f;
+            bestT = t;
+            bestL0 = l0;
+            bestL1 = l1;
+          }
+        }
+      }
+      if (varied) nonConstant++;
+    }
+
+    if (bestF < 0) {
+      release();
+      continue;
+    }
+
+    // Partition idx[start, end) by bin ≤ bestT.
+    const off = bestF * N;
+    let i = start;
+    let j = end - 1;
+    while (i <= j) {
+      if (codes[off + idx[i]!]! <= bestT) i++;
+      else {
+        const t = idx[i]!;
+        idx[i] = idx[j]!;
+        idx[j] = t;
+        j--;
+      }
+    }
+    const mid = i;
+    const left = nodes.alloc(2);
+    nodes.feature[node] = bestF;
+    nodes.thrBin[node] = bestT;
+    nodes.threshold[node] = thresholdOf(ctx.bins, bestF, bestT);
+    nodes.child[node] = left;
+    const L0 = bestL0;
+    const L1 = bestL1;
+    const R0 = W0 - L0;
+    const R1 = W1 - L1;
+    const nl = mid - start;
+    const nr = end - mid;
+    let leftHist = -1;
+    let rightHist = -1;
+    if (hist) {
+      const leftSmaller = nl <= nr;
+      const [ss, se, ls] = leftSmaller ? [start, mid, nr] : [mid, end, nl];
+      if (ls >= SMALL_NODE) {
+        const small = takeHist();
+        buildFull(small, ss, se);
+        const ph = hist.h;
+        const sh = small.h;
+        for (let k = 0; k < ph.length; k++) ph[k] = ph[k]! - sh[k]!;
+        if (needCounts) {
+          const pc = hist.c;
+          const sc = small.c;
+          for (let k = 0; k < pc.length; k++) pc[k] = pc[k]! - sc[k]!;
+        }
+        let smallSlot = -1;
+        if (se - ss >= SMALL_NODE) {
+          live.push(small);
+          smallSlot = live.length - 1;
+        } else pool.push(small);
+        if (leftSmaller) {
+          leftHist = smallSlot;
+          rightHist = histSlot;
+        } else {
+          leftHist = histSlot;
+          rightHist = smallSlot;
+        }
+      } else release();
+    }
+    // Right pushed first so the left subtree is grown first.
+    stack.push(left + 1, mid, end, depth + 1, R0, R1, rightHist);
+    stack.push(left, start, mid, depth + 1, L0, L1, leftHist);
+  }
+  return { nodes, counts };
+}
+
+/** Sum of per-tree predictions for each row (raw Float32 row-major data). */
+function accumulateScores(
+  trees: ForestTrees,
+  data: Float32Array,
+  rows: number,
+  cols: number,
+  out: Float64Array,
+  treeFrom = 0,
+  treeTo = trees.nTrees,
+): void {
+  const { feature, threshold, child, value, offsets } = trees;
+  const BLOCK = 2048;
+  for (let r0 = 0; r0 < rows; r0 += BLOCK) {
+    const r1 = Math.min(rows, r0 + BLOCK);
+    for (let t = treeFrom; t < treeTo; t++) {
+      const rootNode = offsets[t]!;
+      let r = r0;
+      // Four rows at a time: independent dependency chains overlap in the CPU.
+      for (; r + 4 <= r1; r += 4) {
+        let a = rootNode;
+        let b = rootNode;
+        let c = rootNode;
+        let d = rootNode;
+        const ba = r * cols;
+        const bb = ba + cols;
+        const bc = bb + cols;
+        const bd = bc + cols;
+        let fa = feature[a]!;
+        let fb = fa;
+        let fc = fa;
+        let fd = fa;
+        // The AND is negative only when all four are leaves (feature −1).
+        while ((fa & fb & fc & fd) >= 0) {
+          if (fa >= 0) {
+            a = child[a]! + (data[ba + fa]! > threshold[a]! ? 1 : 0);
+            fa = feature[a]!;
+          }
+          if (fb >= 0) {
+            b = child[b]! + (data[bb + fb]! > threshold[b]! ? 1 : 0);
+            fb = feature[b]!;
+          }
+          if (fc >= 0) {
+            c = child[c]! + (data[bc + fc]! > threshold[c]! ? 1 : 0);
+            fc = feature[c]!;
+          }
+          if (fd >= 0) {
+            d = child[d]! + (data[bd + fd]! > threshold[d]! ? 1 : 0);
+            fd = feature[d]!;
+          }
+        }
+        out[r] = out[r]! + value[a]!;
+        out[r + 1] = out[r + 1]! + value[b]!;
+        out[r + 2] = out[r + 2]! + value[c]!;
+        out[r + 3] = out[r + 3]! + value[d]!;
+      }
+      for (; r < r1; r++) {
+        let nd = rootNode;
+        const base = r * cols;
+        let f = feature[nd]!;
+        while (f >= 0) {
+          nd = child[nd]! + (data[base + f]! > threshold[nd]! ? 1 : 0);
+          f = feature[nd]!;
+        }
+        out[r] = out[r]! + value[nd]!;
+      }
+    }
+  }
+}
+
+export class HistogramForest implements Classifier {
+  readonly kind = 'dafei-forest' as const;
+  readonly options: ResolvedForestOptions;
+  columns: readonly string[] = [];
+  trees: ForestTrees | null = null;
+  /** Out-of-bag P(1) per training row after `fit` with `oobScore: true` (NaN if never out of bag). */
+  oobScores: Float64Array | null = null;
+
+  constructor(options: HistogramForestOptions = {}) {
+    this.options = resolveOptions(options);
+  }
+
+  fit(x: Matrix, y: ArrayLike<number>): this {
+    assertMatrix(x, 'forest');
+    const labels = toBinaryLabels(y, x.rows, 'forest');
+    if (x.rows === 0 || x.cols === 0)
+      throw new ModelError('input_invalid', '[forest] empty training matrix');
+    const opts = this.options;
+    const bins = fitBins(x, { maxBins: opts.maxBins, seed: opts.seed });
+    const binned = applyBins(x, bins);
+    let n1 = 0;
+    for (let i = 0; i < labels.length; i++) n1 += labels[i]!;
+    const n0 = labels.length - n1;
+    let classWeight: [number, number] = [1, 1];
+    if (opts.classWeight === 'balanced') {
+      classWeight = [n0 > 0 ? x.rows / (2 * n0) : 1, n1 > 0 ? x.rows / (2 * n1) : 1];
+    } else if (opts.classWeight) {
+      classWeight = [opts.classWeight[0], opts.classWeight[1]];
+    }
+    if (!(classWeight[0] > 0 && classWeight[1] > 0)) {
+      throw new ModelError('input_invalid', '[forest] class weights must be positive');
+    }
+    const mtry = resolveMaxFeatures(opts.maxFeatures, x.cols);
+    // Cost model per tree level: direct ≈ n·mtry row visits; subtract ≈ n/2·cols row visits
+    // (+ cols·256 per node for the subtraction itself).
+    const subtract =
+      opts.histogram === 'subtract' || (opts.histogram === 'auto' && mtry * 2 > x.cols * 1.25);
+    const ctx: TrainContext = {
+      codes: binned.codes,
+      rows: x.rows,
+      cols: x.cols,
+      y: labels,
+      nBins: bins.nBins,
+      bins,
+      classWeight,
+      mtry,
+      subtract,
+      opts,
+    };
+    const grown: NodeBuffer[] = [];
+    const oobSum = opts.oobScore ? new Float64Array(x.rows) : null;
+    const oobCnt = opts.oobScore ? new Int32Array(x.rows) : null;
+    for (let t = 0; t < opts.nEstimators; t++) {
+      const { nodes, counts } = growTree(ctx, t);
+      grown.push(nodes);
+      if (oobSum && oobCnt) {
+        const { codes } = binned;
+        const N = x.rows;
+        for (let i = 0; i < N; i++) {
+          if (counts[i] !== 0) continue;
+          let nd = 0;
+          let f = nodes.feature[0]!;
+          while (f >= 0) {
+            nd = nodes.child[nd]! + (codes[f * N + i]! > nodes.thrBin[nd]! ? 1 : 0);
+            f = nodes.feature[nd]!;
+          }
+          oobSum[i]! += nodes.value[nd]!;
+          oobCnt[i]!++;
+        }
+      }
+    }
+    this.trees = concatTrees(grown);
+    this.columns = [...x.columns];
+    if (oobSum && oobCnt) {
+      this.oobScores = new Float64Array(x.rows);
+      for (let i = 0; i < x.rows; i++)
+        this.oobScores[i] = oobCnt[i]! > 0 ? oobSum[i]! / oobCnt[i]! : Number.NaN;
+    }
+    return this;
+  }
+
+  private fitted(): ForestTrees {
+    if (!this.trees) throw new ModelError('not_fitted', '[forest] the model is not fitted');
+    return this.trees;
+  }
+
+  predictProba(x: Matrix): Float64Array {
+    const trees = this.fitted();
+    assertMatrix(x, 'forest');
+    const m = alignColumns(x, this.columns);
+    const out = new Float64Array(m.rows);
+    accumulateScores(trees, m.data, m.rows, m.cols, out);
+    const k = 1 / trees.nTrees;
+    for (let i = 0; i < out.length; i++) out[i] = out[i]! * k;
+    return out;
+  }
+
+  contributions(x: Matrix, row: number): Contributions {
+    const trees = this.fitted();
+    assertMatrix(x, 'forest');
+    if (!(row >= 0 && row < x.rows))
+      throw new ModelError('input_invalid', `[forest] row ${row} out of range`);
+    const m = alignColumns(x, this.columns);
+    const base = row * m.cols;
+    const values = new Float64Array(m.cols);
+    const { feature, threshold, child, value, offsets, nTrees } = trees;
+    let bias = 0;
+    let prediction = 0;
+    for (let t = 0; t < nTrees; t++) {
+      let nd = offsets[t]!;
+      bias += value[nd]!;
+      let f = feature[nd]!;
+      while (f >= 0) {
+        const next = child[nd]! + (m.data[base + f]! > threshold[nd]! ? 1 : 0);
+        values[f] = values[f]! + (value[next]! - value[nd]!);
+        nd = next;
+        f = feature[nd]!;
+      }
+      prediction += value[nd]!;
+    }
+    for (let j = 0; j < values.length; j++) values[j] = values[j]! / nTrees;
+    return { bias: bias / nTrees, values, prediction: prediction / nTrees, columns: this.columns };
+  }
+
+  /**
+   * Mean decrease in impurity (gini, weighted by training weight), normalised per tree and then
+   * over the forest so it sums to 1 (as scikit-learn's `feature_importances_`).
+   */
+  featureImportance(): Float64Array {
+    const trees = this.fitted();
+    const F = this.columns.length;
+    const total = new Float64Array(F);
+    const per = new Float64Array(F);
+    const { feature, child, value, weight, offsets, nTrees } = trees;
+    const imp = (nd: number): number => {
+      const p = value[nd]!;
+      return weight[nd]! * 2 * p * (1 - p);
+    };
+    for (let t = 0; t < nTrees; t++) {
+      per.fill(0);
+      let sum = 0;
+      for (let nd = offsets[t]!; nd < offsets[t + 1]!; nd++) {
+        const f = feature[nd]!;
+        if (f < 0) continue;
+        const l = child[nd]!;
+        const d = Math.max(0, imp(nd) - imp(l) - imp(l + 1));
+        per[f] = per[f]! + d;
+        sum += d;
+      }
+      if (sum > 0) for (let f = 0; f < F; f++) total[f] = total[f]! + per[f]! / sum;
+    }
+    let s = 0;
+    for (let f = 0; f < F; f++) s += total[f]!;
+    if (s > 0) for (let f = 0; f < F; f++) total[f] = total[f]! / s;
+    return total;
+  }
+
+  /** Node count, mean and max depth (for diagnostics). */
+  stats(): { nodes: number; leaves: number; maxDepth: number } {
+    const trees = this.fitted();
+    let leaves = 0;
+    let maxDepth = 0;
+    const depth = new Int32Array(trees.feature.length);
+    for (let t = 0; t < trees.nTrees; t++) {
+      for (let nd = trees.offsets[t]!; nd < trees.offsets[t + 1]!; nd++) {
+        if (trees.feature[nd]! < 0) {
+          leaves++;
+          maxDepth = Math.max(maxDepth, depth[nd]!);
+        } else {
+          const c = trees.child[nd]!;
+          depth[c] = depth[nd]! + 1;
+          depth[c + 1] = depth[nd]! + 1;
+        }
+      }
+    }
+    return { nodes: trees.feature.length, leaves, maxDepth };
+  }
+
+  toArtifact(): HistogramForestArtifact {
+    const trees = this.fitted();
+    const params: Omit<ResolvedForestOptions, 'oobScore'> & { oobScore?: boolean } = {
+      ...this.options,
+    };
+    delete params.oobScore;
+    return {
+      format: 'dafei-forest',
+      version: 1,
+      columns: [...this.columns],
+      params: {
+        ...params,
+        maxDepth: Number.isFinite(params.maxDepth) ? params.maxDepth : null,
+      },
+      trees: {
+        nTrees: trees.nTrees,
+        nodes: trees.feature.length,
+        offsets: encodeTypedArray(trees.offsets),
+        feature: encodeTypedArray(trees.feature),
+        threshold: encodeTypedArray(trees.threshold),
+        child: encodeTypedArray(trees.child),
+        value: encodeTypedArray(trees.value),
+        weight: encodeTypedArray(trees.weight),
+      },
+    };
+  }
+
+  static fromArtifact(a: HistogramForestArtifact): HistogramForest {
+    const { maxDepth, ...rest } = a.params;
+    const forest = new HistogramForest({ ...rest, maxDepth: maxDepth ?? Number.POSITIVE_INFINITY });
+    const t = a.trees;
+    const trees: ForestTrees = {
+      nTrees: t.nTrees,
+      offsets: decodeTypedArray(t.offsets, Int32Array, t.nTrees + 1, 'trees.offsets'),
+      feature: decodeTypedArray(t.feature, Int16Array, t.nodes, 'trees.feature'),
+      threshold: decodeTypedArray(t.threshold, Float32Array, t.nodes, 'trees.threshold'),
+      child: decodeTypedArray(t.child, Int32Array, t.nodes, 'trees.child'),
+      value: decodeTypedArray(t.value, Float32Array, t.nodes, 'trees.value'),
+      weight: decodeTypedArray(t.weight, Float32Array, t.nodes, 'trees.weight'),
+    };
+    validateTrees(trees, a.columns.length);
+    forest.trees = trees;
+    forest.columns = [...a.columns];
+    return forest;
+  }
+}
+
+function concatTrees(grown: NodeBuffer[]): ForestTrees {
+  const total = grown.reduce((s, g) => s + g.n, 0);
+  const offsets = new Int32Array(grown.length + 1);
+  const feature = new Int16Array(total);
+  const threshold = new Float32Array(total);
+  const child = new Int32Array(total);
+  const value = new Float32Array(total);
+  const weight = new Float32Array(total);
+  let o = 0;
+  grown.forEach((g, t) => {
+    offsets[t] = o;
+    feature.set(g.feature.subarray(0, g.n), o);
+    threshold.set(g.threshold.subarray(0, g.n), o);
+    value.set(g.value.subarray(0, g.n), o);
+    weight.set(g.weight.subarray(0, g.n), o);
+    for (let k = 0; k < g.n; k++) child[o + k] = g.feature[k]! >= 0 ? g.child[k]! + o : 0;
+    o += g.n;
+  });
+  offsets[grown.length] = o;
+  return { nTrees: grown.length, offsets, feature, threshold, child, value, weight };
+}
+
+/** Structural checks so a corrupt artefact fails at load, not with an out-of-bounds walk. */
+function validateTrees(t: ForestTrees, cols: number): void {
+  const bad = (msg: string): never => {
+    throw new ModelError('artifact_invalid', `[artifact] invalid forest: ${msg}`);
+  };
+  const n = t.feature.length;
+  if (t.offsets[0] !== 0 || t.offsets[t.nTrees] !== n) bad('tree offsets do not cover the nodes');
+  for (let k = 0; k < t.nTrees; k++) {
+    const s = t.offsets[k]!;
+    const e = t.offsets[k + 1]!;
+    if (!(e > s)) bad(`tree ${k} is empty`);
+    for (let nd = s; nd < e; nd++) {
+      const f = t.feature[nd]!;
+      if (f < -1 || f >= cols) bad(`node ${nd} splits on feature ${f} of ${cols}`);
+      if (f >= 0) {
+        const c = t.child[nd]!;
+        if (!(c > nd && c + 1 < e)) bad(`node ${nd} has children outside its tree`);
+      }
+    }
+  }
+}

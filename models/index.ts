@@ -1,0 +1,79 @@
+/**
+ * models/ — pure ML: arrays in, models and scores out (no DuckDB, HTTP or cron).
+ */
+export { ModelError } from './errors.ts';
+export type { ModelErrorCode } from './errors.ts';
+export {
+  alignColumns,
+  assertMatrix,
+  columnValues,
+  createMatrix,
+  getValue,
+  matrixFromColumns,
+  matrixFromRows,
+  missingRates,
+  rowView,
+  selectRows,
+} from './matrix.ts';
+export type { Matrix } from './matrix.ts';
+export { createRng } from './random.ts';
+export type { Rng } from './random.ts';
+export type { Classifier, Contributions } from './classifier.ts';
+export { DEFAULT_FOREST_OPTIONS, HistogramForest, resolveMaxFeatures } from './forest.ts';
+export type { ForestTrees, HistogramForestOptions, ResolvedForestOptions } from './forest.ts';
+export { MISSING_VALUE, ReferenceForest } from './reference-forest.ts';
+export type { ReferenceForestOptions } from './reference-forest.ts';
+export { applyBins, binOf, fitBins } from './binning.ts';
+export type { BinEdges, BinnedMatrix, BinOptions } from './binning.ts';
+export {
+  ARTIFACT_VERSION,
+  loadArtifact,
+  parseArtifact,
+  saveArtifact,
+  saveArtifactBuffer,
+  validateArtifact,
+} from './artifact.ts';
+export type {
+  HistogramForestArtifact,
+  ModelArtifact,
+  ReferenceForestArtifact,
+} from './artifact.ts';
+export type { EncodedArray } from './typed-codec.ts';
+export {
+  calibratorFromJSON,
+  fitCalibrator,
+  fitIsotonic,
+  fitPlatt,
+  identityCalibrator,
+} from './calibration.ts';
+export type { Calibrator, CalibratorJson } from './calibration.ts';
+export {
+  createLevels,
+  DEFAULT_LEVEL_THRESHOLDS,
+  LEVEL_LABELS_ZH,
+  LEVELS,
+  levelCounts,
+  levelFor,
+  validateLevelThresholds,
+} from './levels.ts';
+export type { Level, LevelThresholds } from './levels.ts';
+export {
+  averagePrecision,
+  bestF1Threshold,
+  brierScore,
+  DEFAULT_LEAD_TIME_BUCKETS,
+  f1Score,
+  foldIndices,
+  leadTimeSummary,
+  logLoss,
+  metricsAtThreshold,
+  prAuc,
+  precision,
+  precisionAtK,
+  rankByScore,
+  recall,
+  recallAtK,
+  rocAuc,
+  stratifiedKFold,
+} from './metrics.ts';
+export type { LeadTimeBucket, LeadTimeSummary, ThresholdMetrics } from './metrics.ts';
