@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
-process.env.TZ = 'UTC';
-process.env.DOTENV_CONFIG_QUIET = 'true';
+process.env['TZ'] = 'UTC';
+process.env['DOTENV_CONFIG_QUIET'] = 'true';
 
 export default defineConfig({
   test: {

@@ -1,0 +1,28 @@
+export { openDb, wrapDbError, type Db, type OpenDbOptions, type Row, type SqlParams } from './connection.ts';
+export { migrate, loadMigrations, type Migration } from './migrate.ts';
+export { ident, literal, query } from './sql.ts';
+
+import { openDb, type Db, type OpenDbOptions } from './connection.ts';
+import { migrate } from './migrate.ts';
+
+/** Opens a database and brings its schema up to date. */
+export async function openMigratedDb(path: string, options: OpenDbOptions = {}): Promise<Db> {
+  const db = await openDb(path, options);
+  try {
+    await migrate(db);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return db;
+}
+
+/** An in-memory, migrated database for `fn`, closed afterwards (tests, tools). */
+export async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
+  const db = await openMigratedDb(':memory:');
+  try {
+    return await fn(db);
+  } finally {
+    db.close();
+  }
+}
