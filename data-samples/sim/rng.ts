@@ -1,0 +1,129 @@
+/**
+ * Seeded randomness. sfc32 (Chris Doty-Humphrey's Small Fast Counter) seeded through a murmur3
+ * finaliser hash of (seed, stream, a, b), so every enterprise and every event has its own
+ * independent stream: output never depends on the order in which things are generated.
+ */
+
+export function mix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** Hash of up to four 32-bit integers. */
+export function hash4(a: number, b: number, c = 0, d = 0): number {
+  let h = mix32((a ^ 0x9e3779b9) >>> 0);
+  h = mix32((h ^ Math.imul(b | 0, 0x85ebca6b)) + 0x27d4eb2f);
+  h = mix32((h ^ Math.imul(c | 0, 0xc2b2ae35)) + 0x165667b1);
+  h = mix32((h ^ Math.imul(d | 0, 0x27d4eb2f)) + 0x9e3779b9);
+  return h;
+}
+
+export class Rng {
+  private a: number;
+  private b: number;
+  private c: number;
+  private d: number;
+
+  constructor(seed: number, stream = 0, x = 0, y = 0) {
+    this.a = hash4(seed, stream, x, y);
+    this.b = hash4(seed ^ 0x5bd1e995, stream, x, y);
+    this.c = hash4(seed, stream ^ 0x1b873593, x, y);
+    this.d = 1;
+    for (let i = 0; i < 12; i++) this.u32();
+  }
+
+  u32(): number {
+    const t = (((this.a + this.b) | 0) + this.d) | 0;
+    this.d = (this.d + 1) | 0;
+    this.a = this.b ^ (this.b >>> 9);
+    this.b = (this.c + (this.c << 3)) | 0;
+    this.c = (this.c << 21) | (this.c >>> 11);
+    this.c = (this.c + t) | 0;
+    return t >>> 0;
+  }
+
+  /** Uniform in [0, 1). */
+  next(): number {
+    return this.u32() / 4294967296;
+  }
+
+  /** Integer in [0, n). */
+  int(n: number): number {
+    return Math.floor(this.next() * n);
+  }
+
+  /** Integer in [lo, hi] inclusive. */
+  range(lo: number, hi: number): number {
+    return lo + Math.floor(this.next() * (hi - lo + 1));
+  }
+
+  /** Real in [lo, hi). */
+  real(lo: number, hi: number): number {
+    return lo + this.next() * (hi - lo);
+  }
+
+  chance(p: number): boolean {
+    return this.next() < p;
+  }
+
+  pick<T>(items: readonly T[]): T {
+    const v = items[Math.floor(this.next() * items.length)];
+    if (v === undefined) throw new Error('pick from an empty list');
+    return v;
+  }
+
+  /** Picks by weight; weights need not sum to 1. */
+  weighted<T>(items: readonly (readonly [T, number])[]): T {
+    let total = 0;
+    for (const [, w] of items) total += w;
+    let r = this.next() * total;
+    for (const [v, w] of items) {
+      r -= w;
+      if (r < 0) return v;
+    }
+    const last = items[items.length - 1];
+    if (last === undefined) throw new Error('weighted pick from an empty list');
+    return last[0];
+  }
+
+  /** Exponential with the given mean. */
+  exp(mean: number): number {
+    return -Math.log(1 - this.next()) * mean;
+  }
+
+  /** Poisson count (Knuth for small means, normal approximation above 30). */
+  poisson(mean: number): number {
+    if (mean <= 0) return 0;
+    if (mean > 30) {
+      const g = Math.sqrt(-2 * Math.log(1 - this.next())) * Math.cos(2 * Math.PI * this.next());
+      return Math.max(0, Math.round(mean + g * Math.sqrt(mean)));
+    }
+    const l = Math.exp(-mean);
+    let k = 0;
+    let p = this.next();
+    while (p > l) {
+      k++;
+      p *= this.next();
+    }
+    return k;
+  }
+
+  /** Index in [0, n) skewed towards 0 (Zipf-like, exponent about 1). */
+  zipf(n: number): number {
+    return Math.min(n - 1, Math.floor(Math.exp(this.next() * Math.log(n + 1))) - 1);
+  }
+}
+
+/** String to a 32-bit stream id, so streams can be named. */
+export function streamId(name: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) {
+    h ^= name.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
