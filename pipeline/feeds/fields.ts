@@ -20,11 +20,24 @@ export interface FieldSpec {
 /** Values shown in messages are cut so that a reason stays one readable line. */
 export function show(value: unknown): string {
   const s = typeof value === 'string' ? value : JSON.stringify(value);
-  return s.length > 40 ? `${s.slice(0, 40)}…` : s;
+  const cut = s.length > 40 ? `${s.slice(0, 40)}…` : s;
+  // a cut may split a surrogate pair; reasons must stay valid text
+  return (cut as unknown as Es2024String).toWellFormed();
 }
 
+// ES2024 string methods, present in Node 20 but not in our ES2023 lib typings.
+type Es2024String = { isWellFormed(): boolean; toWellFormed(): string };
+
 function asText(name: string, value: unknown): string {
-  if (typeof value === 'string') return value;
+  if (typeof value === 'string') {
+    const u = value as unknown as Es2024String;
+    if (!u.isWellFormed()) {
+      throw new FieldProblem(
+        `${name} ${show(u.toWellFormed())}: has a broken character (an unpaired UTF-16 surrogate)`,
+      );
+    }
+    return value;
+  }
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   throw new FieldProblem(`${name} ${show(value)}: must be text`);
 }

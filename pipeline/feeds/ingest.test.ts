@@ -196,6 +196,18 @@ describe('ingest: quarantine', () => {
     });
   });
 
+  it('text with a broken surrogate pair is quarantined, its raw text kept readable', async () => {
+    await withDb(async (db) => {
+      const broken = { ...GOOD.ads[0]!, ad_id: 'AD-S', text: '金\ud83d★\udcb0恒会员日，消费返现3%' };
+      const path = writeFeedFile(tmpDir(), 'ads.ndjson', toNdjson([broken, GOOD.ads[1]!]));
+      const r = await ingest(db, { feed: 'ads', source: path });
+      expect(formatCounts(r)).toBe('read 2, accepted 1, duplicate 0, corrected 0, quarantined 1');
+      const q = await db.one<{ reason: string; raw: string }>(`SELECT reason, raw FROM quarantine`);
+      expect(q!.reason).toMatch(/^text 金\uFFFD★\uFFFD恒.*unpaired UTF-16 surrogate/);
+      expect(q!.raw).toContain('AD-S');
+    });
+  });
+
   it('CSV rows with the wrong number of fields are quarantined', async () => {
     await withDb(async (db) => {
       const csv = toCsv(GOOD.case_outcomes) + `${USCC_A},2026-07-01\n` + `${USCC_A},2026-07-02,cleared,,,extra\n`;

@@ -261,7 +261,9 @@ async function ingestInput(
               }
               reason = checked.reason;
             }
-            const raw = rec.raw.length > RAW_LIMIT ? `${rec.raw.slice(0, RAW_LIMIT)}…` : rec.raw;
+            // stored for people to read: cut, and with broken surrogates shown as U+FFFD
+            const cut = rec.raw.length > RAW_LIMIT ? `${rec.raw.slice(0, RAW_LIMIT)}…` : rec.raw;
+            const raw = (cut as unknown as { toWellFormed(): string }).toWellFormed();
             bad.add(JSON.stringify({ line_no: rec.line, raw, reason: reason ?? 'unreadable record' }));
           },
           // Apply finished blocks while the next ones are read; at most one block in flight.
