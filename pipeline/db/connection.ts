@@ -13,6 +13,11 @@ export interface Db {
   run(sql: string, params?: SqlParams): Promise<void>;
   /** Runs a query and returns its rows as JSON-safe objects (BIGINT and DECIMAL become strings). */
   all<T extends Row = Row>(sql: string, params?: SqlParams): Promise<T[]>;
+  /**
+   * Streams a query's rows in chunks (about 2,048 rows each) without holding the whole result.
+   * Run no other statement on this Db until the iteration ends.
+   */
+  stream<T extends Row = Row>(sql: string, params?: SqlParams): AsyncIterable<T[]>;
   /** First row or undefined. */
   one<T extends Row = Row>(sql: string, params?: SqlParams): Promise<T | undefined>;
   /** Runs `fn` inside BEGIN … COMMIT; rolls back and rethrows on error. Not re-entrant. */
@@ -76,6 +81,20 @@ class DuckDb implements Db {
           ? await this.#conn.runAndReadAll(sql)
           : await this.#conn.runAndReadAll(sql, params);
       return reader.getRowObjectsJson() as T[];
+    } catch (err) {
+      throw wrapDbError(err, summarise(sql));
+    }
+  }
+
+  async *stream<T extends Row = Row>(sql: string, params?: SqlParams): AsyncIterable<T[]> {
+    let result;
+    try {
+      result = params === undefined ? await this.#conn.stream(sql) : await this.#conn.stream(sql, params);
+    } catch (err) {
+      throw wrapDbError(err, summarise(sql));
+    }
+    try {
+      for await (const rows of result.yieldRowObjectJson()) yield rows as T[];
     } catch (err) {
       throw wrapDbError(err, summarise(sql));
     }

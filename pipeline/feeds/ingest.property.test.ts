@@ -39,7 +39,7 @@ const goodBody = fc.record({
   amount_cny: fc.option(fc.double({ min: 0, max: 1e9, noNaN: true }), { nil: undefined }),
 });
 
-type Bad = (r: Rec) => Rec | string;
+type Bad = (r: Rec) => Rec;
 const BAD_VALUES: Record<string, Bad> = {
   missingText: (r) => ({ ...r, text: undefined }),
   missingId: (r) => ({ ...r, complaint_id: undefined }),

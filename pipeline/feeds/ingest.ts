@@ -10,12 +10,13 @@
  *   duplicate  the same key with the same content as the current version (or earlier in the batch)
  *   corrected  the same key with different content: the newer wins, the older stays in history
  */
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ident, literal, type Db } from '../db/index.ts';
 import { AppError, IngestError } from '../errors.ts';
+import { StageFile } from '../stage-file.ts';
 import { encodingFrom, readRecords } from './read.ts';
 import { fileInput, folderInputs, httpInput, isUrl, type Input, type SourceKind } from './sources.ts';
 import { dataColumns, FEEDS, type FeedName, type FeedSpec } from './specs.ts';
@@ -121,39 +122,6 @@ async function resolveInputs(
     return { kind: 'folder', list: await folderInputs(feed, source, new Set(seen.map((r) => r.k))) };
   }
   return { kind: 'file', list: [fileInput(feed, source)] };
-}
-
-/** A staging file of NDJSON lines, written in 4 MB pieces. */
-class StageFile {
-  readonly path: string;
-  readonly #fd: number;
-  #parts: string[] = [];
-  #size = 0;
-  rows = 0;
-
-  constructor(path: string) {
-    this.path = path;
-    this.#fd = openSync(path, 'w');
-  }
-
-  add(line: string): void {
-    this.#parts.push(line);
-    this.#size += line.length;
-    this.rows++;
-    if (this.#size > 4_000_000) this.flush();
-  }
-
-  flush(): void {
-    if (this.#parts.length === 0) return;
-    writeSync(this.#fd, this.#parts.join('\n') + '\n');
-    this.#parts = [];
-    this.#size = 0;
-  }
-
-  close(): void {
-    this.flush();
-    closeSync(this.#fd);
-  }
 }
 
 /** Rows per block: each block is staged and applied while the next one is read. */
