@@ -213,7 +213,7 @@ const WARNINGS = [
   '拒绝', '举报', '揭露', '为诱饵',
 ];
 const WARNING_WINDOW = 16;
-const SENTENCE_BREAK = /[.。!?;！？；\n]/;
+const SENTENCE_BREAK_CODES = new Set([...'.。!?;！？；\n'].map((c) => c.charCodeAt(0)));
 const SKIP_BEFORE = /[\s"'“”‘’「」『』《》<>()（）]/;
 
 export const RED_FLAG_TERM_COUNT = RED_FLAG_FAMILIES.reduce((n, f) => n + f.terms.length, 0);
@@ -309,7 +309,16 @@ function getAutomaton(): Automaton {
   return automaton;
 }
 
-function endsWithAny(text: string, end: number, words: readonly string[]): boolean {
+const NEGATOR_LAST = new Set(NEGATORS.map((w) => w.charCodeAt(w.length - 1)));
+const WARNING_LAST = new Set(WARNINGS.map((w) => w.charCodeAt(w.length - 1)));
+
+function endsWithAny(
+  text: string,
+  end: number,
+  words: readonly string[],
+  last: ReadonlySet<number>,
+): boolean {
+  if (end === 0 || !last.has(text.charCodeAt(end - 1))) return false;
   for (const w of words) {
     if (end >= w.length && text.startsWith(w, end - w.length)) return true;
   }
@@ -323,12 +332,12 @@ function endsWithAny(text: string, end: number, words: readonly string[]): boole
 function isNegated(text: string, start: number, family: RedFlagFamilyId): boolean {
   let p = start;
   while (p > 0 && SKIP_BEFORE.test(text[p - 1]!)) p--;
-  if (endsWithAny(text, p, NEGATORS)) return true;
+  if (endsWithAny(text, p, NEGATORS, NEGATOR_LAST)) return true;
   if (family === 'trouble') return false;
   const from = Math.max(0, start - WARNING_WINDOW);
   for (let q = start; q > from; q--) {
-    if (SENTENCE_BREAK.test(text[q - 1]!)) break;
-    if (endsWithAny(text, q, WARNINGS)) return true;
+    if (SENTENCE_BREAK_CODES.has(text.charCodeAt(q - 1))) break;
+    if (endsWithAny(text, q, WARNINGS, WARNING_LAST)) return true;
   }
   return false;
 }

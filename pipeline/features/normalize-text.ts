@@ -166,11 +166,15 @@ function formatNumber(n: number): string {
   return Number.isInteger(n) ? String(n) : String(Number(n.toFixed(6)));
 }
 
+/** Reused code-unit buffer for stage 1 (the decoded string is what is kept). */
+let scratch = new Uint16Array(1024);
+
 /** Normalises `input` and keeps an offset map back to it. Linear time. */
 export function normalizeText(input: string): NormalizedText {
   // Stage 1: character-level mapping into typed buffers.
   const n = input.length;
-  const codes = new Uint16Array(n);
+  if (scratch.length < n) scratch = new Uint16Array(Math.max(n, 2 * scratch.length));
+  const codes = scratch;
   const s1Start = new Int32Array(n);
   const s1End = new Int32Array(n);
   let m = 0;
@@ -203,29 +207,8 @@ export function normalizeText(input: string): NormalizedText {
   // Fast path: no Chinese numeral characters that could need rewriting.
   if (!HAS_CN_NUM.test(s1)) return makeResult(input, s1, s1Start, s1End);
 
-  // Stage 2: run-level rewrites of Chinese numerals (一万 → 10000 grows: buffers grow too).
-  let cap = m + 16;
-  let out = new Uint16Array(cap);
-  let oStart = new Int32Array(cap);
-  let oEnd = new Int32Array(cap);
-  let o = 0;
-  const emit = (text: string, from: number, to: number): void => {
-    const a = s1Start[from]!;
-    const b = s1End[to - 1]!;
-    if (o + text.length > cap) {
-      cap = 2 * cap + text.length;
-      const grow = <T extends Uint16Array | Int32Array>(x: T, y: T): T => (y.set(x), y);
-      out = grow(out, new Uint16Array(cap));
-      oStart = grow(oStart, new Int32Array(cap));
-      oEnd = grow(oEnd, new Int32Array(cap));
-    }
-    for (let k = 0; k < text.length; k++) {
-      out[o] = text.charCodeAt(k);
-      oStart[o] = a;
-      oEnd[o] = b;
-      o++;
-    }
-  };
+  // Stage 2: find run-level rewrites of Chinese numerals; most texts have none.
+  const rewrites: Rewrite[] = [];
   let p = 0;
   while (p < m) {
     const code = s1.charCodeAt(p);
@@ -237,7 +220,7 @@ export function normalizeText(input: string): NormalizedText {
         const v = parseChineseNumber(r[2]!);
         if (v !== undefined) {
           const sym = r[1] === '百' ? '%' : r[1] === '千' ? '‰' : '‱';
-          emit(formatNumber(v) + sym, p, p + r[0].length);
+          rewrites.push({ from: p, to: p + r[0].length, text: formatNumber(v) + sym });
           p += r[0].length;
           continue;
         }
@@ -264,48 +247,76 @@ export function normalizeText(input: string): NormalizedText {
           const fenTenth = FEN_TENTH_RE.exec(after);
           if (v !== undefined && fenTenth && Number.isInteger(v) && v < 10) {
             const len = run.length + fenTenth[0].length;
-            emit(`${v}.${CN_DIGIT[fenTenth[1]!]}分`, p, p + len);
+            rewrites.push({ from: p, to: p + len, text: `${v}.${CN_DIGIT[fenTenth[1]!]}分` });
             p += len;
             continue;
           }
           if (v !== undefined) {
-            emit(formatNumber(v), p, p + run.length);
+            rewrites.push({ from: p, to: p + run.length, text: formatNumber(v) });
             p += run.length;
             continue;
           }
         }
         if (run.length > 1) {
-          for (let k = 0; k < run.length; k++) emit(run[k]!, p + k, p + k + 1);
           p += run.length;
           continue;
         }
       }
     }
-    if (o >= cap) emit(s1[p]!, p, p + 1);
-    else {
-      out[o] = code;
-      oStart[o] = s1Start[p]!;
-      oEnd[o] = s1End[p]!;
-      o++;
-    }
     p++;
   }
+  if (rewrites.length === 0) return makeResult(input, s1, s1Start, s1End);
+
+  // Apply them: copy the untouched stretches, map each rewritten unit to its whole source run.
+  let size = m;
+  for (const r of rewrites) size += r.text.length - (r.to - r.from);
+  const out = new Uint16Array(size);
+  const oStart = new Int32Array(size);
+  const oEnd = new Int32Array(size);
+  let o = 0;
+  let q = 0;
+  for (const r of rewrites) {
+    for (; q < r.from; q++, o++) {
+      out[o] = s1.charCodeAt(q);
+      oStart[o] = s1Start[q]!;
+      oEnd[o] = s1End[q]!;
+    }
+    const a = s1Start[r.from]!;
+    const b = s1End[r.to - 1]!;
+    for (let k = 0; k < r.text.length; k++, o++) {
+      out[o] = r.text.charCodeAt(k);
+      oStart[o] = a;
+      oEnd[o] = b;
+    }
+    q = r.to;
+  }
+  for (; q < m; q++, o++) {
+    out[o] = s1.charCodeAt(q);
+    oStart[o] = s1Start[q]!;
+    oEnd[o] = s1End[q]!;
+  }
   return makeResult(input, decode(out, o), oStart, oEnd);
+}
+
+interface Rewrite {
+  readonly from: number;
+  readonly to: number;
+  readonly text: string;
 }
 
 const FEN_TENTH_RE = /^分([一二三四五六七八九])厘?(?![十百千万分之钟])/;
 const HAS_CN_NUM = /[零〇一二两三四五六七八九十百千万亿]/;
 const RUN_START_CODES = new Set([...'零〇一二两三四五六七八九十'].map((c) => c.charCodeAt(0)));
 
+const UTF16 = new TextDecoder('utf-16le');
+
 function decode(codes: Uint16Array, length: number): string {
-  let s = '';
-  for (let k = 0; k < length; k += 4096) {
-    s += String.fromCharCode.apply(
-      null,
-      codes.subarray(k, Math.min(length, k + 4096)) as unknown as number[],
-    );
+  if (length < 64) {
+    let s = '';
+    for (let k = 0; k < length; k++) s += String.fromCharCode(codes[k]!);
+    return s;
   }
-  return s;
+  return UTF16.decode(codes.subarray(0, length));
 }
 
 function makeResult(

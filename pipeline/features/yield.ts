@@ -181,6 +181,12 @@ const SPAN_RE = new RegExp(
   'g',
 );
 
+const GATE_AMOUNT_UNIT = /[万千元块]/;
+const GATE_AMOUNT_RETURN = /返|收益|利息|分红|回报|领|拿|赚|得|收入|获/;
+const GATE_SPAN = /翻|回本|收回本金/;
+const GATE_PERCENT = /[%‰‱]/;
+const GATE_FEN = /分(?:利|息)/;
+
 function periodOf(word: string): Exclude<YieldPeriod, 'span'> {
   if (word.includes('月')) return 'month';
   if (word.includes('日') || word.includes('天')) return 'day';
@@ -285,8 +291,9 @@ export function extractYields(text: string | NormalizedText): YieldMention[] {
     });
   };
 
-  // 1. Per-amount returns.
-  for (const m of s.matchAll(AMOUNT_RE)) {
+  // 1. Per-amount returns (gated: the full regex can start anywhere, so it is the slowest).
+  const amountGate = GATE_AMOUNT_UNIT.test(s) && GATE_AMOUNT_RETURN.test(s);
+  for (const m of amountGate ? s.matchAll(AMOUNT_RE) : []) {
     const [whole, verb, pNum, pMult, pYuan, periodWord, aNum, aMult, aYuan] = m;
     const a = m.index;
     // The principal must be explicit: 每万元, 投1万, 10000元, 投资10万元.
@@ -313,7 +320,7 @@ export function extractYields(text: string | NormalizedText): YieldMention[] {
   }
 
   // 2. Doubling / payback over a span.
-  for (const m of s.matchAll(SPAN_RE)) {
+  for (const m of GATE_SPAN.test(s) ? s.matchAll(SPAN_RE) : []) {
     const [whole, spanWord, spanNum, spanUnit, outcome, times] = m;
     const a = m.index;
     if (spanNum !== undefined && glued(s, a)) continue;
@@ -382,7 +389,7 @@ export function extractYields(text: string | NormalizedText): YieldMention[] {
   }
 
   // 3b. Rate then keyword (12%的年化收益), incl. 8-12%年化.
-  for (const re of [REVERSE_RANGE_RE, REVERSE_RE]) {
+  for (const re of GATE_PERCENT.test(s) ? [REVERSE_RANGE_RE, REVERSE_RE] : []) {
     for (const m of s.matchAll(re)) {
       const a = m.index;
       if (glued(s, a)) continue;
@@ -425,7 +432,7 @@ export function extractYields(text: string | NormalizedText): YieldMention[] {
   }
 
   // 3c. N分利 / N分息 with no period word: monthly (民间借贷).
-  for (const m of s.matchAll(FEN_LI_RE)) {
+  for (const m of GATE_FEN.test(s) ? s.matchAll(FEN_LI_RE) : []) {
     const a = m.index;
     if (glued(s, a)) continue;
     const clause = clauseBefore(s, a);
