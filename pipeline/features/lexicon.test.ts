@@ -1,4 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { normalizeText } from './normalize-text.ts';
+import { extractYields } from './yield.ts';
 import {
   countByFamily,
   findRedFlags,
@@ -127,5 +130,53 @@ describe('findRedFlags', () => {
     const ms = performance.now() - t;
     expect(n).toBe(5000 * 5);
     expect(ms).toBeLessThan(2000); // ~100 ms measured; generous for loaded CI
+  });
+});
+
+describe('offsets (property)', () => {
+  const piece = fc.constantFrom(
+    ...lexiconTerms().slice(0, 60),
+    '年化',
+    '１２',
+    '％',
+    '百分之二十',
+    '月息两分',
+    '一万',
+    '\uD800',
+    '😀',
+    '  ',
+    '\n',
+    '，',
+    '不',
+    '警惕',
+    '。',
+    '十',
+    '5',
+    '.',
+    '-',
+    '千分之三',
+    '每万元每月返',
+    '元',
+    'ＡＢＣ',
+    '保 本',
+  );
+  const text = fc.array(piece, { maxLength: 12 }).map((xs) => xs.join(''));
+
+  it('hits and yields always point into the original text at the right words', () => {
+    fc.assert(
+      fc.property(text, (s) => {
+        for (const h of findRedFlags(s, { includeNegated: true })) {
+          expect(h.start).toBeGreaterThanOrEqual(0);
+          expect(h.end).toBeLessThanOrEqual(s.length);
+          const got = normalizeText(s.slice(h.start, h.end)).text.replace(/\s/g, '');
+          expect(got).toContain(normalizeText(h.term).text);
+        }
+        for (const y of extractYields(s)) {
+          expect(s.slice(y.start, y.end)).toBe(y.phrase);
+          expect(y.annualRatePct).toBeGreaterThan(0);
+        }
+      }),
+      { numRuns: 2000, seed: 42 },
+    );
   });
 });
