@@ -65,6 +65,14 @@ describe('findRedFlags', () => {
     expect(surface('消费养老')).toEqual([['consumption_rebate', '消费养老', '消费养老']]);
   });
 
+  it('matches Latin terms only as whole words', () => {
+    expect(surface('GEICO的分析')).toEqual([]);
+    expect(surface('参与ICO，USDT结算')).toEqual([
+      ['crypto', 'ico', 'ICO'],
+      ['crypto', 'usdt', 'USDT'],
+    ]);
+  });
+
   it('matches spaced-out terms', () => {
     expect(surface('保 本 保 息')).toEqual([['guaranteed', '保本保息', '保 本 保 息']]);
   });

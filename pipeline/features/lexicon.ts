@@ -6,7 +6,8 @@
  * full-width and Chinese-numeral variants match), run on the normalised text; spaces inside a
  * term are skipped ("保 本 保 息" matches 保本保息). Overlaps resolve to the longest match (ties: the
  * leftmost). A few BLOCKERS are matched like terms but produce no hit: they exist only to win the
- * longest-match contest, e.g. 人民币 / 货币 beat the crypto term 币.
+ * longest-match contest, e.g. 人民币 / 货币 beat the crypto term 币. Latin terms (usdt, ico, p2p)
+ * only match as whole words: ico does not match inside GEICO.
  *
  * Negation and warnings (cheap, local, documented rather than clever):
  *  - handled: a negator immediately before the term (spaces and quote marks skipped):
@@ -97,7 +98,7 @@ export const RED_FLAG_FAMILIES: readonly RedFlagFamily[] = [
     description: 'Rewards for recruiting investors and multi-level structures (pyramid / Ponzi mechanics).',
     weight: 3,
     terms: [
-      '推荐奖励', '推荐奖', '拉新', '拉人头', '发展下线', '下线', '上线', '团队奖', '团队奖励',
+      '推荐奖励', '推荐奖', '拉新', '拉人头', '发展下线', '拉下线', '上下线', '下线提成', '团队奖', '团队奖励',
       '层级', '层级奖励', '静态收益', '动态收益', '直推', '间推', '见点奖', '对碰奖', '管理奖',
       '级差', '代理返佣', '返佣', '返利', '邀请奖励', '分享赚钱', '躺赚佣金', '会员等级', '多级分销',
       '人传人', '裂变', '排单', '互助盘', '资金盘', '公排', '滑落', '拆分盘', '锁粉',
@@ -178,7 +179,7 @@ export const RED_FLAG_FAMILIES: readonly RedFlagFamily[] = [
     terms: [
       '免费旅游', '送鸡蛋', '讲座', '答谢会', '免费体检', '免费礼品', '赠送礼品', '推介会', '说明会',
       '茶话会', '老年旅游', '免费午餐', '健康讲座', '投资讲座', '理财讲座', '领鸡蛋', '送米送油',
-      '免费领', '签到送礼', '考察', '参观基地',
+      '免费领', '签到送礼', '实地考察', '免费考察', '参观基地',
     ],
   },
   {
@@ -236,6 +237,12 @@ interface Pattern {
   readonly term: string;
   readonly family: RedFlagFamilyId | null; // null = blocker
   readonly length: number; // in normalised, space-free code units
+  readonly latinStart: boolean;
+  readonly latinEnd: boolean;
+}
+
+function isAlnum(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 97 && c <= 122);
 }
 
 interface Automaton {
@@ -257,7 +264,13 @@ function buildAutomaton(): Automaton {
     const key = normalizeText(term).text.replace(/\s+/g, '');
     if (key === '' || seen.has(key)) return;
     seen.add(key);
-    patterns.push({ term, family, length: key.length });
+    patterns.push({
+      term,
+      family,
+      length: key.length,
+      latinStart: isAlnum(key.charCodeAt(0)),
+      latinEnd: isAlnum(key.charCodeAt(key.length - 1)),
+    });
     keys.push(key);
   };
   for (const f of RED_FLAG_FAMILIES) for (const t of f.terms) add(t, f.id);
@@ -391,6 +404,10 @@ export function findRedFlags(
   for (const k of order) {
     const a = cand[k]!;
     const b = cand[k + 1]!;
+    const pat = patterns[cand[k + 2]!]!;
+    // Latin terms (usdt, ico, p2p) must not sit inside a longer word (GEICO).
+    if (pat.latinStart && a > 0 && isAlnum(s.charCodeAt(a - 1))) continue;
+    if (pat.latinEnd && b < s.length && isAlnum(s.charCodeAt(b))) continue;
     let free = true;
     for (let p = a; p < b; p++) {
       if (taken[p] === 1) {
@@ -400,7 +417,6 @@ export function findRedFlags(
     }
     if (!free) continue;
     taken.fill(1, a, b);
-    const pat = patterns[cand[k + 2]!]!;
     if (pat.family === null) continue;
     const negated = isNegated(s, a, pat.family);
     if (negated && options.includeNegated !== true) continue;
