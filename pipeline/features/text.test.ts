@@ -50,6 +50,15 @@ describe('text model', () => {
     expect(m.probability('周末开会，记得带伞')).toBeLessThan(0.3);
   });
 
+  it('explains a score by its strongest features', () => {
+    const m = createTextModel(opts);
+    m.train(docs, labels);
+    const ex = m.explain('保本保息，稳赚不赔', 3);
+    expect(ex).toHaveLength(3);
+    expect(ex[0]!.contribution).toBeGreaterThan(0);
+    for (const e of ex) expect(e.feature).toMatch(/保本|保息|稳赚|不赔|赚不/);
+  });
+
   it('is deterministic and round-trips through JSON', () => {
     const a = createTextModel(opts);
     const b = createTextModel(opts);

@@ -65,6 +65,8 @@ export interface TextModel {
   train(docs: readonly TextInput[], labels: readonly (number | boolean)[]): void;
   /** P(positive | text) in [0, 1]. Throws before training. */
   probability(text: TextInput): number;
+  /** The features of `text` that moved its score most (weight × value, largest |·| first). */
+  explain(text: TextInput, limit?: number): { feature: string; contribution: number }[];
   toJSON(): TextModelJSON;
 }
 
@@ -250,6 +252,17 @@ function makeModel(o: Required<TextModelOptions>, fitted: Fitted | undefined): T
       let z = state.bias;
       for (let k = 0; k < row.idx.length; k++) z += state.weights[row.idx[k]!]! * row.val[k]!;
       return sigmoid(z);
+    },
+    explain(text, limit = 5) {
+      if (state === undefined) throw new Error('[text-model] explain() before train()');
+      const st = state;
+      const row = vectorize(textFeatures(toTokenList(text), o), st.index, st.idf);
+      return Array.from(row.idx, (j, k) => ({
+        feature: st.features[j]!,
+        contribution: st.weights[j]! * row.val[k]!,
+      }))
+        .sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution))
+        .slice(0, limit);
     },
     toJSON() {
       if (state === undefined) throw new Error('[text-model] toJSON() before train()');
