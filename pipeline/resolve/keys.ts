@@ -1,0 +1,106 @@
+/**
+ * Register keys: everything an ad or a complaint can be matched on, per enterprise, with the day
+ * from which the register knew it (point in time) and, for names, the day it stopped being the
+ * current name.
+ *
+ *   kind      key                                      valid_from
+ *   full      rz_clean(name)                           first snapshot as_of with the name, or the
+ *   core      rz_core(name)                            changed_on of the change that gave it
+ *   pfx       core prefixes of 2 … len-1 characters    (brand / abbreviation aliases: 鑫盛, 鑫盛财富)
+ *   mask      core with one character replaced by ?    (one-character misspellings; cores ≥ 4 chars)
+ *   phone     rz_phone(phone)                          first as_of with that phone
+ *   site      rz_host(website)                         first as_of with that website
+ *   addr      rz_addr(address)                         first as_of / changed_on with that address
+ *   apfx      rz_addr prefixes of 6 … 24 characters    ("香洲区凤凰路88号的公司")
+ *   rep       rz_clean(legal_rep)                      first as_of / changed_on
+ *   district  district                                 first as_of
+ *
+ * A name that a change replaced keeps matching (as former_name) from valid_to on. A name the
+ * enterprise only got later has a later valid_from and is never used for an earlier record.
+ * Names from a change's `before` were in force before the change: they are valid from the
+ * enterprise's first known day.
+ */
+import type { Db } from '../db/index.ts';
+
+export const BUILD_KEYS_SQL = `
+CREATE OR REPLACE TEMP TABLE rz_keys AS
+WITH first_seen AS (
+  SELECT uscc, least(min(as_of), coalesce(min(established_on), min(as_of))) AS d0
+  FROM registrations GROUP BY uscc
+),
+name_src AS (
+  SELECT uscc, name, min(as_of) AS vf FROM registrations GROUP BY uscc, name
+  UNION ALL
+  SELECT uscc, "after", min(changed_on) FROM registration_changes
+   WHERE field = 'name' AND "after" IS NOT NULL AND trim("after") <> '' GROUP BY ALL
+  UNION ALL
+  SELECT c.uscc, c."before", least(min(f.d0), min(c.changed_on))
+    FROM registration_changes c JOIN first_seen f USING (uscc)
+   WHERE c.field = 'name' AND c."before" IS NOT NULL AND trim(c."before") <> '' GROUP BY ALL
+),
+names AS (SELECT uscc, name, min(vf) AS vf FROM name_src GROUP BY ALL),
+-- the day a name stopped being current: a name change away from it, or a later snapshot with another name
+ended AS (
+  SELECT uscc, "before" AS name, min(changed_on) AS vt FROM registration_changes
+   WHERE field = 'name' AND "before" IS NOT NULL AND "after" IS NOT NULL AND "before" <> "after"
+   GROUP BY ALL
+  UNION ALL
+  SELECT a.uscc, a.name, min(b.as_of)
+    FROM (SELECT uscc, name, max(as_of) AS last_as_of FROM registrations GROUP BY ALL) a
+    JOIN registrations b ON b.uscc = a.uscc AND b.as_of > a.last_as_of AND b.name <> a.name
+   GROUP BY ALL
+),
+name_keys AS (
+  SELECT n.uscc, n.name, n.vf, min(e.vt) AS vt, rz_clean(n.name) AS fname, rz_core(n.name) AS core
+  FROM names n LEFT JOIN ended e ON e.uscc = n.uscc AND e.name = n.name AND e.vt > n.vf
+  GROUP BY n.uscc, n.name, n.vf
+),
+raw AS (
+  SELECT uscc, 'uscc' AS kind, uscc AS key, min(as_of) AS vf, NULL::DATE AS vt, NULL AS ref
+    FROM registrations GROUP BY uscc
+  UNION ALL SELECT uscc, 'full', fname, vf, vt, NULL FROM name_keys
+  UNION ALL SELECT uscc, 'core', core, vf, vt, NULL FROM name_keys
+  UNION ALL
+  SELECT uscc, 'pfx', left(core, k), vf, NULL, core FROM name_keys, range(2, 9) t(k) WHERE k < length(core)
+  UNION ALL
+  SELECT uscc, 'mask', left(core, i - 1) || '?' || substr(core, i + 1), vf, vt, core
+    FROM name_keys, range(1, 17) t(i) WHERE length(core) >= 4 AND i <= length(core)
+  UNION ALL
+  SELECT uscc, 'phone', rz_phone(phone), min(as_of), NULL, NULL FROM registrations
+   WHERE length(rz_phone(phone)) >= 7 GROUP BY ALL
+  UNION ALL
+  SELECT uscc, 'site', rz_host(website), min(as_of), NULL, NULL FROM registrations
+   WHERE length(rz_host(website)) >= 4 GROUP BY ALL
+  UNION ALL
+  SELECT uscc, 'rep', rz_clean(legal_rep), min(as_of), NULL, NULL FROM registrations
+   WHERE length(rz_clean(legal_rep)) >= 2 GROUP BY ALL
+  UNION ALL
+  SELECT uscc, 'rep', rz_clean("after"), min(changed_on), NULL, NULL FROM registration_changes
+   WHERE field = 'legal_rep' AND length(rz_clean("after")) >= 2 GROUP BY ALL
+  UNION ALL
+  SELECT uscc, 'district', trim(district), min(as_of), NULL, NULL FROM registrations
+   WHERE district IS NOT NULL AND trim(district) <> '' GROUP BY ALL
+),
+addrs AS (
+  SELECT uscc, rz_addr(address) AS a, min(as_of) AS vf FROM registrations
+   WHERE length(rz_addr(address)) >= 6 GROUP BY ALL
+  UNION ALL
+  SELECT uscc, rz_addr("after"), min(changed_on) FROM registration_changes
+   WHERE field = 'address' AND length(rz_addr("after")) >= 6 GROUP BY ALL
+),
+addr_keys AS (
+  SELECT uscc, 'addr' AS kind, a AS key, vf, NULL::DATE AS vt, NULL AS ref FROM addrs
+  UNION ALL
+  SELECT uscc, 'apfx', left(a, k), vf, NULL, NULL FROM addrs, range(6, 25) t(k) WHERE k <= length(a)
+)
+SELECT uscc, kind, key, min(vf) AS valid_from,
+       CASE WHEN bool_or(vt IS NULL) THEN NULL ELSE max(vt) END AS valid_to,
+       min(ref) AS ref
+FROM (SELECT * FROM raw UNION ALL SELECT * FROM addr_keys)
+WHERE key IS NOT NULL AND key <> ''
+GROUP BY uscc, kind, key
+`;
+
+export async function buildKeys(db: Db): Promise<void> {
+  await db.run(BUILD_KEYS_SQL);
+}

@@ -1,0 +1,249 @@
+/**
+ * The matching itself, in SQL over temp tables (see resolve.ts for the order they run in).
+ *
+ *   rz_todo   (kind, record_id)                          records to resolve in this run
+ *   rz_rec    the records, with the day they were seen / received
+ *   rz_nq     name queries: advertiser_name / target_name ('name'), an SMS 【tag】 ('tag'), the ad title
+ *             ('title'), each as rz_clean (f) and rz_core (c)
+ *   rz_look   every register key each record looks up, with the evidence it would give:
+ *               how    uscc | full | core | alias | lcp | fuzzy | phone | site | addr | rep
+ *               w      evidence weight in (0, 1)
+ *   rz_hit    lookups found in rz_keys with valid_from <= the record's day (point in time);
+ *             a weaker name match (lcp, fuzzy) only counts when no exact one was found for the same
+ *             query, and lcp only at its longest matched prefix
+ *   rz_cand   per (record, enterprise): evidence grouped (uscc, name, phone, site, addr, rep,
+ *             context, district), the strongest per group, combined by noisy-OR into a score;
+ *             rejected (record, enterprise) pairs removed
+ *
+ * Evidence weights. Same-key matches are not discounted by the number of enterprises sharing the
+ * key: ambiguity shows in the decision, as several candidates with close scores.
+ */
+
+/** Weights of the evidence kinds (documented in the README of this folder via this table). */
+export const WEIGHTS = {
+  uscc: 0.97,
+  full: 0.93,
+  core: 0.9,
+  former: 0.86,
+  fuzzy: 0.6,
+  alias4: 0.6,
+  alias: 0.5,
+  lcp: 0.35,
+  phone: 0.8,
+  textPhone: 0.75,
+  site: 0.85,
+  textSite: 0.8,
+  addr: 0.6,
+  rep: 0.45,
+  context: 0.3,
+  district: 0.15,
+  tagFactor: 0.8,
+  titleFactor: 0.6,
+} as const;
+
+/** A record is linked when its best score reaches LINK_MIN and the runner-up is at most MARGIN × it. */
+export const LINK_MIN = 0.55;
+export const MARGIN = 0.7;
+/** Otherwise, with two or more candidates and a best score of at least this: ambiguous. */
+export const AMBIGUOUS_MIN = 0.45;
+
+const W = WEIGHTS;
+
+export const REC_SQL = `
+CREATE OR REPLACE TEMP TABLE rz_rec AS
+SELECT 'ad' AS kind, a.ad_id AS record_id, a.seen_day AS day, a._hash AS hash,
+       a.advertiser_name AS name, a.advertiser_uscc AS uscc_in, a.phone, a.url, a.title, a.text,
+       NULL::VARCHAR AS district
+  FROM ads a SEMI JOIN rz_todo t ON t.kind = 'ad' AND t.record_id = a.ad_id
+UNION ALL
+SELECT 'complaint', c.complaint_id, c.received_day, c._hash, c.target_name, c.target_uscc, NULL, NULL,
+       NULL, c.text, c.district
+  FROM complaints c SEMI JOIN rz_todo t ON t.kind = 'complaint' AND t.record_id = c.complaint_id
+`;
+
+export const NQ_SQL = `
+CREATE OR REPLACE TEMP TABLE rz_nq AS
+SELECT kind, record_id, day, src, factor, rz_clean(n) AS f, rz_core(n) AS c
+FROM (
+  SELECT kind, record_id, day, 'name' AS src, 1.0 AS factor, name AS n FROM rz_rec WHERE name IS NOT NULL
+  UNION ALL
+  SELECT kind, record_id, day, 'tag', ${W.tagFactor}, regexp_extract(text, '^\\s*【([^】]{2,24})】', 1)
+    FROM rz_rec WHERE kind = 'ad' AND contains(text, '【')
+  UNION ALL
+  SELECT kind, record_id, day, 'title', ${W.titleFactor}, title FROM rz_rec WHERE title IS NOT NULL
+)
+WHERE length(rz_core(n)) >= 2
+`;
+
+export const LOOK_SQL = `
+CREATE OR REPLACE TEMP TABLE rz_look AS
+SELECT kind, record_id, day, src, 'full' AS how, ${W.full} * factor AS w, 0 AS len, 'full' AS lkind, f AS lkey FROM rz_nq
+UNION ALL
+SELECT kind, record_id, day, src, 'core', ${W.core} * factor, 0, 'core', c FROM rz_nq
+UNION ALL
+SELECT kind, record_id, day, src, 'alias', (CASE WHEN length(c) >= 4 THEN ${W.alias4} ELSE ${W.alias} END) * factor,
+       length(c), 'pfx', c FROM rz_nq
+UNION ALL
+SELECT kind, record_id, day, src, 'lcp', ${W.lcp} * factor, k, lk, left(c, k)
+  FROM rz_nq, range(2, 9) t(k), (VALUES ('pfx'), ('core')) v(lk) WHERE k < length(c)
+UNION ALL
+SELECT kind, record_id, day, src, 'fuzzy', ${W.fuzzy} * factor, length(c), 'mask',
+       left(c, i - 1) || '?' || substr(c, i + 1)
+  FROM rz_nq, range(1, 17) t(i) WHERE length(c) >= 4 AND i <= length(c)
+UNION ALL
+SELECT kind, record_id, day, 'uscc', 'uscc', ${W.uscc}, 0, 'uscc', upper(rz_fw(trim(uscc_in)))
+  FROM rz_rec WHERE uscc_in IS NOT NULL
+UNION ALL
+SELECT kind, record_id, day, 'phone', 'phone', ${W.phone}, 0, 'phone', rz_phone(phone)
+  FROM rz_rec WHERE length(rz_phone(phone)) >= 7
+UNION ALL
+SELECT kind, record_id, day, 'text', 'phone', ${W.textPhone}, 0, 'phone', rz_phone(p)
+  FROM (SELECT kind, record_id, day,
+               unnest(regexp_extract_all(rz_fw(text), '1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8}|400-?[0-9]{3}-?[0-9]{4}')) AS p
+          FROM rz_rec WHERE kind = 'ad')
+UNION ALL
+SELECT kind, record_id, day, 'url', 'site', ${W.site}, 0, 'site', rz_host(url)
+  FROM rz_rec WHERE length(rz_host(url)) >= 4
+UNION ALL
+SELECT kind, record_id, day, 'text', 'site', ${W.textSite}, 0, 'site', rz_host(s)
+  FROM (SELECT kind, record_id, day,
+               unnest(regexp_extract_all(lower(rz_fw(text)), '(?:官网|网址|网站)[:：]?\\s*((?:https?://)?[a-z0-9][a-z0-9.-]*\\.[a-z]{2,})', 1)) AS s
+          FROM rz_rec WHERE kind = 'ad')
+UNION ALL
+SELECT kind, record_id, day, 'text', 'addr', ${W.addr}, 0, 'addr', rz_addr(a)
+  FROM (SELECT kind, record_id, day, regexp_extract(rz_fw(text), '地址[:：]\\s*([^，。！!~,;；]+)', 1) AS a
+          FROM rz_rec WHERE kind = 'ad')
+ WHERE length(rz_addr(a)) >= 6
+UNION ALL
+SELECT kind, record_id, day, 'name', 'addr', ${W.addr}, 0, 'apfx', left(rz_addr(a), 24)
+  FROM (SELECT kind, record_id, day, regexp_extract(name, '^(.*)的公司$', 1) AS a FROM rz_rec
+         WHERE kind = 'complaint' AND name LIKE '%的公司')
+ WHERE length(rz_addr(a)) >= 6
+UNION ALL
+SELECT kind, record_id, day, 'name', 'rep', ${W.rep}, 0, 'rep', rz_clean(name)
+  FROM rz_rec WHERE kind = 'complaint' AND length(rz_clean(name)) BETWEEN 2 AND 4
+`;
+
+export const HIT_SQL = `
+CREATE OR REPLACE TEMP TABLE rz_hit AS
+WITH raw AS (
+  SELECT l.kind, l.record_id, l.day, l.src, l.how, l.w, l.len, k.uscc, k.valid_from, k.valid_to, k.ref
+    FROM rz_look l JOIN rz_keys k ON k.kind = l.lkind AND k.key = l.lkey AND k.valid_from <= l.day
+),
+exact AS (SELECT DISTINCT kind, record_id, src FROM raw WHERE how IN ('full', 'core', 'alias')),
+lcpmax AS (SELECT kind, record_id, src, max(len) AS m FROM raw WHERE how = 'lcp' GROUP BY ALL)
+SELECT r.kind, r.record_id, r.day, r.src, r.uscc, r.valid_from, r.ref, r.len,
+       CASE WHEN r.how IN ('full', 'core') AND r.valid_to IS NOT NULL AND r.valid_to <= r.day THEN 'former'
+            ELSE r.how END AS how,
+       CASE WHEN r.how IN ('full', 'core') AND r.valid_to IS NOT NULL AND r.valid_to <= r.day
+            THEN least(r.w, ${W.former}) ELSE r.w END AS w
+  FROM raw r
+  LEFT JOIN lcpmax m ON m.kind = r.kind AND m.record_id = r.record_id AND m.src = r.src
+ WHERE NOT (r.how IN ('lcp', 'fuzzy')
+            AND EXISTS (SELECT 1 FROM exact e WHERE e.kind = r.kind AND e.record_id = r.record_id AND e.src = r.src))
+   AND NOT (r.how = 'lcp' AND r.len < m.m)
+`;
+
+/** Evidence groups, candidates and their scores. Reviews: rejected pairs never come back. */
+export const CAND_SQL = `
+CREATE OR REPLACE TEMP TABLE rz_cand AS
+WITH ev AS (
+  SELECT kind, record_id, uscc, day, how, w, valid_from,
+         CASE WHEN how IN ('full', 'core', 'former', 'fuzzy', 'alias', 'lcp') THEN 'name'
+              WHEN how = 'apfx' THEN 'addr' ELSE how END AS grp
+    FROM rz_hit
+),
+ctx AS (
+  -- the enterprise's own words after the matched brand (财富 in 鑫盛财富管理) appear in the text
+  SELECT DISTINCT h.kind, h.record_id, h.uscc, r.day, 'context' AS how, ${W.context} AS w, NULL::DATE AS valid_from,
+         'context' AS grp
+    FROM rz_hit h JOIN rz_rec r ON r.kind = h.kind AND r.record_id = h.record_id
+   WHERE h.how IN ('alias', 'lcp') AND h.ref IS NOT NULL
+     AND length(substr(h.ref, h.len + 1, 2)) = 2
+     AND contains(rz_clean(r.text), substr(h.ref, h.len + 1, 2))
+),
+dist AS (
+  SELECT DISTINCT c.kind, c.record_id, c.uscc, r.day, 'district' AS how, ${W.district} AS w, NULL::DATE AS valid_from,
+         'district' AS grp
+    FROM (SELECT DISTINCT kind, record_id, uscc FROM ev) c
+    JOIN rz_rec r ON r.kind = c.kind AND r.record_id = c.record_id
+    JOIN rz_keys k ON k.kind = 'district' AND k.uscc = c.uscc AND k.key = trim(r.district) AND k.valid_from <= r.day
+),
+allev AS (SELECT * FROM ev UNION ALL SELECT * FROM ctx UNION ALL SELECT * FROM dist),
+g AS (
+  SELECT kind, record_id, uscc, grp, max(w) AS w, arg_max(how, w) AS how, min(valid_from) AS vf
+    FROM allev GROUP BY ALL
+),
+reviews AS (
+  SELECT kind, record_id, uscc, arg_max(verdict, review_id) AS verdict FROM link_reviews GROUP BY ALL
+)
+SELECT g.kind, g.record_id, g.uscc,
+       1 - exp(sum(ln(1 - least(g.w, 0.999)))) AS score,
+       arg_max(g.how, g.w) FILTER (WHERE g.grp NOT IN ('context', 'district')) AS best_how,
+       list(g.how ORDER BY g.w DESC, g.how) AS hows,
+       max(g.vf) AS evidence_from
+  FROM g
+  ANTI JOIN (SELECT * FROM reviews WHERE verdict = 'reject') x
+    ON x.kind = g.kind AND x.record_id = g.record_id AND x.uscc = g.uscc
+ GROUP BY g.kind, g.record_id, g.uscc
+HAVING count(*) FILTER (WHERE g.grp NOT IN ('context', 'district')) > 0
+`;
+
+/** Maps an internal evidence kind to the public method name. */
+export const METHOD_CASE = (col: string): string => `CASE ${col}
+  WHEN 'uscc' THEN 'uscc' WHEN 'full' THEN 'name' WHEN 'core' THEN 'name' WHEN 'fuzzy' THEN 'name'
+  WHEN 'former' THEN 'former_name' WHEN 'alias' THEN 'alias' WHEN 'lcp' THEN 'alias'
+  WHEN 'phone' THEN 'phone' WHEN 'site' THEN 'website' WHEN 'addr' THEN 'address'
+  WHEN 'apfx' THEN 'address' WHEN 'rep' THEN 'legal_rep' ELSE NULL END`;
+
+/** The decision per record, written to entity_links (rows of rz_todo were deleted before). */
+export const DECIDE_SQL = `
+INSERT INTO entity_links
+WITH ranked AS (
+  SELECT *, row_number() OVER (PARTITION BY kind, record_id ORDER BY score DESC, uscc) AS rk FROM rz_cand
+),
+per AS (
+  SELECT kind, record_id,
+         max(score) FILTER (WHERE rk = 1) AS s1,
+         max(score) FILTER (WHERE rk = 2) AS s2,
+         any_value(uscc) FILTER (WHERE rk = 1) AS top,
+         any_value(best_how) FILTER (WHERE rk = 1) AS top_how,
+         any_value(evidence_from) FILTER (WHERE rk = 1) AS top_from,
+         list({'uscc': uscc, 'score': round(score, 4),
+               'methods': list_distinct(list_transform(hows, h -> ${METHOD_CASE('h')}))} ORDER BY rk)
+           FILTER (WHERE rk <= 10) AS cands
+    FROM ranked GROUP BY kind, record_id
+),
+reviews AS (
+  SELECT kind, record_id, uscc, arg_max(verdict, review_id) AS verdict, max(review_id) AS rid
+    FROM link_reviews GROUP BY ALL
+),
+confirmed AS (
+  SELECT kind, record_id, arg_max(uscc, rid) AS uscc FROM reviews WHERE verdict = 'confirm' GROUP BY ALL
+),
+dec AS (
+  SELECT r.kind, r.record_id, r.day, r.hash, p.s1, p.s2, p.top, p.top_how, p.top_from, p.cands, c.uscc AS confirmed,
+         CASE
+           WHEN c.uscc IS NOT NULL THEN 'linked'
+           WHEN p.s1 IS NULL THEN 'unlinked'
+           WHEN p.s1 >= ${LINK_MIN} AND (p.s2 IS NULL OR p.s2 <= ${MARGIN} * p.s1) THEN 'linked'
+           WHEN p.s2 IS NOT NULL AND p.s1 >= ${AMBIGUOUS_MIN} THEN 'ambiguous'
+           ELSE 'unlinked'
+         END AS status
+    FROM rz_rec r
+    LEFT JOIN per p ON p.kind = r.kind AND p.record_id = r.record_id
+    LEFT JOIN confirmed c ON c.kind = r.kind AND c.record_id = r.record_id
+)
+SELECT kind, record_id, day, hash,
+       CASE WHEN confirmed IS NOT NULL THEN confirmed WHEN status = 'linked' THEN top END AS uscc,
+       CASE WHEN confirmed IS NOT NULL THEN 'review' ELSE ${METHOD_CASE('top_how')} END AS method,
+       CASE WHEN confirmed IS NOT NULL THEN 1.0
+            WHEN s1 IS NULL THEN NULL
+            ELSE round(s1 * (1 - coalesce(s2, 0) / 2), 4) END AS confidence,
+       status,
+       coalesce(to_json(cands), '[]'::JSON) AS candidates,
+       CASE WHEN confirmed IS NOT NULL THEN NULL WHEN status = 'linked' THEN top_from END AS evidence_from,
+       $now::TIMESTAMPTZ AS resolved_at,
+       $run::BIGINT AS run_id
+  FROM dec
+`;

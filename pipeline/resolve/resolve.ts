@@ -1,0 +1,187 @@
+/**
+ * resolve(): attach every ad and complaint to an enterprise (USCC) — or leave it visibly ambiguous
+ * or unlinked — and keep the result in `entity_links` (schema: 0002_resolve.sql).
+ *
+ * Order of a run:
+ *   1. normalisation macros (region prefixes include the register's districts) and their hash;
+ *   2. rz_keys: every register key with its valid_from (keys.ts);
+ *   3. the records to resolve (rz_todo): all of them in a full run; otherwise the records with no
+ *      current link or a corrected version, the records a key lookup of which touches an enterprise
+ *      whose keys changed since the last run, and the records reviewed since the last run;
+ *   4. lookups → hits → scored candidates → decision (match-sql.ts), written in one transaction
+ *      with the new key snapshot and the run's ledger row.
+ *
+ * Every step depends only on the record and the register facts valid on the record's day, never
+ * on the order records arrive in, so an incremental run gives the same links as a full one.
+ */
+import type { Db } from '../db/index.ts';
+import { buildKeys } from './keys.ts';
+import { CAND_SQL, DECIDE_SQL, HIT_SQL, LOOK_SQL, NQ_SQL, REC_SQL } from './match-sql.ts';
+import { configHash, installMacros, loadNormalizeConfig } from './normalize.ts';
+
+export interface ResolveOptions {
+  /** Re-resolve every record from scratch (default: incremental). */
+  full?: boolean;
+  /** Clock for resolved_at (tests). */
+  now?: Date;
+}
+
+export interface LinkCounts {
+  linked: number;
+  ambiguous: number;
+  unlinked: number;
+}
+
+export interface ResolveResult {
+  runId: number;
+  mode: 'full' | 'incremental';
+  /** Current links of all ads / complaints after the run. */
+  ads: LinkCounts;
+  complaints: LinkCounts;
+  /** Records (re-)resolved by this run. */
+  resolved: { ads: number; complaints: number };
+  seconds: number;
+}
+
+const ALL_RECORDS_SQL = `
+CREATE OR REPLACE TEMP TABLE rz_todo AS
+SELECT 'ad' AS kind, ad_id AS record_id FROM ads
+UNION ALL SELECT 'complaint', complaint_id FROM complaints
+`;
+
+/** Keys of enterprises whose keys differ from the last run's snapshot (old and new keys). */
+const CHANGED_KEYS_SQL = `
+CREATE OR REPLACE TEMP TABLE rz_changed_keys AS
+WITH diff AS (
+  (SELECT uscc, kind, key, valid_from, valid_to, ref FROM rz_keys
+   EXCEPT SELECT uscc, kind, key, valid_from, valid_to, ref FROM resolve_keys)
+  UNION
+  (SELECT uscc, kind, key, valid_from, valid_to, ref FROM resolve_keys
+   EXCEPT SELECT uscc, kind, key, valid_from, valid_to, ref FROM rz_keys)
+),
+u AS (SELECT DISTINCT uscc FROM diff)
+SELECT DISTINCT kind, key FROM (
+  SELECT kind, key FROM rz_keys SEMI JOIN u USING (uscc)
+  UNION ALL SELECT kind, key FROM resolve_keys SEMI JOIN u USING (uscc)
+)
+`;
+
+const INCREMENTAL_TODO_SQL = `
+CREATE OR REPLACE TEMP TABLE rz_todo AS
+-- new records, and records corrected since they were resolved
+SELECT 'ad' AS kind, a.ad_id AS record_id FROM ads a
+ ANTI JOIN entity_links l ON l.kind = 'ad' AND l.record_id = a.ad_id AND l.record_hash = a._hash
+UNION
+SELECT 'complaint', c.complaint_id FROM complaints c
+ ANTI JOIN entity_links l ON l.kind = 'complaint' AND l.record_id = c.complaint_id AND l.record_hash = c._hash
+UNION
+-- records a lookup of which touches an enterprise whose keys changed
+SELECT DISTINCT l.kind, l.record_id FROM rz_look l
+ SEMI JOIN rz_changed_keys k ON k.kind = l.lkind AND k.key = l.lkey
+UNION
+-- records reviewed since the last run
+SELECT kind, record_id FROM link_reviews
+ WHERE review_id > coalesce((SELECT max(last_review_id) FROM resolve_review_mark), 0)
+`;
+
+async function count(db: Db, sql: string): Promise<number> {
+  const row = await db.one<{ n: number | string }>(sql);
+  return Number(row?.n ?? 0);
+}
+
+async function linkCounts(db: Db, kind: 'ad' | 'complaint'): Promise<LinkCounts> {
+  const rows = await db.all<{ status: string; n: number }>(
+    `SELECT status, count(*)::INTEGER AS n FROM entity_links WHERE kind = $kind GROUP BY status`,
+    { kind },
+  );
+  const out: LinkCounts = { linked: 0, ambiguous: 0, unlinked: 0 };
+  for (const r of rows) {
+    if (r.status === 'linked' || r.status === 'ambiguous' || r.status === 'unlinked') out[r.status] = r.n;
+  }
+  return out;
+}
+
+/** Resolves ads and complaints to enterprises. Incremental unless `full` is set. */
+export async function resolve(db: Db, options: ResolveOptions = {}): Promise<ResolveResult> {
+  const t0 = performance.now();
+  const now = (options.now ?? new Date()).toISOString();
+  const config = await loadNormalizeConfig(db);
+  const hash = configHash(config);
+  await installMacros(db, config);
+
+  const last = await db.one<{ config_hash: string }>(
+    `SELECT config_hash FROM resolve_runs WHERE finished_at IS NOT NULL ORDER BY run_id DESC LIMIT 1`,
+  );
+  const mode: 'full' | 'incremental' =
+    options.full === true || last === undefined || last.config_hash !== hash ? 'full' : 'incremental';
+
+  await buildKeys(db);
+
+  if (mode === 'full') {
+    await db.run(ALL_RECORDS_SQL);
+  } else {
+    // lookups of every record, as views: only the ones touching changed keys are kept
+    await db.run(ALL_RECORDS_SQL);
+    await db.run(asView(REC_SQL));
+    await db.run(asView(NQ_SQL));
+    await db.run(asView(LOOK_SQL));
+    await db.run(CHANGED_KEYS_SQL);
+    await db.run(INCREMENTAL_TODO_SQL);
+    await db.run(`DROP VIEW IF EXISTS rz_look; DROP VIEW IF EXISTS rz_nq; DROP VIEW IF EXISTS rz_rec`);
+  }
+
+  const run = await db.one<{ id: number | string }>(`SELECT nextval('resolve_run_seq') AS id`);
+  const runId = Number(run!.id);
+
+  await db.transaction(async (tx) => {
+    await tx.run(
+      `INSERT INTO resolve_runs (run_id, mode, started_at, config_hash) VALUES ($run, $mode, $now::TIMESTAMPTZ, $hash)`,
+      { run: runId, mode, now, hash },
+    );
+    await tx.run(REC_SQL);
+    await tx.run(NQ_SQL);
+    await tx.run(LOOK_SQL);
+    await tx.run(HIT_SQL);
+    await tx.run(CAND_SQL);
+    await tx.run(
+      `DELETE FROM entity_links l WHERE EXISTS (SELECT 1 FROM rz_todo t WHERE t.kind = l.kind AND t.record_id = l.record_id)`,
+    );
+    // records that no longer exist (cannot happen with append-only feeds, but keep the table exact)
+    await tx.run(`DELETE FROM entity_links l WHERE
+      (l.kind = 'ad' AND NOT EXISTS (SELECT 1 FROM ads a WHERE a.ad_id = l.record_id)) OR
+      (l.kind = 'complaint' AND NOT EXISTS (SELECT 1 FROM complaints c WHERE c.complaint_id = l.record_id))`);
+    await tx.run(DECIDE_SQL, { now, run: runId });
+    await tx.run(`DELETE FROM resolve_keys`);
+    await tx.run(`INSERT INTO resolve_keys SELECT uscc, kind, key, valid_from, valid_to, ref FROM rz_keys`);
+    await tx.run(`DELETE FROM resolve_review_mark`);
+    await tx.run(
+      `INSERT INTO resolve_review_mark SELECT coalesce(max(review_id), 0) FROM link_reviews`,
+    );
+  });
+
+  const resolvedAds = await count(db, `SELECT count(*) AS n FROM rz_todo WHERE kind = 'ad'`);
+  const resolvedComplaints = await count(db, `SELECT count(*) AS n FROM rz_todo WHERE kind = 'complaint'`);
+  const seconds = (performance.now() - t0) / 1000;
+  await db.run(
+    `UPDATE resolve_runs SET finished_at = now(), resolved_ads = $a, resolved_complaints = $c, seconds = $s
+      WHERE run_id = $run`,
+    { a: resolvedAds, c: resolvedComplaints, s: seconds, run: runId },
+  );
+  await db.run(
+    `DROP TABLE IF EXISTS rz_look; DROP TABLE IF EXISTS rz_hit; DROP TABLE IF EXISTS rz_nq;
+     DROP TABLE IF EXISTS rz_cand; DROP TABLE IF EXISTS rz_rec; DROP TABLE IF EXISTS rz_keys;
+     DROP TABLE IF EXISTS rz_todo; DROP TABLE IF EXISTS rz_changed_keys`,
+  );
+  return {
+    runId,
+    mode,
+    ads: await linkCounts(db, 'ad'),
+    complaints: await linkCounts(db, 'complaint'),
+    resolved: { ads: resolvedAds, complaints: resolvedComplaints },
+    seconds,
+  };
+}
+
+function asView(createTableSql: string): string {
+  return createTableSql.replace('CREATE OR REPLACE TEMP TABLE', 'CREATE OR REPLACE TEMP VIEW');
+}
