@@ -376,6 +376,9 @@ export const TEMPLATES: readonly TemplateSpec[] = [
   },
 ];
 
+const INDUSTRY_WEIGHTS = INDUSTRIES.map((i) => [i, i.weight] as const);
+const TEMPLATE_WEIGHTS = TEMPLATES.map((x) => [x, x.weight] as const);
+
 const RENAME_WORDS = [
   '科技',
   '投资',
@@ -524,7 +527,7 @@ function industryFor(rng: Rng, role: Role): Industry {
     case 'decoy_complaints':
       return by(rng.pick(['developer', 'property', 'property']));
     default:
-      return rng.weighted(INDUSTRIES.map((i) => [i, i.weight] as const));
+      return rng.weighted(INDUSTRY_WEIGHTS);
   }
 }
 
@@ -536,7 +539,7 @@ export function basics(ctx: SimContext, idx: number): Basics {
   let industry: Industry;
   let life: Lifecycle | null = null;
   if (role === 'scheme') {
-    const t = rng.weighted(TEMPLATES.map((x) => [x, x.weight] as const));
+    const t = rng.weighted(TEMPLATE_WEIGHTS);
     template = t.key;
     life = lifecycle(ctx, rng, t);
     industry =
@@ -918,11 +921,11 @@ export function plan(ctx: SimContext, idx: number): Plan {
     case 'decoy_bank':
     case 'decoy_fund':
     case 'decoy_insurance':
-      adRate = rng.real(0.1, 0.8);
+      adRate = rng.real(0.05, 0.5);
       complaintRate = rng.real(0.001, 0.008);
       break;
     case 'decoy_rebate':
-      adRate = rng.real(0.2, 1);
+      adRate = rng.real(0.1, 0.6);
       complaintRate = rng.real(0.005, 0.04);
       break;
     case 'decoy_prepaid':
@@ -931,7 +934,7 @@ export function plan(ctx: SimContext, idx: number): Plan {
       if (rng.chance(0.35)) closure = ctx.start + rng.int(ctx.end - ctx.start + 1);
       break;
     case 'decoy_heavy_ads':
-      adRate = rng.real(0.4, 2);
+      adRate = rng.real(0.2, 1);
       complaintRate = 0;
       break;
     case 'decoy_complaints':
@@ -944,7 +947,7 @@ export function plan(ctx: SimContext, idx: number): Plan {
       break;
     default:
       if (alive && rng.chance(b.industry.adShare))
-        adRate = b.industry.adRate * Math.exp(rng.real(-1.2, 1.2));
+        adRate = 0.6 * b.industry.adRate * Math.exp(rng.real(-1.2, 1.2));
       complaintRate = alive ? (b.industry.consumer * rng.real(0.2, 1.8)) / 500 : 0;
   }
   if (closure !== null) {

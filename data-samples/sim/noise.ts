@@ -74,12 +74,14 @@ export function applyNoise(s: string, rng: Rng, level: NoiseLevel): string {
   if (rng.chance(level.typo)) out = misspell(out, rng);
   if (rng.chance(level.fullWidth)) out = fullWidth(out, rng.real(0.3, 1), rng);
   if (rng.chance(level.decor)) {
-    const n = rng.range(1, 4);
+    // Decorations go at clause boundaries (never inside a word or a surrogate pair).
+    const parts = out.split(/(?<=[，。！,!：:])/);
+    const n = rng.range(1, 3);
     for (let i = 0; i < n; i++) {
-      const d = rng.pick(DECOR);
-      const at = rng.int(out.length + 1);
-      out = out.slice(0, at) + d + out.slice(at);
+      const at = rng.int(parts.length + 1);
+      parts.splice(at, 0, rng.pick(DECOR));
     }
+    out = parts.join('');
   }
   return out;
 }

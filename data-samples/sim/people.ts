@@ -37,8 +37,10 @@ export function makeBrand(rng: Rng): Brand {
   return { text, pinyin };
 }
 
+const DISTRICT_WEIGHTS = DISTRICTS.map((d) => [d, d.weight] as const);
+
 export function pickDistrict(rng: Rng): District {
-  return rng.weighted(DISTRICTS.map((d) => [d, d.weight] as const));
+  return rng.weighted(DISTRICT_WEIGHTS);
 }
 
 export function districtShort(d: District): string {
@@ -47,6 +49,27 @@ export function districtShort(d: District): string {
 
 export type Suffix = '有限公司' | '有限责任公司' | '股份有限公司' | '合伙企业（有限合伙）';
 
+const FORMS = new Map<District, readonly (readonly [number, number])[]>();
+
+function nameForms(d: District): readonly (readonly [number, number])[] {
+  let f = FORMS.get(d);
+  if (f === undefined) {
+    const hq = d.name === '横琴粤澳深度合作区';
+    const rural = d.name === '斗门区' || d.name === '金湾区';
+    f = [
+      [0, 30],
+      [1, 26],
+      [2, 12],
+      [3, 7],
+      [4, hq ? 40 : 0],
+      [5, hq ? 10 : 2],
+      [6, rural ? 8 : 0],
+    ];
+    FORMS.set(d, f);
+  }
+  return f;
+}
+
 export function companyName(
   rng: Rng,
   brand: string,
@@ -54,16 +77,7 @@ export function companyName(
   d: District,
   suffix: Suffix,
 ): string {
-  const hq = d.name === '横琴粤澳深度合作区';
-  const forms: (readonly [number, number])[] = [
-    [0, 30],
-    [1, 26],
-    [2, 12],
-    [3, 7],
-    [4, hq ? 40 : 0],
-    [5, hq ? 10 : 2],
-    [6, d.name === '斗门区' || d.name === '金湾区' ? 8 : 0],
-  ];
+  const forms = nameForms(d);
   switch (rng.weighted(forms)) {
     case 0:
       return `珠海市${brand}${word}${suffix}`;

@@ -22,6 +22,8 @@ export function hash4(a: number, b: number, c = 0, d = 0): number {
   return h;
 }
 
+const CUMULATIVE = new WeakMap<readonly unknown[], Float64Array>();
+
 export class Rng {
   private a: number;
   private b: number;
@@ -76,15 +78,20 @@ export class Rng {
     return v;
   }
 
-  /** Picks by weight; weights need not sum to 1. */
+  /** Picks by weight; weights need not sum to 1. Cumulative weights are cached per list. */
   weighted<T>(items: readonly (readonly [T, number])[]): T {
-    let total = 0;
-    for (const [, w] of items) total += w;
-    let r = this.next() * total;
-    for (const [v, w] of items) {
-      r -= w;
-      if (r < 0) return v;
+    let cum = CUMULATIVE.get(items);
+    if (cum === undefined) {
+      cum = new Float64Array(items.length);
+      let total = 0;
+      for (let i = 0; i < items.length; i++) {
+        total += items[i]![1];
+        cum[i] = total;
+      }
+      CUMULATIVE.set(items, cum);
     }
+    const r = this.next() * cum[cum.length - 1]!;
+    for (let i = 0; i < cum.length; i++) if (r < cum[i]!) return items[i]![0];
     const last = items[items.length - 1];
     if (last === undefined) throw new Error('weighted pick from an empty list');
     return last[0];

@@ -37,6 +37,7 @@ const S_COMPLAINT = streamId('complaint');
 const S_STRAY = streamId('stray');
 const S_MAL = streamId('malformed');
 const S_ROW = streamId('row');
+const S_DUP = streamId('duplicate');
 
 const K_BITS = 14;
 const K_MUL = 2 ** K_BITS;
@@ -171,6 +172,7 @@ class FeedOut {
   private readonly ctx: SimContext;
   private readonly mal: LineWriter;
   private readonly redeliver: boolean;
+  private readonly feedId: number;
   rows = 0;
   malformed = 0;
   duplicates = 0;
@@ -185,6 +187,7 @@ class FeedOut {
   ) {
     this.ctx = ctx;
     this.feed = feed;
+    this.feedId = streamId(feed);
     this.w = w;
     this.mal = mal;
     this.csv = columns !== null;
@@ -212,8 +215,9 @@ class FeedOut {
   /** Writes one record; returns the line number of the good copy, or null if only a broken one was written. */
   write(rec: Record<string, unknown>, id: string): number | null {
     const n = this.w.lines + 1;
-    const rng = new Rng(this.ctx.seed, S_MAL, streamId(this.feed), n);
-    if (rng.chance(this.ctx.opts.malformedRate)) {
+    const feedId = this.feedId;
+    if (hash4(this.ctx.seed, S_MAL, feedId, n) / 4294967296 < this.ctx.opts.malformedRate) {
+      const rng = new Rng(this.ctx.seed, S_MAL, feedId, n);
       const b = breakRecord(rng, this.feed, rec, this.render, this.csv);
       const line = this.w.line(b.line);
       this.malformed++;
@@ -234,7 +238,7 @@ class FeedOut {
     const text = this.render(rec);
     const line = this.w.line(text);
     this.rows++;
-    if (rng.chance(this.ctx.opts.duplicateRate)) {
+    if (hash4(this.ctx.seed, S_DUP, feedId, n) / 4294967296 < this.ctx.opts.duplicateRate) {
       this.w.line(text);
       this.rows++;
       this.duplicates++;
@@ -313,6 +317,7 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
       }
       await regs.w.maybeFlush();
       await chg.w.maybeFlush();
+      await malW.maybeFlush();
       schedule(ctx, p, rng, adB, cB, push);
     }
     const life = p.life;
@@ -407,7 +412,7 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
   const planOf = (idx: number): Plan => {
     let p = cache.get(idx);
     if (p === undefined) {
-      if (cache.size >= 50_000) cache.clear();
+      if (cache.size >= 10_000) cache.clear();
       p = plan(ctx, idx);
       cache.set(idx, p);
     }
@@ -491,6 +496,7 @@ export async function simulate(opts: SimOptions): Promise<SimSummary> {
       );
       if (ads.w.pending) await ads.w.flush();
       if (links.pending) await links.flush();
+      if (malW.pending) await malW.flush();
     }
     const cKeys = Float64Array.from(cB.days[di]!).sort();
     cB.days[di] = [];

@@ -5,6 +5,8 @@ import { createGzip, type Gzip } from 'node:zlib';
 import iconv from 'iconv-lite';
 
 const CHUNK = 1 << 18;
+// Node's zlib streams pass highWaterMark on to their Transform (not in ZlibOptions' type).
+const GZIP_OPTIONS = { level: 6, highWaterMark: 1 << 23 };
 
 export interface LineWriterOptions {
   gzip: boolean;
@@ -26,8 +28,8 @@ export class LineWriter {
   constructor(path: string, opts: LineWriterOptions) {
     this.path = path;
     this.encoding = opts.encoding;
-    this.file = createWriteStream(path);
-    this.gz = opts.gzip ? createGzip({ level: 6 }) : null;
+    this.file = createWriteStream(path, { highWaterMark: 1 << 23 });
+    this.gz = opts.gzip ? createGzip(GZIP_OPTIONS) : null;
     if (this.gz) this.gz.pipe(this.file);
   }
 

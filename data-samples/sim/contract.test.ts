@@ -1,0 +1,84 @@
+/**
+ * The simulator's output against the project's own feed reader and validator
+ * (pipeline/feeds): every row is accepted except the deliberately malformed ones, which are
+ * exactly the rows quarantined.
+ */
+import { createReadStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readRecords } from '../../pipeline/feeds/read.ts';
+import { FEEDS, type FeedName } from '../../pipeline/feeds/specs.ts';
+import { createValidator } from '../../pipeline/feeds/validate.ts';
+import { DEFAULTS } from './config.ts';
+import { simulate } from './run.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'dafei-contract-'));
+
+beforeAll(async () => {
+  await simulate({
+    ...DEFAULTS,
+    enterprises: 600,
+    days: 90,
+    seed: 11,
+    schemeRate: 0.02,
+    malformedRate: 0.01,
+    gzip: true,
+    quiet: true,
+    out: root,
+  });
+}, 60_000);
+
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const FILES: readonly (readonly [FeedName, string, 'utf-8' | 'gb18030'])[] = [
+  ['registrations', 'registrations.ndjson.gz', 'utf-8'],
+  ['registration_changes', 'registration_changes.ndjson.gz', 'utf-8'],
+  ['ads', 'ads.ndjson.gz', 'utf-8'],
+  ['complaints', 'complaints.csv.gz', 'gb18030'],
+  ['case_outcomes', 'case_outcomes.csv.gz', 'utf-8'],
+];
+
+describe('feeds against the pipeline validator', () => {
+  it.each(FILES)(
+    '%s: quarantined rows are exactly the malformed ones',
+    async (feed, file, encoding) => {
+      const malformed = new Set(
+        (readFileSync(join(root, 'truth/malformed.ndjson.gz')).length > 0
+          ? (await import('node:zlib'))
+              .gunzipSync(readFileSync(join(root, 'truth/malformed.ndjson.gz')))
+              .toString('utf8')
+              .trim()
+              .split('\n')
+          : []
+        )
+          .filter((l) => l !== '')
+          .map((l) => JSON.parse(l) as { file: string; line: number })
+          .filter((m) => m.file === file)
+          .map((m) => m.line),
+      );
+      const validate = createValidator(FEEDS[feed]);
+      const quarantined = new Set<number>();
+      const reasons: string[] = [];
+      let accepted = 0;
+      await readRecords(
+        createReadStream(join(root, file)),
+        { format: file.includes('.csv') ? 'csv' : 'ndjson', encoding, gzip: true },
+        (r) => {
+          const checked =
+            r.value === undefined
+              ? { ok: false as const, reason: r.problem ?? '' }
+              : validate(r.value);
+          if (checked.ok) accepted++;
+          else {
+            quarantined.add(r.line);
+            if (!malformed.has(r.line)) reasons.push(`line ${r.line}: ${checked.reason}`);
+          }
+        },
+      );
+      expect(reasons).toEqual([]);
+      expect([...quarantined].sort((a, b) => a - b)).toEqual([...malformed].sort((a, b) => a - b));
+      expect(accepted).toBeGreaterThan(0);
+    },
+  );
+});
