@@ -19,7 +19,8 @@ import { decodeTypedArray, encodeTypedArray } from './typed-codec.ts';
  * - Each tree: bootstrap ('standard': n draws with replacement, like scikit-learn; 'balanced':
  *   as many draws from each class as the minority class has rows; 'none'), bootstrap counts ×
  *   class weights as sample weights, sqrt(cols) candidate features per split drawn without
- *   replacement (features constant in the node do not count, as in scikit-learn), gini.
+ *   replacement (scikit-learn's rule: mtry draws, constants included, at least one non-constant;
+ *   features found constant in a node are not evaluated again below it), gini.
  * - Split search: per-node class histograms. Two strategies, same trees:
  *   'direct' builds the histogram of each candidate feature for each node (cheapest when only a
  *   few features are tried per split, i.e. sqrt(cols));
@@ -263,7 +264,7 @@ function growTree(ctx: TrainContext, tree: number): GrownTree {
   };
 
   const nodes = new NodeBuffer();
-  // Explicit DFS stack: node id, start, end, depth, W0, W1, hist slot.
+  // Explicit DFS stack: node id, start, end, depth, W0, W1, hist slot, known constant features.
   const stack: number[] = [];
   const root = nodes.alloc(1);
   let rootHist = -1;
@@ -273,7 +274,7 @@ function growTree(ctx: TrainContext, tree: number): GrownTree {
     live.push(hist);
     rootHist = live.length - 1;
   }
-  stack.push(root, 0, nIdx, 0, rootW0, rootW1, rootHist);
+  stack.push(root, 0, nIdx, 0, rootW0, rootW1, rootHist, 0);
 
   // Best split of the current node (reset per node below).
   let bestScore: number;
@@ -283,6 +284,7 @@ function growTree(ctx: TrainContext, tree: number): GrownTree {
   let bestL1 = 0;
 
   while (stack.length > 0) {
+    const nodeConst = stack.pop()!;
     const histSlot = stack.pop()!;
     const W1 = stack.pop()!;
     const W0 = stack.pop()!;
@@ -310,13 +312,29 @@ function growTree(ctx: TrainContext, tree: number): GrownTree {
     const parentScore = (W0 * W0 + W1 * W1) / W;
     bestScore = parentScore + 1e-12 * W;
     bestF = -1;
-    let nonConstant = 0;
-    // Draw candidate features without replacement until mtry non-constant ones are seen.
-    for (let i = 0; i < F && nonConstant < mtry; i++) {
-      const j = i + rng.int(F - i);
-      const f = perm[j]!;
-      perm[j] = perm[i]!;
-      perm[i] = f;
+    // Feature sampling as scikit-learn's BestSplitter: draw without replacement from perm;
+    // perm[0, nKnown) are features known to be constant in this node (inherited from ancestors)
+    // and cost nothing when drawn; constants found here are moved to perm[nKnown, nTotalConst)
+    // and passed down. Stop after mtry draws (constants included) once at least one
+    // non-constant feature was evaluated.
+    const nKnown = nodeConst;
+    let nDrawnConst = 0;
+    let nFoundConst = 0;
+    let nTotalConst = nKnown;
+    let fi = F;
+    let visited = 0;
+    while (fi > nTotalConst && (visited < mtry || visited <= nFoundConst + nDrawnConst)) {
+      visited++;
+      let fj = nDrawnConst + rng.int(fi - nFoundConst - nDrawnConst);
+      if (fj < nKnown) {
+        const t = perm[fj]!;
+        perm[fj] = perm[nDrawnConst]!;
+        perm[nDrawnConst] = t;
+        nDrawnConst++;
+        continue;
+      }
+      fj += nFoundConst;
+      const f = perm[fj]!;
       const off = f * N;
       const nb = nBins[f]!; // bins 0..nb used
       let varied = false;
@@ -416,7 +434,16 @@ function growTree(ctx: TrainContext, tree: number): GrownTree {
           }
         }
       }
-      if (varied) nonConstant++;
+      if (!varied) {
+        perm[fj] = perm[nTotalConst]!;
+        perm[nTotalConst] = f;
+        nFoundConst++;
+        nTotalConst++;
+      } else {
+        fi--;
+        perm[fj] = perm[fi]!;
+        perm[fi] = f;
+      }
     }
 
     if (bestF < 0) {
@@ -480,8 +507,8 @@ function growTree(ctx: TrainContext, tree: number): GrownTree {
       } else release();
     }
     // Right pushed first so the left subtree is grown first.
-    stack.push(left + 1, mid, end, depth + 1, R0, R1, rightHist);
-    stack.push(left, start, mid, depth + 1, L0, L1, leftHist);
+    stack.push(left + 1, mid, end, depth + 1, R0, R1, rightHist, nTotalConst);
+    stack.push(left, start, mid, depth + 1, L0, L1, leftHist, nTotalConst);
   }
   return { nodes, counts };
 }

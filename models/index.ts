@@ -77,3 +77,4 @@ export {
   stratifiedKFold,
 } from './metrics.ts';
 export type { LeadTimeBucket, LeadTimeSummary, ThresholdMetrics } from './metrics.ts';
+export { ruleIndex, ruleContributions, RULE_INDICATORS, RULE_FEATURES } from './rule-index.ts';
