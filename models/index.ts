@@ -78,3 +78,5 @@ export {
 } from './metrics.ts';
 export type { LeadTimeBucket, LeadTimeSummary, ThresholdMetrics } from './metrics.ts';
 export { ruleIndex, ruleContributions, RULE_INDICATORS, RULE_FEATURES } from './rule-index.ts';
+export { topReasons, explainRow, defaultFormat } from './explain.ts';
+export type { FeatureInfo, Reason, ReasonOptions } from './explain.ts';

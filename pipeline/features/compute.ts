@@ -19,7 +19,10 @@ export interface ComputeResult {
   analysed: { ads: number; complaints: number };
 }
 
-/** A fingerprint of the data visible on `asOf`: changes when any record dated on or before it does. */
+/**
+ * A fingerprint of the data visible on `asOf`: changes when any record dated on or before it
+ * does, or when the link of such a record to an enterprise does.
+ */
 export async function dataFingerprint(db: Db, asOf: string): Promise<string> {
   const row = await db.one<{ f: string }>(
     `SELECT md5(string_agg(part, '|' ORDER BY part)) AS f FROM (
@@ -28,6 +31,8 @@ export async function dataFingerprint(db: Db, asOf: string): Promise<string> {
        UNION ALL SELECT 'a' || count(*) || ':' || coalesce(sum(md5_number_lower(_hash || _key)), 0) FROM ads WHERE seen_day <= $d::DATE
        UNION ALL SELECT 'c' || count(*) || ':' || coalesce(sum(md5_number_lower(_hash || _key)), 0) FROM complaints WHERE received_day <= $d::DATE
        UNION ALL SELECT 'o' || count(*) || ':' || coalesce(sum(md5_number_lower(_hash || _key)), 0) FROM case_outcomes WHERE decided_on <= $d::DATE
+       UNION ALL SELECT 'l' || count(*) || ':' || coalesce(sum(md5_number_lower(kind || record_id || coalesce(uscc, '') || status)), 0)
+         FROM entity_links WHERE record_day <= $d::DATE
      )`,
     { d: asOf },
   );

@@ -1,0 +1,25 @@
+import type { Db } from '../db/index.ts';
+import { computeFeatures, dataFingerprint } from '../features/compute.ts';
+
+/**
+ * Makes sure `feature_values` holds every day of `days`, computed on the data as it is now
+ * (a day whose data fingerprint changed since it was computed is computed again).
+ */
+export async function ensureFeatures(
+  db: Db,
+  days: readonly string[],
+  onDay?: (day: string, i: number, n: number) => void,
+): Promise<void> {
+  const known = new Map(
+    (await db.all<{ d: string; f: string }>(`SELECT as_of::VARCHAR AS d, fingerprint AS f FROM feature_days`)).map(
+      (r) => [r.d, r.f],
+    ),
+  );
+  let i = 0;
+  for (const day of days) {
+    onDay?.(day, i++, days.length);
+    const f = known.get(day);
+    if (f !== undefined && f === (await dataFingerprint(db, day))) continue;
+    await computeFeatures(db, day);
+  }
+}

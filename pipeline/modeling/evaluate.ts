@@ -1,0 +1,225 @@
+/**
+ * Evaluation over time: train with outcomes decided up to T, then score every day after T and
+ * check each day's ranking against the outcomes decided later — always beside the two baselines,
+ * "most complaints in 30 days" and the rule index alone.
+ */
+import type { Db } from '../db/index.ts';
+import {
+  averagePrecision,
+  leadTimeSummary,
+  precisionAtK,
+  ruleIndex,
+  selectRows,
+  type LeadTimeSummary,
+} from '../../models/index.ts';
+import { predict } from './bundle.ts';
+import { addDays, dayRange, daysBetween } from './days.ts';
+import { ensureFeatures } from './ensure-features.ts';
+import { loadFeatureRows } from './feature-matrix.ts';
+import { confirmedOn } from './outcomes.ts';
+import { trainModelAt, type TrainingOptions } from './train.ts';
+
+export type ScorerName = 'model' | 'rules' | 'complaints';
+export const SCORER_LABELS: Record<ScorerName, string> = {
+  model: 'model',
+  rules: 'rule index',
+  complaints: 'complaints 30d',
+};
+
+export interface ScorerEvaluation {
+  precisionAt20: number;
+  precisionAt50: number;
+  precisionAt100: number;
+  prAuc: number;
+  /** Schemes decided after T that were in the top 50 on some day before their decision. */
+  flagged: number;
+  schemes: number;
+  recall: number;
+  leadVsDecision: LeadTimeSummary;
+  leadVsSurge: LeadTimeSummary;
+}
+
+export interface EvaluationReport {
+  trainedUntil: string;
+  testFrom: string;
+  testTo: string;
+  testDays: number;
+  horizonDays: number;
+  trainingExamples: number;
+  trainingPositives: number;
+  retrainEveryDays: number;
+  scorers: Record<ScorerName, ScorerEvaluation>;
+}
+
+export interface EvaluateOptions extends TrainingOptions {
+  /** Last test day (default: the last day with data). */
+  to?: string;
+  topK?: number;
+  /** A complaint surge: this many linked complaints within 7 days. */
+  surgeComplaints?: number;
+  /** Walk forward: retrain with the outcomes known every this many days (0: one model at T). */
+  retrainEveryDays?: number;
+}
+
+const mean = (xs: number[]) => (xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : Number.NaN);
+
+export async function lastDataDay(db: Db): Promise<string | null> {
+  const r = await db.one<{ d: string | null }>(
+    `SELECT greatest((SELECT max(seen_day) FROM ads), (SELECT max(received_day) FROM complaints))::VARCHAR AS d`,
+  );
+  return r?.d ?? null;
+}
+
+/** First day each enterprise had `n` linked complaints within 7 days. */
+async function surgeDays(db: Db, n: number): Promise<Map<string, string>> {
+  const rows = await db.all<{ uscc: string; d: string }>(
+    `WITH c AS (
+       SELECT l.uscc, c.received_day AS day
+       FROM complaints c JOIN entity_links l ON l.kind = 'complaint' AND l.record_id = c.complaint_id AND l.status = 'linked'
+     ), w AS (
+       SELECT uscc, day, count(*) OVER (PARTITION BY uscc ORDER BY day RANGE BETWEEN INTERVAL 6 DAY PRECEDING AND CURRENT ROW) AS n7
+       FROM c
+     )
+     SELECT uscc, min(day)::VARCHAR AS d FROM w WHERE n7 >= $n GROUP BY uscc`,
+    { n },
+  );
+  return new Map(rows.map((r) => [r.uscc, r.d]));
+}
+
+export async function evaluateOverTime(db: Db, o: EvaluateOptions): Promise<EvaluationReport> {
+  const horizon = o.horizonDays ?? 90;
+  const topK = o.topK ?? 50;
+  const to = o.to ?? (await lastDataDay(db))!;
+  const testDays = dayRange(addDays(o.until, 1), to);
+  await ensureFeatures(db, testDays, (d, i, n) => o.onProgress?.(`features ${d} (${i + 1}/${n})`));
+  const rows = await loadFeatureRows(db, testDays);
+  const confirmed = await confirmedOn(db, to);
+  const surge = await surgeDays(db, o.surgeComplaints ?? 3);
+  const x = rows.matrix;
+  // Walk forward: each model scores only the days after its own cut-off, until the next retrain.
+  const step = o.retrainEveryDays ?? 30;
+  const modelScores = new Float64Array(x.rows);
+  let first: Awaited<ReturnType<typeof trainModelAt>> | undefined;
+  for (let t = o.until; t < to; t = step > 0 ? addDays(t, step) : to) {
+    const trained = await trainModelAt(db, { ...o, until: t });
+    first ??= trained;
+    const end = step > 0 ? addDays(t, step) : to;
+    const idx: number[] = [];
+    for (let i = 0; i < x.rows; i++) if (rows.day[i]! > t && rows.day[i]! <= end) idx.push(i);
+    // the forest's own probability ranks (calibration is monotone: same order, without its ties)
+    const raw = predict(trained.bundle, selectRows(x, idx)).raw;
+    idx.forEach((i, k) => (modelScores[i] = raw[k]!));
+  }
+  const ci30 = x.columns.indexOf('complaints_30d');
+  const ci90 = x.columns.indexOf('complaints_90d');
+  const scores: Record<ScorerName, Float64Array> = {
+    model: modelScores,
+    rules: ruleIndex(x),
+    complaints: Float64Array.from({ length: x.rows }, (_, i) => x.data[i * x.cols + ci30]! + x.data[i * x.cols + ci90]! / 1000),
+  };
+  // rows by day, skipping enterprises already confirmed
+  const byDay = new Map<string, number[]>();
+  for (let i = 0; i < x.rows; i++) {
+    const d = confirmed.get(rows.uscc[i]!);
+    if (d !== undefined && d <= rows.day[i]!) continue;
+    let list = byDay.get(rows.day[i]!);
+    if (!list) byDay.set(rows.day[i]!, (list = []));
+    list.push(i);
+  }
+  const schemes = [...confirmed].filter(([, d]) => d > o.until && d <= to);
+  const result = {} as Record<ScorerName, ScorerEvaluation>;
+  for (const name of Object.keys(scores) as ScorerName[]) {
+    const s = scores[name];
+    const p20: number[] = [];
+    const p50: number[] = [];
+    const p100: number[] = [];
+    const ap: number[] = [];
+    const firstTop = new Map<string, string>();
+    for (const day of testDays) {
+      const idx = byDay.get(day) ?? [];
+      if (idx.length === 0) continue;
+      const sc = idx.map((i) => s[i]!);
+      const labels = idx.map((i) => {
+        const d = confirmed.get(rows.uscc[i]!);
+        return d !== undefined && d > day && d <= addDays(day, horizon) ? 1 : 0;
+      });
+      // deterministic ranking: score, then uscc
+      const order = idx
+        .map((i, k) => ({ k, score: sc[k]!, uscc: rows.uscc[i]! }))
+        .sort((a, b) => b.score - a.score || (a.uscc < b.uscc ? -1 : 1));
+      const ranked = order.map((o2) => labels[o2.k]!);
+      const rankScores = order.map((_, r) => order.length - r);
+      p20.push(precisionAtK(ranked, rankScores, 20));
+      p50.push(precisionAtK(ranked, rankScores, 50));
+      p100.push(precisionAtK(ranked, rankScores, 100));
+      if (labels.some((l) => l === 1)) ap.push(averagePrecision(ranked, rankScores));
+      for (const o2 of order.slice(0, topK)) if (!firstTop.has(o2.uscc)) firstTop.set(o2.uscc, day);
+    }
+    const leadDecision: number[] = [];
+    const leadSurge: number[] = [];
+    let flagged = 0;
+    for (const [uscc, decided] of schemes) {
+      const first = firstTop.get(uscc);
+      if (first === undefined || first >= decided) continue;
+      flagged++;
+      leadDecision.push(daysBetween(first, decided));
+      const sd = surge.get(uscc);
+      if (sd !== undefined) leadSurge.push(daysBetween(first, sd));
+    }
+    result[name] = {
+      precisionAt20: mean(p20),
+      precisionAt50: mean(p50),
+      precisionAt100: mean(p100),
+      prAuc: mean(ap),
+      flagged,
+      schemes: schemes.length,
+      recall: schemes.length ? flagged / schemes.length : Number.NaN,
+      leadVsDecision: leadTimeSummary(leadDecision),
+      leadVsSurge: leadTimeSummary(leadSurge),
+    };
+  }
+  return {
+    trainedUntil: o.until,
+    testFrom: testDays[0] ?? o.until,
+    testTo: to,
+    testDays: testDays.length,
+    horizonDays: horizon,
+    trainingExamples: first!.set.labels.length,
+    trainingPositives: first!.positives,
+    retrainEveryDays: step,
+    scorers: result,
+  };
+}
+
+const f2 = (v: number) => (Number.isNaN(v) ? '–' : v.toFixed(2));
+const lead = (s: LeadTimeSummary) =>
+  s.count === 0 ? '–' : `${s.median.toFixed(0)} d [${s.q1.toFixed(0)}–${s.q3.toFixed(0)}]`;
+
+/** The evaluation table as text; `short` gives the few lines `dafei train` prints. */
+export function formatEvaluation(r: EvaluationReport, short = false): string {
+  const names: ScorerName[] = ['model', 'rules', 'complaints'];
+  const row = (label: string, f: (e: ScorerEvaluation) => string) =>
+    `${label.padEnd(34)}${names.map((n) => f(r.scorers[n]).padStart(16)).join('')}`;
+  const lines = [
+    `evaluation over time: first model trained on outcomes decided ≤ ${r.trainedUntil} (${r.trainingExamples} examples, ${r.trainingPositives} positive)${r.retrainEveryDays > 0 ? `, retrained every ${r.retrainEveryDays} days` : ''}; test days ${r.testFrom} … ${r.testTo} (${r.testDays}); horizon ${r.horizonDays} d`,
+    row('', () => '').slice(0, 34) + names.map((n) => SCORER_LABELS[n].padStart(16)).join(''),
+    row('precision@50', (e) => f2(e.precisionAt50)),
+    row('recall (in top 50 before decision)', (e) => `${e.flagged}/${e.schemes}`),
+    row('median lead time vs decision', (e) => lead(e.leadVsDecision)),
+  ];
+  if (!short) {
+    lines.splice(
+      2,
+      0,
+      row('precision@20', (e) => f2(e.precisionAt20)),
+    );
+    lines.push(
+      row('precision@100', (e) => f2(e.precisionAt100)),
+      row('PR-AUC (mean over days)', (e) => f2(e.prAuc)),
+      row('median lead vs complaint surge', (e) => lead(e.leadVsSurge)),
+      row('lead time histogram vs decision', (e) => e.leadVsDecision.histogram.map((b) => b.count).join('/')),
+      `  (histogram buckets: ${r.scorers.model.leadVsDecision.histogram.map((b) => b.label).join(', ')} days; lead = decision − first day in the top 50; surge = first 7 days with ≥ 3 linked complaints)`,
+    );
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,90 @@
+/**
+ * Scoring a day: the active model (calibrated probability) or, with no active model, the rule
+ * index alone; the rule index is always computed beside it. Listed enterprises (those with a
+ * level) keep their reasons, each feature's contribution and the feature values as issued.
+ */
+import {
+  createLevels,
+  ruleContributions,
+  ruleIndex,
+  selectRows,
+  topReasons,
+  type Contributions,
+  type Level,
+  type LevelThresholds,
+  type Matrix,
+} from '../../models/index.ts';
+import { FEATURES } from '../features/registry.ts';
+import { predict, type ModelBundle } from './bundle.ts';
+
+export interface ScoredRow {
+  uscc: string;
+  score: number;
+  /** Ranking key after score: the forest's raw probability (or the rule index). */
+  tie: number;
+  rule: number;
+  level: Level | null;
+  reasons?: { feature: string; label: string; value: number; contribution: number; text: string }[];
+  contributions?: Record<string, number>;
+  features?: Record<string, number | null>;
+}
+
+export const DEFAULT_THRESHOLDS: { model: LevelThresholds; rules: LevelThresholds } = {
+  model: { red: 0.5, orange: 0.25, yellow: 0.1 },
+  rules: { red: 0.45, orange: 0.3, yellow: 0.2 },
+};
+
+const REGISTRY = FEATURES.map((f) => ({ name: f.name, label_zh: f.label_zh, format: f.describe }));
+
+/**
+ * Contributions of a calibrated score: the forest's path contributions, rescaled so that
+ * bias + Σ contributions = calibrated score (exact for a monotone calibrator).
+ */
+function calibrated(c: Contributions, calibrate: (p: number) => number): Contributions {
+  const bias = calibrate(c.bias);
+  const score = calibrate(c.prediction);
+  const span = c.prediction - c.bias;
+  const k = Math.abs(span) > 1e-12 ? (score - bias) / span : 0;
+  return { bias, values: c.values.map((v) => v * k), prediction: score, columns: c.columns };
+}
+
+export function scoreMatrix(
+  x: Matrix,
+  uscc: readonly string[],
+  model: ModelBundle | null,
+  thresholds = DEFAULT_THRESHOLDS,
+): ScoredRow[] {
+  const rules = ruleIndex(x);
+  const pred = model ? predict(model, x) : null;
+  const levels = createLevels(model ? thresholds.model : thresholds.rules);
+  const rows: ScoredRow[] = uscc.map((u, i) => {
+    const score = pred ? pred.score[i]! : rules[i]!;
+    return { uscc: u, score, tie: pred ? pred.raw[i]! : rules[i]!, rule: rules[i]!, level: levels.levelFor(score) };
+  });
+  rows.forEach((r, i) => {
+    if (r.level === null) return;
+    const one = selectRows(x, [i]);
+    const c = model
+      ? calibrated(model.classifier.contributions(one, 0), (p) => model.calibrator.apply(p))
+      : ruleContributions(x, i);
+    const values = x.data.subarray(i * x.cols, (i + 1) * x.cols);
+    r.reasons = topReasons(c, model ? alignedValues(one, c.columns) : values, REGISTRY, { k: 5 });
+    r.contributions = Object.fromEntries(c.columns.map((name, j) => [name, round(c.values[j]!)]));
+    r.contributions['_bias'] = round(c.bias);
+    r.features = Object.fromEntries(x.columns.map((name, j) => [name, Number.isNaN(values[j]!) ? null : values[j]!]));
+  });
+  return rows;
+}
+
+function alignedValues(one: Matrix, columns: readonly string[]): Float32Array {
+  const out = new Float32Array(columns.length);
+  columns.forEach((c, j) => (out[j] = one.data[one.columns.indexOf(c)] ?? Number.NaN));
+  return out;
+}
+
+const round = (v: number) => Math.round(v * 1e6) / 1e6;
+
+/** Orders rows for the list: score, then the tie key, then uscc (deterministic). */
+export function rankRows(rows: ScoredRow[]): ScoredRow[] {
+  return [...rows].sort((a, b) => b.score - a.score || b.tie - a.tie || (a.uscc < b.uscc ? -1 : a.uscc > b.uscc ? 1 : 0));
+}

@@ -1,0 +1,127 @@
+/**
+ * Training: point-in-time examples (enterprise, as_of) on days sampled every `step` days, labels
+ * from outcomes decided on or before `until`, a histogram forest, and an isotonic calibrator
+ * fitted on the most recent quarter of the sampled days (held out in time).
+ */
+import type { Db } from '../db/index.ts';
+import {
+  fitCalibrator,
+  HistogramForest,
+  identityCalibrator,
+  selectRows,
+  type HistogramForestOptions,
+} from '../../models/index.ts';
+import { FEATURE_NAMES } from '../features/registry.ts';
+import type { ModelBundle } from './bundle.ts';
+import { addDays } from './days.ts';
+import { ensureFeatures } from './ensure-features.ts';
+import { loadFeatureRows, type FeatureRows } from './feature-matrix.ts';
+import { confirmedOn, labelOf } from './outcomes.ts';
+import { AppError } from '../errors.ts';
+
+export interface TrainingOptions {
+  /** Outcomes decided on or before this day are used; examples have as_of before it. */
+  until: string;
+  horizonDays?: number;
+  /** Days between sampled as_of days. */
+  stepDays?: number;
+  /** Days of data needed before the first as_of (the longest feature window). */
+  warmupDays?: number;
+  forest?: HistogramForestOptions;
+  onProgress?: (message: string) => void;
+}
+
+export const DEFAULT_FOREST: HistogramForestOptions = {
+  nEstimators: 200,
+  minSamplesLeaf: 3,
+  maxFeatures: 'sqrt',
+  classWeight: 'balanced',
+  seed: 20260101,
+};
+
+export interface TrainingSet {
+  rows: FeatureRows;
+  labels: Uint8Array;
+  days: string[];
+}
+
+/** First day with any ad or complaint: the start of the data. */
+export async function firstDataDay(db: Db): Promise<string | null> {
+  const r = await db.one<{ d: string | null }>(
+    `SELECT least((SELECT min(seen_day) FROM ads), (SELECT min(received_day) FROM complaints))::VARCHAR AS d`,
+  );
+  return r?.d ?? null;
+}
+
+/** The sampled as_of days: every `step` days back from the day before `until`. */
+export function sampleDays(first: string, until: string, step: number, warmup: number): string[] {
+  const days: string[] = [];
+  const start = addDays(first, warmup);
+  for (let d = addDays(until, -1); d >= start; d = addDays(d, -step)) days.push(d);
+  return days.reverse();
+}
+
+export async function buildTrainingSet(db: Db, o: TrainingOptions): Promise<TrainingSet> {
+  const horizon = o.horizonDays ?? 90;
+  const first = await firstDataDay(db);
+  if (first === null) throw new AppError('model_failed', '[train] there is no ad or complaint data yet');
+  const days = sampleDays(first, o.until, o.stepDays ?? 7, o.warmupDays ?? 30);
+  if (days.length < 4) {
+    throw new AppError('model_failed', `[train] too little history before ${o.until}: ${days.length} sample days`);
+  }
+  await ensureFeatures(db, days, (d, i, n) => o.onProgress?.(`features ${d} (${i + 1}/${n})`));
+  const all = await loadFeatureRows(db, days);
+  const confirmed = await confirmedOn(db, o.until);
+  const keep: number[] = [];
+  const labels: number[] = [];
+  for (let i = 0; i < all.matrix.rows; i++) {
+    const y = labelOf(confirmed, all.uscc[i]!, all.day[i]!, horizon);
+    if (y === null) continue;
+    keep.push(i);
+    labels.push(y);
+  }
+  const rows: FeatureRows = {
+    matrix: selectRows(all.matrix, keep),
+    uscc: keep.map((i) => all.uscc[i]!),
+    day: keep.map((i) => all.day[i]!),
+  };
+  return { rows, labels: Uint8Array.from(labels), days };
+}
+
+export interface TrainedModel {
+  bundle: ModelBundle;
+  set: TrainingSet;
+  calibrationDays: string[];
+  positives: number;
+}
+
+/** Trains the forest on the earlier days and calibrates it on the latest quarter of days. */
+export async function trainModelAt(db: Db, o: TrainingOptions): Promise<TrainedModel> {
+  const horizon = o.horizonDays ?? 90;
+  const set = await buildTrainingSet(db, o);
+  const positives = set.labels.reduce((s, y) => s + y, 0);
+  if (positives < 3) {
+    throw new AppError(
+      'model_failed',
+      `[train] only ${positives} positive examples before ${o.until}: record more confirmed outcomes first`,
+    );
+  }
+  const cut = set.days[Math.floor(set.days.length * 0.75)]!;
+  const fitIdx: number[] = [];
+  const calIdx: number[] = [];
+  for (let i = 0; i < set.labels.length; i++) (set.rows.day[i]! < cut ? fitIdx : calIdx).push(i);
+  const fitY = fitIdx.map((i) => set.labels[i]!);
+  const options = { ...DEFAULT_FOREST, ...o.forest };
+  o.onProgress?.(`training ${options.nEstimators} trees on ${fitIdx.length} examples (${fitY.reduce((s, y) => s + y, 0)} positive)`);
+  const forest = new HistogramForest(options).fit(selectRows(set.rows.matrix, fitIdx), fitY);
+  const calY = calIdx.map((i) => set.labels[i]!);
+  const calPositives = calY.reduce((s, y) => s + y, 0);
+  const raw = forest.predictProba(selectRows(set.rows.matrix, calIdx));
+  // Isotonic needs many positives to be more than a few flat steps; Platt is smooth with few.
+  const calibrator =
+    calPositives < 2
+      ? identityCalibrator()
+      : fitCalibrator(calPositives >= 50 ? 'isotonic' : 'platt', raw, calY);
+  const bundle: ModelBundle = { classifier: forest, calibrator, features: FEATURE_NAMES, horizonDays: horizon };
+  return { bundle, set, calibrationDays: set.days.filter((d) => d >= cut), positives };
+}

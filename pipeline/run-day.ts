@@ -1,0 +1,59 @@
+/**
+ * The daily run for day D: resolve → features as of D → score with the active model (or the rule
+ * index) → publish the list for D. Each step is idempotent; publication is atomic.
+ */
+import type { Db } from './db/index.ts';
+import { computeFeatures } from './features/compute.ts';
+import { withLedger } from './jobs/ledger.ts';
+import { loadFeatureRows } from './modeling/feature-matrix.ts';
+import { confirmedOn } from './modeling/outcomes.ts';
+import { activeVersion, loadModel } from './modeling/registry.ts';
+import { DEFAULT_THRESHOLDS, rankRows, scoreMatrix } from './modeling/score.ts';
+import { publishList, type PublishResult } from './publish.ts';
+import { resolve } from './resolve/index.ts';
+import { selectRows } from '../models/index.ts';
+
+export interface RunDayResult extends PublishResult {
+  scorer: 'model' | 'rules';
+  modelVersion: number | null;
+  enterprises: number;
+  seconds: number;
+}
+
+export interface RunDayOptions {
+  thresholds?: typeof DEFAULT_THRESHOLDS;
+  /** Skip entity resolution (when the caller just ran it, e.g. a backfill). */
+  skipResolve?: boolean;
+}
+
+export async function runDay(db: Db, day: string, options: RunDayOptions = {}): Promise<RunDayResult> {
+  return withLedger(db, 'run', day, async () => {
+    const t0 = performance.now();
+    if (!options.skipResolve) await resolve(db);
+    const features = await computeFeatures(db, day);
+    const all = await loadFeatureRows(db, [day]);
+    // enterprises already confirmed are known cases, not alerts
+    const confirmed = await confirmedOn(db, day);
+    const keep: number[] = [];
+    for (let i = 0; i < all.uscc.length; i++) if (!confirmed.has(all.uscc[i]!)) keep.push(i);
+    const x = selectRows(all.matrix, keep);
+    const uscc = keep.map((i) => all.uscc[i]!);
+    const version = await activeVersion(db);
+    const model = version === null ? null : await loadModel(db, version);
+    const rows = rankRows(scoreMatrix(x, uscc, model, options.thresholds));
+    const published = await publishList(db, {
+      day,
+      scorer: model ? 'model' : 'rules',
+      modelVersion: version,
+      dataFingerprint: features.fingerprint,
+      rows,
+    });
+    return {
+      ...published,
+      scorer: model ? ('model' as const) : ('rules' as const),
+      modelVersion: version,
+      enterprises: rows.length,
+      seconds: (performance.now() - t0) / 1000,
+    };
+  });
+}
