@@ -15,6 +15,10 @@
  *   rep       rz_clean(legal_rep)                      first as_of / changed_on
  *   district  district                                 first as_of
  *
+ * `holders` is the number of enterprises holding a key over all time: lookups skip keys held by
+ * more than MAX_HOLDERS (match-sql.ts): a business-centre address shared by hundreds of
+ * enterprises says nothing about which one an ad is from.
+ *
  * A name that a change replaced keeps matching (as former_name) from valid_to on. A name the
  * enterprise only got later has a later valid_from and is never used for an earlier record.
  * Names from a change's `before` were in force before the change: they are valid from the
@@ -93,12 +97,14 @@ addr_keys AS (
   UNION ALL
   SELECT uscc, 'apfx', left(a, k), vf, NULL, NULL FROM addrs, range(6, 25) t(k) WHERE k <= length(a)
 )
-SELECT uscc, kind, key, min(vf) AS valid_from,
-       CASE WHEN bool_or(vt IS NULL) THEN NULL ELSE max(vt) END AS valid_to,
-       min(ref) AS ref
-FROM (SELECT * FROM raw UNION ALL SELECT * FROM addr_keys)
-WHERE key IS NOT NULL AND key <> ''
-GROUP BY uscc, kind, key
+SELECT *, count(*) OVER (PARTITION BY kind, key) AS holders FROM (
+  SELECT uscc, kind, key, min(vf) AS valid_from,
+         CASE WHEN bool_or(vt IS NULL) THEN NULL ELSE max(vt) END AS valid_to,
+         min(ref) AS ref
+  FROM (SELECT * FROM raw UNION ALL SELECT * FROM addr_keys)
+  WHERE key IS NOT NULL AND key <> ''
+  GROUP BY uscc, kind, key
+)
 `;
 
 export async function buildKeys(db: Db): Promise<void> {

@@ -27,23 +27,29 @@ export const WEIGHTS = {
   former: 0.86,
   fuzzy: 0.6,
   alias4: 0.6,
-  alias: 0.5,
+  alias: 0.55,
   lcp: 0.35,
+  lcpShort: 0.5,
   phone: 0.8,
   textPhone: 0.75,
   site: 0.85,
   textSite: 0.8,
   addr: 0.6,
-  rep: 0.45,
+  rep: 0.5,
   context: 0.3,
+  profile: 0.35,
   district: 0.15,
   tagFactor: 0.8,
   titleFactor: 0.6,
+  segmentFactor: 0.75,
 } as const;
+
+/** Keys held by more enterprises than this (over all time) are not used as evidence. */
+export const MAX_HOLDERS = { address: 5, contact: 10, name: 200 } as const;
 
 /** A record is linked when its best score reaches LINK_MIN and the runner-up is at most MARGIN × it. */
 export const LINK_MIN = 0.55;
-export const MARGIN = 0.7;
+export const MARGIN = 0.75;
 /** Otherwise, with two or more candidates and a best score of at least this: ambiguous. */
 export const AMBIGUOUS_MIN = 0.45;
 
@@ -53,26 +59,32 @@ export const REC_SQL = `
 CREATE OR REPLACE TEMP TABLE rz_rec AS
 SELECT 'ad' AS kind, a.ad_id AS record_id, a.seen_day AS day, a._hash AS hash,
        a.advertiser_name AS name, a.advertiser_uscc AS uscc_in, a.phone, a.url, a.title, a.text,
-       NULL::VARCHAR AS district
+       NULL::VARCHAR AS district, rz_clean(a.text) AS tclean
   FROM ads a SEMI JOIN rz_todo t ON t.kind = 'ad' AND t.record_id = a.ad_id
 UNION ALL
 SELECT 'complaint', c.complaint_id, c.received_day, c._hash, c.target_name, c.target_uscc, NULL, NULL,
-       NULL, c.text, c.district
+       NULL, c.text, c.district, rz_clean(c.text)
   FROM complaints c SEMI JOIN rz_todo t ON t.kind = 'complaint' AND t.record_id = c.complaint_id
 `;
 
 export const NQ_SQL = `
 CREATE OR REPLACE TEMP TABLE rz_nq AS
-SELECT kind, record_id, day, src, factor, rz_clean(n) AS f, rz_core(n) AS c
-FROM (
+SELECT kind, record_id, day, src, factor, f, CASE WHEN length(c0) >= 2 THEN c0 ELSE f END AS c
+FROM (SELECT *, rz_clean(n) AS f, rz_core0(n) AS c0 FROM (
   SELECT kind, record_id, day, 'name' AS src, 1.0 AS factor, name AS n FROM rz_rec WHERE name IS NOT NULL
   UNION ALL
   SELECT kind, record_id, day, 'tag', ${W.tagFactor}, regexp_extract(text, '^\\s*【([^】]{2,24})】', 1)
     FROM rz_rec WHERE kind = 'ad' AND contains(text, '【')
   UNION ALL
   SELECT kind, record_id, day, 'title', ${W.titleFactor}, title FROM rz_rec WHERE title IS NOT NULL
-)
-WHERE length(rz_core(n)) >= 2
+  UNION ALL
+  -- an ad that names nobody: each sentence of its text, as a name that may start with a brand
+  SELECT kind, record_id, day, 'seg' || i, ${W.segmentFactor}, segs[i]
+    FROM (SELECT kind, record_id, day, regexp_split_to_array(rz_fw(text), '[，。！!~、：:；;？?\s]+') AS segs
+            FROM rz_rec WHERE kind = 'ad' AND name IS NULL), range(1, 7) t(i)
+   WHERE i <= length(segs) AND length(segs[i]) >= 2
+))
+WHERE length(CASE WHEN length(c0) >= 2 THEN c0 ELSE f END) >= 2
 `;
 
 export const LOOK_SQL = `
@@ -84,7 +96,7 @@ UNION ALL
 SELECT kind, record_id, day, src, 'alias', (CASE WHEN length(c) >= 4 THEN ${W.alias4} ELSE ${W.alias} END) * factor,
        length(c), 'pfx', c FROM rz_nq
 UNION ALL
-SELECT kind, record_id, day, src, 'lcp', ${W.lcp} * factor, k, lk, left(c, k)
+SELECT kind, record_id, day, src, 'lcp', (CASE WHEN length(c) - k <= 3 THEN ${W.lcpShort} ELSE ${W.lcp} END) * factor, k, lk, left(c, k)
   FROM rz_nq, range(2, 9) t(k), (VALUES ('pfx'), ('core')) v(lk) WHERE k < length(c)
 UNION ALL
 SELECT kind, record_id, day, src, 'fuzzy', ${W.fuzzy} * factor, length(c), 'mask',
@@ -129,6 +141,9 @@ CREATE OR REPLACE TEMP TABLE rz_hit AS
 WITH raw AS (
   SELECT l.kind, l.record_id, l.day, l.src, l.how, l.w, l.len, k.uscc, k.valid_from, k.valid_to, k.ref
     FROM rz_look l JOIN rz_keys k ON k.kind = l.lkind AND k.key = l.lkey AND k.valid_from <= l.day
+   WHERE k.holders <= CASE WHEN k.kind IN ('addr', 'apfx') THEN ${MAX_HOLDERS.address}
+                           WHEN k.kind IN ('phone', 'site', 'rep') THEN ${MAX_HOLDERS.contact}
+                           ELSE ${MAX_HOLDERS.name} END
 ),
 exact AS (SELECT DISTINCT kind, record_id, src FROM raw WHERE how IN ('full', 'core', 'alias')),
 lcpmax AS (SELECT kind, record_id, src, max(len) AS m FROM raw WHERE how = 'lcp' GROUP BY ALL)
@@ -160,7 +175,7 @@ ctx AS (
     FROM rz_hit h JOIN rz_rec r ON r.kind = h.kind AND r.record_id = h.record_id
    WHERE h.how IN ('alias', 'lcp') AND h.ref IS NOT NULL
      AND length(substr(h.ref, h.len + 1, 2)) = 2
-     AND contains(rz_clean(r.text), substr(h.ref, h.len + 1, 2))
+     AND contains(r.tclean, substr(h.ref, h.len + 1, 2))
 ),
 dist AS (
   SELECT DISTINCT c.kind, c.record_id, c.uscc, r.day, 'district' AS how, ${W.district} AS w, NULL::DATE AS valid_from,
@@ -189,6 +204,56 @@ SELECT g.kind, g.record_id, g.uscc,
 HAVING count(*) FILTER (WHERE g.grp NOT IN ('context', 'district')) > 0
 `;
 
+/**
+ * Business profile: when a record has several candidates (or one weak one), the words of its text
+ * are compared with each candidate's name and business scope as registered on the record's day
+ * (character bigrams). The candidate whose profile clearly overlaps most (by 2 bigrams or more, and
+ * at least 3) gets the 'context' evidence: 昌乐舞蹈春季班招生 → 昌乐教育咨询, not 昌乐置业.
+ */
+export const PROFILE_SQL = `
+CREATE OR REPLACE TEMP TABLE rz_cand2 AS
+WITH stats AS (
+  SELECT kind, record_id, count(*) AS n, max(score) AS s1 FROM rz_cand GROUP BY ALL
+),
+need AS (
+  SELECT c.kind, c.record_id, c.uscc FROM rz_cand c JOIN stats s USING (kind, record_id)
+   WHERE s.n BETWEEN 2 AND 30 OR s.s1 < ${LINK_MIN}
+),
+rtext AS (
+  SELECT r.kind, r.record_id, r.day,
+         list_distinct([substr(r.tclean, i, 2) FOR i IN range(1, length(r.tclean))]) AS tbg
+    FROM rz_rec r SEMI JOIN need n ON n.kind = r.kind AND n.record_id = r.record_id
+),
+prof AS (
+  SELECT uscc, min(as_of) AS vf,
+         list_distinct([substr(t, i, 2) FOR i IN range(1, length(t))]) AS bg
+    FROM (SELECT uscc, as_of, rz_clean(coalesce(rz_core(name), '') || coalesce(business_scope, '')) AS t
+            FROM registrations SEMI JOIN (SELECT DISTINCT uscc FROM need) u USING (uscc))
+   GROUP BY uscc, t
+),
+ov AS (
+  SELECT n.kind, n.record_id, n.uscc, max(length(list_intersect(t.tbg, p.bg))) AS ov
+    FROM need n JOIN rtext t ON t.kind = n.kind AND t.record_id = n.record_id
+    JOIN prof p ON p.uscc = n.uscc AND p.vf <= t.day
+   GROUP BY ALL
+),
+ranked AS (
+  SELECT *, row_number() OVER (PARTITION BY kind, record_id ORDER BY ov DESC, uscc) AS rk,
+         lead(ov) OVER (PARTITION BY kind, record_id ORDER BY ov DESC, uscc) AS ov2
+    FROM ov
+),
+boost AS (
+  SELECT kind, record_id, uscc FROM ranked WHERE rk = 1 AND ov >= 3 AND ov >= coalesce(ov2, 0) + 2
+)
+SELECT c.kind, c.record_id, c.uscc,
+       CASE WHEN b.uscc IS NULL THEN c.score ELSE 1 - (1 - c.score) * (1 - ${W.profile}) END AS score,
+       c.best_how,
+       CASE WHEN b.uscc IS NULL THEN c.hows ELSE list_append(c.hows, 'context') END AS hows,
+       c.evidence_from
+  FROM rz_cand c
+  LEFT JOIN boost b ON b.kind = c.kind AND b.record_id = c.record_id AND b.uscc = c.uscc
+`;
+
 /** Maps an internal evidence kind to the public method name. */
 export const METHOD_CASE = (col: string): string => `CASE ${col}
   WHEN 'uscc' THEN 'uscc' WHEN 'full' THEN 'name' WHEN 'core' THEN 'name' WHEN 'fuzzy' THEN 'name'
@@ -200,7 +265,7 @@ export const METHOD_CASE = (col: string): string => `CASE ${col}
 export const DECIDE_SQL = `
 INSERT INTO entity_links
 WITH ranked AS (
-  SELECT *, row_number() OVER (PARTITION BY kind, record_id ORDER BY score DESC, uscc) AS rk FROM rz_cand
+  SELECT *, row_number() OVER (PARTITION BY kind, record_id ORDER BY score DESC, uscc) AS rk FROM rz_cand2
 ),
 per AS (
   SELECT kind, record_id,

@@ -16,7 +16,7 @@
  */
 import type { Db } from '../db/index.ts';
 import { buildKeys } from './keys.ts';
-import { CAND_SQL, DECIDE_SQL, HIT_SQL, LOOK_SQL, NQ_SQL, REC_SQL } from './match-sql.ts';
+import { CAND_SQL, DECIDE_SQL, HIT_SQL, LOOK_SQL, NQ_SQL, PROFILE_SQL, REC_SQL } from './match-sql.ts';
 import { configHash, installMacros, loadNormalizeConfig } from './normalize.ts';
 
 export interface ResolveOptions {
@@ -24,6 +24,8 @@ export interface ResolveOptions {
   full?: boolean;
   /** Clock for resolved_at (tests). */
   now?: Date;
+  /** Print the time of each step to stderr. */
+  trace?: boolean;
 }
 
 export interface LinkCounts {
@@ -115,7 +117,10 @@ export async function resolve(db: Db, options: ResolveOptions = {}): Promise<Res
   const mode: 'full' | 'incremental' =
     options.full === true || last === undefined || last.config_hash !== hash ? 'full' : 'incremental';
 
+  const trace = options.trace === true;
+  const tk = performance.now();
   await buildKeys(db);
+  if (trace) process.stderr.write(`[resolve] keys ${((performance.now() - tk) / 1000).toFixed(2)} s\n`);
 
   if (mode === 'full') {
     await db.run(ALL_RECORDS_SQL);
@@ -125,8 +130,8 @@ export async function resolve(db: Db, options: ResolveOptions = {}): Promise<Res
     await db.run(asView(REC_SQL));
     await db.run(asView(NQ_SQL));
     await db.run(asView(LOOK_SQL));
-    await db.run(CHANGED_KEYS_SQL);
-    await db.run(INCREMENTAL_TODO_SQL);
+    await step(db, trace, 'changed keys', CHANGED_KEYS_SQL);
+    await step(db, trace, 'todo', INCREMENTAL_TODO_SQL);
     await db.run(`DROP VIEW IF EXISTS rz_look; DROP VIEW IF EXISTS rz_nq; DROP VIEW IF EXISTS rz_rec`);
   }
 
@@ -138,21 +143,22 @@ export async function resolve(db: Db, options: ResolveOptions = {}): Promise<Res
       `INSERT INTO resolve_runs (run_id, mode, started_at, config_hash) VALUES ($run, $mode, $now::TIMESTAMPTZ, $hash)`,
       { run: runId, mode, now, hash },
     );
-    await tx.run(REC_SQL);
-    await tx.run(NQ_SQL);
-    await tx.run(LOOK_SQL);
-    await tx.run(HIT_SQL);
-    await tx.run(CAND_SQL);
-    await tx.run(
+    await step(tx, trace, 'records', REC_SQL);
+    await step(tx, trace, 'name queries', NQ_SQL);
+    await step(tx, trace, 'lookups', LOOK_SQL);
+    await step(tx, trace, 'hits', HIT_SQL);
+    await step(tx, trace, 'candidates', CAND_SQL);
+    await step(tx, trace, 'profiles', PROFILE_SQL);
+    await step(tx, trace, 'delete', 
       `DELETE FROM entity_links l WHERE EXISTS (SELECT 1 FROM rz_todo t WHERE t.kind = l.kind AND t.record_id = l.record_id)`,
     );
     // records that no longer exist (cannot happen with append-only feeds, but keep the table exact)
-    await tx.run(`DELETE FROM entity_links l WHERE
+    await step(tx, trace, 'delete gone', `DELETE FROM entity_links l WHERE
       (l.kind = 'ad' AND NOT EXISTS (SELECT 1 FROM ads a WHERE a.ad_id = l.record_id)) OR
       (l.kind = 'complaint' AND NOT EXISTS (SELECT 1 FROM complaints c WHERE c.complaint_id = l.record_id))`);
-    await tx.run(DECIDE_SQL, { now, run: runId });
+    await step(tx, trace, 'decide', DECIDE_SQL, { now, run: runId });
     await tx.run(`DELETE FROM resolve_keys`);
-    await tx.run(`INSERT INTO resolve_keys SELECT uscc, kind, key, valid_from, valid_to, ref FROM rz_keys`);
+    await step(tx, trace, 'save keys', `INSERT INTO resolve_keys SELECT uscc, kind, key, valid_from, valid_to, ref FROM rz_keys`);
     await tx.run(`DELETE FROM resolve_review_mark`);
     await tx.run(
       `INSERT INTO resolve_review_mark SELECT coalesce(max(review_id), 0) FROM link_reviews`,
@@ -169,7 +175,7 @@ export async function resolve(db: Db, options: ResolveOptions = {}): Promise<Res
   );
   await db.run(
     `DROP TABLE IF EXISTS rz_look; DROP TABLE IF EXISTS rz_hit; DROP TABLE IF EXISTS rz_nq;
-     DROP TABLE IF EXISTS rz_cand; DROP TABLE IF EXISTS rz_rec; DROP TABLE IF EXISTS rz_keys;
+     DROP TABLE IF EXISTS rz_cand; DROP TABLE IF EXISTS rz_cand2; DROP TABLE IF EXISTS rz_rec; DROP TABLE IF EXISTS rz_keys;
      DROP TABLE IF EXISTS rz_todo; DROP TABLE IF EXISTS rz_changed_keys`,
   );
   return {
@@ -180,6 +186,14 @@ export async function resolve(db: Db, options: ResolveOptions = {}): Promise<Res
     resolved: { ads: resolvedAds, complaints: resolvedComplaints },
     seconds,
   };
+}
+
+/** Runs a statement; with \`trace\` set, prints how long it took (for benchmarks). */
+async function step(db: Db, trace: boolean, name: string, sql: string, params?: Record<string, string | number>): Promise<void> {
+  const t = performance.now();
+  if (params === undefined) await db.run(sql);
+  else await db.run(sql, params);
+  if (trace) process.stderr.write(`[resolve] ${name} ${((performance.now() - t) / 1000).toFixed(2)} s\n`);
 }
 
 function asView(createTableSql: string): string {
