@@ -80,3 +80,9 @@ export type { LeadTimeBucket, LeadTimeSummary, ThresholdMetrics } from './metric
 export { ruleIndex, ruleContributions, RULE_INDICATORS, RULE_FEATURES } from './rule-index.ts';
 export { topReasons, explainRow, defaultFormat } from './explain.ts';
 export type { FeatureInfo, Reason, ReasonOptions } from './explain.ts';
+export { crossValidate } from './byo.ts';
+export type { CrossValidationOptions, CrossValidationResult, FoldResult } from './byo.ts';
+export { csvField, featureTableFromCsv, parseCsv, parseCsvObjects, toCsv } from './csv.ts';
+export type { FeatureTable, FeatureTableOptions } from './csv.ts';
+export { predictProbaParallel } from './parallel-score.ts';
+export type { ParallelScoreOptions } from './parallel-score.ts';
