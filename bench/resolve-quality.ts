@@ -1,0 +1,167 @@
+/**
+ * Benchmark: entity-resolution quality against the simulator's ground truth (issue 4, "Resolution
+ * quality"). For each seed: simulate a city into a temp dir, ingest it into a temp DuckDB file,
+ * resolve, and compare entity_links with truth/links.ndjson (read here only, never in pipeline/).
+ *
+ *   node --import tsx bench/resolve-quality.ts [--enterprises 20000] [--days 180] [--seeds 7,11]
+ *
+ * Per seed and kind it prints stable "label: value" lines:
+ *   precision   of the records we linked, the share linked to the true enterprise
+ *   recall      of the records with a true enterprise, the share we linked to it
+ *   ambiguous   records with a true enterprise left ambiguous (visible with candidates)
+ * "ads" counts every ad whose truth uscc is not null. For complaints two populations:
+ *   complaints.named  complaints that name the enterprise (registered name, brand, misspelling,
+ *                     product) — the population of the bar;
+ *   complaints.all    every complaint with a true enterprise, including those naming only a person
+ *                     (王经理, the legal representative) or a partial address.
+ * Bar: precision >= 0.98 and recall >= 0.90 for ads and for complaints naming an enterprise.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { openMigratedDb } from '../pipeline/db/index.ts';
+import { ingest, type FeedName } from '../pipeline/feeds/index.ts';
+import { resolve } from '../pipeline/resolve/index.ts';
+
+const { values } = parseArgs({
+  options: {
+    enterprises: { type: 'string', default: '20000' },
+    days: { type: 'string', default: '180' },
+    seeds: { type: 'string', default: '7,11' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+
+const ROOT = new URL('..', import.meta.url).pathname;
+const NAMED = new Set(['registered', 'brand', 'misspelt', 'product']);
+
+interface Truth {
+  feed: 'ads' | 'complaints';
+  id: string;
+  uscc: string | null;
+  named_as: string;
+}
+
+function out(label: string, value: string | number): void {
+  process.stdout.write(`${label}: ${value}\n`);
+}
+
+function fmt(x: number): string {
+  return Number.isFinite(x) ? x.toFixed(4) : 'n/a';
+}
+
+process.stdout.write(
+  `machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(1)} GB, node ${process.version}\n`,
+);
+out('enterprises', values.enterprises);
+out('days', values.days);
+
+let allPass = true;
+for (const seed of values.seeds.split(',').map((s) => s.trim())) {
+  const dir = mkdtempSync(join(tmpdir(), `dafei-rq-${seed}-`));
+  try {
+    execFileSync(
+      'npm',
+      [
+        'run',
+        '--silent',
+        'simulate',
+        '--',
+        '--enterprises',
+        values.enterprises,
+        '--days',
+        values.days,
+        '--seed',
+        seed,
+        '--out',
+        dir,
+        '--quiet',
+      ],
+      { stdio: ['ignore', 'ignore', 'inherit'], cwd: ROOT },
+    );
+    const db = await openMigratedDb(join(dir, 'city.duckdb'));
+    const feeds: [FeedName, string, 'gbk' | undefined][] = [
+      ['registrations', 'registrations.ndjson', undefined],
+      ['registration_changes', 'registration_changes.ndjson', undefined],
+      ['ads', 'ads.ndjson', undefined],
+      ['complaints', 'complaints.csv', 'gbk'],
+    ];
+    for (const [feed, file, encoding] of feeds) {
+      await ingest(db, { feed, source: join(dir, file), ...(encoding ? { encoding } : {}) });
+    }
+    const r = await resolve(db, { full: true });
+    const links = new Map<string, { uscc: string | null; status: string }>();
+    for (const row of await db.all<{ kind: string; record_id: string; uscc: string | null; status: string }>(
+      `SELECT kind, record_id, uscc, status FROM entity_links`,
+    )) {
+      links.set(`${row.kind}:${row.record_id}`, { uscc: row.uscc, status: row.status });
+    }
+    db.close();
+
+    const truth = readFileSync(join(dir, 'truth/links.ndjson'), 'utf8')
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as Truth);
+    // a record delivered twice or quarantined appears once or not at all in the database
+    const seen = new Set<string>();
+    const groups: Record<string, { linked: number; correct: number; withTruth: number; correctOfTruth: number; ambiguous: number; strayLinked: number }> = {};
+    const g = (k: string) => (groups[k] ??= { linked: 0, correct: 0, withTruth: 0, correctOfTruth: 0, ambiguous: 0, strayLinked: 0 });
+    for (const t of truth) {
+      const kind = t.feed === 'ads' ? 'ad' : 'complaint';
+      const key = `${kind}:${t.id}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const l = links.get(key);
+      if (l === undefined) continue; // quarantined on ingest
+      const pops =
+        kind === 'ad' ? ['ads'] : NAMED.has(t.named_as) ? ['complaints.named', 'complaints.all'] : ['complaints.all'];
+      // records without a true enterprise count against precision when linked
+      if (t.uscc === null) {
+        const p = kind === 'ad' ? ['ads'] : ['complaints.named', 'complaints.all'];
+        for (const k of p) {
+          if (l.status === 'linked') {
+            g(k).linked++;
+            g(k).strayLinked++;
+          }
+        }
+        continue;
+      }
+      for (const k of pops) {
+        const s = g(k);
+        s.withTruth++;
+        if (l.status === 'linked') {
+          s.linked++;
+          if (l.uscc === t.uscc) {
+            s.correct++;
+            s.correctOfTruth++;
+          }
+        } else if (l.status === 'ambiguous') s.ambiguous++;
+      }
+    }
+    out(`seed ${seed}: resolve seconds`, r.seconds.toFixed(1));
+    out(`seed ${seed}: ads in db`, r.ads.linked + r.ads.ambiguous + r.ads.unlinked);
+    out(`seed ${seed}: complaints in db`, r.complaints.linked + r.complaints.ambiguous + r.complaints.unlinked);
+    for (const k of ['ads', 'complaints.named', 'complaints.all']) {
+      const s = g(k);
+      const precision = s.correct / s.linked;
+      const recall = s.correctOfTruth / s.withTruth;
+      out(`seed ${seed}: ${k} with true enterprise`, s.withTruth);
+      out(`seed ${seed}: ${k} linked`, s.linked);
+      out(`seed ${seed}: ${k} linked without true enterprise`, s.strayLinked);
+      out(`seed ${seed}: ${k} precision`, fmt(precision));
+      out(`seed ${seed}: ${k} recall`, fmt(recall));
+      out(`seed ${seed}: ${k} ambiguous`, s.ambiguous);
+      if (k !== 'complaints.all') {
+        const pass = precision >= 0.98 && recall >= 0.9;
+        allPass &&= pass;
+        out(`seed ${seed}: ${k} bar (precision >= 0.98, recall >= 0.90)`, pass ? 'pass' : 'FAIL');
+      }
+    }
+  } finally {
+    if (!values.keep) rmSync(dir, { recursive: true, force: true });
+    else out(`seed ${seed}: kept`, dir);
+  }
+}
+out('bar', allPass ? 'pass' : 'FAIL');
