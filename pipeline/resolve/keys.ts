@@ -8,6 +8,8 @@
  *   core      rz_core(name)                            changed_on of the change that gave it
  *   pfx       core prefixes of 2 … len-1 characters    (brand / abbreviation aliases: 鑫盛, 鑫盛财富)
  *   mask      core with one character replaced by ?    (one-character misspellings; cores ≥ 4 chars)
+ *   fmask     full (rz_clean) name, one character ?    (misspelt registered names; ≥ 6 chars)
+ *   py        website letters (2-4) + 2 characters     (pinyin abbreviations: XINS财富)
  *   phone     rz_phone(phone)                          first as_of with that phone
  *   site      rz_host(website)                         first as_of with that website
  *   addr      rz_addr(address)                         first as_of / changed_on with that address
@@ -69,6 +71,18 @@ raw AS (
   UNION ALL
   SELECT uscc, 'mask', left(core, i - 1) || '?' || substr(core, i + 1), vf, vt, core
     FROM name_keys, range(1, 17) t(i) WHERE length(core) >= 4 AND i <= length(core)
+  UNION ALL
+  SELECT uscc, 'fmask', left(fname, i - 1) || '?' || substr(fname, i + 1), vf, vt, fname
+    FROM name_keys, range(1, 33) t(i) WHERE length(fname) >= 6 AND i <= length(fname)
+  UNION ALL
+  -- pinyin abbreviations: the letters of the website (xinsheng-wealth.cn) + the two characters
+  -- after the brand: XINS财富 for 鑫盛财富管理; the brand is taken as 2 or 3 characters
+  SELECT n.uscc, 'py', left(w.stem, k) || substr(n.core, b + 1, 2), greatest(n.vf, w.vf), NULL, n.core
+    FROM name_keys n
+    JOIN (SELECT uscc, regexp_extract(rz_host(website), '^([a-z]+)', 1) AS stem, min(as_of) AS vf
+            FROM registrations WHERE website IS NOT NULL GROUP BY ALL) w ON w.uscc = n.uscc,
+         range(2, 5) t(k), range(2, 4) u(b)
+   WHERE length(w.stem) >= 4 AND length(n.core) >= b + 2 AND regexp_matches(n.core, '^\p{Han}+$')
   UNION ALL
   SELECT uscc, 'phone', rz_phone(phone), min(as_of), NULL, NULL FROM registrations
    WHERE length(rz_phone(phone)) >= 7 GROUP BY ALL

@@ -26,6 +26,8 @@ export const WEIGHTS = {
   core: 0.9,
   former: 0.86,
   fuzzy: 0.6,
+  fullFuzzy: 0.82,
+  pinyin: 0.55,
   alias4: 0.6,
   alias: 0.55,
   lcp: 0.35,
@@ -81,7 +83,7 @@ FROM (SELECT *, rz_clean(n) AS f, rz_core0(n) AS c0 FROM (
   -- an ad that names nobody: each sentence of its text, as a name that may start with a brand
   SELECT kind, record_id, day, 'seg' || i, ${W.segmentFactor}, segs[i]
     FROM (SELECT kind, record_id, day, regexp_split_to_array(rz_fw(text), '[，。！!~、：:；;？?\s]+') AS segs
-            FROM rz_rec WHERE kind = 'ad' AND name IS NULL), range(1, 7) t(i)
+            FROM rz_rec WHERE kind = 'ad'), range(1, 7) t(i)
    WHERE i <= length(segs) AND length(segs[i]) >= 2
 ))
 WHERE length(CASE WHEN length(c0) >= 2 THEN c0 ELSE f END) >= 2
@@ -96,12 +98,21 @@ UNION ALL
 SELECT kind, record_id, day, src, 'alias', (CASE WHEN length(c) >= 4 THEN ${W.alias4} ELSE ${W.alias} END) * factor,
        length(c), 'pfx', c FROM rz_nq
 UNION ALL
-SELECT kind, record_id, day, src, 'lcp', (CASE WHEN length(c) - k <= 3 THEN ${W.lcpShort} ELSE ${W.lcp} END) * factor, k, lk, left(c, k)
+SELECT kind, record_id, day, src, 'lcp',
+       (CASE WHEN src LIKE 'seg%' THEN ${W.alias} WHEN length(c) - k <= 3 THEN ${W.lcpShort} ELSE ${W.lcp} END) * factor,
+       k, lk, left(c, k)
   FROM rz_nq, range(2, 9) t(k), (VALUES ('pfx'), ('core')) v(lk) WHERE k < length(c)
 UNION ALL
 SELECT kind, record_id, day, src, 'fuzzy', ${W.fuzzy} * factor, length(c), 'mask',
        left(c, i - 1) || '?' || substr(c, i + 1)
   FROM rz_nq, range(1, 17) t(i) WHERE length(c) >= 4 AND i <= length(c)
+UNION ALL
+SELECT kind, record_id, day, src, 'fuzzy', ${W.fullFuzzy} * factor, length(f), 'fmask',
+       left(f, i - 1) || '?' || substr(f, i + 1)
+  FROM rz_nq, range(1, 33) t(i) WHERE length(f) >= 6 AND i <= length(f) AND src = 'name'
+UNION ALL
+SELECT kind, record_id, day, src, 'alias', ${W.pinyin} * factor, length(c), 'py', c
+  FROM rz_nq WHERE regexp_matches(c, '^[a-z]{2,4}\p{Han}{2}$')
 UNION ALL
 SELECT kind, record_id, day, 'uscc', 'uscc', ${W.uscc}, 0, 'uscc', upper(rz_fw(trim(uscc_in)))
   FROM rz_rec WHERE uscc_in IS NOT NULL
@@ -159,6 +170,14 @@ SELECT r.kind, r.record_id, r.day, r.src, r.uscc, r.valid_from, r.ref, r.len,
    AND NOT (r.how = 'lcp' AND r.len < m.m)
 `;
 
+/** (record, candidate) pairs of records that name a district (complaints), for the district evidence. */
+export const PAIRS_SQL = `
+CREATE OR REPLACE TEMP TABLE rz_pairs AS
+SELECT DISTINCT h.kind, h.record_id, h.uscc, r.day, trim(r.district) AS district
+  FROM rz_hit h JOIN rz_rec r ON r.kind = h.kind AND r.record_id = h.record_id
+ WHERE r.district IS NOT NULL AND trim(r.district) <> ''
+`;
+
 /** Evidence groups, candidates and their scores. Reviews: rejected pairs never come back. */
 export const CAND_SQL = `
 CREATE OR REPLACE TEMP TABLE rz_cand AS
@@ -178,11 +197,11 @@ ctx AS (
      AND contains(r.tclean, substr(h.ref, h.len + 1, 2))
 ),
 dist AS (
-  SELECT DISTINCT c.kind, c.record_id, c.uscc, r.day, 'district' AS how, ${W.district} AS w, NULL::DATE AS valid_from,
+  SELECT p.kind, p.record_id, p.uscc, p.day, 'district' AS how, ${W.district} AS w, NULL::DATE AS valid_from,
          'district' AS grp
-    FROM (SELECT DISTINCT kind, record_id, uscc FROM ev) c
-    JOIN rz_rec r ON r.kind = c.kind AND r.record_id = c.record_id
-    JOIN rz_keys k ON k.kind = 'district' AND k.uscc = c.uscc AND k.key = trim(r.district) AND k.valid_from <= r.day
+    FROM rz_pairs p
+   WHERE EXISTS (SELECT 1 FROM rz_keys k WHERE k.kind = 'district' AND k.uscc = p.uscc AND k.key = p.district
+                    AND k.valid_from <= p.day)
 ),
 allev AS (SELECT * FROM ev UNION ALL SELECT * FROM ctx UNION ALL SELECT * FROM dist),
 g AS (

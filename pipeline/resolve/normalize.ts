@@ -92,10 +92,14 @@ export function macroSql(c: NormalizeConfig): string[] {
   const regions = alternation(c.regions);
   const suffixes = alternation(c.suffixes);
   return [
-    `CREATE OR REPLACE TEMP MACRO rz_fw(s) AS translate(s, ${sqlString(FULL_WIDTH + '\u3000')}, ${sqlString(HALF_WIDTH + ' ')})`,
+    // translate() is the slow part: only strings with full-width letters, digits or URL/phone
+    // punctuation need it (full-width CJK punctuation ，！：（） is handled by the patterns below)
+    `CREATE OR REPLACE TEMP MACRO rz_fw(s) AS
+       CASE WHEN regexp_matches(s, '[０-９Ａ-Ｚａ-ｚ＠．－／　]')
+            THEN translate(s, ${sqlString(FULL_WIDTH + '\u3000')}, ${sqlString(HALF_WIDTH + ' ')}) ELSE s END`,
     `CREATE OR REPLACE TEMP MACRO rz_clean(s) AS regexp_replace(lower(rz_fw(s)), '[\\s\\p{P}\\p{S}]+', '', 'g')`,
     `CREATE OR REPLACE TEMP MACRO rz_debracket(s) AS
-       regexp_replace(rz_fw(s), '[(\\[【〔][^)\\]】〕]*[)\\]】〕]', '', 'g')`,
+       regexp_replace(s, '[(（\\[【〔［][^)）\\]】〕］]*[)）\\]】〕］]', '', 'g')`,
     `CREATE OR REPLACE TEMP MACRO rz_core0(s) AS
        regexp_replace(regexp_replace(rz_clean(rz_debracket(s)), '^(?:${regions})+', ''), '(?:${suffixes})+$', '')`,
     `CREATE OR REPLACE TEMP MACRO rz_core(s) AS

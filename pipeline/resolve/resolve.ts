@@ -16,7 +16,7 @@
  */
 import type { Db } from '../db/index.ts';
 import { buildKeys } from './keys.ts';
-import { CAND_SQL, DECIDE_SQL, HIT_SQL, LOOK_SQL, NQ_SQL, PROFILE_SQL, REC_SQL } from './match-sql.ts';
+import { CAND_SQL, DECIDE_SQL, HIT_SQL, LOOK_SQL, NQ_SQL, PAIRS_SQL, PROFILE_SQL, REC_SQL } from './match-sql.ts';
 import { configHash, installMacros, loadNormalizeConfig } from './normalize.ts';
 
 export interface ResolveOptions {
@@ -147,6 +147,7 @@ export async function resolve(db: Db, options: ResolveOptions = {}): Promise<Res
     await step(tx, trace, 'name queries', NQ_SQL);
     await step(tx, trace, 'lookups', LOOK_SQL);
     await step(tx, trace, 'hits', HIT_SQL);
+    await step(tx, trace, 'pairs', PAIRS_SQL);
     await step(tx, trace, 'candidates', CAND_SQL);
     await step(tx, trace, 'profiles', PROFILE_SQL);
     await step(tx, trace, 'delete', 
@@ -175,7 +176,7 @@ export async function resolve(db: Db, options: ResolveOptions = {}): Promise<Res
   );
   await db.run(
     `DROP TABLE IF EXISTS rz_look; DROP TABLE IF EXISTS rz_hit; DROP TABLE IF EXISTS rz_nq;
-     DROP TABLE IF EXISTS rz_cand; DROP TABLE IF EXISTS rz_cand2; DROP TABLE IF EXISTS rz_rec; DROP TABLE IF EXISTS rz_keys;
+     DROP TABLE IF EXISTS rz_cand; DROP TABLE IF EXISTS rz_cand2; DROP TABLE IF EXISTS rz_pairs; DROP TABLE IF EXISTS rz_rec; DROP TABLE IF EXISTS rz_keys;
      DROP TABLE IF EXISTS rz_todo; DROP TABLE IF EXISTS rz_changed_keys`,
   );
   return {
