@@ -9,6 +9,14 @@ import { openMigratedDb, type Db } from './db/index.ts';
 import { AppError, UsageError } from './errors.ts';
 import { FEED_NAMES, formatCounts, ingest, isFeedName } from './feeds/index.ts';
 import { runDemo } from './demo.ts';
+import { listAlerts, hasList } from './alerts.ts';
+import { backfill } from './backfill.ts';
+import { isDay } from './modeling/days.ts';
+import { evaluateOverTime, formatEvaluation } from './modeling/evaluate.ts';
+import { activateModel, listModels, rollbackModel } from './modeling/registry.ts';
+import { trainAndRegister } from './modeling/train-job.ts';
+import { runDay } from './run-day.ts';
+import { csvLine, LEVEL_ZH } from './format.ts';
 
 export interface Io {
   out: (line: string) => void;
@@ -90,6 +98,135 @@ Prints one line: read N, accepted N, duplicate N, corrected N, quarantined N`,
       return 0;
     },
   },
+  train: {
+    summary: 'train on outcomes decided on or before DATE, register a model version, print its metrics',
+    usage: `dafei train [--db PATH] [--until DATE] [--activate]
+
+  --until DATE   outcomes decided on or before DATE are used (default: the last day with data)
+  --activate     make the new version active (the first model ever trained always is)`,
+    options: { ...dbOption, until: { type: 'string' }, activate: { type: 'boolean' } },
+    async run(values, _pos, io) {
+      const until = optionalDay(values, 'until');
+      const r = await withOpenDb(values, (db) =>
+        trainAndRegister(db, {
+          ...(until ? { until } : {}),
+          ...(values['activate'] ? { activate: true } : {}),
+          onProgress: (m) => io.err(`  ${m}`),
+        }),
+      );
+      if (r.evaluation) io.out(formatEvaluation(r.evaluation, true));
+      io.out(
+        `model version ${r.version} registered (${r.examples} examples, ${r.positives} positive)${r.active ? ', active' : ' as a challenger: dafei models activate ' + r.version}`,
+      );
+      return 0;
+    },
+  },
+  evaluate: {
+    summary: 'evaluation over time: train up to DATE, test on the days after it, beside the baselines',
+    usage: `dafei evaluate [--db PATH] --until DATE [--to DATE] [--retrain-every DAYS]`,
+    options: { ...dbOption, until: { type: 'string' }, to: { type: 'string' }, 'retrain-every': { type: 'string' } },
+    async run(values, _pos, io) {
+      const until = requireDay(values, 'until');
+      const to = optionalDay(values, 'to');
+      const every = values['retrain-every'] === undefined ? 30 : Number(values['retrain-every']);
+      if (!Number.isInteger(every) || every < 0) throw new UsageError('--retrain-every must be a whole number of days');
+      const r = await withOpenDb(values, (db) =>
+        evaluateOverTime(db, { until, ...(to ? { to } : {}), retrainEveryDays: every, onProgress: (m) => io.err(`  ${m}`) }),
+      );
+      io.out(formatEvaluation(r));
+      return 0;
+    },
+  },
+  run: {
+    summary: 'features + scores + publish the list for DATE',
+    usage: 'dafei run [--db PATH] --date DATE',
+    options: { ...dbOption, date: { type: 'string' } },
+    async run(values, _pos, io) {
+      const day = requireDay(values, 'date');
+      const r = await withOpenDb(values, (db) => runDay(db, day));
+      io.out(
+        `${day}: ${r.published ? `published revision ${r.revision}` : `unchanged (revision ${r.revision} has this data and model)`}; ` +
+          `${r.listed} listed of ${r.enterprises} (${r.scorer}${r.modelVersion ? ` v${r.modelVersion}` : ''}); ` +
+          `new ${r.changes.new}, up ${r.changes.level_up}, down ${r.changes.level_down}, dropped ${r.changes.dropped} (${r.seconds.toFixed(1)} s)`,
+      );
+      return 0;
+    },
+  },
+  backfill: {
+    summary: 'run every day in a range, in order (resumable)',
+    usage: 'dafei backfill [--db PATH] --from DATE --to DATE [--force]',
+    options: { ...dbOption, from: { type: 'string' }, to: { type: 'string' }, force: { type: 'boolean' } },
+    async run(values, _pos, io) {
+      const from = requireDay(values, 'from');
+      const to = requireDay(values, 'to');
+      if (from > to) throw new UsageError(`--from ${from} is after --to ${to}`);
+      const r = await withOpenDb(values, (db) => backfill(db, { from, to, force: values['force'] === true }));
+      io.out(`backfill ${from} … ${to}: ${r.ran} days run, ${r.skipped} already listed, ${r.seconds.toFixed(1)} s`);
+      return 0;
+    },
+  },
+  alerts: {
+    summary: "print a day's alert list",
+    usage: 'dafei alerts [--db PATH] --date DATE [--limit N] [--format table|csv|ndjson]',
+    options: { ...dbOption, date: { type: 'string' }, limit: { type: 'string' }, format: { type: 'string' } },
+    async run(values, _pos, io) {
+      const day = requireDay(values, 'date');
+      const format = (values['format'] as string | undefined) ?? 'table';
+      if (!['table', 'csv', 'ndjson'].includes(format)) throw new UsageError(`unknown format '${format}' (table, csv or ndjson)`);
+      const limit = values['limit'] === undefined ? undefined : Number(values['limit']);
+      if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new UsageError('--limit must be a positive whole number');
+      return withOpenDb(values, async (db) => {
+        if (!(await hasList(db, day))) {
+          io.err(`dafei alerts: no list has been published for ${day} (run: dafei run --date ${day})`);
+          return 1;
+        }
+        const rows = await listAlerts(db, day, limit);
+        if (format === 'ndjson') {
+          for (const r of rows) io.out(JSON.stringify({ date: r.date, rank: r.rank, uscc: r.uscc, name: r.name, score: r.score, level: r.level, reasons: r.reasons, district: r.district, rule_score: r.rule_score, revision: r.revision }));
+        } else if (format === 'csv') {
+          io.out(csvLine(['date', 'rank', 'uscc', 'name', 'district', 'score', 'level', 'reasons']));
+          for (const r of rows) io.out(csvLine([r.date, r.rank, r.uscc, r.name, r.district, r.score.toFixed(4), r.level, r.reasons.join('；')]));
+        } else {
+          for (const r of rows) {
+            io.out(`${String(r.rank).padStart(4)}  ${LEVEL_ZH[r.level] ?? r.level}  ${r.score.toFixed(3)}  ${r.uscc}  ${r.name ?? ''}  ${r.reasons.slice(0, 2).join('；')}`);
+          }
+          io.err(`${rows.length} alerts on ${day}`);
+        }
+        return 0;
+      });
+    },
+  },
+  models: {
+    summary: 'list model versions; activate one; roll back',
+    usage: `dafei models [--db PATH] list | activate VERSION | rollback`,
+    options: { ...dbOption },
+    async run(values, positionals, io) {
+      const [action = 'list', arg] = positionals;
+      return withOpenDb(values, async (db) => {
+        if (action === 'list') {
+          for (const m of await listModels(db)) {
+            const ev = (m.metrics as { evaluation?: { scorers?: { model?: { precisionAt50?: number } } } } | null)?.evaluation;
+            const p50 = ev?.scorers?.model?.precisionAt50;
+            io.out(`${m.active ? '*' : ' '} v${m.version}  trained until ${m.trained_until}  window ${m.window_from} … ${m.window_to}  precision@50 ${p50 === undefined ? '–' : p50.toFixed(2)}  ${m.created_at}`);
+          }
+          return 0;
+        }
+        if (action === 'activate') {
+          const v = Number(arg);
+          if (!Number.isInteger(v)) throw new UsageError('activate needs a VERSION number');
+          await activateModel(db, v);
+          io.out(`model version ${v} is active`);
+          return 0;
+        }
+        if (action === 'rollback') {
+          const v = await rollbackModel(db);
+          io.out(v === null ? 'rolled back: the rule index ranks alone' : `rolled back to model version ${v}`);
+          return 0;
+        }
+        throw new UsageError(`unknown models action '${action}' (list, activate, rollback)`);
+      });
+    },
+  },
   demo: {
     summary: 'load the sample city into ./var/dafei.duckdb and show what it holds',
     usage: 'dafei demo [--db PATH]',
@@ -99,6 +236,18 @@ Prints one line: read N, accepted N, duplicate N, corrected N, quarantined N`,
     },
   },
 };
+
+function optionalDay(values: Record<string, unknown>, name: string): string | undefined {
+  const v = values[name] as string | undefined;
+  if (v !== undefined && !isDay(v)) throw new UsageError(`--${name} '${v}' is not a date (YYYY-MM-DD)`);
+  return v;
+}
+
+function requireDay(values: Record<string, unknown>, name: string): string {
+  const v = optionalDay(values, name);
+  if (v === undefined) throw new UsageError(`--${name} DATE is required`);
+  return v;
+}
 
 function mainHelp(): string {
   const width = Math.max(...Object.keys(VERBS).map((v) => v.length));

@@ -12,14 +12,14 @@ export interface Db {
   /** Runs a statement (or several, without parameters). */
   run(sql: string, params?: SqlParams): Promise<void>;
   /** Runs a query and returns its rows as JSON-safe objects (BIGINT and DECIMAL become strings). */
-  all<T extends Row = Row>(sql: string, params?: SqlParams): Promise<T[]>;
+  all<T extends object = Row>(sql: string, params?: SqlParams): Promise<T[]>;
   /**
    * Streams a query's rows in chunks (about 2,048 rows each) without holding the whole result.
    * Run no other statement on this Db until the iteration ends.
    */
-  stream<T extends Row = Row>(sql: string, params?: SqlParams): AsyncIterable<T[]>;
+  stream<T extends object = Row>(sql: string, params?: SqlParams): AsyncIterable<T[]>;
   /** First row or undefined. */
-  one<T extends Row = Row>(sql: string, params?: SqlParams): Promise<T | undefined>;
+  one<T extends object = Row>(sql: string, params?: SqlParams): Promise<T | undefined>;
   /** Runs `fn` inside BEGIN … COMMIT; rolls back and rethrows on error. Not re-entrant. */
   transaction<T>(fn: (db: Db) => Promise<T>): Promise<T>;
   close(): void;
@@ -74,7 +74,7 @@ class DuckDb implements Db {
     }
   }
 
-  async all<T extends Row = Row>(sql: string, params?: SqlParams): Promise<T[]> {
+  async all<T extends object = Row>(sql: string, params?: SqlParams): Promise<T[]> {
     try {
       const reader =
         params === undefined
@@ -86,7 +86,7 @@ class DuckDb implements Db {
     }
   }
 
-  async *stream<T extends Row = Row>(sql: string, params?: SqlParams): AsyncIterable<T[]> {
+  async *stream<T extends object = Row>(sql: string, params?: SqlParams): AsyncIterable<T[]> {
     let result;
     try {
       result = params === undefined ? await this.#conn.stream(sql) : await this.#conn.stream(sql, params);
@@ -100,7 +100,7 @@ class DuckDb implements Db {
     }
   }
 
-  async one<T extends Row = Row>(sql: string, params?: SqlParams): Promise<T | undefined> {
+  async one<T extends object = Row>(sql: string, params?: SqlParams): Promise<T | undefined> {
     const rows = await this.all<T>(sql, params);
     return rows[0];
   }

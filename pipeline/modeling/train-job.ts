@@ -1,0 +1,63 @@
+/**
+ * `dafei train`: train on outcomes decided up to `until`, measure the same recipe walking forward
+ * over the last `evalDays` before `until` (beside the baselines), and register the version.
+ * The first model ever trained becomes active; later ones are challengers until activated.
+ */
+import type { Db } from '../db/index.ts';
+import { AppError } from '../errors.ts';
+import { dataFingerprint } from '../features/compute.ts';
+import { addDays } from './days.ts';
+import { evaluateOverTime, lastDataDay, type EvaluationReport } from './evaluate.ts';
+import { activateModel, activeVersion, registerModel } from './registry.ts';
+import { DEFAULT_FOREST, firstDataDay, trainModelAt, type TrainingOptions } from './train.ts';
+
+export interface TrainJobOptions extends Partial<TrainingOptions> {
+  /** Days before `until` used for the walk-forward evaluation. */
+  evalDays?: number;
+  /** Make this version active even when another one is. */
+  activate?: boolean;
+  note?: string;
+}
+
+export interface TrainJobResult {
+  version: number;
+  active: boolean;
+  evaluation: EvaluationReport | null;
+  examples: number;
+  positives: number;
+}
+
+export async function trainAndRegister(db: Db, o: TrainJobOptions = {}): Promise<TrainJobResult> {
+  const until = o.until ?? (await lastDataDay(db));
+  if (!until) throw new AppError('model_failed', '[train] there is no data yet: ingest feeds first');
+  const first = await firstDataDay(db);
+  const evalDays = o.evalDays ?? 60;
+  const evalFrom = addDays(until, -evalDays);
+  let evaluation: EvaluationReport | null = null;
+  if (first && evalFrom > addDays(first, 60)) {
+    try {
+      evaluation = await evaluateOverTime(db, { ...o, until: evalFrom, to: until });
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      o.onProgress?.(`evaluation skipped: ${err.message}`);
+    }
+  }
+  const trained = await trainModelAt(db, { ...o, until });
+  const version = await registerModel(db, {
+    bundle: trained.bundle,
+    trainedUntil: until,
+    windowFrom: trained.set.days[0]!,
+    windowTo: trained.set.days.at(-1)!,
+    dataFingerprint: await dataFingerprint(db, until),
+    params: { forest: { ...DEFAULT_FOREST, ...o.forest }, horizonDays: trained.bundle.horizonDays, stepDays: o.stepDays ?? 7, calibrator: trained.bundle.calibrator.kind },
+    metrics: { evaluation, examples: trained.set.labels.length, positives: trained.positives },
+    ...(o.note ? { note: o.note } : {}),
+  });
+  const current = await activeVersion(db);
+  let active = false;
+  if (o.activate || current === null) {
+    await activateModel(db, version, 'train', current === null ? 'first model' : 'activated at training');
+    active = true;
+  }
+  return { version, active, evaluation, examples: trained.set.labels.length, positives: trained.positives };
+}
