@@ -58,9 +58,12 @@ try {
   console.log(`artifact load seconds: ${loadS.toFixed(3)}`);
 
   const big = makeClassification({ rows, cols, seed: seed + 1, positiveRate: 0.1, missing: 0.01 });
+  // CPU time beside wall time: on a shared machine the wall clock includes other jobs' turns.
+  const c1 = process.cpuUsage();
   const t1 = performance.now();
   const p = loaded.predictProba(big.x);
   const scoreS = (performance.now() - t1) / 1000;
+  const cpu1 = process.cpuUsage(c1);
   const threads = availableParallelism();
   const t2 = performance.now();
   const q = await predictProbaParallel(loaded as HistogramForest, big.x, { threads });
@@ -69,6 +72,7 @@ try {
   for (const v of p) sum += v;
   console.log(`score rows: ${rows}`);
   console.log(`score seconds (1 thread): ${scoreS.toFixed(3)}`);
+  console.log(`score cpu seconds (1 thread): ${((cpu1.user + cpu1.system) / 1e6).toFixed(3)}`);
   console.log(`score seconds (${threads} threads): ${parallelS.toFixed(3)}`);
   console.log(`score rows per second (${threads} threads): ${Math.round(rows / parallelS)}`);
   console.log(`score parallel identical: ${q.every((v, i) => v === p[i]) ? 'yes' : 'NO'}`);
