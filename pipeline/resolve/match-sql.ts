@@ -19,6 +19,8 @@
  * key: ambiguity shows in the decision, as several candidates with close scores.
  */
 
+import { industryWordsValues } from './industry-words.ts';
+
 /** Weights of the evidence kinds (documented in the README of this folder via this table). */
 export const WEIGHTS = {
   uscc: 0.97,
@@ -51,7 +53,7 @@ export const MAX_HOLDERS = { address: 5, contact: 10, name: 200 } as const;
 
 /** A record is linked when its best score reaches LINK_MIN and the runner-up is at most MARGIN × it. */
 export const LINK_MIN = 0.55;
-export const MARGIN = 0.75;
+export const MARGIN = 0.8;
 /** Otherwise, with two or more candidates and a best score of at least this: ambiguous. */
 export const AMBIGUOUS_MIN = 0.45;
 
@@ -225,9 +227,10 @@ HAVING count(*) FILTER (WHERE g.grp NOT IN ('context', 'district')) > 0
 
 /**
  * Business profile: when a record has several candidates (or one weak one), the words of its text
- * are compared with each candidate's name and business scope as registered on the record's day
- * (character bigrams). The candidate whose profile clearly overlaps most (by 2 bigrams or more, and
- * at least 3) gets the 'context' evidence: 昌乐舞蹈春季班招生 → 昌乐教育咨询, not 昌乐置业.
+ * are compared with each candidate's business as registered on the record's day: character bigrams
+ * shared with its name and business scope, plus 3 per word of its industry's vocabulary
+ * (industry-words.ts) found in the text. The candidate whose profile clearly overlaps most (by 2 or
+ * more, and at least 3) gets the 'context' evidence: 昌乐舞蹈春季班招生 → 昌乐教育咨询, not 昌乐置业.
  */
 export const PROFILE_SQL = `
 CREATE OR REPLACE TEMP TABLE rz_cand2 AS
@@ -239,22 +242,44 @@ need AS (
    WHERE s.n BETWEEN 2 AND 30 OR s.s1 < ${LINK_MIN}
 ),
 rtext AS (
-  SELECT r.kind, r.record_id, r.day,
+  SELECT r.kind, r.record_id, r.day, r.tclean,
          list_distinct([substr(r.tclean, i, 2) FOR i IN range(1, length(r.tclean))]) AS tbg
     FROM rz_rec r SEMI JOIN need n ON n.kind = r.kind AND n.record_id = r.record_id
+),
+regs AS (
+  SELECT uscc, as_of, name, business_scope, industry_code FROM registrations
+   SEMI JOIN (SELECT DISTINCT uscc FROM need) u USING (uscc)
 ),
 prof AS (
   SELECT uscc, min(as_of) AS vf,
          list_distinct([substr(t, i, 2) FOR i IN range(1, length(t))]) AS bg
-    FROM (SELECT uscc, as_of, rz_clean(coalesce(rz_core(name), '') || coalesce(business_scope, '')) AS t
-            FROM registrations SEMI JOIN (SELECT DISTINCT uscc FROM need) u USING (uscc))
+    FROM (SELECT uscc, as_of, rz_clean(coalesce(rz_core(name), '') || coalesce(business_scope, '')) AS t FROM regs)
    GROUP BY uscc, t
 ),
-ov AS (
+ind AS (
+  SELECT uscc, min(as_of) AS vf, upper(trim(industry_code)) AS code FROM regs
+   WHERE industry_code IS NOT NULL GROUP BY ALL
+),
+voc AS (SELECT * FROM (VALUES ${industryWordsValues()}) v(prefix, word)),
+vh AS (
+  SELECT n.kind, n.record_id, n.uscc, count(DISTINCT v.word) AS hits
+    FROM need n JOIN rtext t ON t.kind = n.kind AND t.record_id = n.record_id
+    JOIN ind i ON i.uscc = n.uscc AND i.vf <= t.day
+    JOIN voc v ON starts_with(i.code, v.prefix)
+   WHERE contains(t.tclean, v.word)
+   GROUP BY ALL
+),
+bo AS (
   SELECT n.kind, n.record_id, n.uscc, max(length(list_intersect(t.tbg, p.bg))) AS ov
     FROM need n JOIN rtext t ON t.kind = n.kind AND t.record_id = n.record_id
     JOIN prof p ON p.uscc = n.uscc AND p.vf <= t.day
    GROUP BY ALL
+),
+ov AS (
+  SELECT n.kind, n.record_id, n.uscc, coalesce(bo.ov, 0) + 3 * coalesce(vh.hits, 0) AS ov
+    FROM need n
+    LEFT JOIN bo ON bo.kind = n.kind AND bo.record_id = n.record_id AND bo.uscc = n.uscc
+    LEFT JOIN vh ON vh.kind = n.kind AND vh.record_id = n.record_id AND vh.uscc = n.uscc
 ),
 ranked AS (
   SELECT *, row_number() OVER (PARTITION BY kind, record_id ORDER BY ov DESC, uscc) AS rk,
