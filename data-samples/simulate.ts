@@ -1,8 +1,9 @@
 /**
  * City simulator CLI:
  *   npm run simulate -- --enterprises N --days D --seed S --out DIR [--start YYYY-MM-DD]
- *     [--scheme-rate R] [--malformed-rate R] [--duplicate-rate R] [--recapture-rate R] [--gzip] [--quiet]
+ *     [--scheme-rate R] [--malformed-rate R] [--duplicate-rate R] [--recapture-rate R] [--threads T] [--gzip] [--quiet]
  */
+import { availableParallelism } from 'node:os';
 import { formatBaseline } from './sim/baseline.ts';
 import { DEFAULTS, type SimOptions } from './sim/config.ts';
 import { simulate } from './sim/run.ts';
@@ -21,11 +22,15 @@ complaints.csv [GB18030], case_outcomes.csv) and the ground truth in DIR/truth/.
   --malformed-rate R    share of rows deliberately malformed (default ${DEFAULTS.malformedRate})
   --duplicate-rate R    share of rows delivered twice, byte-identical (default ${DEFAULTS.duplicateRate})
   --recapture-rate R    share of ads captured again with a new ad_id (default ${DEFAULTS.recaptureRate})
+  --threads T           worker threads (default: 2, or 1 on a single core; 0 = none); same bytes either way
   --gzip                write .gz files
   --quiet               print nothing but errors
   --help                this text`;
 
 class UsageError extends Error {}
+
+/** Worker threads (0 = generate in the main thread); the output does not depend on it. */
+let threads = Math.min(2, availableParallelism());
 
 function parseArgs(argv: readonly string[]): SimOptions | null {
   const o: Partial<SimOptions> = {};
@@ -89,6 +94,9 @@ function parseArgs(argv: readonly string[]): SimOptions | null {
       case '--recapture-rate':
         o.recaptureRate = num(flag, value(), false, 0, 0.9);
         break;
+      case '--threads':
+        threads = num(flag, value(), true, 0, 64);
+        break;
       case '--gzip':
         o.gzip = true;
         break;
@@ -124,7 +132,7 @@ async function main(): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const summary = await simulate(opts);
+  const summary = await simulate(opts, threads);
   if (!opts.quiet) {
     for (const f of summary.files) {
       process.stdout.write(`${f.file}  ${f.rows} lines  ${human(f.bytes)}\n`);

@@ -31,6 +31,26 @@ export interface BaselineReport {
   first_flag_dates: { idx: number; first_flag: string | null; trouble: string; collapse: string }[];
 }
 
+/** The k largest (count desc, index asc) without sorting the whole map. */
+function topK(counts: ReadonlyMap<number, number>, k: number): [number, number][] {
+  const top: [number, number][] = [];
+  const worse = (a: [number, number], b: [number, number]): boolean =>
+    a[1] < b[1] || (a[1] === b[1] && a[0] > b[0]);
+  for (const e of counts) {
+    if (top.length === k && !worse(top[k - 1]!, e)) continue;
+    let i = top.length < k ? top.length : k - 1;
+    if (top.length < k) top.push(e);
+    else top[i] = e;
+    while (i > 0 && worse(top[i - 1]!, top[i]!)) {
+      const t = top[i - 1]!;
+      top[i - 1] = top[i]!;
+      top[i] = t;
+      i--;
+    }
+  }
+  return top;
+}
+
 function median(xs: number[]): number | null {
   if (xs.length === 0) return null;
   const s = [...xs].sort((a, b) => a - b);
@@ -63,7 +83,7 @@ export function computeBaseline(
         else counts.set(i, c);
       }
     }
-    const top = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, k);
+    const top = topK(counts, k);
     let hits = 0;
     for (const [i] of top) {
       if (isScheme.has(i)) {
@@ -110,10 +130,15 @@ export function computeBaseline(
   };
 }
 
+function lead(days: number | null, event: string): string {
+  if (days === null) return `n/a vs ${event}`;
+  return days >= 0 ? `${days} days before ${event}` : `${-days} days after ${event}`;
+}
+
 export function formatBaseline(b: BaselineReport): string {
   return (
     `baseline "most complaints in ${b.window_days} days": mean precision@${b.k} ${b.mean_precision_at_k.toFixed(3)}; ` +
-    `flagged ${b.flagged}/${b.schemes_collapsing} schemes collapsing in the period; median lead ${b.median_lead_days_vs_collapse ?? 'n/a'} days before collapse ` +
-    `(${b.median_lead_days_vs_decision ?? 'n/a'} before decision); ${b.flagged_before_trouble} flagged before trouble, ${b.flagged_30d_before_collapse} ≥30 days before collapse`
+    `${b.flagged}/${b.schemes_collapsing} schemes collapsing in the period ever flagged; median first flag ${lead(b.median_lead_days_vs_collapse, 'collapse')}, ` +
+    `${lead(b.median_lead_days_vs_decision, 'decision')}; ${b.flagged_before_trouble} flagged before their trouble began, ${b.flagged_30d_before_collapse} ≥30 days before collapse`
   );
 }

@@ -6,6 +6,8 @@
 import { createReadStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readRecords } from '../../pipeline/feeds/read.ts';
 import { FEEDS, type FeedName } from '../../pipeline/feeds/specs.ts';
@@ -39,46 +41,58 @@ const FILES: readonly (readonly [FeedName, string, 'utf-8' | 'gb18030'])[] = [
   ['case_outcomes', 'case_outcomes.csv.gz', 'utf-8'],
 ];
 
+async function check(
+  dir: string,
+  feed: FeedName,
+  file: string,
+  encoding: 'utf-8' | 'gb18030',
+): Promise<void> {
+  const malformed = new Set(
+    gunzipSync(readFileSync(join(dir, 'truth/malformed.ndjson.gz')))
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as { file: string; line: number })
+      .filter((m) => m.file === file)
+      .map((m) => m.line),
+  );
+  const validate = createValidator(FEEDS[feed]);
+  const quarantined = new Set<number>();
+  const unexpected: string[] = [];
+  let accepted = 0;
+  await readRecords(
+    createReadStream(join(dir, file)),
+    { format: file.includes('.csv') ? 'csv' : 'ndjson', encoding, gzip: true },
+    (r) => {
+      const checked =
+        r.value === undefined ? { ok: false as const, reason: r.problem ?? '' } : validate(r.value);
+      if (checked.ok) accepted++;
+      else {
+        quarantined.add(r.line);
+        if (!malformed.has(r.line)) unexpected.push(`line ${r.line}: ${checked.reason}`);
+      }
+    },
+  );
+  expect(unexpected).toEqual([]);
+  expect([...quarantined].sort((a, b) => a - b)).toEqual([...malformed].sort((a, b) => a - b));
+  expect(accepted).toBeGreaterThan(0);
+}
+
 describe('feeds against the pipeline validator', () => {
   it.each(FILES)(
     '%s: quarantined rows are exactly the malformed ones',
     async (feed, file, encoding) => {
-      const malformed = new Set(
-        (readFileSync(join(root, 'truth/malformed.ndjson.gz')).length > 0
-          ? (await import('node:zlib'))
-              .gunzipSync(readFileSync(join(root, 'truth/malformed.ndjson.gz')))
-              .toString('utf8')
-              .trim()
-              .split('\n')
-          : []
-        )
-          .filter((l) => l !== '')
-          .map((l) => JSON.parse(l) as { file: string; line: number })
-          .filter((m) => m.file === file)
-          .map((m) => m.line),
-      );
-      const validate = createValidator(FEEDS[feed]);
-      const quarantined = new Set<number>();
-      const reasons: string[] = [];
-      let accepted = 0;
-      await readRecords(
-        createReadStream(join(root, file)),
-        { format: file.includes('.csv') ? 'csv' : 'ndjson', encoding, gzip: true },
-        (r) => {
-          const checked =
-            r.value === undefined
-              ? { ok: false as const, reason: r.problem ?? '' }
-              : validate(r.value);
-          if (checked.ok) accepted++;
-          else {
-            quarantined.add(r.line);
-            if (!malformed.has(r.line)) reasons.push(`line ${r.line}: ${checked.reason}`);
-          }
-        },
-      );
-      expect(reasons).toEqual([]);
-      expect([...quarantined].sort((a, b) => a - b)).toEqual([...malformed].sort((a, b) => a - b));
-      expect(accepted).toBeGreaterThan(0);
+      await check(root, feed, file, encoding);
+    },
+  );
+});
+
+describe('the committed sample city (data-samples/city)', () => {
+  const city = fileURLToPath(new URL('../city', import.meta.url));
+  it.each(FILES)(
+    '%s: quarantined rows are exactly the malformed ones',
+    async (feed, file, encoding) => {
+      await check(city, feed, file, encoding);
     },
   );
 });

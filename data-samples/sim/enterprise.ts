@@ -450,7 +450,7 @@ function pickRole(rng: Rng, schemeRate: number): Role {
     ['decoy_prepaid', 0.012],
     ['decoy_heavy_ads', 0.004],
     ['decoy_rename', 0.008],
-    ['decoy_complaints', 0.004],
+    ['decoy_complaints', 0.008],
   ];
   let acc = 0;
   for (const [role, p] of table) {
@@ -929,12 +929,12 @@ export function plan(ctx: SimContext, idx: number): Plan {
       complaintRate = rng.real(0.005, 0.04);
       break;
     case 'decoy_prepaid':
-      adRate = rng.real(0.05, 0.5);
+      adRate = rng.real(0.05, 0.35);
       complaintRate = rng.real(0.004, 0.03);
       if (rng.chance(0.35)) closure = ctx.start + rng.int(ctx.end - ctx.start + 1);
       break;
     case 'decoy_heavy_ads':
-      adRate = rng.real(0.2, 1);
+      adRate = rng.real(0.15, 0.7);
       complaintRate = 0;
       break;
     case 'decoy_complaints':
@@ -947,8 +947,8 @@ export function plan(ctx: SimContext, idx: number): Plan {
       break;
     default:
       if (alive && rng.chance(b.industry.adShare))
-        adRate = 0.6 * b.industry.adRate * Math.exp(rng.real(-1.2, 1.2));
-      complaintRate = alive ? (b.industry.consumer * rng.real(0.2, 1.8)) / 500 : 0;
+        adRate = 0.4 * b.industry.adRate * Math.exp(rng.real(-1.2, 1.2));
+      complaintRate = alive ? (b.industry.consumer * rng.real(0.2, 2.5)) / 400 : 0;
   }
   if (closure !== null) {
     const day = closure + rng.range(30, 120);

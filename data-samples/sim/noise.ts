@@ -15,9 +15,12 @@ export function fullWidth(s: string, share = 1, rng?: Rng): string {
 }
 
 /** One character swapped for a homophone, when one is known. */
+const MISSPELLABLE = new RegExp(`[${Object.keys(MISSPELL).join('')}]`, 'g');
+
 export function misspell(s: string, rng: Rng): string {
   const positions: number[] = [];
-  for (let i = 0; i < s.length; i++) if (MISSPELL[s[i]!] !== undefined) positions.push(i);
+  MISSPELLABLE.lastIndex = 0;
+  for (let m = MISSPELLABLE.exec(s); m !== null; m = MISSPELLABLE.exec(s)) positions.push(m.index);
   if (positions.length === 0) return s;
   const i = rng.pick(positions);
   return s.slice(0, i) + MISSPELL[s[i]!]! + s.slice(i + 1);

@@ -61,6 +61,15 @@ export class LineWriter {
     if (!target.write(data)) await once(target, 'drain');
   }
 
+  /** Appends a block of complete lines that is already encoded. */
+  async bytesBlock(data: Uint8Array, lines: number): Promise<void> {
+    await this.flush();
+    this.lines += lines;
+    this.bytes += data.length;
+    const target = this.gz ?? this.file;
+    if (!target.write(data)) await once(target, 'drain');
+  }
+
   async close(): Promise<number> {
     await this.flush();
     const done = once(this.file, 'close');
