@@ -22,6 +22,11 @@ export interface Db {
   one<T extends object = Row>(sql: string, params?: SqlParams): Promise<T | undefined>;
   /** Runs `fn` inside BEGIN … COMMIT; rolls back and rethrows on error. Not re-entrant. */
   transaction<T>(fn: (db: Db) => Promise<T>): Promise<T>;
+  /**
+   * Another connection to the same database (same process, same file). Each connection has its
+   * own transactions: a reader on one never sees another's uncommitted work. Close it when done.
+   */
+  fork(): Promise<Db>;
   close(): void;
 }
 
@@ -57,12 +62,20 @@ class DuckDb implements Db {
   readonly path: string;
   readonly #instance: DuckDBInstance;
   readonly #conn: DuckDBConnection;
+  readonly #owner: boolean;
   #inTransaction = false;
 
-  constructor(path: string, instance: DuckDBInstance, conn: DuckDBConnection) {
+  constructor(path: string, instance: DuckDBInstance, conn: DuckDBConnection, owner: boolean) {
     this.path = path;
     this.#instance = instance;
     this.#conn = conn;
+    this.#owner = owner;
+  }
+
+  async fork(): Promise<Db> {
+    const db = new DuckDb(this.path, this.#instance, await this.#instance.connect(), false);
+    await db.run(`SET TimeZone = 'Asia/Shanghai'`);
+    return db;
   }
 
   async run(sql: string, params?: SqlParams): Promise<void> {
@@ -127,9 +140,10 @@ class DuckDb implements Db {
     }
   }
 
+  /** Closes this connection; the first connection also closes the database. */
   close(): void {
     this.#conn.closeSync();
-    this.#instance.closeSync();
+    if (this.#owner) this.#instance.closeSync();
   }
 }
 
@@ -149,7 +163,7 @@ export async function openDb(path: string, options: OpenDbOptions = {}): Promise
     throw wrapDbError(err, `open ${path}`);
   }
   const conn = await instance.connect();
-  const db = new DuckDb(path, instance, conn);
+  const db = new DuckDb(path, instance, conn, true);
   await db.run(`SET TimeZone = 'Asia/Shanghai'`);
   return db;
 }

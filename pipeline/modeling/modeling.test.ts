@@ -1,0 +1,175 @@
+/**
+ * Training, registry, scoring and publication on a small simulated city (real DuckDB, real files).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openMigratedDb, type Db } from '../db/index.ts';
+import { loadSample } from '../demo.ts';
+import { tmpDir } from '../feeds/_fixtures.ts';
+import { runDay } from '../run-day.ts';
+import { testCity } from '../_test-city.ts';
+import { FEATURE_NAMES } from '../features/registry.ts';
+import { predict, bundleFromJson, bundleToJson } from './bundle.ts';
+import { addDays } from './days.ts';
+import { evaluateOverTime } from './evaluate.ts';
+import { labelOf } from './outcomes.ts';
+import { activateModel, activeVersion, listModels, rollbackModel } from './registry.ts';
+import { trainAndRegister } from './train-job.ts';
+import { buildTrainingSet, trainModelAt } from './train.ts';
+import { ruleContributions, selectRows } from '../../models/index.ts';
+import { loadFeatureRows } from './feature-matrix.ts';
+
+const quiet = { out: () => {}, err: () => {} };
+let db: Db;
+const city = testCity();
+const UNTIL = '2026-04-10';
+
+beforeAll(async () => {
+  db = await openMigratedDb(`${tmpDir()}/m.duckdb`);
+  await loadSample(db, quiet, `${city.dir}/`);
+  const { resolve } = await import('../resolve/index.ts');
+  await resolve(db);
+});
+afterAll(() => db.close());
+
+describe('labels and training sets', () => {
+  it('label = confirmed within H days after as_of; confirmed before as_of is not an example', () => {
+    const c = new Map([['A', '2026-03-10']]);
+    expect(labelOf(c, 'A', '2026-03-01', 90)).toBe(1);
+    expect(labelOf(c, 'A', '2025-12-01', 90)).toBe(0); // decided 99 days later
+    expect(labelOf(c, 'A', '2026-03-10', 90)).toBeNull();
+    expect(labelOf(c, 'B', '2026-03-01', 90)).toBe(0);
+  });
+
+  it('uses no outcome decided after the training cut-off', async () => {
+    const set = await buildTrainingSet(db, { until: UNTIL });
+    expect(set.days.every((d) => d < UNTIL)).toBe(true);
+    const late = await db.all<{ uscc: string }>(
+      `SELECT uscc FROM case_outcomes WHERE outcome = 'confirmed' AND decided_on > $u::DATE`,
+      { u: UNTIL },
+    );
+    const lateSet = new Set(late.map((r) => r.uscc));
+    const early = await db.all<{ uscc: string }>(
+      `SELECT uscc FROM case_outcomes WHERE outcome = 'confirmed' AND decided_on <= $u::DATE`,
+      { u: UNTIL },
+    );
+    const earlySet = new Set(early.map((r) => r.uscc));
+    set.rows.uscc.forEach((u, i) => {
+      // an enterprise confirmed only after the cut-off is never a positive
+      if (lateSet.has(u) && !earlySet.has(u)) expect(set.labels[i]).toBe(0);
+    });
+    expect(set.labels.reduce((s, y) => s + y, 0)).toBeGreaterThan(0);
+  });
+});
+
+describe('the classifier', () => {
+  it('is deterministic for a seed', async () => {
+    const a = await trainModelAt(db, { until: UNTIL, forest: { nEstimators: 30 } });
+    const b = await trainModelAt(db, { until: UNTIL, forest: { nEstimators: 30 } });
+    expect(bundleToJson(a.bundle)).toBe(bundleToJson(b.bundle));
+    const round = bundleFromJson(bundleToJson(a.bundle));
+    const x = selectRows(a.set.rows.matrix, [0, 1, 2, 3, 4]);
+    expect(Array.from(predict(round, x).score)).toEqual(Array.from(predict(a.bundle, x).score));
+  });
+
+  it('calibration is monotone in the raw score', async () => {
+    const t = await trainModelAt(db, { until: UNTIL, forest: { nEstimators: 30 } });
+    let prev = -Infinity;
+    for (let p = 0; p <= 1.0001; p += 0.01) {
+      const s = t.bundle.calibrator.apply(p);
+      expect(s).toBeGreaterThanOrEqual(prev);
+      prev = s;
+    }
+  });
+});
+
+describe('registry, scoring and publication', () => {
+  it('trains, registers, activates the first model and rolls back', async () => {
+    expect(await activeVersion(db)).toBeNull();
+    const first = await trainAndRegister(db, { until: UNTIL, forest: { nEstimators: 40 }, evalDays: 0 });
+    expect(first.active).toBe(true);
+    const second = await trainAndRegister(db, { until: addDays(UNTIL, 14), forest: { nEstimators: 40 }, evalDays: 0 });
+    expect(second.active).toBe(false);
+    expect(await activeVersion(db)).toBe(first.version);
+    await activateModel(db, second.version);
+    expect(await activeVersion(db)).toBe(second.version);
+    expect(await rollbackModel(db)).toBe(first.version);
+    expect(await activeVersion(db)).toBe(first.version);
+    const models = await listModels(db);
+    expect(models.map((m) => [m.version, m.active])).toEqual([
+      [first.version, true],
+      [second.version, false],
+    ]);
+    await expect(activateModel(db, 999)).rejects.toThrow(/model version 999 does not exist/);
+  });
+
+  it('publishes a list whose scores are probabilities and whose explanations sum to the score', async () => {
+    const day = addDays(UNTIL, 20);
+    const r = await runDay(db, day);
+    expect(r.published).toBe(true);
+    expect(r.scorer).toBe('model');
+    const entries = await db.all<{ score: number; rank: number; contributions: string | null; level: string | null }>(
+      `SELECT score, rank, contributions::VARCHAR AS contributions, level FROM list_entries WHERE day = $d::DATE ORDER BY rank`,
+      { d: day },
+    );
+    expect(entries.length).toBe(r.enterprises);
+    for (const e of entries) expect(e.score).toBeGreaterThanOrEqual(0), expect(e.score).toBeLessThanOrEqual(1);
+    // ranks follow scores
+    for (let i = 1; i < entries.length; i++) expect(entries[i]!.score).toBeLessThanOrEqual(entries[i - 1]!.score);
+    const listed = entries.filter((e) => e.level !== null);
+    expect(listed.length).toBeGreaterThan(0);
+    for (const e of listed) {
+      const c = JSON.parse(e.contributions!) as Record<string, number>;
+      const sum = Object.values(c).reduce((s, v) => s + v, 0);
+      expect(sum).toBeCloseTo(e.score, 4);
+    }
+  });
+
+  it('running a day twice with the same data gives the same list; new data gives a new revision', async () => {
+    const day = addDays(UNTIL, 21);
+    const a = await runDay(db, day);
+    const b = await runDay(db, day);
+    expect(b.published).toBe(false);
+    expect(b.revision).toBe(a.revision);
+    // a correction to a complaint dated before D: a new revision, the old one still readable
+    const before = await db.all(`SELECT uscc, rank, score FROM list_entries WHERE day = $d::DATE AND revision = $r ORDER BY rank`, { d: day, r: a.revision });
+    const c = (await db.one<{ id: string }>(
+      `SELECT complaint_id AS id FROM complaints WHERE received_day < $d::DATE ORDER BY complaint_id LIMIT 1`,
+      { d: day },
+    ))!;
+    const { ingest } = await import('../feeds/index.ts');
+    const { writeFeedFile } = await import('../feeds/_fixtures.ts');
+    const row = (await db.one<Record<string, unknown>>(
+      `SELECT complaint_id, strftime(received_at, '%Y-%m-%dT%H:%M:%S+08:00') AS received_at, channel, target_name, target_uscc, text || '（补充：已无法提现）' AS text FROM complaints WHERE complaint_id = $id`,
+      { id: c.id },
+    ))!;
+    const file = writeFeedFile(tmpDir(), 'fix.ndjson', JSON.stringify(Object.fromEntries(Object.entries(row).filter(([, v]) => v !== null))) + '\n');
+    const fixed = await ingest(db, { feed: 'complaints', source: file });
+    expect(fixed.corrected).toBe(1);
+    const after = await runDay(db, day);
+    expect(after.published).toBe(true);
+    expect(after.revision).toBe(a.revision + 1);
+    const old = await db.all(`SELECT uscc, rank, score FROM list_entries WHERE day = $d::DATE AND revision = $r ORDER BY rank`, { d: day, r: a.revision });
+    expect(old).toEqual(before);
+  });
+
+  it('the rule index explains itself: contributions sum to the index', async () => {
+    const day = addDays(UNTIL, 20);
+    const rows = await loadFeatureRows(db, [day]);
+    for (const i of [0, 7, 42]) {
+      const c = ruleContributions(rows.matrix, i);
+      const sum = c.values.reduce((s, v) => s + v, 0);
+      expect(sum).toBeCloseTo(c.prediction, 9);
+      expect(c.columns).toEqual(FEATURE_NAMES);
+    }
+  });
+
+  it('evaluation over time reports the model beside both baselines', async () => {
+    const r = await evaluateOverTime(db, { until: UNTIL, to: addDays(UNTIL, 30), forest: { nEstimators: 30 } });
+    expect(Object.keys(r.scorers).sort()).toEqual(['complaints', 'model', 'rules']);
+    expect(r.testDays).toBe(30);
+    for (const s of Object.values(r.scorers)) {
+      expect(s.precisionAt50).toBeGreaterThanOrEqual(0);
+      expect(s.precisionAt50).toBeLessThanOrEqual(1);
+    }
+  });
+});
