@@ -1,0 +1,97 @@
+/**
+ * createApp(deps): the Hono app — routes, validation, auth, audit, metrics, problem+json errors.
+ * Testable with `app.request(path)`; api/server.ts serves it with @hono/node-server.
+ */
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { Db } from '../pipeline/db/index.ts';
+import type { Config } from '../pipeline/config.ts';
+import type { AppDeps, AppEnv } from './context.ts';
+import { createErrorHandler, notFoundHandler, problemResponse } from './errors.ts';
+import { Metrics } from './metrics.ts';
+import { Router } from './route.ts';
+import { serializeDb } from './serial-db.ts';
+import { alertRoutes } from './routes/alerts.ts';
+import { entityRoutes } from './routes/entities.ts';
+import { exportRoutes } from './routes/exports.ts';
+import { modelRoutes } from './routes/models.ts';
+import { opsRoutes } from './routes/ops.ts';
+import { systemRoutes } from './routes/system.ts';
+
+/** Largest accepted request body (dispositions, logins, activations are small JSON). */
+export const MAX_BODY_BYTES = 16 * 1024;
+
+export interface CreateAppOptions {
+  db: Db;
+  config: Config;
+  now?: () => Date;
+  /** Starts a daily run for a day; without it POST /v1/runs answers 503. */
+  triggerRun?: (day: string) => Promise<unknown>;
+  /** Where server-side errors go (default: stderr). */
+  log?: (message: string, err?: unknown) => void;
+}
+
+export interface DafeiApp {
+  app: Hono<AppEnv>;
+  deps: AppDeps;
+  /** The route declarations (OpenAPI, tests). */
+  routes: Router['routes'];
+}
+
+export function createApp(o: CreateAppOptions): DafeiApp['app'] & { dafei: DafeiApp } {
+  const log =
+    o.log ??
+    ((message: string, err?: unknown) => {
+      process.stderr.write(
+        `[api] ${message}${err === undefined ? '' : `: ${err instanceof Error ? (err.stack ?? err.message) : JSON.stringify(err)}`}\n`,
+      );
+    });
+  const deps: AppDeps = {
+    db: serializeDb(o.db),
+    config: o.config,
+    now: o.now ?? (() => new Date()),
+    metrics: new Metrics(),
+    triggerRun: o.triggerRun,
+    log,
+  };
+  const app = new Hono<AppEnv>();
+  app.use('*', async (c, next) => {
+    const t0 = performance.now();
+    c.set('deps', deps);
+    c.set('route', 'unmatched');
+    c.set('principal', undefined);
+    await next();
+    deps.metrics.observe(
+      c.req.method,
+      c.get('route'),
+      c.res.status,
+      (performance.now() - t0) / 1000,
+    );
+    c.header('x-content-type-options', 'nosniff');
+    c.header('cache-control', 'no-store');
+  });
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () =>
+        problemResponse(
+          'payload_too_large',
+          413,
+          `the body is larger than ${MAX_BODY_BYTES} bytes`,
+        ),
+    }),
+  );
+  const router = new Router(app);
+  systemRoutes(router);
+  alertRoutes(router);
+  entityRoutes(router);
+  modelRoutes(router);
+  opsRoutes(router);
+  exportRoutes(router);
+  app.onError(
+    createErrorHandler((err, c) => log(`${c.req.method} ${new URL(c.req.url).pathname}`, err)),
+  );
+  app.notFound(notFoundHandler);
+  return Object.assign(app, { dafei: { app, deps, routes: router.routes } });
+}

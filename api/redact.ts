@@ -1,0 +1,30 @@
+/**
+ * Personal fields by role (api/README.md, "Personal data"): removed from every response body,
+ * however deeply nested, before it leaves the API.
+ */
+import type { Role } from '../pipeline/auth/index.ts';
+
+export const PERSONAL_FIELDS = ['legal_rep', 'phone', 'complainant_ref'] as const;
+
+export const HIDDEN_FIELDS: Readonly<Record<Role, ReadonlySet<string>>> = {
+  admin: new Set(),
+  investigator: new Set(),
+  regulator: new Set(['complainant_ref']),
+  data_scientist: new Set(PERSONAL_FIELDS),
+};
+
+export function redact<T>(value: T, role: Role): T {
+  const hidden = HIDDEN_FIELDS[role];
+  if (hidden.size === 0) return value;
+  return strip(value, hidden) as T;
+}
+
+function strip(v: unknown, hidden: ReadonlySet<string>): unknown {
+  if (Array.isArray(v)) return v.map((x) => strip(x, hidden));
+  if (v !== null && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) if (!hidden.has(k)) out[k] = strip(x, hidden);
+    return out;
+  }
+  return v;
+}

@@ -1,0 +1,160 @@
+/** GET /v1/entities, /v1/entities/{uscc}, /history, /network — every read is audited. */
+import { z } from 'zod';
+import {
+  entityExists,
+  entityHistory,
+  entityNetwork,
+  entityProfile,
+  HISTORY_KINDS,
+  searchEntities,
+  type HistoryKind,
+} from '../../pipeline/queries/index.ts';
+import type { Router } from '../route.ts';
+import { audit } from '../audit.ts';
+import { ApiError } from '../errors.ts';
+import { redact } from '../redact.ts';
+import { Cursor, decodeCursor, encodeCursor, Limit, Obj, Problem, Uscc } from '../schemas.ts';
+
+const READERS = ['regulator', 'investigator', 'admin'] as const;
+const UsccParams = z.strictObject({ uscc: Uscc });
+
+const Kinds = z
+  .string()
+  .max(200)
+  .transform((s, ctx) => {
+    const kinds = s
+      .split(',')
+      .map((k) => k.trim())
+      .filter(Boolean);
+    for (const k of kinds) {
+      if (!(HISTORY_KINDS as readonly string[]).includes(k)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `unknown kind ${k}; kinds: ${HISTORY_KINDS.join(', ')}`,
+        });
+        return z.NEVER;
+      }
+    }
+    return kinds as HistoryKind[];
+  })
+  .meta({ description: `comma-separated: ${HISTORY_KINDS.join(', ')}` });
+
+export function entityRoutes(r: Router): void {
+  r.add(
+    {
+      method: 'get',
+      path: '/v1/entities',
+      operationId: 'searchEntities',
+      summary: 'Search enterprises',
+      description:
+        'By USCC (exact), phone (digits), or text: name and former names (exact, contained, or by shared character bigrams, so 汇福投资 finds 汇富投资), legal representative (exact), address (contained). Full-width characters and spaces are normalised. Audited.',
+      tag: 'entities',
+      roles: READERS,
+      query: z.strictObject({ q: z.string().min(1).max(100), limit: Limit(20) }),
+      responses: {
+        200: { description: 'matches, best first', schema: Obj('EntitySearch', '{ mode, items }') },
+      },
+    },
+    async (c, { query }) => {
+      const res = await searchEntities(c.get('deps').db, query.q, query.limit);
+      await audit(c, 'entity.search', null, { q: query.q, mode: res.mode, hits: res.items.length });
+      return c.json(redact(res, c.get('principal')!.role));
+    },
+  );
+
+  r.add(
+    {
+      method: 'get',
+      path: '/v1/entities/:uscc',
+      operationId: 'getEntity',
+      summary: 'Read an enterprise profile',
+      description:
+        'The latest register snapshot, former names, counts, the latest list entry, the review state and case outcomes. Audited.',
+      tag: 'entities',
+      roles: READERS,
+      params: UsccParams,
+      responses: {
+        200: { description: 'profile', schema: Obj('EntityProfile', 'profile') },
+        404: { description: 'unknown', schema: Problem },
+      },
+    },
+    async (c, { params }) => {
+      const profile = await entityProfile(c.get('deps').db, params.uscc);
+      await audit(c, 'entity.read', params.uscc);
+      return c.json(redact(profile, c.get('principal')!.role));
+    },
+  );
+
+  r.add(
+    {
+      method: 'get',
+      path: '/v1/entities/:uscc/history',
+      operationId: 'getEntityHistory',
+      summary: 'Read an enterprise timeline',
+      description:
+        'One timeline, newest first: establishment, registration changes, ads, complaints, daily scores (current revision of each day), dispositions and case outcomes. Page with `cursor` = `next_cursor`. Audited.',
+      tag: 'entities',
+      roles: READERS,
+      params: UsccParams,
+      query: z.strictObject({
+        kinds: Kinds.optional(),
+        limit: Limit(100),
+        cursor: Cursor.optional(),
+      }),
+      responses: {
+        200: {
+          description: 'timeline page',
+          schema: Obj('EntityHistory', '{ uscc, items, has_more, next_cursor }'),
+        },
+      },
+    },
+    async (c, { params, query }) => {
+      const { db } = c.get('deps');
+      if (!(await entityExists(db, params.uscc)))
+        throw new ApiError('not_found', `no enterprise with USCC ${params.uscc}`);
+      const before =
+        query.cursor === undefined
+          ? undefined
+          : decodeCursor(query.cursor, z.strictObject({ b: z.string().max(200) })).b;
+      const page = await entityHistory(db, params.uscc, {
+        ...(query.kinds ? { kinds: query.kinds } : {}),
+        ...(before === undefined ? {} : { before }),
+        limit: query.limit,
+      });
+      const last = page.items[page.items.length - 1];
+      await audit(c, 'entity.history', params.uscc);
+      return c.json(
+        redact(
+          {
+            uscc: params.uscc,
+            items: page.items,
+            has_more: page.has_more,
+            next_cursor: page.has_more && last ? encodeCursor({ b: last.key }) : null,
+          },
+          c.get('principal')!.role,
+        ),
+      );
+    },
+  );
+
+  r.add(
+    {
+      method: 'get',
+      path: '/v1/entities/:uscc/network',
+      operationId: 'getEntityNetwork',
+      summary: 'Read an enterprise network',
+      description:
+        'Enterprises sharing a legal representative, address, phone or shareholder with it (in any register snapshot), confirmed cases first, and its distance to confirmed cases. Audited.',
+      tag: 'entities',
+      roles: READERS,
+      params: UsccParams,
+      query: z.strictObject({ limit: Limit(50) }),
+      responses: { 200: { description: 'network', schema: Obj('EntityNetwork', 'neighbours') } },
+    },
+    async (c, { params, query }) => {
+      const net = await entityNetwork(c.get('deps').db, params.uscc, query.limit);
+      await audit(c, 'entity.network', params.uscc);
+      return c.json(redact(net, c.get('principal')!.role));
+    },
+  );
+}

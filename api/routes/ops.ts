@@ -1,0 +1,167 @@
+/** GET /v1/runs, POST /v1/runs, GET /v1/quarantine, GET /v1/audit */
+import { z } from 'zod';
+import { listAudit, listQuarantine, listRuns } from '../../pipeline/queries/index.ts';
+import type { Router } from '../route.ts';
+import { audit } from '../audit.ts';
+import { ApiError } from '../errors.ts';
+import { Cursor, Day, decodeCursor, encodeCursor, Limit, Obj, Problem } from '../schemas.ts';
+import { FEED_NAMES } from '../../pipeline/feeds/index.ts';
+
+const Id = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+
+export function opsRoutes(r: Router): void {
+  r.add(
+    {
+      method: 'get',
+      path: '/v1/runs',
+      operationId: 'listRuns',
+      summary: 'List job runs',
+      tag: 'runs',
+      roles: ['regulator', 'investigator', 'data_scientist', 'admin'],
+      query: z.strictObject({
+        job: z.string().max(100).optional(),
+        status: z.enum(['running', 'ok', 'failed']).optional(),
+        limit: Limit(50),
+        cursor: Cursor.optional(),
+      }),
+      responses: {
+        200: {
+          description: 'the run ledger, newest first',
+          schema: Obj('RunPage', '{ items, has_more, next_cursor }'),
+        },
+      },
+    },
+    async (c, { query }) => {
+      const before =
+        query.cursor === undefined
+          ? undefined
+          : decodeCursor(query.cursor, z.strictObject({ b: Id })).b;
+      const page = await listRuns(c.get('deps').db, {
+        ...(query.job === undefined ? {} : { job: query.job }),
+        ...(query.status === undefined ? {} : { status: query.status }),
+        ...(before === undefined ? {} : { before }),
+        limit: query.limit,
+      });
+      const last = page.items[page.items.length - 1];
+      return c.json({
+        ...page,
+        next_cursor: page.has_more && last ? encodeCursor({ b: last.run_id }) : null,
+      });
+    },
+  );
+
+  r.add(
+    {
+      method: 'post',
+      path: '/v1/runs',
+      operationId: 'triggerRun',
+      summary: 'Trigger a daily run',
+      description:
+        'Starts features → scores → publish for `date` in the background; follow it in GET /v1/runs. 503 when this server cannot run jobs.',
+      tag: 'runs',
+      roles: ['data_scientist', 'admin'],
+      body: z.strictObject({ date: Day }).meta({ id: 'RunInput' }),
+      responses: {
+        202: { description: 'accepted', schema: Obj('RunAccepted', '{ date, accepted }') },
+        503: { description: 'no scheduler', schema: Problem },
+      },
+    },
+    async (c, { body }) => {
+      const { triggerRun, log } = c.get('deps');
+      if (!triggerRun)
+        throw new ApiError(
+          'unavailable',
+          'this server was started without a scheduler: runs cannot be triggered here',
+        );
+      await audit(c, 'run.trigger', body.date, { status: 202 });
+      triggerRun(body.date).catch((err: unknown) => log(`run for ${body.date} failed`, err));
+      return c.json({ date: body.date, accepted: true }, 202);
+    },
+  );
+
+  r.add(
+    {
+      method: 'get',
+      path: '/v1/quarantine',
+      operationId: 'listQuarantine',
+      summary: 'Browse the quarantine',
+      description:
+        'Records that broke the feed contract, with source, line, raw text and the reason. Newest batch first.',
+      tag: 'runs',
+      roles: ['data_scientist', 'admin'],
+      query: z.strictObject({
+        feed: z.enum(FEED_NAMES).optional(),
+        batch: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
+        limit: Limit(50),
+        cursor: Cursor.optional(),
+      }),
+      responses: {
+        200: {
+          description: 'quarantined records',
+          schema: Obj('QuarantinePage', '{ items, has_more, next_cursor }'),
+        },
+      },
+    },
+    async (c, { query }) => {
+      const after =
+        query.cursor === undefined
+          ? undefined
+          : decodeCursor(query.cursor, z.strictObject({ batch: Id, line: Id }));
+      const page = await listQuarantine(c.get('deps').db, {
+        ...(query.feed === undefined ? {} : { feed: query.feed }),
+        ...(query.batch === undefined ? {} : { batch: query.batch }),
+        ...(after === undefined ? {} : { after }),
+        limit: query.limit,
+      });
+      const last = page.items[page.items.length - 1];
+      await audit(c, 'quarantine.read', query.feed ?? null, { rows: page.items.length });
+      return c.json({
+        ...page,
+        next_cursor:
+          page.has_more && last ? encodeCursor({ batch: last.batch_id, line: last.line_no }) : null,
+      });
+    },
+  );
+
+  r.add(
+    {
+      method: 'get',
+      path: '/v1/audit',
+      operationId: 'listAudit',
+      summary: 'Read the audit log',
+      tag: 'admin',
+      roles: ['admin'],
+      query: z.strictObject({
+        actor: z.string().max(100).optional(),
+        action: z.string().max(100).optional(),
+        target: z.string().max(100).optional(),
+        limit: Limit(100),
+        cursor: Cursor.optional(),
+      }),
+      responses: {
+        200: {
+          description: 'entries, newest first',
+          schema: Obj('AuditPage', '{ items, has_more, next_cursor }'),
+        },
+      },
+    },
+    async (c, { query }) => {
+      const before =
+        query.cursor === undefined
+          ? undefined
+          : decodeCursor(query.cursor, z.strictObject({ b: Id })).b;
+      const page = await listAudit(c.get('deps').db, {
+        ...(query.actor === undefined ? {} : { actor: query.actor }),
+        ...(query.action === undefined ? {} : { action: query.action }),
+        ...(query.target === undefined ? {} : { target: query.target }),
+        ...(before === undefined ? {} : { before }),
+        limit: query.limit,
+      });
+      const last = page.items[page.items.length - 1];
+      return c.json({
+        ...page,
+        next_cursor: page.has_more && last ? encodeCursor({ b: last.audit_id }) : null,
+      });
+    },
+  );
+}

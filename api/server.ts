@@ -1,0 +1,48 @@
+/** The Node adapter: serves createApp() on 127.0.0.1 (by default) and returns a close function. */
+import { serve, type ServerType } from '@hono/node-server';
+import type { Db } from '../pipeline/db/index.ts';
+import { loadConfig, type Config } from '../pipeline/config.ts';
+import { createApp, type CreateAppOptions } from './app.ts';
+
+export interface StartServerOptions extends Omit<CreateAppOptions, 'config'> {
+  db: Db;
+  port?: number;
+  host?: string;
+  config?: Config;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startServer(o: StartServerOptions): Promise<RunningServer> {
+  const config = o.config ?? loadConfig();
+  const host = o.host ?? config.host ?? '127.0.0.1';
+  const port = o.port ?? config.port;
+  // the API's own connection: the scheduler's transactions on `o.db` stay invisible to it
+  const own = await o.db.fork();
+  const app = createApp({ ...o, db: own, config });
+  let server!: ServerType;
+
+  const actualPort = await new Promise<number>((resolve, reject) => {
+    server = serve({ fetch: app.fetch, port, hostname: host }, (info) => resolve(info.port));
+    server.once('error', reject);
+  });
+  // keep-alive connections must not keep close() waiting for minutes
+  if ('keepAliveTimeout' in server) server.keepAliveTimeout = 5_000;
+  return {
+    url: `http://${host}:${actualPort}`,
+    port: actualPort,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        if ('closeAllConnections' in server) server.closeAllConnections();
+        server.close((err) => {
+          own.close();
+          if (err) reject(err);
+          else resolve();
+        });
+      }),
+  };
+}

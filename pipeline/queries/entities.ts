@@ -1,0 +1,423 @@
+/**
+ * Enterprises: fuzzy search (name, former names, USCC, legal representative, phone, address), the
+ * profile, one timeline of everything known about an enterprise, and its network.
+ * User input only ever reaches SQL as $parameters; the shape of the search SQL depends only on
+ * the number of bigrams of the query (at most MAX_GRAMS), never on its content.
+ */
+import type { Db } from '../db/index.ts';
+import { AppError } from '../errors.ts';
+import { DISPOSITION_INITIAL } from './dispositions.ts';
+
+const MAX_GRAMS = 12;
+
+/** NFKC (full-width → half-width), no spaces, upper-case Latin; what every search key goes through. */
+export function normaliseQuery(q: string): string {
+  return q
+    .normalize('NFKC')
+    .replace(/[\s\u3000]+/g, '')
+    .toUpperCase();
+}
+
+export function bigrams(s: string): string[] {
+  const chars = [...s];
+  if (chars.length < 2) return chars.length === 1 ? [chars[0]!] : [];
+  const out = new Set<string>();
+  for (let i = 0; i + 1 < chars.length; i++) out.add(chars[i]! + chars[i + 1]!);
+  return [...out].slice(0, MAX_GRAMS);
+}
+
+export type SearchMode = 'uscc' | 'phone' | 'text';
+
+export function searchMode(q: string): SearchMode {
+  if (/^[0-9A-Z]{18}$/.test(q)) return 'uscc';
+  if (/^\+?[0-9-]{5,20}$/.test(q)) return 'phone';
+  return 'text';
+}
+
+export interface EntityHit {
+  uscc: string;
+  name: string;
+  legal_rep: string | null;
+  district: string | null;
+  address: string | null;
+  phone: string | null;
+  status: string | null;
+  match: string;
+  score: number;
+  latest_level: string | null;
+}
+
+const NORM = (col: string) => `upper(replace(replace(${col}, ' ', ''), chr(12288), ''))`;
+
+export async function searchEntities(
+  db: Db,
+  rawQ: string,
+  limit: number,
+): Promise<{ mode: SearchMode; items: EntityHit[] }> {
+  const q = normaliseQuery(rawQ);
+  if (q.length === 0)
+    throw new AppError('usage', 'q must contain at least one non-space character');
+  const mode = searchMode(q);
+  const grams = mode === 'text' ? bigrams(q) : [];
+  const params: Record<string, string | number> = { q, take: limit };
+  grams.forEach((g, i) => (params[`g${i}`] = g));
+  const gramScore =
+    grams.length === 0
+      ? '0.0'
+      : `((${grams.map((_, i) => `contains(nm, $g${i})::INTEGER`).join(' + ')}) / ${grams.length}.0)`;
+  const scoreSql =
+    mode === 'uscc'
+      ? `CASE WHEN r.uscc = $q THEN 1.0 ELSE 0.0 END`
+      : mode === 'phone'
+        ? `CASE WHEN regexp_replace(r.phone, '[^0-9]', '', 'g') = regexp_replace($q, '[^0-9]', '', 'g') THEN 1.0
+                WHEN contains(regexp_replace(r.phone, '[^0-9]', '', 'g'), regexp_replace($q, '[^0-9]', '', 'g')) THEN 0.8 ELSE 0.0 END`
+        : `CASE WHEN nm = $q THEN 1.0
+                WHEN contains(nm, $q) THEN 0.9
+                WHEN r.legal_rep = $q THEN 0.85
+                WHEN contains(${NORM('r.address')}, $q) THEN 0.6
+                ELSE ${gramScore} * 0.8 END`;
+  const matchSql =
+    mode === 'uscc'
+      ? `'uscc'`
+      : mode === 'phone'
+        ? `'phone'`
+        : `CASE WHEN nm = $q OR contains(nm, $q) THEN 'name' WHEN r.legal_rep = $q THEN 'legal_rep'
+                WHEN contains(${NORM('r.address')}, $q) THEN 'address' ELSE 'name_fuzzy' END`;
+  const rows = await db.all<EntityHit & Record<string, unknown>>(
+    `WITH s AS (
+       SELECT r.uscc, ${scoreSql} AS score, ${matchSql} AS match, r.as_of
+       FROM (SELECT *, ${NORM('name')} AS nm FROM registrations) r
+     ),
+     best AS (
+       SELECT uscc, max(score) AS score, arg_max(match, score) AS match FROM s WHERE score >= 0.5 GROUP BY uscc
+       ORDER BY score DESC, uscc LIMIT $take
+     ),
+     cur AS (
+       SELECT r.* FROM registrations r SEMI JOIN best b ON r.uscc = b.uscc
+       QUALIFY row_number() OVER (PARTITION BY r.uscc ORDER BY r.as_of DESC) = 1
+     ),
+     lvl AS (
+       SELECT e.uscc, e.level FROM list_entries e SEMI JOIN best b ON e.uscc = b.uscc
+       WHERE e.day = (SELECT max(day) FROM list_revisions)
+       QUALIFY e.revision = max(e.revision) OVER (PARTITION BY e.uscc)
+     )
+     SELECT b.uscc, cur.name, cur.legal_rep, cur.district, cur.address, cur.phone, cur.status, b.match,
+            round(b.score, 3) AS score, lvl.level AS latest_level
+     FROM best b JOIN cur ON cur.uscc = b.uscc LEFT JOIN lvl ON lvl.uscc = b.uscc
+     ORDER BY b.score DESC, b.uscc`,
+    params,
+  );
+  return { mode, items: rows };
+}
+
+export interface EntityProfile {
+  uscc: string;
+  name: string;
+  as_of: string;
+  established_on: string | null;
+  legal_rep: string | null;
+  registered_capital_wan: number | null;
+  paid_in_capital_wan: number | null;
+  status: string | null;
+  enterprise_type: string | null;
+  industry_code: string | null;
+  business_scope: string | null;
+  address: string | null;
+  district: string | null;
+  phone: string | null;
+  website: string | null;
+  shareholders: unknown;
+  former_names: string[];
+  counts: { ads: number; complaints: number; changes: number; snapshots: number };
+  latest_alert: {
+    day: string;
+    revision: number;
+    rank: number;
+    score: number;
+    level: string | null;
+  } | null;
+  disposition: { status: string; assignee: string | null };
+  outcomes: { decided_on: string; outcome: string; case_ref: string | null }[];
+}
+
+export async function entityProfile(db: Db, uscc: string): Promise<EntityProfile> {
+  const r = await db.one<Record<string, unknown> & { shareholders: string | null }>(
+    `SELECT uscc, name, as_of::VARCHAR AS as_of, established_on::VARCHAR AS established_on, legal_rep,
+            registered_capital_wan, paid_in_capital_wan, status, enterprise_type, industry_code, business_scope,
+            address, district, phone, website, shareholders::VARCHAR AS shareholders
+     FROM registrations WHERE uscc = $u ORDER BY as_of DESC LIMIT 1`,
+    { u: uscc },
+  );
+  if (!r) throw new AppError('not_found', `no enterprise with USCC ${uscc}`);
+  const extra = await db.one<{
+    names: string;
+    snapshots: number;
+    changes: number;
+    ads: number;
+    complaints: number;
+    status: string | null;
+    assignee: string | null;
+    outcomes: string | null;
+  }>(
+    `SELECT (SELECT to_json(list(DISTINCT name)) FROM (
+              SELECT name FROM registrations WHERE uscc = $u
+              UNION SELECT "before" FROM registration_changes WHERE uscc = $u AND field = 'name' AND "before" IS NOT NULL))::VARCHAR AS names,
+            (SELECT count(*) FROM registrations WHERE uscc = $u)::INTEGER AS snapshots,
+            (SELECT count(*) FROM registration_changes WHERE uscc = $u)::INTEGER AS changes,
+            (SELECT count(*) FROM ads a WHERE a.advertiser_uscc = $u OR a.ad_id IN
+               (SELECT record_id FROM entity_links WHERE kind = 'ad' AND status = 'linked' AND uscc = $u))::INTEGER AS ads,
+            (SELECT count(*) FROM complaints c WHERE c.target_uscc = $u OR c.complaint_id IN
+               (SELECT record_id FROM entity_links WHERE kind = 'complaint' AND status = 'linked' AND uscc = $u))::INTEGER AS complaints,
+            (SELECT arg_max(status, disposition_id) FROM dispositions WHERE uscc = $u) AS status,
+            (SELECT arg_max(assignee, disposition_id) FROM dispositions WHERE uscc = $u) AS assignee,
+            (SELECT to_json(list({'decided_on': decided_on::VARCHAR, 'outcome': outcome, 'case_ref': case_ref} ORDER BY decided_on))
+               FROM case_outcomes WHERE uscc = $u)::VARCHAR AS outcomes`,
+    { u: uscc },
+  );
+  const latest = await db.one<{
+    day: string;
+    revision: number;
+    rank: number;
+    score: number;
+    level: string | null;
+  }>(
+    `SELECT day::VARCHAR AS day, revision::INTEGER AS revision, rank::INTEGER AS rank, score, level FROM list_entries
+     WHERE uscc = $u ORDER BY day DESC, revision DESC LIMIT 1`,
+    { u: uscc },
+  );
+  const names = JSON.parse(extra?.names ?? '[]') as string[];
+  return {
+    ...(r as unknown as Omit<
+      EntityProfile,
+      'shareholders' | 'former_names' | 'counts' | 'latest_alert' | 'disposition' | 'outcomes'
+    >),
+    shareholders: r.shareholders ? (JSON.parse(r.shareholders) as unknown) : null,
+    former_names: names.filter((n) => n !== r['name']).sort(),
+    counts: {
+      ads: extra?.ads ?? 0,
+      complaints: extra?.complaints ?? 0,
+      changes: extra?.changes ?? 0,
+      snapshots: extra?.snapshots ?? 0,
+    },
+    latest_alert: latest ?? null,
+    disposition: {
+      status: extra?.status ?? DISPOSITION_INITIAL,
+      assignee: extra?.assignee ?? null,
+    },
+    outcomes: (JSON.parse(extra?.outcomes ?? 'null') as EntityProfile['outcomes'] | null) ?? [],
+  };
+}
+
+export async function entityExists(db: Db, uscc: string): Promise<boolean> {
+  return (
+    (await db.one(`SELECT 1 AS x FROM registrations WHERE uscc = $u LIMIT 1`, { u: uscc })) !==
+    undefined
+  );
+}
+
+// ---- history -----------------------------------------------------------------------------------
+
+export const HISTORY_KINDS = [
+  'established',
+  'change',
+  'ad',
+  'complaint',
+  'score',
+  'disposition',
+  'outcome',
+] as const;
+export type HistoryKind = (typeof HISTORY_KINDS)[number];
+
+export interface HistoryEvent {
+  /** Shanghai local time, ISO 8601 with +08:00 (date-only facts at 00:00). */
+  at: string;
+  kind: HistoryKind;
+  ref: string;
+  summary: string;
+  data: Record<string, unknown>;
+  /** Opaque sort key; pass the last one as `before` for the next page. */
+  key: string;
+}
+
+export interface HistoryOptions {
+  kinds?: readonly HistoryKind[];
+  /** Key of the last event of the previous page. */
+  before?: string;
+  limit: number;
+}
+
+const LOCAL = (col: string) => `strftime(${col} AT TIME ZONE 'Asia/Shanghai', '%Y-%m-%dT%H:%M:%S')`;
+const DAYTS = (col: string) => `strftime(${col}, '%Y-%m-%dT00:00:00')`;
+
+const HISTORY_SQL = `
+WITH ev AS (
+  SELECT DISTINCT ${DAYTS('established_on')} AS t, 'established' AS kind, uscc AS ref,
+         '成立' AS summary, json_object('established_on', established_on::VARCHAR) AS data
+  FROM registrations WHERE uscc = $u AND established_on IS NOT NULL
+  UNION ALL
+  SELECT ${DAYTS('changed_on')}, 'change', field || ':' || coalesce("after", ''),
+         '变更 ' || field || '：' || coalesce("before", '—') || ' → ' || coalesce("after", '—'),
+         json_object('field', field, 'before', "before", 'after', "after")
+  FROM registration_changes WHERE uscc = $u
+  UNION ALL
+  SELECT ${LOCAL('a.seen_at')}, 'ad', a.ad_id, '广告（' || a.channel || '）' || coalesce(a.title, left(a.text, 40)),
+         json_object('channel', a.channel, 'title', a.title, 'text', a.text, 'advertiser_name', a.advertiser_name, 'phone', a.phone, 'url', a.url)
+  FROM ads a
+  WHERE a.advertiser_uscc = $u OR a.ad_id IN (SELECT record_id FROM entity_links WHERE kind = 'ad' AND status = 'linked' AND uscc = $u)
+  UNION ALL
+  SELECT ${LOCAL('c.received_at')}, 'complaint', c.complaint_id, '投诉（' || c.channel || '）' || left(c.text, 40),
+         json_object('channel', c.channel, 'text', c.text, 'amount_cny', c.amount_cny, 'complainant_ref', c.complainant_ref, 'district', c.district)
+  FROM complaints c
+  WHERE c.target_uscc = $u OR c.complaint_id IN (SELECT record_id FROM entity_links WHERE kind = 'complaint' AND status = 'linked' AND uscc = $u)
+  UNION ALL
+  SELECT ${DAYTS('e.day')}, 'score', e.day::VARCHAR,
+         '评分 ' || printf('%.3f', e.score) || ' 第' || e.rank || '名' || coalesce(' ' || CASE e.level WHEN 'red' THEN '红色' WHEN 'orange' THEN '橙色' WHEN 'yellow' THEN '黄色' END || '预警', ''),
+         json_object('day', e.day::VARCHAR, 'revision', e.revision, 'rank', e.rank, 'score', e.score, 'level', e.level)
+  FROM list_entries e WHERE e.uscc = $u
+  QUALIFY e.revision = max(e.revision) OVER (PARTITION BY e.day)
+  UNION ALL
+  SELECT ${LOCAL('d.acted_at')}, 'disposition', d.disposition_id::VARCHAR, '处置：' || d.status || coalesce('（' || d.note || '）', ''),
+         json_object('status', d.status, 'actor', d.actor, 'role', d.role, 'note', d.note, 'assignee', d.assignee, 'alert_day', d.alert_day::VARCHAR)
+  FROM dispositions d WHERE d.uscc = $u
+  UNION ALL
+  SELECT ${DAYTS('o.decided_on')}, 'outcome', o.decided_on::VARCHAR,
+         CASE o.outcome WHEN 'confirmed' THEN '认定为非法集资' ELSE '核查排除' END,
+         json_object('outcome', o.outcome, 'case_ref', o.case_ref, 'note', o.note)
+  FROM case_outcomes o WHERE o.uscc = $u
+),
+k AS (SELECT *, t || '|' || kind || '|' || ref AS key FROM ev)
+SELECT t || '+08:00' AS at, kind, ref, summary, data::VARCHAR AS data, key FROM k
+WHERE ($before::VARCHAR IS NULL OR key < $before::VARCHAR)
+  AND list_contains($kinds::VARCHAR[], kind)
+ORDER BY key DESC
+LIMIT $take`;
+
+export async function entityHistory(
+  db: Db,
+  uscc: string,
+  o: HistoryOptions,
+): Promise<{ items: HistoryEvent[]; has_more: boolean }> {
+  const kinds = o.kinds && o.kinds.length > 0 ? o.kinds : HISTORY_KINDS;
+  const rows = await db.all<Omit<HistoryEvent, 'data'> & { data: string }>(
+    HISTORY_SQL.replace('$kinds::VARCHAR[]', `[${kinds.map((_, i) => `$k${i}`).join(', ')}]`),
+    {
+      u: uscc,
+      before: o.before ?? null,
+      take: o.limit + 1,
+      ...Object.fromEntries(kinds.map((k, i) => [`k${i}`, k])),
+    },
+  );
+  return {
+    items: rows
+      .slice(0, o.limit)
+      .map((r) => ({ ...r, data: JSON.parse(r.data) as Record<string, unknown> })),
+    has_more: rows.length > o.limit,
+  };
+}
+
+// ---- network -----------------------------------------------------------------------------------
+
+export interface Neighbour {
+  uscc: string;
+  name: string | null;
+  district: string | null;
+  /** What is shared, by kind: the shared value. */
+  shared: { legal_rep?: string; address?: string; phone?: string; shareholder?: string };
+  kinds: string[];
+  confirmed: boolean;
+  latest_level: string | null;
+}
+
+export interface Network {
+  uscc: string;
+  neighbours: Neighbour[];
+  confirmed_neighbours: number;
+  /** The confirmed_distance feature of the latest list (hops to a confirmed case, 3 = none near). */
+  confirmed_distance: number | null;
+}
+
+/** Enterprises that share (in any register snapshot) a legal rep, address, phone or shareholder. */
+export async function entityNetwork(db: Db, uscc: string, limit: number): Promise<Network> {
+  if (!(await entityExists(db, uscc)))
+    throw new AppError('not_found', `no enterprise with USCC ${uscc}`);
+  const rows = await db.all<{
+    uscc: string;
+    kind: string;
+    value: string;
+    name: string | null;
+    district: string | null;
+    confirmed: boolean;
+    latest_level: string | null;
+  }>(
+    `WITH me AS (SELECT * FROM registrations WHERE uscc = $u),
+     holders AS (
+       SELECT r.uscc, trim(s.name) AS holder
+       FROM (SELECT uscc, unnest(from_json(shareholders, '[{"name":"VARCHAR"}]')) AS s FROM registrations
+             WHERE shareholders IS NOT NULL) r(uscc, s)
+       WHERE s.name IS NOT NULL AND trim(s.name) <> ''
+     ),
+     my_holders AS (SELECT DISTINCT holder FROM holders WHERE uscc = $u),
+     edges AS (
+       SELECT DISTINCT r.uscc, 'legal_rep' AS kind, r.legal_rep AS value FROM registrations r
+         JOIN (SELECT DISTINCT legal_rep FROM me WHERE legal_rep IS NOT NULL) m ON r.legal_rep = m.legal_rep
+       UNION SELECT DISTINCT r.uscc, 'address', r.address FROM registrations r
+         JOIN (SELECT DISTINCT address FROM me WHERE address IS NOT NULL) m ON r.address = m.address
+       UNION SELECT DISTINCT r.uscc, 'phone', r.phone FROM registrations r
+         JOIN (SELECT DISTINCT phone FROM me WHERE phone IS NOT NULL) m ON r.phone = m.phone
+       UNION SELECT DISTINCT h.uscc, 'shareholder', h.holder FROM holders h JOIN my_holders m ON h.holder = m.holder
+     ),
+     e AS (SELECT * FROM edges WHERE uscc <> $u),
+     n AS (SELECT DISTINCT uscc FROM e),
+     cur AS (
+       SELECT r.uscc, r.name, r.district FROM registrations r SEMI JOIN n ON r.uscc = n.uscc
+       QUALIFY row_number() OVER (PARTITION BY r.uscc ORDER BY r.as_of DESC) = 1
+     ),
+     conf AS (SELECT DISTINCT uscc FROM case_outcomes WHERE outcome = 'confirmed'),
+     lvl AS (
+       SELECT e.uscc, e.level FROM list_entries e SEMI JOIN n ON e.uscc = n.uscc
+       WHERE e.day = (SELECT max(day) FROM list_revisions)
+       QUALIFY e.revision = max(e.revision) OVER (PARTITION BY e.uscc)
+     )
+     SELECT e.uscc, e.kind, e.value, cur.name, cur.district, conf.uscc IS NOT NULL AS confirmed, lvl.level AS latest_level
+     FROM e LEFT JOIN cur ON cur.uscc = e.uscc LEFT JOIN conf ON conf.uscc = e.uscc LEFT JOIN lvl ON lvl.uscc = e.uscc
+     ORDER BY e.uscc, e.kind`,
+    { u: uscc },
+  );
+  const by = new Map<string, Neighbour>();
+  for (const r of rows) {
+    let n = by.get(r.uscc);
+    if (!n) {
+      n = {
+        uscc: r.uscc,
+        name: r.name,
+        district: r.district,
+        shared: {},
+        kinds: [],
+        confirmed: r.confirmed,
+        latest_level: r.latest_level,
+      };
+      by.set(r.uscc, n);
+    }
+    const kind = r.kind as keyof Neighbour['shared'];
+    if (n.shared[kind] === undefined) {
+      n.shared[kind] = r.value;
+      n.kinds.push(kind);
+    }
+  }
+  const all = [...by.values()].sort(
+    (a, b) =>
+      Number(b.confirmed) - Number(a.confirmed) ||
+      b.kinds.length - a.kinds.length ||
+      a.uscc.localeCompare(b.uscc),
+  );
+  const dist = await db.one<{ v: number | null }>(
+    `SELECT confirmed_distance AS v FROM feature_values WHERE uscc = $u ORDER BY as_of DESC LIMIT 1`,
+    { u: uscc },
+  );
+  return {
+    uscc,
+    neighbours: all.slice(0, limit),
+    confirmed_neighbours: all.filter((n) => n.confirmed).length,
+    confirmed_distance: dist?.v ?? null,
+  };
+}
