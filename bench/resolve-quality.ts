@@ -17,7 +17,9 @@
  * Bar: precision >= 0.98 and recall >= 0.90 for ads and for complaints naming an enterprise.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -31,6 +33,8 @@ const { values } = parseArgs({
     days: { type: 'string', default: '180' },
     seeds: { type: 'string', default: '7,11' },
     keep: { type: 'boolean', default: false },
+    /** An already simulated city (skips the simulation; the folder is kept). */
+    city: { type: 'string' },
   },
 });
 
@@ -65,40 +69,88 @@ async function openCityDb(path: string): Promise<Db> {
   return db;
 }
 
+/** Splits an NDJSON feed by the date in `field`: lines dated before `cutoff` and the others. */
+async function splitNdjson(src: string, field: string, cutoff: string): Promise<[string, string]> {
+  const paths: [string, string] = [src.replace(/\.ndjson$/, '.early.ndjson'), src.replace(/\.ndjson$/, '.late.ndjson')];
+  const early = createWriteStream(paths[0]);
+  const late = createWriteStream(paths[1]);
+  const re = new RegExp(`"${field}"\\s*:\\s*"(\\d{4}-\\d{2}-\\d{2})`);
+  for await (const line of createInterface({ input: createReadStream(src), crlfDelay: Infinity })) {
+    if (line === '') continue;
+    const m = re.exec(line);
+    const w = m !== null && m[1]! >= cutoff ? late : early;
+    if (!w.write(line + '\n')) await once(w, 'drain');
+  }
+  await Promise.all([new Promise((r) => early.end(r)), new Promise((r) => late.end(r))]);
+  return paths;
+}
+
+function addDays(day: string, n: number): string {
+  const d = new Date(`${day}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + n);
+  return d.toISOString().slice(0, 10);
+}
+
+const LINK_COLUMNS = `kind, record_id, uscc, method, confidence, status, candidates::VARCHAR AS candidates, evidence_from::VARCHAR AS evidence_from`;
+
 let allPass = true;
 for (const seed of values.seeds.split(',').map((s) => s.trim())) {
-  const dir = mkdtempSync(join(tmpdir(), `dafei-rq-${seed}-`));
+  const dir = values.city ?? mkdtempSync(join(tmpdir(), `dafei-rq-${seed}-`));
   try {
-    execFileSync(
-      'npm',
-      [
-        'run',
-        '--silent',
-        'simulate',
-        '--',
-        '--enterprises',
-        values.enterprises,
-        '--days',
-        values.days,
-        '--seed',
-        seed,
-        '--out',
-        dir,
-        '--quiet',
-      ],
-      { stdio: ['ignore', 'ignore', 'inherit'], cwd: ROOT },
-    );
-    const db = await openCityDb(join(dir, 'city.duckdb'));
-    const feeds: [FeedName, string, 'gbk' | undefined][] = [
-      ['registrations', 'registrations.ndjson', undefined],
-      ['registration_changes', 'registration_changes.ndjson', undefined],
-      ['ads', 'ads.ndjson', undefined],
-      ['complaints', 'complaints.csv', 'gbk'],
-    ];
-    for (const [feed, file, encoding] of feeds) {
-      await ingest(db, { feed, source: join(dir, file), ...(encoding ? { encoding } : {}) });
+    if (values.city === undefined) {
+      execFileSync(
+        'npm',
+        ['run', '--silent', 'simulate', '--', '--enterprises', values.enterprises, '--days', values.days,
+         '--seed', seed, '--out', dir, '--quiet'],
+        { stdio: ['ignore', 'ignore', 'inherit'], cwd: ROOT },
+      );
     }
+    const manifest = JSON.parse(readFileSync(join(dir, 'truth/manifest.json'), 'utf8')) as {
+      options: { start: string; days: number };
+    };
+    // Incremental check: the register and ads up to a cutoff first, resolved from scratch; then
+    // the rest (new enterprises, renames, new snapshots, later ads) and every complaint, resolved
+    // incrementally; then once more from scratch, which must give the same links.
+    const cutoff = addDays(manifest.options.start, Math.floor(manifest.options.days * 0.8));
+    const [regEarly, regLate] = await splitNdjson(join(dir, 'registrations.ndjson'), 'as_of', cutoff);
+    const [chgEarly, chgLate] = await splitNdjson(join(dir, 'registration_changes.ndjson'), 'changed_on', cutoff);
+    const [adsEarly, adsLate] = await splitNdjson(join(dir, 'ads.ndjson'), 'seen_at', cutoff);
+    const db = await openCityDb(join(dir, 'city.duckdb'));
+    let t = performance.now();
+    await ingest(db, { feed: 'registrations', source: regEarly });
+    await ingest(db, { feed: 'registration_changes', source: chgEarly });
+    await ingest(db, { feed: 'ads', source: adsEarly });
+    out(`seed ${seed}: ingest seconds (until ${cutoff})`, ((performance.now() - t) / 1000).toFixed(1));
+    const first = await resolve(db, { full: true });
+    out(`seed ${seed}: full resolve until ${cutoff}: records`, first.resolved.ads + first.resolved.complaints);
+    out(`seed ${seed}: full resolve until ${cutoff}: seconds`, first.seconds.toFixed(1));
+    t = performance.now();
+    await ingest(db, { feed: 'registrations', source: regLate });
+    await ingest(db, { feed: 'registration_changes', source: chgLate });
+    await ingest(db, { feed: 'ads', source: adsLate });
+    await ingest(db, { feed: 'complaints', source: join(dir, 'complaints.csv'), encoding: 'gbk' });
+    out(`seed ${seed}: ingest seconds (rest)`, ((performance.now() - t) / 1000).toFixed(1));
+    const inc = await resolve(db);
+    out(`seed ${seed}: incremental resolve: mode`, inc.mode);
+    out(`seed ${seed}: incremental resolve: records`, inc.resolved.ads + inc.resolved.complaints);
+    out(`seed ${seed}: incremental resolve: seconds`, inc.seconds.toFixed(1));
+    const incLinks = await db.all(`SELECT ${LINK_COLUMNS} FROM entity_links ORDER BY kind, record_id`);
     const r = await resolve(db, { full: true });
+    const fullLinks = await db.all(`SELECT ${LINK_COLUMNS} FROM entity_links ORDER BY kind, record_id`);
+    let differ = Math.abs(incLinks.length - fullLinks.length);
+    for (let i = 0; i < Math.min(incLinks.length, fullLinks.length); i++) {
+      if (JSON.stringify(incLinks[i]) !== JSON.stringify(fullLinks[i])) {
+        if (differ < 3) process.stderr.write(`differs:\n  ${JSON.stringify(incLinks[i])}\n  ${JSON.stringify(fullLinks[i])}\n`);
+        differ++;
+      }
+    }
+    out(`seed ${seed}: full resolve: records`, r.resolved.ads + r.resolved.complaints);
+    out(`seed ${seed}: full resolve: seconds`, r.seconds.toFixed(1));
+    out(`seed ${seed}: incremental equals full`, differ === 0 ? 'yes' : `NO (${differ} links differ)`);
+    allPass &&= differ === 0;
+    const idle = await resolve(db);
+    out(`seed ${seed}: incremental resolve with nothing new: records`, idle.resolved.ads + idle.resolved.complaints);
+    out(`seed ${seed}: incremental resolve with nothing new: seconds`, idle.seconds.toFixed(1));
     const links = new Map<string, { uscc: string | null; status: string }>();
     for (const row of await db.all<{ kind: string; record_id: string; uscc: string | null; status: string }>(
       `SELECT kind, record_id, uscc, status FROM entity_links`,
@@ -147,7 +199,6 @@ for (const seed of values.seeds.split(',').map((s) => s.trim())) {
         } else if (l.status === 'ambiguous') s.ambiguous++;
       }
     }
-    out(`seed ${seed}: resolve seconds`, r.seconds.toFixed(1));
     out(`seed ${seed}: ads in db`, r.ads.linked + r.ads.ambiguous + r.ads.unlinked);
     out(`seed ${seed}: complaints in db`, r.complaints.linked + r.complaints.ambiguous + r.complaints.unlinked);
     for (const k of ['ads', 'complaints.named', 'complaints.all']) {
@@ -167,8 +218,9 @@ for (const seed of values.seeds.split(',').map((s) => s.trim())) {
       }
     }
   } finally {
-    if (!values.keep) rmSync(dir, { recursive: true, force: true });
+    if (values.city === undefined && !values.keep) rmSync(dir, { recursive: true, force: true });
     else out(`seed ${seed}: kept`, dir);
   }
 }
+out('peak rss MB', (process.resourceUsage().maxRSS / 1024).toFixed(0));
 out('bar', allPass ? 'pass' : 'FAIL');

@@ -16,6 +16,7 @@
  *   apfx      rz_addr prefixes of 6 … 24 characters    ("香洲区凤凰路88号的公司")
  *   rep       rz_clean(legal_rep)                      first as_of / changed_on
  *   district  district                                 first as_of
+ *   prof      md5(name | business_scope | industry)    first as_of (change detection only)
  *
  * `holders` is the number of enterprises holding a key over all time: lookups skip keys held by
  * more than MAX_HOLDERS (match-sql.ts): a business-centre address shared by hundreds of
@@ -95,6 +96,11 @@ raw AS (
   UNION ALL
   SELECT uscc, 'rep', rz_clean("after"), min(changed_on), NULL, NULL FROM registration_changes
    WHERE field = 'legal_rep' AND length(rz_clean("after")) >= 2 GROUP BY ALL
+  UNION ALL
+  -- what the business-profile tie-break reads (name, scope, industry): not looked up, but a new
+  -- value makes the enterprise's records resolve again in an incremental run
+  SELECT uscc, 'prof', md5(concat_ws('|', name, business_scope, industry_code)), min(as_of), NULL, NULL
+    FROM registrations GROUP BY ALL
   UNION ALL
   SELECT uscc, 'district', trim(district), min(as_of), NULL, NULL FROM registrations
    WHERE district IS NOT NULL AND trim(district) <> '' GROUP BY ALL

@@ -207,15 +207,15 @@ dist AS (
 ),
 allev AS (SELECT * FROM ev UNION ALL SELECT * FROM ctx UNION ALL SELECT * FROM dist),
 g AS (
-  SELECT kind, record_id, uscc, grp, max(w) AS w, arg_max(how, w) AS how, min(valid_from) AS vf
+  SELECT kind, record_id, uscc, grp, max(w) AS w, list(how ORDER BY w DESC, how)[1] AS how, min(valid_from) AS vf
     FROM allev GROUP BY ALL
 ),
 reviews AS (
   SELECT kind, record_id, uscc, arg_max(verdict, review_id) AS verdict FROM link_reviews GROUP BY ALL
 )
 SELECT g.kind, g.record_id, g.uscc,
-       1 - exp(sum(ln(1 - least(g.w, 0.999)))) AS score,
-       arg_max(g.how, g.w) FILTER (WHERE g.grp NOT IN ('context', 'district')) AS best_how,
+       round(1 - exp(sum(ln(1 - least(g.w, 0.999)))), 6) AS score,
+       list(g.how ORDER BY g.w DESC, g.how) FILTER (WHERE g.grp NOT IN ('context', 'district'))[1] AS best_how,
        list(g.how ORDER BY g.w DESC, g.how) AS hows,
        max(g.vf) AS evidence_from
   FROM g
@@ -290,7 +290,7 @@ boost AS (
   SELECT kind, record_id, uscc FROM ranked WHERE rk = 1 AND ov >= 3 AND ov >= coalesce(ov2, 0) + 2
 )
 SELECT c.kind, c.record_id, c.uscc,
-       CASE WHEN b.uscc IS NULL THEN c.score ELSE 1 - (1 - c.score) * (1 - ${W.profile}) END AS score,
+       CASE WHEN b.uscc IS NULL THEN c.score ELSE round(1 - (1 - c.score) * (1 - ${W.profile}), 6) END AS score,
        c.best_how,
        CASE WHEN b.uscc IS NULL THEN c.hows ELSE list_append(c.hows, 'context') END AS hows,
        c.evidence_from
