@@ -4,7 +4,9 @@
  * as one clear sentence; results go to stdout.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { loadConfig } from './config.ts';
+import { loadConfig, type Config } from './config.ts';
+import { createToken, createUser, ROLES } from './auth/index.ts';
+import { createScheduler } from './scheduler.ts';
 import { openMigratedDb, type Db } from './db/index.ts';
 import { AppError, UsageError } from './errors.ts';
 import { FEED_NAMES, formatCounts, ingest, isFeedName } from './feeds/index.ts';
@@ -22,6 +24,19 @@ export interface Io {
   out: (line: string) => void;
   err: (line: string) => void;
 }
+
+/** What the entry point wires in from api/ (pipeline never imports api: api → pipeline → models). */
+export interface ServerHooks {
+  startServer(o: {
+    db: Db;
+    config: Config;
+    port?: number;
+    host?: string;
+    triggerRun?: (day: string) => Promise<unknown>;
+  }): Promise<{ url: string; close(): Promise<void> }>;
+}
+
+let hooks: ServerHooks | undefined;
 
 const defaultIo: Io = {
   out: (l) => process.stdout.write(`${l}\n`),
@@ -227,15 +242,108 @@ Prints one line: read N, accepted N, duplicate N, corrected N, quarantined N`,
       });
     },
   },
-  demo: {
-    summary: 'load the sample city into ./var/dafei.duckdb and show what it holds',
-    usage: 'dafei demo [--db PATH]',
-    options: { ...dbOption },
+  serve: {
+    summary: 'API + dashboard + scheduler in one process',
+    usage: `dafei serve [--db PATH] [--port 8787] [--host 127.0.0.1] [--config FILE]
+
+  The scheduler pulls the configured sources, publishes the daily list (06:00 Asia/Shanghai) and
+  trains a weekly challenger; see dafei.config.example.json.`,
+    options: { ...dbOption, port: { type: 'string' }, host: { type: 'string' }, config: { type: 'string' } },
     async run(values, _pos, io) {
-      return withOpenDb(values, (db) => runDemo(db, io));
+      const config = loadConfig(process.env, values['config'] as string | undefined);
+      const db = await openMigratedDb(dbPath(values));
+      const scheduler = createScheduler({ db, config, log: io.err });
+      const server = await startServer(values, config, db, (day) => scheduler.trigger('run', day));
+      io.out(`dafei serving ${server.url} (database ${db.path}); jobs: ${scheduler.jobs.join(', ')}`);
+      await scheduler.start();
+      await untilSignal();
+      io.err('stopping…');
+      await server.close();
+      await scheduler.stop();
+      db.close();
+      return 0;
+    },
+  },
+  token: {
+    summary: 'create an API token for a role',
+    usage: `dafei token create [--db PATH] --name NAME --role ${ROLES.join('|')}`,
+    options: { ...dbOption, name: { type: 'string' }, role: { type: 'string' } },
+    async run(values, positionals, io) {
+      if (positionals[0] !== 'create') throw new UsageError('the only action is: token create');
+      const name = values['name'] as string | undefined;
+      const role = values['role'] as string | undefined;
+      if (!name || !role) throw new UsageError('token create needs --name and --role');
+      const t = await withOpenDb(values, (db) => createToken(db, { name, role }));
+      io.err(`token ${t.tokenId} for ${t.name} (${t.role}); it is shown once and stored only as a hash:`);
+      io.out(t.token);
+      return 0;
+    },
+  },
+  user: {
+    summary: 'create a dashboard user (password from $DAFEI_PASSWORD or stdin)',
+    usage: `dafei user create [--db PATH] --username NAME --role ${ROLES.join('|')}`,
+    options: { ...dbOption, username: { type: 'string' }, role: { type: 'string' } },
+    async run(values, positionals, io) {
+      if (positionals[0] !== 'create') throw new UsageError('the only action is: user create');
+      const username = values['username'] as string | undefined;
+      const role = values['role'] as string | undefined;
+      if (!username || !role) throw new UsageError('user create needs --username and --role');
+      const password = process.env['DAFEI_PASSWORD'] ?? (await readStdin()).trim();
+      await withOpenDb(values, (db) => createUser(db, { username, password, role }));
+      io.out(`user ${username} (${role}) created`);
+      return 0;
+    },
+  },
+  demo: {
+    summary: 'load the sample city, train, backfill and serve the dashboard on :8787 (what npm start runs)',
+    usage: 'dafei demo [--db PATH] [--port 8787] [--no-serve]',
+    options: { ...dbOption, port: { type: 'string' }, 'no-serve': { type: 'boolean' } },
+    async run(values, _pos, io) {
+      const config = loadConfig();
+      const db = await openMigratedDb(dbPath(values));
+      try {
+        return await runDemo(db, io, {
+          serve: values['no-serve']
+            ? undefined
+            : (triggerRun) => startServer({ ...values, port: values['port'] ?? String(config.port) }, config, db, triggerRun),
+          untilStopped: untilSignal,
+        });
+      } finally {
+        db.close();
+      }
     },
   },
 };
+
+async function startServer(
+  values: Record<string, unknown>,
+  config: Config,
+  db: Db,
+  triggerRun: (day: string) => Promise<unknown>,
+): Promise<{ url: string; close(): Promise<void> }> {
+  if (!hooks) throw new AppError('usage', 'this entry point cannot serve HTTP (run bin/dafei.js)');
+  const port = values['port'] === undefined ? config.port : Number(values['port']);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port '${String(values['port'])}' is not a port`);
+  return hooks.startServer({ db, config, port, host: (values['host'] as string | undefined) ?? config.host, triggerRun });
+}
+
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      resolve();
+    };
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
 
 function optionalDay(values: Record<string, unknown>, name: string): string | undefined {
   const v = values[name] as string | undefined;
@@ -262,7 +370,8 @@ function mainHelp(): string {
   ].join('\n');
 }
 
-export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
+export async function main(argv: string[], io: Io = defaultIo, serverHooks?: ServerHooks): Promise<number> {
+  hooks = serverHooks;
   const [verbName, ...args] = argv;
   if (verbName === undefined || verbName === '--help' || verbName === '-h' || verbName === 'help') {
     (verbName === undefined ? io.err : io.out)(mainHelp());
@@ -286,7 +395,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     }
     return await verb.run(parsed.values, parsed.positionals, io);
   } catch (err) {
-    if (err instanceof UsageError) {
+    if (err instanceof UsageError || (err instanceof AppError && err.code === 'usage')) {
       io.err(`dafei ${verbName}: ${err.message}\nusage: ${verb.usage.split('\n')[0]}`);
       return 2;
     }

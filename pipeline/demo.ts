@@ -1,14 +1,35 @@
 /**
- * `dafei demo` / `npm start`: loads the committed sample city (data-samples/city) and shows what
- * the database holds. Later stages (backfill, train, serve) join here as they land.
+ * `dafei demo` / `npm start`: the sample city end to end. Loads data-samples/city, resolves,
+ * publishes the list of the last day with the rule index, serves the dashboard at once, then —
+ * behind it, on the job connection — trains a model (first run only), re-publishes the last day
+ * with it and backfills the last 30 days. The dashboard is reachable within seconds; the lists
+ * fill in as the backfill goes.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Db } from './db/index.ts';
+import { createUser } from './auth/index.ts';
+import { backfill } from './backfill.ts';
 import { FEED_NAMES, formatCounts, ingest, type FeedName } from './feeds/index.ts';
+import { addDays } from './modeling/days.ts';
+import { lastDataDay } from './modeling/evaluate.ts';
+import { formatEvaluation } from './modeling/evaluate.ts';
+import { activeVersion } from './modeling/registry.ts';
+import { trainAndRegister } from './modeling/train-job.ts';
+import { resolve } from './resolve/index.ts';
+import { runDay } from './run-day.ts';
 import type { Io } from './cli.ts';
 
 export const SAMPLE_DIR = fileURLToPath(new URL('../data-samples/city/', import.meta.url));
+
+/** Demo accounts (one per role), created on the first run only. Local demo data, not for production. */
+export const DEMO_USERS = [
+  { username: 'admin', role: 'admin' },
+  { username: 'regulator', role: 'regulator' },
+  { username: 'investigator', role: 'investigator' },
+  { username: 'analyst', role: 'data_scientist' },
+] as const;
+export const DEMO_PASSWORD = 'dafei-demo-2026';
 
 /** The sample's file for a feed; complaints come as GBK CSV, as government exports do. */
 export function sampleFile(dir: string, feed: FeedName): { path: string; encoding?: string } | undefined {
@@ -28,17 +49,58 @@ export async function loadSample(db: Db, io: Io, dir = SAMPLE_DIR): Promise<void
     }
     const t0 = performance.now();
     const r = await ingest(db, { feed, source: file.path, ...(file.encoding ? { encoding: file.encoding } : {}) });
-    io.out(`${feed.padEnd(21)} ${formatCounts(r)} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+    io.out(`  ${feed.padEnd(21)} ${formatCounts(r)} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   }
 }
 
-export async function runDemo(db: Db, io: Io): Promise<number> {
+export interface DemoOptions {
+  /** Starts the HTTP server; absent = no server (--no-serve). */
+  serve?: ((triggerRun: (day: string) => Promise<unknown>) => Promise<{ url: string; close(): Promise<void> }>) | undefined;
+  untilStopped: () => Promise<void>;
+}
+
+export async function runDemo(db: Db, io: Io, o: DemoOptions): Promise<number> {
+  const t0 = performance.now();
+  const since = () => `${((performance.now() - t0) / 1000).toFixed(0)} s`;
   io.out(`打非云 · Dafei demo — database ${db.path}`);
+  io.out('loading the sample city (data-samples/city):');
   await loadSample(db, io);
-  const held = await db.all<{ feed: string; n: number }>(
-    FEED_NAMES.map((f) => `SELECT '${f}' AS feed, count(*)::INTEGER AS n FROM ${f}`).join(' UNION ALL '),
-  );
-  const q = await db.one<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM quarantine`);
-  io.out(`database holds: ${held.map((h) => `${h.feed} ${h.n}`).join(', ')}; quarantine ${q?.n ?? 0}`);
+  const r = await resolve(db);
+  io.out(`  linked ${r.ads.linked} ads and ${r.complaints.linked} complaints to enterprises (${since()})`);
+  const last = await lastDataDay(db);
+  if (!last) throw new Error('the sample city holds no ads or complaints');
+  const first = await runDay(db, last, { skipResolve: true });
+  io.out(`  list of ${last}: ${first.listed} alerts (${first.scorer}) (${since()})`);
+  const users = await db.one<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM api_users`);
+  if (users!.n === 0) {
+    for (const u of DEMO_USERS) await createUser(db, { ...u, password: DEMO_PASSWORD });
+  }
+  let queue: Promise<unknown> = Promise.resolve();
+  const server = o.serve ? await o.serve((day) => (queue = queue.then(() => runDay(db, day)))) : undefined;
+  if (server) {
+    io.out('');
+    io.out(`  dashboard: ${server.url}/   (ready after ${since()})`);
+    io.out(`  log in as ${DEMO_USERS.map((u) => u.username).join(' / ')} with password ${DEMO_PASSWORD}`);
+    io.out(`  API reference: ${server.url}/docs`);
+    io.out('');
+  }
+  // behind the server: a model, then the last 30 days
+  queue = queue.then(async () => {
+    if ((await activeVersion(db)) === null) {
+      io.out(`training the first model (evaluation over time on the last 60 days)… (${since()})`);
+      const t = await trainAndRegister(db, { until: last, onProgress: () => undefined });
+      if (t.evaluation) io.out(formatEvaluation(t.evaluation, true));
+      io.out(`  model version ${t.version} active (${since()})`);
+      await runDay(db, last, { skipResolve: true });
+    }
+    const b = await backfill(db, { from: addDays(last, -29), to: last });
+    io.out(`backfill of the last 30 days: ${b.ran} run, ${b.skipped} already listed (${since()})`);
+  });
+  await queue.catch((err: unknown) => io.err(`demo: ${(err as Error).message}`));
+  if (!server) return 0;
+  io.out(`ready: ${server.url}/ — Ctrl-C to stop`);
+  await o.untilStopped();
+  await server.close();
+  await queue.catch(() => undefined);
   return 0;
 }
