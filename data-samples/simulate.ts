@@ -6,6 +6,7 @@
 import { availableParallelism } from 'node:os';
 import { formatBaseline } from './sim/baseline.ts';
 import { DEFAULTS, type SimOptions } from './sim/config.ts';
+import { parseDay } from './sim/dates.ts';
 import { simulate } from './sim/run.ts';
 
 const USAGE = `usage: npm run simulate -- --enterprises N --days D --seed S --out DIR [options]
@@ -28,6 +29,15 @@ complaints.csv [GB18030], case_outcomes.csv) and the ground truth in DIR/truth/.
   --help                this text`;
 
 class UsageError extends Error {}
+
+function isDay(v: string): boolean {
+  try {
+    parseDay(v);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Worker threads (0 = generate in the main thread); the output does not depend on it. */
 let threads = Math.min(2, availableParallelism());
@@ -77,8 +87,7 @@ function parseArgs(argv: readonly string[]): SimOptions | null {
       }
       case '--start': {
         const v = value();
-        if (!v || !/^\d{4}-\d{2}-\d{2}$/.test(v))
-          throw new UsageError('--start needs a date YYYY-MM-DD');
+        if (!v || !isDay(v)) throw new UsageError('--start needs a calendar date YYYY-MM-DD');
         o.start = v;
         break;
       }

@@ -15,6 +15,7 @@ import {
 } from './lexicon.ts';
 import {
   centreAddress,
+  mobile,
   companyName,
   makeBrand,
   phone,
@@ -684,6 +685,22 @@ function clone(s: State, from: number): State {
   return { ...s, from, shareholders: s.shareholders.map((x) => ({ ...x })) };
 }
 
+const PHONE = streamId('shared-phone');
+
+/**
+ * A phone shared with other companies: a scheme operator's number, or the number of the agent
+ * (代理记账) that registered many companies at a business centre. Null for an own number.
+ */
+function sharedPhone(ctx: SimContext, rng: Rng, operator: boolean, centre: boolean): string | null {
+  if (operator && rng.chance(0.4))
+    return mobile(new Rng(ctx.seed, PHONE, rng.zipf(ctx.operatorPool)));
+  if (centre && rng.chance(0.25))
+    return phone(
+      new Rng(ctx.seed, PHONE, 1_000_000 + rng.zipf(Math.max(10, Math.floor(ctx.n / 300)))),
+    );
+  return null;
+}
+
 /** Full plan of one enterprise. */
 export function plan(ctx: SimContext, idx: number): Plan {
   const b = basics(ctx, idx);
@@ -721,7 +738,7 @@ export function plan(ctx: SimContext, idx: number): Plan {
     capital,
     paidIn,
     status: rng.chance(0.8) ? '存续' : '在业',
-    phone: phone(rng),
+    phone: sharedPhone(ctx, rng, operator, centre) ?? phone(rng),
     website: hasSite ? website(rng, b.brand.pinyin, siteKind) : null,
     etype: b.etype,
     shareholders: [],
