@@ -13,18 +13,25 @@ export const HIDDEN_FIELDS: Readonly<Record<Role, ReadonlySet<string>>> = {
   data_scientist: new Set(PERSONAL_FIELDS),
 };
 
+/** Mainland mobile and landline numbers inside free text (ads print them). */
+const PHONE_IN_TEXT = /(?:\+?86[- ]?)?1[3-9]\d{9}|0\d{2,3}-?\d{7,8}/g;
+
 export function redact<T>(value: T, role: Role): T {
   const hidden = HIDDEN_FIELDS[role];
   if (hidden.size === 0) return value;
-  return strip(value, hidden) as T;
+  return strip(value, hidden, hidden.has('phone')) as T;
 }
 
-function strip(v: unknown, hidden: ReadonlySet<string>): unknown {
-  if (Array.isArray(v)) return v.map((x) => strip(x, hidden));
+function strip(v: unknown, hidden: ReadonlySet<string>, maskPhones: boolean): unknown {
+  if (Array.isArray(v)) return v.map((x) => strip(x, hidden, maskPhones));
   if (v !== null && typeof v === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) if (!hidden.has(k)) out[k] = strip(x, hidden);
+    for (const [k, x] of Object.entries(v))
+      if (!hidden.has(k)) out[k] = strip(x, hidden, maskPhones);
     return out;
   }
+  // same length, so evidence span offsets stay valid
+  if (maskPhones && typeof v === 'string')
+    return v.replace(PHONE_IN_TEXT, (m) => '*'.repeat(m.length));
   return v;
 }

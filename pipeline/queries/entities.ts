@@ -89,7 +89,7 @@ export async function searchEntities(
        FROM (SELECT *, ${NORM('name')} AS nm FROM registrations) r
      ),
      best AS (
-       SELECT uscc, max(score) AS score, arg_max(match, score) AS match FROM s WHERE score >= 0.5 GROUP BY uscc
+       SELECT uscc, max(score) AS score, arg_max(match, score) AS match FROM s WHERE score >= 0.4 GROUP BY uscc
        ORDER BY score DESC, uscc LIMIT $take
      ),
      cur AS (
