@@ -78,6 +78,10 @@ describe('HistogramForest', () => {
       expect(Math.abs(c.prediction - p[row]!)).toBeLessThan(1e-9);
       expect(c.values.length).toBe(data.xTest.cols);
     }
+    // The blocked, 4-rows-at-a-time scoring kernel agrees with a plain walk on every row.
+    for (let row = 0; row < data.xTest.rows; row++) {
+      expect(Math.abs(f.contributions(data.xTest, row).prediction - p[row]!)).toBeLessThan(1e-12);
+    }
   });
 
   it('routes NaN as the lowest value and can split missing from present', () => {
