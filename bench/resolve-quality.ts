@@ -35,6 +35,8 @@ const { values } = parseArgs({
     keep: { type: 'boolean', default: false },
     /** An already simulated city (skips the simulation; the folder is kept). */
     city: { type: 'string' },
+    /** Print the time of each resolve step. */
+    trace: { type: 'boolean', default: false },
   },
 });
 
@@ -121,7 +123,7 @@ for (const seed of values.seeds.split(',').map((s) => s.trim())) {
     await ingest(db, { feed: 'registration_changes', source: chgEarly });
     await ingest(db, { feed: 'ads', source: adsEarly });
     out(`seed ${seed}: ingest seconds (until ${cutoff})`, ((performance.now() - t) / 1000).toFixed(1));
-    const first = await resolve(db, { full: true });
+    const first = await resolve(db, { full: true, trace: values.trace });
     out(`seed ${seed}: full resolve until ${cutoff}: records`, first.resolved.ads + first.resolved.complaints);
     out(`seed ${seed}: full resolve until ${cutoff}: seconds`, first.seconds.toFixed(1));
     t = performance.now();
@@ -130,12 +132,12 @@ for (const seed of values.seeds.split(',').map((s) => s.trim())) {
     await ingest(db, { feed: 'ads', source: adsLate });
     await ingest(db, { feed: 'complaints', source: join(dir, 'complaints.csv'), encoding: 'gbk' });
     out(`seed ${seed}: ingest seconds (rest)`, ((performance.now() - t) / 1000).toFixed(1));
-    const inc = await resolve(db);
+    const inc = await resolve(db, { trace: values.trace });
     out(`seed ${seed}: incremental resolve: mode`, inc.mode);
     out(`seed ${seed}: incremental resolve: records`, inc.resolved.ads + inc.resolved.complaints);
     out(`seed ${seed}: incremental resolve: seconds`, inc.seconds.toFixed(1));
     const incLinks = await db.all(`SELECT ${LINK_COLUMNS} FROM entity_links ORDER BY kind, record_id`);
-    const r = await resolve(db, { full: true });
+    const r = await resolve(db, { full: true, trace: values.trace });
     const fullLinks = await db.all(`SELECT ${LINK_COLUMNS} FROM entity_links ORDER BY kind, record_id`);
     let differ = Math.abs(incLinks.length - fullLinks.length);
     for (let i = 0; i < Math.min(incLinks.length, fullLinks.length); i++) {
@@ -148,7 +150,7 @@ for (const seed of values.seeds.split(',').map((s) => s.trim())) {
     out(`seed ${seed}: full resolve: seconds`, r.seconds.toFixed(1));
     out(`seed ${seed}: incremental equals full`, differ === 0 ? 'yes' : `NO (${differ} links differ)`);
     allPass &&= differ === 0;
-    const idle = await resolve(db);
+    const idle = await resolve(db, { trace: values.trace });
     out(`seed ${seed}: incremental resolve with nothing new: records`, idle.resolved.ads + idle.resolved.complaints);
     out(`seed ${seed}: incremental resolve with nothing new: seconds`, idle.seconds.toFixed(1));
     const links = new Map<string, { uscc: string | null; status: string }>();

@@ -6,7 +6,7 @@
  *   kind      key                                      valid_from
  *   full      rz_clean(name)                           first snapshot as_of with the name, or the
  *   core      rz_core(name)                            changed_on of the change that gave it
- *   pfx       core prefixes of 2 … len-1 characters    (brand / abbreviation aliases: 鑫盛, 鑫盛财富)
+ *   pfx       core prefixes of 2 … 8 characters        (brand / abbreviation aliases: 鑫盛, 鑫盛财富)
  *   mask      core with one character replaced by ?    (one-character misspellings; cores ≥ 4 chars)
  *   fmask     full (rz_clean) name, one character ?    (misspelt registered names; ≥ 6 chars)
  *   py        website letters (2-4) + 2 characters     (pinyin abbreviations: XINS财富)
@@ -68,7 +68,7 @@ raw AS (
   UNION ALL SELECT uscc, 'full', fname, vf, vt, NULL FROM name_keys
   UNION ALL SELECT uscc, 'core', core, vf, vt, NULL FROM name_keys
   UNION ALL
-  SELECT uscc, 'pfx', left(core, k), vf, NULL, core FROM name_keys, range(2, 9) t(k) WHERE k < length(core)
+  SELECT uscc, 'pfx', left(core, k), vf, NULL, core FROM name_keys, range(2, 9) t(k) WHERE k <= length(core)
   UNION ALL
   SELECT uscc, 'mask', left(core, i - 1) || '?' || substr(core, i + 1), vf, vt, core
     FROM name_keys, range(1, 17) t(i) WHERE length(core) >= 4 AND i <= length(core)
@@ -126,6 +126,28 @@ SELECT *, count(*) OVER (PARTITION BY kind, key) AS holders FROM (
   GROUP BY uscc, kind, key
 )
 `;
+
+/**
+ * Fingerprints of the keys, per enterprise and per day on which they start to matter: a key counts
+ * on its valid_from (and, for a replaced name, again on its valid_to), with whether it is held by
+ * more than MAX_HOLDERS.guard enterprises. An incremental run compares them with the last run's
+ * (kept in resolve_keys as kind 'fp') to find the enterprises that changed and the earliest record
+ * day a change can affect.
+ */
+export function fingerprintSql(guard: number): string {
+  return `
+CREATE OR REPLACE TEMP TABLE rz_fp AS
+SELECT uscc, day, md5(string_agg(item, chr(31) ORDER BY item)) AS fp
+FROM (
+  SELECT uscc, valid_from AS day,
+         concat_ws(chr(30), kind, key, coalesce(ref, ''), CASE WHEN holders > ${guard} THEN 'guarded' ELSE '' END) AS item
+    FROM rz_keys
+  UNION ALL
+  SELECT uscc, valid_to, concat_ws(chr(30), 'valid_to', kind, key) FROM rz_keys WHERE valid_to IS NOT NULL
+)
+GROUP BY uscc, day
+`;
+}
 
 export async function buildKeys(db: Db): Promise<void> {
   await db.run(BUILD_KEYS_SQL);

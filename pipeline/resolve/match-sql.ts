@@ -48,8 +48,13 @@ export const WEIGHTS = {
   segmentFactor: 0.75,
 } as const;
 
-/** Keys held by more enterprises than this (over all time) are not used as evidence. */
-export const MAX_HOLDERS = { address: 5, contact: 10, name: 200 } as const;
+/**
+ * Keys held by more enterprises than this on the record's day are not used as evidence (a
+ * business-centre address shared by hundreds of enterprises says nothing). `guard`: keys held by
+ * more enterprises over all time are not even looked up (speed); crossing it changes the key
+ * fingerprints, so incremental runs stay equal to full ones.
+ */
+export const MAX_HOLDERS = { address: 5, contact: 10, name: 200, guard: 1000 } as const;
 
 /** A record is linked when its best score reaches LINK_MIN and the runner-up is at most MARGIN × it. */
 export const LINK_MIN = 0.55;
@@ -93,7 +98,8 @@ WHERE length(CASE WHEN length(c0) >= 2 THEN c0 ELSE f END) >= 2
 
 export const LOOK_SQL = `
 CREATE OR REPLACE TEMP TABLE rz_look AS
-SELECT kind, record_id, day, src, 'full' AS how, ${W.full} * factor AS w, 0 AS len, 'full' AS lkind, f AS lkey FROM rz_nq
+SELECT kind, record_id, day, src, 'full' AS how, ${W.full} * factor AS w, 0 AS len, 'full' AS lkind, f AS lkey
+  FROM rz_nq WHERE src IN ('name', 'tag')
 UNION ALL
 SELECT kind, record_id, day, src, 'core', ${W.core} * factor, 0, 'core', c FROM rz_nq
 UNION ALL
@@ -102,12 +108,13 @@ SELECT kind, record_id, day, src, 'alias', (CASE WHEN length(c) >= 4 THEN ${W.al
 UNION ALL
 SELECT kind, record_id, day, src, 'lcp',
        (CASE WHEN src LIKE 'seg%' THEN ${W.alias} WHEN length(c) - k <= 3 THEN ${W.lcpShort} ELSE ${W.lcp} END) * factor,
-       k, lk, left(c, k)
-  FROM rz_nq, range(2, 9) t(k), (VALUES ('pfx'), ('core')) v(lk) WHERE k < length(c)
+       k, 'pfx', left(c, k)
+  FROM rz_nq, range(2, 9) t(k)
+ WHERE k < length(c) AND (k <= 6 OR src IN ('name', 'tag'))
 UNION ALL
 SELECT kind, record_id, day, src, 'fuzzy', ${W.fuzzy} * factor, length(c), 'mask',
        left(c, i - 1) || '?' || substr(c, i + 1)
-  FROM rz_nq, range(1, 17) t(i) WHERE length(c) >= 4 AND i <= length(c)
+  FROM rz_nq, range(1, 17) t(i) WHERE length(c) >= 4 AND i <= length(c) AND src IN ('name', 'tag')
 UNION ALL
 SELECT kind, record_id, day, src, 'fuzzy', ${W.fullFuzzy} * factor, length(f), 'fmask',
        left(f, i - 1) || '?' || substr(f, i + 1)
@@ -151,12 +158,18 @@ SELECT kind, record_id, day, 'name', 'rep', ${W.rep}, 0, 'rep', rz_clean(name)
 
 export const HIT_SQL = `
 CREATE OR REPLACE TEMP TABLE rz_hit AS
-WITH raw AS (
-  SELECT l.kind, l.record_id, l.day, l.src, l.how, l.w, l.len, k.uscc, k.valid_from, k.valid_to, k.ref
+WITH raw0 AS (
+  SELECT l.kind, l.record_id, l.day, l.src, l.how, l.w, l.len, k.uscc, k.valid_from, k.valid_to, k.ref, k.kind AS kk,
+         count(*) OVER (PARTITION BY l.kind, l.record_id, l.src, l.how, l.lkind, l.lkey) AS holders_then
     FROM rz_look l JOIN rz_keys k ON k.kind = l.lkind AND k.key = l.lkey AND k.valid_from <= l.day
-   WHERE k.holders <= CASE WHEN k.kind IN ('addr', 'apfx') THEN ${MAX_HOLDERS.address}
-                           WHEN k.kind IN ('phone', 'site', 'rep') THEN ${MAX_HOLDERS.contact}
-                           ELSE ${MAX_HOLDERS.name} END
+   WHERE k.holders <= ${MAX_HOLDERS.guard}
+),
+-- a key shared by more enterprises than its cap on the record's day says nothing about which one
+raw AS (
+  SELECT * EXCLUDE (kk, holders_then) FROM raw0
+   WHERE holders_then <= CASE WHEN kk IN ('addr', 'apfx') THEN ${MAX_HOLDERS.address}
+                              WHEN kk IN ('phone', 'site', 'rep') THEN ${MAX_HOLDERS.contact}
+                              ELSE ${MAX_HOLDERS.name} END
 ),
 exact AS (SELECT DISTINCT kind, record_id, src FROM raw WHERE how IN ('full', 'core', 'alias')),
 lcpmax AS (SELECT kind, record_id, src, max(len) AS m FROM raw WHERE how = 'lcp' GROUP BY ALL)

@@ -15,8 +15,8 @@
  * on the order records arrive in, so an incremental run gives the same links as a full one.
  */
 import type { Db } from '../db/index.ts';
-import { buildKeys } from './keys.ts';
-import { CAND_SQL, DECIDE_SQL, HIT_SQL, LOOK_SQL, NQ_SQL, PAIRS_SQL, PROFILE_SQL, REC_SQL } from './match-sql.ts';
+import { buildKeys, fingerprintSql } from './keys.ts';
+import { MAX_HOLDERS, CAND_SQL, DECIDE_SQL, HIT_SQL, LOOK_SQL, NQ_SQL, PAIRS_SQL, PROFILE_SQL, REC_SQL } from './match-sql.ts';
 import { configHash, installMacros, loadNormalizeConfig } from './normalize.ts';
 
 export interface ResolveOptions {
@@ -51,25 +51,37 @@ SELECT 'ad' AS kind, ad_id AS record_id FROM ads
 UNION ALL SELECT 'complaint', complaint_id FROM complaints
 `;
 
-/** Keys of enterprises whose keys differ from the last run's snapshot (old and new keys). */
-const CHANGED_KEYS_SQL = `
-CREATE OR REPLACE TEMP TABLE rz_changed_keys AS
-WITH diff AS (
-  (SELECT uscc, kind, key, valid_from, valid_to, ref FROM rz_keys
-   EXCEPT SELECT uscc, kind, key, valid_from, valid_to, ref FROM resolve_keys)
-  UNION
-  (SELECT uscc, kind, key, valid_from, valid_to, ref FROM resolve_keys
-   EXCEPT SELECT uscc, kind, key, valid_from, valid_to, ref FROM rz_keys)
-),
-u AS (SELECT DISTINCT uscc FROM diff)
-SELECT DISTINCT kind, key FROM (
-  SELECT kind, key FROM rz_keys SEMI JOIN u USING (uscc)
-  UNION ALL SELECT kind, key FROM resolve_keys SEMI JOIN u USING (uscc)
+/**
+ * Enterprises whose key fingerprints differ from the last run's (rz_changed), and the earliest day
+ * a difference takes effect (no record seen before it can be affected).
+ */
+const CHANGED_SQL = `
+CREATE OR REPLACE TEMP TABLE rz_changed AS
+WITH old AS (SELECT uscc, valid_from AS day, key AS fp FROM resolve_keys WHERE kind = 'fp'),
+diff AS (
+  (SELECT uscc, day, fp FROM rz_fp EXCEPT SELECT uscc, day, fp FROM old)
+  UNION ALL
+  (SELECT uscc, day, fp FROM old EXCEPT SELECT uscc, day, fp FROM rz_fp)
 )
+SELECT uscc, min(day) AS day FROM diff GROUP BY uscc
 `;
 
-const INCREMENTAL_TODO_SQL = `
+/** Records that could be affected by the changed enterprises: seen on or after the earliest change. */
+const MAYBE_TODO_SQL = `
 CREATE OR REPLACE TEMP TABLE rz_todo AS
+SELECT 'ad' AS kind, ad_id AS record_id FROM ads WHERE seen_day >= (SELECT min(day) FROM rz_changed)
+UNION ALL
+SELECT 'complaint', complaint_id FROM complaints WHERE received_day >= (SELECT min(day) FROM rz_changed)
+`;
+
+/** Keys of the changed enterprises: a record looking one of them up is resolved again. */
+const CHANGED_KEYS_SQL = `
+CREATE OR REPLACE TEMP TABLE rz_changed_keys AS
+SELECT DISTINCT kind, key FROM rz_keys SEMI JOIN rz_changed USING (uscc)
+`;
+
+const INCREMENTAL_TODO_SQL = (withChanges: boolean): string => `
+CREATE OR REPLACE TEMP TABLE rz_todo2 AS
 -- new records, and records corrected since they were resolved
 SELECT 'ad' AS kind, a.ad_id AS record_id FROM ads a
  ANTI JOIN entity_links l ON l.kind = 'ad' AND l.record_id = a.ad_id AND l.record_hash = a._hash
@@ -77,13 +89,23 @@ UNION
 SELECT 'complaint', c.complaint_id FROM complaints c
  ANTI JOIN entity_links l ON l.kind = 'complaint' AND l.record_id = c.complaint_id AND l.record_hash = c._hash
 UNION
--- records a lookup of which touches an enterprise whose keys changed
-SELECT DISTINCT l.kind, l.record_id FROM rz_look l
- SEMI JOIN rz_changed_keys k ON k.kind = l.lkind AND k.key = l.lkey
-UNION
 -- records reviewed since the last run
 SELECT kind, record_id FROM link_reviews
  WHERE review_id > coalesce((SELECT max(last_review_id) FROM resolve_review_mark), 0)
+${
+  withChanges
+    ? `UNION
+-- records a lookup of which touches a changed enterprise's keys
+SELECT DISTINCT l.kind, l.record_id FROM rz_look l
+ SEMI JOIN rz_changed_keys k ON k.kind = l.lkind AND k.key = l.lkey
+UNION
+-- records that had a changed enterprise among their candidates (a key may have gone: corrections)
+SELECT l.kind, l.record_id
+  FROM (SELECT kind, record_id, unnest(json_extract_string(candidates, '$[*].uscc')) AS uscc
+          FROM entity_links WHERE record_day >= (SELECT min(day) FROM rz_changed)) l
+ SEMI JOIN rz_changed c ON c.uscc = l.uscc`
+    : ''
+}
 `;
 
 async function count(db: Db, sql: string): Promise<number> {
@@ -122,17 +144,23 @@ export async function resolve(db: Db, options: ResolveOptions = {}): Promise<Res
   await buildKeys(db);
   if (trace) process.stderr.write(`[resolve] keys ${((performance.now() - tk) / 1000).toFixed(2)} s\n`);
 
+  await step(db, trace, 'fingerprints', fingerprintSql(MAX_HOLDERS.guard));
   if (mode === 'full') {
     await db.run(ALL_RECORDS_SQL);
   } else {
-    // lookups of every record, as views: only the ones touching changed keys are kept
-    await db.run(ALL_RECORDS_SQL);
-    await db.run(asView(REC_SQL));
-    await db.run(asView(NQ_SQL));
-    await db.run(asView(LOOK_SQL));
-    await step(db, trace, 'changed keys', CHANGED_KEYS_SQL);
-    await step(db, trace, 'todo', INCREMENTAL_TODO_SQL);
+    await step(db, trace, 'changed', CHANGED_SQL);
+    const changed = await count(db, `SELECT count(*) AS n FROM rz_changed`);
+    if (changed > 0) {
+      // lookups of the records that could be affected, as views: only those touching changed keys are kept
+      await db.run(MAYBE_TODO_SQL);
+      await db.run(asView(REC_SQL));
+      await db.run(asView(NQ_SQL));
+      await db.run(asView(LOOK_SQL));
+      await step(db, trace, 'changed keys', CHANGED_KEYS_SQL);
+    }
+    await step(db, trace, 'todo', INCREMENTAL_TODO_SQL(changed > 0));
     await db.run(`DROP VIEW IF EXISTS rz_look; DROP VIEW IF EXISTS rz_nq; DROP VIEW IF EXISTS rz_rec`);
+    await db.run(`CREATE OR REPLACE TEMP TABLE rz_todo AS SELECT DISTINCT kind, record_id FROM rz_todo2`);
   }
 
   const run = await db.one<{ id: number | string }>(`SELECT nextval('resolve_run_seq') AS id`);
@@ -159,7 +187,8 @@ export async function resolve(db: Db, options: ResolveOptions = {}): Promise<Res
       (l.kind = 'complaint' AND NOT EXISTS (SELECT 1 FROM complaints c WHERE c.complaint_id = l.record_id))`);
     await step(tx, trace, 'decide', DECIDE_SQL, { now, run: runId });
     await tx.run(`DELETE FROM resolve_keys`);
-    await step(tx, trace, 'save keys', `INSERT INTO resolve_keys SELECT uscc, kind, key, valid_from, valid_to, ref FROM rz_keys`);
+    await step(tx, trace, 'save fingerprints',
+      `INSERT INTO resolve_keys (uscc, kind, key, valid_from) SELECT uscc, 'fp', fp, day FROM rz_fp`);
     await tx.run(`DELETE FROM resolve_review_mark`);
     await tx.run(
       `INSERT INTO resolve_review_mark SELECT coalesce(max(review_id), 0) FROM link_reviews`,
@@ -177,7 +206,8 @@ export async function resolve(db: Db, options: ResolveOptions = {}): Promise<Res
   await db.run(
     `DROP TABLE IF EXISTS rz_look; DROP TABLE IF EXISTS rz_hit; DROP TABLE IF EXISTS rz_nq;
      DROP TABLE IF EXISTS rz_cand; DROP TABLE IF EXISTS rz_cand2; DROP TABLE IF EXISTS rz_pairs; DROP TABLE IF EXISTS rz_rec; DROP TABLE IF EXISTS rz_keys;
-     DROP TABLE IF EXISTS rz_todo; DROP TABLE IF EXISTS rz_changed_keys`,
+     DROP TABLE IF EXISTS rz_todo; DROP TABLE IF EXISTS rz_todo2; DROP TABLE IF EXISTS rz_changed_keys;
+     DROP TABLE IF EXISTS rz_changed; DROP TABLE IF EXISTS rz_fp`,
   );
   return {
     runId,
