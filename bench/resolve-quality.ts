@@ -24,7 +24,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadMigrations, migrate, openDb, type Db } from '../pipeline/db/index.ts';
-import { ingest, type FeedName } from '../pipeline/feeds/index.ts';
+import { ingest } from '../pipeline/feeds/index.ts';
 import { resolve } from '../pipeline/resolve/index.ts';
 
 const { values } = parseArgs({

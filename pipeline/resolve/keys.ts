@@ -83,7 +83,7 @@ raw AS (
     JOIN (SELECT uscc, regexp_extract(rz_host(website), '^([a-z]+)', 1) AS stem, min(as_of) AS vf
             FROM registrations WHERE website IS NOT NULL GROUP BY ALL) w ON w.uscc = n.uscc,
          range(2, 5) t(k), range(2, 4) u(b)
-   WHERE length(w.stem) >= 4 AND length(n.core) >= b + 2 AND regexp_matches(n.core, '^\p{Han}+$')
+   WHERE length(w.stem) >= 4 AND length(n.core) >= b + 2 AND regexp_matches(n.core, '^\\p{Han}+$')
   UNION ALL
   SELECT uscc, 'phone', rz_phone(phone), min(as_of), NULL, NULL FROM registrations
    WHERE length(rz_phone(phone)) >= 7 GROUP BY ALL

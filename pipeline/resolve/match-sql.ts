@@ -89,7 +89,7 @@ FROM (SELECT *, rz_clean(n) AS f, rz_core0(n) AS c0 FROM (
   UNION ALL
   -- an ad that names nobody: each sentence of its text, as a name that may start with a brand
   SELECT kind, record_id, day, 'seg' || i, ${W.segmentFactor}, segs[i]
-    FROM (SELECT kind, record_id, day, regexp_split_to_array(rz_fw(text), '[，。！!~、：:；;？?\s]+') AS segs
+    FROM (SELECT kind, record_id, day, regexp_split_to_array(rz_fw(text), '[，。！!~、：:；;？?\\s]+') AS segs
             FROM rz_rec WHERE kind = 'ad'), range(1, 7) t(i)
    WHERE i <= length(segs) AND length(segs[i]) >= 2
 ))
@@ -121,7 +121,7 @@ SELECT kind, record_id, day, src, 'fuzzy', ${W.fullFuzzy} * factor, length(f), '
   FROM rz_nq, range(1, 33) t(i) WHERE length(f) >= 6 AND i <= length(f) AND src = 'name'
 UNION ALL
 SELECT kind, record_id, day, src, 'alias', ${W.pinyin} * factor, length(c), 'py', c
-  FROM rz_nq WHERE regexp_matches(c, '^[a-z]{2,4}\p{Han}{2}$')
+  FROM rz_nq WHERE regexp_matches(c, '^[a-z]{2,4}\\p{Han}{2}$')
 UNION ALL
 SELECT kind, record_id, day, 'uscc', 'uscc', ${W.uscc}, 0, 'uscc', upper(rz_fw(trim(uscc_in)))
   FROM rz_rec WHERE uscc_in IS NOT NULL

@@ -95,7 +95,7 @@ export function macroSql(c: NormalizeConfig): string[] {
     // translate() is the slow part: only strings with full-width letters, digits or URL/phone
     // punctuation need it (full-width CJK punctuation ，！：（） is handled by the patterns below)
     `CREATE OR REPLACE TEMP MACRO rz_fw(s) AS
-       CASE WHEN regexp_matches(s, '[０-９Ａ-Ｚａ-ｚ＠．－／　]')
+       CASE WHEN regexp_matches(s, '[０-９Ａ-Ｚａ-ｚ＠．－／\\x{3000}]')
             THEN translate(s, ${sqlString(FULL_WIDTH + '\u3000')}, ${sqlString(HALF_WIDTH + ' ')}) ELSE s END`,
     `CREATE OR REPLACE TEMP MACRO rz_clean(s) AS regexp_replace(lower(rz_fw(s)), '[\\s\\p{P}\\p{S}]+', '', 'g')`,
     `CREATE OR REPLACE TEMP MACRO rz_debracket(s) AS

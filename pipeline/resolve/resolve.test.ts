@@ -145,6 +145,7 @@ describe('resolve: each method', () => {
     ['brand + industry alias', ad('A4', '2026-02-01', { advertiser_name: '鑫盛财富' }), XS, 'alias'],
     ['bracketed region in the registered name', ad('A5', '2026-02-01', { advertiser_name: '龙达供应链管理' }), LD, 'name'],
     ['one-character misspelling', ad('A6', '2026-02-01', { advertiser_name: '珠海欣盛财富管理有限公司' }), XS, 'name'],
+    ['pinyin abbreviation learned from the website', ad('A12', '2026-02-01', { advertiser_name: 'ＸＩＮＳ财富' }), XS, 'alias'],
     ['former name after the rename', ad('A7', '2026-02-01', { advertiser_name: '珠海鑫盛科技有限公司' }), XS, 'former_name'],
     ['phone only', ad('A8', '2026-02-01', { phone: '0756 1234567', text: '高收益理财' }), XS, 'phone'],
     ['website only', ad('A9', '2026-02-01', { url: 'https://m.xinsheng-wealth.cn/a/12?from=wx', text: '高收益理财' }), XS, 'website'],
