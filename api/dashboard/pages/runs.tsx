@@ -1,0 +1,224 @@
+/** 运行: the run ledger and the quarantine browser. */
+import type { Child } from 'hono/jsx';
+import { BASE } from '../layout.tsx';
+import { FEED_ZH, RUN_STATUS_ZH, text, zh } from '../labels.ts';
+
+export interface RunItem {
+  run_id: number;
+  job: string;
+  target: string | null;
+  started_at: string;
+  finished_at: string | null;
+  status: string;
+  counts: unknown;
+  error: string | null;
+}
+
+export interface QuarantineItem {
+  id: string;
+  batch_id: number;
+  feed: string;
+  source: string;
+  line_no: number;
+  raw: string;
+  reason: string;
+  quarantined_at: string;
+}
+
+const short = (s: string | null) =>
+  s
+    ? s
+        .replace(/\.\d+/, '')
+        .replace(/([+-]\d{2})(:?\d{2})?$/, '')
+        .slice(0, 19)
+    : '—';
+
+function duration(a: string, b: string | null): string {
+  if (!b) return '—';
+  const iso = (s: string) => s.replace(' ', 'T').replace(/([+-]\d{2})$/, '$1:00');
+  const ms = new Date(iso(b)).getTime() - new Date(iso(a)).getTime();
+  if (!Number.isFinite(ms)) return '—';
+  return ms < 1000
+    ? `${ms} ms`
+    : ms < 120_000
+      ? `${(ms / 1000).toFixed(1)} s`
+      : `${(ms / 60_000).toFixed(1)} min`;
+}
+
+function countsText(c: unknown): string {
+  if (c === null || c === undefined) return '';
+  if (typeof c !== 'object') return text(c);
+  return Object.entries(c as Record<string, unknown>)
+    .filter(([, v]) => typeof v !== 'object' || v === null)
+    .map(
+      ([k, v]) =>
+        `${k} ${typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(2) : String(v)}`,
+    )
+    .join(' · ');
+}
+
+export function RunsPage(p: {
+  runs: { items: RunItem[]; next_cursor: string | null } | null;
+  runsError?: string | undefined;
+  status: string | undefined;
+  quarantine: { items: QuarantineItem[]; next_cursor: string | null } | null;
+  quarantineError?: string | undefined;
+  feed: string | undefined;
+  feeds: readonly string[];
+}): Child {
+  return (
+    <>
+      <h1>运行</h1>
+      <div class="card" id="runs">
+        <div class="row" style="justify-content:space-between">
+          <h2>运行记录</h2>
+          <form class="filters" method="get" action={`${BASE}/runs`}>
+            {p.feed ? <input type="hidden" name="feed" value={p.feed} /> : null}
+            <label>
+              状态
+              <select name="status" data-autosubmit>
+                <option value="">全部</option>
+                {(['failed', 'running', 'ok'] as const).map((s) => (
+                  <option value={s} selected={p.status === s}>
+                    {RUN_STATUS_ZH[s]}
+                  </option>
+                ))}
+              </select>
+            </label>
+          </form>
+        </div>
+        {p.runs === null ? (
+          <p class="muted">{p.runsError}</p>
+        ) : p.runs.items.length === 0 ? (
+          <div class="empty">没有运行记录。</div>
+        ) : (
+          <div class="scroll" style="max-height:300px">
+            <table class="small">
+              <thead>
+                <tr>
+                  <th class="num">#</th>
+                  <th>任务</th>
+                  <th>对象</th>
+                  <th>开始</th>
+                  <th class="num">耗时</th>
+                  <th>状态</th>
+                  <th>计数 / 错误</th>
+                </tr>
+              </thead>
+              <tbody>
+                {p.runs.items.map((r) => (
+                  <tr>
+                    <td class="num">{r.run_id}</td>
+                    <td class="mono">{r.job}</td>
+                    <td>{r.target ?? '—'}</td>
+                    <td class="nowrap">{short(r.started_at)}</td>
+                    <td class="num">{duration(r.started_at, r.finished_at)}</td>
+                    <td>
+                      <span
+                        class={`badge ${r.status === 'ok' ? 'ok' : r.status === 'failed' ? 'fail' : 'run'}`}
+                      >
+                        {zh(RUN_STATUS_ZH, r.status)}
+                      </span>
+                    </td>
+                    <td>
+                      {r.error ? (
+                        <span style="color:#b42318">{r.error}</span>
+                      ) : (
+                        <span class="muted">{countsText(r.counts)}</span>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+        {p.runs?.next_cursor ? (
+          <div class="pager">
+            <span />
+            <a
+              class="btn ghost"
+              href={`${BASE}/runs?${new URLSearchParams({ ...(p.status ? { status: p.status } : {}), run_cursor: p.runs.next_cursor }).toString()}`}
+            >
+              更早 →
+            </a>
+          </div>
+        ) : null}
+      </div>
+      <div class="card" id="quarantine">
+        <div class="row" style="justify-content:space-between">
+          <h2>
+            隔离区 <span class="muted small">不符合数据规范、未入库的记录</span>
+          </h2>
+          {p.quarantine ? (
+            <form class="filters" method="get" action={`${BASE}/runs`}>
+              {p.status ? <input type="hidden" name="status" value={p.status} /> : null}
+              <label>
+                数据源
+                <select name="feed" data-autosubmit>
+                  <option value="">全部</option>
+                  {p.feeds.map((f) => (
+                    <option value={f} selected={p.feed === f}>
+                      {zh(FEED_ZH, f)}
+                    </option>
+                  ))}
+                </select>
+              </label>
+            </form>
+          ) : null}
+        </div>
+        {p.quarantine === null ? (
+          <p class="muted">{p.quarantineError}</p>
+        ) : p.quarantine.items.length === 0 ? (
+          <div class="empty">隔离区为空。</div>
+        ) : (
+          <table class="small">
+            <thead>
+              <tr>
+                <th>批次:行</th>
+                <th>数据源</th>
+                <th>文件</th>
+                <th>原因</th>
+                <th>原始内容</th>
+                <th>时间</th>
+              </tr>
+            </thead>
+            <tbody>
+              {p.quarantine.items.map((q) => (
+                <tr>
+                  <td class="mono nowrap">{q.id}</td>
+                  <td class="nowrap">{zh(FEED_ZH, q.feed)}</td>
+                  <td class="small mono" style="max-width:180px;word-break:break-all">
+                    {q.source.split('/').pop()}
+                  </td>
+                  <td style="max-width:300px">{q.reason}</td>
+                  <td>
+                    <details>
+                      <summary>
+                        {[...q.raw].slice(0, 40).join('')}
+                        {[...q.raw].length > 40 ? '…' : ''}
+                      </summary>
+                      <pre class="raw">{q.raw}</pre>
+                    </details>
+                  </td>
+                  <td class="nowrap">{short(q.quarantined_at)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        {p.quarantine?.next_cursor ? (
+          <div class="pager">
+            <span />
+            <a
+              class="btn ghost"
+              href={`${BASE}/runs?${new URLSearchParams({ ...(p.feed ? { feed: p.feed } : {}), q_cursor: p.quarantine.next_cursor }).toString()}#quarantine`}
+            >
+              更多 →
+            </a>
+          </div>
+        ) : null}
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,100 @@
+/**
+ * The few reads the API has no route for, all without personal fields: the days that have a list,
+ * a day's level and change counts, the districts, and one enterprise's daily series of score, ads
+ * and complaints (for the chart). Callers check access through the API first.
+ */
+import type { Db } from '../../pipeline/db/index.ts';
+
+export async function listDays(db: Db, limit = 400): Promise<string[]> {
+  const rows = await db.all<{ d: string }>(
+    `SELECT DISTINCT day::VARCHAR AS d FROM list_revisions ORDER BY d DESC LIMIT $n`,
+    { n: limit },
+  );
+  return rows.map((r) => r.d);
+}
+
+export interface DaySummary {
+  day: string;
+  revision: number;
+  published_at: string;
+  scorer: string;
+  model_version: number | null;
+  enterprises: number;
+  listed: number;
+  red: number;
+  orange: number;
+  yellow: number;
+  new: number;
+  level_up: number;
+  level_down: number;
+  dropped: number;
+}
+
+export async function daySummary(db: Db, day: string): Promise<DaySummary | undefined> {
+  return db.one<DaySummary>(
+    `WITH r AS (SELECT * FROM list_revisions WHERE day = $d::DATE ORDER BY revision DESC LIMIT 1),
+     c AS (SELECT change, count(*)::INTEGER AS n FROM list_changes JOIN r USING (day, revision) GROUP BY change)
+     SELECT r.day::VARCHAR AS day, r.revision::INTEGER AS revision,
+            strftime(r.published_at AT TIME ZONE 'Asia/Shanghai', '%Y-%m-%d %H:%M') AS published_at,
+            r.scorer, r.model_version::INTEGER AS model_version, r.enterprises::INTEGER AS enterprises,
+            r.listed::INTEGER AS listed, r.red::INTEGER AS red, r.orange::INTEGER AS orange, r.yellow::INTEGER AS yellow,
+            coalesce((SELECT n FROM c WHERE change = 'new'), 0) AS new,
+            coalesce((SELECT n FROM c WHERE change = 'level_up'), 0) AS level_up,
+            coalesce((SELECT n FROM c WHERE change = 'level_down'), 0) AS level_down,
+            coalesce((SELECT n FROM c WHERE change = 'dropped'), 0) AS dropped
+     FROM r`,
+    { d: day },
+  );
+}
+
+export async function listDistricts(db: Db): Promise<string[]> {
+  const rows = await db.all<{ d: string }>(
+    `SELECT DISTINCT district AS d FROM registrations WHERE district IS NOT NULL AND district <> '' ORDER BY d LIMIT 200`,
+  );
+  return rows.map((r) => r.d);
+}
+
+export interface SeriesRow {
+  day: string;
+  score: number | null;
+  level: string | null;
+  ads: number;
+  complaints: number;
+}
+
+/**
+ * Day by day in (to − days, to]: the enterprise's score on that day's current list revision (null
+ * when it was not scored), and its ads and complaints (linked by resolution or by USCC, as the
+ * evidence is).
+ */
+export async function entitySeries(
+  db: Db,
+  uscc: string,
+  to: string,
+  days: number,
+): Promise<SeriesRow[]> {
+  return db.all<SeriesRow & Record<string, unknown>>(
+    `WITH d AS (SELECT unnest(generate_series($to::DATE - ($n::INTEGER - 1), $to::DATE, INTERVAL 1 DAY))::DATE AS day),
+     s AS (
+       SELECT e.day, e.score, e.level FROM list_entries e
+       WHERE e.uscc = $u AND e.day > $to::DATE - $n::INTEGER AND e.day <= $to::DATE
+       QUALIFY e.revision = max(e.revision) OVER (PARTITION BY e.day)
+     ),
+     a AS (
+       SELECT a.seen_day AS day, count(*)::INTEGER AS n FROM ads a
+       WHERE (a.advertiser_uscc = $u OR a.ad_id IN (SELECT record_id FROM entity_links WHERE kind = 'ad' AND status = 'linked' AND uscc = $u))
+         AND a.seen_day > $to::DATE - $n::INTEGER AND a.seen_day <= $to::DATE
+       GROUP BY 1
+     ),
+     c AS (
+       SELECT c.received_day AS day, count(*)::INTEGER AS n FROM complaints c
+       WHERE (c.target_uscc = $u OR c.complaint_id IN (SELECT record_id FROM entity_links WHERE kind = 'complaint' AND status = 'linked' AND uscc = $u))
+         AND c.received_day > $to::DATE - $n::INTEGER AND c.received_day <= $to::DATE
+       GROUP BY 1
+     )
+     SELECT d.day::VARCHAR AS day, s.score, s.level, coalesce(a.n, 0) AS ads, coalesce(c.n, 0) AS complaints
+     FROM d LEFT JOIN s USING (day) LEFT JOIN a USING (day) LEFT JOIN c USING (day)
+     ORDER BY d.day`,
+    { u: uscc, to, n: days },
+  );
+}
