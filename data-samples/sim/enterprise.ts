@@ -642,14 +642,22 @@ function personOrPooled(ctx: SimContext, rng: Rng, operator: boolean): string {
   return personName(rng);
 }
 
+const SHARE = streamId('shareholders');
+
+/**
+ * Shareholders at the n-th shareholding of an enterprise, from their own stream, so that a
+ * light plan (no shareholders: ads and complaints do not need them) draws the same values.
+ */
 function shareholdersFor(
   ctx: SimContext,
-  rng: Rng,
+  nth: number,
   b: Basics,
   legalRep: string,
   operator: boolean,
+  light: boolean,
 ): Shareholder[] {
-  if (b.role === 'decoy_bank' || b.etype === ENTERPRISE_TYPES.branch) return [];
+  if (light || b.role === 'decoy_bank' || b.etype === ENTERPRISE_TYPES.branch) return [];
+  const rng = new Rng(ctx.seed, SHARE, b.idx, nth);
   if (
     b.etype === ENTERPRISE_TYPES.corpSole ||
     b.etype === ENTERPRISE_TYPES.hkmo ||
@@ -701,8 +709,8 @@ function sharedPhone(ctx: SimContext, rng: Rng, operator: boolean, centre: boole
   return null;
 }
 
-/** Full plan of one enterprise. */
-export function plan(ctx: SimContext, idx: number): Plan {
+/** Full plan of one enterprise; `light` leaves out shareholders (same values otherwise). */
+export function plan(ctx: SimContext, idx: number, light = false): Plan {
   const b = basics(ctx, idx);
   const rng = new Rng(ctx.seed, HIST, idx);
   const { role, life } = b;
@@ -748,7 +756,7 @@ export function plan(ctx: SimContext, idx: number): Plan {
     s0.capital = rng.pick([1000, 2000, 5000, 10000, 20000]);
     s0.paidIn = rng.chance(0.6) ? 0 : null;
   }
-  s0.shareholders = shareholdersFor(ctx, rng, b, legalRep, operator);
+  s0.shareholders = shareholdersFor(ctx, 0, b, legalRep, operator, light);
   const states: State[] = [s0];
   const changes: Change[] = [];
   const cur = (): State => states[states.length - 1]!;
@@ -806,7 +814,7 @@ export function plan(ctx: SimContext, idx: number): Plan {
       if (rng.chance(0.7)) {
         s.legalRep = personOrPooled(ctx, rng, operator);
         record(day, 'legal_rep', before.legalRep, s.legalRep);
-        s.shareholders = shareholdersFor(ctx, rng, b, s.legalRep, operator);
+        s.shareholders = shareholdersFor(ctx, 1, b, s.legalRep, operator, light);
         record(
           day,
           'shareholder',
@@ -909,7 +917,7 @@ export function plan(ctx: SimContext, idx: number): Plan {
           record(day, 'business_scope', before.scope, s.scope);
           break;
         case 'shareholder':
-          s.shareholders = shareholdersFor(ctx, rng, b, s.legalRep, false);
+          s.shareholders = shareholdersFor(ctx, 2 + day, b, s.legalRep, false, light);
           record(
             day,
             'shareholder',

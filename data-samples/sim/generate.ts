@@ -532,20 +532,26 @@ export interface DayChunk {
   complaintIdx: Int32Array;
 }
 
-const PLAN_CACHE = new Map<number, Plan>();
+/** Two-generation cache of light plans (per thread): recent advertisers stay, old ones age out. */
+let young = new Map<number, Plan>();
+let old = new Map<number, Plan>();
 let cacheSeed = -1;
+const CACHE_GENERATION = 20_000;
 
 function cachedPlan(ctx: SimContext, idx: number): Plan {
   if (cacheSeed !== ctx.seed) {
-    PLAN_CACHE.clear();
+    young = new Map();
+    old = new Map();
     cacheSeed = ctx.seed;
   }
-  let p = PLAN_CACHE.get(idx);
-  if (p === undefined) {
-    if (PLAN_CACHE.size >= 10_000) PLAN_CACHE.clear();
-    p = plan(ctx, idx);
-    PLAN_CACHE.set(idx, p);
+  let p = young.get(idx);
+  if (p !== undefined) return p;
+  p = old.get(idx) ?? plan(ctx, idx, true);
+  if (young.size >= CACHE_GENERATION) {
+    old = young;
+    young = new Map();
   }
+  young.set(idx, p);
   return p;
 }
 
