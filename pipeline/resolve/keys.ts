@@ -7,13 +7,14 @@
  *   full      rz_clean(name)                           first snapshot as_of with the name, or the
  *   core      rz_core(name)                            changed_on of the change that gave it
  *   pfx       core prefixes of 2 … 8 characters        (brand / abbreviation aliases: 鑫盛, 鑫盛财富)
- *   mask      core with one character replaced by ?    (one-character misspellings; cores ≥ 4 chars)
- *   fmask     full (rz_clean) name, one character ?    (misspelt registered names; ≥ 6 chars)
+ *   mask      core with one character replaced by ?    (one-character misspellings; cores ≥ 4 chars);
+ *             ref = the name around the core (珠海…有限公司): a misspelling of the whole registered
+ *             name matches it too
  *   py        website letters (2-4) + 2 characters     (pinyin abbreviations: XINS财富)
  *   phone     rz_phone(phone)                          first as_of with that phone
  *   site      rz_host(website)                         first as_of with that website
  *   addr      rz_addr(address)                         first as_of / changed_on with that address
- *   apfx      rz_addr prefixes of 6 … 24 characters    ("香洲区凤凰路88号的公司")
+ *   apfx      rz_addr prefixes of 6 … 14 characters    ("香洲区凤凰路88号的公司")
  *   rep       rz_clean(legal_rep)                      first as_of / changed_on
  *   district  district                                 first as_of
  *   prof      md5(name | business_scope | industry)    first as_of (change detection only)
@@ -70,11 +71,8 @@ raw AS (
   UNION ALL
   SELECT uscc, 'pfx', left(core, k), vf, NULL, core FROM name_keys, range(2, 9) t(k) WHERE k <= length(core)
   UNION ALL
-  SELECT uscc, 'mask', left(core, i - 1) || '?' || substr(core, i + 1), vf, vt, core
+  SELECT uscc, 'mask', left(core, i - 1) || '?' || substr(core, i + 1), vf, vt, replace(fname, core, '')
     FROM name_keys, range(1, 17) t(i) WHERE length(core) >= 4 AND i <= length(core)
-  UNION ALL
-  SELECT uscc, 'fmask', left(fname, i - 1) || '?' || substr(fname, i + 1), vf, vt, fname
-    FROM name_keys, range(1, 33) t(i) WHERE length(fname) >= 6 AND i <= length(fname)
   UNION ALL
   -- pinyin abbreviations: the letters of the website (xinsheng-wealth.cn) + the two characters
   -- after the brand: XINS财富 for 鑫盛财富管理; the brand is taken as 2 or 3 characters
@@ -115,16 +113,18 @@ addrs AS (
 addr_keys AS (
   SELECT uscc, 'addr' AS kind, a AS key, vf, NULL::DATE AS vt, NULL AS ref FROM addrs
   UNION ALL
-  SELECT uscc, 'apfx', left(a, k), vf, NULL, NULL FROM addrs, range(6, 25) t(k) WHERE k <= length(a)
-)
-SELECT *, count(*) OVER (PARTITION BY kind, key) AS holders FROM (
+  SELECT uscc, 'apfx', left(a, k), vf, NULL, NULL FROM addrs, range(6, 15) t(k) WHERE k <= length(a)
+),
+keyed AS (
   SELECT uscc, kind, key, min(vf) AS valid_from,
-         CASE WHEN bool_or(vt IS NULL) THEN NULL ELSE max(vt) END AS valid_to,
+         CASE WHEN count(vt) = count(*) THEN max(vt) END AS valid_to,
          min(ref) AS ref
   FROM (SELECT * FROM raw UNION ALL SELECT * FROM addr_keys)
   WHERE key IS NOT NULL AND key <> ''
   GROUP BY uscc, kind, key
-)
+),
+holders AS (SELECT kind, key, count(*) AS holders FROM keyed GROUP BY kind, key)
+SELECT k.*, h.holders FROM keyed k JOIN holders h USING (kind, key)
 `;
 
 /**

@@ -98,68 +98,69 @@ WHERE length(CASE WHEN length(c0) >= 2 THEN c0 ELSE f END) >= 2
 
 export const LOOK_SQL = `
 CREATE OR REPLACE TEMP TABLE rz_look AS
-SELECT kind, record_id, day, src, 'full' AS how, ${W.full} * factor AS w, 0 AS len, 'full' AS lkind, f AS lkey
+SELECT kind, record_id, day, src, 'full' AS how, ${W.full} * factor AS w, 0 AS len, 'full' AS lkind, f AS lkey,
+       NULL AS aux
   FROM rz_nq WHERE src IN ('name', 'tag')
 UNION ALL
-SELECT kind, record_id, day, src, 'core', ${W.core} * factor, 0, 'core', c FROM rz_nq
+SELECT kind, record_id, day, src, 'core', ${W.core} * factor, 0, 'core', c, NULL FROM rz_nq
 UNION ALL
 SELECT kind, record_id, day, src, 'alias', (CASE WHEN length(c) >= 4 THEN ${W.alias4} ELSE ${W.alias} END) * factor,
-       length(c), 'pfx', c FROM rz_nq
+       length(c), 'pfx', c, NULL FROM rz_nq
 UNION ALL
 SELECT kind, record_id, day, src, 'lcp',
        (CASE WHEN src LIKE 'seg%' THEN ${W.alias} WHEN length(c) - k <= 3 THEN ${W.lcpShort} ELSE ${W.lcp} END) * factor,
-       k, 'pfx', left(c, k)
+       k, 'pfx', left(c, k), NULL
   FROM rz_nq, range(2, 9) t(k)
  WHERE k < length(c) AND (k <= 6 OR src IN ('name', 'tag'))
 UNION ALL
+-- aux: the name around the core; when it equals the candidate's, the whole registered name is
+-- misspelt in one character (珠海万龙美业有限公司 for 珠海万隆美业有限公司): stronger evidence
 SELECT kind, record_id, day, src, 'fuzzy', ${W.fuzzy} * factor, length(c), 'mask',
-       left(c, i - 1) || '?' || substr(c, i + 1)
+       left(c, i - 1) || '?' || substr(c, i + 1), replace(f, c, '')
   FROM rz_nq, range(1, 17) t(i) WHERE length(c) >= 4 AND i <= length(c) AND src IN ('name', 'tag')
 UNION ALL
-SELECT kind, record_id, day, src, 'fuzzy', ${W.fullFuzzy} * factor, length(f), 'fmask',
-       left(f, i - 1) || '?' || substr(f, i + 1)
-  FROM rz_nq, range(1, 33) t(i) WHERE length(f) >= 6 AND i <= length(f) AND src = 'name'
-UNION ALL
-SELECT kind, record_id, day, src, 'alias', ${W.pinyin} * factor, length(c), 'py', c
+SELECT kind, record_id, day, src, 'alias', ${W.pinyin} * factor, length(c), 'py', c, NULL
   FROM rz_nq WHERE regexp_matches(c, '^[a-z]{2,4}\\p{Han}{2}$')
 UNION ALL
-SELECT kind, record_id, day, 'uscc', 'uscc', ${W.uscc}, 0, 'uscc', upper(rz_fw(trim(uscc_in)))
+SELECT kind, record_id, day, 'uscc', 'uscc', ${W.uscc}, 0, 'uscc', upper(rz_fw(trim(uscc_in))), NULL
   FROM rz_rec WHERE uscc_in IS NOT NULL
 UNION ALL
-SELECT kind, record_id, day, 'phone', 'phone', ${W.phone}, 0, 'phone', rz_phone(phone)
+SELECT kind, record_id, day, 'phone', 'phone', ${W.phone}, 0, 'phone', rz_phone(phone), NULL
   FROM rz_rec WHERE length(rz_phone(phone)) >= 7
 UNION ALL
-SELECT kind, record_id, day, 'text', 'phone', ${W.textPhone}, 0, 'phone', rz_phone(p)
+SELECT kind, record_id, day, 'text', 'phone', ${W.textPhone}, 0, 'phone', rz_phone(p), NULL
   FROM (SELECT kind, record_id, day,
                unnest(regexp_extract_all(rz_fw(text), '1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8}|400-?[0-9]{3}-?[0-9]{4}')) AS p
           FROM rz_rec WHERE kind = 'ad')
 UNION ALL
-SELECT kind, record_id, day, 'url', 'site', ${W.site}, 0, 'site', rz_host(url)
+SELECT kind, record_id, day, 'url', 'site', ${W.site}, 0, 'site', rz_host(url), NULL
   FROM rz_rec WHERE length(rz_host(url)) >= 4
 UNION ALL
-SELECT kind, record_id, day, 'text', 'site', ${W.textSite}, 0, 'site', rz_host(s)
+SELECT kind, record_id, day, 'text', 'site', ${W.textSite}, 0, 'site', rz_host(s), NULL
   FROM (SELECT kind, record_id, day,
                unnest(regexp_extract_all(lower(rz_fw(text)), '(?:官网|网址|网站)[:：]?\\s*((?:https?://)?[a-z0-9][a-z0-9.-]*\\.[a-z]{2,})', 1)) AS s
           FROM rz_rec WHERE kind = 'ad')
 UNION ALL
-SELECT kind, record_id, day, 'text', 'addr', ${W.addr}, 0, 'addr', rz_addr(a)
+SELECT kind, record_id, day, 'text', 'addr', ${W.addr}, 0, 'addr', rz_addr(a), NULL
   FROM (SELECT kind, record_id, day, regexp_extract(rz_fw(text), '地址[:：]\\s*([^，。！!~,;；]+)', 1) AS a
           FROM rz_rec WHERE kind = 'ad')
  WHERE length(rz_addr(a)) >= 6
 UNION ALL
-SELECT kind, record_id, day, 'name', 'addr', ${W.addr}, 0, 'apfx', left(rz_addr(a), 24)
+SELECT kind, record_id, day, 'name', 'addr', ${W.addr}, 0, 'apfx', left(rz_addr(a), 14), NULL
   FROM (SELECT kind, record_id, day, regexp_extract(name, '^(.*)的公司$', 1) AS a FROM rz_rec
          WHERE kind = 'complaint' AND name LIKE '%的公司')
  WHERE length(rz_addr(a)) >= 6
 UNION ALL
-SELECT kind, record_id, day, 'name', 'rep', ${W.rep}, 0, 'rep', rz_clean(name)
+SELECT kind, record_id, day, 'name', 'rep', ${W.rep}, 0, 'rep', rz_clean(name), NULL
   FROM rz_rec WHERE kind = 'complaint' AND length(rz_clean(name)) BETWEEN 2 AND 4
 `;
 
 export const HIT_SQL = `
 CREATE OR REPLACE TEMP TABLE rz_hit AS
 WITH raw0 AS (
-  SELECT l.kind, l.record_id, l.day, l.src, l.how, l.w, l.len, k.uscc, k.valid_from, k.valid_to, k.ref, k.kind AS kk,
+  SELECT l.kind, l.record_id, l.day, l.src, l.how,
+         CASE WHEN l.how = 'fuzzy' AND l.aux <> '' AND l.aux = k.ref THEN ${W.fullFuzzy} ELSE l.w END AS w,
+         l.len, k.uscc, k.valid_from, k.valid_to, k.ref, k.kind AS kk,
          count(*) OVER (PARTITION BY l.kind, l.record_id, l.src, l.how, l.lkind, l.lkey) AS holders_then
     FROM rz_look l JOIN rz_keys k ON k.kind = l.lkind AND k.key = l.lkey AND k.valid_from <= l.day
    WHERE k.holders <= ${MAX_HOLDERS.guard}
