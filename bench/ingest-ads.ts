@@ -33,8 +33,10 @@ if (values.child) {
   const r = await ingest(db, { feed: 'ads', source: values.child });
   const seconds = (performance.now() - t0) / 1000;
   db.close();
-  const maxRssMb = process.resourceUsage().maxRSS / 1024;
-  process.stdout.write(JSON.stringify({ counts: formatCounts(r), read: r.read, seconds, maxRssMb }) + '\n');
+  const u = process.resourceUsage();
+  const maxRssMb = u.maxRSS / 1024;
+  const cpuSeconds = (u.userCPUTime + u.systemCPUTime) / 1e6;
+  process.stdout.write(JSON.stringify({ counts: formatCounts(r), read: r.read, seconds, maxRssMb, cpuSeconds }) + '\n');
   process.exit(0);
 }
 
@@ -111,6 +113,7 @@ const res = JSON.parse(child.stdout.trim().split('\n').pop()!) as {
   read: number;
   seconds: number;
   maxRssMb: number;
+  cpuSeconds: number;
 };
 let cpu = cpus()[0]?.model ?? 'unknown';
 try {
@@ -124,3 +127,6 @@ console.log(`ingest: ${res.counts}`);
 console.log(`time: ${res.seconds.toFixed(2)} s`);
 console.log(`rate: ${Math.round(res.read / res.seconds).toLocaleString('en-US')} ads/s (bar ≥ 100,000)`);
 console.log(`peak RSS: ${res.maxRssMb.toFixed(0)} MB (bar < 1536 MB)`);
+console.log(`CPU: ${res.cpuSeconds.toFixed(1)} s user+system (${((res.cpuSeconds / res.read) * 1e6).toFixed(1)} µs per ad; on 2 idle cores the floor is about half that in wall time)`);
+const load = (await import('node:os')).loadavg()[0]!;
+console.log(`load average during the run: ${load.toFixed(1)}${load > 2.5 ? ' — the machine was busy: the rate above is pessimistic' : ''}`);

@@ -23,6 +23,13 @@ export class StageFile {
     if (this.#size > 4_000_000) this.flush();
   }
 
+  /** Adds `n` lines given as one newline-separated text. */
+  addLines(lines: string, n: number): void {
+    if (n === 0) return;
+    this.add(lines);
+    this.rows += n - 1;
+  }
+
   flush(): void {
     if (this.#parts.length === 0) return;
     writeSync(this.#fd, this.#parts.join('\n') + '\n');

@@ -17,10 +17,13 @@ import { join, resolve } from 'node:path';
 import { ident, literal, type Db } from '../db/index.ts';
 import { AppError, IngestError } from '../errors.ts';
 import { StageFile } from '../stage-file.ts';
-import { encodingFrom, readRecords } from './read.ts';
-import { fileInput, folderInputs, httpInput, isUrl, type Input, type SourceKind } from './sources.ts';
+import { createGunzip } from 'node:zlib';
+import { availableParallelism } from 'node:os';
+import { encodingFrom, readRecords, type Encoding } from './read.ts';
+import { lineChunks, NdjsonPool, stageLocally, type ChunkResult } from './ndjson-pool.ts';
+import { quarantineLine, rowLine, validatorFor } from './stage-lines.ts';
+import { fileInput, folderInputs, httpInput, isUrl, type Input, type Opened, type SourceKind } from './sources.ts';
 import { dataColumns, FEEDS, type FeedName, type FeedSpec } from './specs.ts';
-import { createValidator } from './validate.ts';
 
 export interface IngestCounts {
   read: number;
@@ -61,7 +64,6 @@ export function formatCounts(c: IngestCounts): string {
   return `read ${c.read}, accepted ${c.accepted}, duplicate ${c.duplicate}, corrected ${c.corrected}, quarantined ${c.quarantined}`;
 }
 
-const RAW_LIMIT = 65_536;
 
 export async function ingest(db: Db, options: IngestOptions): Promise<IngestResult> {
   const spec = FEEDS[options.feed];
@@ -125,40 +127,32 @@ async function resolveInputs(
 }
 
 /** Rows per block: each block is staged and applied while the next one is read. */
-const BLOCK_ROWS = 100_000;
+const BLOCK_ROWS = 200_000;
+/** NDJSON files larger than this are parsed by worker threads. */
+const PARALLEL_BYTES = 16 << 20;
+const THREADS = Math.max(1, Math.min(2, availableParallelism()));
 
 /**
- * Accepted rows go to the database in blocks, all inside the batch's one transaction. A block
- * never holds two versions of a key: a second version closes the block (an identical second copy is
- * a duplicate and is counted here), so every row can be compared with the current version in the
- * table, which includes the blocks before it.
+ * Accepted rows go to the database in blocks, all inside the batch's one transaction, so a later
+ * block sees the rows of the earlier ones as current versions.
  */
 class BlockWriter {
   readonly #dir: string;
   readonly #apply: (path: string) => Promise<void>;
   #block: StageFile | undefined;
-  #keys = new Map<string, string>();
   #ready: StageFile[] = [];
   #n = 0;
-  duplicates = 0;
 
   constructor(dir: string, apply: (path: string) => Promise<void>) {
     this.#dir = dir;
     this.#apply = apply;
   }
 
-  add(key: string, line: string, content: string): void {
-    const seen = this.#keys.get(key);
-    if (seen !== undefined) {
-      if (seen === content) {
-        this.duplicates++;
-        return;
-      }
-      this.#close();
-    }
+  /** Appends staged rows (`n` lines, newline-separated). */
+  add(lines: string, n: number): void {
+    if (n === 0) return;
     this.#block ??= new StageFile(join(this.#dir, `block-${this.#n++}.ndjson`));
-    this.#block.add(line);
-    this.#keys.set(key, content);
+    this.#block.addLines(lines, n);
     if (this.#block.rows >= BLOCK_ROWS) this.#close();
   }
 
@@ -167,7 +161,6 @@ class BlockWriter {
     this.#block.close();
     this.#ready.push(this.#block);
     this.#block = undefined;
-    this.#keys = new Map();
   }
 
   /** Applies closed blocks, one at a time, in order. */
@@ -196,9 +189,9 @@ async function ingestInput(
   const started = now();
   const t0 = performance.now();
   const dir = mkdtempSync(join(tmpdir(), 'dafei-ingest-'));
-  const validate = createValidator(spec);
   const counts: IngestCounts = { read: 0, accepted: 0, duplicate: 0, corrected: 0, quarantined: 0 };
   let bytes = 0;
+  let pool: NdjsonPool | undefined;
   try {
     // The source is opened before the transaction, so an unreachable one costs nothing.
     const opened = await input.open();
@@ -212,34 +205,41 @@ async function ingestInput(
         counts.corrected += c.corrected;
       });
       let applying: Promise<void> = Promise.resolve();
+      // Apply finished blocks while the next ones are read; at most one block in flight.
+      const afterChunk = async () => {
+        await applying;
+        applying = blocks.drain();
+      };
       try {
-        const requiredColumns = spec.fields.filter((f) => f.required).map((f) => f.name);
-        ({ bytes } = await readRecords(
-          opened.stream,
-          { format: opened.format, gzip: opened.gzip, encoding, requiredColumns },
-          (rec) => {
-            counts.read++;
-            let reason = rec.problem;
-            if (rec.value !== undefined) {
-              const checked = validate(rec.value);
-              if (checked.ok) {
-                const content = JSON.stringify(checked.values);
-                blocks.add(checked.key, `[${rec.line},${JSON.stringify(checked.key)},${content.slice(1)}`, content);
-                return;
+        if (opened.format === 'ndjson') {
+          pool = (opened.size ?? 0) > PARALLEL_BYTES && THREADS > 1 ? new NdjsonPool(THREADS) : undefined;
+          bytes = await readNdjson(opened, spec.name, encoding, pool, (r) => {
+            counts.read += r.read;
+            blocks.add(r.rows, r.nRows);
+            bad.addLines(r.bad, r.nBad);
+          }, afterChunk);
+        } else {
+          const validate = validatorFor(spec.name);
+          const requiredColumns = spec.fields.filter((f) => f.required).map((f) => f.name);
+          ({ bytes } = await readRecords(
+            opened.stream,
+            { format: opened.format, gzip: opened.gzip, encoding, requiredColumns },
+            (rec) => {
+              counts.read++;
+              let reason = rec.problem;
+              if (rec.value !== undefined) {
+                const checked = validate(rec.value);
+                if (checked.ok) {
+                  blocks.add(rowLine(rec.line, checked.key, checked.values), 1);
+                  return;
+                }
+                reason = checked.reason;
               }
-              reason = checked.reason;
-            }
-            // stored for people to read: cut, and with broken surrogates shown as U+FFFD
-            const cut = rec.raw.length > RAW_LIMIT ? `${rec.raw.slice(0, RAW_LIMIT)}…` : rec.raw;
-            const raw = (cut as unknown as { toWellFormed(): string }).toWellFormed();
-            bad.add(JSON.stringify({ line_no: rec.line, raw, reason: reason ?? 'unreadable record' }));
-          },
-          // Apply finished blocks while the next ones are read; at most one block in flight.
-          async () => {
-            await applying;
-            applying = blocks.drain();
-          },
-        ));
+              bad.add(quarantineLine(rec.line, rec.raw, reason ?? 'unreadable record'));
+            },
+            afterChunk,
+          ));
+        }
         await applying;
         await blocks.drain(true);
       } catch (err) {
@@ -253,7 +253,6 @@ async function ingestInput(
       } finally {
         bad.close();
       }
-      counts.duplicate += blocks.duplicates;
       counts.quarantined = bad.rows;
       if (bad.rows > 0) {
         // A line already quarantined from the same source (a re-ingest) is not stored twice.
@@ -307,13 +306,59 @@ async function ingestInput(
     await recordFailure(db, spec.name, input, started, now(), err);
     throw err;
   } finally {
+    await pool?.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
 /**
- * Applies one staged block in the open transaction: each row is compared with the current version
- * of its key; new keys and changed content go to history, replaced versions are marked superseded.
+ * Reads NDJSON in chunks of whole lines, staged by worker threads when `pool` is given; results
+ * are handed to `onChunk` in source order. Returns the bytes read (after decompression).
+ */
+async function readNdjson(
+  opened: Opened,
+  feed: FeedName,
+  declared: Encoding,
+  pool: NdjsonPool | undefined,
+  onChunk: (r: ChunkResult) => void,
+  afterChunk: () => Promise<void>,
+): Promise<number> {
+  const stream = opened.gzip ? opened.stream.pipe(createGunzip()) : opened.stream;
+  if (opened.gzip) opened.stream.on('error', (err) => stream.destroy(err));
+  let bytes = 0;
+  let encoding = declared;
+  let first = true;
+  const inFlight: Promise<ChunkResult>[] = [];
+  for await (const chunk of lineChunks(stream as AsyncIterable<Buffer>)) {
+    bytes += chunk.bytes.length;
+    if (first && chunk.bytes[0] === 0xef && chunk.bytes[1] === 0xbb && chunk.bytes[2] === 0xbf) {
+      encoding = 'utf-8'; // a UTF-8 BOM wins over a declared GBK
+    }
+    const task = { feed, encoding, bytes: chunk.bytes, firstLine: chunk.firstLine, first };
+    first = false;
+    if (!pool) {
+      onChunk(stageLocally(task.feed, task.encoding, task.bytes, task.firstLine, task.first));
+      await afterChunk();
+      continue;
+    }
+    inFlight.push(pool.run(task));
+    if (inFlight.length >= 4) {
+      onChunk(await inFlight.shift()!);
+      await afterChunk();
+    }
+  }
+  while (inFlight.length) {
+    onChunk(await inFlight.shift()!);
+    await afterChunk();
+  }
+  return bytes;
+}
+
+/**
+ * Applies one staged block in the open transaction. Each row is compared with the current version
+ * of its key: new keys and changed content go to history, replaced versions are marked superseded.
+ * When a key occurs several times in the block, its occurrences are applied in rounds (first
+ * occurrences, then second ones …), so each is compared with the one before it.
  */
 async function applyBlock(
   tx: Db,
@@ -334,33 +379,48 @@ async function applyBlock(
   await tx.run(`DROP TABLE IF EXISTS _stage`);
   await tx.run(
     `CREATE TEMP TABLE _stage AS
-     WITH s AS (
-       SELECT ${typed}, j.v[2] AS _key, ${hashed} AS _hash, j.v[1]::BIGINT AS _line
-       FROM read_json(${literal(path)}, format = 'newline_delimited', records = false,
-                      maximum_object_size = 268435456, columns = {v: 'VARCHAR[]'}) j
-     )
-     SELECT s.*, c._batch AS _prev_batch, c._line AS _prev_line,
-            CASE WHEN c._key IS NULL THEN 'accepted' WHEN c._hash = s._hash THEN 'duplicate' ELSE 'corrected' END AS _class
-     FROM s LEFT JOIN ${feed} c ON c._key = s._key`,
+     SELECT ${typed}, j.v[2] AS _key, ${hashed} AS _hash, j.v[1]::BIGINT AS _line, 1 AS _round
+     FROM read_json(${literal(path)}, format = 'newline_delimited', records = false,
+                    maximum_object_size = 268435456, columns = {v: 'VARCHAR[]'}) j`,
   );
-  await tx.run(
-    `INSERT INTO ${ident(`${spec.name}_superseded`)}
-     SELECT _prev_batch, _prev_line, $batch FROM _stage WHERE _class = 'corrected'`,
-    { batch: batchId },
-  );
-  await tx.run(
-    `INSERT INTO ${ident(`${spec.name}_history`)}
-     SELECT ${names.join(', ')}, _key, _hash, $batch, _line FROM _stage WHERE _class <> 'duplicate'`,
-    { batch: batchId },
-  );
-  const byClass = await tx.all<{ c: string; n: number }>(
-    `SELECT _class AS c, count(*)::INTEGER AS n FROM _stage GROUP BY _class`,
-  );
-  await tx.run(`DROP TABLE _stage`);
-  const out = { accepted: 0, duplicate: 0, corrected: 0 };
-  for (const { c, n } of byClass) {
-    if (c === 'accepted' || c === 'duplicate' || c === 'corrected') out[c] += n;
+  const repeats = (await tx.one<{ n: number }>(`SELECT (count(*) - count(DISTINCT _key))::INTEGER AS n FROM _stage`))!.n;
+  let rounds = 1;
+  if (repeats > 0) {
+    await tx.run(
+      `CREATE OR REPLACE TEMP TABLE _stage AS
+       SELECT * EXCLUDE (_round), row_number() OVER (PARTITION BY _key ORDER BY _line) AS _round FROM _stage`,
+    );
+    rounds = (await tx.one<{ n: number }>(`SELECT max(_round)::INTEGER AS n FROM _stage`))!.n;
   }
+  const out = { accepted: 0, duplicate: 0, corrected: 0 };
+  for (let round = 1; round <= rounds; round++) {
+    await tx.run(`DROP TABLE IF EXISTS _class`);
+    await tx.run(
+      `CREATE TEMP TABLE _class AS
+       SELECT s.*, c._batch AS _prev_batch, c._line AS _prev_line,
+              CASE WHEN c._key IS NULL THEN 'accepted' WHEN c._hash = s._hash THEN 'duplicate' ELSE 'corrected' END AS _class
+       FROM _stage s LEFT JOIN ${feed} c ON c._key = s._key
+       WHERE s._round = $round`,
+      { round },
+    );
+    await tx.run(
+      `INSERT INTO ${ident(`${spec.name}_superseded`)}
+       SELECT _prev_batch, _prev_line, $batch FROM _class WHERE _class = 'corrected'`,
+      { batch: batchId },
+    );
+    await tx.run(
+      `INSERT INTO ${ident(`${spec.name}_history`)}
+       SELECT ${names.join(', ')}, _key, _hash, $batch, _line FROM _class WHERE _class <> 'duplicate'`,
+      { batch: batchId },
+    );
+    for (const { c, n } of await tx.all<{ c: string; n: number }>(
+      `SELECT _class AS c, count(*)::INTEGER AS n FROM _class GROUP BY _class`,
+    )) {
+      if (c === 'accepted' || c === 'duplicate' || c === 'corrected') out[c] += n;
+    }
+  }
+  await tx.run(`DROP TABLE _class`);
+  await tx.run(`DROP TABLE _stage`);
   return out;
 }
 

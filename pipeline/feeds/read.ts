@@ -1,12 +1,14 @@
 /**
- * Turns the bytes of one source into records: decodes (gzip, UTF-8 with or without BOM,
- * GB18030/GBK), splits NDJSON lines or CSV records, and hands each to `onRecord` as an object of
- * field values, or as a problem when the line itself is malformed. Reading stops only when the
+ * Turns the bytes of a CSV source into records: decodes (gzip, UTF-8 with or without BOM,
+ * GB18030/GBK), splits CSV records, and hands each to `onRecord` as an object of field values, or
+ * as a problem when the line itself is malformed. (NDJSON is read in parallel chunks:
+ * ndjson-pool.ts.) Reading stops only when the
  * bytes themselves cannot be read (missing file, truncated gzip, dropped connection): then it throws.
  */
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { CsvSplitter } from './csv.ts';
+import { badEncoding } from './stage-lines.ts';
 
 export type Format = 'ndjson' | 'csv';
 export type Encoding = 'utf-8' | 'gb18030';
@@ -50,10 +52,6 @@ export function formatFromName(name: string): { format: Format; gzip: boolean } 
   return undefined;
 }
 
-const badEncoding = (enc: Encoding) =>
-  enc === 'utf-8'
-    ? 'line has bytes that are not valid UTF-8 (if the file is GBK, ingest it with --encoding gbk)'
-    : 'line has bytes that are not valid GB18030/GBK';
 
 /**
  * Reads all records of `input`. `afterChunk`, when given, is awaited after each chunk of input:
@@ -69,10 +67,8 @@ export async function readRecords(
   if (options.gzip) input.on('error', (err) => stream.destroy(err));
   let decoder: TextDecoder | undefined;
   let bytes = 0;
-  const splitter =
-    options.format === 'ndjson'
-      ? ndjsonSplitter(options.encoding, onRecord)
-      : csvSplitter(options.encoding, options.requiredColumns ?? [], onRecord);
+  if (options.format !== 'csv') throw new Error('readRecords reads CSV; NDJSON goes through ndjson-pool.ts');
+  const splitter = csvSplitter(options.encoding, options.requiredColumns ?? [], onRecord);
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     if (decoder === undefined) {
       // A UTF-8 BOM wins over a declared GBK: Excel writes "CSV UTF-8" with a BOM.
@@ -91,56 +87,6 @@ export async function readRecords(
 interface Splitter {
   push(text: string): void;
   end(): void;
-}
-
-function ndjsonSplitter(encoding: Encoding, onRecord: (r: RawRecord) => void): Splitter {
-  let rest = '';
-  let line = 0;
-  let suspect = false; // the current text holds a replacement character: check lines one by one
-  const handle = (raw: string) => {
-    line++;
-    if (raw.length > 0 && raw.charCodeAt(raw.length - 1) === 13) raw = raw.slice(0, -1);
-    if (raw.length === 0 || (raw.charCodeAt(0) <= 32 && raw.trim() === '')) return;
-    if (suspect && raw.includes(REPLACEMENT)) {
-      onRecord({ line, raw, problem: badEncoding(encoding) });
-      return;
-    }
-    let value: unknown;
-    try {
-      value = JSON.parse(raw);
-    } catch (err) {
-      onRecord({ line, raw, problem: `malformed JSON: ${(err as Error).message}` });
-      return;
-    }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      onRecord({ line, raw, problem: 'line is not a JSON object' });
-      return;
-    }
-    onRecord({ line, raw, value: value as Record<string, unknown> });
-  };
-  return {
-    push(text) {
-      let start = 0;
-      let s = text;
-      if (rest) {
-        s = rest + text;
-        rest = '';
-      }
-      suspect = s.includes(REPLACEMENT);
-      for (;;) {
-        const nl = s.indexOf('\n', start);
-        if (nl === -1) break;
-        handle(s.slice(start, nl));
-        start = nl + 1;
-      }
-      rest = s.slice(start);
-    },
-    end() {
-      suspect = rest.includes(REPLACEMENT);
-      if (rest) handle(rest);
-      rest = '';
-    },
-  };
 }
 
 function csvSplitter(

@@ -3,7 +3,7 @@
  * HTTP(S) URL (with `since` for incremental pulls). Each yields inputs that open as byte streams.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, fstatSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
@@ -16,6 +16,8 @@ export interface Opened {
   stream: Readable;
   format: Format;
   gzip: boolean;
+  /** Bytes of the source when known (files; HTTP with Content-Length). */
+  size?: number;
 }
 
 export interface Input {
@@ -58,7 +60,7 @@ function openFile(feed: string, path: string, format: Format, gzip: boolean): Pr
   return new Promise((resolveOpen, reject) => {
     const stream = createReadStream(path, { highWaterMark: 1 << 20 });
     stream.once('error', (err) => reject(unreadable(feed, `cannot read ${path}: ${(err as Error).message}`, err)));
-    stream.once('open', () => resolveOpen({ stream, format, gzip }));
+    stream.once('open', (fd: number) => resolveOpen({ stream, format, gzip, size: fstatSync(fd).size }));
   });
 }
 
@@ -135,7 +137,13 @@ export function httpInput(feed: string, url: string, options: HttpInputOptions):
       }
       const gzip =
         (byName?.gzip ?? false) || /gzip/i.test(res.headers.get('content-type') ?? '');
-      return { stream: Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), format, gzip };
+      const length = Number(res.headers.get('content-length'));
+      return {
+        stream: Readable.fromWeb(res.body as import('node:stream/web').ReadableStream),
+        format,
+        gzip,
+        ...(Number.isFinite(length) && length > 0 ? { size: length } : {}),
+      };
     },
   };
 }
