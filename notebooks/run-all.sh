@@ -5,21 +5,24 @@
 #   notebooks/run-all.sh            run into a temporary folder; the committed notebooks are untouched
 #   notebooks/run-all.sh --update   write the executed notebooks (with their outputs) back in place
 #   notebooks/run-all.sh 02         only notebooks whose name contains "02"
+#   notebooks/run-all.sh --no-typecheck   skip type-checking the code cells first
 #
 # Needs: Debian's jupyter-nbconvert, python3-nbconvert, python3-ipykernel (jupyter_client) and the
 # project's npm dev dependencies (deno, @resvg/resvg-js). The kernelspec is written to a temporary
 # JUPYTER_PATH, so nothing is registered on the machine. A fresh simulated city is built in a
-# temporary cache unless DAFEI_NOTEBOOK_CACHE is set.
+# temporary cache unless DAFEI_NOTEBOOK_CACHE is set; NOTEBOOK_OUT_DIR keeps the executed copies.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
 update=false
+typecheck=true
 filter=''
 for arg in "$@"; do
   case "$arg" in
     --update) update=true ;;
-    -h | --help) sed -n '2,12p' "$0"; exit 0 ;;
+    --no-typecheck) typecheck=false ;;
+    -h | --help) sed -n '2,14p' "$0"; exit 0 ;;
     *) filter=$arg ;;
   esac
 done
@@ -55,6 +58,12 @@ export DAFEI_NOTEBOOK_CACHE=${DAFEI_NOTEBOOK_CACHE:-$tmp/cache}
 export NO_COLOR=1 DOTENV_CONFIG_QUIET=true TZ=UTC
 export PYDEVD_DISABLE_FILE_VALIDATION=1
 
+# The kernel strips types without checking them: check the cells with the project's tsconfig first.
+if $typecheck; then
+  echo "── type-checking the code cells (notebooks/tsconfig.check.json)"
+  node --import tsx notebooks/lib/check-cells.ts
+fi
+
 status=0
 for nb in notebooks/[0-9]*.ipynb; do
   case "$nb" in *"$filter"*) ;; *) continue ;; esac
@@ -63,7 +72,7 @@ for nb in notebooks/[0-9]*.ipynb; do
   if $update; then
     out=(--inplace)
   else
-    out=(--output-dir "$tmp/out")
+    out=(--output-dir "${NOTEBOOK_OUT_DIR:-$tmp/out}")
   fi
   if "$JUPYTER" nbconvert --to notebook --execute "$nb" "${out[@]}" \
     --ExecutePreprocessor.kernel_name=deno \

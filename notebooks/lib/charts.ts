@@ -19,7 +19,12 @@ function svgDoc(width: number, height: number, body: string[]): string {
   ].join('\n');
 }
 
-function text(x: number, y: number, s: string, o: { anchor?: string; size?: number; weight?: string; fill?: string; rotate?: boolean } = {}): string {
+function text(
+  x: number,
+  y: number,
+  s: string,
+  o: { anchor?: string; size?: number; weight?: string; fill?: string; rotate?: boolean } = {},
+): string {
   const attrs = [
     `x="${r1(x)}"`,
     `y="${r1(y)}"`,
@@ -34,7 +39,15 @@ function text(x: number, y: number, s: string, o: { anchor?: string; size?: numb
 
 const rect = (x: number, y: number, w: number, h: number, fill: string, opacity = 1) =>
   `<rect x="${r1(x)}" y="${r1(y)}" width="${r1(Math.max(0, w))}" height="${r1(Math.max(0, h))}" fill="${fill}"${opacity < 1 ? ` fill-opacity="${opacity}"` : ''}/>`;
-const line = (x1: number, y1: number, x2: number, y2: number, stroke = '#999', width = 1, dash = '') =>
+const line = (
+  x1: number,
+  y1: number,
+  x2: number,
+  y2: number,
+  stroke = '#999',
+  width = 1,
+  dash = '',
+) =>
   `<line x1="${r1(x1)}" y1="${r1(y1)}" x2="${r1(x2)}" y2="${r1(y2)}" stroke="${stroke}" stroke-width="${width}"${dash ? ` stroke-dasharray="${dash}"` : ''}/>`;
 
 /** Approximate width in px at 11 px: CJK glyphs are about twice as wide as Latin ones. */
@@ -44,14 +57,28 @@ export function textWidth(s: string): number {
   return w;
 }
 
-function legend(x: number, y: number, labels: readonly string[]): string[] {
+/** Colour keys left to right, wrapping at `maxWidth`; returns the SVG and the rows used. */
+function legend(
+  x: number,
+  y: number,
+  labels: readonly string[],
+  maxWidth = 1e9,
+): { svg: string[]; rows: number } {
   const out: string[] = [];
   let cx = x;
+  let cy = y;
+  let rows = labels.length ? 1 : 0;
   labels.forEach((l, i) => {
-    out.push(rect(cx, y - 9, 10, 10, PALETTE[i % PALETTE.length]!), text(cx + 14, y, l));
-    cx += 24 + textWidth(l);
+    const w = 24 + textWidth(l);
+    if (cx > x && cx + w > maxWidth) {
+      cx = x;
+      cy += 16;
+      rows++;
+    }
+    out.push(rect(cx, cy - 9, 10, 10, PALETTE[i % PALETTE.length]!), text(cx + 14, cy, l));
+    cx += w;
   });
-  return out;
+  return { svg: out, rows };
 }
 
 /** "Nice" tick values covering [0, max]. */
@@ -65,7 +92,8 @@ function ticks(max: number, n = 4): number[] {
   return out;
 }
 
-const fmtTick = (v: number) => (Math.abs(v) >= 1000 ? `${(v / 1000).toFixed(v % 1000 ? 1 : 0)}k` : `${Number(v.toPrecision(3))}`);
+const fmtTick = (v: number) =>
+  Math.abs(v) >= 1000 ? `${(v / 1000).toFixed(v % 1000 ? 1 : 0)}k` : `${Number(v.toPrecision(3))}`;
 
 export interface HistogramGroup {
   label: string;
@@ -98,12 +126,17 @@ export function histograms(o: HistogramsOptions): string {
   const width = cols * pw + 20;
   const height = 52 + rows * ph + 10;
   const labels = o.panels[0]?.groups.map((g) => g.label) ?? [];
-  const body: string[] = [text(10, 20, o.title, { size: 14, weight: 'bold' }), ...legend(10, 40, labels)];
+  const body: string[] = [
+    text(10, 20, o.title, { size: 14, weight: 'bold' }),
+    ...legend(10, 40, labels).svg,
+  ];
   o.panels.forEach((p, k) => {
     const ox = 10 + (k % cols) * pw;
     const oy = 52 + Math.floor(k / cols) * ph;
     const all: number[] = [];
-    for (const g of p.groups) for (let i = 0; i < g.values.length; i++) if (!Number.isNaN(g.values[i]!)) all.push(g.values[i]!);
+    for (const g of p.groups)
+      for (let i = 0; i < g.values.length; i++)
+        if (!Number.isNaN(g.values[i]!)) all.push(g.values[i]!);
     let lo = Math.min(...all);
     let hi = Math.max(...all);
     if (!Number.isFinite(lo)) lo = hi = 0;
@@ -132,19 +165,39 @@ export function histograms(o: HistogramsOptions): string {
     body.push(line(px, py + h, px + w, py + h, '#666'));
     for (const t of ticks(ymax, 2)) {
       const y = py + h - (t / ymax) * h;
-      body.push(line(px - 3, y, px + w, y, '#eee'), text(px - 5, y + 3, `${Math.round(t * 100)}%`, { anchor: 'end', size: 9 }));
+      body.push(
+        line(px - 3, y, px + w, y, '#eee'),
+        text(px - 5, y + 3, `${Math.round(t * 100)}%`, { anchor: 'end', size: 9 }),
+      );
     }
     const bw = w / nb;
     const gw = (bw - 2) / p.groups.length;
     shares.forEach((s, gi) =>
-      s.forEach((v, b) => body.push(rect(px + b * bw + 1 + gi * gw, py + h - (v / ymax) * h, gw, (v / ymax) * h, PALETTE[gi % PALETTE.length]!, 0.85))),
+      s.forEach((v, b) =>
+        body.push(
+          rect(
+            px + b * bw + 1 + gi * gw,
+            py + h - (v / ymax) * h,
+            gw,
+            (v / ymax) * h,
+            PALETTE[gi % PALETTE.length]!,
+            0.85,
+          ),
+        ),
+      ),
     );
     const inv = (t: number) => (log ? Math.expm1(t) : t);
     body.push(
       text(px, py + h + 13, fmtTick(Number(inv(tlo).toPrecision(2))), { size: 9 }),
-      text(px + w, py + h + 13, fmtTick(Number(inv(thi).toPrecision(2))), { anchor: 'end', size: 9 }),
+      text(px + w, py + h + 13, fmtTick(Number(inv(thi).toPrecision(2))), {
+        anchor: 'end',
+        size: 9,
+      }),
     );
-    if (log) body.push(text(px + w / 2, py + h + 13, 'log scale', { anchor: 'middle', size: 9, fill: '#888' }));
+    if (log)
+      body.push(
+        text(px + w / 2, py + h + 13, 'log scale', { anchor: 'middle', size: 9, fill: '#888' }),
+      );
   });
   return svgDoc(width, height, body);
 }
@@ -155,7 +208,14 @@ export interface BarItem {
 }
 
 /** Horizontal bars, largest first as given. `reference` draws a dashed vertical line (e.g. AUC 0.5). */
-export function barsH(o: { title: string; items: BarItem[]; format?: (v: number) => string; reference?: number; min?: number; max?: number }): string {
+export function barsH(o: {
+  title: string;
+  items: BarItem[];
+  format?: (v: number) => string;
+  reference?: number;
+  min?: number;
+  max?: number;
+}): string {
   const fmt = o.format ?? ((v: number) => v.toFixed(3));
   const labelW = Math.min(440, 20 + Math.max(...o.items.map((i) => textWidth(i.label))));
   const width = labelW + 360;
@@ -175,8 +235,12 @@ export function barsH(o: { title: string; items: BarItem[]; format?: (v: number)
   });
   const axisY = 36 + o.items.length * bh + 4;
   body.push(line(x(lo), axisY, x(hi), axisY, '#666'));
-  body.push(text(x(lo), axisY + 13, fmtTick(lo), { anchor: 'middle', size: 9 }), text(x(hi), axisY + 13, fmtTick(Number(hi.toPrecision(2))), { anchor: 'middle', size: 9 }));
-  if (o.reference !== undefined) body.push(line(x(o.reference), 30, x(o.reference), axisY, '#c0392b', 1, '4 3'));
+  body.push(
+    text(x(lo), axisY + 13, fmtTick(lo), { anchor: 'middle', size: 9 }),
+    text(x(hi), axisY + 13, fmtTick(Number(hi.toPrecision(2))), { anchor: 'middle', size: 9 }),
+  );
+  if (o.reference !== undefined)
+    body.push(line(x(o.reference), 30, x(o.reference), axisY, '#c0392b', 1, '4 3'));
   return svgDoc(width, height, body);
 }
 
@@ -186,24 +250,41 @@ export interface Series {
 }
 
 /** Vertical grouped bars: one group per category, one bar per series. */
-export function groupedBars(o: { title: string; categories: string[]; series: Series[]; yLabel?: string; format?: (v: number) => string; yMax?: number }): string {
+export function groupedBars(o: {
+  title: string;
+  categories: string[];
+  series: Series[];
+  yLabel?: string;
+  format?: (v: number) => string;
+  yMax?: number;
+}): string {
   const fmt = o.format ?? ((v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(2)));
-  const gw = Math.max(60, 22 * o.series.length + 24);
+  const gw = Math.max(40, 22 * o.series.length + 16);
   const width = Math.max(520, 70 + o.categories.length * gw + 20);
-  const height = 300;
+  const key = legend(
+    10,
+    42,
+    o.series.map((s) => s.label),
+    width - 10,
+  );
+  const py = 40 + key.rows * 16;
+  const height = py + 244;
   const px = 60;
-  const py = 56;
   const w = width - px - 20;
   const h = height - py - 48;
   const finite = o.series.flatMap((s) => s.values).filter((v) => Number.isFinite(v));
   const ymax = o.yMax ?? Math.max(1e-9, ...finite) * 1.12;
-  const body: string[] = [text(10, 20, o.title, { size: 14, weight: 'bold' }), ...legend(10, 42, o.series.map((s) => s.label))];
+  const body: string[] = [text(10, 20, o.title, { size: 14, weight: 'bold' }), ...key.svg];
   for (const t of ticks(ymax, 4)) {
     const y = py + h - (t / ymax) * h;
-    body.push(line(px, y, px + w, y, '#eee'), text(px - 6, y + 3, fmtTick(t), { anchor: 'end', size: 9 }));
+    body.push(
+      line(px, y, px + w, y, '#eee'),
+      text(px - 6, y + 3, fmtTick(t), { anchor: 'end', size: 9 }),
+    );
   }
   body.push(line(px, py + h, px + w, py + h, '#666'));
-  if (o.yLabel) body.push(text(16, py + h / 2, o.yLabel, { anchor: 'middle', rotate: true, size: 10 }));
+  if (o.yLabel)
+    body.push(text(16, py + h / 2, o.yLabel, { anchor: 'middle', rotate: true, size: 10 }));
   const cw = w / o.categories.length;
   const bw = Math.min(22, (cw - 12) / o.series.length);
   o.categories.forEach((c, ci) => {
@@ -213,7 +294,14 @@ export function groupedBars(o: { title: string; categories: string[]; series: Se
       if (!Number.isFinite(v)) return;
       const bh = (v / ymax) * h;
       body.push(rect(gx + si * bw, py + h - bh, bw - 1, bh, PALETTE[si % PALETTE.length]!));
-      if (o.series.length * o.categories.length <= 40) body.push(text(gx + si * bw + bw / 2, py + h - bh - 3, fmt(v), { anchor: 'middle', size: 8, fill: '#444' }));
+      if (o.series.length * o.categories.length <= 40)
+        body.push(
+          text(gx + si * bw + bw / 2, py + h - bh - 3, fmt(v), {
+            anchor: 'middle',
+            size: 8,
+            fill: '#444',
+          }),
+        );
     });
     body.push(text(px + ci * cw + cw / 2, py + h + 14, c, { anchor: 'middle', size: 10 }));
   });
@@ -226,33 +314,63 @@ export interface LineSeries {
 }
 
 /** Line chart (e.g. ROC curves); `diagonal` draws y = x. */
-export function lines(o: { title: string; series: LineSeries[]; xLabel: string; yLabel: string; diagonal?: boolean; xMax?: number; yMax?: number }): string {
-  const width = 520;
-  const height = 380;
+export function lines(o: {
+  title: string;
+  series: LineSeries[];
+  xLabel: string;
+  yLabel: string;
+  diagonal?: boolean;
+  xMax?: number;
+  yMax?: number;
+}): string {
+  const width = 560;
+  const key = legend(
+    10,
+    42,
+    o.series.map((s) => s.label),
+    width - 10,
+  );
+  const py = 40 + key.rows * 16;
+  const height = py + 324;
   const px = 60;
-  const py = 56;
   const w = width - px - 24;
   const h = height - py - 46;
   const xmax = o.xMax ?? Math.max(...o.series.flatMap((s) => s.points.map((p) => p[0])));
   const ymax = o.yMax ?? Math.max(...o.series.flatMap((s) => s.points.map((p) => p[1])));
   const X = (v: number) => px + (v / (xmax || 1)) * w;
   const Y = (v: number) => py + h - (v / (ymax || 1)) * h;
-  const body: string[] = [text(10, 20, o.title, { size: 14, weight: 'bold' }), ...legend(10, 42, o.series.map((s) => s.label))];
-  for (const t of ticks(ymax, 4)) body.push(line(px, Y(t), px + w, Y(t), '#eee'), text(px - 6, Y(t) + 3, fmtTick(t), { anchor: 'end', size: 9 }));
-  for (const t of ticks(xmax, 4)) body.push(text(X(t), py + h + 14, fmtTick(t), { anchor: 'middle', size: 9 }));
+  const body: string[] = [text(10, 20, o.title, { size: 14, weight: 'bold' }), ...key.svg];
+  for (const t of ticks(ymax, 4))
+    body.push(
+      line(px, Y(t), px + w, Y(t), '#eee'),
+      text(px - 6, Y(t) + 3, fmtTick(t), { anchor: 'end', size: 9 }),
+    );
+  for (const t of ticks(xmax, 4))
+    body.push(text(X(t), py + h + 14, fmtTick(t), { anchor: 'middle', size: 9 }));
   body.push(line(px, py + h, px + w, py + h, '#666'), line(px, py, px, py + h, '#666'));
-  if (o.diagonal) body.push(line(X(0), Y(0), X(Math.min(xmax, ymax)), Y(Math.min(xmax, ymax)), '#aaa', 1, '4 3'));
+  if (o.diagonal)
+    body.push(line(X(0), Y(0), X(Math.min(xmax, ymax)), Y(Math.min(xmax, ymax)), '#aaa', 1, '4 3'));
   o.series.forEach((s, i) => {
     const d = s.points.map((p, k) => `${k ? 'L' : 'M'}${r1(X(p[0]))},${r1(Y(p[1]))}`).join('');
-    body.push(`<path d="${d}" fill="none" stroke="${PALETTE[i % PALETTE.length]}" stroke-width="2"/>`);
+    body.push(
+      `<path d="${d}" fill="none" stroke="${PALETTE[i % PALETTE.length]}" stroke-width="2"/>`,
+    );
   });
-  body.push(text(px + w / 2, height - 8, o.xLabel, { anchor: 'middle', size: 10 }), text(16, py + h / 2, o.yLabel, { anchor: 'middle', rotate: true, size: 10 }));
+  body.push(
+    text(px + w / 2, height - 8, o.xLabel, { anchor: 'middle', size: 10 }),
+    text(16, py + h / 2, o.yLabel, { anchor: 'middle', rotate: true, size: 10 }),
+  );
   return svgDoc(width, height, body);
 }
 
 /** ROC curve points of scores against 0/1 labels (ties step together), thinned to ≤ 200 points. */
-export function rocPoints(labels: ArrayLike<number>, scores: ArrayLike<number>): [number, number][] {
-  const idx = Array.from({ length: labels.length }, (_, i) => i).filter((i) => !Number.isNaN(scores[i]!));
+export function rocPoints(
+  labels: ArrayLike<number>,
+  scores: ArrayLike<number>,
+): [number, number][] {
+  const idx = Array.from({ length: labels.length }, (_, i) => i).filter(
+    (i) => !Number.isNaN(scores[i]!),
+  );
   idx.sort((a, b) => scores[b]! - scores[a]!);
   const P = idx.reduce((s, i) => s + (labels[i]! === 1 ? 1 : 0), 0);
   const N = idx.length - P;

@@ -33,7 +33,9 @@ export interface City {
 }
 
 export function cacheDir(o: CityOptions = {}): string {
-  return o.cacheDir ?? process.env['DAFEI_NOTEBOOK_CACHE'] ?? join(REPO_ROOT, 'notebooks', '.cache');
+  return (
+    o.cacheDir ?? process.env['DAFEI_NOTEBOOK_CACHE'] ?? join(REPO_ROOT, 'notebooks', '.cache')
+  );
 }
 
 const seconds = (t0: number) => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
@@ -45,10 +47,23 @@ function simulate(dir: string, e: number, d: number, seed: number, log: string[]
   rmSync(dir, { recursive: true, force: true });
   const r = spawnSync(
     'node',
-    ['--import', 'tsx', 'data-samples/simulate.ts', '--enterprises', String(e), '--days', String(d), '--seed', String(seed), '--out', dir],
+    [
+      '--import',
+      'tsx',
+      'data-samples/simulate.ts',
+      '--enterprises',
+      String(e),
+      '--days',
+      String(d),
+      '--seed',
+      String(seed),
+      '--out',
+      dir,
+    ],
     { cwd: REPO_ROOT, encoding: 'utf8' },
   );
-  if (r.status !== 0) throw new Error(`simulator failed (exit ${r.status}): ${r.stderr || r.error?.message}`);
+  if (r.status !== 0)
+    throw new Error(`simulator failed (exit ${r.status}): ${r.stderr || r.error?.message}`);
   log.push(`simulated ${e} enterprises × ${d} days (seed ${seed}) in ${seconds(t0)}`);
 }
 
@@ -76,11 +91,19 @@ export async function openCity(o: CityOptions = {}): Promise<City> {
     try {
       let t0 = performance.now();
       const lines: string[] = [];
-      await loadSample(db, { out: (l) => lines.push(l), err: (l) => lines.push(l) }, `${feedsDir}/`);
-      log.push(`ingested the feeds in ${seconds(t0)}:`, ...lines.map((l) => `  ${l.replace(/ \(\d+\.\d s\)$/, '')}`));
+      await loadSample(
+        db,
+        { out: (l) => lines.push(l), err: (l) => lines.push(l) },
+        `${feedsDir}/`,
+      );
+      log.push(
+        `ingested the feeds in ${seconds(t0)}:`,
+        ...lines.map((l) => `  ${l.replace(/ \(\d+\.\d s\)$/, '')}`),
+      );
       t0 = performance.now();
       const r = await resolve(db);
-      const c = (k: LinkCounts) => `${k.linked} linked, ${k.ambiguous} ambiguous, ${k.unlinked} unlinked`;
+      const c = (k: LinkCounts) =>
+        `${k.linked} linked, ${k.ambiguous} ambiguous, ${k.unlinked} unlinked`;
       log.push(`resolved in ${seconds(t0)}: ads ${c(r.ads)}; complaints ${c(r.complaints)}`);
       await db.run('CHECKPOINT');
     } finally {
@@ -88,7 +111,9 @@ export async function openCity(o: CityOptions = {}): Promise<City> {
     }
     renameSync(tmp, dbPath);
   } else {
-    log.push(`reusing the cached city ${name} (delete ${name}.duckdb in the cache folder to rebuild)`);
+    log.push(
+      `reusing the cached city ${name} (delete ${name}.duckdb in the cache folder to rebuild)`,
+    );
   }
   const db = await openMigratedDb(dbPath);
   const span = (await db.one<{ first: string; last: string }>(

@@ -17,7 +17,8 @@ interface Cell {
 }
 
 const ANSI = /\u001b\[[0-9;]*m/g;
-const strip = (v: string | string[]) => (Array.isArray(v) ? v.map((s) => s.replace(ANSI, '')) : v.replace(ANSI, ''));
+const strip = (v: string | string[]) =>
+  Array.isArray(v) ? v.map((s) => s.replace(ANSI, '')) : v.replace(ANSI, '');
 
 let failed = false;
 for (const path of process.argv.slice(2)) {

@@ -50,7 +50,10 @@ export function chart(svg: string, alt: string, scale = 1.5): Displayable {
   })
     .render()
     .asPng();
-  return displayable({ 'image/png': Buffer.from(png).toString('base64'), 'text/plain': `[chart] ${alt}` });
+  return displayable({
+    'image/png': Buffer.from(png).toString('base64'),
+    'text/plain': `[chart] ${alt}`,
+  });
 }
 
 export type Cell = string | number | boolean | null | undefined;
@@ -73,7 +76,8 @@ function formatCell(v: Cell, digits: number): string {
   return String(v);
 }
 
-const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const escapeHtml = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** A table of row objects (columns from the first row) as HTML and aligned plain text. */
 export function table(rows: readonly Record<string, Cell>[], o: TableOptions = {}): Displayable {

@@ -23,7 +23,10 @@ export async function writeFeatureParquet(db: Db, day: string, path: string): Pr
      TO ${literal(path)} (FORMAT parquet, COMPRESSION zstd)`,
     { d: day },
   );
-  const n = (await db.one<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM feature_values WHERE as_of = $d::DATE`, { d: day }))!.n;
+  const n = (await db.one<{ n: number }>(
+    `SELECT count(*)::INTEGER AS n FROM feature_values WHERE as_of = $d::DATE`,
+    { d: day },
+  ))!.n;
   return { path, rows: n, bytes: statSync(path).size };
 }
 
@@ -34,7 +37,9 @@ export async function writeFeatureParquet(db: Db, day: string, path: string): Pr
 export async function readParquetAsArrow(path: string): Promise<Table> {
   const mem = await openDb(':memory:');
   try {
-    const rows = await mem.all<Record<string, unknown>>(`SELECT * REPLACE (as_of::VARCHAR AS as_of) FROM read_parquet(${literal(path)})`);
+    const rows = await mem.all<Record<string, unknown>>(
+      `SELECT * REPLACE (as_of::VARCHAR AS as_of) FROM read_parquet(${literal(path)})`,
+    );
     return tableFromJSON(rows as Record<string, string | number | null>[]);
   } finally {
     mem.close();
