@@ -638,3 +638,41 @@ describe('system', () => {
     expect(stored!.password_hash).not.toContain('correct horse');
   });
 });
+
+describe('score read model (0006)', () => {
+  it('gives the same score timeline as list_entries, and goes stale when a revision is published', async () => {
+    const { rebuildScoreHistory, scoreHistoryFresh, entityHistory } =
+      await import('../pipeline/queries/index.ts');
+    await rebuildScoreHistory(k.db);
+    expect(await scoreHistoryFresh(k.db)).toBe(true);
+    for (const e of [k.city.schemes[0]!, k.city.enterprises[40]!]) {
+      const fast = await entityHistory(k.db, e.uscc, {
+        kinds: ['score'],
+        limit: 200,
+        freshScores: true,
+      });
+      const slow = await entityHistory(k.db, e.uscc, {
+        kinds: ['score'],
+        limit: 200,
+        freshScores: false,
+      });
+      expect(fast.items.length).toBe(k.city.days.length);
+      expect(fast).toEqual(slow);
+    }
+    await k.db.run(
+      `INSERT INTO list_revisions SELECT day, revision + 10, now(), scorer, model_version, 'y', enterprises, listed, red, orange, yellow
+       FROM list_revisions WHERE day = $d::DATE AND revision = 1`,
+      { d: k.city.lastDay },
+    );
+    expect(await scoreHistoryFresh(k.db)).toBe(false);
+    // the API rebuilds it in the background and answers from list_entries meanwhile
+    const res = await k.get(
+      `/v1/entities/${k.city.schemes[0]!.uscc}/history?kinds=score`,
+      'investigator',
+    );
+    expect(res.status).toBe(200);
+    for (let i = 0; i < 50 && !(await scoreHistoryFresh(k.db)); i++)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(await scoreHistoryFresh(k.db)).toBe(true);
+  });
+});

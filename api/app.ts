@@ -11,6 +11,8 @@ import { createErrorHandler, notFoundHandler, problemResponse } from './errors.t
 import { Metrics } from './metrics.ts';
 import { Router } from './route.ts';
 import { serializeDb } from './serial-db.ts';
+import { createAuditWriter } from './audit.ts';
+import { createAlertReader, createScoreHistoryKeeper } from '../pipeline/queries/index.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { entityRoutes } from './routes/entities.ts';
 import { exportRoutes } from './routes/exports.ts';
@@ -46,11 +48,15 @@ export function createApp(o: CreateAppOptions): DafeiApp['app'] & { dafei: Dafei
         `[api] ${message}${err === undefined ? '' : `: ${err instanceof Error ? (err.stack ?? err.message) : JSON.stringify(err)}`}\n`,
       );
     });
+  const db = serializeDb(o.db);
   const deps: AppDeps = {
-    db: serializeDb(o.db),
+    db,
     config: o.config,
     now: o.now ?? (() => new Date()),
     metrics: new Metrics(),
+    alerts: createAlertReader(),
+    audit: createAuditWriter(db),
+    scores: createScoreHistoryKeeper(db, log),
     triggerRun: o.triggerRun,
     log,
   };

@@ -1,7 +1,49 @@
-/** Writes one audit-log entry for the current caller. Awaited: the response waits for the entry. */
+/**
+ * The audit log writer. Entries are group-committed: the entries of all requests that arrive
+ * while a write is in flight go into the next single INSERT, and each request's response waits
+ * until its own entry is written (nothing is answered before it is on record).
+ */
 import type { Context } from 'hono';
-import { writeAudit } from '../pipeline/queries/index.ts';
+import type { Db } from '../pipeline/db/index.ts';
+import { writeAudits, type AuditEntry } from '../pipeline/queries/index.ts';
 import type { AppEnv } from './context.ts';
+
+export interface AuditWriter {
+  write(e: AuditEntry): Promise<void>;
+}
+
+/** At most this many entries per INSERT. */
+const MAX_BATCH = 200;
+
+export function createAuditWriter(db: Db): AuditWriter {
+  let pending: { e: AuditEntry; done: () => void; fail: (err: unknown) => void }[] = [];
+  let running = false;
+  const drain = async (): Promise<void> => {
+    running = true;
+    while (pending.length > 0) {
+      const batch = pending.slice(0, MAX_BATCH);
+      pending = pending.slice(batch.length);
+      try {
+        await writeAudits(
+          db,
+          batch.map((b) => b.e),
+        );
+        for (const b of batch) b.done();
+      } catch (err) {
+        for (const b of batch) b.fail(err);
+      }
+    }
+    running = false;
+  };
+  return {
+    write(e) {
+      return new Promise<void>((done, fail) => {
+        pending.push({ e, done, fail });
+        if (!running) void drain();
+      });
+    },
+  };
+}
 
 export async function audit(
   c: Context<AppEnv>,
@@ -12,7 +54,7 @@ export async function audit(
   const deps = c.get('deps');
   const p = c.get('principal');
   const { status, ...rest } = detail ?? {};
-  await writeAudit(deps.db, {
+  await deps.audit.write({
     actor: p?.name ?? 'anonymous',
     role: p?.role ?? null,
     action,

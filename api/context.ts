@@ -3,12 +3,20 @@ import type { Config } from '../pipeline/config.ts';
 import type { Principal } from '../pipeline/auth/index.ts';
 import type { SerialDb } from './serial-db.ts';
 import type { Metrics } from './metrics.ts';
+import type { AlertReader } from '../pipeline/queries/index.ts';
+import type { AuditWriter } from './audit.ts';
 
 export interface AppDeps {
   db: SerialDb;
   config: Config;
   now: () => Date;
   metrics: Metrics;
+  /** Cached reader of published lists. */
+  alerts: AlertReader;
+  /** Keeps the per-enterprise score read model fresh (0006). */
+  scores: { ensure(): Promise<boolean> };
+  /** Group-committing audit log writer. */
+  audit: AuditWriter;
   /** Starts a daily run for `day` (YYYY-MM-DD); absent = runs cannot be triggered (503). */
   triggerRun: ((day: string) => Promise<unknown>) | undefined;
   log: (message: string, err?: unknown) => void;

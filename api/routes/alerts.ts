@@ -8,7 +8,6 @@ import {
   DISPOSITION_STATUSES,
   entityNetwork,
   getAlertEntry,
-  listAlerts,
   recordDisposition,
   registerAnomalies,
   WorkflowError,
@@ -142,7 +141,8 @@ export function alertRoutes(r: Router): void {
         revision = cur.r;
         afterRank = cur.k;
       }
-      const page = await listAlerts(c.get('deps').db, {
+      const { alerts, db } = c.get('deps');
+      const page = await alerts.list(db, {
         ...(day === undefined ? {} : { day }),
         ...(revision === undefined ? {} : { revision }),
         ...(query.level === undefined ? {} : { level: query.level }),

@@ -79,7 +79,8 @@ export function entityRoutes(r: Router): void {
       },
     },
     async (c, { params }) => {
-      const profile = await entityProfile(c.get('deps').db, params.uscc);
+      const { db, scores } = c.get('deps');
+      const profile = await entityProfile(db, params.uscc, await scores.ensure());
       await audit(c, 'entity.read', params.uscc);
       return c.json(redact(profile, c.get('principal')!.role));
     },
@@ -109,7 +110,7 @@ export function entityRoutes(r: Router): void {
       },
     },
     async (c, { params, query }) => {
-      const { db } = c.get('deps');
+      const { db, scores } = c.get('deps');
       if (!(await entityExists(db, params.uscc)))
         throw new ApiError('not_found', `no enterprise with USCC ${params.uscc}`);
       const before =
@@ -120,6 +121,7 @@ export function entityRoutes(r: Router): void {
         ...(query.kinds ? { kinds: query.kinds } : {}),
         ...(before === undefined ? {} : { before }),
         limit: query.limit,
+        freshScores: await scores.ensure(),
       });
       const last = page.items[page.items.length - 1];
       await audit(c, 'entity.history', params.uscc);

@@ -74,18 +74,11 @@ export async function currentRevisionOf(db: Db, day: string): Promise<number | u
   return r?.rev ?? undefined;
 }
 
-async function revisionExists(db: Db, day: string, revision: number): Promise<boolean> {
-  const r = await db.one(
-    `SELECT 1 AS x FROM list_revisions WHERE day = $d::DATE AND revision = $r`,
-    {
-      d: day,
-      r: revision,
-    },
-  );
-  return r !== undefined;
-}
-
-const ALERTS_SQL = `
+/**
+ * The listed entries of one (day, revision), with the register fields the list shows. A revision
+ * is never edited, so this is cached (AlertReader) until the register changes (a new ingest batch).
+ */
+const LIST_SQL = `
 WITH e AS (
   SELECT uscc, rank, score, level, rule_score, reasons
   FROM list_entries WHERE day = $d::DATE AND revision = $rev AND level IS NOT NULL
@@ -96,24 +89,24 @@ reg AS (
   WHERE r.as_of <= $d::DATE
   QUALIFY row_number() OVER (PARTITION BY r.uscc ORDER BY r.as_of DESC) = 1
 ),
-st AS (
-  SELECT d.uscc, arg_max(d.status, d.disposition_id) AS status, arg_max(d.assignee, d.disposition_id) AS assignee
-  FROM dispositions d SEMI JOIN e ON d.uscc = e.uscc GROUP BY d.uscc
-),
 ch AS (SELECT uscc, change, prev_level FROM list_changes WHERE day = $d::DATE AND revision = $rev)
 SELECT e.rank::INTEGER AS rank, e.uscc, reg.name, reg.district, reg.legal_rep, e.score, e.level, e.rule_score,
-       e.reasons::VARCHAR AS reasons, coalesce(st.status, $initial) AS status, st.assignee, ch.change, ch.prev_level
-FROM e LEFT JOIN reg ON reg.uscc = e.uscc LEFT JOIN st ON st.uscc = e.uscc LEFT JOIN ch ON ch.uscc = e.uscc
-WHERE e.rank > $after
-  AND ($level::VARCHAR IS NULL OR e.level = $level::VARCHAR)
-  AND ($district::VARCHAR IS NULL OR reg.district = $district::VARCHAR)
-  AND ($status::VARCHAR IS NULL OR coalesce(st.status, $initial) = $status::VARCHAR)
-  AND ($q::VARCHAR IS NULL OR e.uscc = upper($q::VARCHAR) OR contains(reg.name, $q::VARCHAR)
-       OR contains(reg.legal_rep, $q::VARCHAR))
-ORDER BY e.rank
-LIMIT $take`;
+       e.reasons::VARCHAR AS reasons, ch.change, ch.prev_level
+FROM e LEFT JOIN reg ON reg.uscc = e.uscc LEFT JOIN ch ON ch.uscc = e.uscc
+ORDER BY e.rank`;
 
-type RawAlert = Omit<AlertRow, 'id' | 'day' | 'revision' | 'reasons'> & { reasons: string | null };
+/** One round trip: which revision, a stamp of the register's version, and the review states. */
+const STATE_SQL = `
+WITH d AS (SELECT coalesce($d::DATE, (SELECT max(day) FROM list_revisions)) AS day)
+SELECT (SELECT day::VARCHAR FROM d) AS day,
+       (SELECT max(revision)::INTEGER FROM list_revisions WHERE day = (SELECT day FROM d)) AS current_revision,
+       (SELECT count(*)::INTEGER FROM list_revisions WHERE day = (SELECT day FROM d) AND revision = $rev::INTEGER) AS pinned,
+       (SELECT coalesce(max(batch_id), 0)::VARCHAR FROM ingest_batches) AS stamp,
+       (SELECT to_json(list([uscc, status, assignee]))::VARCHAR FROM (
+          SELECT uscc, arg_max(status, disposition_id) AS status, arg_max(assignee, disposition_id) AS assignee
+          FROM dispositions GROUP BY uscc)) AS states`;
+
+type ListedRow = Omit<AlertRow, 'id' | 'day' | 'revision' | 'status' | 'assignee'>;
 
 export function parseReasons(json: string | null): Reason[] {
   if (!json) return [];
@@ -125,39 +118,98 @@ export function parseReasons(json: string | null): Reason[] {
   }
 }
 
+export interface AlertReader {
+  list(db: Db, o: ListAlertsOptions): Promise<AlertPage>;
+}
+
+/** A reader that keeps the last `size` lists in memory (a few hundred KB each). */
+export function createAlertReader(size = 8): AlertReader {
+  const cache = new Map<string, Promise<ListedRow[]>>();
+  const load = (db: Db, day: string, revision: number, stamp: string): Promise<ListedRow[]> => {
+    const key = `${day}|${revision}|${stamp}`;
+    let hit = cache.get(key);
+    if (hit) {
+      cache.delete(key);
+      cache.set(key, hit);
+      return hit;
+    }
+    hit = db
+      .all<Omit<ListedRow, 'reasons'> & { reasons: string | null }>(LIST_SQL, {
+        d: day,
+        rev: revision,
+      })
+      .then((rows) => rows.map((r) => ({ ...r, reasons: parseReasons(r.reasons) })));
+    hit.catch(() => cache.delete(key));
+    cache.set(key, hit);
+    while (cache.size > size) cache.delete(cache.keys().next().value!);
+    return hit;
+  };
+  return {
+    async list(db, o) {
+      const st = await db.one<{
+        day: string | null;
+        current_revision: number | null;
+        pinned: number;
+        stamp: string;
+        states: string | null;
+      }>(STATE_SQL, { d: o.day ?? null, rev: o.revision ?? null });
+      const day = st?.day ?? null;
+      if (day === null) return { day: null, revision: null, items: [], has_more: false };
+      let revision: number;
+      if (o.revision !== undefined) {
+        if (!st!.pinned)
+          throw new AppError('not_found', `the list of ${day} has no revision ${o.revision}`);
+        revision = o.revision;
+      } else {
+        if (st!.current_revision === null)
+          throw new AppError('not_found', `no alert list has been published for ${day}`);
+        revision = st!.current_revision;
+      }
+      const rows = await load(db, day, revision, st!.stamp);
+      const states = new Map(
+        (JSON.parse(st!.states ?? '[]') as [string, string, string | null][]).map(([u, s, a]) => [
+          u,
+          { s, a },
+        ]),
+      );
+      const q = o.q;
+      const qUpper = q?.toUpperCase();
+      const after = o.afterRank ?? 0;
+      const items: AlertRow[] = [];
+      let has_more = false;
+      for (const r of rows) {
+        if (r.rank <= after) continue;
+        if (o.level !== undefined && r.level !== o.level) continue;
+        if (o.district !== undefined && r.district !== o.district) continue;
+        const state = states.get(r.uscc);
+        const status = state?.s ?? DISPOSITION_INITIAL;
+        if (o.status !== undefined && status !== o.status) continue;
+        if (
+          q !== undefined &&
+          !(r.uscc === qUpper || r.name?.includes(q) || r.legal_rep?.includes(q))
+        )
+          continue;
+        if (items.length === o.limit) {
+          has_more = true;
+          break;
+        }
+        items.push({
+          id: `${day}:${r.uscc}`,
+          day,
+          revision,
+          ...r,
+          status,
+          assignee: state?.a ?? null,
+        });
+      }
+      return { day, revision, items, has_more };
+    },
+  };
+}
+
+/** One page of a list (uncached; the API keeps an AlertReader). */
 export async function listAlerts(db: Db, o: ListAlertsOptions): Promise<AlertPage> {
-  const day = o.day ?? (await latestListDay(db));
-  if (day === undefined) return { day: null, revision: null, items: [], has_more: false };
-  let revision = o.revision;
-  if (revision === undefined) {
-    revision = await currentRevisionOf(db, day);
-    if (revision === undefined)
-      throw new AppError('not_found', `no alert list has been published for ${day}`);
-  } else if (!(await revisionExists(db, day, revision))) {
-    throw new AppError('not_found', `the list of ${day} has no revision ${revision}`);
-  }
-  const rows = await db.all<RawAlert & Record<string, unknown>>(ALERTS_SQL, {
-    d: day,
-    rev: revision,
-    after: o.afterRank ?? 0,
-    level: o.level ?? null,
-    district: o.district ?? null,
-    status: o.status ?? null,
-    q: o.q ?? null,
-    initial: DISPOSITION_INITIAL,
-    take: o.limit + 1,
-  });
-  const has_more = rows.length > o.limit;
-  const items = rows
-    .slice(0, o.limit)
-    .map((r): AlertRow => ({
-      id: `${day}:${r.uscc}`,
-      day,
-      revision,
-      ...r,
-      reasons: parseReasons(r.reasons),
-    }));
-  return { day, revision, items, has_more };
+  return createAlertReader(1).list(db, o);
 }
 
 /** One entry of a list (current revision unless pinned), or undefined. */
@@ -179,7 +231,8 @@ export async function getAlertEntry(
   const rev = revision ?? (await currentRevisionOf(db, day));
   if (rev === undefined) return undefined;
   const r = await db.one<
-    RawAlert & {
+    Omit<AlertRow, 'id' | 'day' | 'revision' | 'reasons'> & {
+      reasons: string | null;
       contributions: string | null;
       features: string | null;
       scorer: string;

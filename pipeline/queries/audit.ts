@@ -27,6 +27,27 @@ export async function writeAudit(db: Db, e: AuditEntry): Promise<void> {
   );
 }
 
+/** Several entries in one INSERT (the SQL's shape depends only on their number). */
+export async function writeAudits(db: Db, entries: readonly AuditEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  if (entries.length === 1) return writeAudit(db, entries[0]!);
+  const params: Record<string, string | number | null> = {};
+  const rows = entries.map((e, i) => {
+    params[`at${i}`] = (e.at ?? new Date()).toISOString();
+    params[`ac${i}`] = e.actor;
+    params[`ro${i}`] = e.role;
+    params[`an${i}`] = e.action;
+    params[`ta${i}`] = e.target;
+    params[`st${i}`] = e.status ?? null;
+    params[`de${i}`] = e.detail === undefined ? null : JSON.stringify(e.detail);
+    return `($at${i}::TIMESTAMPTZ, $ac${i}, $ro${i}, $an${i}, $ta${i}, $st${i}::INTEGER, $de${i}::JSON)`;
+  });
+  await db.run(
+    `INSERT INTO audit_log (logged_at, actor, role, action, target, status, detail) VALUES ${rows.join(', ')}`,
+    params,
+  );
+}
+
 export interface AuditRow {
   audit_id: number;
   at: string;

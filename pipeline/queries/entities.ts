@@ -7,6 +7,7 @@
 import type { Db } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 import { DISPOSITION_INITIAL } from './dispositions.ts';
+import { scoreRowsSql } from './score-history.ts';
 
 const MAX_GRAMS = 12;
 
@@ -140,7 +141,11 @@ export interface EntityProfile {
   outcomes: { decided_on: string; outcome: string; case_ref: string | null }[];
 }
 
-export async function entityProfile(db: Db, uscc: string): Promise<EntityProfile> {
+export async function entityProfile(
+  db: Db,
+  uscc: string,
+  freshScores = false,
+): Promise<EntityProfile> {
   const r = await db.one<Record<string, unknown> & { shareholders: string | null }>(
     `SELECT uscc, name, as_of::VARCHAR AS as_of, established_on::VARCHAR AS established_on, legal_rep,
             registered_capital_wan, paid_in_capital_wan, status, enterprise_type, industry_code, business_scope,
@@ -181,8 +186,8 @@ export async function entityProfile(db: Db, uscc: string): Promise<EntityProfile
     score: number;
     level: string | null;
   }>(
-    `SELECT day::VARCHAR AS day, revision::INTEGER AS revision, rank::INTEGER AS rank, score, level FROM list_entries
-     WHERE uscc = $u ORDER BY day DESC, revision DESC LIMIT 1`,
+    `SELECT day::VARCHAR AS day, revision::INTEGER AS revision, rank::INTEGER AS rank, score, level
+     FROM (${scoreRowsSql(freshScores)}) ORDER BY day DESC LIMIT 1`,
     { u: uscc },
   );
   const names = JSON.parse(extra?.names ?? '[]') as string[];
@@ -273,8 +278,7 @@ WITH ev AS (
   SELECT ${DAYTS('e.day')}, 'score', e.day::VARCHAR,
          '评分 ' || printf('%.3f', e.score) || ' 第' || e.rank || '名' || coalesce(' ' || CASE e.level WHEN 'red' THEN '红色' WHEN 'orange' THEN '橙色' WHEN 'yellow' THEN '黄色' END || '预警', ''),
          json_object('day', e.day::VARCHAR, 'revision', e.revision, 'rank', e.rank, 'score', e.score, 'level', e.level)
-  FROM list_entries e WHERE e.uscc = $u
-  QUALIFY e.revision = max(e.revision) OVER (PARTITION BY e.day)
+  FROM ({{SCORES}}) e
   UNION ALL
   SELECT ${LOCAL('d.acted_at')}, 'disposition', d.disposition_id::VARCHAR, '处置：' || d.status || coalesce('（' || d.note || '）', ''),
          json_object('status', d.status, 'actor', d.actor, 'role', d.role, 'note', d.note, 'assignee', d.assignee, 'alert_day', d.alert_day::VARCHAR)
@@ -295,18 +299,19 @@ LIMIT $take`;
 export async function entityHistory(
   db: Db,
   uscc: string,
-  o: HistoryOptions,
+  o: HistoryOptions & { freshScores?: boolean },
 ): Promise<{ items: HistoryEvent[]; has_more: boolean }> {
   const kinds = o.kinds && o.kinds.length > 0 ? o.kinds : HISTORY_KINDS;
-  const rows = await db.all<Omit<HistoryEvent, 'data'> & { data: string }>(
-    HISTORY_SQL.replace('$kinds::VARCHAR[]', `[${kinds.map((_, i) => `$k${i}`).join(', ')}]`),
-    {
-      u: uscc,
-      before: o.before ?? null,
-      take: o.limit + 1,
-      ...Object.fromEntries(kinds.map((k, i) => [`k${i}`, k])),
-    },
+  const sql = HISTORY_SQL.replace('{{SCORES}}', scoreRowsSql(o.freshScores ?? false)).replace(
+    '$kinds::VARCHAR[]',
+    `[${kinds.map((_, i) => `$k${i}`).join(', ')}]`,
   );
+  const rows = await db.all<Omit<HistoryEvent, 'data'> & { data: string }>(sql, {
+    u: uscc,
+    before: o.before ?? null,
+    take: o.limit + 1,
+    ...Object.fromEntries(kinds.map((k, i) => [`k${i}`, k])),
+  });
   return {
     items: rows
       .slice(0, o.limit)

@@ -5,3 +5,4 @@ export * from './entities.ts';
 export * from './evidence.ts';
 export * from './exports.ts';
 export * from './ops.ts';
+export * from './score-history.ts';

@@ -1,0 +1,84 @@
+/**
+ * Scores over time per enterprise (the `score` events of a timeline), from the read model
+ * api_score_history (0006) when it is fresh, else straight from list_entries (a full scan).
+ */
+import type { Db } from '../db/index.ts';
+
+export interface ScorePoint {
+  day: string;
+  revision: number;
+  rank: number;
+  score: number;
+  level: string | null;
+}
+
+const STAMP_SQL = `SELECT count(*) || ':' || coalesce(max(published_at)::VARCHAR, '') FROM list_revisions`;
+
+/** Whether the read model reflects the published lists as they are now. */
+export async function scoreHistoryFresh(db: Db): Promise<boolean> {
+  const r = await db.one<{ fresh: boolean }>(
+    `SELECT coalesce((SELECT stamp FROM api_score_history_state) = (${STAMP_SQL}), false) AS fresh`,
+  );
+  return r?.fresh ?? false;
+}
+
+/**
+ * Rebuilds the read model in one transaction (readers see the old or the new one). Run it on its
+ * own connection (`db.fork()`) so that API reads go on meanwhile. Returns seconds taken.
+ */
+export async function rebuildScoreHistory(db: Db): Promise<number> {
+  const t0 = performance.now();
+  await db.transaction(async (tx) => {
+    await tx.run(`DELETE FROM api_score_history`);
+    await tx.run(
+      `INSERT INTO api_score_history
+       WITH cur AS (SELECT day, max(revision) AS revision FROM list_revisions GROUP BY day)
+       SELECT e.uscc, to_json(list({'day': e.day::VARCHAR, 'revision': e.revision, 'rank': e.rank, 'score': e.score, 'level': e.level} ORDER BY e.day))
+       FROM list_entries e JOIN cur ON cur.day = e.day AND cur.revision = e.revision
+       GROUP BY e.uscc ORDER BY e.uscc`,
+    );
+    await tx.run(`DELETE FROM api_score_history_state`);
+    await tx.run(`INSERT INTO api_score_history_state SELECT (${STAMP_SQL}), now(), $s`, {
+      s: (performance.now() - t0) / 1000,
+    });
+  });
+  return (performance.now() - t0) / 1000;
+}
+
+/** SQL for the (day, revision, rank, score, level) rows of `$u`, fresh read model or not. */
+export function scoreRowsSql(fresh: boolean): string {
+  return fresh
+    ? `SELECT s.day::DATE AS day, s.revision::INTEGER AS revision, s.rank::INTEGER AS rank, s.score::DOUBLE AS score, s.level::VARCHAR AS level
+       FROM (SELECT unnest(from_json(scores, '[{"day":"VARCHAR","revision":"INTEGER","rank":"INTEGER","score":"DOUBLE","level":"VARCHAR"}]')) AS s
+             FROM api_score_history WHERE uscc = $u)`
+    : `SELECT e.day, e.revision, e.rank, e.score, e.level FROM list_entries e WHERE e.uscc = $u
+       QUALIFY e.revision = max(e.revision) OVER (PARTITION BY e.day)`;
+}
+
+/**
+ * Keeps the read model fresh: `ensure()` answers whether it is fresh now and, when it is not,
+ * starts one background rebuild on a forked connection (never two at a time).
+ */
+export function createScoreHistoryKeeper(
+  db: Db,
+  log: (m: string, err?: unknown) => void,
+): { ensure(): Promise<boolean> } {
+  let rebuilding: Promise<void> | undefined;
+  return {
+    async ensure() {
+      if (await scoreHistoryFresh(db)) return true;
+      rebuilding ??= (async () => {
+        const own = await db.fork();
+        try {
+          await rebuildScoreHistory(own);
+        } catch (err) {
+          log('rebuilding api_score_history failed', err);
+        } finally {
+          own.close();
+          rebuilding = undefined;
+        }
+      })();
+      return false;
+    },
+  };
+}
