@@ -67,13 +67,19 @@ out('days', values.days);
 /** The feeds' and the resolver's migrations (0001, 0002): other folders' work in progress can't break the bench. */
 async function openCityDb(path: string): Promise<Db> {
   const db = await openDb(path);
-  await migrate(db, loadMigrations().filter((m) => m.name <= '0002_resolve.sql'));
+  await migrate(
+    db,
+    loadMigrations().filter((m) => m.name <= '0002_resolve.sql'),
+  );
   return db;
 }
 
 /** Splits an NDJSON feed by the date in `field`: lines dated before `cutoff` and the others. */
 async function splitNdjson(src: string, field: string, cutoff: string): Promise<[string, string]> {
-  const paths: [string, string] = [src.replace(/\.ndjson$/, '.early.ndjson'), src.replace(/\.ndjson$/, '.late.ndjson')];
+  const paths: [string, string] = [
+    src.replace(/\.ndjson$/, '.early.ndjson'),
+    src.replace(/\.ndjson$/, '.late.ndjson'),
+  ];
   const early = createWriteStream(paths[0]);
   const late = createWriteStream(paths[1]);
   const re = new RegExp(`"${field}"\\s*:\\s*"(\\d{4}-\\d{2}-\\d{2})`);
@@ -102,8 +108,21 @@ for (const seed of values.seeds.split(',').map((s) => s.trim())) {
     if (values.city === undefined) {
       execFileSync(
         'npm',
-        ['run', '--silent', 'simulate', '--', '--enterprises', values.enterprises, '--days', values.days,
-         '--seed', seed, '--out', dir, '--quiet'],
+        [
+          'run',
+          '--silent',
+          'simulate',
+          '--',
+          '--enterprises',
+          values.enterprises,
+          '--days',
+          values.days,
+          '--seed',
+          seed,
+          '--out',
+          dir,
+          '--quiet',
+        ],
         { stdio: ['ignore', 'ignore', 'inherit'], cwd: ROOT },
       );
     }
@@ -114,17 +133,31 @@ for (const seed of values.seeds.split(',').map((s) => s.trim())) {
     // the rest (new enterprises, renames, new snapshots, later ads) and every complaint, resolved
     // incrementally; then once more from scratch, which must give the same links.
     const cutoff = addDays(manifest.options.start, Math.floor(manifest.options.days * 0.8));
-    const [regEarly, regLate] = await splitNdjson(join(dir, 'registrations.ndjson'), 'as_of', cutoff);
-    const [chgEarly, chgLate] = await splitNdjson(join(dir, 'registration_changes.ndjson'), 'changed_on', cutoff);
+    const [regEarly, regLate] = await splitNdjson(
+      join(dir, 'registrations.ndjson'),
+      'as_of',
+      cutoff,
+    );
+    const [chgEarly, chgLate] = await splitNdjson(
+      join(dir, 'registration_changes.ndjson'),
+      'changed_on',
+      cutoff,
+    );
     const [adsEarly, adsLate] = await splitNdjson(join(dir, 'ads.ndjson'), 'seen_at', cutoff);
     const db = await openCityDb(join(dir, 'city.duckdb'));
     let t = performance.now();
     await ingest(db, { feed: 'registrations', source: regEarly });
     await ingest(db, { feed: 'registration_changes', source: chgEarly });
     await ingest(db, { feed: 'ads', source: adsEarly });
-    out(`seed ${seed}: ingest seconds (until ${cutoff})`, ((performance.now() - t) / 1000).toFixed(1));
+    out(
+      `seed ${seed}: ingest seconds (until ${cutoff})`,
+      ((performance.now() - t) / 1000).toFixed(1),
+    );
     const first = await resolve(db, { full: true, trace: values.trace });
-    out(`seed ${seed}: full resolve until ${cutoff}: records`, first.resolved.ads + first.resolved.complaints);
+    out(
+      `seed ${seed}: full resolve until ${cutoff}: records`,
+      first.resolved.ads + first.resolved.complaints,
+    );
     out(`seed ${seed}: full resolve until ${cutoff}: seconds`, first.seconds.toFixed(1));
     t = performance.now();
     await ingest(db, { feed: 'registrations', source: regLate });
@@ -136,27 +169,43 @@ for (const seed of values.seeds.split(',').map((s) => s.trim())) {
     out(`seed ${seed}: incremental resolve: mode`, inc.mode);
     out(`seed ${seed}: incremental resolve: records`, inc.resolved.ads + inc.resolved.complaints);
     out(`seed ${seed}: incremental resolve: seconds`, inc.seconds.toFixed(1));
-    const incLinks = await db.all(`SELECT ${LINK_COLUMNS} FROM entity_links ORDER BY kind, record_id`);
+    const incLinks = await db.all(
+      `SELECT ${LINK_COLUMNS} FROM entity_links ORDER BY kind, record_id`,
+    );
     const r = await resolve(db, { full: true, trace: values.trace });
-    const fullLinks = await db.all(`SELECT ${LINK_COLUMNS} FROM entity_links ORDER BY kind, record_id`);
+    const fullLinks = await db.all(
+      `SELECT ${LINK_COLUMNS} FROM entity_links ORDER BY kind, record_id`,
+    );
     let differ = Math.abs(incLinks.length - fullLinks.length);
     for (let i = 0; i < Math.min(incLinks.length, fullLinks.length); i++) {
       if (JSON.stringify(incLinks[i]) !== JSON.stringify(fullLinks[i])) {
-        if (differ < 3) process.stderr.write(`differs:\n  ${JSON.stringify(incLinks[i])}\n  ${JSON.stringify(fullLinks[i])}\n`);
+        if (differ < 3)
+          process.stderr.write(
+            `differs:\n  ${JSON.stringify(incLinks[i])}\n  ${JSON.stringify(fullLinks[i])}\n`,
+          );
         differ++;
       }
     }
     out(`seed ${seed}: full resolve: records`, r.resolved.ads + r.resolved.complaints);
     out(`seed ${seed}: full resolve: seconds`, r.seconds.toFixed(1));
-    out(`seed ${seed}: incremental equals full`, differ === 0 ? 'yes' : `NO (${differ} links differ)`);
+    out(
+      `seed ${seed}: incremental equals full`,
+      differ === 0 ? 'yes' : `NO (${differ} links differ)`,
+    );
     allPass &&= differ === 0;
     const idle = await resolve(db, { trace: values.trace });
-    out(`seed ${seed}: incremental resolve with nothing new: records`, idle.resolved.ads + idle.resolved.complaints);
+    out(
+      `seed ${seed}: incremental resolve with nothing new: records`,
+      idle.resolved.ads + idle.resolved.complaints,
+    );
     out(`seed ${seed}: incremental resolve with nothing new: seconds`, idle.seconds.toFixed(1));
     const links = new Map<string, { uscc: string | null; status: string }>();
-    for (const row of await db.all<{ kind: string; record_id: string; uscc: string | null; status: string }>(
-      `SELECT kind, record_id, uscc, status FROM entity_links`,
-    )) {
+    for (const row of await db.all<{
+      kind: string;
+      record_id: string;
+      uscc: string | null;
+      status: string;
+    }>(`SELECT kind, record_id, uscc, status FROM entity_links`)) {
       links.set(`${row.kind}:${row.record_id}`, { uscc: row.uscc, status: row.status });
     }
     db.close();
@@ -167,8 +216,26 @@ for (const seed of values.seeds.split(',').map((s) => s.trim())) {
       .map((l) => JSON.parse(l) as Truth);
     // a record delivered twice or quarantined appears once or not at all in the database
     const seen = new Set<string>();
-    const groups: Record<string, { linked: number; correct: number; withTruth: number; correctOfTruth: number; ambiguous: number; strayLinked: number }> = {};
-    const g = (k: string) => (groups[k] ??= { linked: 0, correct: 0, withTruth: 0, correctOfTruth: 0, ambiguous: 0, strayLinked: 0 });
+    const groups: Record<
+      string,
+      {
+        linked: number;
+        correct: number;
+        withTruth: number;
+        correctOfTruth: number;
+        ambiguous: number;
+        strayLinked: number;
+      }
+    > = {};
+    const g = (k: string) =>
+      (groups[k] ??= {
+        linked: 0,
+        correct: 0,
+        withTruth: 0,
+        correctOfTruth: 0,
+        ambiguous: 0,
+        strayLinked: 0,
+      });
     for (const t of truth) {
       const kind = t.feed === 'ads' ? 'ad' : 'complaint';
       const key = `${kind}:${t.id}`;
@@ -177,7 +244,11 @@ for (const seed of values.seeds.split(',').map((s) => s.trim())) {
       const l = links.get(key);
       if (l === undefined) continue; // quarantined on ingest
       const pops =
-        kind === 'ad' ? ['ads'] : NAMED.has(t.named_as) ? ['complaints.named', 'complaints.all'] : ['complaints.all'];
+        kind === 'ad'
+          ? ['ads']
+          : NAMED.has(t.named_as)
+            ? ['complaints.named', 'complaints.all']
+            : ['complaints.all'];
       // records without a true enterprise count against precision when linked
       if (t.uscc === null) {
         const p = kind === 'ad' ? ['ads'] : ['complaints.named', 'complaints.all'];
@@ -202,7 +273,10 @@ for (const seed of values.seeds.split(',').map((s) => s.trim())) {
       }
     }
     out(`seed ${seed}: ads in db`, r.ads.linked + r.ads.ambiguous + r.ads.unlinked);
-    out(`seed ${seed}: complaints in db`, r.complaints.linked + r.complaints.ambiguous + r.complaints.unlinked);
+    out(
+      `seed ${seed}: complaints in db`,
+      r.complaints.linked + r.complaints.ambiguous + r.complaints.unlinked,
+    );
     for (const k of ['ads', 'complaints.named', 'complaints.all']) {
       const s = g(k);
       const precision = s.correct / s.linked;

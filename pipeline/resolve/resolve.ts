@@ -16,7 +16,17 @@
  */
 import type { Db } from '../db/index.ts';
 import { buildKeys, fingerprintSql } from './keys.ts';
-import { MAX_HOLDERS, CAND_SQL, DECIDE_SQL, HIT_SQL, LOOK_SQL, NQ_SQL, PAIRS_SQL, PROFILE_SQL, REC_SQL } from './match-sql.ts';
+import {
+  MAX_HOLDERS,
+  CAND_SQL,
+  DECIDE_SQL,
+  HIT_SQL,
+  LOOK_SQL,
+  NQ_SQL,
+  PAIRS_SQL,
+  PROFILE_SQL,
+  REC_SQL,
+} from './match-sql.ts';
 import { configHash, installMacros, loadNormalizeConfig } from './normalize.ts';
 
 export interface ResolveOptions {
@@ -120,7 +130,8 @@ async function linkCounts(db: Db, kind: 'ad' | 'complaint'): Promise<LinkCounts>
   );
   const out: LinkCounts = { linked: 0, ambiguous: 0, unlinked: 0 };
   for (const r of rows) {
-    if (r.status === 'linked' || r.status === 'ambiguous' || r.status === 'unlinked') out[r.status] = r.n;
+    if (r.status === 'linked' || r.status === 'ambiguous' || r.status === 'unlinked')
+      out[r.status] = r.n;
   }
   return out;
 }
@@ -137,12 +148,15 @@ export async function resolve(db: Db, options: ResolveOptions = {}): Promise<Res
     `SELECT config_hash FROM resolve_runs WHERE finished_at IS NOT NULL ORDER BY run_id DESC LIMIT 1`,
   );
   const mode: 'full' | 'incremental' =
-    options.full === true || last === undefined || last.config_hash !== hash ? 'full' : 'incremental';
+    options.full === true || last === undefined || last.config_hash !== hash
+      ? 'full'
+      : 'incremental';
 
   const trace = options.trace === true;
   const tk = performance.now();
   await buildKeys(db);
-  if (trace) process.stderr.write(`[resolve] keys ${((performance.now() - tk) / 1000).toFixed(2)} s\n`);
+  if (trace)
+    process.stderr.write(`[resolve] keys ${((performance.now() - tk) / 1000).toFixed(2)} s\n`);
 
   await step(db, trace, 'fingerprints', fingerprintSql(MAX_HOLDERS.guard));
   if (mode === 'full') {
@@ -159,8 +173,12 @@ export async function resolve(db: Db, options: ResolveOptions = {}): Promise<Res
       await step(db, trace, 'changed keys', CHANGED_KEYS_SQL);
     }
     await step(db, trace, 'todo', INCREMENTAL_TODO_SQL(changed > 0));
-    await db.run(`DROP VIEW IF EXISTS rz_look; DROP VIEW IF EXISTS rz_nq; DROP VIEW IF EXISTS rz_rec`);
-    await db.run(`CREATE OR REPLACE TEMP TABLE rz_todo AS SELECT DISTINCT kind, record_id FROM rz_todo2`);
+    await db.run(
+      `DROP VIEW IF EXISTS rz_look; DROP VIEW IF EXISTS rz_nq; DROP VIEW IF EXISTS rz_rec`,
+    );
+    await db.run(
+      `CREATE OR REPLACE TEMP TABLE rz_todo AS SELECT DISTINCT kind, record_id FROM rz_todo2`,
+    );
   }
 
   const run = await db.one<{ id: number | string }>(`SELECT nextval('resolve_run_seq') AS id`);
@@ -178,17 +196,29 @@ export async function resolve(db: Db, options: ResolveOptions = {}): Promise<Res
     await step(tx, trace, 'pairs', PAIRS_SQL);
     await step(tx, trace, 'candidates', CAND_SQL);
     await step(tx, trace, 'profiles', PROFILE_SQL);
-    await step(tx, trace, 'delete', 
+    await step(
+      tx,
+      trace,
+      'delete',
       `DELETE FROM entity_links l WHERE EXISTS (SELECT 1 FROM rz_todo t WHERE t.kind = l.kind AND t.record_id = l.record_id)`,
     );
     // records that no longer exist (cannot happen with append-only feeds, but keep the table exact)
-    await step(tx, trace, 'delete gone', `DELETE FROM entity_links l WHERE
+    await step(
+      tx,
+      trace,
+      'delete gone',
+      `DELETE FROM entity_links l WHERE
       (l.kind = 'ad' AND NOT EXISTS (SELECT 1 FROM ads a WHERE a.ad_id = l.record_id)) OR
-      (l.kind = 'complaint' AND NOT EXISTS (SELECT 1 FROM complaints c WHERE c.complaint_id = l.record_id))`);
+      (l.kind = 'complaint' AND NOT EXISTS (SELECT 1 FROM complaints c WHERE c.complaint_id = l.record_id))`,
+    );
     await step(tx, trace, 'decide', DECIDE_SQL, { now, run: runId });
     await tx.run(`DELETE FROM resolve_keys`);
-    await step(tx, trace, 'save fingerprints',
-      `INSERT INTO resolve_keys (uscc, kind, key, valid_from) SELECT uscc, 'fp', fp, day FROM rz_fp`);
+    await step(
+      tx,
+      trace,
+      'save fingerprints',
+      `INSERT INTO resolve_keys (uscc, kind, key, valid_from) SELECT uscc, 'fp', fp, day FROM rz_fp`,
+    );
     await tx.run(`DELETE FROM resolve_review_mark`);
     await tx.run(
       `INSERT INTO resolve_review_mark SELECT coalesce(max(review_id), 0) FROM link_reviews`,
@@ -196,7 +226,10 @@ export async function resolve(db: Db, options: ResolveOptions = {}): Promise<Res
   });
 
   const resolvedAds = await count(db, `SELECT count(*) AS n FROM rz_todo WHERE kind = 'ad'`);
-  const resolvedComplaints = await count(db, `SELECT count(*) AS n FROM rz_todo WHERE kind = 'complaint'`);
+  const resolvedComplaints = await count(
+    db,
+    `SELECT count(*) AS n FROM rz_todo WHERE kind = 'complaint'`,
+  );
   const seconds = (performance.now() - t0) / 1000;
   await db.run(
     `UPDATE resolve_runs SET finished_at = now(), resolved_ads = $a, resolved_complaints = $c, seconds = $s
@@ -220,11 +253,18 @@ export async function resolve(db: Db, options: ResolveOptions = {}): Promise<Res
 }
 
 /** Runs a statement; with \`trace\` set, prints how long it took (for benchmarks). */
-async function step(db: Db, trace: boolean, name: string, sql: string, params?: Record<string, string | number>): Promise<void> {
+async function step(
+  db: Db,
+  trace: boolean,
+  name: string,
+  sql: string,
+  params?: Record<string, string | number>,
+): Promise<void> {
   const t = performance.now();
   if (params === undefined) await db.run(sql);
   else await db.run(sql, params);
-  if (trace) process.stderr.write(`[resolve] ${name} ${((performance.now() - t) / 1000).toFixed(2)} s\n`);
+  if (trace)
+    process.stderr.write(`[resolve] ${name} ${((performance.now() - t) / 1000).toFixed(2)} s\n`);
 }
 
 function asView(createTableSql: string): string {

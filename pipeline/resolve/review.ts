@@ -27,19 +27,28 @@ export class ResolveError extends AppError {}
 /** Records an investigator's verdict on (record, enterprise); returns the review id. */
 export async function reviewLink(db: Db, o: ReviewLinkOptions): Promise<number> {
   if (o.kind !== 'ad' && o.kind !== 'complaint') {
-    throw new ResolveError('usage', `[resolve] kind must be 'ad' or 'complaint', got '${String(o.kind)}'`);
+    throw new ResolveError(
+      'usage',
+      `[resolve] kind must be 'ad' or 'complaint', got '${String(o.kind)}'`,
+    );
   }
   if (o.verdict !== 'confirm' && o.verdict !== 'reject') {
-    throw new ResolveError('usage', `[resolve] verdict must be 'confirm' or 'reject', got '${String(o.verdict)}'`);
+    throw new ResolveError(
+      'usage',
+      `[resolve] verdict must be 'confirm' or 'reject', got '${String(o.verdict)}'`,
+    );
   }
-  if (o.reviewer.trim() === '') throw new ResolveError('usage', '[resolve] a review needs a reviewer');
+  if (o.reviewer.trim() === '')
+    throw new ResolveError('usage', '[resolve] a review needs a reviewer');
   const uscc = normaliseUscc(o.uscc);
   const table = o.kind === 'ad' ? 'ads' : 'complaints';
   const idCol = o.kind === 'ad' ? 'ad_id' : 'complaint_id';
   const rec = await db.one(`SELECT 1 AS x FROM ${table} WHERE ${idCol} = $id`, { id: o.recordId });
-  if (rec === undefined) throw new ResolveError('not_found', `[resolve] no ${o.kind} with id ${o.recordId}`);
+  if (rec === undefined)
+    throw new ResolveError('not_found', `[resolve] no ${o.kind} with id ${o.recordId}`);
   const ent = await db.one(`SELECT 1 AS x FROM registrations WHERE uscc = $uscc LIMIT 1`, { uscc });
-  if (ent === undefined) throw new ResolveError('not_found', `[resolve] no enterprise ${uscc} in the register`);
+  if (ent === undefined)
+    throw new ResolveError('not_found', `[resolve] no enterprise ${uscc} in the register`);
   const row = await db.one<{ id: number | string }>(
     `INSERT INTO link_reviews (kind, record_id, uscc, verdict, reviewer, reviewed_at, note)
      VALUES ($kind, $id, $uscc, $verdict, $reviewer, $at::TIMESTAMPTZ, $note) RETURNING review_id AS id`,
