@@ -30,8 +30,10 @@
  */
 import type { Db } from '../db/index.ts';
 
-export const BUILD_KEYS_SQL = `
-CREATE OR REPLACE TEMP TABLE rz_keys AS
+/** Statements, in order: names with their validity, one cleaned row per snapshot, then the keys. */
+export const BUILD_KEYS_SQL: readonly string[] = [
+  `
+CREATE OR REPLACE TEMP TABLE rz_names AS
 WITH first_seen AS (
   SELECT uscc, least(min(as_of), coalesce(min(established_on), min(as_of))) AS d0
   FROM registrations GROUP BY uscc
@@ -58,54 +60,62 @@ ended AS (
     JOIN registrations b ON b.uscc = a.uscc AND b.as_of > a.last_as_of AND b.name <> a.name
    GROUP BY ALL
 ),
-name_keys AS (
-  SELECT n.uscc, n.name, n.vf, min(e.vt) AS vt, rz_clean(n.name) AS fname, rz_core(n.name) AS core
+validity AS (
+  SELECT n.uscc, n.name, n.vf, min(e.vt) AS vt
   FROM names n LEFT JOIN ended e ON e.uscc = n.uscc AND e.name = n.name AND e.vt > n.vf
   GROUP BY n.uscc, n.name, n.vf
-),
-raw AS (
+)
+SELECT uscc, name, vf, vt, fname, CASE WHEN length(c0) >= 2 THEN c0 ELSE fname END AS core
+  FROM (SELECT *, rz_clean(name) AS fname, rz_core0(name) AS c0 FROM validity)
+`,
+  `
+CREATE OR REPLACE TEMP TABLE rz_snap AS
+SELECT uscc, as_of, rz_phone(phone) AS phone, rz_host(website) AS site,
+       regexp_extract(rz_host(website), '^([a-z]+)', 1) AS stem, rz_clean(legal_rep) AS rep,
+       trim(district) AS district, rz_addr(address) AS addr,
+       md5(concat_ws('|', name, business_scope, industry_code)) AS prof
+  FROM registrations
+`,
+  `
+CREATE OR REPLACE TEMP TABLE rz_keys AS
+WITH raw AS (
   SELECT uscc, 'uscc' AS kind, uscc AS key, min(as_of) AS vf, NULL::DATE AS vt, NULL AS ref
-    FROM registrations GROUP BY uscc
-  UNION ALL SELECT uscc, 'full', fname, vf, vt, NULL FROM name_keys
-  UNION ALL SELECT uscc, 'core', core, vf, vt, NULL FROM name_keys
+    FROM rz_snap GROUP BY uscc
+  UNION ALL SELECT uscc, 'full', fname, vf, vt, NULL FROM rz_names
+  UNION ALL SELECT uscc, 'core', core, vf, vt, NULL FROM rz_names
   UNION ALL
-  SELECT uscc, 'pfx', left(core, k), vf, NULL, core FROM name_keys, range(2, 9) t(k) WHERE k <= length(core)
+  SELECT uscc, 'pfx', left(core, k), vf, NULL, core FROM rz_names, range(2, 9) t(k) WHERE k <= length(core)
   UNION ALL
   SELECT uscc, 'mask', left(core, i - 1) || '?' || substr(core, i + 1), vf, vt, replace(fname, core, '')
-    FROM name_keys, range(1, 17) t(i) WHERE length(core) >= 4 AND i <= length(core)
+    FROM rz_names, range(1, 17) t(i) WHERE length(core) >= 4 AND i <= length(core)
   UNION ALL
   -- pinyin abbreviations: the letters of the website (xinsheng-wealth.cn) + the two characters
   -- after the brand: XINS财富 for 鑫盛财富管理; the brand is taken as 2 or 3 characters
   SELECT n.uscc, 'py', left(w.stem, k) || substr(n.core, b + 1, 2), greatest(n.vf, w.vf), NULL, n.core
-    FROM name_keys n
-    JOIN (SELECT uscc, regexp_extract(rz_host(website), '^([a-z]+)', 1) AS stem, min(as_of) AS vf
-            FROM registrations WHERE website IS NOT NULL GROUP BY ALL) w ON w.uscc = n.uscc,
+    FROM rz_names n
+    JOIN (SELECT uscc, stem, min(as_of) AS vf FROM rz_snap WHERE length(stem) >= 4 GROUP BY ALL) w
+      ON w.uscc = n.uscc,
          range(2, 5) t(k), range(2, 4) u(b)
-   WHERE length(w.stem) >= 4 AND length(n.core) >= b + 2 AND regexp_matches(n.core, '^\\p{Han}+$')
+   WHERE length(n.core) >= b + 2 AND regexp_matches(n.core, '^\\p{Han}+$')
   UNION ALL
-  SELECT uscc, 'phone', rz_phone(phone), min(as_of), NULL, NULL FROM registrations
-   WHERE length(rz_phone(phone)) >= 7 GROUP BY ALL
+  SELECT uscc, 'phone', phone, min(as_of), NULL, NULL FROM rz_snap WHERE length(phone) >= 7 GROUP BY ALL
   UNION ALL
-  SELECT uscc, 'site', rz_host(website), min(as_of), NULL, NULL FROM registrations
-   WHERE length(rz_host(website)) >= 4 GROUP BY ALL
+  SELECT uscc, 'site', site, min(as_of), NULL, NULL FROM rz_snap WHERE length(site) >= 4 GROUP BY ALL
   UNION ALL
-  SELECT uscc, 'rep', rz_clean(legal_rep), min(as_of), NULL, NULL FROM registrations
-   WHERE length(rz_clean(legal_rep)) >= 2 GROUP BY ALL
+  SELECT uscc, 'rep', rep, min(as_of), NULL, NULL FROM rz_snap WHERE length(rep) >= 2 GROUP BY ALL
   UNION ALL
   SELECT uscc, 'rep', rz_clean("after"), min(changed_on), NULL, NULL FROM registration_changes
    WHERE field = 'legal_rep' AND length(rz_clean("after")) >= 2 GROUP BY ALL
   UNION ALL
   -- what the business-profile tie-break reads (name, scope, industry): not looked up, but a new
   -- value makes the enterprise's records resolve again in an incremental run
-  SELECT uscc, 'prof', md5(concat_ws('|', name, business_scope, industry_code)), min(as_of), NULL, NULL
-    FROM registrations GROUP BY ALL
+  SELECT uscc, 'prof', prof, min(as_of), NULL, NULL FROM rz_snap GROUP BY ALL
   UNION ALL
-  SELECT uscc, 'district', trim(district), min(as_of), NULL, NULL FROM registrations
-   WHERE district IS NOT NULL AND trim(district) <> '' GROUP BY ALL
+  SELECT uscc, 'district', district, min(as_of), NULL, NULL FROM rz_snap
+   WHERE district IS NOT NULL AND district <> '' GROUP BY ALL
 ),
 addrs AS (
-  SELECT uscc, rz_addr(address) AS a, min(as_of) AS vf FROM registrations
-   WHERE length(rz_addr(address)) >= 6 GROUP BY ALL
+  SELECT uscc, addr AS a, min(as_of) AS vf FROM rz_snap WHERE length(addr) >= 6 GROUP BY ALL
   UNION ALL
   SELECT uscc, rz_addr("after"), min(changed_on) FROM registration_changes
    WHERE field = 'address' AND length(rz_addr("after")) >= 6 GROUP BY ALL
@@ -125,7 +135,9 @@ keyed AS (
 ),
 holders AS (SELECT kind, key, count(*) AS holders FROM keyed GROUP BY kind, key)
 SELECT k.*, h.holders FROM keyed k JOIN holders h USING (kind, key)
-`;
+`,
+  `DROP TABLE IF EXISTS rz_names; DROP TABLE IF EXISTS rz_snap`,
+];
 
 /**
  * Fingerprints of the keys, per enterprise and per day on which they start to matter: a key counts
@@ -150,5 +162,5 @@ GROUP BY uscc, day
 }
 
 export async function buildKeys(db: Db): Promise<void> {
-  await db.run(BUILD_KEYS_SQL);
+  for (const sql of BUILD_KEYS_SQL) await db.run(sql);
 }
