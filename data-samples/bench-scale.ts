@@ -7,8 +7,9 @@
  * machine. The output folder is deleted afterwards unless --keep.
  */
 import { rmSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { formatBaseline } from './sim/baseline.ts';
 import { DEFAULTS } from './sim/config.ts';
 import { simulate } from './sim/run.ts';
 
@@ -31,6 +32,7 @@ const maxRssMb = process.resourceUsage().maxRSS / 1024;
 const bytes = summary.files.reduce((s, f) => s + f.bytes, 0);
 const rows = summary.files.reduce((s, f) => s + f.rows, 0);
 const cpuInfo = cpus();
+const load = loadavg()[0] ?? 0;
 const report = {
   enterprises,
   days,
@@ -42,9 +44,10 @@ const report = {
   peak_rss_mb: Math.round(maxRssMb),
   output_mb: Math.round(bytes / 2 ** 20),
   output_lines: rows,
+  load_average_1m_at_end: Math.round(load * 10) / 10,
   machine: `${cpuInfo.length} × ${cpuInfo[0]?.model ?? 'unknown cpu'}, ${Math.round(totalmem() / 2 ** 30)} GB RAM, Node ${process.version}`,
 };
 for (const f of summary.files)
   process.stdout.write(`${f.file}  ${f.rows} lines  ${(f.bytes / 2 ** 20).toFixed(1)} MB\n`);
-process.stdout.write(`${JSON.stringify(report)}\n`);
+process.stdout.write(`${formatBaseline(summary.baseline)}\n${JSON.stringify(report)}\n`);
 if (!keep) rmSync(out, { recursive: true, force: true });

@@ -213,7 +213,13 @@ export const SYLLABLES: readonly (readonly [string, string])[] = (
   '龙long 麒qi 麟lin 骏jun 翔xiang 泓hong 润run 泽ze 澜lan 永yong 久jiu 长chang 青qing 松song ' +
   '竹zhu 兰lan 禾he 谷gu 岭ling 川chuan 林lin 森sen 壹yi 九jiu 赢ying 财cai 福fu 禄lu 喜xi 悦yue ' +
   '雅ya 尚shang 品pin 维wei 纳na 宸chen 熙xi 睿rui 远yuan 拓tuo 启qi 航hang 正zheng 方fang 元yuan ' +
-  '合he 众zhong 一yi 力li 顺shun 成cheng 兴xing 旺wang 发fa 嘉jia 铭ming 臻zhen 誉yu 騰teng 朗lang'
+  '合he 众zhong 一yi 力li 顺shun 成cheng 兴xing 旺wang 发fa 铭ming 臻zhen 誉yu 朗lang ' +
+  '皓hao 昊hao 轩xuan 逸yi 辰chen 琦qi 璟jing 瑾jin 琪qi 璞pu 珑long 珀po 瀚han 潮chao 涛tao 浩hao 沐mu 溪xi ' +
+  '泉quan 渊yuan 岚lan 霖lin 雨yu 雪xue 霞xia 虹hong 星xing 月yue 日ri 晟sheng 昇sheng 旭xu 曜yao 晖hui 煜yu ' +
+  '焱yan 炎yan 坤kun 垚yao 磊lei 石shi 峻jun 嵘rong 巍wei 崇chong 仁ren 义yi 礼li 智zhi 勤qin 俭jian ' +
+  '恩en 惟wei 思si 念nian 怡yi 欣xin 馨xin 芳fang 菲fei 蕾lei 萱xuan 芷zhi 蓉rong 莲lian 荷he 桂gui ' +
+  '桐tong 楠nan 枫feng 柏bai 杉shan 橙cheng 梓zi 樱ying 棠tang 凌ling 飞fei 扬yang 展zhan 驰chi 奔ben 跃yue ' +
+  '鸿hong 鹏peng 鹤he 燕yan 雁yan 鲲kun 麦mai 稻dao 粟su 米mi 乾qian 坤kun 艺yi 匠jiang 工gong 联lian 盟meng'
 )
   .split(' ')
   .map((s) => [s[0]!, s.slice(1)] as const);

@@ -21,7 +21,7 @@ export interface Brand {
 }
 
 export function makeBrand(rng: Rng): Brand {
-  const n = rng.chance(0.7) ? 2 : 3;
+  const n = rng.chance(0.6) ? 2 : 3;
   let text = '';
   let pinyin = '';
   for (let i = 0; i < n; i++) {
