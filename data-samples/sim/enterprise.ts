@@ -950,16 +950,16 @@ export function plan(ctx: SimContext, idx: number, light = false): Plan {
       complaintRate = rng.real(0.001, 0.008);
       break;
     case 'decoy_rebate':
-      adRate = rng.real(0.1, 0.6);
+      adRate = rng.real(0.08, 0.4);
       complaintRate = rng.real(0.005, 0.04);
       break;
     case 'decoy_prepaid':
-      adRate = rng.real(0.05, 0.35);
+      adRate = rng.real(0.03, 0.2);
       complaintRate = rng.real(0.004, 0.03);
       if (rng.chance(0.35)) closure = ctx.start + rng.int(ctx.end - ctx.start + 1);
       break;
     case 'decoy_heavy_ads':
-      adRate = rng.real(0.15, 0.7);
+      adRate = rng.real(0.1, 0.5);
       complaintRate = 0;
       break;
     case 'decoy_complaints':
@@ -972,7 +972,7 @@ export function plan(ctx: SimContext, idx: number, light = false): Plan {
       break;
     default:
       if (alive && rng.chance(b.industry.adShare))
-        adRate = 0.4 * b.industry.adRate * Math.exp(rng.real(-1.2, 1.2));
+        adRate = 0.55 * b.industry.adRate * Math.exp(rng.real(-1.2, 1.2));
       complaintRate = alive ? (b.industry.consumer * rng.real(0.2, 2.5)) / 400 : 0;
   }
   if (closure !== null) {
