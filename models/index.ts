@@ -77,7 +77,7 @@ export {
   stratifiedKFold,
 } from './metrics.ts';
 export type { LeadTimeBucket, LeadTimeSummary, ThresholdMetrics } from './metrics.ts';
-export { ruleIndex, ruleContributions, RULE_INDICATORS, RULE_FEATURES } from './rule-index.ts';
+export { ruleIndex, ruleContributions, withRuleIndex, RULE_INDEX_COLUMN, RULE_INDICATORS, RULE_FEATURES } from './rule-index.ts';
 export { topReasons, explainRow, defaultFormat } from './explain.ts';
 export type { FeatureInfo, Reason, ReasonOptions } from './explain.ts';
 export { crossValidate } from './byo.ts';

@@ -169,3 +169,18 @@ export function ruleIndex(x: Matrix): Float64Array {
   for (let i = 0; i < x.rows; i++) out[i] = ruleContributions(x, i).prediction;
   return out;
 }
+
+export const RULE_INDEX_COLUMN = 'rule_index';
+
+/** The matrix with the rule index appended as a column (a model may learn on top of the prior). */
+export function withRuleIndex(x: Matrix): Matrix {
+  if (x.columns.includes(RULE_INDEX_COLUMN)) return x;
+  const r = ruleIndex(x);
+  const cols = x.cols + 1;
+  const data = new Float32Array(x.rows * cols);
+  for (let i = 0; i < x.rows; i++) {
+    data.set(x.data.subarray(i * x.cols, (i + 1) * x.cols), i * cols);
+    data[i * cols + x.cols] = r[i]!;
+  }
+  return { data, rows: x.rows, cols, columns: [...x.columns, RULE_INDEX_COLUMN] };
+}

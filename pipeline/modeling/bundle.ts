@@ -7,6 +7,8 @@ import {
   loadArtifact,
   ModelError,
   alignColumns,
+  RULE_INDEX_COLUMN,
+  withRuleIndex,
   type Calibrator,
   type CalibratorJson,
   type Classifier,
@@ -73,8 +75,14 @@ export interface Prediction {
   raw: Float64Array;
 }
 
+/** The model's input: the feature matrix, plus the rule index when the model was trained on it. */
+export function modelInput(b: ModelBundle, x: Matrix): Matrix {
+  const stacked = b.classifier.columns.includes(RULE_INDEX_COLUMN) ? withRuleIndex(x) : x;
+  return alignColumns(stacked, b.classifier.columns);
+}
+
 /** Scores every row (columns aligned by name). */
 export function predict(b: ModelBundle, x: Matrix): Prediction {
-  const raw = b.classifier.predictProba(alignColumns(x, b.classifier.columns));
+  const raw = b.classifier.predictProba(modelInput(b, x));
   return { score: b.calibrator.applyAll(raw), raw };
 }

@@ -15,7 +15,7 @@ import {
   type Matrix,
 } from '../../models/index.ts';
 import { FEATURES } from '../features/registry.ts';
-import { predict, type ModelBundle } from './bundle.ts';
+import { modelInput, predict, type ModelBundle } from './bundle.ts';
 
 export interface ScoredRow {
   uscc: string;
@@ -34,7 +34,10 @@ export const DEFAULT_THRESHOLDS: { model: LevelThresholds; rules: LevelThreshold
   rules: { red: 0.45, orange: 0.3, yellow: 0.2 },
 };
 
-const REGISTRY = FEATURES.map((f) => ({ name: f.name, label_zh: f.label_zh, format: f.describe }));
+const REGISTRY = [
+  ...FEATURES.map((f) => ({ name: f.name, label_zh: f.label_zh, format: f.describe })),
+  { name: 'rule_index', label_zh: '冒烟指数', format: (v: number) => `冒烟指数（规则综合分）${v.toFixed(2)}` },
+];
 
 /**
  * Contributions of a calibrated score: the forest's path contributions, rescaled so that
@@ -63,7 +66,7 @@ export function scoreMatrix(
   });
   rows.forEach((r, i) => {
     if (r.level === null) return;
-    const one = selectRows(x, [i]);
+    const one = model ? modelInput(model, selectRows(x, [i])) : selectRows(x, [i]);
     const c = model
       ? calibrated(model.classifier.contributions(one, 0), (p) => model.calibrator.apply(p))
       : ruleContributions(x, i);

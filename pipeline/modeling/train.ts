@@ -9,9 +9,9 @@ import {
   HistogramForest,
   identityCalibrator,
   selectRows,
+  withRuleIndex,
   type HistogramForestOptions,
 } from '../../models/index.ts';
-import { FEATURE_NAMES } from '../features/registry.ts';
 import type { ModelBundle } from './bundle.ts';
 import { addDays } from './days.ts';
 import { ensureFeatures } from './ensure-features.ts';
@@ -28,6 +28,8 @@ export interface TrainingOptions {
   /** Days of data needed before the first as_of (the longest feature window). */
   warmupDays?: number;
   forest?: HistogramForestOptions;
+  /** Give the forest the rule index as one more feature (default true). */
+  stackRuleIndex?: boolean;
   onProgress?: (message: string) => void;
 }
 
@@ -113,15 +115,16 @@ export async function trainModelAt(db: Db, o: TrainingOptions): Promise<TrainedM
   const fitY = fitIdx.map((i) => set.labels[i]!);
   const options = { ...DEFAULT_FOREST, ...o.forest };
   o.onProgress?.(`training ${options.nEstimators} trees on ${fitIdx.length} examples (${fitY.reduce((s, y) => s + y, 0)} positive)`);
-  const forest = new HistogramForest(options).fit(selectRows(set.rows.matrix, fitIdx), fitY);
+  const input = o.stackRuleIndex === false ? set.rows.matrix : withRuleIndex(set.rows.matrix);
+  const forest = new HistogramForest(options).fit(selectRows(input, fitIdx), fitY);
   const calY = calIdx.map((i) => set.labels[i]!);
   const calPositives = calY.reduce((s, y) => s + y, 0);
-  const raw = forest.predictProba(selectRows(set.rows.matrix, calIdx));
+  const raw = forest.predictProba(selectRows(input, calIdx));
   // Isotonic needs many positives to be more than a few flat steps; Platt is smooth with few.
   const calibrator =
     calPositives < 2
       ? identityCalibrator()
       : fitCalibrator(calPositives >= 50 ? 'isotonic' : 'platt', raw, calY);
-  const bundle: ModelBundle = { classifier: forest, calibrator, features: FEATURE_NAMES, horizonDays: horizon };
+  const bundle: ModelBundle = { classifier: forest, calibrator, features: forest.columns, horizonDays: horizon };
   return { bundle, set, calibrationDays: set.days.filter((d) => d >= cut), positives };
 }
