@@ -51,7 +51,8 @@ const CHUNK = 10_000;
 /** Runs tasks in worker threads (or in-process), handing results back in submission order. */
 class Pool {
   private readonly workers: Worker[] = [];
-  private readonly waiting: ((v: unknown) => void)[][] = [];
+  private readonly waiting: { resolve: (v: unknown) => void; reject: (e: Error) => void }[][] = [];
+  private failure: Error | null = null;
   private next = 0;
   private readonly local: (t: Task) => unknown;
 
@@ -72,10 +73,15 @@ class Pool {
         workerData: opts,
         resourceLimits: { maxYoungGenerationSizeMb: 96 },
       });
-      const queue: ((v: unknown) => void)[] = [];
-      w.on('message', (m: unknown) => queue.shift()?.(m));
-      w.on('error', (e) => {
-        throw e;
+      const queue: { resolve: (v: unknown) => void; reject: (e: Error) => void }[] = [];
+      const fail = (e: Error): void => {
+        this.failure ??= e;
+        for (const q of this.waiting) for (const p of q.splice(0)) p.reject(e);
+      };
+      w.on('message', (m: unknown) => queue.shift()?.resolve(m));
+      w.on('error', fail);
+      w.on('exit', (code) => {
+        if (code !== 0) fail(new Error(`simulator worker stopped with exit code ${code}`));
       });
       this.workers.push(w);
       this.waiting.push(queue);
@@ -85,13 +91,15 @@ class Pool {
   run<T>(task: Task, transfer: ArrayBuffer[] = []): Promise<T> {
     if (this.workers.length === 0) return Promise.resolve(this.local(task) as T);
     const i = this.next++ % this.workers.length;
-    return new Promise<T>((resolve) => {
-      this.waiting[i]!.push(resolve as (v: unknown) => void);
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise<T>((resolve, reject) => {
+      this.waiting[i]!.push({ resolve: resolve as (v: unknown) => void, reject });
       this.workers[i]!.postMessage(task, transfer);
     });
   }
 
   async close(): Promise<void> {
+    for (const w of this.workers) w.removeAllListeners('exit');
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }
