@@ -140,7 +140,8 @@ SELECT k.*, h.holders FROM keyed k JOIN holders h USING (kind, key)
 ];
 
 /**
- * Fingerprints of the keys, per enterprise and per day on which they start to matter: a key counts
+ * Fingerprints of the keys (an order-free sum of item hashes and their count), per enterprise and
+ * per day on which they start to matter: a key counts
  * on its valid_from (and, for a replaced name, again on its valid_to), with whether it is held by
  * more than MAX_HOLDERS.guard enterprises. An incremental run compares them with the last run's
  * (kept in resolve_keys as kind 'fp') to find the enterprises that changed and the earliest record
@@ -149,7 +150,7 @@ SELECT k.*, h.holders FROM keyed k JOIN holders h USING (kind, key)
 export function fingerprintSql(guard: number): string {
   return `
 CREATE OR REPLACE TEMP TABLE rz_fp AS
-SELECT uscc, day, md5(string_agg(item, chr(31) ORDER BY item)) AS fp
+SELECT uscc, day, sum(hash(item))::VARCHAR || ':' || count(*) AS fp
 FROM (
   SELECT uscc, valid_from AS day,
          concat_ws(chr(30), kind, key, coalesce(ref, ''), CASE WHEN holders > ${guard} THEN 'guarded' ELSE '' END) AS item

@@ -79,7 +79,9 @@ SELECT 'complaint', c.complaint_id, c.received_day, c._hash, c.target_name, c.ta
 export const NQ_SQL = `
 CREATE OR REPLACE TEMP TABLE rz_nq AS
 SELECT kind, record_id, day, src, factor, f, CASE WHEN length(c0) >= 2 THEN c0 ELSE f END AS c
-FROM (SELECT *, rz_clean(n) AS f, rz_core0(n) AS c0 FROM (
+FROM (SELECT *, rz_clean(n) AS f,
+             -- sentences of a text are not company names: no region or company-form stripping
+             CASE WHEN src LIKE 'seg%' THEN rz_clean(n) ELSE rz_core0(n) END AS c0 FROM (
   SELECT kind, record_id, day, 'name' AS src, 1.0 AS factor, name AS n FROM rz_rec WHERE name IS NOT NULL
   UNION ALL
   SELECT kind, record_id, day, 'tag', ${W.tagFactor}, regexp_extract(text, '^\\s*【([^】]{2,24})】', 1)
@@ -89,8 +91,8 @@ FROM (SELECT *, rz_clean(n) AS f, rz_core0(n) AS c0 FROM (
   UNION ALL
   -- an ad that names nobody: each sentence of its text, as a name that may start with a brand
   SELECT kind, record_id, day, 'seg' || i, ${W.segmentFactor}, segs[i]
-    FROM (SELECT kind, record_id, day, regexp_split_to_array(rz_fw(text), '[，。！!~、：:；;？?\\s]+') AS segs
-            FROM rz_rec WHERE kind = 'ad'), range(1, 7) t(i)
+    FROM (SELECT kind, record_id, day, regexp_split_to_array(text, '[，。！!~、：:；;？?\\s]+') AS segs
+            FROM rz_rec WHERE kind = 'ad'), range(1, 5) t(i)
    WHERE i <= length(segs) AND length(segs[i]) >= 2
 ))
 WHERE length(CASE WHEN length(c0) >= 2 THEN c0 ELSE f END) >= 2
