@@ -114,7 +114,7 @@ function schemeText(
       `${target}${rng.pick(['已经人去楼空', '跑路了', '老板失联', '办公室关门了', '网站和APP都打不开了'])}`,
       `${kin}在${target}投资${money}，现在${rng.pick(['血本无归', '找不到人', '负责人失联', '全部被骗'])}`,
       `${target}负责人${s.legalRep}联系不上`,
-      `${rng.range(10, 300)}多名投资人的钱都在${target}，公司已关门`,
+      `${rng.range(1, 30) * 10}多名投资人的钱都在${target}，公司已关门`,
     ]),
     rng.chance(0.5) ? `涉及金额${money}` : null,
     rng.pick(['已经报警', '很多都是老年人', '大家都很着急', '怀疑是非法集资', '']),
