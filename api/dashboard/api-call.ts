@@ -18,6 +18,8 @@ const ORIGIN = 'http://dashboard.internal';
 export class ApiClient {
   readonly #app: Hono<AppEnv>;
   readonly #token: string;
+  /** Time spent in each API call (for the Server-Timing header). */
+  readonly timings: { name: string; ms: number }[] = [];
   constructor(app: Hono<AppEnv>, token: string) {
     this.#app = app;
     this.#token = token;
@@ -31,7 +33,19 @@ export class ApiClient {
       headers['content-type'] = 'application/json';
       init.body = JSON.stringify(body);
     }
-    return this.#app.fetch(new Request(`${ORIGIN}${path}`, init));
+    const t0 = performance.now();
+    const res = await this.#app.fetch(new Request(`${ORIGIN}${path}`, init));
+    this.timings.push({ name: `${method} ${path.split('?')[0]}`, ms: performance.now() - t0 });
+    return res;
+  }
+
+  /** `Server-Timing` header value: one entry per API call, in order. */
+  serverTiming(): string {
+    return this.timings
+      .map(
+        (t, i) => `api${i};dur=${t.ms.toFixed(1)};desc="${t.name.replace(/[^\x20-\x7e]|"/g, '')}"`,
+      )
+      .join(', ');
   }
 
   async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<ApiResult<T>> {

@@ -18,6 +18,12 @@ export function countTicks(max: number): number[] {
   return [0, 0.25, 0.5, 0.75, 1].filter((g) => Number.isInteger(Math.round(max * g * 1000) / 1000));
 }
 
+/** A count axis maximum whose quarters are whole numbers when counts are small (4, 8, …, 20). */
+export function countMax(x: number): number {
+  if (!(x > 0)) return 4;
+  return x <= 20 ? Math.ceil(x / 4) * 4 : niceMax(x);
+}
+
 /** A tidy upper bound for an axis: 1, 2, 5 × 10^k. */
 export function niceMax(x: number): number {
   if (!(x > 0)) return 1;
@@ -34,14 +40,14 @@ export function ScoreChart(props: {
 }): Child {
   const W = props.width ?? 640;
   const H = props.height ?? 200;
-  const pad = { l: 36, r: 36, t: 12, b: 26 };
+  const pad = { l: 36, r: 36, t: 22, b: 26 };
   const pts = props.points;
   if (pts.length === 0) return <div class="empty">暂无数据</div>;
   const iw = W - pad.l - pad.r;
   const ih = H - pad.t - pad.b;
   const n = pts.length;
   const step = iw / n;
-  const cmax = niceMax(Math.max(1, ...pts.map((p) => Math.max(p.ads, p.complaints))));
+  const cmax = countMax(Math.max(...pts.map((p) => Math.max(p.ads, p.complaints))));
   const x = (i: number) => pad.l + step * i + step / 2;
   const yScore = (s: number) => pad.t + ih * (1 - s);
   const yCount = (c: number) => pad.t + ih * (1 - c / cmax);

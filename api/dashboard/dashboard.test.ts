@@ -12,7 +12,7 @@ import { withUsccCheckChar } from '../../pipeline/feeds/index.ts';
 import { mountDashboard } from './index.ts';
 import { isMounted } from './mount-check.ts';
 import { cutPieces, Highlighted, type MarkSpan } from './highlight.tsx';
-import { countTicks, niceMax, ScoreChart } from './charts.tsx';
+import { countMax, countTicks, niceMax, ScoreChart } from './charts.tsx';
 import { FALLBACK, permissionsFor, type Operation } from './permissions.ts';
 import { csrfFor } from './session.ts';
 import { bucketLabel } from './pages/models.tsx';
@@ -234,6 +234,32 @@ describe('dashboard pages', () => {
     expect(await count()).toBe(1);
   });
 
+  it('takes a long Chinese note as multipart (a url-encoded one would pass the 16 KB body limit)', async () => {
+    const note = '约谈法定代表人，核实资金去向。'.repeat(130).slice(0, 2000);
+    const form = new FormData();
+    form.set('_csrf', csrfFor(tokens['admin']!));
+    form.set('status', '移交');
+    form.set('note', note);
+    const res = await app.request(`/ui/alerts/${DAY}:${A}/disposition`, {
+      method: 'POST',
+      headers: cookie('admin'),
+      body: form,
+    });
+    expect(res.status).toBe(303);
+    const last = await db.one<{ status: string; note: string }>(
+      `SELECT status, note FROM dispositions ORDER BY disposition_id DESC LIMIT 1`,
+    );
+    expect(last).toEqual({ status: '移交', note });
+  });
+
+  it('says so when a day has no list', async () => {
+    const res = await get('/ui/?date=2026-02-01', 'regulator');
+    expect(res.status).toBe(404);
+    const html = await res.text();
+    expect(html).toContain('2026-02-01 未发布预警名单');
+    expect(html).toContain('name="date"');
+  });
+
   it('shows data scientists neither the enterprise search nor the export buttons', async () => {
     const html = await (await get('/ui/', 'data_scientist')).text();
     expect(html).not.toContain('企业查询');
@@ -326,6 +352,7 @@ describe('charts', () => {
     expect([0, 0.3, 1, 3, 7, 11, 240].map(niceMax)).toEqual([1, 0.5, 1, 5, 10, 20, 500]);
     expect(countTicks(2)).toEqual([0, 0.5, 1]);
     expect(countTicks(20)).toEqual([0, 0.25, 0.5, 0.75, 1]);
+    expect([0, 1, 5, 13, 21].map(countMax)).toEqual([4, 4, 8, 16, 50]);
   });
 
   it('draws a score line with gaps where the enterprise was not scored', async () => {

@@ -78,6 +78,7 @@ export function mountDashboard(app: Hono<AppEnv>, deps: DashboardDeps): void {
     c.header('content-security-policy', CSP);
     c.header('x-frame-options', 'DENY');
     c.header('referrer-policy', 'same-origin');
+    if (ctx && ctx.api.timings.length > 0) c.header('server-timing', ctx.api.serverTiming());
     return c.html(
       <Shell title={title} nav={nav} session={ctx?.session} can={ctx?.can}>
         {body}
@@ -260,6 +261,28 @@ export function mountDashboard(app: Hono<AppEnv>, deps: DashboardDeps): void {
         limit: 50,
         cursor,
       });
+      if (!r.ok && r.status === 404 && filters.date) {
+        // a day without a list: keep the page (and its date picker) and say so
+        return render(
+          x.c,
+          `预警名单 ${filters.date}`,
+          'alerts',
+          <AlertsPage
+            day={filters.date}
+            filters={filters}
+            items={[]}
+            nextCursor={null}
+            paged={false}
+            summary={undefined}
+            days={await listDays(db)}
+            districts={await listDistricts(db)}
+            can={x.can}
+            notice={`${filters.date} 未发布预警名单。`}
+          />,
+          x,
+          404,
+        );
+      }
       if (!r.ok) return fail(x, '今日预警', 'alerts', r);
       const day = r.data.date;
       const [summary, days, districts] = [

@@ -40,6 +40,8 @@ export interface AlertsPageProps {
   days: string[];
   districts: string[];
   can: Can;
+  /** A message above the table (e.g. no list that day). */
+  notice?: string | undefined;
 }
 
 function qs(f: AlertFilters, extra: Record<string, string> = {}): string {
@@ -191,7 +193,9 @@ export function AlertsPage(p: AlertsPageProps): Child {
       </div>
       <div class="card" style="padding:0">
         {p.items.length === 0 ? (
-          <div class="empty">{day ? '没有符合条件的预警。' : '尚未发布任何预警名单。'}</div>
+          <div class="empty">
+            {p.notice ?? (day ? '没有符合条件的预警。' : '尚未发布任何预警名单。')}
+          </div>
         ) : (
           <table id="alerts">
             <thead>

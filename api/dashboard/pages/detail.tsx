@@ -319,6 +319,7 @@ export function DetailPage(p: DetailProps): Child {
                 <form
                   class="stack"
                   method="post"
+                  enctype="multipart/form-data"
                   action={`${alertHref(a.day, a.uscc)}/disposition`}
                   id="disposition-form"
                 >

@@ -4,6 +4,7 @@ import { HISTORY_KINDS } from '../../../pipeline/queries/index.ts';
 import { NetworkGraph, NetworkLegend } from '../charts.tsx';
 import { alertHref, BASE, entityHref, LevelBadge, StatusBadge } from '../layout.tsx';
 import {
+  CHANNEL_ZH,
   FIELD_ZH,
   fmtInt,
   fmtScore,
@@ -218,7 +219,10 @@ function TimelineDetail(p: { item: HistoryItem; uscc: string }): Child {
   if ((p.item.kind === 'ad' || p.item.kind === 'complaint') && typeof d['text'] === 'string') {
     return (
       <details>
-        <summary>{p.item.summary}</summary>
+        <summary>
+          {p.item.kind === 'ad' ? '广告' : '投诉'}（{zh(CHANNEL_ZH, text(d['channel']))}）
+          {text(d['title']) || [...d['text']].slice(0, 40).join('')}
+        </summary>
         <div class="small">{d['text']}</div>
         {text(d['complainant_ref']) ? (
           <div class="small muted">投诉人编号：{text(d['complainant_ref'])}</div>
