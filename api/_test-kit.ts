@@ -37,6 +37,7 @@ export async function createKit(
     config: loadConfig({}),
     now: () => NOW,
     log: (_m, err) => errors.push(err),
+    alertStateTtlMs: 0,
     ...(o.triggerRun ? { triggerRun: o.triggerRun } : {}),
   });
   const auth = (role: Role | null | undefined): Record<string, string> =>

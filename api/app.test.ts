@@ -676,3 +676,29 @@ describe('score read model (0006)', () => {
     expect(await scoreHistoryFresh(k.db)).toBe(true);
   });
 });
+
+describe('alert reader state cache', () => {
+  it('reuses the list state for its TTL; invalidate() forgets it', async () => {
+    const { createAlertReader } = await import('../pipeline/queries/index.ts');
+    let t = 0;
+    const reader = createAlertReader({ stateTtlMs: 1000, now: () => t });
+    const day = k.city.days[1]!;
+    const before = await reader.list(k.db, { day, limit: 1 });
+    await k.db.run(
+      `INSERT INTO list_revisions SELECT day, revision + 1, now(), scorer, model_version, 'z', enterprises, listed, red, orange, yellow
+       FROM list_revisions WHERE day = $d::DATE ORDER BY revision DESC LIMIT 1`,
+      { d: day },
+    );
+    await k.db.run(
+      `INSERT INTO list_entries SELECT day, $r, uscc, rank, score, level, rule_score, reasons, contributions, features
+       FROM list_entries WHERE day = $d::DATE AND revision = $p`,
+      { d: day, r: before.revision! + 1, p: before.revision! },
+    );
+    t = 999;
+    expect((await reader.list(k.db, { day, limit: 1 })).revision).toBe(before.revision);
+    t = 1000;
+    expect((await reader.list(k.db, { day, limit: 1 })).revision).toBe(before.revision! + 1);
+    reader.invalidate();
+    expect((await reader.list(k.db, { day, limit: 1 })).revision).toBe(before.revision! + 1);
+  });
+});

@@ -20,6 +20,9 @@ import { modelRoutes } from './routes/models.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { systemRoutes } from './routes/system.ts';
 
+/** A revision published by the scheduler shows in GET /v1/alerts within this time. */
+export const ALERT_STATE_TTL_MS = 1_000;
+
 /** Largest accepted request body (dispositions, logins, activations are small JSON). */
 export const MAX_BODY_BYTES = 16 * 1024;
 
@@ -29,6 +32,8 @@ export interface CreateAppOptions {
   now?: () => Date;
   /** Starts a daily run for a day; without it POST /v1/runs answers 503. */
   triggerRun?: (day: string) => Promise<unknown>;
+  /** How long GET /v1/alerts reuses the list state (default ALERT_STATE_TTL_MS; 0 = never). */
+  alertStateTtlMs?: number;
   /** Where server-side errors go (default: stderr). */
   log?: (message: string, err?: unknown) => void;
 }
@@ -54,7 +59,7 @@ export function createApp(o: CreateAppOptions): DafeiApp['app'] & { dafei: Dafei
     config: o.config,
     now: o.now ?? (() => new Date()),
     metrics: new Metrics(),
-    alerts: createAlertReader(),
+    alerts: createAlertReader({ stateTtlMs: o.alertStateTtlMs ?? ALERT_STATE_TTL_MS }),
     audit: createAuditWriter(db),
     scores: createScoreHistoryKeeper(db, log),
     triggerRun: o.triggerRun,

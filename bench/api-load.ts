@@ -89,8 +89,16 @@ async function main(): Promise<void> {
     console.log(`built ${path} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   }
   const { openMigratedDb } = await import('../pipeline/db/index.ts');
+  // enterprises for the history load: enough distinct ones that no timeline is asked twice
+  let sample: string[];
   {
     const db = await openMigratedDb(path);
+    sample = (
+      await db.all<{ uscc: string }>(
+        `SELECT uscc FROM (SELECT DISTINCT uscc FROM registrations) ORDER BY hash(uscc) LIMIT $n`,
+        { n: Math.max(1000, rate * duration) },
+      )
+    ).map((r) => r.uscc);
     const c = await db.one<Record<string, number>>(
       `SELECT (SELECT count(*) FROM registrations)::INTEGER AS registrations, (SELECT count(*) FROM ads)::INTEGER AS ads,
               (SELECT count(*) FROM complaints)::INTEGER AS complaints, (SELECT count(*) FROM list_entries)::INTEGER AS list_entries,
@@ -139,14 +147,13 @@ async function main(): Promise<void> {
       '/v1/alerts?district=%E9%A6%99%E6%B4%B2%E5%8C%BA&limit=50',
       '/v1/alerts?limit=200',
     ];
-    // the server holds the file: the enterprises come from the API
-    const ents = (await get<{ items: { uscc: string }[] }>(`/v1/alerts?limit=200`)).items.map(
+    // listed enterprises (long timelines) interleaved with the sample (cold: each asked once)
+    const listed = (await get<{ items: { uscc: string }[] }>(`/v1/alerts?limit=200`)).items.map(
       (i) => i.uscc,
     );
-    const search = await get<{ items: { uscc: string }[] }>(
-      `/v1/entities?q=${encodeURIComponent('商贸')}&limit=200`,
+    const usccs = sample.flatMap((u, j) =>
+      j % 5 === 0 ? [listed[(j / 5) % listed.length]!, u] : [u],
     );
-    const usccs = [...ents.slice(0, 100), ...search.items.map((i) => i.uscc).slice(0, 100)];
     const historyPaths = usccs.map((u) => `/v1/entities/${u}/history?limit=100`);
 
     // warm up

@@ -277,6 +277,7 @@ export function alertRoutes(r: Router): void {
         }
         throw err;
       }
+      c.get('deps').alerts.invalidate();
       await audit(c, 'disposition.create', `${day}:${uscc}`, {
         status: 201,
         disposition_id: row.disposition_id,

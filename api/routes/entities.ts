@@ -111,8 +111,6 @@ export function entityRoutes(r: Router): void {
     },
     async (c, { params, query }) => {
       const { db, scores } = c.get('deps');
-      if (!(await entityExists(db, params.uscc)))
-        throw new ApiError('not_found', `no enterprise with USCC ${params.uscc}`);
       const before =
         query.cursor === undefined
           ? undefined
@@ -123,6 +121,13 @@ export function entityRoutes(r: Router): void {
         limit: query.limit,
         freshScores: await scores.ensure(),
       });
+      if (
+        page.items.length === 0 &&
+        before === undefined &&
+        !(await entityExists(db, params.uscc))
+      ) {
+        throw new ApiError('not_found', `no enterprise with USCC ${params.uscc}`);
+      }
       const last = page.items[page.items.length - 1];
       await audit(c, 'entity.history', params.uscc);
       return c.json(

@@ -120,10 +120,36 @@ export function parseReasons(json: string | null): Reason[] {
 
 export interface AlertReader {
   list(db: Db, o: ListAlertsOptions): Promise<AlertPage>;
+  /** Forget the remembered state (call after writing a disposition). */
+  invalidate(): void;
 }
 
-/** A reader that keeps the last `size` lists in memory (a few hundred KB each). */
-export function createAlertReader(size = 8): AlertReader {
+interface ListState {
+  day: string | null;
+  current_revision: number | null;
+  pinned: number;
+  stamp: string;
+  states: string | null;
+}
+
+export interface AlertReaderOptions {
+  /** Lists kept in memory (a few hundred KB each). */
+  size?: number;
+  /**
+   * How long the list state (current revision, register stamp, review states) is reused, in ms.
+   * A revision published by another connection shows within this time; dispositions written
+   * through the same reader invalidate it at once. 0 = ask the database on every call.
+   */
+  stateTtlMs?: number;
+  now?: () => number;
+}
+
+/** A reader that keeps the last lists in memory and reuses the list state for a short time. */
+export function createAlertReader(o: AlertReaderOptions = {}): AlertReader {
+  const size = o.size ?? 8;
+  const ttl = o.stateTtlMs ?? 0;
+  const clock = o.now ?? Date.now;
+  const remembered = new Map<string, { at: number; st: Promise<ListState | undefined> }>();
   const cache = new Map<string, Promise<ListedRow[]>>();
   const load = (db: Db, day: string, revision: number, stamp: string): Promise<ListedRow[]> => {
     const key = `${day}|${revision}|${stamp}`;
@@ -145,14 +171,24 @@ export function createAlertReader(size = 8): AlertReader {
     return hit;
   };
   return {
+    invalidate() {
+      remembered.clear();
+    },
     async list(db, o) {
-      const st = await db.one<{
-        day: string | null;
-        current_revision: number | null;
-        pinned: number;
-        stamp: string;
-        states: string | null;
-      }>(STATE_SQL, { d: o.day ?? null, rev: o.revision ?? null });
+      const skey = `${o.day ?? ''}|${o.revision ?? ''}`;
+      let entry = remembered.get(skey);
+      if (!entry || clock() - entry.at >= ttl) {
+        entry = {
+          at: clock(),
+          st: db.one<ListState>(STATE_SQL, { d: o.day ?? null, rev: o.revision ?? null }),
+        };
+        entry.st.catch(() => remembered.delete(skey));
+        if (ttl > 0) {
+          if (remembered.size > 64) remembered.clear();
+          remembered.set(skey, entry);
+        }
+      }
+      const st = await entry.st;
       const day = st?.day ?? null;
       if (day === null) return { day: null, revision: null, items: [], has_more: false };
       let revision: number;
@@ -209,7 +245,7 @@ export function createAlertReader(size = 8): AlertReader {
 
 /** One page of a list (uncached; the API keeps an AlertReader). */
 export async function listAlerts(db: Db, o: ListAlertsOptions): Promise<AlertPage> {
-  return createAlertReader(1).list(db, o);
+  return createAlertReader({ size: 1 }).list(db, o);
 }
 
 /** One entry of a list (current revision unless pinned), or undefined. */

@@ -169,10 +169,12 @@ export async function entityProfile(
               UNION SELECT "before" FROM registration_changes WHERE uscc = $u AND field = 'name' AND "before" IS NOT NULL))::VARCHAR AS names,
             (SELECT count(*) FROM registrations WHERE uscc = $u)::INTEGER AS snapshots,
             (SELECT count(*) FROM registration_changes WHERE uscc = $u)::INTEGER AS changes,
-            (SELECT count(*) FROM ads a WHERE a.advertiser_uscc = $u OR a.ad_id IN
-               (SELECT record_id FROM entity_links WHERE kind = 'ad' AND status = 'linked' AND uscc = $u))::INTEGER AS ads,
-            (SELECT count(*) FROM complaints c WHERE c.target_uscc = $u OR c.complaint_id IN
-               (SELECT record_id FROM entity_links WHERE kind = 'complaint' AND status = 'linked' AND uscc = $u))::INTEGER AS complaints,
+            (SELECT count(*) FROM ads a WHERE a.ad_id IN (
+               SELECT ad_id FROM ads_history WHERE advertiser_uscc = $u
+               UNION SELECT record_id FROM entity_links WHERE kind = 'ad' AND status = 'linked' AND uscc = $u))::INTEGER AS ads,
+            (SELECT count(*) FROM complaints c WHERE c.complaint_id IN (
+               SELECT complaint_id FROM complaints_history WHERE target_uscc = $u
+               UNION SELECT record_id FROM entity_links WHERE kind = 'complaint' AND status = 'linked' AND uscc = $u))::INTEGER AS complaints,
             (SELECT arg_max(status, disposition_id) FROM dispositions WHERE uscc = $u) AS status,
             (SELECT arg_max(assignee, disposition_id) FROM dispositions WHERE uscc = $u) AS assignee,
             (SELECT to_json(list({'decided_on': decided_on::VARCHAR, 'outcome': outcome, 'case_ref': case_ref} ORDER BY decided_on))
@@ -255,7 +257,15 @@ const LOCAL = (col: string) => `strftime(${col} AT TIME ZONE 'Asia/Shanghai', '%
 const DAYTS = (col: string) => `strftime(${col}, '%Y-%m-%dT00:00:00')`;
 
 const HISTORY_SQL = `
-WITH ev AS (
+WITH my_ads AS (
+  SELECT ad_id FROM ads_history WHERE advertiser_uscc = $u
+  UNION SELECT record_id FROM entity_links WHERE kind = 'ad' AND status = 'linked' AND uscc = $u
+),
+my_complaints AS (
+  SELECT complaint_id FROM complaints_history WHERE target_uscc = $u
+  UNION SELECT record_id FROM entity_links WHERE kind = 'complaint' AND status = 'linked' AND uscc = $u
+),
+ev AS (
   SELECT DISTINCT ${DAYTS('established_on')} AS t, 'established' AS kind, uscc AS ref,
          '成立' AS summary, json_object('established_on', established_on::VARCHAR) AS data
   FROM registrations WHERE uscc = $u AND established_on IS NOT NULL
@@ -267,13 +277,11 @@ WITH ev AS (
   UNION ALL
   SELECT ${LOCAL('a.seen_at')}, 'ad', a.ad_id, '广告（' || a.channel || '）' || coalesce(a.title, left(a.text, 40)),
          json_object('channel', a.channel, 'title', a.title, 'text', a.text, 'advertiser_name', a.advertiser_name, 'phone', a.phone, 'url', a.url)
-  FROM ads a
-  WHERE a.advertiser_uscc = $u OR a.ad_id IN (SELECT record_id FROM entity_links WHERE kind = 'ad' AND status = 'linked' AND uscc = $u)
+  FROM ads a WHERE a.ad_id IN (SELECT ad_id FROM my_ads)
   UNION ALL
   SELECT ${LOCAL('c.received_at')}, 'complaint', c.complaint_id, '投诉（' || c.channel || '）' || left(c.text, 40),
          json_object('channel', c.channel, 'text', c.text, 'amount_cny', c.amount_cny, 'complainant_ref', c.complainant_ref, 'district', c.district)
-  FROM complaints c
-  WHERE c.target_uscc = $u OR c.complaint_id IN (SELECT record_id FROM entity_links WHERE kind = 'complaint' AND status = 'linked' AND uscc = $u)
+  FROM complaints c WHERE c.complaint_id IN (SELECT complaint_id FROM my_complaints)
   UNION ALL
   SELECT ${DAYTS('e.day')}, 'score', e.day::VARCHAR,
          '评分 ' || printf('%.3f', e.score) || ' 第' || e.rank || '名' || coalesce(' ' || CASE e.level WHEN 'red' THEN '红色' WHEN 'orange' THEN '橙色' WHEN 'yellow' THEN '黄色' END || '预警', ''),

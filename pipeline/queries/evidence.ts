@@ -81,9 +81,10 @@ export async function adsOf(
 ): Promise<{ total: number; items: AdEvidence[] }> {
   const rows = await db.all<Omit<AdEvidence, 'spans'> & { total: number }>(
     `WITH l AS (SELECT record_id, method FROM entity_links WHERE kind = 'ad' AND status = 'linked' AND uscc = $u),
+     ids AS (SELECT ad_id FROM ads_history WHERE advertiser_uscc = $u UNION SELECT record_id FROM l),
      a AS (
        SELECT a.*, l.method AS link_method FROM ads a LEFT JOIN l ON l.record_id = a.ad_id
-       WHERE (l.record_id IS NOT NULL OR a.advertiser_uscc = $u)
+       WHERE a.ad_id IN (SELECT ad_id FROM ids)
          AND a.seen_day <= $d::DATE AND a.seen_day > $d::DATE - $days::INTEGER
      )
      SELECT ad_id, ${TS('seen_at')} AS seen_at, channel, advertiser_name, phone, url, title, text,
@@ -105,9 +106,10 @@ export async function complaintsOf(
 ): Promise<{ total: number; items: ComplaintEvidence[] }> {
   const rows = await db.all<Omit<ComplaintEvidence, 'spans'> & { total: number }>(
     `WITH l AS (SELECT record_id, method FROM entity_links WHERE kind = 'complaint' AND status = 'linked' AND uscc = $u),
+     ids AS (SELECT complaint_id FROM complaints_history WHERE target_uscc = $u UNION SELECT record_id FROM l),
      c AS (
        SELECT c.*, l.method AS link_method FROM complaints c LEFT JOIN l ON l.record_id = c.complaint_id
-       WHERE (l.record_id IS NOT NULL OR c.target_uscc = $u)
+       WHERE c.complaint_id IN (SELECT complaint_id FROM ids)
          AND c.received_day <= $d::DATE AND c.received_day > $d::DATE - $days::INTEGER
      )
      SELECT complaint_id, ${TS('received_at')} AS received_at, channel, target_name, text, amount_cny,

@@ -55,6 +55,13 @@ export function scoreRowsSql(fresh: boolean): string {
        QUALIFY e.revision = max(e.revision) OVER (PARTITION BY e.day)`;
 }
 
+export interface ScoreHistoryKeeper {
+  /** Fresh now? If not, a background rebuild is started. */
+  ensure(): Promise<boolean>;
+  /** Resolves when the read model is fresh (rebuilding it first if needed). */
+  warm(): Promise<void>;
+}
+
 /**
  * Keeps the read model fresh: `ensure()` answers whether it is fresh now and, when it is not,
  * starts one background rebuild on a forked connection (never two at a time).
@@ -62,11 +69,20 @@ export function scoreRowsSql(fresh: boolean): string {
 export function createScoreHistoryKeeper(
   db: Db,
   log: (m: string, err?: unknown) => void,
-): { ensure(): Promise<boolean> } {
+): ScoreHistoryKeeper {
   let rebuilding: Promise<void> | undefined;
+  // a fresh answer is reused for a second: a publish shows in timelines within that time
+  let freshUntil = 0;
   return {
+    async warm() {
+      if (!(await this.ensure())) await rebuilding;
+    },
     async ensure() {
-      if (await scoreHistoryFresh(db)) return true;
+      if (Date.now() < freshUntil) return true;
+      if (await scoreHistoryFresh(db)) {
+        freshUntil = Date.now() + 1_000;
+        return true;
+      }
       rebuilding ??= (async () => {
         const own = await db.fork();
         try {
