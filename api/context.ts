@@ -3,7 +3,7 @@ import type { Config } from '../pipeline/config.ts';
 import type { Principal } from '../pipeline/auth/index.ts';
 import type { SerialDb } from './serial-db.ts';
 import type { Metrics } from './metrics.ts';
-import type { AlertReader } from '../pipeline/queries/index.ts';
+import type { AlertReader, ScoreHistoryKeeper } from '../pipeline/queries/index.ts';
 import type { AuditWriter } from './audit.ts';
 
 export interface AppDeps {
@@ -14,7 +14,7 @@ export interface AppDeps {
   /** Cached reader of published lists. */
   alerts: AlertReader;
   /** Keeps the per-enterprise score read model fresh (0006). */
-  scores: { ensure(): Promise<boolean> };
+  scores: ScoreHistoryKeeper;
   /** Group-committing audit log writer. */
   audit: AuditWriter;
   /** Starts a daily run for `day` (YYYY-MM-DD); absent = runs cannot be triggered (503). */

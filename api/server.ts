@@ -9,6 +9,8 @@ export interface StartServerOptions extends Omit<CreateAppOptions, 'config'> {
   port?: number;
   host?: string;
   config?: Config;
+  /** Build read models before listening (default true). */
+  warm?: boolean;
 }
 
 export interface RunningServer {
@@ -24,6 +26,8 @@ export async function startServer(o: StartServerOptions): Promise<RunningServer>
   // the API's own connection: the scheduler's transactions on `o.db` stay invisible to it
   const own = await o.db.fork();
   const app = createApp({ ...o, db: own, config });
+  // build the score read model before the first request (seconds on a city, once per publish)
+  if (o.warm !== false) await app.dafei.deps.scores.warm();
   let server!: ServerType;
 
   const actualPort = await new Promise<number>((resolve, reject) => {
