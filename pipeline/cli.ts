@@ -73,7 +73,7 @@ const VERBS: Record<string, Verb> = {
     options: { ...dbOption },
     async run(values, _pos, io) {
       const path = dbPath(values);
-      await withOpenDb(values, async () => undefined);
+      await withOpenDb(values, () => Promise.resolve());
       io.out(`database ready: ${path}`);
       return 0;
     },

@@ -3,7 +3,7 @@
 export const LEVEL_ZH: Record<string, string> = { red: '红', orange: '橙', yellow: '黄' };
 
 /** One RFC 4180 CSV line. */
-export function csvLine(cells: readonly unknown[]): string {
+export function csvLine(cells: readonly (string | number | null | undefined)[]): string {
   return cells
     .map((c) => {
       if (c === null || c === undefined) return '';

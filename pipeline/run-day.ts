@@ -8,7 +8,7 @@ import { withLedger } from './jobs/ledger.ts';
 import { loadFeatureRows } from './modeling/feature-matrix.ts';
 import { confirmedOn } from './modeling/outcomes.ts';
 import { activeVersion, loadModel } from './modeling/registry.ts';
-import { DEFAULT_THRESHOLDS, rankRows, scoreMatrix } from './modeling/score.ts';
+import { rankRows, scoreMatrix, type DEFAULT_THRESHOLDS } from './modeling/score.ts';
 import { publishList, type PublishResult } from './publish.ts';
 import { resolve } from './resolve/index.ts';
 import { selectRows } from '../models/index.ts';

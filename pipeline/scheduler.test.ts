@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import cron from 'node-cron';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileConfigSchema } from './config.ts';
-import { openMigratedDb, type Db } from './db/index.ts';
+import { openMigratedDb } from './db/index.ts';
 import { loadSample } from './demo.ts';
 import { GOOD, tmpDir, toNdjson } from './feeds/_fixtures.ts';
 import { createScheduler, shanghaiDay, TIMEZONE } from './scheduler.ts';
@@ -130,7 +130,7 @@ describe('scheduler', () => {
     const db = await openMigratedDb(':memory:');
     try {
       const sleeps: number[] = [];
-      const s = createScheduler({ db, config: config(), now: () => new Date('2026-03-01T00:00:00Z'), schedule: () => ({ stop() {} }), sleep: async (ms) => void sleeps.push(ms), log: () => {} });
+      const s = createScheduler({ db, config: config(), now: () => new Date('2026-03-01T00:00:00Z'), schedule: () => ({ stop() {} }), sleep: (ms) => Promise.resolve(void sleeps.push(ms)), log: () => {} });
       failuresLeft = 2;
       await s.trigger('pull:ads-http');
       expect(sleeps).toEqual([1000, 2000]);

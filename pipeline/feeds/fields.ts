@@ -229,7 +229,8 @@ export function shareholders(name: string): FieldSpec {
         }
         const entry: Record<string, unknown> = { name: o['name'].trim(), kind: o['kind'] };
         if (o['uscc'] !== undefined && o['uscc'] !== null && o['uscc'] !== '') {
-          const u = normaliseUscc(String(o['uscc']));
+          if (typeof o['uscc'] !== 'string') throw new FieldProblem(`${name}[${i}].uscc: must be text`);
+          const u = normaliseUscc(o['uscc']);
           const problem = usccProblem(u);
           if (problem) throw new FieldProblem(`${name}[${i}]: ${problem}`);
           entry['uscc'] = u;

@@ -7,6 +7,7 @@ import { createReadStream, fstatSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { IngestError } from '../errors.ts';
 import { formatFromName, type Format } from './read.ts';
 
@@ -139,7 +140,7 @@ export function httpInput(feed: string, url: string, options: HttpInputOptions):
         (byName?.gzip ?? false) || /gzip/i.test(res.headers.get('content-type') ?? '');
       const length = Number(res.headers.get('content-length'));
       return {
-        stream: Readable.fromWeb(res.body as import('node:stream/web').ReadableStream),
+        stream: Readable.fromWeb(res.body as WebReadableStream),
         format,
         gzip,
         ...(Number.isFinite(length) && length > 0 ? { size: length } : {}),

@@ -112,7 +112,10 @@ describe('registry, scoring and publication', () => {
       { d: day },
     );
     expect(entries.length).toBe(r.enterprises);
-    for (const e of entries) expect(e.score).toBeGreaterThanOrEqual(0), expect(e.score).toBeLessThanOrEqual(1);
+    for (const e of entries) {
+      expect(e.score).toBeGreaterThanOrEqual(0);
+      expect(e.score).toBeLessThanOrEqual(1);
+    }
     // ranks follow scores
     for (let i = 1; i < entries.length; i++) expect(entries[i]!.score).toBeLessThanOrEqual(entries[i - 1]!.score);
     const listed = entries.filter((e) => e.level !== null);

@@ -33,9 +33,14 @@ export interface TrainingOptions {
   onProgress?: (message: string) => void;
 }
 
+/**
+ * Chosen on the sample city's walk-forward evaluation (few positives: shallow trees with large
+ * leaves generalise better there than grown trees; measured in bench/evaluate-city.ts too).
+ */
 export const DEFAULT_FOREST: HistogramForestOptions = {
   nEstimators: 200,
-  minSamplesLeaf: 3,
+  minSamplesLeaf: 20,
+  maxDepth: 8,
   maxFeatures: 'sqrt',
   classWeight: 'balanced',
   seed: 20260101,
