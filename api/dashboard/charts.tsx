@@ -172,8 +172,8 @@ export function Histogram(props: {
   color?: string;
   unit?: string;
 }): Child {
-  const W = props.width ?? 420;
-  const H = props.height ?? 170;
+  const W = props.width ?? 440;
+  const H = props.height ?? 190;
   const pad = { l: 30, r: 8, t: 16, b: 34 };
   const bs = props.buckets;
   if (bs.length === 0) return <div class="empty">暂无数据</div>;

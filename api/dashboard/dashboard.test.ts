@@ -161,6 +161,13 @@ describe('dashboard pages', () => {
     });
     expect(ok.status).toBe(303);
     expect(ok.headers.get('location')).toBe('/ui/models');
+    const audited = await db.all<{ action: string; actor: string }>(
+      `SELECT action, actor FROM audit_log WHERE target = 'dashboard:token' ORDER BY audit_id`,
+    );
+    expect(audited).toEqual([
+      { action: 'auth.login_failed', actor: 'anonymous' },
+      { action: 'auth.login', actor: 't-regulator' },
+    ]);
   });
 
   it("renders the day's list with level, change, status, filters and export links", async () => {

@@ -4,7 +4,7 @@ import type { Child } from 'hono/jsx';
 import { revokeToken, verifyToken, type Principal } from '../../pipeline/auth/index.ts';
 import type { Db } from '../../pipeline/db/index.ts';
 import { FEED_NAMES } from '../../pipeline/feeds/index.ts';
-import { writeAudit } from '../../pipeline/queries/index.ts';
+import { writeAudit, type AuditEntry } from '../../pipeline/queries/index.ts';
 import type { AppEnv } from '../context.ts';
 import { ApiClient, withQuery, type ApiResult } from './api-call.ts';
 import { BASE, Shell, Problem, type NavKey } from './layout.tsx';
@@ -143,6 +143,14 @@ export function mountDashboard(app: Hono<AppEnv>, deps: DashboardDeps): void {
       r.status === 401 ? 401 : r.status,
     );
 
+  /** The API's (group-committed) audit writer when the app has one, else a direct insert. */
+  const auditOf = (c: Context<AppEnv>, e: AuditEntry): Promise<void> => {
+    const writer = (
+      c.get('deps') as { audit?: { write(e: AuditEntry): Promise<void> } } | undefined
+    )?.audit;
+    return writer ? writer.write(e) : writeAudit(db, e);
+  };
+
   // ---- entry points ------------------------------------------------------------------------------
 
   app.get('/', (c) => c.redirect(`${BASE}/`, 302));
@@ -166,7 +174,7 @@ export function mountDashboard(app: Hono<AppEnv>, deps: DashboardDeps): void {
       const token = typeof form['token'] === 'string' ? form['token'].trim() : '';
       const p = token ? await verifyToken(db, token, now()) : undefined;
       if (!p) {
-        await writeAudit(db, {
+        await auditOf(c, {
           actor: 'anonymous',
           role: null,
           action: 'auth.login_failed',
@@ -183,7 +191,7 @@ export function mountDashboard(app: Hono<AppEnv>, deps: DashboardDeps): void {
           401,
         );
       }
-      await writeAudit(db, {
+      await auditOf(c, {
         actor: p.name,
         role: p.role,
         action: 'auth.login',
@@ -225,7 +233,7 @@ export function mountDashboard(app: Hono<AppEnv>, deps: DashboardDeps): void {
     page(async (x) => {
       // a session token issued for a user login ends with the session; pasted API tokens stay valid
       if (x.principal.name.startsWith('user:')) await revokeToken(db, x.principal.tokenId, now());
-      await writeAudit(db, {
+      await auditOf(x.c, {
         actor: x.principal.name,
         role: x.principal.role,
         action: 'auth.logout',
