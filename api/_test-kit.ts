@@ -75,7 +75,7 @@ export async function createKit(
         out[t] = (await db.one<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM ${t}`))!.n;
       return out;
     },
-    close: () => db.close(),
+    close: () => app.dafei.deps.db.close(),
   };
 }
 

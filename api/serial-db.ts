@@ -1,10 +1,12 @@
 /**
- * One DuckDB connection serves the whole process (pipeline/db). Measured on this machine: a query
- * issued while a `stream()` is being read silently ends that stream after its first chunk, and a
- * statement issued while a `transaction()` is open joins that transaction (and is rolled back with
- * it). So every request goes through this FIFO lock: one statement, one transaction or one whole
- * stream at a time. startServer() gives the API its own connection (`db.fork()`), so the
- * scheduler's transactions on the main connection never interleave with API reads.
+ * How the API shares DuckDB. pipeline/db gives one connection per Db; measured on this machine, a
+ * query issued while a `stream()` is being read silently ends that stream after its first chunk,
+ * and a statement issued while a `transaction()` is open joins that transaction (and is rolled
+ * back with it). So each connection does one thing at a time: one statement, one transaction or
+ * one whole stream. To use both cores, the pool forks up to `size` connections (`db.fork()`, same
+ * database, own transactions) and hands each call the first idle one, queueing FIFO when all are
+ * busy. startServer() gives the API its own fork, so the scheduler's transactions on the main
+ * connection never interleave with API reads.
  */
 import type { Db, Row, SqlParams } from '../pipeline/db/index.ts';
 
@@ -12,37 +14,59 @@ const SERIAL = Symbol('dafei.serialDb');
 
 export interface SerialDb extends Db {
   readonly [SERIAL]: true;
-  /** Runs `fn` holding the lock (for several statements that must not interleave). */
+  /** Runs `fn` holding one connection (for several statements that must not interleave). */
   exclusive<T>(fn: (db: Db) => Promise<T>): Promise<T>;
-  /** Statements waiting for the lock (for /metrics). */
+  /** Calls waiting for a connection (for /metrics). */
   readonly waiting: number;
+  /** Connections open in the pool. */
+  readonly connections: number;
 }
 
 export function isSerialDb(db: Db): db is SerialDb {
   return (db as Partial<SerialDb>)[SERIAL] === true;
 }
 
-/** Wraps `db` so that its statements, transactions and streams never interleave. Idempotent. */
-export function serializeDb(db: Db): SerialDb {
+/** Default pool size: one connection per core is what DuckDB can use; a third hides I/O waits. */
+export const POOL_SIZE = 3;
+
+/**
+ * Wraps `db` in a pool of at most `size` connections (the first is `db` itself, the others are
+ * forked on demand). `close()` closes the forks and `db`. Idempotent on an already wrapped Db.
+ */
+export function serializeDb(db: Db, size = POOL_SIZE): SerialDb {
   if (isSerialDb(db)) return db;
-  let tail: Promise<void> = Promise.resolve();
-  let waiting = 0;
-  const lock = async (): Promise<() => void> => {
-    let release!: () => void;
-    const next = new Promise<void>((r) => (release = r));
-    const prev = tail;
-    tail = prev.then(() => next);
-    waiting++;
-    await prev;
-    waiting--;
-    return release;
+  const idle: Db[] = [db];
+  const all: Db[] = [db];
+  const queue: ((c: Db) => void)[] = [];
+  let forking = 0;
+  const acquire = async (): Promise<Db> => {
+    const c = idle.pop();
+    if (c) return c;
+    if (all.length + forking < size) {
+      forking++;
+      try {
+        const f = await db.fork();
+        all.push(f);
+        return f;
+      } catch {
+        // cannot fork (e.g. closing): wait for a connection instead
+      } finally {
+        forking--;
+      }
+    }
+    return new Promise<Db>((resolve) => queue.push(resolve));
   };
-  const withLock = async <T>(fn: () => Promise<T>): Promise<T> => {
-    const release = await lock();
+  const release = (c: Db): void => {
+    const next = queue.shift();
+    if (next) next(c);
+    else idle.push(c);
+  };
+  const use = async <T>(fn: (c: Db) => Promise<T>): Promise<T> => {
+    const c = await acquire();
     try {
-      return await fn();
+      return await fn(c);
     } finally {
-      release();
+      release(c);
     }
   };
   const wrapped: SerialDb = {
@@ -51,25 +75,31 @@ export function serializeDb(db: Db): SerialDb {
       return db.path;
     },
     get waiting() {
-      return waiting;
+      return queue.length;
     },
-    run: (sql: string, params?: SqlParams) => withLock(() => db.run(sql, params)),
+    get connections() {
+      return all.length;
+    },
+    run: (sql: string, params?: SqlParams) => use((c) => c.run(sql, params)),
     all: <T extends object = Row>(sql: string, params?: SqlParams) =>
-      withLock(() => db.all<T>(sql, params)),
+      use((c) => c.all<T>(sql, params)),
     one: <T extends object = Row>(sql: string, params?: SqlParams) =>
-      withLock(() => db.one<T>(sql, params)),
-    transaction: <T>(fn: (tx: Db) => Promise<T>) => withLock(() => db.transaction(fn)),
-    exclusive: <T>(fn: (inner: Db) => Promise<T>) => withLock(() => fn(db)),
+      use((c) => c.one<T>(sql, params)),
+    transaction: <T>(fn: (tx: Db) => Promise<T>) => use((c) => c.transaction(fn)),
+    exclusive: <T>(fn: (inner: Db) => Promise<T>) => use(fn),
     async *stream<T extends object = Row>(sql: string, params?: SqlParams): AsyncIterable<T[]> {
-      const release = await lock();
+      const c = await acquire();
       try {
-        yield* db.stream<T>(sql, params);
+        yield* c.stream<T>(sql, params);
       } finally {
-        release();
+        release(c);
       }
     },
     fork: () => db.fork(),
-    close: () => db.close(),
+    close: () => {
+      for (const c of all.slice(1)) c.close();
+      db.close();
+    },
   };
   return wrapped;
 }

@@ -43,7 +43,7 @@ export async function startServer(o: StartServerOptions): Promise<RunningServer>
       new Promise<void>((resolve, reject) => {
         if ('closeAllConnections' in server) server.closeAllConnections();
         server.close((err) => {
-          own.close();
+          app.dafei.deps.db.close(); // the pool: its forks and `own`
           if (err) reject(err);
           else resolve();
         });

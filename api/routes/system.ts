@@ -59,9 +59,13 @@ export function systemRoutes(r: Router): void {
     },
     (c) => {
       const { metrics, db } = c.get('deps');
-      return c.text(metrics.render({ dafei_db_waiting: db.waiting }), 200, {
-        'content-type': 'text/plain; version=0.0.4; charset=utf-8',
-      });
+      return c.text(
+        metrics.render({ dafei_db_waiting: db.waiting, dafei_db_connections: db.connections }),
+        200,
+        {
+          'content-type': 'text/plain; version=0.0.4; charset=utf-8',
+        },
+      );
     },
   );
 
