@@ -259,16 +259,16 @@ const DAYTS = (col: string) => `strftime(${col}, '%Y-%m-%dT00:00:00')`;
 const HISTORY_SQL = `
 WITH my_ads AS (
   SELECT ad_id FROM ads_history WHERE advertiser_uscc = $u
-  UNION SELECT record_id FROM entity_links WHERE kind = 'ad' AND status = 'linked' AND uscc = $u
+  UNION ALL SELECT record_id FROM entity_links WHERE kind = 'ad' AND status = 'linked' AND uscc = $u
 ),
 my_complaints AS (
   SELECT complaint_id FROM complaints_history WHERE target_uscc = $u
-  UNION SELECT record_id FROM entity_links WHERE kind = 'complaint' AND status = 'linked' AND uscc = $u
+  UNION ALL SELECT record_id FROM entity_links WHERE kind = 'complaint' AND status = 'linked' AND uscc = $u
 ),
 ev AS (
-  SELECT DISTINCT ${DAYTS('established_on')} AS t, 'established' AS kind, uscc AS ref,
+  SELECT * FROM (SELECT ${DAYTS('established_on')} AS t, 'established' AS kind, uscc AS ref,
          '成立' AS summary, json_object('established_on', established_on::VARCHAR) AS data
-  FROM registrations WHERE uscc = $u AND established_on IS NOT NULL
+  FROM registrations WHERE uscc = $u AND established_on IS NOT NULL ORDER BY as_of DESC LIMIT 1)
   UNION ALL
   SELECT ${DAYTS('changed_on')}, 'change', field || ':' || coalesce("after", ''),
          '变更 ' || field || '：' || coalesce("before", '—') || ' → ' || coalesce("after", '—'),

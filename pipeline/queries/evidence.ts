@@ -81,7 +81,7 @@ export async function adsOf(
 ): Promise<{ total: number; items: AdEvidence[] }> {
   const rows = await db.all<Omit<AdEvidence, 'spans'> & { total: number }>(
     `WITH l AS (SELECT record_id, method FROM entity_links WHERE kind = 'ad' AND status = 'linked' AND uscc = $u),
-     ids AS (SELECT ad_id FROM ads_history WHERE advertiser_uscc = $u UNION SELECT record_id FROM l),
+     ids AS (SELECT ad_id FROM ads_history WHERE advertiser_uscc = $u UNION ALL SELECT record_id FROM l),
      a AS (
        SELECT a.*, l.method AS link_method FROM ads a LEFT JOIN l ON l.record_id = a.ad_id
        WHERE a.ad_id IN (SELECT ad_id FROM ids)
@@ -106,7 +106,7 @@ export async function complaintsOf(
 ): Promise<{ total: number; items: ComplaintEvidence[] }> {
   const rows = await db.all<Omit<ComplaintEvidence, 'spans'> & { total: number }>(
     `WITH l AS (SELECT record_id, method FROM entity_links WHERE kind = 'complaint' AND status = 'linked' AND uscc = $u),
-     ids AS (SELECT complaint_id FROM complaints_history WHERE target_uscc = $u UNION SELECT record_id FROM l),
+     ids AS (SELECT complaint_id FROM complaints_history WHERE target_uscc = $u UNION ALL SELECT record_id FROM l),
      c AS (
        SELECT c.*, l.method AS link_method FROM complaints c LEFT JOIN l ON l.record_id = c.complaint_id
        WHERE c.complaint_id IN (SELECT complaint_id FROM ids)
