@@ -45,15 +45,30 @@ function duration(a: string, b: string | null): string {
       : `${(ms / 60_000).toFixed(1)} min`;
 }
 
+const COUNT_KEY_ZH: Record<string, string> = {
+  revision: '版本',
+  published: '已发布',
+  listed: '入单',
+  scorer: '评分方式',
+  modelVersion: '模型版本',
+  enterprises: '评分企业',
+  read: '读取',
+  accepted: '接收',
+  duplicate: '重复',
+  corrected: '更正',
+  quarantined: '隔离',
+};
+
 function countsText(c: unknown): string {
   if (c === null || c === undefined) return '';
   if (typeof c !== 'object') return text(c);
   return Object.entries(c as Record<string, unknown>)
-    .filter(([, v]) => typeof v !== 'object' || v === null)
-    .map(
-      ([k, v]) =>
-        `${k} ${typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(2) : String(v)}`,
-    )
+    .filter(([k, v]) => (typeof v !== 'object' || v === null) && k !== 'seconds' && k !== 'day')
+    .map(([k, v]) => {
+      const shown =
+        v === null ? '—' : typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(2) : text(v);
+      return `${COUNT_KEY_ZH[k] ?? k} ${shown}`;
+    })
     .join(' · ');
 }
 
