@@ -65,6 +65,8 @@ if $typecheck; then
 fi
 
 status=0
+passed=0
+failed=0
 for nb in notebooks/[0-9]*.ipynb; do
   case "$nb" in *"$filter"*) ;; *) continue ;; esac
   start=$(date +%s)
@@ -80,12 +82,16 @@ for nb in notebooks/[0-9]*.ipynb; do
     --ExecutePreprocessor.record_timing=False \
     --log-level=WARN 2> >(grep -v -e 'unstable and might change' -e 'frozen modules' -e 'Xfrozen_modules' -e 'PYDEVD_DISABLE' -e '^$' >&2); then
     echo "   ok in $(($(date +%s) - start)) s"
+    passed=$((passed + 1))
   else
     echo "   FAILED after $(($(date +%s) - start)) s" >&2
     status=1
+    failed=$((failed + 1))
   fi
 done
 if [ "$status" -eq 0 ] && $update; then
   node --import tsx notebooks/lib/clean-outputs.ts notebooks/[0-9]*.ipynb
 fi
+echo
+echo "Notebooks: $passed passed, $failed failed"
 exit $status
