@@ -174,7 +174,11 @@ describe('dashboard pages', () => {
     const res = await get('/ui/', 'regulator');
     const html = await res.text();
     expect(res.status).toBe(200);
-    expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+    const policy = res.headers.get('content-security-policy') ?? '';
+    expect(policy).toContain("default-src 'self'");
+    const nonce = /script-src 'nonce-([^']+)'/.exec(policy)?.[1];
+    expect(nonce).toBeDefined();
+    expect(html).toContain(`<script nonce="${nonce}">`);
     expect(html).toContain('珠海汇富财富管理有限公司');
     expect(html).toContain('class="badge lv-red"');
     expect(html).toContain('新增');

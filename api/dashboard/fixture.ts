@@ -103,6 +103,9 @@ export async function sampleDbCopy(
   } finally {
     db.close();
   }
+  // one cached database is enough: drop those of older samples or schemas
+  for (const f of readdirSync(o.cacheDir))
+    if (/^sample-[0-9a-f]{16}\.duckdb/.test(f)) rmSync(join(o.cacheDir, f), { force: true });
   copyFileSync(target, `${cached}.tmp`);
   renameSync(`${cached}.tmp`, cached);
   writeFileSync(meta, JSON.stringify({ last, built_at: new Date().toISOString() }));

@@ -15,6 +15,8 @@ export interface ShellProps {
   nav: NavKey;
   session?: Session | undefined;
   can?: Can | undefined;
+  /** The Content-Security-Policy nonce of the page's script. */
+  nonce?: string | undefined;
   children?: Child;
 }
 
@@ -72,7 +74,7 @@ export function Shell(p: ShellProps): Child {
             ) : null}
           </header>
           <main>{p.children}</main>
-          <script>{raw(JS)}</script>
+          <script nonce={p.nonce}>{raw(JS)}</script>
         </body>
       </html>
     </>
