@@ -304,9 +304,14 @@ describe('dashboard pages', () => {
     expect(await models.text()).toContain('规则指数');
     const runs = await (await get('/ui/runs', 'admin')).text();
     expect(runs).toContain('隔离区');
-    expect(await (await get('/ui/runs', 'regulator')).text()).toContain(
-      '隔离区仅对数据分析人员和管理员开放',
-    );
+    expect(runs).toContain('id="trigger-run"');
+    const regRuns = await (await get('/ui/runs', 'regulator')).text();
+    expect(regRuns).toContain('隔离区仅对数据分析人员和管理员开放');
+    expect(regRuns).not.toContain('id="trigger-run"');
+    // this app has no scheduler: the API answers 503 and the page says so
+    const trig = await post('/ui/runs', { _csrf: csrfFor(tokens['admin']!), date: DAY }, 'admin');
+    expect(trig.status).toBe(303);
+    expect(decodeURIComponent(trig.headers.get('location') ?? '')).toContain('未启动调度器');
   });
 });
 

@@ -17,6 +17,7 @@ export type Operation =
   | 'rollbackModel'
   | 'listRuns'
   | 'listQuarantine'
+  | 'triggerRun'
   | 'exportAlertsCsv'
   | 'exportAlertsXlsx';
 
@@ -37,6 +38,7 @@ export const FALLBACK: Readonly<Record<Operation, readonly Role[]>> = {
   rollbackModel: SCIENCE,
   listRuns: ALL,
   listQuarantine: SCIENCE,
+  triggerRun: SCIENCE,
   exportAlertsCsv: REVIEWERS,
   exportAlertsXlsx: REVIEWERS,
 };

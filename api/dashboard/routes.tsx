@@ -566,6 +566,22 @@ export function mountDashboard(app: Hono<AppEnv>, deps: DashboardDeps): void {
 
   // ---- 运行 ----------------------------------------------------------------------------------------
 
+  app.post(
+    `${BASE}/runs`,
+    page(async (x) => {
+      const date = str(formOf(x.c)['date']) ?? '';
+      const r = await x.api.post<{ date: string }>('/v1/runs', { date });
+      if (r.ok) return x.c.redirect(`${BASE}/runs?started=${encodeURIComponent(r.data.date)}`, 303);
+      const msg =
+        r.status === 503
+          ? '本服务未启动调度器，不能在此触发运行（请用 dafei run --date）。'
+          : r.status === 403
+            ? '您的角色无权触发运行。'
+            : `未能触发运行：${problemText(r)}`;
+      return x.c.redirect(`${BASE}/runs?err=${encodeURIComponent(msg)}`, 303);
+    }),
+  );
+
   app.get(
     `${BASE}/runs`,
     page(async (x) => {
@@ -593,6 +609,17 @@ export function mountDashboard(app: Hono<AppEnv>, deps: DashboardDeps): void {
         '运行',
         'runs',
         <RunsPage
+          trigger={
+            x.can('triggerRun')
+              ? { day: (await listDays(db, 1))[0] ?? '', csrf: x.session.csrf }
+              : undefined
+          }
+          flashOk={
+            x.c.req.query('started')
+              ? `已开始运行 ${x.c.req.query('started')}，完成后见运行记录。`
+              : undefined
+          }
+          flashErr={x.c.req.query('err')}
           runs={runs.ok ? runs.data : null}
           runsError={runs.ok ? undefined : problemText(runs)}
           status={status}

@@ -1,6 +1,6 @@
 /** 运行: the run ledger and the quarantine browser. */
 import type { Child } from 'hono/jsx';
-import { BASE } from '../layout.tsx';
+import { BASE, Flash } from '../layout.tsx';
 import { FEED_ZH, RUN_STATUS_ZH, text, zh } from '../labels.ts';
 
 export interface RunItem {
@@ -80,10 +80,33 @@ export function RunsPage(p: {
   quarantineError?: string | undefined;
   feed: string | undefined;
   feeds: readonly string[];
+  /** Trigger form (data scientists, admins): the default day and the form token. */
+  trigger?: { day: string; csrf: string } | undefined;
+  flashOk?: string | undefined;
+  flashErr?: string | undefined;
 }): Child {
   return (
     <>
-      <h1>运行</h1>
+      <div class="row" style="justify-content:space-between">
+        <h1>运行</h1>
+        {p.trigger ? (
+          <form
+            class="filters"
+            method="post"
+            action={`${BASE}/runs`}
+            id="trigger-run"
+            data-confirm="确定重新计算并发布该日的预警名单吗？"
+          >
+            <input type="hidden" name="_csrf" value={p.trigger.csrf} />
+            <label>
+              名单日期
+              <input type="date" name="date" value={p.trigger.day} required />
+            </label>
+            <button type="submit">运行该日</button>
+          </form>
+        ) : null}
+      </div>
+      <Flash ok={p.flashOk} err={p.flashErr} />
       <div class="card" id="runs">
         <div class="row" style="justify-content:space-between">
           <h2>运行记录</h2>
