@@ -1,7 +1,7 @@
 /** 运行: the run ledger and the quarantine browser. */
 import type { Child } from 'hono/jsx';
 import { BASE, Flash } from '../layout.tsx';
-import { FEED_ZH, RUN_STATUS_ZH, text, zh } from '../labels.ts';
+import { FEED_ZH, RUN_STATUS_ZH, SCORER_ZH, text, zh } from '../labels.ts';
 
 export interface RunItem {
   run_id: number;
@@ -66,7 +66,17 @@ function countsText(c: unknown): string {
     .filter(([k, v]) => (typeof v !== 'object' || v === null) && k !== 'seconds' && k !== 'day')
     .map(([k, v]) => {
       const shown =
-        v === null ? '—' : typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(2) : text(v);
+        v === null
+          ? '—'
+          : typeof v === 'boolean'
+            ? v
+              ? '是'
+              : '否'
+            : k === 'scorer'
+              ? zh(SCORER_ZH, text(v))
+              : typeof v === 'number' && !Number.isInteger(v)
+                ? v.toFixed(2)
+                : text(v);
       return `${COUNT_KEY_ZH[k] ?? k} ${shown}`;
     })
     .join(' · ');
