@@ -19,6 +19,7 @@ import { exportRoutes } from './routes/exports.ts';
 import { modelRoutes } from './routes/models.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { systemRoutes } from './routes/system.ts';
+import { mountDashboard } from './dashboard/index.ts';
 
 /** A revision published by the scheduler shows in GET /v1/alerts within this time. */
 export const ALERT_STATE_TTL_MS = 1_000;
@@ -34,6 +35,8 @@ export interface CreateAppOptions {
   triggerRun?: (day: string) => Promise<unknown>;
   /** How long GET /v1/alerts reuses the list state (default ALERT_STATE_TTL_MS; 0 = never). */
   alertStateTtlMs?: number;
+  /** Mount the zh-CN dashboard under /ui (api/dashboard; default true). */
+  dashboard?: boolean;
   /** Where server-side errors go (default: stderr). */
   log?: (message: string, err?: unknown) => void;
 }
@@ -100,6 +103,7 @@ export function createApp(o: CreateAppOptions): DafeiApp['app'] & { dafei: Dafei
   modelRoutes(router);
   opsRoutes(router);
   exportRoutes(router);
+  if (o.dashboard !== false) mountDashboard(app, deps);
   app.onError(
     createErrorHandler((err, c) => log(`${c.req.method} ${new URL(c.req.url).pathname}`, err)),
   );
