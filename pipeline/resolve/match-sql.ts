@@ -112,8 +112,8 @@ UNION ALL
 SELECT kind, record_id, day, src, 'lcp',
        (CASE WHEN src LIKE 'seg%' THEN ${W.alias} WHEN length(c) - k <= 3 THEN ${W.lcpShort} ELSE ${W.lcp} END) * factor,
        k, 'pfx', left(c, k), NULL
-  FROM rz_nq, range(2, 9) t(k)
- WHERE k < length(c) AND (k <= 6 OR src IN ('name', 'tag'))
+  FROM rz_nq, range(2, 6) t(k)
+ WHERE k < length(c)
 UNION ALL
 -- aux: the name around the core; when it equals the candidate's, the whole registered name is
 -- misspelt in one character (珠海万龙美业有限公司 for 珠海万隆美业有限公司): stronger evidence
@@ -159,12 +159,29 @@ SELECT kind, record_id, day, 'name', 'rep', ${W.rep}, 0, 'rep', rz_clean(name), 
 
 export const HIT_SQL = `
 CREATE OR REPLACE TEMP TABLE rz_hit AS
-WITH raw0 AS (
+WITH pfx AS (
+  SELECT key, min(valid_from) AS vf FROM rz_keys WHERE kind = 'pfx' AND holders <= ${MAX_HOLDERS.guard} GROUP BY key
+),
+-- the longest brand prefix (lcp) of each query known on the record's day: only it is joined below
+lcpbest AS (
+  SELECT l.kind, l.record_id, l.src, max(l.len) AS m
+    FROM rz_look l JOIN pfx p ON p.key = l.lkey AND p.vf <= l.day
+   WHERE l.how = 'lcp'
+   GROUP BY ALL
+),
+look AS (
+  SELECT * FROM rz_look WHERE how <> 'lcp'
+  UNION ALL
+  SELECT l.* FROM rz_look l
+    JOIN lcpbest b ON b.kind = l.kind AND b.record_id = l.record_id AND b.src = l.src AND b.m = l.len
+   WHERE l.how = 'lcp'
+),
+raw0 AS (
   SELECT l.kind, l.record_id, l.day, l.src, l.how,
          CASE WHEN l.how = 'fuzzy' AND l.aux <> '' AND l.aux = k.ref THEN ${W.fullFuzzy} ELSE l.w END AS w,
          l.len, k.uscc, k.valid_from, k.valid_to, k.ref, k.kind AS kk,
          count(*) OVER (PARTITION BY l.kind, l.record_id, l.src, l.how, l.lkind, l.lkey) AS holders_then
-    FROM rz_look l JOIN rz_keys k ON k.kind = l.lkind AND k.key = l.lkey AND k.valid_from <= l.day
+    FROM look l JOIN rz_keys k ON k.kind = l.lkind AND k.key = l.lkey AND k.valid_from <= l.day
    WHERE k.holders <= ${MAX_HOLDERS.guard}
 ),
 -- a key shared by more enterprises than its cap on the record's day says nothing about which one

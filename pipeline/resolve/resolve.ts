@@ -191,7 +191,7 @@ export async function resolve(db: Db, options: ResolveOptions = {}): Promise<Res
     );
     await step(tx, trace, 'records', REC_SQL);
     await step(tx, trace, 'name queries', NQ_SQL);
-    await step(tx, trace, 'lookups', LOOK_SQL);
+    await step(tx, trace, 'lookups', asView(LOOK_SQL));
     await step(tx, trace, 'hits', HIT_SQL);
     await step(tx, trace, 'pairs', PAIRS_SQL);
     await step(tx, trace, 'candidates', CAND_SQL);
@@ -237,7 +237,7 @@ export async function resolve(db: Db, options: ResolveOptions = {}): Promise<Res
     { a: resolvedAds, c: resolvedComplaints, s: seconds, run: runId },
   );
   await db.run(
-    `DROP TABLE IF EXISTS rz_look; DROP TABLE IF EXISTS rz_hit; DROP TABLE IF EXISTS rz_nq;
+    `DROP VIEW IF EXISTS rz_look; DROP TABLE IF EXISTS rz_hit; DROP TABLE IF EXISTS rz_nq;
      DROP TABLE IF EXISTS rz_cand; DROP TABLE IF EXISTS rz_cand2; DROP TABLE IF EXISTS rz_pairs; DROP TABLE IF EXISTS rz_rec; DROP TABLE IF EXISTS rz_keys;
      DROP TABLE IF EXISTS rz_todo; DROP TABLE IF EXISTS rz_todo2; DROP TABLE IF EXISTS rz_changed_keys;
      DROP TABLE IF EXISTS rz_changed; DROP TABLE IF EXISTS rz_fp`,
