@@ -117,7 +117,7 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboard e2e (headless Chromium, sample city)'
     });
     page = await ctx.newPage();
     mkdirSync(SHOTS, { recursive: true });
-  }, 300_000);
+  }, 600_000);
 
   afterAll(async () => {
     await browser?.close();
@@ -294,6 +294,17 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboard e2e (headless Chromium, sample city)'
     expect(await ap.locator('#models tbody tr').count()).toBeGreaterThan(0);
     await expect(ap.locator('#models').textContent()).resolves.toContain('启用中');
     await shot(ap, 'models');
+    // roll back to the rule index and activate the model again (both ask for confirmation first)
+    ap.on('dialog', (d) => void d.accept());
+    await Promise.all([ap.waitForURL(/\/ui\/models\?ok=rules/), ap.click('#rollback')]);
+    await expect(ap.locator('.flash.ok').textContent()).resolves.toContain('规则指数');
+    await expect(ap.locator('#models').textContent()).resolves.not.toContain('启用中');
+    await Promise.all([
+      ap.waitForURL(/\/ui\/models\?ok=\d+/),
+      ap.locator('#models button', { hasText: '启用' }).first().click(),
+    ]);
+    await expect(ap.locator('.flash.ok').textContent()).resolves.toContain('已启用模型');
+    await expect(ap.locator('#models').textContent()).resolves.toContain('启用中');
     await timed(ap, 'runs', () => ap.goto(`${base}/ui/runs`));
     expect(await ap.locator('#runs tbody tr').count()).toBeGreaterThan(0);
     expect(await ap.locator('#quarantine tbody tr').count()).toBeGreaterThan(0);
