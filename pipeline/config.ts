@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { AppError } from './errors.ts';
 import { FEED_NAMES } from './feeds/specs.ts';
+import { DEFAULT_THRESHOLDS } from './modeling/score.ts';
 
 export class ConfigError extends AppError {
   constructor(message: string) {
@@ -46,7 +47,7 @@ export const FileConfigSchema = z
     levels: z
       .object({ model: thresholds, rules: thresholds })
       .strict()
-      .default({ model: { red: 0.3, orange: 0.1, yellow: 0.03 }, rules: { red: 0.45, orange: 0.3, yellow: 0.2 } }),
+      .default(DEFAULT_THRESHOLDS),
     sources: z.array(SourceSchema).default([]),
   })
   .strict();

@@ -30,7 +30,7 @@ export interface ScoredRow {
 }
 
 export const DEFAULT_THRESHOLDS: { model: LevelThresholds; rules: LevelThresholds } = {
-  model: { red: 0.3, orange: 0.1, yellow: 0.03 },
+  model: { red: 0.3, orange: 0.1, yellow: 0.01 },
   rules: { red: 0.45, orange: 0.3, yellow: 0.2 },
 };
 
