@@ -147,13 +147,13 @@ SELECT k.*, h.holders FROM keyed k JOIN holders h USING (kind, key)
  * (kept in resolve_keys as kind 'fp') to find the enterprises that changed and the earliest record
  * day a change can affect.
  */
-export function fingerprintSql(guard: number): string {
+export function fingerprintSql(guard: number, weakGuard: number): string {
   return `
 CREATE OR REPLACE TEMP TABLE rz_fp AS
 SELECT uscc, day, sum(hash(item))::VARCHAR || ':' || count(*) AS fp
 FROM (
   SELECT uscc, valid_from AS day,
-         concat_ws(chr(30), kind, key, coalesce(ref, ''), CASE WHEN holders > ${guard} THEN 'guarded' ELSE '' END) AS item
+         concat_ws(chr(30), kind, key, coalesce(ref, ''), CASE WHEN holders > ${guard} THEN 'guarded' WHEN holders > ${weakGuard} THEN 'weak' ELSE '' END) AS item
     FROM rz_keys
   UNION ALL
   SELECT uscc, valid_to, concat_ws(chr(30), 'valid_to', kind, key) FROM rz_keys WHERE valid_to IS NOT NULL

@@ -52,9 +52,16 @@ export const WEIGHTS = {
  * Keys held by more enterprises than this on the record's day are not used as evidence (a
  * business-centre address shared by hundreds of enterprises says nothing). `guard`: keys held by
  * more enterprises over all time are not even looked up (speed); crossing it changes the key
- * fingerprints, so incremental runs stay equal to full ones.
+ * fingerprints, so incremental runs stay equal to full ones. `weakGuard`: the same for the weak
+ * lookups (brand prefixes, sentences of a text, titles), which can never win among so many.
  */
-export const MAX_HOLDERS = { address: 5, contact: 10, name: 200, guard: 1000 } as const;
+export const MAX_HOLDERS = {
+  address: 5,
+  contact: 10,
+  name: 200,
+  guard: 1000,
+  weakGuard: 50,
+} as const;
 
 /** A record is linked when its best score reaches LINK_MIN and the runner-up is at most MARGIN × it. */
 export const LINK_MIN = 0.55;
@@ -160,7 +167,7 @@ SELECT kind, record_id, day, 'name', 'rep', ${W.rep}, 0, 'rep', rz_clean(name), 
 export const HIT_SQL = `
 CREATE OR REPLACE TEMP TABLE rz_hit AS
 WITH pfx AS (
-  SELECT key, min(valid_from) AS vf FROM rz_keys WHERE kind = 'pfx' AND holders <= ${MAX_HOLDERS.guard} GROUP BY key
+  SELECT key, min(valid_from) AS vf FROM rz_keys WHERE kind = 'pfx' AND holders <= ${MAX_HOLDERS.weakGuard} GROUP BY key
 ),
 -- the longest brand prefix (lcp) of each query known on the record's day: only it is joined below
 lcpbest AS (
@@ -182,7 +189,8 @@ raw0 AS (
          l.len, k.uscc, k.valid_from, k.valid_to, k.ref, k.kind AS kk,
          count(*) OVER (PARTITION BY l.kind, l.record_id, l.src, l.how, l.lkind, l.lkey) AS holders_then
     FROM look l JOIN rz_keys k ON k.kind = l.lkind AND k.key = l.lkey AND k.valid_from <= l.day
-   WHERE k.holders <= ${MAX_HOLDERS.guard}
+   WHERE k.holders <= CASE WHEN l.how = 'lcp' OR l.src LIKE 'seg%' OR l.src = 'title'
+                           THEN ${MAX_HOLDERS.weakGuard} ELSE ${MAX_HOLDERS.guard} END
 ),
 -- a key shared by more enterprises than its cap on the record's day says nothing about which one
 raw AS (

@@ -158,7 +158,7 @@ export async function resolve(db: Db, options: ResolveOptions = {}): Promise<Res
   if (trace)
     process.stderr.write(`[resolve] keys ${((performance.now() - tk) / 1000).toFixed(2)} s\n`);
 
-  await step(db, trace, 'fingerprints', fingerprintSql(MAX_HOLDERS.guard));
+  await step(db, trace, 'fingerprints', fingerprintSql(MAX_HOLDERS.guard, MAX_HOLDERS.weakGuard));
   if (mode === 'full') {
     await db.run(ALL_RECORDS_SQL);
   } else {
