@@ -163,6 +163,10 @@ class BlockWriter {
     this.#block = undefined;
   }
 
+  hasReady(): boolean {
+    return this.#ready.length > 0;
+  }
+
   /** Applies closed blocks, one at a time, in order. */
   async drain(all = false): Promise<void> {
     if (all) this.#close();
@@ -205,8 +209,10 @@ async function ingestInput(
         counts.corrected += c.corrected;
       });
       let applying: Promise<void> = Promise.resolve();
-      // Apply finished blocks while the next ones are read; at most one block in flight.
+      // Apply finished blocks while the next ones are read; at most one block in flight, and
+      // reading waits only when another block is ready before the previous one is applied.
       const afterChunk = async () => {
+        if (!blocks.hasReady()) return;
         await applying;
         applying = blocks.drain();
       };
