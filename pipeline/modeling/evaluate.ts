@@ -59,6 +59,8 @@ export interface EvaluateOptions extends TrainingOptions {
   surgeComplaints?: number;
   /** Walk forward: retrain with the outcomes known every this many days (0: one model at T). */
   retrainEveryDays?: number;
+  /** Horizon of the evaluation's labels when it differs from the training horizon. */
+  evalHorizonDays?: number;
 }
 
 const mean = (xs: number[]) => (xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : Number.NaN);
@@ -87,7 +89,7 @@ async function surgeDays(db: Db, n: number): Promise<Map<string, string>> {
 }
 
 export async function evaluateOverTime(db: Db, o: EvaluateOptions): Promise<EvaluationReport> {
-  const horizon = o.horizonDays ?? 90;
+  const horizon = o.evalHorizonDays ?? o.horizonDays ?? 90;
   const topK = o.topK ?? 50;
   const to = o.to ?? (await lastDataDay(db))!;
   const testDays = dayRange(addDays(o.until, 1), to);
