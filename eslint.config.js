@@ -1,11 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const crossFolder = (folder) => ({
-  regex: `^\\.\\./(?!\\.\\./)(?!${folder}/)[^/]+/(?!index\\.ts$).+`,
-  message: 'Import another top-level folder only through its index.ts.',
-});
-
 export default tseslint.config(
   { ignores: ['node_modules', 'var', 'dist', 'notebooks', 'bench/out', 'eslint.config.js'] },
   js.configs.recommended,
