@@ -24,19 +24,25 @@ describe('crash safety', () => {
     const before = await db.all(`SELECT uscc, rank, score, level FROM list_entries WHERE day = '2026-03-01' ORDER BY rank`);
     db.close();
 
-    for (const killAfterMs of [1500, 3200]) {
-      const child = spawn(process.execPath, ['bin/dafei.js', 'backfill', '--db', path, '--from', '2026-03-02', '--to', '2026-03-30'], {
+    for (const killAfterMs of [300, 1200]) {
+      const child = spawn(process.execPath, ['bin/dafei.js', 'backfill', '--db', path, '--from', '2026-03-02', '--to', '2026-04-29'], {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let progressed = false;
       child.stderr.on('data', (b: Buffer) => {
         if (/backfill \[/.test(b.toString())) progressed = true;
       });
-      await new Promise<void>((resolve) => {
-        const wait = () => (progressed ? setTimeout(() => { child.kill('SIGKILL'); resolve(); }, killAfterMs) : setTimeout(wait, 50));
+      let exited = false;
+      child.once('exit', () => (exited = true));
+      await new Promise<void>((resolve, reject) => {
+        const wait = () => {
+          if (exited) reject(new Error('the backfill ended before it could be killed'));
+          else if (progressed) setTimeout(() => (child.kill('SIGKILL'), resolve()), killAfterMs);
+          else setTimeout(wait, 50);
+        };
         wait();
       });
-      await new Promise((r) => child.once('exit', r));
+      if (!exited) await new Promise((r) => child.once('exit', r));
       expect(child.signalCode).toBe('SIGKILL');
 
       db = await openMigratedDb(path);
@@ -58,12 +64,12 @@ describe('crash safety', () => {
 
     db = await openMigratedDb(path);
     try {
-      const next = await runDay(db, '2026-03-31');
+      const next = await runDay(db, '2026-04-30');
       expect(next.published).toBe(true);
       const stale = await db.one<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM job_runs WHERE status = 'running'`);
       expect(stale!.n).toBe(0);
     } finally {
       db.close();
     }
-  });
+  }, 300_000);
 });
