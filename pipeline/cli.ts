@@ -11,7 +11,7 @@ import { openMigratedDb, type Db } from './db/index.ts';
 import { AppError, UsageError } from './errors.ts';
 import { FEED_NAMES, formatCounts, ingest, isFeedName } from './feeds/index.ts';
 import { runDemo } from './demo.ts';
-import { listAlerts, hasList } from './alerts.ts';
+import { currentRevisionOf, listAlerts, type AlertRow } from './queries/index.ts';
 import { backfill } from './backfill.ts';
 import { isDay } from './modeling/days.ts';
 import { evaluateOverTime, formatEvaluation } from './modeling/evaluate.ts';
@@ -191,19 +191,28 @@ Prints one line: read N, accepted N, duplicate N, corrected N, quarantined N`,
       const limit = values['limit'] === undefined ? undefined : Number(values['limit']);
       if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new UsageError('--limit must be a positive whole number');
       return withOpenDb(values, async (db) => {
-        if (!(await hasList(db, day))) {
+        const revision = await currentRevisionOf(db, day);
+        if (revision === undefined) {
           io.err(`dafei alerts: no list has been published for ${day} (run: dafei run --date ${day})`);
           return 1;
         }
-        const rows = await listAlerts(db, day, limit);
+        // the same reader as the API, page by page, pinned to the day's current revision
+        const rows: AlertRow[] = [];
+        for (let after: number | undefined; rows.length < (limit ?? Infinity); ) {
+          const page = await listAlerts(db, { day, revision, limit: Math.min(200, (limit ?? Infinity) - rows.length), ...(after === undefined ? {} : { afterRank: after }) });
+          rows.push(...page.items);
+          if (!page.has_more || page.items.length === 0) break;
+          after = page.items.at(-1)!.rank;
+        }
+        const words = (r: AlertRow) => r.reasons.map((x) => x.text);
         if (format === 'ndjson') {
-          for (const r of rows) io.out(JSON.stringify({ date: r.date, rank: r.rank, uscc: r.uscc, name: r.name, score: r.score, level: r.level, reasons: r.reasons, district: r.district, rule_score: r.rule_score, revision: r.revision }));
+          for (const r of rows) io.out(JSON.stringify({ date: r.day, rank: r.rank, uscc: r.uscc, name: r.name, score: r.score, level: r.level, reasons: words(r), district: r.district, rule_score: r.rule_score, revision: r.revision }));
         } else if (format === 'csv') {
           io.out(csvLine(['date', 'rank', 'uscc', 'name', 'district', 'score', 'level', 'reasons']));
-          for (const r of rows) io.out(csvLine([r.date, r.rank, r.uscc, r.name, r.district, r.score.toFixed(4), r.level, r.reasons.join('；')]));
+          for (const r of rows) io.out(csvLine([r.day, r.rank, r.uscc, r.name, r.district, r.score.toFixed(4), r.level, words(r).join('；')]));
         } else {
           for (const r of rows) {
-            io.out(`${String(r.rank).padStart(4)}  ${LEVEL_ZH[r.level] ?? r.level}  ${r.score.toFixed(3)}  ${r.uscc}  ${r.name ?? ''}  ${r.reasons.slice(0, 2).join('；')}`);
+            io.out(`${String(r.rank).padStart(4)}  ${LEVEL_ZH[r.level] ?? r.level}  ${r.score.toFixed(3)}  ${r.uscc}  ${r.name ?? ''}  ${words(r).slice(0, 2).join('；')}`);
           }
           io.err(`${rows.length} alerts on ${day}`);
         }

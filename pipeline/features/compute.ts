@@ -39,11 +39,14 @@ export async function dataFingerprint(db: Db, asOf: string): Promise<string> {
   return row!.f;
 }
 
-/** Runs the feature query for `asOf` (after analysing new text) and replaces that day's rows. */
-export async function computeFeatures(db: Db, asOf: string): Promise<ComputeResult> {
+/**
+ * Runs the feature query for `asOf` (after analysing new text) and replaces that day's rows.
+ * `fingerprint`: the day's data fingerprint when the caller has just computed it.
+ */
+export async function computeFeatures(db: Db, asOf: string, fingerprint?: string): Promise<ComputeResult> {
   const t0 = performance.now();
   const analysed = await analyseNewText(db);
-  const fingerprint = await dataFingerprint(db, asOf);
+  fingerprint ??= await dataFingerprint(db, asOf);
   const columns = ['as_of', 'uscc', ...FEATURE_NAMES].join(', ');
   const enterprises = await db.transaction(async (tx) => {
     await tx.run(`DELETE FROM feature_values WHERE as_of = $d::DATE`, { d: asOf });

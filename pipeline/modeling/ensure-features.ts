@@ -18,8 +18,8 @@ export async function ensureFeatures(
   let i = 0;
   for (const day of days) {
     onDay?.(day, i++, days.length);
-    const f = known.get(day);
-    if (f !== undefined && f === (await dataFingerprint(db, day))) continue;
-    await computeFeatures(db, day);
+    const now = await dataFingerprint(db, day);
+    if (known.get(day) === now) continue;
+    await computeFeatures(db, day, now);
   }
 }

@@ -1,18 +1,11 @@
 /** 运行: the run ledger and the quarantine browser. */
 import type { Child } from 'hono/jsx';
+import type { RunRow } from '../../../pipeline/queries/index.ts';
 import { BASE, Flash } from '../layout.tsx';
 import { FEED_ZH, RUN_STATUS_ZH, SCORER_ZH, text, zh } from '../labels.ts';
 
-export interface RunItem {
-  run_id: number;
-  job: string;
-  target: string | null;
-  started_at: string;
-  finished_at: string | null;
-  status: string;
-  counts: unknown;
-  error: string | null;
-}
+/** A ledger row as GET /v1/runs returns it. */
+export type RunItem = RunRow;
 
 export interface QuarantineItem {
   id: string;
