@@ -1,6 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import {
+  DuckDBInstance,
+  JsonDuckDBValueConverter,
+  type DuckDBConnection,
+  type DuckDBMaterializedResult,
+  type DuckDBPreparedStatement,
+  type DuckDBValue,
+} from '@duckdb/node-api';
 import { DbError } from '../errors.ts';
 
 export type SqlParams = Record<string, DuckDBValue> | DuckDBValue[];
@@ -37,7 +44,8 @@ export interface OpenDbOptions {
   threads?: number;
 }
 
-const LOCK_RE = /Could not set lock on file "([^"]+)": Conflicting lock is held in (.+?) \(PID (\d+)\)/;
+const LOCK_RE =
+  /Could not set lock on file "([^"]+)": Conflicting lock is held in (.+?) \(PID (\d+)\)/;
 
 /** Wraps a DuckDB error into a DbError whose message names the statement's purpose, not its text. */
 export function wrapDbError(err: unknown, what: string): DbError {
@@ -58,12 +66,51 @@ function summarise(sql: string): string {
   return sql.replace(/\s+/g, ' ').trim().slice(0, 80);
 }
 
+/** Prepared statements kept per connection (least recently used dropped first). */
+export const STATEMENT_CACHE_SIZE = 128;
+
+/**
+ * Rows of a materialized result as JSON-safe objects, read synchronously (a materialized result
+ * holds all its chunks; `runAndReadAll()` would fetch each one through the thread pool).
+ * Same conversion and duplicate-column naming as `getRowObjectsJson()`.
+ */
+function rowObjectsJson(result: DuckDBMaterializedResult): Record<string, unknown>[] {
+  const names = result.deduplicatedColumnNames();
+  const rows: Record<string, unknown>[] = [];
+  const chunks = result.chunkCount;
+  for (let c = 0; c < chunks; c++) {
+    const chunk = result.getChunk(c);
+    const n = chunk.rowCount;
+    for (let i = 0; i < n; i++) {
+      const row: Record<string, unknown> = {};
+      chunk.visitRowValues(i, (value, _row, col, type) => {
+        row[names[col]!] = JsonDuckDBValueConverter(value, type, JsonDuckDBValueConverter);
+      });
+      rows.push(row);
+    }
+  }
+  return rows;
+}
+
+interface CachedStatement {
+  stmt: DuckDBPreparedStatement;
+  busy: boolean;
+}
+
 class DuckDb implements Db {
   readonly path: string;
   readonly #instance: DuckDBInstance;
   readonly #conn: DuckDBConnection;
   readonly #owner: boolean;
   #inTransaction = false;
+  /**
+   * Parameterised statements prepared once and reused: parsing and planning a statement costs
+   * more than running a point lookup. Keyed by SQL text; a statement in use (two calls at once on
+   * this connection) is not shared: the second call prepares a one-off.
+   */
+  readonly #statements = new Map<string, CachedStatement>();
+  /** SQL texts that cannot be prepared as one statement (several statements): run the old way. */
+  readonly #unpreparable = new Set<string>();
 
   constructor(path: string, instance: DuckDBInstance, conn: DuckDBConnection, owner: boolean) {
     this.path = path;
@@ -78,10 +125,63 @@ class DuckDb implements Db {
     return db;
   }
 
+  /** Runs `sql` with `params`, through a cached prepared statement when it can be prepared. */
+  async #execute(sql: string, params: SqlParams | undefined): Promise<DuckDBMaterializedResult> {
+    if (params === undefined || this.#unpreparable.has(sql)) {
+      return params === undefined ? this.#conn.run(sql) : this.#conn.run(sql, params);
+    }
+    let cached = this.#statements.get(sql);
+    if (cached) {
+      // most recently used last
+      this.#statements.delete(sql);
+      this.#statements.set(sql, cached);
+    } else {
+      let stmt: DuckDBPreparedStatement;
+      try {
+        stmt = await this.#conn.prepare(sql);
+      } catch (err) {
+        // several statements in one text (allowed: all but the last run without parameters)
+        if (/multiple statements|more than one statement/i.test(String(err))) {
+          this.#unpreparable.add(sql);
+          return this.#conn.run(sql, params);
+        }
+        throw err;
+      }
+      cached = this.#statements.get(sql);
+      if (cached)
+        stmt.destroySync(); // prepared meanwhile by a concurrent call
+      else {
+        cached = { stmt, busy: false };
+        this.#statements.set(sql, cached);
+        if (this.#statements.size > STATEMENT_CACHE_SIZE) {
+          for (const [k, v] of this.#statements) {
+            if (v.busy) continue;
+            this.#statements.delete(k);
+            v.stmt.destroySync();
+            break;
+          }
+        }
+      }
+    }
+    if (cached.busy) return this.#conn.run(sql, params);
+    cached.busy = true;
+    try {
+      cached.stmt.clearBindings();
+      cached.stmt.bind(params);
+      return await cached.stmt.run();
+    } catch (err) {
+      // never keep a statement whose last use failed: the next call prepares it afresh
+      if (this.#statements.get(sql) === cached) this.#statements.delete(sql);
+      cached.stmt.destroySync();
+      throw err;
+    } finally {
+      cached.busy = false;
+    }
+  }
+
   async run(sql: string, params?: SqlParams): Promise<void> {
     try {
-      if (params === undefined) await this.#conn.run(sql);
-      else await this.#conn.run(sql, params);
+      await this.#execute(sql, params);
     } catch (err) {
       throw wrapDbError(err, summarise(sql));
     }
@@ -89,11 +189,7 @@ class DuckDb implements Db {
 
   async all<T extends object = Row>(sql: string, params?: SqlParams): Promise<T[]> {
     try {
-      const reader =
-        params === undefined
-          ? await this.#conn.runAndReadAll(sql)
-          : await this.#conn.runAndReadAll(sql, params);
-      return reader.getRowObjectsJson() as T[];
+      return rowObjectsJson(await this.#execute(sql, params)) as T[];
     } catch (err) {
       throw wrapDbError(err, summarise(sql));
     }
@@ -102,7 +198,8 @@ class DuckDb implements Db {
   async *stream<T extends object = Row>(sql: string, params?: SqlParams): AsyncIterable<T[]> {
     let result;
     try {
-      result = params === undefined ? await this.#conn.stream(sql) : await this.#conn.stream(sql, params);
+      result =
+        params === undefined ? await this.#conn.stream(sql) : await this.#conn.stream(sql, params);
     } catch (err) {
       throw wrapDbError(err, summarise(sql));
     }
@@ -142,6 +239,8 @@ class DuckDb implements Db {
 
   /** Closes this connection; the first connection also closes the database. */
   close(): void {
+    for (const { stmt } of this.#statements.values()) stmt.destroySync();
+    this.#statements.clear();
     this.#conn.closeSync();
     if (this.#owner) this.#instance.closeSync();
   }
