@@ -96,6 +96,7 @@ export function serializeDb(db: Db, size = POOL_SIZE): SerialDb {
       }
     },
     fork: () => db.fork(),
+    checkpoint: () => use((c) => c.checkpoint()),
     close: () => {
       for (const c of all.slice(1)) c.close();
       db.close();

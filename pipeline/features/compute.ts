@@ -62,6 +62,7 @@ export async function computeFeatures(db: Db, asOf: string, fingerprint?: string
     await tx.run(`INSERT INTO feature_days VALUES ($d::DATE, now(), $n, $f)`, { d: asOf, n, f: fingerprint });
     return n;
   });
+  if (enterprises > 100_000 || analysed.ads + analysed.complaints > 100_000) await db.checkpoint(); // see Db.checkpoint
   return {
     asOf,
     enterprises,

@@ -199,7 +199,7 @@ async function ingestInput(
   try {
     // The source is opened before the transaction, so an unreachable one costs nothing.
     const opened = await input.open();
-    return await db.transaction(async (tx) => {
+    const result = await db.transaction(async (tx) => {
       const batchId = (await tx.one<{ id: number }>(`SELECT nextval('ingest_batch_seq')::INTEGER AS id`))!.id;
       const bad = new StageFile(join(dir, 'quarantine.ndjson'));
       const blocks = new BlockWriter(dir, async (path) => {
@@ -308,6 +308,9 @@ async function ingestInput(
       }
       return { batchId, feed: spec.name, source: input.name, bytes, seconds, ...counts };
     });
+    // large batches: see Db.checkpoint
+    if (result.accepted + result.corrected > 100_000) await db.checkpoint();
+    return result;
   } catch (err) {
     await recordFailure(db, spec.name, input, started, now(), err);
     throw err;
