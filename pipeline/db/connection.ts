@@ -39,7 +39,7 @@ export interface Db {
    * transactions of other connections). Bulk writers call it after committing: with DuckDB 1.5.6,
    * rows appended by a large transaction in several statements (more than a row group, 122,880
    * rows) may stay invisible to the process that wrote them until a checkpoint, although they are
-   * committed and in the log (reproduced by pipeline/feeds/ingest.large.test.ts).
+   * committed and in the log (reproduced by pipeline/db/checkpoint.test.ts).
    */
   checkpoint(): Promise<void>;
   close(): void;

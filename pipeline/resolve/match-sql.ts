@@ -2,6 +2,7 @@
  * The matching itself, in SQL over temp tables (see resolve.ts for the order they run in).
  *
  *   rz_todo   (kind, record_id)                          records to resolve in this run
+ *   rz_batch  the part of rz_todo resolved now (a run goes through rz_todo in batches: bounded memory)
  *   rz_rec    the records, with the day they were seen / received
  *   rz_nq     name queries: advertiser_name / target_name ('name'), an SMS 【tag】 ('tag'), the ad title
  *             ('title'), each as rz_clean (f) and rz_core (c)
@@ -71,16 +72,17 @@ export const AMBIGUOUS_MIN = 0.45;
 
 const W = WEIGHTS;
 
-export const REC_SQL = `
+/** The records of \`todo\` (a table of kind, record_id): rz_todo, or one batch of it. */
+export const recSql = (todo: string): string => `
 CREATE OR REPLACE TEMP TABLE rz_rec AS
 SELECT 'ad' AS kind, a.ad_id AS record_id, a.seen_day AS day, a._hash AS hash,
        a.advertiser_name AS name, a.advertiser_uscc AS uscc_in, a.phone, a.url, a.title, a.text,
        NULL::VARCHAR AS district, rz_clean(a.text) AS tclean
-  FROM ads a SEMI JOIN rz_todo t ON t.kind = 'ad' AND t.record_id = a.ad_id
+  FROM ads a SEMI JOIN ${todo} t ON t.kind = 'ad' AND t.record_id = a.ad_id
 UNION ALL
 SELECT 'complaint', c.complaint_id, c.received_day, c._hash, c.target_name, c.target_uscc, NULL, NULL,
        NULL, c.text, c.district, rz_clean(c.text)
-  FROM complaints c SEMI JOIN rz_todo t ON t.kind = 'complaint' AND t.record_id = c.complaint_id
+  FROM complaints c SEMI JOIN ${todo} t ON t.kind = 'complaint' AND t.record_id = c.complaint_id
 `;
 
 export const NQ_SQL = `
@@ -346,9 +348,9 @@ export const METHOD_CASE = (col: string): string => `CASE ${col}
   WHEN 'phone' THEN 'phone' WHEN 'site' THEN 'website' WHEN 'addr' THEN 'address'
   WHEN 'apfx' THEN 'address' WHEN 'rep' THEN 'legal_rep' ELSE NULL END`;
 
-/** The decision per record, written to entity_links (rows of rz_todo were deleted before). */
-export const DECIDE_SQL = `
-INSERT INTO entity_links
+/** The decision per record, appended to \`target\` (a table shaped like entity_links). */
+export const decideSql = (target: string): string => `
+INSERT INTO ${target}
 WITH ranked AS (
   SELECT *, row_number() OVER (PARTITION BY kind, record_id ORDER BY score DESC, uscc) AS rk FROM rz_cand2
 ),

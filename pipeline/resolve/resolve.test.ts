@@ -521,6 +521,11 @@ describe('resolve: incremental and stable', () => {
       expect(await links(db)).toEqual(a);
       await resolve(db);
       expect(await links(db)).toEqual(a);
+      // in batches (bounded memory on large cities): the same links
+      const seen: number[] = [];
+      await resolve(db, { full: true, batchSize: 2, onBatch: (p) => seen.push(p.batch) });
+      expect(seen).toEqual([1, 2]);
+      expect(await links(db)).toEqual(a);
     });
   });
 });

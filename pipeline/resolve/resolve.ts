@@ -19,13 +19,13 @@ import { buildKeys, fingerprintSql } from './keys.ts';
 import {
   MAX_HOLDERS,
   CAND_SQL,
-  DECIDE_SQL,
+  decideSql,
   HIT_SQL,
   LOOK_SQL,
   NQ_SQL,
   PAIRS_SQL,
   PROFILE_SQL,
-  REC_SQL,
+  recSql,
 } from './match-sql.ts';
 import { configHash, installMacros, loadNormalizeConfig } from './normalize.ts';
 
@@ -36,7 +36,14 @@ export interface ResolveOptions {
   now?: Date;
   /** Print the time of each step to stderr. */
   trace?: boolean;
+  /** Records resolved per batch (default BATCH_SIZE). */
+  batchSize?: number;
+  /** Called after each batch (progress of long runs). */
+  onBatch?: (p: { batch: number; batches: number; seconds: number }) => void;
 }
+
+/** Records per batch: bounds the memory of the lookup joins (about 1 GB per 100,000 records). */
+export const BATCH_SIZE = 100_000;
 
 export interface LinkCounts {
   linked: number;
@@ -167,7 +174,7 @@ export async function resolve(db: Db, options: ResolveOptions = {}): Promise<Res
     if (changed > 0) {
       // lookups of the records that could be affected, as views: only those touching changed keys are kept
       await db.run(MAYBE_TODO_SQL);
-      await db.run(asView(REC_SQL));
+      await db.run(asView(recSql('rz_todo')));
       await db.run(asView(NQ_SQL));
       await db.run(asView(LOOK_SQL));
       await step(db, trace, 'changed keys', CHANGED_KEYS_SQL);
@@ -184,18 +191,34 @@ export async function resolve(db: Db, options: ResolveOptions = {}): Promise<Res
   const run = await db.one<{ id: number | string }>(`SELECT nextval('resolve_run_seq') AS id`);
   const runId = Number(run!.id);
 
+  // each record is resolved on its own, so the records go in batches (bounded memory); the links
+  // are collected in rz_links and replace the old ones in one transaction at the end
+  await db.run(`CREATE OR REPLACE TEMP TABLE rz_links AS SELECT * FROM entity_links LIMIT 0`);
+  const todo = await count(db, `SELECT count(*) AS n FROM rz_todo`);
+  const batches = Math.max(1, Math.ceil(todo / (options.batchSize ?? BATCH_SIZE)));
+  for (let b = 0; b < batches; b++) {
+    const tb = performance.now();
+    await db.run(
+      batches === 1
+        ? `CREATE OR REPLACE TEMP TABLE rz_batch AS SELECT * FROM rz_todo`
+        : `CREATE OR REPLACE TEMP TABLE rz_batch AS SELECT * FROM rz_todo WHERE hash(kind, record_id) % ${batches} = ${b}`,
+    );
+    await step(db, trace, 'records', recSql('rz_batch'));
+    await step(db, trace, 'name queries', NQ_SQL);
+    await step(db, trace, 'lookups', asView(LOOK_SQL));
+    await step(db, trace, 'hits', HIT_SQL);
+    await step(db, trace, 'pairs', PAIRS_SQL);
+    await step(db, trace, 'candidates', CAND_SQL);
+    await step(db, trace, 'profiles', PROFILE_SQL);
+    await step(db, trace, 'decide', decideSql('rz_links'), { now, run: runId });
+    options.onBatch?.({ batch: b + 1, batches, seconds: (performance.now() - tb) / 1000 });
+  }
+
   await db.transaction(async (tx) => {
     await tx.run(
       `INSERT INTO resolve_runs (run_id, mode, started_at, config_hash) VALUES ($run, $mode, $now::TIMESTAMPTZ, $hash)`,
       { run: runId, mode, now, hash },
     );
-    await step(tx, trace, 'records', REC_SQL);
-    await step(tx, trace, 'name queries', NQ_SQL);
-    await step(tx, trace, 'lookups', asView(LOOK_SQL));
-    await step(tx, trace, 'hits', HIT_SQL);
-    await step(tx, trace, 'pairs', PAIRS_SQL);
-    await step(tx, trace, 'candidates', CAND_SQL);
-    await step(tx, trace, 'profiles', PROFILE_SQL);
     await step(
       tx,
       trace,
@@ -211,7 +234,7 @@ export async function resolve(db: Db, options: ResolveOptions = {}): Promise<Res
       (l.kind = 'ad' AND NOT EXISTS (SELECT 1 FROM ads a WHERE a.ad_id = l.record_id)) OR
       (l.kind = 'complaint' AND NOT EXISTS (SELECT 1 FROM complaints c WHERE c.complaint_id = l.record_id))`,
     );
-    await step(tx, trace, 'decide', DECIDE_SQL, { now, run: runId });
+    await step(tx, trace, 'insert', `INSERT INTO entity_links SELECT * FROM rz_links`);
     await tx.run(`DELETE FROM resolve_keys`);
     await step(
       tx,
@@ -225,6 +248,7 @@ export async function resolve(db: Db, options: ResolveOptions = {}): Promise<Res
     );
   });
 
+  if (todo > 100_000) await db.checkpoint(); // see Db.checkpoint
   const resolvedAds = await count(db, `SELECT count(*) AS n FROM rz_todo WHERE kind = 'ad'`);
   const resolvedComplaints = await count(
     db,
@@ -239,7 +263,7 @@ export async function resolve(db: Db, options: ResolveOptions = {}): Promise<Res
   await db.run(
     `DROP VIEW IF EXISTS rz_look; DROP TABLE IF EXISTS rz_hit; DROP TABLE IF EXISTS rz_nq;
      DROP TABLE IF EXISTS rz_cand; DROP TABLE IF EXISTS rz_cand2; DROP TABLE IF EXISTS rz_pairs; DROP TABLE IF EXISTS rz_rec; DROP TABLE IF EXISTS rz_keys;
-     DROP TABLE IF EXISTS rz_todo; DROP TABLE IF EXISTS rz_todo2; DROP TABLE IF EXISTS rz_changed_keys;
+     DROP TABLE IF EXISTS rz_todo; DROP TABLE IF EXISTS rz_todo2; DROP TABLE IF EXISTS rz_batch; DROP TABLE IF EXISTS rz_links; DROP TABLE IF EXISTS rz_changed_keys;
      DROP TABLE IF EXISTS rz_changed; DROP TABLE IF EXISTS rz_fp`,
   );
   return {
