@@ -12,7 +12,11 @@ import { Metrics } from './metrics.ts';
 import { Router } from './route.ts';
 import { serializeDb } from './serial-db.ts';
 import { createAuditWriter } from './audit.ts';
-import { createAlertReader, createScoreHistoryKeeper } from '../pipeline/queries/index.ts';
+import {
+  createAlertReader,
+  createEntityEventsKeeper,
+  createScoreHistoryKeeper,
+} from '../pipeline/queries/index.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { entityRoutes } from './routes/entities.ts';
 import { exportRoutes } from './routes/exports.ts';
@@ -65,6 +69,7 @@ export function createApp(o: CreateAppOptions): DafeiApp['app'] & { dafei: Dafei
     alerts: createAlertReader({ stateTtlMs: o.alertStateTtlMs ?? ALERT_STATE_TTL_MS }),
     audit: createAuditWriter(db),
     scores: createScoreHistoryKeeper(db, log),
+    events: createEntityEventsKeeper(db, log),
     triggerRun: o.triggerRun,
     log,
   };

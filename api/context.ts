@@ -3,7 +3,11 @@ import type { Config } from '../pipeline/config.ts';
 import type { Principal } from '../pipeline/auth/index.ts';
 import type { SerialDb } from './serial-db.ts';
 import type { Metrics } from './metrics.ts';
-import type { AlertReader, ScoreHistoryKeeper } from '../pipeline/queries/index.ts';
+import type {
+  AlertReader,
+  EntityEventsKeeper,
+  ScoreHistoryKeeper,
+} from '../pipeline/queries/index.ts';
 import type { AuditWriter } from './audit.ts';
 
 export interface AppDeps {
@@ -15,6 +19,8 @@ export interface AppDeps {
   alerts: AlertReader;
   /** Keeps the per-enterprise score read model fresh (0006). */
   scores: ScoreHistoryKeeper;
+  /** Keeps the per-enterprise event read model fresh (0007). */
+  events: EntityEventsKeeper;
   /** Group-committing audit log writer. */
   audit: AuditWriter;
   /** Starts a daily run for `day` (YYYY-MM-DD); absent = runs cannot be triggered (503). */

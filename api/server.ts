@@ -26,8 +26,11 @@ export async function startServer(o: StartServerOptions): Promise<RunningServer>
   // the API's own connection: the scheduler's transactions on `o.db` stay invisible to it
   const own = await o.db.fork();
   const app = createApp({ ...o, db: own, config });
-  // build the score read model before the first request (seconds on a city, once per publish)
-  if (o.warm !== false) await app.dafei.deps.scores.warm();
+  // build the read models before the first request (seconds on a city, once per publish / ingest)
+  if (o.warm !== false) {
+    await app.dafei.deps.scores.warm();
+    await app.dafei.deps.events.warm();
+  }
   let server!: ServerType;
 
   const actualPort = await new Promise<number>((resolve, reject) => {

@@ -110,7 +110,7 @@ export function entityRoutes(r: Router): void {
       },
     },
     async (c, { params, query }) => {
-      const { db, scores } = c.get('deps');
+      const { db, scores, events } = c.get('deps');
       const before =
         query.cursor === undefined
           ? undefined
@@ -120,6 +120,7 @@ export function entityRoutes(r: Router): void {
         ...(before === undefined ? {} : { before }),
         limit: query.limit,
         freshScores: await scores.ensure(),
+        freshEvents: await events.ensure(),
       });
       if (
         page.items.length === 0 &&

@@ -8,6 +8,7 @@ import type { Db } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 import { DISPOSITION_INITIAL } from './dispositions.ts';
 import { scoreRowsSql } from './score-history.ts';
+import { EVENT_COLUMNS, EVENT_STRUCT } from './entity-events.ts';
 
 const MAX_GRAMS = 12;
 
@@ -253,9 +254,15 @@ export interface HistoryOptions {
   limit: number;
 }
 
-const LOCAL = (col: string) => `strftime(${col} AT TIME ZONE 'Asia/Shanghai', '%Y-%m-%dT%H:%M:%S')`;
-const DAYTS = (col: string) => `strftime(${col}, '%Y-%m-%dT00:00:00')`;
+/** The `score` event columns over `e(day, revision, rank, score, level)`; scoreEvent() renders the same in JS. */
+const SCORE_COLUMNS = `strftime(e.day, '%Y-%m-%dT00:00:00') AS t, 'score' AS kind, e.day::VARCHAR AS ref,
+         '评分 ' || printf('%.3f', e.score) || ' 第' || e.rank || '名' || coalesce(' ' || CASE e.level WHEN 'red' THEN '红色' WHEN 'orange' THEN '橙色' WHEN 'yellow' THEN '黄色' END || '预警', '') AS summary,
+         json_object('day', e.day::VARCHAR, 'revision', e.revision, 'rank', e.rank, 'score', e.score, 'level', e.level) AS data`;
 
+/**
+ * The live timeline: every source read for one enterprise (about 12 ms of DuckDB time). Used
+ * while a read model is stale; otherwise entityHistory() reads the read models (one lookup each).
+ */
 const HISTORY_SQL = `
 WITH my_ads AS (
   SELECT ad_id FROM ads_history WHERE advertiser_uscc = $u
@@ -266,36 +273,20 @@ my_complaints AS (
   UNION ALL SELECT record_id FROM entity_links WHERE kind = 'complaint' AND status = 'linked' AND uscc = $u
 ),
 ev AS (
-  SELECT * FROM (SELECT ${DAYTS('established_on')} AS t, 'established' AS kind, uscc AS ref,
-         '成立' AS summary, json_object('established_on', established_on::VARCHAR) AS data
+  SELECT * FROM (SELECT ${EVENT_COLUMNS.established}
   FROM registrations WHERE uscc = $u AND established_on IS NOT NULL ORDER BY as_of DESC LIMIT 1)
   UNION ALL
-  SELECT ${DAYTS('changed_on')}, 'change', field || ':' || coalesce("after", ''),
-         '变更 ' || field || '：' || coalesce("before", '—') || ' → ' || coalesce("after", '—'),
-         json_object('field', field, 'before', "before", 'after', "after")
-  FROM registration_changes WHERE uscc = $u
+  SELECT ${EVENT_COLUMNS.change} FROM registration_changes WHERE uscc = $u
   UNION ALL
-  SELECT ${LOCAL('a.seen_at')}, 'ad', a.ad_id, '广告（' || a.channel || '）' || coalesce(a.title, left(a.text, 40)),
-         json_object('channel', a.channel, 'title', a.title, 'text', a.text, 'advertiser_name', a.advertiser_name, 'phone', a.phone, 'url', a.url)
-  FROM ads a WHERE a.ad_id IN (SELECT ad_id FROM my_ads)
+  SELECT ${EVENT_COLUMNS.ad} FROM ads a WHERE a.ad_id IN (SELECT ad_id FROM my_ads)
   UNION ALL
-  SELECT ${LOCAL('c.received_at')}, 'complaint', c.complaint_id, '投诉（' || c.channel || '）' || left(c.text, 40),
-         json_object('channel', c.channel, 'text', c.text, 'amount_cny', c.amount_cny, 'complainant_ref', c.complainant_ref, 'district', c.district)
-  FROM complaints c WHERE c.complaint_id IN (SELECT complaint_id FROM my_complaints)
+  SELECT ${EVENT_COLUMNS.complaint} FROM complaints c WHERE c.complaint_id IN (SELECT complaint_id FROM my_complaints)
   UNION ALL
-  SELECT ${DAYTS('e.day')}, 'score', e.day::VARCHAR,
-         '评分 ' || printf('%.3f', e.score) || ' 第' || e.rank || '名' || coalesce(' ' || CASE e.level WHEN 'red' THEN '红色' WHEN 'orange' THEN '橙色' WHEN 'yellow' THEN '黄色' END || '预警', ''),
-         json_object('day', e.day::VARCHAR, 'revision', e.revision, 'rank', e.rank, 'score', e.score, 'level', e.level)
-  FROM ({{SCORES}}) e
+  SELECT ${SCORE_COLUMNS} FROM ({{SCORES}}) e
   UNION ALL
-  SELECT ${LOCAL('d.acted_at')}, 'disposition', d.disposition_id::VARCHAR, '处置：' || d.status || coalesce('（' || d.note || '）', ''),
-         json_object('status', d.status, 'actor', d.actor, 'role', d.role, 'note', d.note, 'assignee', d.assignee, 'alert_day', d.alert_day::VARCHAR)
-  FROM dispositions d WHERE d.uscc = $u
+  SELECT ${EVENT_COLUMNS.disposition} FROM dispositions d WHERE d.uscc = $u
   UNION ALL
-  SELECT ${DAYTS('o.decided_on')}, 'outcome', o.decided_on::VARCHAR,
-         CASE o.outcome WHEN 'confirmed' THEN '认定为非法集资' ELSE '核查排除' END,
-         json_object('outcome', o.outcome, 'case_ref', o.case_ref, 'note', o.note)
-  FROM case_outcomes o WHERE o.uscc = $u
+  SELECT ${EVENT_COLUMNS.outcome} FROM case_outcomes o WHERE o.uscc = $u
 ),
 k AS (SELECT *, t || '|' || kind || '|' || ref AS key FROM ev)
 SELECT t || '+08:00' AS at, kind, ref, summary, data::VARCHAR AS data, key FROM k
@@ -304,12 +295,77 @@ WHERE ($before::VARCHAR IS NULL OR key < $before::VARCHAR)
 ORDER BY key DESC
 LIMIT $take`;
 
+/**
+ * The timeline from the read models, one round trip: the enterprise's rendered events
+ * (api_entity_events), its scores (api_score_history), and its dispositions and case outcomes,
+ * which the API writes itself, read live. Every lookup goes through an index on uscc.
+ */
+const TIMELINE_SQL = `
+SELECT (SELECT events FROM api_entity_events WHERE uscc = $u::VARCHAR)::VARCHAR AS events,
+       (SELECT scores FROM api_score_history WHERE uscc = $u::VARCHAR)::VARCHAR AS scores,
+       (SELECT to_json(list(${EVENT_STRUCT})) FROM (
+          SELECT ${EVENT_COLUMNS.disposition} FROM dispositions d WHERE d.uscc = $u::VARCHAR
+          UNION ALL
+          SELECT ${EVENT_COLUMNS.outcome} FROM case_outcomes o WHERE o.uscc = $u::VARCHAR))::VARCHAR AS live`;
+
+const LEVEL_WORDS: Record<string, string> = { red: '红色', orange: '橙色', yellow: '黄色' };
+
+/** DuckDB's printf('%.3f', x): like toFixed(3), but exact halves go to the even digit. */
+export function fixed3(x: number): string {
+  // x*16 is exact; a tie at the third decimal is x = (2k+1)/2000, which in binary means x*16 odd
+  const y = x * 16;
+  if (Number.isInteger(y) && Math.abs(y % 2) === 1) {
+    const n = Math.floor(x * 1000); // x*1000 = n + 0.5 exactly
+    return ((n % 2 === 0 ? n : n + 1) / 1000).toFixed(3);
+  }
+  return x.toFixed(3);
+}
+
+interface ScorePointJson {
+  day: string;
+  revision: number;
+  rank: number;
+  score: number;
+  level: string | null;
+}
+
+/** A `score` event, as SCORE_COLUMNS renders it. */
+function scoreEvent(s: ScorePointJson): HistoryEvent {
+  const t = `${s.day}T00:00:00`;
+  const words = s.level === null ? undefined : LEVEL_WORDS[s.level];
+  return {
+    at: `${t}+08:00`,
+    kind: 'score',
+    ref: s.day,
+    summary: `评分 ${fixed3(s.score)} 第${s.rank}名${words === undefined ? '' : ` ${words}预警`}`,
+    data: { day: s.day, revision: s.revision, rank: s.rank, score: s.score, level: s.level },
+    key: `${t}|score|${s.day}`,
+  };
+}
+
+/** Compares as DuckDB compares VARCHARs (UTF-8 bytes, i.e. code points), not as UTF-16 units. */
+export function compareKeys(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    // a surrogate starts a code point above U+FFFF, which sorts after every other unit
+    const xs = x >= 0xd800 && x <= 0xdfff;
+    const ys = y >= 0xd800 && y <= 0xdfff;
+    if (xs !== ys) return xs ? 1 : -1;
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
 export async function entityHistory(
   db: Db,
   uscc: string,
-  o: HistoryOptions & { freshScores?: boolean },
+  o: HistoryOptions & { freshScores?: boolean; freshEvents?: boolean },
 ): Promise<{ items: HistoryEvent[]; has_more: boolean }> {
   const kinds = o.kinds && o.kinds.length > 0 ? o.kinds : HISTORY_KINDS;
+  if (o.freshScores && o.freshEvents) return timelineFromReadModels(db, uscc, kinds, o);
   const sql = HISTORY_SQL.replace('{{SCORES}}', scoreRowsSql(o.freshScores ?? false)).replace(
     '$kinds::VARCHAR[]',
     `[${kinds.map((_, i) => `$k${i}`).join(', ')}]`,
@@ -326,6 +382,33 @@ export async function entityHistory(
       .map((r) => ({ ...r, data: JSON.parse(r.data) as Record<string, unknown> })),
     has_more: rows.length > o.limit,
   };
+}
+
+async function timelineFromReadModels(
+  db: Db,
+  uscc: string,
+  kinds: readonly HistoryKind[],
+  o: HistoryOptions,
+): Promise<{ items: HistoryEvent[]; has_more: boolean }> {
+  const r = await db.one<{ events: string | null; scores: string | null; live: string | null }>(
+    TIMELINE_SQL,
+    { u: uscc },
+  );
+  const want = new Set<string>(kinds);
+  const before = o.before;
+  const keep = (e: HistoryEvent) =>
+    want.has(e.kind) && (before === undefined || compareKeys(e.key, before) < 0);
+  const all: HistoryEvent[] = [];
+  for (const e of JSON.parse(r?.events ?? '[]') as HistoryEvent[]) if (keep(e)) all.push(e);
+  for (const e of JSON.parse(r?.live ?? '[]') as HistoryEvent[]) if (keep(e)) all.push(e);
+  if (want.has('score')) {
+    for (const s of JSON.parse(r?.scores ?? '[]') as ScorePointJson[]) {
+      const e = scoreEvent(s);
+      if (keep(e)) all.push(e);
+    }
+  }
+  all.sort((a, b) => compareKeys(b.key, a.key));
+  return { items: all.slice(0, o.limit), has_more: all.length > o.limit };
 }
 
 // ---- network -----------------------------------------------------------------------------------

@@ -6,3 +6,5 @@ export * from './evidence.ts';
 export * from './exports.ts';
 export * from './ops.ts';
 export * from './score-history.ts';
+export * from './entity-events.ts';
+export * from './read-model.ts';

@@ -3,6 +3,7 @@
  * api_score_history (0006) when it is fresh, else straight from list_entries (a full scan).
  */
 import type { Db } from '../db/index.ts';
+import { createReadModelKeeper, type ReadModelKeeper } from './read-model.ts';
 
 export interface ScorePoint {
   day: string;
@@ -55,46 +56,16 @@ export function scoreRowsSql(fresh: boolean): string {
        QUALIFY e.revision = max(e.revision) OVER (PARTITION BY e.day)`;
 }
 
-export interface ScoreHistoryKeeper {
-  /** Fresh now? If not, a background rebuild is started. */
-  ensure(): Promise<boolean>;
-  /** Resolves when the read model is fresh (rebuilding it first if needed). */
-  warm(): Promise<void>;
-}
+export type ScoreHistoryKeeper = ReadModelKeeper;
 
-/**
- * Keeps the read model fresh: `ensure()` answers whether it is fresh now and, when it is not,
- * starts one background rebuild on a forked connection (never two at a time).
- */
+/** Keeps api_score_history fresh (see createReadModelKeeper): a publish shows within a second. */
 export function createScoreHistoryKeeper(
   db: Db,
   log: (m: string, err?: unknown) => void,
 ): ScoreHistoryKeeper {
-  let rebuilding: Promise<void> | undefined;
-  // a fresh answer is reused for a second: a publish shows in timelines within that time
-  let freshUntil = 0;
-  return {
-    async warm() {
-      if (!(await this.ensure())) await rebuilding;
-    },
-    async ensure() {
-      if (Date.now() < freshUntil) return true;
-      if (await scoreHistoryFresh(db)) {
-        freshUntil = Date.now() + 1_000;
-        return true;
-      }
-      rebuilding ??= (async () => {
-        const own = await db.fork();
-        try {
-          await rebuildScoreHistory(own);
-        } catch (err) {
-          log('rebuilding api_score_history failed', err);
-        } finally {
-          own.close();
-          rebuilding = undefined;
-        }
-      })();
-      return false;
-    },
-  };
+  return createReadModelKeeper(
+    db,
+    { name: 'api_score_history', fresh: scoreHistoryFresh, rebuild: rebuildScoreHistory },
+    log,
+  );
 }

@@ -1,0 +1,131 @@
+/** Timelines from the read models (0006, 0007) equal the live query, and follow new data. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  compareKeys,
+  entityEventsFresh,
+  entityHistory,
+  fixed3,
+  rebuildEntityEvents,
+  rebuildScoreHistory,
+  type HistoryEvent,
+} from '../pipeline/queries/index.ts';
+import { createKit, type Kit } from './_test-kit.ts';
+
+let k: Kit;
+beforeAll(async () => {
+  k = await createKit({ enterprises: 80, days: 4 });
+});
+afterAll(() => k.close());
+
+const live = (
+  uscc: string,
+  o: { before?: string; limit: number; kinds?: HistoryEvent['kind'][] },
+) => entityHistory(k.db, uscc, { ...o, freshScores: false, freshEvents: false });
+const fast = (
+  uscc: string,
+  o: { before?: string; limit: number; kinds?: HistoryEvent['kind'][] },
+) => entityHistory(k.db, uscc, { ...o, freshScores: true, freshEvents: true });
+
+/** Equal keys may come in any order from the live query: compare with ties in a fixed order. */
+const canonical = (p: { items: HistoryEvent[]; has_more: boolean }) => ({
+  has_more: p.has_more,
+  items: [...p.items].sort(
+    (a, b) => compareKeys(b.key, a.key) || JSON.stringify(a).localeCompare(JSON.stringify(b)),
+  ),
+});
+
+describe('timeline read models', () => {
+  it('fixed3 rounds like DuckDB printf %.3f, halves to even', async () => {
+    const xs = [0.0625, 0.1875, 0.3125, 0.9375, 0.0005, 0.0015, 1.0005, 2.5, 0, 1, 0.123456];
+    for (let i = 0; i < 300; i++) xs.push(Math.random(), Math.round(Math.random() * 16) / 16);
+    const rows = await k.db.all<{ p: string }>(
+      `SELECT printf('%.3f', x) AS p FROM (SELECT unnest($xs::DOUBLE[]) AS x, generate_subscripts($xs::DOUBLE[], 1) AS i) ORDER BY i`,
+      { xs: JSON.stringify(xs) },
+    );
+    expect(rows.map((r) => r.p)).toEqual(xs.map(fixed3));
+  });
+
+  it('compareKeys orders like DuckDB (code points), not like UTF-16 units', () => {
+    expect(compareKeys('a', 'b')).toBeLessThan(0);
+    expect(compareKeys('ab', 'a')).toBeGreaterThan(0);
+    expect(compareKeys('\u{1F600}', '\uFF01')).toBeGreaterThan(0); // '😀' > '！' in UTF-8
+    expect('\u{1F600}' < '\uFF01').toBe(true); // but not in UTF-16
+  });
+
+  it('give the same timeline as the live query, for every kind, page by page', async () => {
+    // events of every kind: a disposition with a note, an outcome (认定), a linked complaint
+    const e = k.city.schemes[0]!;
+    const day = k.city.lastDay;
+    for (const status of ['核查中', '认定'])
+      expect(
+        (
+          await k.post(
+            `/v1/alerts/${day}:${e.uscc}/dispositions`,
+            { status, note: `备注 ${status}`, case_ref: 'C-1' },
+            'investigator',
+          )
+        ).status,
+      ).toBe(201);
+    await rebuildScoreHistory(k.db);
+    await rebuildEntityEvents(k.db);
+    expect(await entityEventsFresh(k.db)).toBe(true);
+
+    const usccs = [
+      ...k.city.schemes.map((s) => s.uscc),
+      ...k.city.linked.map((s) => s.uscc),
+      ...k.city.enterprises.slice(0, 20).map((s) => s.uscc),
+    ];
+    const kindsSeen = new Set<string>();
+    for (const u of usccs) {
+      const a = await fast(u, { limit: 500 });
+      expect(canonical(a)).toEqual(canonical(await live(u, { limit: 500 })));
+      for (const i of a.items) kindsSeen.add(i.kind);
+      for (const kinds of [
+        ['ad', 'complaint'],
+        ['score', 'outcome', 'disposition'],
+        ['change'],
+      ] as const)
+        expect(canonical(await fast(u, { limit: 500, kinds: [...kinds] }))).toEqual(
+          canonical(await live(u, { limit: 500, kinds: [...kinds] })),
+        );
+      // pages of 3 (distinct keys: ties at a page boundary are not in this data)
+      let before: string | undefined;
+      for (let n = 0; n < 100; n++) {
+        const p = await fast(u, { limit: 3, ...(before === undefined ? {} : { before }) });
+        const q = await live(u, { limit: 3, ...(before === undefined ? {} : { before }) });
+        expect(p.items.map((i) => i.key)).toEqual(q.items.map((i) => i.key));
+        expect(p.has_more).toBe(q.has_more);
+        if (!p.has_more) break;
+        before = p.items[p.items.length - 1]!.key;
+      }
+    }
+    expect([...kindsSeen].sort()).toEqual(
+      ['ad', 'change', 'complaint', 'disposition', 'established', 'outcome', 'score'].sort(),
+    );
+  });
+
+  it('go stale when a source changes, and the API answers live until rebuilt', async () => {
+    await rebuildEntityEvents(k.db);
+    const e = k.city.enterprises[5]!;
+    await k.db.run(
+      `INSERT INTO registration_changes_history
+       SELECT $u, DATE '2026-03-30', 'address', '旧址', '新址 99 号', NULL, 'test-key', 'h', 999, 1`,
+      { u: e.uscc },
+    );
+    expect(await entityEventsFresh(k.db)).toBe(false);
+    k.app.dafei.deps.events.invalidate();
+    const body = await k.json<{ items: { kind: string; summary: string }[] }>(
+      await k.get(`/v1/entities/${e.uscc}/history?kinds=change`, 'investigator'),
+    );
+    expect(body.items.map((i) => i.summary)).toContain('变更 address：旧址 → 新址 99 号');
+    for (let i = 0; i < 500 && !(await entityEventsFresh(k.db)); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      await k.app.dafei.deps.events.ensure();
+    }
+    expect(await entityEventsFresh(k.db)).toBe(true);
+    const again = await k.json<{ items: { kind: string; summary: string }[] }>(
+      await k.get(`/v1/entities/${e.uscc}/history?kinds=change`, 'investigator'),
+    );
+    expect(again).toEqual(body);
+  });
+});

@@ -1,0 +1,124 @@
+/**
+ * Timeline events of an enterprise as SQL shared by the live timeline query and the read model
+ * api_entity_events (0007), which holds the events that change only when data is ingested or
+ * linked (establishment, register changes, ads, complaints), rendered, per enterprise.
+ */
+import type { Db } from '../db/index.ts';
+import { createReadModelKeeper, type ReadModelKeeper } from './read-model.ts';
+
+/** Shanghai local time of a TIMESTAMPTZ; the day of a DATE at 00:00. */
+const LOCAL = (col: string) => `strftime(${col} AT TIME ZONE 'Asia/Shanghai', '%Y-%m-%dT%H:%M:%S')`;
+const DAYTS = (col: string) => `strftime(${col}, '%Y-%m-%dT00:00:00')`;
+
+/**
+ * The columns `t, kind, ref, summary, data` of each kind of event, over the aliases used below:
+ * registrations (no alias), registration_changes (no alias), ads `a`, complaints `c`,
+ * dispositions `d`, case_outcomes `o`.
+ */
+export const EVENT_COLUMNS = {
+  established: `${DAYTS('established_on')} AS t, 'established' AS kind, uscc AS ref,
+         '成立' AS summary, json_object('established_on', established_on::VARCHAR) AS data`,
+  change: `${DAYTS('changed_on')} AS t, 'change' AS kind, field || ':' || coalesce("after", '') AS ref,
+         '变更 ' || field || '：' || coalesce("before", '—') || ' → ' || coalesce("after", '—') AS summary,
+         json_object('field', field, 'before', "before", 'after', "after") AS data`,
+  ad: `${LOCAL('a.seen_at')} AS t, 'ad' AS kind, a.ad_id AS ref, '广告（' || a.channel || '）' || coalesce(a.title, left(a.text, 40)) AS summary,
+         json_object('channel', a.channel, 'title', a.title, 'text', a.text, 'advertiser_name', a.advertiser_name, 'phone', a.phone, 'url', a.url) AS data`,
+  complaint: `${LOCAL('c.received_at')} AS t, 'complaint' AS kind, c.complaint_id AS ref, '投诉（' || c.channel || '）' || left(c.text, 40) AS summary,
+         json_object('channel', c.channel, 'text', c.text, 'amount_cny', c.amount_cny, 'complainant_ref', c.complainant_ref, 'district', c.district) AS data`,
+  disposition: `${LOCAL('d.acted_at')} AS t, 'disposition' AS kind, d.disposition_id::VARCHAR AS ref, '处置：' || d.status || coalesce('（' || d.note || '）', '') AS summary,
+         json_object('status', d.status, 'actor', d.actor, 'role', d.role, 'note', d.note, 'assignee', d.assignee, 'alert_day', d.alert_day::VARCHAR) AS data`,
+  outcome: `${DAYTS('o.decided_on')} AS t, 'outcome' AS kind, o.decided_on::VARCHAR AS ref,
+         CASE o.outcome WHEN 'confirmed' THEN '认定为非法集资' ELSE '核查排除' END AS summary,
+         json_object('outcome', o.outcome, 'case_ref', o.case_ref, 'note', o.note) AS data`,
+} as const;
+
+/** One event as the API returns it, from the columns above. */
+export const EVENT_STRUCT = `{'at': t || '+08:00', 'kind': kind, 'ref': ref, 'summary': summary, 'data': data, 'key': t || '|' || kind || '|' || ref}`;
+
+/** The read model's sources: their row counts (they are append-only) make the stamp. */
+const SOURCES = [
+  'registrations_history',
+  'registrations_superseded',
+  'registration_changes_history',
+  'registration_changes_superseded',
+  'ads_history',
+  'ads_superseded',
+  'complaints_history',
+  'complaints_superseded',
+  'entity_links',
+] as const;
+
+/**
+ * Row counts of the sources and the latest resolve run (entity_links change only in one, which
+ * may delete as many links as it inserts). One UNION ALL: as scalar subqueries the same counts
+ * cost ten times as much.
+ */
+const STAMP_SQL = `SELECT string_agg(n::VARCHAR, ':' ORDER BY i) FROM (
+  ${SOURCES.map((t, i) => `SELECT ${i} AS i, count(*) AS n FROM ${t}`).join('\n  UNION ALL ')}
+  UNION ALL SELECT ${SOURCES.length}, coalesce(max(run_id), 0) FROM resolve_runs)`;
+
+/**
+ * Every enterprise's events. Ads and complaints belong to the enterprise named in any version of
+ * the record (advertiser_uscc / target_uscc in *_history) or linked to it (entity_links), as in
+ * the live query.
+ */
+const BUILD_SQL = `
+WITH ad_pairs AS (
+  SELECT advertiser_uscc AS uscc, ad_id FROM ads_history WHERE advertiser_uscc IS NOT NULL
+  UNION SELECT uscc, record_id FROM entity_links WHERE kind = 'ad' AND status = 'linked' AND uscc IS NOT NULL
+),
+complaint_pairs AS (
+  SELECT target_uscc AS uscc, complaint_id FROM complaints_history WHERE target_uscc IS NOT NULL
+  UNION SELECT uscc, record_id FROM entity_links WHERE kind = 'complaint' AND status = 'linked' AND uscc IS NOT NULL
+),
+ev AS (
+  SELECT uscc, ${EVENT_COLUMNS.established} FROM registrations WHERE established_on IS NOT NULL
+  QUALIFY row_number() OVER (PARTITION BY uscc ORDER BY as_of DESC) = 1
+  UNION ALL
+  SELECT uscc, ${EVENT_COLUMNS.change} FROM registration_changes
+  UNION ALL
+  SELECT p.uscc, ${EVENT_COLUMNS.ad} FROM ads a JOIN ad_pairs p ON p.ad_id = a.ad_id
+  UNION ALL
+  SELECT p.uscc, ${EVENT_COLUMNS.complaint} FROM complaints c JOIN complaint_pairs p ON p.complaint_id = c.complaint_id
+)
+SELECT uscc, to_json(list(${EVENT_STRUCT} ORDER BY t || '|' || kind || '|' || ref DESC))
+FROM ev GROUP BY uscc ORDER BY uscc`;
+
+/** Whether api_entity_events reflects its source tables as they are now. */
+export async function entityEventsFresh(db: Db): Promise<boolean> {
+  const r = await db.one<{ fresh: boolean }>(
+    `SELECT coalesce((SELECT stamp FROM api_entity_events_state) = (${STAMP_SQL}), false) AS fresh`,
+  );
+  return r?.fresh ?? false;
+}
+
+/**
+ * Rebuilds api_entity_events in one transaction (readers see the old or the new one). Run it on
+ * its own connection (`db.fork()`) so that API reads go on meanwhile. Returns seconds taken.
+ */
+export async function rebuildEntityEvents(db: Db): Promise<number> {
+  const t0 = performance.now();
+  await db.transaction(async (tx) => {
+    await tx.run(`DELETE FROM api_entity_events`);
+    await tx.run(`INSERT INTO api_entity_events ${BUILD_SQL}`);
+    await tx.run(`DELETE FROM api_entity_events_state`);
+    await tx.run(`INSERT INTO api_entity_events_state SELECT (${STAMP_SQL}), now(), $s`, {
+      s: (performance.now() - t0) / 1000,
+    });
+  });
+  return (performance.now() - t0) / 1000;
+}
+
+export type EntityEventsKeeper = ReadModelKeeper;
+
+/** Keeps api_entity_events fresh (see createReadModelKeeper): an ingest shows within a second. */
+export function createEntityEventsKeeper(
+  db: Db,
+  log: (m: string, err?: unknown) => void,
+): EntityEventsKeeper {
+  return createReadModelKeeper(
+    db,
+    { name: 'api_entity_events', fresh: entityEventsFresh, rebuild: rebuildEntityEvents },
+    log,
+  );
+}

@@ -1,0 +1,62 @@
+/** Keeps a derived table (a read model) fresh: rebuilt in the background when its sources change. */
+import type { Db } from '../db/index.ts';
+
+export interface ReadModelKeeper {
+  /** Fresh now? If not, a background rebuild is started. */
+  ensure(): Promise<boolean>;
+  /** Resolves when the read model is fresh (rebuilding it first if needed). */
+  warm(): Promise<void>;
+  /** Forget the remembered answer (call after writing one of its sources). */
+  invalidate(): void;
+}
+
+export interface ReadModelOptions {
+  name: string;
+  fresh(db: Db): Promise<boolean>;
+  /** Rebuilds it; runs on a connection of its own (`db.fork()`). */
+  rebuild(db: Db): Promise<unknown>;
+  /** How long a fresh answer is reused, in ms (default 1,000). */
+  ttlMs?: number;
+}
+
+/**
+ * `ensure()` answers whether the read model is fresh now and, when it is not, starts one
+ * background rebuild on a forked connection (never two at a time), so reads go on meanwhile.
+ * A fresh answer is reused for `ttlMs`: a change made by another connection shows within that time.
+ */
+export function createReadModelKeeper(
+  db: Db,
+  o: ReadModelOptions,
+  log: (m: string, err?: unknown) => void,
+): ReadModelKeeper {
+  const ttl = o.ttlMs ?? 1_000;
+  let rebuilding: Promise<void> | undefined;
+  let freshUntil = 0;
+  return {
+    async warm() {
+      if (!(await this.ensure())) await rebuilding;
+    },
+    invalidate() {
+      freshUntil = 0;
+    },
+    async ensure() {
+      if (Date.now() < freshUntil) return true;
+      if (await o.fresh(db)) {
+        freshUntil = Date.now() + ttl;
+        return true;
+      }
+      rebuilding ??= (async () => {
+        const own = await db.fork();
+        try {
+          await o.rebuild(own);
+        } catch (err) {
+          log(`rebuilding ${o.name} failed`, err);
+        } finally {
+          own.close();
+          rebuilding = undefined;
+        }
+      })();
+      return false;
+    },
+  };
+}
