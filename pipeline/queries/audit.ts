@@ -12,40 +12,34 @@ export interface AuditEntry {
 }
 
 export async function writeAudit(db: Db, e: AuditEntry): Promise<void> {
-  await db.run(
-    `INSERT INTO audit_log (logged_at, actor, role, action, target, status, detail)
-     VALUES ($at::TIMESTAMPTZ, $actor, $role, $action, $target, $status, $detail::JSON)`,
-    {
-      at: (e.at ?? new Date()).toISOString(),
-      actor: e.actor,
-      role: e.role,
-      action: e.action,
-      target: e.target,
-      status: e.status ?? null,
-      detail: e.detail === undefined ? null : JSON.stringify(e.detail),
-    },
-  );
+  await writeAudits(db, [e]);
 }
 
-/** Several entries in one INSERT (the SQL's shape depends only on their number). */
+/**
+ * Several entries in one INSERT. The entries travel as one JSON parameter, so the statement has
+ * one shape whatever their number (prepared once per connection, see pipeline/db).
+ */
+const INSERT_MANY_SQL = `
+INSERT INTO audit_log (logged_at, actor, role, action, target, status, detail)
+SELECT e.at::TIMESTAMPTZ, e.actor, e.role, e.action, e.target, e.status, e.detail::JSON
+FROM (SELECT unnest(from_json($entries::VARCHAR,
+  '[{"at":"VARCHAR","actor":"VARCHAR","role":"VARCHAR","action":"VARCHAR","target":"VARCHAR","status":"INTEGER","detail":"VARCHAR"}]')) AS e)`;
+
 export async function writeAudits(db: Db, entries: readonly AuditEntry[]): Promise<void> {
   if (entries.length === 0) return;
-  if (entries.length === 1) return writeAudit(db, entries[0]!);
-  const params: Record<string, string | number | null> = {};
-  const rows = entries.map((e, i) => {
-    params[`at${i}`] = (e.at ?? new Date()).toISOString();
-    params[`ac${i}`] = e.actor;
-    params[`ro${i}`] = e.role;
-    params[`an${i}`] = e.action;
-    params[`ta${i}`] = e.target;
-    params[`st${i}`] = e.status ?? null;
-    params[`de${i}`] = e.detail === undefined ? null : JSON.stringify(e.detail);
-    return `($at${i}::TIMESTAMPTZ, $ac${i}, $ro${i}, $an${i}, $ta${i}, $st${i}::INTEGER, $de${i}::JSON)`;
+  await db.run(INSERT_MANY_SQL, {
+    entries: JSON.stringify(
+      entries.map((e) => ({
+        at: (e.at ?? new Date()).toISOString(),
+        actor: e.actor,
+        role: e.role,
+        action: e.action,
+        target: e.target,
+        status: e.status ?? null,
+        detail: e.detail === undefined ? null : JSON.stringify(e.detail),
+      })),
+    ),
   });
-  await db.run(
-    `INSERT INTO audit_log (logged_at, actor, role, action, target, status, detail) VALUES ${rows.join(', ')}`,
-    params,
-  );
 }
 
 export interface AuditRow {
