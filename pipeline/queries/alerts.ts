@@ -132,6 +132,28 @@ interface ListState {
   states: string | null;
 }
 
+type ReviewStates = Map<string, { s: string; a: string | null }>;
+
+/**
+ * The cached listed row an AlertRow was made from (its fields other than id, day, revision,
+ * status and assignee, unchanged). A published revision never changes, so whatever is derived
+ * from the row alone — e.g. its JSON — may be kept as long as the row is.
+ */
+const SOURCES = new WeakMap<AlertRow, ListedRow>();
+export function listedRowOf(item: AlertRow): Readonly<Record<string, unknown>> | undefined {
+  return SOURCES.get(item);
+}
+
+/** The review state of each enterprise with dispositions, from STATE_SQL's JSON. */
+function parseStates(json: string | null): ReviewStates {
+  return new Map(
+    (JSON.parse(json ?? '[]') as [string, string, string | null][]).map(([u, s, a]) => [
+      u,
+      { s, a },
+    ]),
+  );
+}
+
 export interface AlertReaderOptions {
   /** Lists kept in memory (a few hundred KB each). */
   size?: number;
@@ -149,7 +171,10 @@ export function createAlertReader(o: AlertReaderOptions = {}): AlertReader {
   const size = o.size ?? 8;
   const ttl = o.stateTtlMs ?? 0;
   const clock = o.now ?? Date.now;
-  const remembered = new Map<string, { at: number; st: Promise<ListState | undefined> }>();
+  const remembered = new Map<
+    string,
+    { at: number; st: Promise<(ListState & { reviews: ReviewStates }) | undefined> }
+  >();
   const cache = new Map<string, Promise<ListedRow[]>>();
   const load = (db: Db, day: string, revision: number, stamp: string): Promise<ListedRow[]> => {
     const key = `${day}|${revision}|${stamp}`;
@@ -180,7 +205,9 @@ export function createAlertReader(o: AlertReaderOptions = {}): AlertReader {
       if (!entry || clock() - entry.at >= ttl) {
         entry = {
           at: clock(),
-          st: db.one<ListState>(STATE_SQL, { d: o.day ?? null, rev: o.revision ?? null }),
+          st: db
+            .one<ListState>(STATE_SQL, { d: o.day ?? null, rev: o.revision ?? null })
+            .then((st) => st && { ...st, reviews: parseStates(st.states) }),
         };
         entry.st.catch(() => remembered.delete(skey));
         if (ttl > 0) {
@@ -202,12 +229,7 @@ export function createAlertReader(o: AlertReaderOptions = {}): AlertReader {
         revision = st!.current_revision;
       }
       const rows = await load(db, day, revision, st!.stamp);
-      const states = new Map(
-        (JSON.parse(st!.states ?? '[]') as [string, string, string | null][]).map(([u, s, a]) => [
-          u,
-          { s, a },
-        ]),
-      );
+      const states = st!.reviews;
       const q = o.q;
       const qUpper = q?.toUpperCase();
       const after = o.afterRank ?? 0;
@@ -229,14 +251,16 @@ export function createAlertReader(o: AlertReaderOptions = {}): AlertReader {
           has_more = true;
           break;
         }
-        items.push({
+        const item: AlertRow = {
           id: `${day}:${r.uscc}`,
           day,
           revision,
           ...r,
           status,
           assignee: state?.a ?? null,
-        });
+        };
+        SOURCES.set(item, r);
+        items.push(item);
       }
       return { day, revision, items, has_more };
     },
