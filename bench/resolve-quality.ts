@@ -69,7 +69,7 @@ async function openCityDb(path: string): Promise<Db> {
   const db = await openDb(path);
   await migrate(
     db,
-    loadMigrations().filter((m) => m.name <= '0002_resolve.sql'),
+    loadMigrations().filter((m) => m.name <= '0002_resolve.sql' || m.name.includes('resolve')),
   );
   return db;
 }

@@ -30,34 +30,38 @@
  */
 import type { Db } from '../db/index.ts';
 
-/** Statements, in order: names with their validity, one cleaned row per snapshot, then the keys. */
-export const BUILD_KEYS_SQL: readonly string[] = [
+/**
+ * Statements, in order: names with their validity, one cleaned row per snapshot, then the keys
+ * (rz_keyed, without holders) of the enterprises in \`reg\` / \`chg\` (the register views, or
+ * views of them restricted to some enterprises).
+ */
+export const buildKeysSql = (reg: string, chg: string): readonly string[] => [
   `
 CREATE OR REPLACE TEMP TABLE rz_names AS
 WITH first_seen AS (
   SELECT uscc, least(min(as_of), coalesce(min(established_on), min(as_of))) AS d0
-  FROM registrations GROUP BY uscc
+  FROM ${reg} GROUP BY uscc
 ),
 name_src AS (
-  SELECT uscc, name, min(as_of) AS vf FROM registrations GROUP BY uscc, name
+  SELECT uscc, name, min(as_of) AS vf FROM ${reg} GROUP BY uscc, name
   UNION ALL
-  SELECT uscc, "after", min(changed_on) FROM registration_changes
+  SELECT uscc, "after", min(changed_on) FROM ${chg}
    WHERE field = 'name' AND "after" IS NOT NULL AND trim("after") <> '' GROUP BY ALL
   UNION ALL
   SELECT c.uscc, c."before", least(min(f.d0), min(c.changed_on))
-    FROM registration_changes c JOIN first_seen f USING (uscc)
+    FROM ${chg} c JOIN first_seen f USING (uscc)
    WHERE c.field = 'name' AND c."before" IS NOT NULL AND trim(c."before") <> '' GROUP BY ALL
 ),
 names AS (SELECT uscc, name, min(vf) AS vf FROM name_src GROUP BY ALL),
 -- the day a name stopped being current: a name change away from it, or a later snapshot with another name
 ended AS (
-  SELECT uscc, "before" AS name, min(changed_on) AS vt FROM registration_changes
+  SELECT uscc, "before" AS name, min(changed_on) AS vt FROM ${chg}
    WHERE field = 'name' AND "before" IS NOT NULL AND "after" IS NOT NULL AND "before" <> "after"
    GROUP BY ALL
   UNION ALL
   SELECT a.uscc, a.name, min(b.as_of)
-    FROM (SELECT uscc, name, max(as_of) AS last_as_of FROM registrations GROUP BY ALL) a
-    JOIN registrations b ON b.uscc = a.uscc AND b.as_of > a.last_as_of AND b.name <> a.name
+    FROM (SELECT uscc, name, max(as_of) AS last_as_of FROM ${reg} GROUP BY ALL) a
+    JOIN ${reg} b ON b.uscc = a.uscc AND b.as_of > a.last_as_of AND b.name <> a.name
    GROUP BY ALL
 ),
 validity AS (
@@ -74,10 +78,10 @@ SELECT uscc, as_of, rz_phone(phone) AS phone, rz_host(website) AS site,
        regexp_extract(rz_host(website), '^([a-z]+)', 1) AS stem, rz_clean(legal_rep) AS rep,
        trim(district) AS district, rz_addr(address) AS addr,
        md5(concat_ws('|', name, business_scope, industry_code)) AS prof
-  FROM registrations
+  FROM ${reg}
 `,
   `
-CREATE OR REPLACE TEMP TABLE rz_keys AS
+CREATE OR REPLACE TEMP TABLE rz_keyed AS
 WITH raw AS (
   SELECT uscc, 'uscc' AS kind, uscc AS key, min(as_of) AS vf, NULL::DATE AS vt, NULL AS ref
     FROM rz_snap GROUP BY uscc
@@ -104,7 +108,7 @@ WITH raw AS (
   UNION ALL
   SELECT uscc, 'rep', rep, min(as_of), NULL, NULL FROM rz_snap WHERE length(rep) >= 2 GROUP BY ALL
   UNION ALL
-  SELECT uscc, 'rep', rz_clean("after"), min(changed_on), NULL, NULL FROM registration_changes
+  SELECT uscc, 'rep', rz_clean("after"), min(changed_on), NULL, NULL FROM ${chg}
    WHERE field = 'legal_rep' AND length(rz_clean("after")) >= 2 GROUP BY ALL
   UNION ALL
   -- what the business-profile tie-break reads (name, scope, industry): not looked up, but a new
@@ -117,7 +121,7 @@ WITH raw AS (
 addrs AS (
   SELECT uscc, addr AS a, min(as_of) AS vf FROM rz_snap WHERE length(addr) >= 6 GROUP BY ALL
   UNION ALL
-  SELECT uscc, rz_addr("after"), min(changed_on) FROM registration_changes
+  SELECT uscc, rz_addr("after"), min(changed_on) FROM ${chg}
    WHERE field = 'address' AND length(rz_addr("after")) >= 6 GROUP BY ALL
 ),
 addr_keys AS (
@@ -132,9 +136,8 @@ keyed AS (
   FROM (SELECT * FROM raw UNION ALL SELECT * FROM addr_keys)
   WHERE key IS NOT NULL AND key <> ''
   GROUP BY uscc, kind, key
-),
-holders AS (SELECT kind, key, count(*) AS holders FROM keyed GROUP BY kind, key)
-SELECT k.*, h.holders FROM keyed k JOIN holders h USING (kind, key)
+)
+SELECT * FROM keyed
 `,
   `DROP TABLE IF EXISTS rz_names; DROP TABLE IF EXISTS rz_snap`,
 ];
@@ -162,6 +165,84 @@ GROUP BY uscc, day
 `;
 }
 
-export async function buildKeys(db: Db): Promise<void> {
-  for (const sql of BUILD_KEYS_SQL) await db.run(sql);
+/** The last ingest batch of the register (registrations and their changes). */
+const LAST_BATCH_SQL = `
+SELECT greatest((SELECT coalesce(max(_batch), 0) FROM registrations_history),
+                (SELECT coalesce(max(_batch), 0) FROM registration_changes_history))::BIGINT AS b`;
+
+export interface KeyIndexUpdate {
+  /** 'full': rebuilt from the whole register; 'partial': only `enterprises`; 'none': up to date. */
+  mode: 'full' | 'partial' | 'none';
+  enterprises: number;
+}
+
+/**
+ * Brings resolve_key_index up to date with the register and exposes it as the view rz_keys. Only
+ * the enterprises with register rows in batches after the index's mark are rebuilt, then the
+ * holders of every key they had or now have are counted again; `full` (or other normalisation
+ * rules than the index was built with) rebuilds everything. Either way the index equals a
+ * from-scratch build (tested in resolve.test.ts).
+ */
+export async function updateKeyIndex(db: Db, configHash: string, full: boolean): Promise<KeyIndexUpdate> {
+  const mark = await db.one<{ config_hash: string; last_batch: number | bigint }>(
+    `SELECT config_hash, last_batch FROM resolve_key_marks`,
+  );
+  const last = Number((await db.one<{ b: number | bigint }>(LAST_BATCH_SQL))!.b);
+  let result: KeyIndexUpdate;
+  if (full || mark === undefined || mark.config_hash !== configHash) {
+    for (const sql of buildKeysSql('registrations', 'registration_changes')) await db.run(sql);
+    const n = await db.one<{ n: number }>(`SELECT count(DISTINCT uscc)::INTEGER AS n FROM rz_keyed`);
+    await db.transaction(async (tx) => {
+      await tx.run(`DELETE FROM resolve_key_index`);
+      await tx.run(
+        `INSERT INTO resolve_key_index
+         SELECT k.*, h.holders FROM rz_keyed k
+           JOIN (SELECT kind, key, count(*) AS holders FROM rz_keyed GROUP BY ALL) h USING (kind, key)`,
+      );
+      await setMark(tx, configHash, last);
+    });
+    result = { mode: 'full', enterprises: n!.n };
+  } else if (Number(mark.last_batch) >= last) {
+    result = { mode: 'none', enterprises: 0 };
+  } else {
+    await db.run(
+      `CREATE OR REPLACE TEMP TABLE rz_dirty AS
+       SELECT DISTINCT uscc FROM registrations_history WHERE _batch > $b
+       UNION SELECT DISTINCT uscc FROM registration_changes_history WHERE _batch > $b`,
+      { b: Number(mark.last_batch) },
+    );
+    await db.run(`CREATE OR REPLACE TEMP VIEW rz_reg AS SELECT * FROM registrations SEMI JOIN rz_dirty USING (uscc)`);
+    await db.run(
+      `CREATE OR REPLACE TEMP VIEW rz_chg AS SELECT * FROM registration_changes SEMI JOIN rz_dirty USING (uscc)`,
+    );
+    for (const sql of buildKeysSql('rz_reg', 'rz_chg')) await db.run(sql);
+    const n = await db.one<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM rz_dirty`);
+    await db.transaction(async (tx) => {
+      // the keys the rebuilt enterprises had or have: their holders are counted again
+      await tx.run(
+        `CREATE OR REPLACE TEMP TABLE rz_touched AS
+         SELECT DISTINCT kind, key FROM resolve_key_index SEMI JOIN rz_dirty USING (uscc)
+         UNION SELECT DISTINCT kind, key FROM rz_keyed`,
+      );
+      await tx.run(`DELETE FROM resolve_key_index WHERE uscc IN (SELECT uscc FROM rz_dirty)`);
+      await tx.run(`INSERT INTO resolve_key_index SELECT *, 0 FROM rz_keyed`);
+      await tx.run(
+        `UPDATE resolve_key_index i SET holders = h.n
+           FROM (SELECT kind, key, count(*) AS n FROM resolve_key_index SEMI JOIN rz_touched USING (kind, key)
+                  GROUP BY ALL) h
+          WHERE i.kind = h.kind AND i.key = h.key AND i.holders <> h.n`,
+      );
+      await setMark(tx, configHash, last);
+    });
+    await db.run(`DROP VIEW rz_reg; DROP VIEW rz_chg; DROP TABLE rz_dirty; DROP TABLE rz_touched`);
+    result = { mode: 'partial', enterprises: n!.n };
+  }
+  await db.run(`DROP TABLE IF EXISTS rz_keyed`);
+  await db.run(`CREATE OR REPLACE TEMP VIEW rz_keys AS SELECT * FROM resolve_key_index`);
+  return result;
+}
+
+async function setMark(tx: Db, configHash: string, last: number): Promise<void> {
+  await tx.run(`DELETE FROM resolve_key_marks`);
+  await tx.run(`INSERT INTO resolve_key_marks VALUES ($h, $b)`, { h: configHash, b: last });
 }

@@ -1,21 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { loadMigrations, migrate, openDb, type Db } from '../db/index.ts';
+import { migrate, openDb, type Db } from '../db/index.ts';
 import { ingest, withUsccCheckChar, type FeedName } from '../feeds/index.ts';
 import { tmpDir, toNdjson, writeFeedFile, type Rec } from '../feeds/_fixtures.ts';
 import { resolve } from './resolve.ts';
 import { reviewLink } from './review.ts';
 
-/**
- * Like withDb, but applies the migrations up to this folder's own (0002_resolve): other folders'
- * migrations in progress in the shared checkout must not break these tests.
- */
+/** A migrated in-memory database for one test. */
 async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
   const db = await openDb(':memory:');
   try {
-    await migrate(
-      db,
-      loadMigrations().filter((m) => m.name <= '0002_resolve.sql'),
-    );
+    await migrate(db);
     return await fn(db);
   } finally {
     db.close();
@@ -136,6 +130,13 @@ async function links(db: Db): Promise<Link[]> {
     `SELECT kind, record_id, uscc, method, confidence, status, candidates::VARCHAR AS candidates,
             record_day::VARCHAR AS record_day, evidence_from::VARCHAR AS evidence_from
        FROM entity_links ORDER BY kind, record_id`,
+  );
+}
+
+async function keyIndex(db: Db): Promise<Record<string, unknown>[]> {
+  return db.all(
+    `SELECT uscc, kind, key, valid_from::VARCHAR AS vf, valid_to::VARCHAR AS vt, ref, holders::INTEGER AS holders
+       FROM resolve_key_index ORDER BY ALL`,
   );
 }
 
@@ -479,12 +480,16 @@ describe('resolve: incremental and stable', () => {
       expect(inc.mode).toBe('incremental');
       expect(inc.resolved.ads).toBeLessThan(4 + 1); // not more than the records touched
       const incremental = await links(db);
+      const indexed = await keyIndex(db);
       expect((await linkOf(db, 'I1')).status).toBe('ambiguous');
       expect((await linkOf(db, 'I3')).uscc).toBe(HT2);
 
       const full = await resolve(db, { full: true });
       expect(full.mode).toBe('full');
       expect(await links(db)).toEqual(incremental);
+      // the key index, updated for the enterprises with new register rows, equals a rebuilt one
+      expect(await keyIndex(db)).toEqual(indexed);
+      expect(indexed.length).toBeGreaterThan(50);
 
       // nothing new: an incremental run resolves nothing and changes nothing
       const idle = await resolve(db);

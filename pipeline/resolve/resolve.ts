@@ -4,7 +4,8 @@
  *
  * Order of a run:
  *   1. normalisation macros (region prefixes include the register's districts) and their hash;
- *   2. rz_keys: every register key with its valid_from (keys.ts);
+ *   2. rz_keys: every register key with its valid_from, from the key index kept between runs and
+ *      brought up to date for the enterprises with new register rows (keys.ts);
  *   3. the records to resolve (rz_todo): all of them in a full run; otherwise the records with no
  *      current link or a corrected version, the records a key lookup of which touches an enterprise
  *      whose keys changed since the last run, and the records reviewed since the last run;
@@ -15,7 +16,7 @@
  * on the order records arrive in, so an incremental run gives the same links as a full one.
  */
 import type { Db } from '../db/index.ts';
-import { buildKeys, fingerprintSql } from './keys.ts';
+import { fingerprintSql, updateKeyIndex } from './keys.ts';
 import {
   MAX_HOLDERS,
   CAND_SQL,
@@ -161,9 +162,11 @@ export async function resolve(db: Db, options: ResolveOptions = {}): Promise<Res
 
   const trace = options.trace === true;
   const tk = performance.now();
-  await buildKeys(db);
+  const keys = await updateKeyIndex(db, hash, mode === 'full');
   if (trace)
-    process.stderr.write(`[resolve] keys ${((performance.now() - tk) / 1000).toFixed(2)} s\n`);
+    process.stderr.write(
+      `[resolve] keys (${keys.mode}, ${keys.enterprises} enterprises) ${((performance.now() - tk) / 1000).toFixed(2)} s\n`,
+    );
 
   await step(db, trace, 'fingerprints', fingerprintSql(MAX_HOLDERS.guard, MAX_HOLDERS.weakGuard));
   if (mode === 'full') {
@@ -262,7 +265,7 @@ export async function resolve(db: Db, options: ResolveOptions = {}): Promise<Res
   );
   await db.run(
     `DROP VIEW IF EXISTS rz_look; DROP TABLE IF EXISTS rz_hit; DROP TABLE IF EXISTS rz_nq;
-     DROP TABLE IF EXISTS rz_cand; DROP TABLE IF EXISTS rz_cand2; DROP TABLE IF EXISTS rz_pairs; DROP TABLE IF EXISTS rz_rec; DROP TABLE IF EXISTS rz_keys;
+     DROP TABLE IF EXISTS rz_cand; DROP TABLE IF EXISTS rz_cand2; DROP TABLE IF EXISTS rz_pairs; DROP TABLE IF EXISTS rz_rec; DROP VIEW IF EXISTS rz_keys;
      DROP TABLE IF EXISTS rz_todo; DROP TABLE IF EXISTS rz_todo2; DROP TABLE IF EXISTS rz_batch; DROP TABLE IF EXISTS rz_links; DROP TABLE IF EXISTS rz_changed_keys;
      DROP TABLE IF EXISTS rz_changed; DROP TABLE IF EXISTS rz_fp`,
   );
