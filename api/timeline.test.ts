@@ -104,8 +104,29 @@ describe('timeline read models', () => {
     );
   });
 
-  it('go stale when a source changes, and the API answers live until rebuilt', async () => {
+  it('show a case outcome written by a disposition at once', async () => {
+    const e = k.city.schemes[1]!;
     await rebuildEntityEvents(k.db);
+    const path = `/v1/alerts/${k.city.lastDay}:${e.uscc}/dispositions`;
+    expect((await k.post(path, { status: '核查中' }, 'investigator')).status).toBe(201);
+    await rebuildEntityEvents(k.db);
+    expect(await k.app.dafei.deps.events.ensure()).toBe(true); // fresh, and remembered for 1 s
+    const res = await k.post(
+      `/v1/alerts/${k.city.lastDay}:${e.uscc}/dispositions`,
+      { status: '排除', note: '已核实' },
+      'investigator',
+    );
+    expect(res.status).toBe(201);
+    const body = await k.json<{ items: { kind: string; summary: string }[] }>(
+      await k.get(`/v1/entities/${e.uscc}/history?kinds=outcome,disposition`, 'investigator'),
+    );
+    expect(body.items.map((i) => i.summary)).toEqual(
+      expect.arrayContaining(['核查排除', '处置：排除（已核实）']),
+    );
+  });
+
+  it('go stale when a source changes, and the API answers live until rebuilt', async () => {
+    await k.app.dafei.deps.events.warm(); // lets a background rebuild finish (two would conflict)
     const e = k.city.enterprises[5]!;
     await k.db.run(
       `INSERT INTO registration_changes_history

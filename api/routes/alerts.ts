@@ -295,6 +295,8 @@ export function alertRoutes(r: Router): void {
         throw err;
       }
       c.get('deps').alerts.invalidate();
+      // an 认定 / 排除 wrote a case outcome, which timelines read from api_entity_events
+      c.get('deps').events.invalidate();
       await audit(c, 'disposition.create', `${day}:${uscc}`, {
         status: 201,
         disposition_id: row.disposition_id,

@@ -297,16 +297,14 @@ LIMIT $take`;
 
 /**
  * The timeline from the read models, one round trip: the enterprise's rendered events
- * (api_entity_events), its scores (api_score_history), and its dispositions and case outcomes,
- * which the API writes itself, read live. Every lookup goes through an index on uscc.
+ * (api_entity_events, case outcomes included), its scores (api_score_history), and its
+ * dispositions, which the API writes itself, read live. Every lookup goes through an index on uscc.
  */
 const TIMELINE_SQL = `
 SELECT (SELECT events FROM api_entity_events WHERE uscc = $u::VARCHAR)::VARCHAR AS events,
        (SELECT scores FROM api_score_history WHERE uscc = $u::VARCHAR)::VARCHAR AS scores,
        (SELECT to_json(list(${EVENT_STRUCT})) FROM (
-          SELECT ${EVENT_COLUMNS.disposition} FROM dispositions d WHERE d.uscc = $u::VARCHAR
-          UNION ALL
-          SELECT ${EVENT_COLUMNS.outcome} FROM case_outcomes o WHERE o.uscc = $u::VARCHAR))::VARCHAR AS live`;
+          SELECT ${EVENT_COLUMNS.disposition} FROM dispositions d WHERE d.uscc = $u::VARCHAR))::VARCHAR AS live`;
 
 const LEVEL_WORDS: Record<string, string> = { red: '红色', orange: '橙色', yellow: '黄色' };
 

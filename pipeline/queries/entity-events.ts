@@ -1,7 +1,9 @@
 /**
  * Timeline events of an enterprise as SQL shared by the live timeline query and the read model
  * api_entity_events (0007), which holds the events that change only when data is ingested or
- * linked (establishment, register changes, ads, complaints), rendered, per enterprise.
+ * linked (establishment, register changes, ads, complaints, case outcomes), rendered, per
+ * enterprise. A case outcome also comes from a 认定 / 排除 disposition: the API invalidates its
+ * keeper after writing one, so the next timeline reads live until the model is rebuilt.
  */
 import type { Db } from '../db/index.ts';
 import { createReadModelKeeper, type ReadModelKeeper } from './read-model.ts';
@@ -45,6 +47,8 @@ const SOURCES = [
   'ads_superseded',
   'complaints_history',
   'complaints_superseded',
+  'case_outcomes_history',
+  'case_outcomes_superseded',
   'entity_links',
 ] as const;
 
@@ -80,6 +84,8 @@ ev AS (
   SELECT p.uscc, ${EVENT_COLUMNS.ad} FROM ads a JOIN ad_pairs p ON p.ad_id = a.ad_id
   UNION ALL
   SELECT p.uscc, ${EVENT_COLUMNS.complaint} FROM complaints c JOIN complaint_pairs p ON p.complaint_id = c.complaint_id
+  UNION ALL
+  SELECT o.uscc, ${EVENT_COLUMNS.outcome} FROM case_outcomes o
 )
 SELECT uscc, to_json(list(${EVENT_STRUCT} ORDER BY t || '|' || kind || '|' || ref DESC))
 FROM ev GROUP BY uscc ORDER BY uscc`;
