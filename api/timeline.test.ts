@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   compareKeys,
+  createReadModelKeeper,
   entityEventsFresh,
   entityHistory,
   fixed3,
@@ -102,6 +103,42 @@ describe('timeline read models', () => {
     expect([...kindsSeen].sort()).toEqual(
       ['ad', 'change', 'complaint', 'disposition', 'established', 'outcome', 'score'].sort(),
     );
+  });
+
+  it('keeper: one freshness check at a time, none reused across invalidate()', async () => {
+    let answer = true;
+    const pending: (() => void)[] = [];
+    const keeper = createReadModelKeeper(
+      k.db,
+      {
+        name: 'test',
+        fresh: async () => {
+          const a = answer;
+          await new Promise<void>((r) => pending.push(r));
+          return a;
+        },
+        rebuild: async () => {},
+      },
+      () => {},
+    );
+    const a = [keeper.ensure(), keeper.ensure(), keeper.ensure()];
+    expect(pending.length).toBe(1);
+    pending[0]!();
+    expect(await Promise.all(a)).toEqual([true, true, true]);
+    expect(await keeper.ensure()).toBe(true); // remembered
+    expect(pending.length).toBe(1);
+    keeper.invalidate();
+    const b = keeper.ensure();
+    expect(pending.length).toBe(2);
+    // a write after that check started: the next caller does not share its answer
+    keeper.invalidate();
+    answer = false;
+    const c = keeper.ensure();
+    expect(pending.length).toBe(3);
+    pending[1]!();
+    pending[2]!();
+    expect(await b).toBe(true);
+    expect(await c).toBe(false);
   });
 
   it('show a case outcome written by a disposition at once', async () => {

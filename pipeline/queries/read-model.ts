@@ -32,17 +32,31 @@ export function createReadModelKeeper(
   const ttl = o.ttlMs ?? 1_000;
   let rebuilding: Promise<void> | undefined;
   let freshUntil = 0;
+  // one check at a time: requests that arrive meanwhile share its answer, unless invalidate()
+  // was called after it started (its answer may predate the write that invalidated it)
+  let generation = 0;
+  let checking: { generation: number; started: number; fresh: Promise<boolean> } | undefined;
   return {
     async warm() {
       if (!(await this.ensure())) await rebuilding;
     },
     invalidate() {
       freshUntil = 0;
+      generation++;
     },
     async ensure() {
       if (Date.now() < freshUntil) return true;
-      if (await o.fresh(db)) {
-        freshUntil = Date.now() + ttl;
+      let check = checking;
+      if (!check || check.generation !== generation) {
+        const c = { generation, started: Date.now(), fresh: o.fresh(db) };
+        const done = () => {
+          if (checking === c) checking = undefined;
+        };
+        c.fresh.then(done, done);
+        checking = check = c;
+      }
+      if (await check.fresh) {
+        if (check.generation === generation) freshUntil = check.started + ttl;
         return true;
       }
       rebuilding ??= (async () => {
