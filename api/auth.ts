@@ -10,7 +10,10 @@ import type { AppEnv } from './context.ts';
 
 const CACHE_MS = 5_000;
 const CACHE_MAX = 1_000;
-const cache = new WeakMap<object, Map<string, { p: Principal | undefined; until: number }>>();
+const cache = new WeakMap<
+  object,
+  Map<string, { p: Promise<Principal | undefined>; until: number }>
+>();
 
 export async function authenticate(c: Context<AppEnv>): Promise<Principal> {
   const known = c.get('principal');
@@ -32,14 +35,18 @@ export async function authenticate(c: Context<AppEnv>): Promise<Principal> {
     cache.set(deps.db, perDb);
   }
   const key = hashToken(token);
-  const hit = perDb.get(key);
-  let p: Principal | undefined;
-  if (hit && hit.until > now.getTime()) p = hit.p;
-  else {
-    p = await verifyToken(deps.db, token, now);
+  let hit = perDb.get(key);
+  if (!hit || hit.until <= now.getTime()) {
+    // remembered as a promise: requests arriving while the token is verified share the lookup
+    const entry = { p: verifyToken(deps.db, token, now), until: now.getTime() + CACHE_MS };
+    entry.p.catch(() => {
+      if (perDb.get(key) === entry) perDb.delete(key);
+    });
     if (perDb.size >= CACHE_MAX) perDb.clear();
-    perDb.set(key, { p, until: now.getTime() + CACHE_MS });
+    perDb.set(key, entry);
+    hit = entry;
   }
+  const p = await hit.p;
   if (!p) throw new ApiError('unauthorized', 'the bearer token is unknown, revoked or expired');
   c.set('principal', p);
   return p;
