@@ -25,8 +25,10 @@
  *
  * A name that a change replaced keeps matching (as former_name) from valid_to on. A name the
  * enterprise only got later has a later valid_from and is never used for an earlier record.
- * Names from a change's `before` were in force before the change: they are valid from the
- * enterprise's first known day.
+ * Every key is valid from the first day the register knew it: a name from the first snapshot
+ * that had it or the first change that mentioned it (as \`after\`, or as \`before\`: a name known
+ * only from a change's \`before\` matches from the change on, as a former name). So a rename
+ * changes keys on its own day only, and an incremental run re-resolves only records from then on.
  */
 import type { Db } from '../db/index.ts';
 
@@ -38,19 +40,14 @@ import type { Db } from '../db/index.ts';
 export const buildKeysSql = (reg: string, chg: string): readonly string[] => [
   `
 CREATE OR REPLACE TEMP TABLE rz_names AS
-WITH first_seen AS (
-  SELECT uscc, least(min(as_of), coalesce(min(established_on), min(as_of))) AS d0
-  FROM ${reg} GROUP BY uscc
-),
-name_src AS (
+WITH name_src AS (
   SELECT uscc, name, min(as_of) AS vf FROM ${reg} GROUP BY uscc, name
   UNION ALL
   SELECT uscc, "after", min(changed_on) FROM ${chg}
    WHERE field = 'name' AND "after" IS NOT NULL AND trim("after") <> '' GROUP BY ALL
   UNION ALL
-  SELECT c.uscc, c."before", least(min(f.d0), min(c.changed_on))
-    FROM ${chg} c JOIN first_seen f USING (uscc)
-   WHERE c.field = 'name' AND c."before" IS NOT NULL AND trim(c."before") <> '' GROUP BY ALL
+  SELECT uscc, "before", min(changed_on) FROM ${chg}
+   WHERE field = 'name' AND "before" IS NOT NULL AND trim("before") <> '' GROUP BY ALL
 ),
 names AS (SELECT uscc, name, min(vf) AS vf FROM name_src GROUP BY ALL),
 -- the day a name stopped being current: a name change away from it, or a later snapshot with another name
