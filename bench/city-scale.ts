@@ -9,7 +9,7 @@
  *    computation (per-ad text analysis of every ad, then the feature SQL);
  * 3. ingest the last day and run `runDay` for it: the daily INCREMENTAL run (resolve the new
  *    records, analyse only the new texts, features, score, publish).
- * Prints times, row counts and the process's peak RSS. Bars: features full < 10 min and daily
+ * Prints times, row counts and the process's peak RSS (DuckDB's memory limit: --memory, 3GB). Bars: features full < 10 min and daily
  * < 30 s (issue 4), daily run < 60 s (issue 6), peak RSS < 4 GB, on 2 cores.
  */
 import { execFileSync } from 'node:child_process';
@@ -30,6 +30,8 @@ const { values } = parseArgs({
     enterprises: { type: 'string', default: '500000' },
     days: { type: 'string', default: '365' },
     seed: { type: 'string', default: '7' },
+    // DuckDB's memory limit: the bar is a peak RSS under 4 GB for the whole process
+    memory: { type: 'string', default: '3GB' },
   },
 });
 const n = Number(values.enterprises);
@@ -93,7 +95,7 @@ if (!existsSync(`${dir}/last/case_outcomes.csv`)) {
 const dbPath = `bench/out/city-scale.duckdb`;
 rmSync(dbPath, { force: true });
 rmSync(`${dbPath}.wal`, { force: true });
-const db = await openMigratedDb(dbPath);
+const db = await openMigratedDb(dbPath, { memoryLimit: values.memory });
 const quiet = { out: (l: string) => console.log(`  ${l.trim()}`), err: () => {} };
 let a = t();
 await loadSample(db, quiet, `${dir}/hist/`);
@@ -103,7 +105,10 @@ const counts = await db.one<{ e: number; ads: number; c: number }>(
 );
 console.log(`history: ${counts!.e} enterprises, ${counts!.ads} ads, ${counts!.c} complaints`);
 a = t();
-const r = await resolve(db);
+const r = await resolve(db, {
+  onBatch: (p) => process.stderr.write(`\r  resolve: batch ${p.batch}/${p.batches} (${p.seconds.toFixed(1)} s)   `),
+});
+process.stderr.write('\n');
 console.log(`resolve (full): ${secs(a)} — ads linked ${r.ads.linked}, complaints linked ${r.complaints.linked}; peak RSS ${rss()}`);
 a = t();
 const f = await computeFeatures(db, addDays(lastDay, -1));
@@ -114,4 +119,6 @@ console.log(`ingest the last day: ${secs(a)}`);
 a = t();
 const run = await runDay(db, lastDay);
 console.log(`daily run (incremental: resolve new records, text of new ads, features, score, publish) for ${lastDay}: ${secs(a)} — ${run.enterprises} scored, ${run.listed} listed (${run.scorer}); peak RSS ${rss()}`);
+const st = Object.entries(run.steps).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ');
+console.log(`  daily run steps: ${st}`);
 db.close();

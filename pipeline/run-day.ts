@@ -18,6 +18,8 @@ export interface RunDayResult extends PublishResult {
   modelVersion: number | null;
   enterprises: number;
   seconds: number;
+  /** Seconds per step: resolve (0 when skipped), features (text of new records included), score, publish. */
+  steps: { resolve: number; features: number; score: number; publish: number };
 }
 
 export interface RunDayOptions {
@@ -29,8 +31,17 @@ export interface RunDayOptions {
 export async function runDay(db: Db, day: string, options: RunDayOptions = {}): Promise<RunDayResult> {
   return withLedger(db, 'run', day, async () => {
     const t0 = performance.now();
+    let t = t0;
+    const lap = () => {
+      const now = performance.now();
+      const s = (now - t) / 1000;
+      t = now;
+      return s;
+    };
     if (!options.skipResolve) await resolve(db);
+    const resolveSeconds = lap();
     const features = await computeFeatures(db, day);
+    const featureSeconds = lap();
     const all = await loadFeatureRows(db, [day]);
     // enterprises already confirmed are known cases, not alerts
     const confirmed = await confirmedOn(db, day);
@@ -41,6 +52,7 @@ export async function runDay(db: Db, day: string, options: RunDayOptions = {}): 
     const version = await activeVersion(db);
     const model = version === null ? null : await loadModel(db, version);
     const rows = rankRows(scoreMatrix(x, uscc, model, options.thresholds));
+    const scoreSeconds = lap();
     const published = await publishList(db, {
       day,
       scorer: model ? 'model' : 'rules',
@@ -54,6 +66,7 @@ export async function runDay(db: Db, day: string, options: RunDayOptions = {}): 
       modelVersion: version,
       enterprises: rows.length,
       seconds: (performance.now() - t0) / 1000,
+      steps: { resolve: resolveSeconds, features: featureSeconds, score: scoreSeconds, publish: lap() },
     };
   });
 }
