@@ -1,13 +1,18 @@
 /**
  * A trained model as stored in the registry: the forest artefact, its calibrator and the facts
- * needed to use it (feature order, horizon). Versioned JSON.
+ * needed to use it (feature order, horizon), and — from v2 — the rank fusion with the rule index
+ * that production scores with (models/ensemble.ts). Versioned JSON; v1 artefacts (no fusion) load.
  */
 import {
   calibratorFromJSON,
   loadArtifact,
   ModelError,
   alignColumns,
+  fuseAll,
+  rankFusionFromJSON,
+  ruleIndex,
   RULE_INDEX_COLUMN,
+  type RankFusion,
   withRuleIndex,
   type Calibrator,
   type CalibratorJson,
@@ -16,23 +21,31 @@ import {
   type ModelArtifact,
 } from '../../models/index.ts';
 
+import { DERIVED_NAMES, withDerived } from './derived.ts';
+
 export const BUNDLE_FORMAT = 'dafei-model';
-export const BUNDLE_VERSION = 1;
+export const BUNDLE_VERSION = 2;
 
 export interface ModelBundle {
   classifier: Classifier;
   calibrator: Calibrator;
   features: readonly string[];
   horizonDays: number;
+  /**
+   * When present, the score is the calibrated rank fusion of the classifier and the rule index
+   * (the calibrator maps the fused score); when absent, the calibrated classifier probability.
+   */
+  fusion?: RankFusion;
 }
 
 interface BundleJson {
   format: typeof BUNDLE_FORMAT;
-  version: typeof BUNDLE_VERSION;
+  version: 1 | 2;
   features: string[];
   horizon_days: number;
   classifier: ModelArtifact;
   calibrator: CalibratorJson;
+  fusion?: RankFusion;
 }
 
 export function bundleToJson(b: ModelBundle): string {
@@ -43,6 +56,7 @@ export function bundleToJson(b: ModelBundle): string {
     horizon_days: b.horizonDays,
     classifier: b.classifier.toArtifact(),
     calibrator: b.calibrator.toJSON(),
+    ...(b.fusion ? { fusion: b.fusion } : {}),
   };
   return JSON.stringify(json);
 }
@@ -54,7 +68,7 @@ export function bundleFromJson(text: string): ModelBundle {
   } catch (cause) {
     throw new ModelError('artifact_invalid', '[model] artefact is not valid JSON', { cause });
   }
-  if (raw.format !== BUNDLE_FORMAT || raw.version !== BUNDLE_VERSION) {
+  if (raw.format !== BUNDLE_FORMAT || (raw.version !== 1 && raw.version !== BUNDLE_VERSION)) {
     throw new ModelError(
       'artifact_invalid',
       `[model] expected ${BUNDLE_FORMAT} v${BUNDLE_VERSION}, got ${String(raw.format)} v${String(raw.version)}`,
@@ -65,24 +79,36 @@ export function bundleFromJson(text: string): ModelBundle {
     calibrator: calibratorFromJSON(raw.calibrator),
     features: raw.features ?? [],
     horizonDays: raw.horizon_days ?? 90,
+    ...(raw.fusion ? { fusion: rankFusionFromJSON(raw.fusion) } : {}),
   };
 }
 
 export interface Prediction {
   /** Calibrated probabilities: the `score` of the list. */
   score: Float64Array;
-  /** The forest's own probabilities: the same order without the calibrator's ties, for ranking. */
+  /**
+   * The ranking key before calibration: the fused score (or, with no fusion, the forest's own
+   * probability) — the same order as `score` without the calibrator's ties.
+   */
   raw: Float64Array;
+  /** The forest's own probabilities. */
+  forest: Float64Array;
+  /** The rule index of every row (computed once here when the model fuses it). */
+  rules?: Float64Array;
 }
 
 /** The model's input: the feature matrix, plus the rule index when the model was trained on it. */
 export function modelInput(b: ModelBundle, x: Matrix): Matrix {
   const stacked = b.classifier.columns.includes(RULE_INDEX_COLUMN) ? withRuleIndex(x) : x;
-  return alignColumns(stacked, b.classifier.columns);
+  const derived = b.classifier.columns.includes(DERIVED_NAMES[0]!) ? withDerived(stacked) : stacked;
+  return alignColumns(derived, b.classifier.columns);
 }
 
 /** Scores every row (columns aligned by name). */
 export function predict(b: ModelBundle, x: Matrix): Prediction {
-  const raw = b.classifier.predictProba(modelInput(b, x));
-  return { score: b.calibrator.applyAll(raw), raw };
+  const forest = b.classifier.predictProba(modelInput(b, x));
+  if (!b.fusion) return { score: b.calibrator.applyAll(forest), raw: forest, forest };
+  const rules = ruleIndex(x);
+  const raw = fuseAll(b.fusion, forest, rules);
+  return { score: b.calibrator.applyAll(raw), raw, forest, rules };
 }

@@ -7,10 +7,12 @@ import type { Db } from '../db/index.ts';
 import {
   averagePrecision,
   leadTimeSummary,
+  pairedBootstrap,
   precisionAtK,
   ruleIndex,
   selectRows,
   type LeadTimeSummary,
+  type PairedBootstrapResult,
 } from '../../models/index.ts';
 import { predict } from './bundle.ts';
 import { addDays, dayRange, daysBetween } from './days.ts';
@@ -19,9 +21,14 @@ import { loadFeatureRows } from './feature-matrix.ts';
 import { confirmedOn } from './outcomes.ts';
 import { trainModelAt, type TrainingOptions } from './train.ts';
 
-export type ScorerName = 'model' | 'rules' | 'complaints';
+/**
+ * `model` is what production scores with: the forest fused with the rule index when the trained
+ * bundle has a fusion (models/ensemble.ts); `forest` is the forest alone, shown for transparency.
+ */
+export type ScorerName = 'model' | 'forest' | 'rules' | 'complaints';
 export const SCORER_LABELS: Record<ScorerName, string> = {
   model: 'model',
+  forest: 'forest alone',
   rules: 'rule index',
   complaints: 'complaints 30d',
 };
@@ -39,6 +46,17 @@ export interface ScorerEvaluation {
   leadVsSurge: LeadTimeSummary;
 }
 
+/**
+ * The best any scorer can reach on the same days: precision@50 of a perfect list (every enterprise
+ * confirmed within the horizon ranked first), and the lead times of a list that has every scheme
+ * in its top 50 from the first test day (lead times are censored there). A scorer at the ceiling
+ * can only be tied.
+ */
+export interface EvaluationCeiling {
+  precisionAt50: number;
+  leadVsDecision: LeadTimeSummary;
+}
+
 export interface EvaluationReport {
   trainedUntil: string;
   testFrom: string;
@@ -49,6 +67,13 @@ export interface EvaluationReport {
   trainingPositives: number;
   retrainEveryDays: number;
   scorers: Record<ScorerName, ScorerEvaluation>;
+  ceiling: EvaluationCeiling;
+  /**
+   * The model minus each baseline, with a 95 % paired bootstrap interval over the schemes decided
+   * in the test period: `sum` = precision@50 (schemes' days in the top 50 while labelled positive,
+   * per 50 places and day), `median` = median lead time vs decision (days).
+   */
+  versus: Record<'rules' | 'complaints', PairedBootstrapResult>;
 }
 
 export interface EvaluateOptions extends TrainingOptions {
@@ -101,6 +126,7 @@ export async function evaluateOverTime(db: Db, o: EvaluateOptions): Promise<Eval
   // Walk forward: each model scores only the days after its own cut-off, until the next retrain.
   const step = o.retrainEveryDays ?? 30;
   const modelScores = new Float64Array(x.rows);
+  const forestScores = new Float64Array(x.rows);
   let first: Awaited<ReturnType<typeof trainModelAt>> | undefined;
   for (let t = o.until; t < to; t = step > 0 ? addDays(t, step) : to) {
     const trained = await trainModelAt(db, { ...o, until: t });
@@ -108,14 +134,18 @@ export async function evaluateOverTime(db: Db, o: EvaluateOptions): Promise<Eval
     const end = step > 0 ? addDays(t, step) : to;
     const idx: number[] = [];
     for (let i = 0; i < x.rows; i++) if (rows.day[i]! > t && rows.day[i]! <= end) idx.push(i);
-    // the forest's own probability ranks (calibration is monotone: same order, without its ties)
-    const raw = predict(trained.bundle, selectRows(x, idx)).raw;
-    idx.forEach((i, k) => (modelScores[i] = raw[k]!));
+    // the score before calibration ranks (calibration is monotone: same order, without its ties)
+    const p = predict(trained.bundle, selectRows(x, idx));
+    idx.forEach((i, k) => {
+      modelScores[i] = p.raw[k]!;
+      forestScores[i] = p.forest[k]!;
+    });
   }
   const ci30 = x.columns.indexOf('complaints_30d');
   const ci90 = x.columns.indexOf('complaints_90d');
   const scores: Record<ScorerName, Float64Array> = {
     model: modelScores,
+    forest: forestScores,
     rules: ruleIndex(x),
     complaints: Float64Array.from({ length: x.rows }, (_, i) => x.data[i * x.cols + ci30]! + x.data[i * x.cols + ci90]! / 1000),
   };
@@ -129,6 +159,20 @@ export async function evaluateOverTime(db: Db, o: EvaluateOptions): Promise<Eval
     list.push(i);
   }
   const schemes = [...confirmed].filter(([, d]) => d > o.until && d <= to);
+  const labelOn = (i: number, day: string) => {
+    const d = confirmed.get(rows.uscc[i]!);
+    return d !== undefined && d > day && d <= addDays(day, horizon) ? 1 : 0;
+  };
+  // the ceiling: precision@50 of a perfect list (positives first); the longest possible lead, a
+  // scheme in the top 50 from the first test day (lead times are censored there)
+  const ceilP50: number[] = [];
+  for (const day of testDays) {
+    const idx = byDay.get(day) ?? [];
+    if (idx.length > 0) ceilP50.push(Math.min(idx.filter((i) => labelOn(i, day) === 1).length, 50) / 50);
+  }
+  const ceilLead = schemes.flatMap(([, d]) => (testDays[0] !== undefined && testDays[0] < d ? [daysBetween(testDays[0], d)] : []));
+  const hitsOf = {} as Record<ScorerName, Map<string, number>>;
+  const leadOf = {} as Record<ScorerName, Map<string, number>>;
   const result = {} as Record<ScorerName, ScorerEvaluation>;
   for (const name of Object.keys(scores) as ScorerName[]) {
     const s = scores[name];
@@ -137,14 +181,13 @@ export async function evaluateOverTime(db: Db, o: EvaluateOptions): Promise<Eval
     const p100: number[] = [];
     const ap: number[] = [];
     const firstTop = new Map<string, string>();
+    const hits = (hitsOf[name] = new Map<string, number>());
+    const leads = (leadOf[name] = new Map<string, number>());
     for (const day of testDays) {
       const idx = byDay.get(day) ?? [];
       if (idx.length === 0) continue;
       const sc = idx.map((i) => s[i]!);
-      const labels = idx.map((i) => {
-        const d = confirmed.get(rows.uscc[i]!);
-        return d !== undefined && d > day && d <= addDays(day, horizon) ? 1 : 0;
-      });
+      const labels = idx.map((i) => labelOn(i, day));
       // deterministic ranking: score, then uscc
       const order = idx
         .map((i, k) => ({ k, score: sc[k]!, uscc: rows.uscc[i]! }))
@@ -155,7 +198,10 @@ export async function evaluateOverTime(db: Db, o: EvaluateOptions): Promise<Eval
       p50.push(precisionAtK(ranked, rankScores, 50));
       p100.push(precisionAtK(ranked, rankScores, 100));
       if (labels.some((l) => l === 1)) ap.push(averagePrecision(ranked, rankScores));
-      for (const o2 of order.slice(0, topK)) if (!firstTop.has(o2.uscc)) firstTop.set(o2.uscc, day);
+      for (const o2 of order.slice(0, topK)) {
+        if (!firstTop.has(o2.uscc)) firstTop.set(o2.uscc, day);
+        if (topK === 50 && labels[o2.k] === 1) hits.set(o2.uscc, (hits.get(o2.uscc) ?? 0) + 1);
+      }
     }
     const leadDecision: number[] = [];
     const leadSurge: number[] = [];
@@ -165,6 +211,7 @@ export async function evaluateOverTime(db: Db, o: EvaluateOptions): Promise<Eval
       if (first === undefined || first >= decided) continue;
       flagged++;
       leadDecision.push(daysBetween(first, decided));
+      leads.set(uscc, daysBetween(first, decided));
       const sd = surge.get(uscc);
       if (sd !== undefined) leadSurge.push(daysBetween(first, sd));
     }
@@ -180,6 +227,17 @@ export async function evaluateOverTime(db: Db, o: EvaluateOptions): Promise<Eval
       leadVsSurge: leadTimeSummary(leadSurge),
     };
   }
+  const p50Days = ceilP50.length;
+  const versus = (b: 'rules' | 'complaints') =>
+    pairedBootstrap(
+      schemes.map(([u]) => ({
+        a: hitsOf.model.get(u) ?? 0,
+        b: hitsOf[b].get(u) ?? 0,
+        medianA: leadOf.model.get(u) ?? Number.NaN,
+        medianB: leadOf[b].get(u) ?? Number.NaN,
+      })),
+      { scale: 50 * Math.max(1, p50Days) },
+    );
   return {
     trainedUntil: o.until,
     testFrom: testDays[0] ?? o.until,
@@ -190,6 +248,8 @@ export async function evaluateOverTime(db: Db, o: EvaluateOptions): Promise<Eval
     trainingPositives: first!.positives,
     retrainEveryDays: step,
     scorers: result,
+    ceiling: { precisionAt50: mean(ceilP50), leadVsDecision: leadTimeSummary(ceilLead) },
+    versus: { rules: versus('rules'), complaints: versus('complaints') },
   };
 }
 
@@ -199,7 +259,7 @@ const lead = (s: LeadTimeSummary) =>
 
 /** The evaluation table as text; `short` gives the few lines `dafei train` prints. */
 export function formatEvaluation(r: EvaluationReport, short = false): string {
-  const names: ScorerName[] = ['model', 'rules', 'complaints'];
+  const names: ScorerName[] = ['model', 'forest', 'rules', 'complaints'];
   const row = (label: string, f: (e: ScorerEvaluation) => string) =>
     `${label.padEnd(34)}${names.map((n) => f(r.scorers[n]).padStart(16)).join('')}`;
   const lines = [
@@ -220,6 +280,12 @@ export function formatEvaluation(r: EvaluationReport, short = false): string {
       row('PR-AUC (mean over days)', (e) => f2(e.prAuc)),
       row('median lead vs complaint surge', (e) => lead(e.leadVsSurge)),
       row('lead time histogram vs decision', (e) => e.leadVsDecision.histogram.map((b) => b.count).join('/')),
+      `ceiling (perfect list; every scheme listed from the first test day): precision@50 ${r.ceiling.precisionAt50.toFixed(3)}, median lead ${lead(r.ceiling.leadVsDecision)}`,
+      ...(['rules', 'complaints'] as const).map((b) => {
+        const v = r.versus[b];
+        const sg = (x: number, d: number) => (Number.isNaN(x) ? '–' : `${x >= 0 ? '+' : ''}${x.toFixed(d)}`);
+        return `model − ${SCORER_LABELS[b]} (95 % bootstrap over ${r.scorers.model.schemes} schemes): precision@50 ${sg(v.sum.estimate, 3)} [${sg(v.sum.lo, 3)}, ${sg(v.sum.hi, 3)}], median lead ${sg(v.median.estimate, 0)} d [${sg(v.median.lo, 0)}, ${sg(v.median.hi, 0)}]`;
+      }),
       `  (histogram buckets: ${r.scorers.model.leadVsDecision.histogram.map((b) => b.label).join(', ')} days; lead = decision − first day in the top 50; surge = first 7 days with ≥ 3 linked complaints)`,
     );
   }

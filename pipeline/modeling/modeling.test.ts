@@ -15,7 +15,9 @@ import { labelOf } from './outcomes.ts';
 import { activateModel, activeVersion, listModels, rollbackModel } from './registry.ts';
 import { trainAndRegister } from './train-job.ts';
 import { buildTrainingSet, trainModelAt } from './train.ts';
-import { ruleContributions, selectRows } from '../../models/index.ts';
+import { fitPlatt, fitRankFusion, fuseAll, fuseOne, ruleContributions, ruleIndex, selectRows } from '../../models/index.ts';
+import type { ModelBundle } from './bundle.ts';
+import { scoreMatrix } from './score.ts';
 import { loadFeatureRows } from './feature-matrix.ts';
 
 const quiet = { out: () => {}, err: () => {} };
@@ -71,10 +73,69 @@ describe('the classifier', () => {
     expect(Array.from(predict(round, x).score)).toEqual(Array.from(predict(a.bundle, x).score));
   });
 
+  /**
+   * This small city holds too few held-out positives for training to fit the fusion (it then keeps
+   * the calibrated forest); the mechanics are tested on a fusion fitted to the training rows.
+   */
+  async function fusedModel(): Promise<{ bundle: ModelBundle; set: Awaited<ReturnType<typeof trainModelAt>>['set'] }> {
+    const t = await trainModelAt(db, { until: UNTIL, forest: { nEstimators: 30 }, fusion: false });
+    const forest = predict(t.bundle, t.set.rows.matrix).forest;
+    const rules = ruleIndex(t.set.rows.matrix);
+    const fusion = fitRankFusion(forest, rules);
+    const calibrator = fitPlatt(fuseAll(fusion, forest, rules), t.set.labels);
+    return { bundle: { ...t.bundle, fusion, calibrator }, set: t.set };
+  }
+
+  it('scores with the rank fusion of the forest and the rule index; a v1 artefact (no fusion) still loads', async () => {
+    const t = await fusedModel();
+    const back = bundleFromJson(bundleToJson(t.bundle));
+    expect(back.fusion?.kind).toBe('rank-fusion');
+    const x = selectRows(t.set.rows.matrix, Array.from({ length: 200 }, (_, i) => i));
+    expect(Array.from(predict(back, x).score)).toEqual(Array.from(predict(t.bundle, x).score));
+    const p = predict(t.bundle, x);
+    expect(Array.from(p.raw)).toEqual(Array.from(fuseAll(t.bundle.fusion!, p.forest, ruleIndex(x))));
+    for (let i = 0; i < 200; i++) expect(p.score[i]).toBeCloseTo(t.bundle.calibrator.apply(p.raw[i]!), 12);
+    // the score orders like the fused key (calibration is monotone)
+    for (let i = 1; i < 200; i++) if (p.raw[i]! > p.raw[i - 1]!) expect(p.score[i]).toBeGreaterThanOrEqual(p.score[i - 1]!);
+    // without fusion: the calibrated forest alone, and a v1 artefact reads as that
+    const plain = await trainModelAt(db, { until: UNTIL, forest: { nEstimators: 30 }, fusion: false });
+    expect(plain.bundle.fusion).toBeUndefined();
+    const v1 = JSON.parse(bundleToJson(plain.bundle)) as Record<string, unknown>;
+    v1['version'] = 1;
+    const old = bundleFromJson(JSON.stringify(v1));
+    expect(Array.from(predict(old, x).raw)).toEqual(Array.from(predict(plain.bundle, x).forest));
+  });
+
+  it('explanations of fused scores sum to the score and come from the scorer that ranks the row higher', async () => {
+    const t = await fusedModel();
+    const rows = await loadFeatureRows(db, [addDays(UNTIL, 5)]);
+    const scored = scoreMatrix(rows.matrix, rows.uscc, t.bundle, { model: { red: 0.3, orange: 0.1, yellow: 0 }, rules: { red: 1, orange: 1, yellow: 1 } });
+    const listed = scored.filter((r) => r.level !== null);
+    expect(listed.length).toBe(rows.uscc.length);
+    for (const r of listed) {
+      const sum = Object.values(r.contributions!).reduce((s, v) => s + v, 0);
+      expect(sum).toBeCloseTo(r.score, 4);
+    }
+    // the best-ranked rows are explained by their evidence (the scorer that ranks them higher)
+    const top = [...scored].sort((a, b) => b.tie - a.tie).slice(0, 10);
+    for (const r of top) expect(r.reasons!.length).toBeGreaterThan(0);
+    // the forest (trained with the rule index as a column) or the rule index (features only)
+    const forest = predict(t.bundle, rows.matrix).forest;
+    const rules = ruleIndex(rows.matrix);
+    const leads = new Set<string>();
+    for (const r of top) {
+      const i = rows.uscc.indexOf(r.uscc);
+      const lead = fuseOne(t.bundle.fusion!, forest[i]!, rules[i]!).lead;
+      leads.add(lead);
+      expect(Object.keys(r.contributions!).includes('rule_index')).toBe(lead === 'model');
+    }
+  });
+
   it('calibration is monotone in the raw score', async () => {
     const t = await trainModelAt(db, { until: UNTIL, forest: { nEstimators: 30 } });
     let prev = -Infinity;
-    for (let p = 0; p <= 1.0001; p += 0.01) {
+    // the calibrator maps the fused score (−ln of a tail share: 0 … ~15) or a probability
+    for (let p = 0; p <= 15; p += 0.01) {
       const s = t.bundle.calibrator.apply(p);
       expect(s).toBeGreaterThanOrEqual(prev);
       prev = s;
@@ -168,11 +229,15 @@ describe('registry, scoring and publication', () => {
 
   it('evaluation over time reports the model beside both baselines', async () => {
     const r = await evaluateOverTime(db, { until: UNTIL, to: addDays(UNTIL, 30), forest: { nEstimators: 30 } });
-    expect(Object.keys(r.scorers).sort()).toEqual(['complaints', 'model', 'rules']);
+    expect(Object.keys(r.scorers).sort()).toEqual(['complaints', 'forest', 'model', 'rules']);
     expect(r.testDays).toBe(30);
     for (const s of Object.values(r.scorers)) {
       expect(s.precisionAt50).toBeGreaterThanOrEqual(0);
-      expect(s.precisionAt50).toBeLessThanOrEqual(1);
+      expect(s.precisionAt50).toBeLessThanOrEqual(r.ceiling.precisionAt50 + 1e-12); // no list beats a perfect one
+      if (s.leadVsDecision.count > 0) expect(s.leadVsDecision.q3).toBeLessThanOrEqual(r.ceiling.leadVsDecision.q3 + 1e-9);
     }
+    // the bootstrap's estimate is the table's own difference
+    expect(r.versus.rules.sum.estimate).toBeCloseTo(r.scorers.model.precisionAt50 - r.scorers.rules.precisionAt50, 9);
+    expect(r.versus.rules.sum.lo).toBeLessThanOrEqual(r.versus.rules.sum.hi);
   });
 });

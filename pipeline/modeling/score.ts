@@ -1,10 +1,12 @@
 /**
- * Scoring a day: the active model (calibrated probability) or, with no active model, the rule
+ * Scoring a day: the active model (calibrated probability — of the forest fused with the rule
+ * index when the model has a fusion, models/ensemble.ts) or, with no active model, the rule
  * index alone; the rule index is always computed beside it. Listed enterprises (those with a
  * level) keep their reasons, each feature's contribution and the feature values as issued.
  */
 import {
   createLevels,
+  fuseOne,
   ruleContributions,
   ruleIndex,
   selectRows,
@@ -13,9 +15,11 @@ import {
   type Level,
   type LevelThresholds,
   type Matrix,
+  type RankFusion,
 } from '../../models/index.ts';
 import { FEATURES } from '../features/registry.ts';
 import { modelInput, predict, type ModelBundle } from './bundle.ts';
+import { DERIVED_FEATURES } from './derived.ts';
 
 export interface ScoredRow {
   uscc: string;
@@ -36,6 +40,7 @@ export const DEFAULT_THRESHOLDS: { model: LevelThresholds; rules: LevelThreshold
 
 const REGISTRY = [
   ...FEATURES.map((f) => ({ name: f.name, label_zh: f.label_zh, format: f.describe })),
+  ...DERIVED_FEATURES.map((f) => ({ name: f.name, label_zh: f.label_zh, format: f.describe })),
   { name: 'rule_index', label_zh: '冒烟指数', format: (v: number) => `冒烟指数（规则综合分）${v.toFixed(2)}` },
 ];
 
@@ -66,12 +71,21 @@ export function scoreMatrix(
   });
   rows.forEach((r, i) => {
     if (r.level === null) return;
-    const one = model ? modelInput(model, selectRows(x, [i])) : selectRows(x, [i]);
-    const c = model
-      ? calibrated(model.classifier.contributions(one, 0), (p) => model.calibrator.apply(p))
-      : ruleContributions(x, i);
     const values = x.data.subarray(i * x.cols, (i + 1) * x.cols);
-    r.reasons = topReasons(c, model ? alignedValues(one, c.columns) : values, REGISTRY, { k: 5 });
+    const fusion = model?.fusion;
+    const lead = model && fusion ? fuseOne(fusion, pred!.forest[i]!, rules[i]!).lead : model ? 'model' : 'rules';
+    const one = lead === 'model' ? modelInput(model!, selectRows(x, [i])) : null;
+    let c: Contributions;
+    if (!model) c = ruleContributions(x, i);
+    else if (!fusion) c = calibrated(model.classifier.contributions(one!, 0), (p) => model.calibrator.apply(p));
+    else
+      c = fusedContributions(
+        lead === 'model' ? model.classifier.contributions(one!, 0) : ruleContributions(x, i),
+        r.score,
+        fusion,
+        (s) => model.calibrator.apply(s),
+      );
+    r.reasons = topReasons(c, one ? alignedValues(one, c.columns) : values, REGISTRY, { k: 5 });
     r.contributions = Object.fromEntries(c.columns.map((name, j) => [name, round(c.values[j]!)]));
     r.contributions['_bias'] = round(c.bias);
     r.features = Object.fromEntries(x.columns.map((name, j) => [name, Number.isNaN(values[j]!) ? null : values[j]!]));
@@ -83,6 +97,19 @@ function alignedValues(one: Matrix, columns: readonly string[]): Float32Array {
   const out = new Float32Array(columns.length);
   columns.forEach((c, j) => (out[j] = one.data[one.columns.indexOf(c)] ?? Number.NaN));
   return out;
+}
+
+/**
+ * Contributions of a fused score: those of the scorer that ranks the row higher (the forest's path
+ * contributions or the rule index's), rescaled so that bias + Σ contributions = the calibrated
+ * score, where the bias is the calibrated score of an enterprise ranked in the middle by both.
+ */
+function fusedContributions(c: Contributions, score: number, fusion: RankFusion, calibrate: (s: number) => number): Contributions {
+  const bias = calibrate(-Math.log(0.5) * (1 + fusion.lambda));
+  const sum = c.values.reduce((s, v) => s + v, 0);
+  const k = Math.abs(sum) > 1e-12 ? (score - bias) / sum : 0;
+  if (k <= 0) return { bias: score, values: c.values.map(() => 0), prediction: score, columns: c.columns };
+  return { bias, values: c.values.map((v) => v * k), prediction: score, columns: c.columns };
 }
 
 const round = (v: number) => Math.round(v * 1e6) / 1e6;

@@ -6,7 +6,10 @@
 import type { Db } from '../db/index.ts';
 import {
   fitCalibrator,
+  fitRankFusion,
+  fuseAll,
   HistogramForest,
+  ruleIndex,
   identityCalibrator,
   selectRows,
   withRuleIndex,
@@ -14,6 +17,7 @@ import {
 } from '../../models/index.ts';
 import type { ModelBundle } from './bundle.ts';
 import { addDays } from './days.ts';
+import { withDerived } from './derived.ts';
 import { ensureFeatures } from './ensure-features.ts';
 import { loadFeatureRows, type FeatureRows } from './feature-matrix.ts';
 import { confirmedOn, labelOf } from './outcomes.ts';
@@ -30,6 +34,13 @@ export interface TrainingOptions {
   forest?: HistogramForestOptions;
   /** Give the forest the rule index as one more feature (default true). */
   stackRuleIndex?: boolean;
+  /** Add the derived ratio indicators (pipeline/modeling/derived.ts; default true). */
+  derived?: boolean;
+  /**
+   * Score with the rank fusion of the forest and the rule index (models/ensemble.ts), calibrated
+   * on the held-out days (default true). Without it the score is the calibrated forest alone.
+   */
+  fusion?: boolean;
   onProgress?: (message: string) => void;
 }
 
@@ -120,16 +131,28 @@ export async function trainModelAt(db: Db, o: TrainingOptions): Promise<TrainedM
   const fitY = fitIdx.map((i) => set.labels[i]!);
   const options = { ...DEFAULT_FOREST, ...o.forest };
   o.onProgress?.(`training ${options.nEstimators} trees on ${fitIdx.length} examples (${fitY.reduce((s, y) => s + y, 0)} positive)`);
-  const input = o.stackRuleIndex === false ? set.rows.matrix : withRuleIndex(set.rows.matrix);
+  const stacked = o.stackRuleIndex === false ? set.rows.matrix : withRuleIndex(set.rows.matrix);
+  const input = o.derived === false ? stacked : withDerived(stacked);
   const forest = new HistogramForest(options).fit(selectRows(input, fitIdx), fitY);
   const calY = calIdx.map((i) => set.labels[i]!);
   const calPositives = calY.reduce((s, y) => s + y, 0);
-  const raw = forest.predictProba(selectRows(input, calIdx));
+  const forestRaw = forest.predictProba(selectRows(input, calIdx));
+  // The fusion's tail maps come from the held-out days too (the forest's scores there are
+  // out-of-sample); with fewer than 2 held-out positives there is nothing to calibrate it on.
+  const calRules = ruleIndex(selectRows(set.rows.matrix, calIdx));
+  const fusion = o.fusion !== false && calPositives >= 2 ? fitRankFusion(forestRaw, calRules) : undefined;
+  const raw = fusion ? fuseAll(fusion, forestRaw, calRules) : forestRaw;
   // Isotonic needs many positives to be more than a few flat steps; Platt is smooth with few.
   const calibrator =
     calPositives < 2
       ? identityCalibrator()
       : fitCalibrator(calPositives >= 50 ? 'isotonic' : 'platt', raw, calY);
-  const bundle: ModelBundle = { classifier: forest, calibrator, features: forest.columns, horizonDays: horizon };
+  const bundle: ModelBundle = {
+    classifier: forest,
+    calibrator,
+    features: forest.columns,
+    horizonDays: horizon,
+    ...(fusion ? { fusion } : {}),
+  };
   return { bundle, set, calibrationDays: set.days.filter((d) => d >= cut), positives };
 }
