@@ -166,11 +166,20 @@ SELECT kind, record_id, day, 'name', 'rep', ${W.rep}, 0, 'rep', rz_clean(name), 
   FROM rz_rec WHERE kind = 'complaint' AND length(rz_clean(name)) BETWEEN 2 AND 4
 `;
 
+/**
+ * Once per run, before the batches: the brand prefixes a weak lookup may use, and the districts
+ * (small tables, so a batch does not scan the whole key index for them).
+ */
+export const RUN_TABLES_SQL = `
+CREATE OR REPLACE TEMP TABLE rz_pfx AS
+SELECT key, min(valid_from) AS vf FROM rz_keys WHERE kind = 'pfx' AND holders <= ${MAX_HOLDERS.weakGuard} GROUP BY key;
+CREATE OR REPLACE TEMP TABLE rz_district AS
+SELECT uscc, key, valid_from FROM rz_keys WHERE kind = 'district'
+`;
+
 export const HIT_SQL = `
 CREATE OR REPLACE TEMP TABLE rz_hit AS
-WITH pfx AS (
-  SELECT key, min(valid_from) AS vf FROM rz_keys WHERE kind = 'pfx' AND holders <= ${MAX_HOLDERS.weakGuard} GROUP BY key
-),
+WITH pfx AS (SELECT * FROM rz_pfx),
 -- the longest brand prefix (lcp) of each query known on the record's day: only it is joined below
 lcpbest AS (
   SELECT l.kind, l.record_id, l.src, max(l.len) AS m
@@ -245,7 +254,7 @@ dist AS (
   SELECT p.kind, p.record_id, p.uscc, p.day, 'district' AS how, ${W.district} AS w, NULL::DATE AS valid_from,
          'district' AS grp
     FROM rz_pairs p
-   WHERE EXISTS (SELECT 1 FROM rz_keys k WHERE k.kind = 'district' AND k.uscc = p.uscc AND k.key = p.district
+   WHERE EXISTS (SELECT 1 FROM rz_district k WHERE k.uscc = p.uscc AND k.key = p.district
                     AND k.valid_from <= p.day)
 ),
 allev AS (SELECT * FROM ev UNION ALL SELECT * FROM ctx UNION ALL SELECT * FROM dist),

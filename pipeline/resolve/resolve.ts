@@ -26,6 +26,7 @@ import {
   NQ_SQL,
   PAIRS_SQL,
   PROFILE_SQL,
+  RUN_TABLES_SQL,
   recSql,
 } from './match-sql.ts';
 import { configHash, installMacros, loadNormalizeConfig } from './normalize.ts';
@@ -198,7 +199,8 @@ export async function resolve(db: Db, options: ResolveOptions = {}): Promise<Res
   // are collected in rz_links and replace the old ones in one transaction at the end
   await db.run(`CREATE OR REPLACE TEMP TABLE rz_links AS SELECT * FROM entity_links LIMIT 0`);
   const todo = await count(db, `SELECT count(*) AS n FROM rz_todo`);
-  const batches = Math.max(1, Math.ceil(todo / (options.batchSize ?? BATCH_SIZE)));
+  if (todo > 0) await step(db, trace, 'run tables', RUN_TABLES_SQL);
+  const batches = Math.ceil(todo / (options.batchSize ?? BATCH_SIZE));
   for (let b = 0; b < batches; b++) {
     const tb = performance.now();
     await db.run(
@@ -266,7 +268,7 @@ export async function resolve(db: Db, options: ResolveOptions = {}): Promise<Res
   await db.run(
     `DROP VIEW IF EXISTS rz_look; DROP TABLE IF EXISTS rz_hit; DROP TABLE IF EXISTS rz_nq;
      DROP TABLE IF EXISTS rz_cand; DROP TABLE IF EXISTS rz_cand2; DROP TABLE IF EXISTS rz_pairs; DROP TABLE IF EXISTS rz_rec; DROP VIEW IF EXISTS rz_keys;
-     DROP TABLE IF EXISTS rz_todo; DROP TABLE IF EXISTS rz_todo2; DROP TABLE IF EXISTS rz_batch; DROP TABLE IF EXISTS rz_links; DROP TABLE IF EXISTS rz_changed_keys;
+     DROP TABLE IF EXISTS rz_todo; DROP TABLE IF EXISTS rz_todo2; DROP TABLE IF EXISTS rz_batch; DROP TABLE IF EXISTS rz_links; DROP TABLE IF EXISTS rz_pfx; DROP TABLE IF EXISTS rz_district; DROP TABLE IF EXISTS rz_changed_keys;
      DROP TABLE IF EXISTS rz_changed; DROP TABLE IF EXISTS rz_fp`,
   );
   return {
