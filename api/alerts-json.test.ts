@@ -68,4 +68,21 @@ describe('GET /v1/alerts body', () => {
       await expected('data_scientist', 3),
     );
   });
+
+  it('every kind of response carries nosniff and no-store', async () => {
+    const responses = [
+      await k.get('/healthz', null),
+      await k.get('/v1/alerts?limit=2', 'regulator'),
+      await k.get('/v1/alerts', null), // 401 problem
+      await k.get('/v1/nothing-here', 'admin'), // 404
+      await k.get(`/v1/exports/alerts.csv?date=${k.city.lastDay}`, 'admin'), // stream
+      await k.get('/ui/', null), // dashboard (redirect to its login)
+    ];
+    for (const res of responses) {
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('cache-control')).toBe('no-store');
+      await res.arrayBuffer();
+    }
+    expect(responses.map((r) => r.status)).toEqual([200, 200, 401, 404, 200, 303]);
+  });
 });

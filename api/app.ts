@@ -86,8 +86,17 @@ export function createApp(o: CreateAppOptions): DafeiApp['app'] & { dafei: Dafei
       c.res.status,
       (performance.now() - t0) / 1000,
     );
-    c.header('x-content-type-options', 'nosniff');
-    c.header('cache-control', 'no-store');
+    // on the response's own headers: c.header() after the response exists makes Hono copy it into
+    // a new one with a stream body, which costs @hono/node-server its fast path for string bodies
+    // (measured: a tenth of the JavaScript thread's time at 200 req/s)
+    try {
+      c.res.headers.set('x-content-type-options', 'nosniff');
+      c.res.headers.set('cache-control', 'no-store');
+    } catch {
+      // immutable headers (a fetched response): let Hono copy it
+      c.header('x-content-type-options', 'nosniff');
+      c.header('cache-control', 'no-store');
+    }
   });
   app.use(
     '*',
