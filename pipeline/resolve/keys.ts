@@ -147,19 +147,25 @@ SELECT * FROM keyed
  * (kept in resolve_keys as kind 'fp') to find the enterprises that changed and the earliest record
  * day a change can affect.
  */
-export function fingerprintSql(guard: number, weakGuard: number): string {
+export function fingerprintSql(guard: number, weakGuard: number, only?: string): string {
+  const keys = only === undefined ? 'rz_keys' : `(SELECT * FROM rz_keys SEMI JOIN ${only} USING (uscc))`;
   return `
 CREATE OR REPLACE TEMP TABLE rz_fp AS
 SELECT uscc, day, sum(hash(item))::VARCHAR || ':' || count(*) AS fp
 FROM (
   SELECT uscc, valid_from AS day,
-         concat_ws(chr(30), kind, key, coalesce(ref, ''), CASE WHEN holders > ${guard} THEN 'guarded' WHEN holders > ${weakGuard} THEN 'weak' ELSE '' END) AS item
-    FROM rz_keys
+         concat_ws(chr(30), kind, key, coalesce(ref, ''), ${bucketSql('holders', guard, weakGuard)}) AS item
+    FROM ${keys}
   UNION ALL
-  SELECT uscc, valid_to, concat_ws(chr(30), 'valid_to', kind, key) FROM rz_keys WHERE valid_to IS NOT NULL
+  SELECT uscc, valid_to, concat_ws(chr(30), 'valid_to', kind, key) FROM ${keys} WHERE valid_to IS NOT NULL
 )
 GROUP BY uscc, day
 `;
+}
+
+/** What a fingerprint sees of a key's holders: above the guard, above the weak guard, or neither. */
+function bucketSql(col: string, guard: number, weakGuard: number): string {
+  return `CASE WHEN ${col} > ${guard} THEN 'guarded' WHEN ${col} > ${weakGuard} THEN 'weak' ELSE '' END`;
 }
 
 /** The last ingest batch of the register (registrations and their changes). */
@@ -168,7 +174,11 @@ SELECT greatest((SELECT coalesce(max(_batch), 0) FROM registrations_history),
                 (SELECT coalesce(max(_batch), 0) FROM registration_changes_history))::BIGINT AS b`;
 
 export interface KeyIndexUpdate {
-  /** 'full': rebuilt from the whole register; 'partial': only `enterprises`; 'none': up to date. */
+  /**
+   * 'full': rebuilt from the whole register; 'partial': only \`enterprises\` were rebuilt, and the
+   * temp table rz_affected holds every enterprise whose fingerprints may have changed (those, and
+   * the holders of a key whose holder bucket changed); 'none': nothing changed.
+   */
   mode: 'full' | 'partial' | 'none';
   enterprises: number;
 }
@@ -180,7 +190,12 @@ export interface KeyIndexUpdate {
  * rules than the index was built with) rebuilds everything. Either way the index equals a
  * from-scratch build (tested in resolve.test.ts).
  */
-export async function updateKeyIndex(db: Db, configHash: string, full: boolean): Promise<KeyIndexUpdate> {
+export async function updateKeyIndex(
+  db: Db,
+  configHash: string,
+  full: boolean,
+  guards: { guard: number; weakGuard: number },
+): Promise<KeyIndexUpdate> {
   const mark = await db.one<{ config_hash: string; last_batch: number | bigint }>(
     `SELECT config_hash, last_batch FROM resolve_key_marks`,
   );
@@ -221,6 +236,10 @@ export async function updateKeyIndex(db: Db, configHash: string, full: boolean):
          SELECT DISTINCT kind, key FROM resolve_key_index SEMI JOIN rz_dirty USING (uscc)
          UNION SELECT DISTINCT kind, key FROM rz_keyed`,
       );
+      await tx.run(
+        `CREATE OR REPLACE TEMP TABLE rz_old_holders AS
+         SELECT DISTINCT kind, key, holders FROM resolve_key_index SEMI JOIN rz_touched USING (kind, key)`,
+      );
       await tx.run(`DELETE FROM resolve_key_index WHERE uscc IN (SELECT uscc FROM rz_dirty)`);
       await tx.run(`INSERT INTO resolve_key_index SELECT *, 0 FROM rz_keyed`);
       await tx.run(
@@ -231,7 +250,21 @@ export async function updateKeyIndex(db: Db, configHash: string, full: boolean):
       );
       await setMark(tx, configHash, last);
     });
-    await db.run(`DROP VIEW rz_reg; DROP VIEW rz_chg; DROP TABLE rz_dirty; DROP TABLE rz_touched`);
+    // fingerprints can change for the rebuilt enterprises and for the holders of a key whose
+    // holder bucket changed (fingerprintSql)
+    const bucket = (col: string) => bucketSql(col, guards.guard, guards.weakGuard);
+    await db.run(
+      `CREATE OR REPLACE TEMP TABLE rz_affected AS
+       SELECT uscc FROM rz_dirty
+       UNION
+       SELECT i.uscc FROM resolve_key_index i
+         JOIN (SELECT n.kind, n.key
+                 FROM (SELECT DISTINCT kind, key, holders FROM resolve_key_index SEMI JOIN rz_touched USING (kind, key)) n
+                 LEFT JOIN rz_old_holders o USING (kind, key)
+                WHERE ${bucket('n.holders')} <> ${bucket('coalesce(o.holders, 0)')}) c
+           ON c.kind = i.kind AND c.key = i.key`,
+    );
+    await db.run(`DROP VIEW rz_reg; DROP VIEW rz_chg; DROP TABLE rz_dirty; DROP TABLE rz_touched; DROP TABLE rz_old_holders`);
     result = { mode: 'partial', enterprises: n!.n };
   }
   await db.run(`DROP TABLE IF EXISTS rz_keyed`);

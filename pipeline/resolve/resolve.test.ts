@@ -3,6 +3,8 @@ import { migrate, openDb, type Db } from '../db/index.ts';
 import { ingest, withUsccCheckChar, type FeedName } from '../feeds/index.ts';
 import { tmpDir, toNdjson, writeFeedFile, type Rec } from '../feeds/_fixtures.ts';
 import { resolve } from './resolve.ts';
+import { updateKeyIndex } from './keys.ts';
+import { MAX_HOLDERS } from './match-sql.ts';
 import { reviewLink } from './review.ts';
 
 /** A migrated in-memory database for one test. */
@@ -495,6 +497,37 @@ describe('resolve: incremental and stable', () => {
       const idle = await resolve(db);
       expect(idle.resolved).toEqual({ ads: 0, complaints: 0 });
       expect(await links(db)).toEqual(incremental);
+    });
+  });
+
+  it('after a run that crashed between updating the key index and saving its links, the next run still equals a full one', async () => {
+    await withDb(async (db) => {
+      await load(
+        db,
+        'registrations',
+        REGS.filter((r) => r['uscc'] !== HT2),
+      );
+      await load(db, 'ads', [ad('C1', '2026-02-01', { advertiser_name: '华泰' })]);
+      await resolve(db);
+      expect((await linkOf(db, 'C1')).uscc).toBe(HT1);
+      // HT2 arrives (华泰 becomes ambiguous); a run updates the key index, then dies
+      await load(
+        db,
+        'registrations',
+        REGS.filter((r) => r['uscc'] === HT2),
+      );
+      await db.run(
+        `INSERT INTO resolve_runs (run_id, mode, started_at, config_hash)
+         SELECT nextval('resolve_run_seq'), 'incremental', now(), config_hash FROM resolve_runs ORDER BY run_id DESC LIMIT 1`,
+      );
+      const hash = (await db.one<{ h: string }>(`SELECT config_hash AS h FROM resolve_key_marks`))!.h;
+      expect((await updateKeyIndex(db, hash, false, MAX_HOLDERS)).mode).toBe('partial');
+
+      await resolve(db);
+      const after = await links(db);
+      expect((await linkOf(db, 'C1')).status).toBe('ambiguous');
+      await resolve(db, { full: true });
+      expect(await links(db)).toEqual(after);
     });
   });
 

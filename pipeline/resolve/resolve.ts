@@ -72,11 +72,15 @@ UNION ALL SELECT 'complaint', complaint_id FROM complaints
 
 /**
  * Enterprises whose key fingerprints differ from the last run's (rz_changed), and the earliest day
- * a difference takes effect (no record seen before it can be affected).
+ * a difference takes effect (no record seen before it can be affected); \`only\`: a table of the
+ * enterprises whose fingerprints were computed (the others are known not to have changed).
  */
-const CHANGED_SQL = `
+const CHANGED_SQL = (only?: string): string => `
 CREATE OR REPLACE TEMP TABLE rz_changed AS
-WITH old AS (SELECT uscc, valid_from AS day, key AS fp FROM resolve_keys WHERE kind = 'fp'),
+WITH old AS (
+  SELECT uscc, valid_from AS day, key AS fp FROM resolve_keys
+   WHERE kind = 'fp' ${only === undefined ? '' : `AND uscc IN (SELECT uscc FROM ${only})`}
+),
 diff AS (
   (SELECT uscc, day, fp FROM rz_fp EXCEPT SELECT uscc, day, fp FROM old)
   UNION ALL
@@ -161,19 +165,41 @@ export async function resolve(db: Db, options: ResolveOptions = {}): Promise<Res
       ? 'full'
       : 'incremental';
 
+  // a run that did not finish (crash) may have updated the key index without saving fingerprints:
+  // then every enterprise's fingerprints are compared, not only those the index update reports
+  const previous = await db.one<{ finished: boolean }>(
+    `SELECT finished_at IS NOT NULL AS finished FROM resolve_runs ORDER BY run_id DESC LIMIT 1`,
+  );
+  const crashed = previous !== undefined && !previous.finished;
+  const run = await db.one<{ id: number | string }>(`SELECT nextval('resolve_run_seq') AS id`);
+  const runId = Number(run!.id);
+  await db.run(
+    `INSERT INTO resolve_runs (run_id, mode, started_at, config_hash) VALUES ($run, $mode, $now::TIMESTAMPTZ, $hash)`,
+    { run: runId, mode, now, hash },
+  );
+
   const trace = options.trace === true;
   const tk = performance.now();
-  const keys = await updateKeyIndex(db, hash, mode === 'full');
+  const keys = await updateKeyIndex(db, hash, mode === 'full', MAX_HOLDERS);
   if (trace)
     process.stderr.write(
       `[resolve] keys (${keys.mode}, ${keys.enterprises} enterprises) ${((performance.now() - tk) / 1000).toFixed(2)} s\n`,
     );
-
-  await step(db, trace, 'fingerprints', fingerprintSql(MAX_HOLDERS.guard, MAX_HOLDERS.weakGuard));
+  // whose fingerprints to compute: all, the enterprises the key index update affected, or none
+  const scope: 'all' | 'affected' | 'none' =
+    mode === 'full' || keys.mode === 'full' || crashed
+      ? 'all'
+      : keys.mode === 'partial'
+        ? 'affected'
+        : 'none';
+  const only = scope === 'affected' ? 'rz_affected' : undefined;
+  if (scope !== 'none')
+    await step(db, trace, 'fingerprints', fingerprintSql(MAX_HOLDERS.guard, MAX_HOLDERS.weakGuard, only));
   if (mode === 'full') {
     await db.run(ALL_RECORDS_SQL);
   } else {
-    await step(db, trace, 'changed', CHANGED_SQL);
+    if (scope === 'none') await db.run(`CREATE OR REPLACE TEMP TABLE rz_changed (uscc VARCHAR, day DATE)`);
+    else await step(db, trace, 'changed', CHANGED_SQL(only));
     const changed = await count(db, `SELECT count(*) AS n FROM rz_changed`);
     if (changed > 0) {
       // lookups of the records that could be affected, as views: only those touching changed keys are kept
@@ -191,9 +217,6 @@ export async function resolve(db: Db, options: ResolveOptions = {}): Promise<Res
       `CREATE OR REPLACE TEMP TABLE rz_todo AS SELECT DISTINCT kind, record_id FROM rz_todo2`,
     );
   }
-
-  const run = await db.one<{ id: number | string }>(`SELECT nextval('resolve_run_seq') AS id`);
-  const runId = Number(run!.id);
 
   // each record is resolved on its own, so the records go in batches (bounded memory); the links
   // are collected in rz_links and replace the old ones in one transaction at the end
@@ -219,11 +242,9 @@ export async function resolve(db: Db, options: ResolveOptions = {}): Promise<Res
     options.onBatch?.({ batch: b + 1, batches, seconds: (performance.now() - tb) / 1000 });
   }
 
+  const resolvedAds = await count(db, `SELECT count(*) AS n FROM rz_todo WHERE kind = 'ad'`);
+  const resolvedComplaints = todo - resolvedAds;
   await db.transaction(async (tx) => {
-    await tx.run(
-      `INSERT INTO resolve_runs (run_id, mode, started_at, config_hash) VALUES ($run, $mode, $now::TIMESTAMPTZ, $hash)`,
-      { run: runId, mode, now, hash },
-    );
     await step(
       tx,
       trace,
@@ -240,36 +261,35 @@ export async function resolve(db: Db, options: ResolveOptions = {}): Promise<Res
       (l.kind = 'complaint' AND NOT EXISTS (SELECT 1 FROM complaints c WHERE c.complaint_id = l.record_id))`,
     );
     await step(tx, trace, 'insert', `INSERT INTO entity_links SELECT * FROM rz_links`);
-    await tx.run(`DELETE FROM resolve_keys`);
-    await step(
-      tx,
-      trace,
-      'save fingerprints',
-      `INSERT INTO resolve_keys (uscc, kind, key, valid_from) SELECT uscc, 'fp', fp, day FROM rz_fp`,
-    );
+    if (scope === 'all') await tx.run(`DELETE FROM resolve_keys`);
+    else if (scope === 'affected')
+      await tx.run(`DELETE FROM resolve_keys WHERE uscc IN (SELECT uscc FROM rz_affected)`);
+    if (scope !== 'none')
+      await step(
+        tx,
+        trace,
+        'save fingerprints',
+        `INSERT INTO resolve_keys (uscc, kind, key, valid_from) SELECT uscc, 'fp', fp, day FROM rz_fp`,
+      );
     await tx.run(`DELETE FROM resolve_review_mark`);
     await tx.run(
       `INSERT INTO resolve_review_mark SELECT coalesce(max(review_id), 0) FROM link_reviews`,
     );
+    // a crashed run stays unfinished in the ledger; the next one then compares all fingerprints
+    await tx.run(
+      `UPDATE resolve_runs SET finished_at = now(), resolved_ads = $a, resolved_complaints = $c, seconds = $s
+        WHERE run_id = $run`,
+      { a: resolvedAds, c: resolvedComplaints, s: (performance.now() - t0) / 1000, run: runId },
+    );
   });
 
   if (todo > 100_000) await db.checkpoint(); // see Db.checkpoint
-  const resolvedAds = await count(db, `SELECT count(*) AS n FROM rz_todo WHERE kind = 'ad'`);
-  const resolvedComplaints = await count(
-    db,
-    `SELECT count(*) AS n FROM rz_todo WHERE kind = 'complaint'`,
-  );
   const seconds = (performance.now() - t0) / 1000;
-  await db.run(
-    `UPDATE resolve_runs SET finished_at = now(), resolved_ads = $a, resolved_complaints = $c, seconds = $s
-      WHERE run_id = $run`,
-    { a: resolvedAds, c: resolvedComplaints, s: seconds, run: runId },
-  );
   await db.run(
     `DROP VIEW IF EXISTS rz_look; DROP TABLE IF EXISTS rz_hit; DROP TABLE IF EXISTS rz_nq;
      DROP TABLE IF EXISTS rz_cand; DROP TABLE IF EXISTS rz_cand2; DROP TABLE IF EXISTS rz_pairs; DROP TABLE IF EXISTS rz_rec; DROP VIEW IF EXISTS rz_keys;
      DROP TABLE IF EXISTS rz_todo; DROP TABLE IF EXISTS rz_todo2; DROP TABLE IF EXISTS rz_batch; DROP TABLE IF EXISTS rz_links; DROP TABLE IF EXISTS rz_pfx; DROP TABLE IF EXISTS rz_district; DROP TABLE IF EXISTS rz_changed_keys;
-     DROP TABLE IF EXISTS rz_changed; DROP TABLE IF EXISTS rz_fp`,
+     DROP TABLE IF EXISTS rz_changed; DROP TABLE IF EXISTS rz_fp; DROP TABLE IF EXISTS rz_affected`,
   );
   return {
     runId,
