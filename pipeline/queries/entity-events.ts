@@ -53,13 +53,13 @@ const SOURCES = [
 ] as const;
 
 /**
- * Row counts of the sources and the latest resolve run (entity_links change only in one, which
+ * Row counts of the sources and the latest finished resolve run (entity_links change only in one, which
  * may delete as many links as it inserts). One UNION ALL: as scalar subqueries the same counts
  * cost ten times as much.
  */
 const STAMP_SQL = `SELECT string_agg(n::VARCHAR, ':' ORDER BY i) FROM (
   ${SOURCES.map((t, i) => `SELECT ${i} AS i, count(*) AS n FROM ${t}`).join('\n  UNION ALL ')}
-  UNION ALL SELECT ${SOURCES.length}, coalesce(max(run_id), 0) FROM resolve_runs)`;
+  UNION ALL SELECT ${SOURCES.length}, coalesce(max(run_id), 0) FROM resolve_runs WHERE finished_at IS NOT NULL)`;
 
 /**
  * Every enterprise's events. Ads and complaints belong to the enterprise named in any version of
