@@ -252,7 +252,7 @@ class DuckDb implements Db {
 
   /** Closes this connection; the first connection also closes the database. */
   close(): void {
-    for (const { stmt } of this.#statements.values()) stmt.destroySync();
+    // the connection destroys the statements it prepared (cached ones included)
     this.#statements.clear();
     this.#conn.closeSync();
     if (this.#owner) this.#instance.closeSync();
