@@ -19,9 +19,11 @@
  *   district  district                                 first as_of
  *   prof      md5(name | business_scope | industry)    first as_of (change detection only)
  *
- * `holders` is the number of enterprises holding a key over all time: lookups skip keys held by
- * more than MAX_HOLDERS (match-sql.ts): a business-centre address shared by hundreds of
- * enterprises says nothing about which one an ad is from.
+ * `holders` is the number of enterprises holding a key; `weak_from` / `guard_from` the day it got
+ * more than MAX_HOLDERS.weakGuard / .guard of them (match-sql.ts): from that day on, weak lookups /
+ * all lookups skip it (a business-centre address shared by hundreds of enterprises says nothing
+ * about which one an ad is from). Decided on the record's day, so a new holder never changes the
+ * links of records older than it.
  *
  * A name that a change replaced keeps matching (as former_name) from valid_to on. A name the
  * enterprise only got later has a later valid_from and is never used for an earlier record.
@@ -141,31 +143,45 @@ SELECT * FROM keyed
 
 /**
  * Fingerprints of the keys (an order-free sum of item hashes and their count), per enterprise and
- * per day on which they start to matter: a key counts
- * on its valid_from (and, for a replaced name, again on its valid_to), with whether it is held by
- * more than MAX_HOLDERS.guard enterprises. An incremental run compares them with the last run's
- * (kept in resolve_keys as kind 'fp') to find the enterprises that changed and the earliest record
- * day a change can affect.
+ * per day on which they start to matter: a key counts on its valid_from, again on its valid_to (a
+ * replaced name) and on the days it became too common (weak_from, guard_from). An incremental run
+ * compares them with the last run's (kept in resolve_keys as kind 'fp') to find the enterprises
+ * that changed and the earliest record day a change can affect. \`only\`: a table of the
+ * enterprises to compute them for (default: all).
  */
-export function fingerprintSql(guard: number, weakGuard: number, only?: string): string {
+export function fingerprintSql(only?: string): string {
   const keys = only === undefined ? 'rz_keys' : `(SELECT * FROM rz_keys SEMI JOIN ${only} USING (uscc))`;
   return `
 CREATE OR REPLACE TEMP TABLE rz_fp AS
 SELECT uscc, day, sum(hash(item))::VARCHAR || ':' || count(*) AS fp
 FROM (
-  SELECT uscc, valid_from AS day,
-         concat_ws(chr(30), kind, key, coalesce(ref, ''), ${bucketSql('holders', guard, weakGuard)}) AS item
-    FROM ${keys}
+  SELECT uscc, valid_from AS day, concat_ws(chr(30), kind, key, coalesce(ref, '')) AS item FROM ${keys}
   UNION ALL
   SELECT uscc, valid_to, concat_ws(chr(30), 'valid_to', kind, key) FROM ${keys} WHERE valid_to IS NOT NULL
+  UNION ALL
+  SELECT uscc, weak_from, concat_ws(chr(30), 'weak', kind, key) FROM ${keys} WHERE weak_from IS NOT NULL
+  UNION ALL
+  SELECT uscc, guard_from, concat_ws(chr(30), 'guard', kind, key) FROM ${keys} WHERE guard_from IS NOT NULL
 )
 GROUP BY uscc, day
 `;
 }
 
-/** What a fingerprint sees of a key's holders: above the guard, above the weak guard, or neither. */
-function bucketSql(col: string, guard: number, weakGuard: number): string {
-  return `CASE WHEN ${col} > ${guard} THEN 'guarded' WHEN ${col} > ${weakGuard} THEN 'weak' ELSE '' END`;
+/**
+ * Holders of the keys of \`rows\` (a relation shaped like rz_keyed) that are in \`keys\` (kind, key),
+ * with the days they got more than \`weakGuard\` / \`guard\` holders (the valid_from of the 51st /
+ * 1001st holder in valid_from order). Only the few common keys have their days listed.
+ */
+function holdersSql(rows: string, guards: { guard: number; weakGuard: number }): string {
+  return `
+WITH h AS (SELECT kind, key, count(*) AS holders FROM ${rows} GROUP BY ALL),
+common AS (
+  SELECT r.kind, r.key, list(r.valid_from ORDER BY r.valid_from) AS vfs
+    FROM ${rows} r SEMI JOIN (SELECT * FROM h WHERE holders > ${guards.weakGuard}) c USING (kind, key)
+   GROUP BY ALL
+)
+SELECT h.kind, h.key, h.holders, c.vfs[${guards.weakGuard + 1}] AS weak_from, c.vfs[${guards.guard + 1}] AS guard_from
+  FROM h LEFT JOIN common c USING (kind, key)`;
 }
 
 /** The last ingest batch of the register (registrations and their changes). */
@@ -177,7 +193,7 @@ export interface KeyIndexUpdate {
   /**
    * 'full': rebuilt from the whole register; 'partial': only \`enterprises\` were rebuilt, and the
    * temp table rz_affected holds every enterprise whose fingerprints may have changed (those, and
-   * the holders of a key whose holder bucket changed); 'none': nothing changed.
+   * the holders of a key whose weak_from or guard_from changed); 'none': nothing changed.
    */
   mode: 'full' | 'partial' | 'none';
   enterprises: number;
@@ -196,22 +212,24 @@ export async function updateKeyIndex(
   full: boolean,
   guards: { guard: number; weakGuard: number },
 ): Promise<KeyIndexUpdate> {
+  // other guards give other weak_from / guard_from days: the index is rebuilt
+  const rules = `${configHash}:${guards.weakGuard}:${guards.guard}`;
   const mark = await db.one<{ config_hash: string; last_batch: number | bigint }>(
     `SELECT config_hash, last_batch FROM resolve_key_marks`,
   );
   const last = Number((await db.one<{ b: number | bigint }>(LAST_BATCH_SQL))!.b);
   let result: KeyIndexUpdate;
-  if (full || mark === undefined || mark.config_hash !== configHash) {
+  if (full || mark === undefined || mark.config_hash !== rules) {
     for (const sql of buildKeysSql('registrations', 'registration_changes')) await db.run(sql);
     const n = await db.one<{ n: number }>(`SELECT count(DISTINCT uscc)::INTEGER AS n FROM rz_keyed`);
     await db.transaction(async (tx) => {
       await tx.run(`DELETE FROM resolve_key_index`);
       await tx.run(
-        `INSERT INTO resolve_key_index
-         SELECT k.*, h.holders FROM rz_keyed k
-           JOIN (SELECT kind, key, count(*) AS holders FROM rz_keyed GROUP BY ALL) h USING (kind, key)`,
+        `INSERT INTO resolve_key_index BY NAME
+         SELECT k.*, h.holders, h.weak_from, h.guard_from FROM rz_keyed k
+           JOIN (${holdersSql('rz_keyed', guards)}) h USING (kind, key)`,
       );
-      await setMark(tx, configHash, last);
+      await setMark(tx, rules, last);
     });
     result = { mode: 'full', enterprises: n!.n };
   } else if (Number(mark.last_batch) >= last) {
@@ -238,33 +256,38 @@ export async function updateKeyIndex(
       );
       await tx.run(
         `CREATE OR REPLACE TEMP TABLE rz_old_holders AS
-         SELECT DISTINCT kind, key, holders FROM resolve_key_index SEMI JOIN rz_touched USING (kind, key)`,
+         SELECT DISTINCT kind, key, weak_from, guard_from FROM resolve_key_index SEMI JOIN rz_touched USING (kind, key)`,
       );
       await tx.run(`DELETE FROM resolve_key_index WHERE uscc IN (SELECT uscc FROM rz_dirty)`);
-      await tx.run(`INSERT INTO resolve_key_index SELECT *, 0 FROM rz_keyed`);
+      await tx.run(`INSERT INTO resolve_key_index BY NAME SELECT *, 0 AS holders FROM rz_keyed`);
       await tx.run(
-        `UPDATE resolve_key_index i SET holders = h.n
-           FROM (SELECT kind, key, count(*) AS n FROM resolve_key_index SEMI JOIN rz_touched USING (kind, key)
-                  GROUP BY ALL) h
-          WHERE i.kind = h.kind AND i.key = h.key AND i.holders <> h.n`,
+        `CREATE OR REPLACE TEMP TABLE rz_new_holders AS
+         ${holdersSql('(SELECT * FROM resolve_key_index SEMI JOIN rz_touched USING (kind, key))', guards)}`,
       );
-      await setMark(tx, configHash, last);
+      await tx.run(
+        `UPDATE resolve_key_index i SET holders = h.holders, weak_from = h.weak_from, guard_from = h.guard_from
+           FROM rz_new_holders h
+          WHERE i.kind = h.kind AND i.key = h.key
+            AND (i.holders <> h.holders OR i.weak_from IS DISTINCT FROM h.weak_from
+                 OR i.guard_from IS DISTINCT FROM h.guard_from)`,
+      );
+      await setMark(tx, rules, last);
     });
     // fingerprints can change for the rebuilt enterprises and for the holders of a key whose
-    // holder bucket changed (fingerprintSql)
-    const bucket = (col: string) => bucketSql(col, guards.guard, guards.weakGuard);
+    // weak_from or guard_from changed (fingerprintSql)
     await db.run(
       `CREATE OR REPLACE TEMP TABLE rz_affected AS
        SELECT uscc FROM rz_dirty
        UNION
        SELECT i.uscc FROM resolve_key_index i
-         JOIN (SELECT n.kind, n.key
-                 FROM (SELECT DISTINCT kind, key, holders FROM resolve_key_index SEMI JOIN rz_touched USING (kind, key)) n
-                 LEFT JOIN rz_old_holders o USING (kind, key)
-                WHERE ${bucket('n.holders')} <> ${bucket('coalesce(o.holders, 0)')}) c
+         JOIN (SELECT n.kind, n.key FROM rz_new_holders n LEFT JOIN rz_old_holders o USING (kind, key)
+                WHERE n.weak_from IS DISTINCT FROM o.weak_from OR n.guard_from IS DISTINCT FROM o.guard_from) c
            ON c.kind = i.kind AND c.key = i.key`,
     );
-    await db.run(`DROP VIEW rz_reg; DROP VIEW rz_chg; DROP TABLE rz_dirty; DROP TABLE rz_touched; DROP TABLE rz_old_holders`);
+    await db.run(
+      `DROP VIEW rz_reg; DROP VIEW rz_chg; DROP TABLE rz_dirty; DROP TABLE rz_touched; DROP TABLE rz_old_holders;
+       DROP TABLE rz_new_holders`,
+    );
     result = { mode: 'partial', enterprises: n!.n };
   }
   await db.run(`DROP TABLE IF EXISTS rz_keyed`);

@@ -51,10 +51,10 @@ export const WEIGHTS = {
 
 /**
  * Keys held by more enterprises than this on the record's day are not used as evidence (a
- * business-centre address shared by hundreds of enterprises says nothing). `guard`: keys held by
- * more enterprises over all time are not even looked up (speed); crossing it changes the key
- * fingerprints, so incremental runs stay equal to full ones. `weakGuard`: the same for the weak
- * lookups (brand prefixes, sentences of a text, titles), which can never win among so many.
+ * business-centre address shared by hundreds of enterprises says nothing). \`guard\`: from the day
+ * a key has more holders, it is not even looked up (speed; the day is kept in the key index as
+ * guard_from). \`weakGuard\`: the same for the weak lookups (brand prefixes, sentences of a text,
+ * titles), which can never win among so many (weak_from).
  */
 export const MAX_HOLDERS = {
   address: 5,
@@ -167,23 +167,31 @@ SELECT kind, record_id, day, 'name', 'rep', ${W.rep}, 0, 'rep', rz_clean(name), 
 `;
 
 /**
- * Once per run, before the batches: the brand prefixes a weak lookup may use, and the districts
- * (small tables, so a batch does not scan the whole key index for them).
+ * Once per run, before the batches: the keys still usable on \`minDay\` (the earliest day of the
+ * run's records: a key too common before it is too common for all of them), the brand prefixes a
+ * weak lookup may use, and the districts — so a batch does not scan the whole key index for them.
  */
-export const RUN_TABLES_SQL = `
+export const runTablesSql = (minDay: string): string => `
+CREATE OR REPLACE TEMP VIEW rz_live AS
+SELECT * FROM rz_keys WHERE guard_from IS NULL OR guard_from > DATE '${minDay}';
 CREATE OR REPLACE TEMP TABLE rz_pfx AS
-SELECT key, min(valid_from) AS vf FROM rz_keys WHERE kind = 'pfx' AND holders <= ${MAX_HOLDERS.weakGuard} GROUP BY key;
+SELECT key, min(valid_from) AS vf, any_value(weak_from) AS weak_from FROM rz_live
+ WHERE kind = 'pfx' AND (weak_from IS NULL OR weak_from > DATE '${minDay}') GROUP BY key;
 CREATE OR REPLACE TEMP TABLE rz_district AS
 SELECT uscc, key, valid_from FROM rz_keys WHERE kind = 'district'
 `;
 
+/** A key's last usable day + 1 for a lookup: weak lookups stop at weak_from, the others at guard_from. */
+const STOP = (l: string, k: string) =>
+  `coalesce(CASE WHEN ${l}.how = 'lcp' OR ${l}.src LIKE 'seg%' OR ${l}.src = 'title' THEN ${k}.weak_from ELSE ${k}.guard_from END, DATE '9999-12-31')`;
+
 export const HIT_SQL = `
 CREATE OR REPLACE TEMP TABLE rz_hit AS
 WITH pfx AS (SELECT * FROM rz_pfx),
--- the longest brand prefix (lcp) of each query known on the record's day: only it is joined below
+-- the longest brand prefix (lcp) of each query usable on the record's day: only it is joined below
 lcpbest AS (
   SELECT l.kind, l.record_id, l.src, max(l.len) AS m
-    FROM rz_look l JOIN pfx p ON p.key = l.lkey AND p.vf <= l.day
+    FROM rz_look l JOIN pfx p ON p.key = l.lkey AND p.vf <= l.day AND l.day < coalesce(p.weak_from, DATE '9999-12-31')
    WHERE l.how = 'lcp'
    GROUP BY ALL
 ),
@@ -199,9 +207,8 @@ raw0 AS (
          CASE WHEN l.how = 'fuzzy' AND l.aux <> '' AND l.aux = k.ref THEN ${W.fullFuzzy} ELSE l.w END AS w,
          l.len, k.uscc, k.valid_from, k.valid_to, k.ref, k.kind AS kk,
          count(*) OVER (PARTITION BY l.kind, l.record_id, l.src, l.how, l.lkind, l.lkey) AS holders_then
-    FROM look l JOIN rz_keys k ON k.kind = l.lkind AND k.key = l.lkey AND k.valid_from <= l.day
-   WHERE k.holders <= CASE WHEN l.how = 'lcp' OR l.src LIKE 'seg%' OR l.src = 'title'
-                           THEN ${MAX_HOLDERS.weakGuard} ELSE ${MAX_HOLDERS.guard} END
+    FROM look l JOIN rz_live k ON k.kind = l.lkind AND k.key = l.lkey AND k.valid_from <= l.day
+   WHERE l.day < ${STOP('l', 'k')}
 ),
 -- a key shared by more enterprises than its cap on the record's day says nothing about which one
 raw AS (

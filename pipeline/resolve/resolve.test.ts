@@ -359,6 +359,36 @@ describe('resolve: point in time', () => {
   });
 });
 
+describe('resolve: common keys, point in time', () => {
+  it('a brand too common for weak lookups only from a later day is still used for earlier records', async () => {
+    await withDb(async (db) => {
+      const early = withUsccCheckChar('91440400MA6HT0000');
+      const regs: Rec[] = [
+        { uscc: early, name: '珠海宏图财富管理有限公司', as_of: '2025-01-01', business_scope: '投资咨询' },
+      ];
+      // 60 more 宏图… enterprises registered on 2026-03-01: from then on 宏图 says nothing
+      for (let i = 1; i <= 60; i++) {
+        const uscc = withUsccCheckChar(`91440400MA6HT${String(i).padStart(4, '0')}`);
+        regs.push({ uscc, name: `珠海宏图${'甲乙丙丁戊己庚辛壬癸'[i % 10]}${i}号商贸有限公司`, as_of: '2026-03-01' });
+      }
+      await load(db, 'registrations', regs);
+      await load(db, 'ads', [
+        ad('P1', '2026-02-01', { text: '宏图理财，稳健收益，欢迎咨询' }),
+        ad('P2', '2026-04-01', { text: '宏图理财，稳健收益，欢迎咨询' }),
+      ]);
+      await resolve(db);
+      const weakFrom = await db.one<{ d: string }>(
+        `SELECT any_value(weak_from)::VARCHAR AS d FROM resolve_key_index WHERE kind = 'pfx' AND key = '宏图'`,
+      );
+      expect(weakFrom!.d).toBe('2026-03-01');
+      // before that day the brand points to the one 宏图 there was
+      expect(candidateUsccs(await linkOf(db, 'P1'))).toContain(early);
+      // after it, the weak lookup of the brand is skipped
+      expect(candidateUsccs(await linkOf(db, 'P2'))).not.toContain(early);
+    });
+  });
+});
+
 describe('resolve: reviews', () => {
   it('a confirmed link wins and a rejected pair never comes back, across reruns', async () => {
     await withDb(async (db) => {
@@ -520,7 +550,9 @@ describe('resolve: incremental and stable', () => {
         `INSERT INTO resolve_runs (run_id, mode, started_at, config_hash)
          SELECT nextval('resolve_run_seq'), 'incremental', now(), config_hash FROM resolve_runs ORDER BY run_id DESC LIMIT 1`,
       );
-      const hash = (await db.one<{ h: string }>(`SELECT config_hash AS h FROM resolve_key_marks`))!.h;
+      const hash = (await db.one<{ h: string }>(
+        `SELECT config_hash AS h FROM resolve_runs ORDER BY run_id LIMIT 1`,
+      ))!.h;
       expect((await updateKeyIndex(db, hash, false, MAX_HOLDERS)).mode).toBe('partial');
 
       await resolve(db);

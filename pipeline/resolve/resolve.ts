@@ -26,7 +26,7 @@ import {
   NQ_SQL,
   PAIRS_SQL,
   PROFILE_SQL,
-  RUN_TABLES_SQL,
+  runTablesSql,
   recSql,
 } from './match-sql.ts';
 import { configHash, installMacros, loadNormalizeConfig } from './normalize.ts';
@@ -194,7 +194,7 @@ export async function resolve(db: Db, options: ResolveOptions = {}): Promise<Res
         : 'none';
   const only = scope === 'affected' ? 'rz_affected' : undefined;
   if (scope !== 'none')
-    await step(db, trace, 'fingerprints', fingerprintSql(MAX_HOLDERS.guard, MAX_HOLDERS.weakGuard, only));
+    await step(db, trace, 'fingerprints', fingerprintSql(only));
   if (mode === 'full') {
     await db.run(ALL_RECORDS_SQL);
   } else {
@@ -222,7 +222,15 @@ export async function resolve(db: Db, options: ResolveOptions = {}): Promise<Res
   // are collected in rz_links and replace the old ones in one transaction at the end
   await db.run(`CREATE OR REPLACE TEMP TABLE rz_links AS SELECT * FROM entity_links LIMIT 0`);
   const todo = await count(db, `SELECT count(*) AS n FROM rz_todo`);
-  if (todo > 0) await step(db, trace, 'run tables', RUN_TABLES_SQL);
+  if (todo > 0) {
+    const first = await db.one<{ d: string }>(
+      `SELECT least(
+         (SELECT min(a.seen_day) FROM ads a SEMI JOIN rz_todo t ON t.kind = 'ad' AND t.record_id = a.ad_id),
+         (SELECT min(c.received_day) FROM complaints c SEMI JOIN rz_todo t ON t.kind = 'complaint' AND t.record_id = c.complaint_id)
+       )::VARCHAR AS d`,
+    );
+    await step(db, trace, 'run tables', runTablesSql(first!.d));
+  }
   const batches = Math.ceil(todo / (options.batchSize ?? BATCH_SIZE));
   for (let b = 0; b < batches; b++) {
     const tb = performance.now();
@@ -288,7 +296,7 @@ export async function resolve(db: Db, options: ResolveOptions = {}): Promise<Res
   await db.run(
     `DROP VIEW IF EXISTS rz_look; DROP TABLE IF EXISTS rz_hit; DROP TABLE IF EXISTS rz_nq;
      DROP TABLE IF EXISTS rz_cand; DROP TABLE IF EXISTS rz_cand2; DROP TABLE IF EXISTS rz_pairs; DROP TABLE IF EXISTS rz_rec; DROP VIEW IF EXISTS rz_keys;
-     DROP TABLE IF EXISTS rz_todo; DROP TABLE IF EXISTS rz_todo2; DROP TABLE IF EXISTS rz_batch; DROP TABLE IF EXISTS rz_links; DROP TABLE IF EXISTS rz_pfx; DROP TABLE IF EXISTS rz_district; DROP TABLE IF EXISTS rz_changed_keys;
+     DROP TABLE IF EXISTS rz_todo; DROP TABLE IF EXISTS rz_todo2; DROP TABLE IF EXISTS rz_batch; DROP TABLE IF EXISTS rz_links; DROP TABLE IF EXISTS rz_pfx; DROP TABLE IF EXISTS rz_district; DROP VIEW IF EXISTS rz_live; DROP TABLE IF EXISTS rz_changed_keys;
      DROP TABLE IF EXISTS rz_changed; DROP TABLE IF EXISTS rz_fp; DROP TABLE IF EXISTS rz_affected`,
   );
   return {
