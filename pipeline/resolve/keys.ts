@@ -159,9 +159,10 @@ FROM (
   UNION ALL
   SELECT uscc, valid_to, concat_ws(chr(30), 'valid_to', kind, key) FROM ${keys} WHERE valid_to IS NOT NULL
   UNION ALL
-  SELECT uscc, weak_from, concat_ws(chr(30), 'weak', kind, key) FROM ${keys} WHERE weak_from IS NOT NULL
+  -- a holder that got the key after it became common: from its own first day
+  SELECT uscc, greatest(weak_from, valid_from), concat_ws(chr(30), 'weak', kind, key) FROM ${keys} WHERE weak_from IS NOT NULL
   UNION ALL
-  SELECT uscc, guard_from, concat_ws(chr(30), 'guard', kind, key) FROM ${keys} WHERE guard_from IS NOT NULL
+  SELECT uscc, greatest(guard_from, valid_from), concat_ws(chr(30), 'guard', kind, key) FROM ${keys} WHERE guard_from IS NOT NULL
 )
 GROUP BY uscc, day
 `;
