@@ -9,7 +9,7 @@
  *    computation (per-ad text analysis of every ad, then the feature SQL);
  * 3. ingest the last day and run `runDay` for it: the daily INCREMENTAL run (resolve the new
  *    records, analyse only the new texts, features, score, publish).
- * Prints times, row counts and the process's peak RSS (DuckDB's memory limit: --memory, 3GB). Bars: features full < 10 min and daily
+ * Prints times, row counts and the process's peak RSS (DuckDB's memory limit: --memory, 2.5GB). Bars: features full < 10 min and daily
  * < 30 s (issue 4), daily run < 60 s (issue 6), peak RSS < 4 GB, on 2 cores.
  */
 import { execFileSync } from 'node:child_process';
@@ -31,7 +31,7 @@ const { values } = parseArgs({
     days: { type: 'string', default: '365' },
     seed: { type: 'string', default: '7' },
     // DuckDB's memory limit: the bar is a peak RSS under 4 GB for the whole process
-    memory: { type: 'string', default: '3GB' },
+    memory: { type: 'string', default: '2.5GB' },
   },
 });
 const n = Number(values.enterprises);
