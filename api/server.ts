@@ -32,9 +32,21 @@ export async function startServer(o: StartServerOptions): Promise<RunningServer>
     await app.dafei.deps.events.warm();
   }
   let server!: ServerType;
+  // requests still running when close() is called (their sockets are gone, their queries not):
+  // the pool is closed only when they are done, never under a running statement
+  let inflight = 0;
+  let onIdle: (() => void) | undefined;
+  const fetch = async (req: Request, env: unknown): Promise<Response> => {
+    inflight++;
+    try {
+      return await app.fetch(req, env);
+    } finally {
+      if (--inflight === 0) onIdle?.();
+    }
+  };
 
   const actualPort = await new Promise<number>((resolve, reject) => {
-    server = serve({ fetch: app.fetch, port, hostname: host }, (info) => resolve(info.port));
+    server = serve({ fetch, port, hostname: host }, (info) => resolve(info.port));
     server.once('error', reject);
   });
   // keep-alive connections must not keep close() waiting for minutes
@@ -46,9 +58,19 @@ export async function startServer(o: StartServerOptions): Promise<RunningServer>
       new Promise<void>((resolve, reject) => {
         if ('closeAllConnections' in server) server.closeAllConnections();
         server.close((err) => {
-          app.dafei.deps.db.close(); // the pool: its forks and `own`
-          if (err) reject(err);
-          else resolve();
+          const done = () => {
+            app.dafei.deps.db.close(); // the pool: its forks and `own`
+            if (err) reject(err);
+            else resolve();
+          };
+          if (inflight === 0) done();
+          else {
+            const timer = setTimeout(done, 5_000); // a request stuck for 5 s does not hold up close
+            onIdle = () => {
+              clearTimeout(timer);
+              done();
+            };
+          }
         });
       }),
   };
