@@ -131,7 +131,9 @@ addr_keys AS (
 keyed AS (
   SELECT uscc, kind, key, min(vf) AS valid_from,
          CASE WHEN count(vt) = count(*) THEN max(vt) END AS valid_to,
-         min(ref) AS ref
+         -- the name a prefix or mask was first cut from: a later name sharing it (a rename) leaves
+         -- it as it was, so the records from before the rename keep their evidence
+         arg_min(ref, {'d': vf, 'r': ref}) AS ref
   FROM (SELECT * FROM raw UNION ALL SELECT * FROM addr_keys)
   WHERE key IS NOT NULL AND key <> ''
   GROUP BY uscc, kind, key
