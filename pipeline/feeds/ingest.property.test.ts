@@ -55,7 +55,7 @@ const BAD_VALUES: Record<string, Bad> = {
 };
 
 const row = fc.oneof(
-  { weight: 3, arbitrary: goodBody.map((b) => ({ kind: 'good' as const, body: b as Rec })) },
+  { weight: 3, arbitrary: goodBody.map((b) => ({ kind: 'good' as const, body: b })) },
   {
     weight: 2,
     arbitrary: fc.tuple(goodBody, fc.constantFrom(...Object.keys(BAD_VALUES))).map(([b, k]) => ({
@@ -67,7 +67,7 @@ const row = fc.oneof(
     weight: 1,
     arbitrary: fc.tuple(goodBody, fc.double({ min: 0.05, max: 0.95, noNaN: true })).map(([b, cut]) => ({
       kind: 'broken' as const,
-      body: b as Rec,
+      body: b,
       cut,
     })),
   },
@@ -109,9 +109,9 @@ describe('ingest never loses a good row nor lets a bad one in', () => {
     const cell = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 30 }).filter((s) => s.trim() !== '');
     const withSpecials = fc.tuple(cell, fc.constantFrom(',', '"', '\n', '，', '""', ' ')).map(([s, c]) => `${s}${c}${s}`);
     const csvRow = fc.oneof(
-      { weight: 3, arbitrary: goodBody.chain((b) => withSpecials.map((t) => ({ kind: 'good' as const, body: { ...b, text: t } as Rec }))) },
+      { weight: 3, arbitrary: goodBody.chain((b) => withSpecials.map((t) => ({ kind: 'good' as const, body: { ...b, text: t } }))) },
       { weight: 2, arbitrary: fc.tuple(goodBody, fc.constantFrom(...Object.keys(BAD_VALUES))).map(([b, k]) => ({ kind: 'bad' as const, body: BAD_VALUES[k]!(b as Rec) })) },
-      { weight: 1, arbitrary: goodBody.map((b) => ({ kind: 'short' as const, body: b as Rec })) },
+      { weight: 1, arbitrary: goodBody.map((b) => ({ kind: 'short' as const, body: b })) },
     );
     await fc.assert(
       fc.asyncProperty(fc.array(csvRow, { minLength: 1, maxLength: 200 }), async (rows) => {

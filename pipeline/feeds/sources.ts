@@ -60,7 +60,7 @@ export function fileInput(feed: string, path: string): Input {
 function openFile(feed: string, path: string, format: Format, gzip: boolean): Promise<Opened> {
   return new Promise((resolveOpen, reject) => {
     const stream = createReadStream(path, { highWaterMark: 1 << 20 });
-    stream.once('error', (err) => reject(unreadable(feed, `cannot read ${path}: ${(err as Error).message}`, err)));
+    stream.once('error', (err) => reject(unreadable(feed, `cannot read ${path}: ${(err).message}`, err)));
     stream.once('open', (fd: number) => resolveOpen({ stream, format, gzip, size: fstatSync(fd).size }));
   });
 }
