@@ -5,6 +5,11 @@
 import type { Role } from '../pipeline/auth/index.ts';
 
 export const PERSONAL_FIELDS = ['legal_rep', 'phone', 'complainant_ref'] as const;
+type PersonalField = (typeof PERSONAL_FIELDS)[number];
+
+/** A record as a response body carries it: its personal fields may have been removed for the role. */
+export type Redacted<T> = Omit<T, PersonalField> &
+  Partial<Pick<T, Extract<keyof T, PersonalField>>>;
 
 export const HIDDEN_FIELDS: Readonly<Record<Role, ReadonlySet<string>>> = {
   admin: new Set(),

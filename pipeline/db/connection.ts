@@ -36,7 +36,7 @@ export interface Db {
   fork(): Promise<Db>;
   /**
    * Writes the write-ahead log into the database file (FORCE CHECKPOINT: waits for the running
-   * transactions of other connections). Bulk writers call it after committing: with DuckDB 1.5.6,
+   * transactions of other connections). Bulk writers call it (via settleBulkWrite) after committing: with DuckDB 1.5.6,
    * rows appended by a large transaction in several statements (more than a row group, 122,880
    * rows) may stay invisible to the process that wrote them until a checkpoint, although they are
    * committed and in the log (reproduced by pipeline/db/checkpoint.test.ts).
@@ -257,6 +257,17 @@ class DuckDb implements Db {
     this.#conn.closeSync();
     if (this.#owner) this.#instance.closeSync();
   }
+}
+
+/** DuckDB's row group: a transaction that wrote fewer rows cannot meet the issue of Db.checkpoint. */
+const ROW_GROUP = 122_880;
+
+/**
+ * Called by a bulk writer after committing \`rows\` rows: checkpoints when the write may have crossed
+ * a row group, so that this process sees all of it (see Db.checkpoint).
+ */
+export async function settleBulkWrite(db: Db, rows: number): Promise<void> {
+  if (rows > ROW_GROUP) await db.checkpoint();
 }
 
 /** Opens (creating if needed) a DuckDB database file, or ':memory:'. */

@@ -3,7 +3,7 @@
  * incremental (each ad or complaint version is analysed once); the aggregation is one SQL query
  * over the analysed records, so a daily run equals a from-scratch computation by construction.
  */
-import { query, type Db } from '../db/index.ts';
+import { query, settleBulkWrite, type Db } from '../db/index.ts';
 import { analyseNewText } from './analyse-text.ts';
 import { FEATURE_NAMES } from './registry.ts';
 
@@ -62,7 +62,7 @@ export async function computeFeatures(db: Db, asOf: string, fingerprint?: string
     await tx.run(`INSERT INTO feature_days VALUES ($d::DATE, now(), $n, $f)`, { d: asOf, n, f: fingerprint });
     return n;
   });
-  if (enterprises > 100_000 || analysed.ads + analysed.complaints > 100_000) await db.checkpoint(); // see Db.checkpoint
+  await settleBulkWrite(db, enterprises + analysed.ads + analysed.complaints);
   return {
     asOf,
     enterprises,

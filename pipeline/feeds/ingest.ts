@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ident, literal, type Db } from '../db/index.ts';
+import { ident, literal, settleBulkWrite, type Db } from '../db/index.ts';
 import { AppError, IngestError } from '../errors.ts';
 import { StageFile } from '../stage-file.ts';
 import { createGunzip } from 'node:zlib';
@@ -308,8 +308,7 @@ async function ingestInput(
       }
       return { batchId, feed: spec.name, source: input.name, bytes, seconds, ...counts };
     });
-    // large batches: see Db.checkpoint
-    if (result.accepted + result.corrected > 100_000) await db.checkpoint();
+    await settleBulkWrite(db, result.accepted + result.corrected + result.quarantined);
     return result;
   } catch (err) {
     await recordFailure(db, spec.name, input, started, now(), err);

@@ -152,7 +152,8 @@ SELECT * FROM keyed
  * enterprises to compute them for (default: all).
  */
 export function fingerprintSql(only?: string): string {
-  const keys = only === undefined ? 'rz_keys' : `(SELECT * FROM rz_keys SEMI JOIN ${only} USING (uscc))`;
+  const keys =
+    only === undefined ? 'rz_keys' : `(SELECT * FROM rz_keys SEMI JOIN ${only} USING (uscc))`;
   return `
 CREATE OR REPLACE TEMP TABLE rz_fp AS
 SELECT uscc, day, sum(hash(item))::VARCHAR || ':' || count(*) AS fp
@@ -224,7 +225,9 @@ export async function updateKeyIndex(
   let result: KeyIndexUpdate;
   if (full || mark === undefined || mark.config_hash !== rules) {
     for (const sql of buildKeysSql('registrations', 'registration_changes')) await db.run(sql);
-    const n = await db.one<{ n: number }>(`SELECT count(DISTINCT uscc)::INTEGER AS n FROM rz_keyed`);
+    const n = await db.one<{ n: number }>(
+      `SELECT count(DISTINCT uscc)::INTEGER AS n FROM rz_keyed`,
+    );
     await db.transaction(async (tx) => {
       await tx.run(`DELETE FROM resolve_key_index`);
       await tx.run(
@@ -244,7 +247,9 @@ export async function updateKeyIndex(
        UNION SELECT DISTINCT uscc FROM registration_changes_history WHERE _batch > $b`,
       { b: Number(mark.last_batch) },
     );
-    await db.run(`CREATE OR REPLACE TEMP VIEW rz_reg AS SELECT * FROM registrations SEMI JOIN rz_dirty USING (uscc)`);
+    await db.run(
+      `CREATE OR REPLACE TEMP VIEW rz_reg AS SELECT * FROM registrations SEMI JOIN rz_dirty USING (uscc)`,
+    );
     await db.run(
       `CREATE OR REPLACE TEMP VIEW rz_chg AS SELECT * FROM registration_changes SEMI JOIN rz_dirty USING (uscc)`,
     );

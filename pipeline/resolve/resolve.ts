@@ -15,7 +15,7 @@
  * Every step depends only on the record and the register facts valid on the record's day, never
  * on the order records arrive in, so an incremental run gives the same links as a full one.
  */
-import type { Db } from '../db/index.ts';
+import { settleBulkWrite, type Db } from '../db/index.ts';
 import { fingerprintSql, updateKeyIndex } from './keys.ts';
 import {
   MAX_HOLDERS,
@@ -193,12 +193,12 @@ export async function resolve(db: Db, options: ResolveOptions = {}): Promise<Res
         ? 'affected'
         : 'none';
   const only = scope === 'affected' ? 'rz_affected' : undefined;
-  if (scope !== 'none')
-    await step(db, trace, 'fingerprints', fingerprintSql(only));
+  if (scope !== 'none') await step(db, trace, 'fingerprints', fingerprintSql(only));
   if (mode === 'full') {
     await db.run(ALL_RECORDS_SQL);
   } else {
-    if (scope === 'none') await db.run(`CREATE OR REPLACE TEMP TABLE rz_changed (uscc VARCHAR, day DATE)`);
+    if (scope === 'none')
+      await db.run(`CREATE OR REPLACE TEMP TABLE rz_changed (uscc VARCHAR, day DATE)`);
     else await step(db, trace, 'changed', CHANGED_SQL(only));
     const changed = await count(db, `SELECT count(*) AS n FROM rz_changed`);
     if (changed > 0) {
@@ -291,7 +291,7 @@ export async function resolve(db: Db, options: ResolveOptions = {}): Promise<Res
     );
   });
 
-  if (todo > 100_000) await db.checkpoint(); // see Db.checkpoint
+  await settleBulkWrite(db, todo);
   const seconds = (performance.now() - t0) / 1000;
   await db.run(
     `DROP VIEW IF EXISTS rz_look; DROP TABLE IF EXISTS rz_hit; DROP TABLE IF EXISTS rz_nq;

@@ -20,6 +20,7 @@ import {
   zh,
 } from '../labels.ts';
 import type { Can } from '../permissions.ts';
+import type { NetworkData } from './entities.tsx';
 
 interface Span extends MarkSpan {
   annual_rate_pct?: number;
@@ -95,19 +96,7 @@ export interface AlertDetail {
         contribution: number | null;
       }[];
     };
-    network: {
-      neighbours: {
-        uscc: string;
-        name: string | null;
-        district: string | null;
-        shared: Record<string, string>;
-        kinds: string[];
-        confirmed: boolean;
-        latest_level: string | null;
-      }[];
-      confirmed_neighbours: number;
-      confirmed_distance: number | null;
-    };
+    network: NetworkData;
   };
   dispositions: {
     disposition_id: number;

@@ -1,6 +1,11 @@
 /** 企业查询 (search) and 企业档案 (profile, timeline, network). */
 import type { Child } from 'hono/jsx';
-import { HISTORY_KINDS } from '../../../pipeline/queries/index.ts';
+import {
+  HISTORY_KINDS,
+  type EntityHit as QueryEntityHit,
+  type EntityProfile,
+} from '../../../pipeline/queries/index.ts';
+import type { Redacted } from '../../redact.ts';
 import { NetworkGraph, NetworkLegend } from '../charts.tsx';
 import { alertHref, BASE, entityHref, LevelBadge, StatusBadge } from '../layout.tsx';
 import {
@@ -15,18 +20,7 @@ import {
   zh,
 } from '../labels.ts';
 
-export interface EntityHit {
-  uscc: string;
-  name: string;
-  legal_rep?: string | null;
-  district: string | null;
-  address: string | null;
-  phone?: string | null;
-  status: string | null;
-  match: string;
-  score: number;
-  latest_level: string | null;
-}
+export type EntityHit = Redacted<QueryEntityHit>;
 
 const MATCH_ZH: Record<string, string> = {
   uscc: '信用代码',
@@ -116,35 +110,7 @@ export function SearchPage(p: { q: string; items: EntityHit[] | null }): Child {
   );
 }
 
-export interface Profile {
-  uscc: string;
-  name: string;
-  as_of: string;
-  established_on: string | null;
-  legal_rep?: string | null;
-  registered_capital_wan: number | null;
-  paid_in_capital_wan: number | null;
-  status: string | null;
-  enterprise_type: string | null;
-  industry_code: string | null;
-  business_scope: string | null;
-  address: string | null;
-  district: string | null;
-  phone?: string | null;
-  website: string | null;
-  shareholders: unknown;
-  former_names: string[];
-  counts: { ads: number; complaints: number; changes: number; snapshots: number };
-  latest_alert: {
-    day: string;
-    revision: number;
-    rank: number;
-    score: number;
-    level: string | null;
-  } | null;
-  disposition: { status: string; assignee: string | null };
-  outcomes: { decided_on: string; outcome: string; case_ref: string | null }[];
-}
+export type Profile = Redacted<EntityProfile>;
 
 export interface HistoryItem {
   at: string;
