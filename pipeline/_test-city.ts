@@ -3,9 +3,11 @@
  * (the simulator is deterministic, so a cached copy is the same bytes).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
 import iconv from 'iconv-lite';
 
 export interface TestCity {
@@ -20,16 +22,49 @@ export function testCity(enterprises = 600, days = 120, seed = 11): TestCity {
     mkdirSync(dir, { recursive: true });
     execFileSync(
       process.execPath,
-      ['--import', 'tsx', 'data-samples/simulate.ts', '--enterprises', String(enterprises), '--days', String(days), '--seed', String(seed), '--out', dir, '--quiet', '--threads', '0'],
+      [
+        '--import',
+        'tsx',
+        'data-samples/simulate.ts',
+        '--enterprises',
+        String(enterprises),
+        '--days',
+        String(days),
+        '--seed',
+        String(seed),
+        '--out',
+        dir,
+        '--quiet',
+        '--threads',
+        '0',
+      ],
       { stdio: 'inherit', env: { ...process.env, DOTENV_CONFIG_QUIET: 'true' } },
     );
   }
   return { dir, start: '2026-01-01', days };
 }
 
+/** The committed sample city (data-samples/city, gzipped), decompressed once into the temp folder. */
+export function sampleCity(): TestCity {
+  const src = fileURLToPath(new URL('../data-samples/city/', import.meta.url));
+  const dir = join(tmpdir(), 'dafei-sample-city');
+  mkdirSync(dir, { recursive: true });
+  for (const f of readdirSync(src).filter((n) => n.endsWith('.gz'))) {
+    const out = join(dir, f.slice(0, -'.gz'.length));
+    if (!existsSync(out)) writeFileSync(out, gunzipSync(readFileSync(join(src, f))));
+  }
+  return { dir, start: '2026-01-01', days: 180 };
+}
+
 /** The record's own day, for splitting a feed file at a day. */
 function recordDay(feed: string, rec: Record<string, string>): string | undefined {
-  const v = { registrations: rec['as_of'], registration_changes: rec['changed_on'], ads: rec['seen_at'], complaints: rec['received_at'], case_outcomes: rec['decided_on'] }[feed];
+  const v = {
+    registrations: rec['as_of'],
+    registration_changes: rec['changed_on'],
+    ads: rec['seen_at'],
+    complaints: rec['received_at'],
+    case_outcomes: rec['decided_on'],
+  }[feed];
   return v?.slice(0, 10);
 }
 
@@ -52,12 +87,17 @@ export function cityUpTo(city: TestCity, day: string): string {
     });
     writeFileSync(join(out, `${f}.ndjson`), keep.join('\n') + '\n');
   }
-  for (const [f, enc] of [['complaints', 'gb18030'], ['case_outcomes', 'utf8']] as const) {
+  for (const [f, enc] of [
+    ['complaints', 'gb18030'],
+    ['case_outcomes', 'utf8'],
+  ] as const) {
     const raw = readFileSync(join(city.dir, `${f}.csv`));
     const text = enc === 'gb18030' ? iconv.decode(raw, 'gb18030') : raw.toString('utf8');
     const [header, ...rows] = text.split(/\r?\n/);
     // the record's own time is the second column of both files
-    const keep = rows.filter((r) => /^[^,]*,\d{4}-\d{2}-\d{2}/.test(r) && r.split(',')[1]!.slice(0, 10) <= day);
+    const keep = rows.filter(
+      (r) => /^[^,]*,\d{4}-\d{2}-\d{2}/.test(r) && r.split(',')[1]!.slice(0, 10) <= day,
+    );
     const body = [header, ...keep].join('\n') + '\n';
     writeFileSync(join(out, `${f}.csv`), enc === 'gb18030' ? iconv.encode(body, 'gb18030') : body);
   }

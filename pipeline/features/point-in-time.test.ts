@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { openMigratedDb, type Db } from '../db/index.ts';
 import { loadSample } from '../demo.ts';
 import { resolve } from '../resolve/index.ts';
-import { cityUpTo, testCity } from '../_test-city.ts';
+import { cityUpTo, sampleCity, testCity } from '../_test-city.ts';
 import { tmpDir } from '../feeds/_fixtures.ts';
 import { computeFeatures } from './compute.ts';
 import { FEATURE_NAMES } from './registry.ts';
@@ -14,7 +14,10 @@ import { FEATURE_NAMES } from './registry.ts';
 const quiet = { out: () => {}, err: () => {} };
 
 async function featuresOf(db: Db, day: string): Promise<Record<string, unknown>[]> {
-  return db.all(`SELECT uscc, ${FEATURE_NAMES.join(', ')} FROM feature_values WHERE as_of = $d::DATE ORDER BY uscc`, { d: day });
+  return db.all(
+    `SELECT uscc, ${FEATURE_NAMES.join(', ')} FROM feature_values WHERE as_of = $d::DATE ORDER BY uscc`,
+    { d: day },
+  );
 }
 
 async function build(dir: string): Promise<Db> {
@@ -46,25 +49,36 @@ describe('features are point in time', () => {
     }
   });
 
-  it('incremental (data arriving day by day) equals from scratch', async () => {
-    const days = ['2026-03-01', '2026-03-20', '2026-04-10'];
-    const inc = await build(cityUpTo(city, days[0]!));
-    const scratch = await build(city.dir);
-    try {
-      // incremental: features each day as the data arrives
-      for (const [i, d] of days.entries()) {
-        if (i > 0) await loadSample(inc, quiet, `${cityUpTo(city, d)}/`);
-        await resolve(inc);
-        await computeFeatures(inc, d);
+  it.each([
+    ['a test city', testCity(), ['2026-03-01', '2026-03-20', '2026-04-10']],
+    [
+      'the sample city (data-samples/city)',
+      sampleCity(),
+      ['2026-05-01', '2026-05-20', '2026-06-10'],
+    ],
+  ] as const)(
+    'incremental (data arriving day by day) equals from scratch: %s',
+    async (_name, city, days) => {
+      const inc = await build(cityUpTo(city, days[0]));
+      const scratch = await build(city.dir);
+      try {
+        // incremental: features each day as the data arrives
+        for (const [i, d] of days.entries()) {
+          if (i > 0) await loadSample(inc, quiet, `${cityUpTo(city, d)}/`);
+          await resolve(inc);
+          await computeFeatures(inc, d);
+        }
+        await resolve(scratch, { full: true });
+        for (const d of days) await computeFeatures(scratch, d);
+        expect((await featuresOf(inc, days[0])).length).toBeGreaterThan(100);
+        for (const d of days)
+          expect(await featuresOf(inc, d)).toEqual(await featuresOf(scratch, d));
+      } finally {
+        inc.close();
+        scratch.close();
       }
-      await resolve(scratch, { full: true });
-      for (const d of days) await computeFeatures(scratch, d);
-      for (const d of days) expect(await featuresOf(inc, d)).toEqual(await featuresOf(scratch, d));
-    } finally {
-      inc.close();
-      scratch.close();
-    }
-  });
+    },
+  );
 });
 
 describe('the point-in-time check catches leakage', () => {
