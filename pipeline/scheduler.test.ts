@@ -23,7 +23,7 @@ function fakeCron(start: Date) {
   const jobs: { match: (d: Date) => boolean; fn: () => void; stopped: boolean }[] = [];
   return {
     now: () => new Date(now),
-    schedule(expr: string, fn: () => void) {
+    schedule: (expr: string, fn: () => void) => {
       const task = cron.createTask(expr, () => undefined, { timezone: TIMEZONE });
       const job = { match: (d: Date) => task.match(d), fn, stopped: false };
       jobs.push(job);
