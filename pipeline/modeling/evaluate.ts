@@ -42,6 +42,13 @@ export interface ScorerEvaluation {
   flagged: number;
   schemes: number;
   recall: number;
+  /**
+   * Lead time vs decision over every scheme decided in the test period, a scheme never in the top
+   * 50 before its decision counting 0 days (it was not warned). This is the headline lead time: a
+   * median over the flagged schemes alone would reward a scorer for missing the hard ones.
+   */
+  leadAllSchemes: LeadTimeSummary;
+  /** Lead time vs decision of the flagged schemes only (their histogram; misses are `schemes − flagged`). */
   leadVsDecision: LeadTimeSummary;
   leadVsSurge: LeadTimeSummary;
 }
@@ -71,7 +78,8 @@ export interface EvaluationReport {
   /**
    * The model minus each baseline, with a 95 % paired bootstrap interval over the schemes decided
    * in the test period: `sum` = precision@50 (schemes' days in the top 50 while labelled positive,
-   * per 50 places and day), `median` = median lead time vs decision (days).
+   * per 50 places and day), `median` = median lead time vs decision over all schemes, misses
+   * counting 0 (days).
    */
   versus: Record<'rules' | 'complaints', PairedBootstrapResult>;
 }
@@ -204,13 +212,19 @@ export async function evaluateOverTime(db: Db, o: EvaluateOptions): Promise<Eval
       }
     }
     const leadDecision: number[] = [];
+    const leadAll: number[] = [];
     const leadSurge: number[] = [];
     let flagged = 0;
     for (const [uscc, decided] of schemes) {
       const first = firstTop.get(uscc);
-      if (first === undefined || first >= decided) continue;
+      leads.set(uscc, 0);
+      if (first === undefined || first >= decided) {
+        leadAll.push(0);
+        continue;
+      }
       flagged++;
       leadDecision.push(daysBetween(first, decided));
+      leadAll.push(daysBetween(first, decided));
       leads.set(uscc, daysBetween(first, decided));
       const sd = surge.get(uscc);
       if (sd !== undefined) leadSurge.push(daysBetween(first, sd));
@@ -223,6 +237,7 @@ export async function evaluateOverTime(db: Db, o: EvaluateOptions): Promise<Eval
       flagged,
       schemes: schemes.length,
       recall: schemes.length ? flagged / schemes.length : Number.NaN,
+      leadAllSchemes: leadTimeSummary(leadAll),
       leadVsDecision: leadTimeSummary(leadDecision),
       leadVsSurge: leadTimeSummary(leadSurge),
     };
@@ -233,8 +248,8 @@ export async function evaluateOverTime(db: Db, o: EvaluateOptions): Promise<Eval
       schemes.map(([u]) => ({
         a: hitsOf.model.get(u) ?? 0,
         b: hitsOf[b].get(u) ?? 0,
-        medianA: leadOf.model.get(u) ?? Number.NaN,
-        medianB: leadOf[b].get(u) ?? Number.NaN,
+        medianA: leadOf.model.get(u)!,
+        medianB: leadOf[b].get(u)!,
       })),
       { scale: 50 * Math.max(1, p50Days) },
     );
@@ -267,7 +282,7 @@ export function formatEvaluation(r: EvaluationReport, short = false): string {
     row('', () => '').slice(0, 34) + names.map((n) => SCORER_LABELS[n].padStart(16)).join(''),
     row('precision@50', (e) => f2(e.precisionAt50)),
     row('recall (in top 50 before decision)', (e) => `${e.flagged}/${e.schemes}`),
-    row('median lead time vs decision', (e) => lead(e.leadVsDecision)),
+    row('median lead vs decision (missed = 0)', (e) => lead(e.leadAllSchemes)),
   ];
   if (!short) {
     lines.splice(
@@ -278,15 +293,16 @@ export function formatEvaluation(r: EvaluationReport, short = false): string {
     lines.push(
       row('precision@100', (e) => f2(e.precisionAt100)),
       row('PR-AUC (mean over days)', (e) => f2(e.prAuc)),
+      row('median lead, flagged schemes only', (e) => lead(e.leadVsDecision)),
       row('median lead vs complaint surge', (e) => lead(e.leadVsSurge)),
-      row('lead time histogram vs decision', (e) => e.leadVsDecision.histogram.map((b) => b.count).join('/')),
+      row('lead histogram, flagged only', (e) => e.leadVsDecision.histogram.map((b) => b.count).join('/')),
       `ceiling (perfect list; every scheme listed from the first test day): precision@50 ${r.ceiling.precisionAt50.toFixed(3)}, median lead ${lead(r.ceiling.leadVsDecision)}`,
       ...(['rules', 'complaints'] as const).map((b) => {
         const v = r.versus[b];
         const sg = (x: number, d: number) => (Number.isNaN(x) ? '–' : `${x >= 0 ? '+' : ''}${x.toFixed(d)}`);
         return `model − ${SCORER_LABELS[b]} (95 % bootstrap over ${r.scorers.model.schemes} schemes): precision@50 ${sg(v.sum.estimate, 3)} [${sg(v.sum.lo, 3)}, ${sg(v.sum.hi, 3)}], median lead ${sg(v.median.estimate, 0)} d [${sg(v.median.lo, 0)}, ${sg(v.median.hi, 0)}]`;
       }),
-      `  (histogram buckets: ${r.scorers.model.leadVsDecision.histogram.map((b) => b.label).join(', ')} days; lead = decision − first day in the top 50; surge = first 7 days with ≥ 3 linked complaints)`,
+      `  (histogram buckets: ${r.scorers.model.leadVsDecision.histogram.map((b) => b.label).join(', ')} days; lead = decision − first day in the top 50, 0 for a scheme not listed before its decision; surge = first 7 days with ≥ 3 linked complaints)`,
     );
   }
   return lines.join('\n');

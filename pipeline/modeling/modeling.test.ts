@@ -235,9 +235,14 @@ describe('registry, scoring and publication', () => {
       expect(s.precisionAt50).toBeGreaterThanOrEqual(0);
       expect(s.precisionAt50).toBeLessThanOrEqual(r.ceiling.precisionAt50 + 1e-12); // no list beats a perfect one
       if (s.leadVsDecision.count > 0) expect(s.leadVsDecision.q3).toBeLessThanOrEqual(r.ceiling.leadVsDecision.q3 + 1e-9);
+      // the headline lead counts every scheme, a missed one as 0 days: never above the ceiling's
+      expect(s.leadAllSchemes.count).toBe(s.schemes);
+      expect(s.leadAllSchemes.median).toBeLessThanOrEqual(r.ceiling.leadVsDecision.median + 1e-9);
+      expect(s.leadAllSchemes.histogram[1]!.count).toBeGreaterThanOrEqual(s.schemes - s.flagged);
     }
     // the bootstrap's estimate is the table's own difference
     expect(r.versus.rules.sum.estimate).toBeCloseTo(r.scorers.model.precisionAt50 - r.scorers.rules.precisionAt50, 9);
     expect(r.versus.rules.sum.lo).toBeLessThanOrEqual(r.versus.rules.sum.hi);
+    expect(r.versus.rules.median.estimate).toBeCloseTo(r.scorers.model.leadAllSchemes.median - r.scorers.rules.leadAllSchemes.median, 9);
   });
 });

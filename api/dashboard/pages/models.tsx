@@ -22,6 +22,8 @@ interface ScorerEvaluation {
   flagged: number;
   schemes: number;
   recall: number;
+  /** Every scheme, a missed one counting 0 days (absent in evaluations stored before it existed). */
+  leadAllSchemes?: LeadTime;
   leadVsDecision: LeadTime;
   leadVsSurge: LeadTime;
 }
@@ -77,7 +79,7 @@ function EvalTable(p: { e: Evaluation }): Child {
           <th class="num">P@100</th>
           <th class="num">PR-AUC</th>
           <th class="num">召回（前 50）</th>
-          <th class="num">提前期中位数（对结论）</th>
+          <th class="num">提前期中位数（对结论，漏报计 0）</th>
           <th class="num">提前期中位数（对投诉激增）</th>
         </tr>
       </thead>
@@ -95,7 +97,7 @@ function EvalTable(p: { e: Evaluation }): Child {
                 {fmtPct(s.recall)}（{s.flagged}/{s.schemes}）
               </td>
               <td class="num">
-                {s.leadVsDecision.count ? `${num(s.leadVsDecision.median, 0)} 天` : '—'}
+                {s.leadAllSchemes?.count ? `${num(s.leadAllSchemes.median, 0)} 天` : '—'}
               </td>
               <td class="num">
                 {s.leadVsSurge.count ? `${num(s.leadVsSurge.median, 0)} 天` : '—'}
