@@ -3,7 +3,7 @@
  * than the sample): simulate, ingest, resolve, then walk forward — train on the outcomes known at
  * T, score every later day, retrain every 30 days — beside the two baselines.
  *
- *   node --import tsx bench/evaluate-city.ts [--enterprises 10000] [--days 240] [--seed 99] [--train-days 120]
+ *   node --import tsx bench/evaluate-city.ts [--enterprises 20000] [--days 300] [--seed 99] [--train-days 150] [--scheme-rate 0.006]
  *
  * The simulator's ground truth is never read: labels are the city's own case_outcomes feed.
  */
@@ -19,10 +19,10 @@ import { resolve } from '../pipeline/resolve/index.ts';
 
 const { values } = parseArgs({
   options: {
-    enterprises: { type: 'string', default: '10000' },
-    days: { type: 'string', default: '240' },
+    enterprises: { type: 'string', default: '20000' },
+    days: { type: 'string', default: '300' },
     seed: { type: 'string', default: '99' },
-    'train-days': { type: 'string', default: '120' },
+    'train-days': { type: 'string', default: '150' },
     'scheme-rate': { type: 'string', default: '0.006' },
   },
 });
@@ -41,10 +41,13 @@ const dbPath = `${dir}.duckdb`;
 rmSync(dbPath, { force: true });
 rmSync(`${dbPath}.wal`, { force: true });
 const db = await openMigratedDb(dbPath);
+const lap = (what: string) => console.error(`  ${what} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
 await loadSample(db, { out: () => {}, err: () => {} }, `${dir}/`);
+lap('ingested');
 await resolve(db);
+lap('resolved');
 const until = addDays(start, Number(values['train-days']) - 1);
-const r = await evaluateOverTime(db, { until, onProgress: () => {} });
+const r = await evaluateOverTime(db, { until, onProgress: (m) => (m.startsWith('training') ? lap(m) : undefined) });
 console.log(`city: ${values.enterprises} enterprises, ${values.days} days, seed ${values.seed}, scheme rate ${values['scheme-rate']}`);
 console.log(formatEvaluation(r));
 console.log(`elapsed: ${((performance.now() - t0) / 1000).toFixed(0)} s`);
