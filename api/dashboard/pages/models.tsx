@@ -230,7 +230,7 @@ export function ModelsPage(p: {
                 <p class="muted small">
                   P@k：每天名单前 k 名中，在其后 {ev.horizonDays}{' '}
                   天内被认定的比例（各天平均）。召回：检验期内被认定的案件中，在认定前曾进入前 50
-                  名的比例。提前期：首次进入前 50 名到认定（或到首次投诉激增）的天数。
+                  名的比例。提前期：首次进入前 50 名到认定（或到首次投诉激增）的天数；对结论的提前期中位数把未进入前 50 名的案件计为 0 天。
                 </p>
               </div>
               <div>
@@ -248,9 +248,13 @@ export function ModelsPage(p: {
                 )}
                 {model ? (
                   <p class="small muted">
-                    共 {model.leadVsDecision.count} 案，其中 {model.leadVsDecision.early}{' '}
-                    案在认定前预警；中位数 {num(model.leadVsDecision.median, 0)} 天（四分位{' '}
-                    {num(model.leadVsDecision.q1, 0)}–{num(model.leadVsDecision.q3, 0)} 天）。
+                    检验期内认定 {model.schemes} 案，其中 {model.flagged} 案在认定前进入前 50
+                    名，其提前期中位数 {num(model.leadVsDecision.median, 0)} 天（四分位{' '}
+                    {num(model.leadVsDecision.q1, 0)}–{num(model.leadVsDecision.q3, 0)} 天）
+                    {model.leadAllSchemes?.count
+                      ? `；漏报计 0 天时中位数 ${num(model.leadAllSchemes.median, 0)} 天`
+                      : ''}
+                    。
                   </p>
                 ) : null}
               </div>
