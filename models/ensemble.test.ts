@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  chooseFusion,
   fitRankFusion,
   fitTailMap,
   fuseAll,
@@ -79,5 +80,43 @@ describe('rank fusion', () => {
       Array.from(fuseAll(f, model.subarray(0, 50), rules.subarray(0, 50))),
     );
     expect(() => rankFusionFromJSON({ kind: 'rank-fusion', version: 9 })).toThrow(/rank-fusion v1/);
+  });
+});
+
+describe('choosing the fusion on held-out days', () => {
+  // 10 days × 1,000 rows, 10 positives a day; the classifier finds 6 of them near the top
+  const days = 10;
+  const perDay = 1000;
+  function heldOut(rulesFind: 'the missed positives' | 'nothing') {
+    const rng = createRng(11);
+    const labels: number[] = [];
+    const model: number[] = [];
+    const rules: number[] = [];
+    const groups: string[] = [];
+    for (let d = 0; d < days; d++) {
+      for (let i = 0; i < perDay; i++) {
+        const positive = i < 10;
+        labels.push(positive ? 1 : 0);
+        groups.push(`day${d}`);
+        model.push(positive && i < 6 ? 0.9 + rng.next() * 0.1 : rng.next() * 0.8);
+        const ruleHit = rulesFind === 'the missed positives' ? positive && i >= 6 : rng.next() < 0.01;
+        rules.push(ruleHit ? 0.9 + rng.next() * 0.1 : rng.next() * 0.5);
+      }
+    }
+    return { labels, model, rules, groups };
+  }
+
+  it('keeps it when the rule index lists positives the classifier misses', () => {
+    const h = heldOut('the missed positives');
+    const c = chooseFusion(fitRankFusion(h.model, h.rules), h.model, h.rules, h.labels, h.groups, 10);
+    expect(c.fused).toBe(true);
+    expect(c.fusedPrecisionAtK).toBeGreaterThan(c.forestPrecisionAtK);
+  });
+
+  it('drops it when the rule index only crowds the list with false alarms', () => {
+    const h = heldOut('nothing');
+    const c = chooseFusion(fitRankFusion(h.model, h.rules), h.model, h.rules, h.labels, h.groups, 10);
+    expect(c.fused).toBe(false);
+    expect(c.fusedPrecisionAtK).toBeLessThan(c.forestPrecisionAtK);
   });
 });

@@ -20,6 +20,7 @@
  * classifier's own probability would be.
  */
 import { ModelError } from './errors.ts';
+import { meanPrecisionAtKByGroup } from './metrics.ts';
 
 /** A monotone map from a score to the share of a reference population scoring at least as high. */
 export interface TailMap {
@@ -175,4 +176,32 @@ export function rankFusionFromJSON(json: unknown): RankFusion {
     model: fix(o.model!),
     rules: fix(o.rules!),
   };
+}
+
+/** The held-out comparison that decides whether a score fuses the rule index. */
+export interface FusionChoice {
+  /** Places on the daily list compared (precision@k per group, averaged over groups). */
+  k: number;
+  forestPrecisionAtK: number;
+  fusedPrecisionAtK: number;
+  /** true when the fusion's lists are at least as precise (a tie keeps it). */
+  fused: boolean;
+}
+
+/**
+ * Keep the fusion only if, on held-out rows grouped by day, its daily top k is at least as
+ * precise as the classifier's alone. A tie keeps it: it guards against a kind of scheme the
+ * classifier has rarely seen, which a handful of held-out days may not show.
+ */
+export function chooseFusion(
+  fusion: RankFusion,
+  modelRaw: ArrayLike<number>,
+  rules: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  groups: readonly string[],
+  k = 50,
+): FusionChoice {
+  const forestPrecisionAtK = meanPrecisionAtKByGroup(labels, modelRaw, groups, k);
+  const fusedPrecisionAtK = meanPrecisionAtKByGroup(labels, fuseAll(fusion, modelRaw, rules), groups, k);
+  return { k, forestPrecisionAtK, fusedPrecisionAtK, fused: fusedPrecisionAtK >= forestPrecisionAtK };
 }

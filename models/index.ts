@@ -70,6 +70,7 @@ export {
   prAuc,
   precision,
   precisionAtK,
+  meanPrecisionAtKByGroup,
   rankByScore,
   recall,
   recallAtK,
@@ -86,7 +87,7 @@ export { csvField, featureTableFromCsv, parseCsv, parseCsvObjects, toCsv } from 
 export type { FeatureTable, FeatureTableOptions } from './csv.ts';
 export { predictProbaParallel } from './parallel-score.ts';
 export type { ParallelScoreOptions } from './parallel-score.ts';
-export { fitRankFusion, fitTailMap, fuseAll, fuseOne, FUSION_LAMBDA, rankFusionFromJSON, tailFraction } from './ensemble.ts';
-export type { FusedParts, RankFusion, TailMap } from './ensemble.ts';
+export { chooseFusion, fitRankFusion, fitTailMap, fuseAll, fuseOne, FUSION_LAMBDA, rankFusionFromJSON, tailFraction } from './ensemble.ts';
+export type { FusedParts, FusionChoice, RankFusion, TailMap } from './ensemble.ts';
 export { pairedBootstrap } from './bootstrap.ts';
 export type { BootstrapInterval, PairedBootstrapResult, PairedUnit } from './bootstrap.ts';

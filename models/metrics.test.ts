@@ -7,6 +7,7 @@ import {
   leadTimeSummary,
   logLoss,
   metricsAtThreshold,
+  meanPrecisionAtKByGroup,
   precisionAtK,
   recallAtK,
   rocAuc,
@@ -41,6 +42,16 @@ describe('metrics', () => {
     expect(precisionAtK(labels, scores, 50)).toBeCloseTo(2 / 5, 12);
     expect(recallAtK(labels, scores, 1)).toBe(0.5);
     expect(recallAtK(labels, scores, 3)).toBe(1);
+  });
+
+  it('precision@k per group, averaged over the groups (a daily list of k places)', () => {
+    // day a: top 2 = rows 1 (pos), 0 (neg) → 0.5; day b: top 2 = rows 4 (pos), 3 (pos) → 1;
+    // day c: no positive → 0
+    const labels = [0, 1, 0, 1, 1, 0, 0];
+    const scores = [0.8, 0.9, 0.1, 0.5, 0.7, 0.3, 0.2];
+    const groups = ['a', 'a', 'a', 'b', 'b', 'c', 'c'];
+    expect(meanPrecisionAtKByGroup(labels, scores, groups, 2)).toBeCloseTo((0.5 + 1 + 0) / 3, 12);
+    expect(() => meanPrecisionAtKByGroup(labels, scores, groups.slice(1), 2)).toThrow(/groups/);
   });
 
   it('precision, recall and F1 at a threshold (score ≥ threshold)', () => {

@@ -99,6 +99,32 @@ export function precisionAtK(
   return tp / kk;
 }
 
+/**
+ * Mean over groups (e.g. days) of precision@k within each group: how a daily list of k places
+ * would have done. Groups without a positive count too (their precision is 0).
+ */
+export function meanPrecisionAtKByGroup(
+  labels: ArrayLike<number>,
+  scores: ArrayLike<number>,
+  groups: readonly string[],
+  k: number,
+): number {
+  check(labels, scores, 'meanPrecisionAtKByGroup');
+  if (groups.length !== labels.length)
+    throw new ModelError('input_invalid', `[metrics:meanPrecisionAtKByGroup] ${groups.length} groups for ${labels.length} labels`);
+  const rows = new Map<string, number[]>();
+  groups.forEach((g, i) => {
+    let r = rows.get(g);
+    if (!r) rows.set(g, (r = []));
+    r.push(i);
+  });
+  let sum = 0;
+  for (const idx of rows.values()) {
+    sum += precisionAtK(idx.map((i) => labels[i]!), idx.map((i) => scores[i]!), k);
+  }
+  return rows.size ? sum / rows.size : Number.NaN;
+}
+
 /** Share of all positives found among the k highest scores. */
 export function recallAtK(labels: ArrayLike<number>, scores: ArrayLike<number>, k: number): number {
   check(labels, scores, 'recallAtK');

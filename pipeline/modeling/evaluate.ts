@@ -73,6 +73,9 @@ export interface EvaluationReport {
   trainingExamples: number;
   trainingPositives: number;
   retrainEveryDays: number;
+  /** Walk-forward models, and how many of them kept the fusion with the rule index (train.ts). */
+  models: number;
+  fusedModels: number;
   scorers: Record<ScorerName, ScorerEvaluation>;
   ceiling: EvaluationCeiling;
   /**
@@ -136,9 +139,13 @@ export async function evaluateOverTime(db: Db, o: EvaluateOptions): Promise<Eval
   const modelScores = new Float64Array(x.rows);
   const forestScores = new Float64Array(x.rows);
   let first: Awaited<ReturnType<typeof trainModelAt>> | undefined;
+  let models = 0;
+  let fusedModels = 0;
   for (let t = o.until; t < to; t = step > 0 ? addDays(t, step) : to) {
     const trained = await trainModelAt(db, { ...o, until: t });
     first ??= trained;
+    models++;
+    if (trained.bundle.fusion) fusedModels++;
     const end = step > 0 ? addDays(t, step) : to;
     const idx: number[] = [];
     for (let i = 0; i < x.rows; i++) if (rows.day[i]! > t && rows.day[i]! <= end) idx.push(i);
@@ -262,6 +269,8 @@ export async function evaluateOverTime(db: Db, o: EvaluateOptions): Promise<Eval
     trainingExamples: first!.set.labels.length,
     trainingPositives: first!.positives,
     retrainEveryDays: step,
+    models,
+    fusedModels,
     scorers: result,
     ceiling: { precisionAt50: mean(ceilP50), leadVsDecision: leadTimeSummary(ceilLead) },
     versus: { rules: versus('rules'), complaints: versus('complaints') },
@@ -278,7 +287,7 @@ export function formatEvaluation(r: EvaluationReport, short = false): string {
   const row = (label: string, f: (e: ScorerEvaluation) => string) =>
     `${label.padEnd(34)}${names.map((n) => f(r.scorers[n]).padStart(16)).join('')}`;
   const lines = [
-    `evaluation over time: first model trained on outcomes decided ≤ ${r.trainedUntil} (${r.trainingExamples} examples, ${r.trainingPositives} positive)${r.retrainEveryDays > 0 ? `, retrained every ${r.retrainEveryDays} days` : ''}; test days ${r.testFrom} … ${r.testTo} (${r.testDays}); horizon ${r.horizonDays} d`,
+    `evaluation over time: first model trained on outcomes decided ≤ ${r.trainedUntil} (${r.trainingExamples} examples, ${r.trainingPositives} positive)${r.retrainEveryDays > 0 ? `, retrained every ${r.retrainEveryDays} days` : ''}; ${r.fusedModels} of ${r.models} models fuse the rule index; test days ${r.testFrom} … ${r.testTo} (${r.testDays}); horizon ${r.horizonDays} d`,
     row('', () => '').slice(0, 34) + names.map((n) => SCORER_LABELS[n].padStart(16)).join(''),
     row('precision@50', (e) => f2(e.precisionAt50)),
     row('recall (in top 50 before decision)', (e) => `${e.flagged}/${e.schemes}`),

@@ -231,6 +231,8 @@ describe('registry, scoring and publication', () => {
     const r = await evaluateOverTime(db, { until: UNTIL, to: addDays(UNTIL, 30), forest: { nEstimators: 30 } });
     expect(Object.keys(r.scorers).sort()).toEqual(['complaints', 'forest', 'model', 'rules']);
     expect(r.testDays).toBe(30);
+    expect(r.models).toBe(1);
+    expect(r.fusedModels).toBeLessThanOrEqual(r.models);
     for (const s of Object.values(r.scorers)) {
       expect(s.precisionAt50).toBeGreaterThanOrEqual(0);
       expect(s.precisionAt50).toBeLessThanOrEqual(r.ceiling.precisionAt50 + 1e-12); // no list beats a perfect one

@@ -50,7 +50,7 @@ export async function trainAndRegister(db: Db, o: TrainJobOptions = {}): Promise
     windowTo: trained.set.days.at(-1)!,
     dataFingerprint: await dataFingerprint(db, until),
     params: { forest: { ...DEFAULT_FOREST, ...o.forest }, horizonDays: trained.bundle.horizonDays, stepDays: o.stepDays ?? 7, calibrator: trained.bundle.calibrator.kind },
-    metrics: { evaluation, examples: trained.set.labels.length, positives: trained.positives },
+    metrics: { evaluation, examples: trained.set.labels.length, positives: trained.positives, fusion: trained.fusionChoice ?? null },
     ...(o.note ? { note: o.note } : {}),
   });
   const current = await activeVersion(db);

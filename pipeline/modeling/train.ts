@@ -11,8 +11,10 @@ import {
   HistogramForest,
   ruleIndex,
   identityCalibrator,
+  chooseFusion,
   selectRows,
   withRuleIndex,
+  type FusionChoice,
   type HistogramForestOptions,
 } from '../../models/index.ts';
 import type { ModelBundle } from './bundle.ts';
@@ -37,8 +39,9 @@ export interface TrainingOptions {
   /** Add the derived ratio indicators (pipeline/modeling/derived.ts; default true). */
   derived?: boolean;
   /**
-   * Score with the rank fusion of the forest and the rule index (models/ensemble.ts), calibrated
-   * on the held-out days (default true). Without it the score is the calibrated forest alone.
+   * Allow the rank fusion of the forest and the rule index (models/ensemble.ts; default true). It
+   * is kept when its daily top 50 on the held-out days is at least as precise as the forest's
+   * alone, else the score is the calibrated forest alone. `false`: never fuse.
    */
   fusion?: boolean;
   onProgress?: (message: string) => void;
@@ -111,7 +114,11 @@ export interface TrainedModel {
   set: TrainingSet;
   calibrationDays: string[];
   positives: number;
+  /** Absent when the fusion was not allowed or there were too few held-out positives. */
+  fusionChoice?: FusionChoice;
 }
+
+
 
 /** Trains the forest on the earlier days and calibrates it on the latest quarter of days. */
 export async function trainModelAt(db: Db, o: TrainingOptions): Promise<TrainedModel> {
@@ -140,7 +147,16 @@ export async function trainModelAt(db: Db, o: TrainingOptions): Promise<TrainedM
   // The fusion's tail maps come from the held-out days too (the forest's scores there are
   // out-of-sample); with fewer than 2 held-out positives there is nothing to calibrate it on.
   const calRules = ruleIndex(selectRows(set.rows.matrix, calIdx));
-  const fusion = o.fusion !== false && calPositives >= 2 ? fitRankFusion(forestRaw, calRules) : undefined;
+  let fusion = o.fusion !== false && calPositives >= 2 ? fitRankFusion(forestRaw, calRules) : undefined;
+  let fusionChoice: FusionChoice | undefined;
+  if (fusion) {
+    // the tail maps use no labels; the choice uses the held-out days' labels (models/ensemble.ts)
+    fusionChoice = chooseFusion(fusion, forestRaw, calRules, calY, calIdx.map((i) => set.rows.day[i]!), 50);
+    if (!fusionChoice.fused) fusion = undefined;
+    o.onProgress?.(
+      `fusion with the rule index ${fusionChoice.fused ? 'kept' : 'dropped'}: held-out precision@50 fused ${fusionChoice.fusedPrecisionAtK.toFixed(3)}, forest alone ${fusionChoice.forestPrecisionAtK.toFixed(3)}`,
+    );
+  }
   const raw = fusion ? fuseAll(fusion, forestRaw, calRules) : forestRaw;
   // Isotonic needs many positives to be more than a few flat steps; Platt is smooth with few.
   const calibrator =
@@ -154,5 +170,5 @@ export async function trainModelAt(db: Db, o: TrainingOptions): Promise<TrainedM
     horizonDays: horizon,
     ...(fusion ? { fusion } : {}),
   };
-  return { bundle, set, calibrationDays: set.days.filter((d) => d >= cut), positives };
+  return { bundle, set, calibrationDays: set.days.filter((d) => d >= cut), positives, ...(fusionChoice ? { fusionChoice } : {}) };
 }
