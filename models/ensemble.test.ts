@@ -99,7 +99,8 @@ describe('choosing the fusion on held-out days', () => {
         labels.push(positive ? 1 : 0);
         groups.push(`day${d}`);
         model.push(positive && i < 6 ? 0.9 + rng.next() * 0.1 : rng.next() * 0.8);
-        const ruleHit = rulesFind === 'the missed positives' ? positive && i >= 6 : rng.next() < 0.01;
+        const ruleHit =
+          rulesFind === 'the missed positives' ? positive && i >= 6 : rng.next() < 0.01;
         rules.push(ruleHit ? 0.9 + rng.next() * 0.1 : rng.next() * 0.5);
       }
     }
@@ -108,14 +109,28 @@ describe('choosing the fusion on held-out days', () => {
 
   it('keeps it when the rule index lists positives the classifier misses', () => {
     const h = heldOut('the missed positives');
-    const c = chooseFusion(fitRankFusion(h.model, h.rules), h.model, h.rules, h.labels, h.groups, 10);
+    const c = chooseFusion(
+      fitRankFusion(h.model, h.rules),
+      h.model,
+      h.rules,
+      h.labels,
+      h.groups,
+      10,
+    );
     expect(c.fused).toBe(true);
     expect(c.fusedPrecisionAtK).toBeGreaterThan(c.forestPrecisionAtK);
   });
 
   it('drops it when the rule index only crowds the list with false alarms', () => {
     const h = heldOut('nothing');
-    const c = chooseFusion(fitRankFusion(h.model, h.rules), h.model, h.rules, h.labels, h.groups, 10);
+    const c = chooseFusion(
+      fitRankFusion(h.model, h.rules),
+      h.model,
+      h.rules,
+      h.labels,
+      h.groups,
+      10,
+    );
     expect(c.fused).toBe(false);
     expect(c.fusedPrecisionAtK).toBeLessThan(c.forestPrecisionAtK);
   });

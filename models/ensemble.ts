@@ -202,6 +202,16 @@ export function chooseFusion(
   k = 50,
 ): FusionChoice {
   const forestPrecisionAtK = meanPrecisionAtKByGroup(labels, modelRaw, groups, k);
-  const fusedPrecisionAtK = meanPrecisionAtKByGroup(labels, fuseAll(fusion, modelRaw, rules), groups, k);
-  return { k, forestPrecisionAtK, fusedPrecisionAtK, fused: fusedPrecisionAtK >= forestPrecisionAtK };
+  const fusedPrecisionAtK = meanPrecisionAtKByGroup(
+    labels,
+    fuseAll(fusion, modelRaw, rules),
+    groups,
+    k,
+  );
+  return {
+    k,
+    forestPrecisionAtK,
+    fusedPrecisionAtK,
+    fused: fusedPrecisionAtK >= forestPrecisionAtK,
+  };
 }

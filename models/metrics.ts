@@ -111,7 +111,10 @@ export function meanPrecisionAtKByGroup(
 ): number {
   check(labels, scores, 'meanPrecisionAtKByGroup');
   if (groups.length !== labels.length)
-    throw new ModelError('input_invalid', `[metrics:meanPrecisionAtKByGroup] ${groups.length} groups for ${labels.length} labels`);
+    throw new ModelError(
+      'input_invalid',
+      `[metrics:meanPrecisionAtKByGroup] ${groups.length} groups for ${labels.length} labels`,
+    );
   const rows = new Map<string, number[]>();
   groups.forEach((g, i) => {
     let r = rows.get(g);
@@ -120,7 +123,11 @@ export function meanPrecisionAtKByGroup(
   });
   let sum = 0;
   for (const idx of rows.values()) {
-    sum += precisionAtK(idx.map((i) => labels[i]!), idx.map((i) => scores[i]!), k);
+    sum += precisionAtK(
+      idx.map((i) => labels[i]!),
+      idx.map((i) => scores[i]!),
+      k,
+    );
   }
   return rows.size ? sum / rows.size : Number.NaN;
 }

@@ -48,7 +48,13 @@ export interface ModelVersion {
   window_to: string;
   horizon_days: number;
   features: string[];
-  metrics: { evaluation?: Evaluation | null; examples?: number; positives?: number } | null;
+  metrics: {
+    evaluation?: Evaluation | null;
+    examples?: number;
+    positives?: number;
+    /** The held-out choice to fuse the rule index (absent before it was recorded). */
+    fusion?: { fused: boolean; fusedPrecisionAtK: number; forestPrecisionAtK: number } | null;
+  } | null;
   note: string | null;
   active: boolean;
 }
@@ -62,6 +68,13 @@ export function bucketLabel(b: { label: string; from: number | null; to: number 
   if (finite(from) && !finite(to)) return `≥${from}天`;
   if (finite(from) && finite(to)) return `${from}–${to}天`;
   return b.label;
+}
+
+/** How a version scores: the forest, fused with the rule index or not, and why. */
+function scoringOf(m: ModelVersion): string {
+  const f = m.metrics?.fusion;
+  if (!f) return '森林';
+  return `${f.fused ? '森林＋规则指数' : '森林（不融合）'}；留出期 P@50 融合 ${fmtPct(f.fusedPrecisionAtK)} / 森林 ${fmtPct(f.forestPrecisionAtK)}`;
 }
 
 const num = (x: number | undefined, d = 1) =>
@@ -157,6 +170,7 @@ export function ModelsPage(p: {
                 <th>状态</th>
                 <th>训练截至</th>
                 <th>训练窗口</th>
+                <th>评分方式</th>
                 <th class="num">样本 / 正例</th>
                 <th class="num">P@50（模型 / 规则 / 投诉）</th>
                 <th>创建时间</th>
@@ -181,6 +195,7 @@ export function ModelsPage(p: {
                     <td class="small">
                       {m.window_from} – {m.window_to}（预测 {m.horizon_days} 天）
                     </td>
+                    <td class="small">{scoringOf(m)}</td>
                     <td class="num">
                       {m.metrics?.examples ?? '—'} / {m.metrics?.positives ?? '—'}
                     </td>
@@ -230,7 +245,9 @@ export function ModelsPage(p: {
                 <p class="muted small">
                   P@k：每天名单前 k 名中，在其后 {ev.horizonDays}{' '}
                   天内被认定的比例（各天平均）。召回：检验期内被认定的案件中，在认定前曾进入前 50
-                  名的比例。提前期：首次进入前 50 名到认定（或到首次投诉激增）的天数；对结论的提前期中位数把未进入前 50 名的案件计为 0 天。
+                  名的比例。提前期：首次进入前 50
+                  名到认定（或到首次投诉激增）的天数；对结论的提前期中位数把未进入前 50 名的案件计为
+                  0 天。
                 </p>
               </div>
               <div>
