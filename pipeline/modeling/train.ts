@@ -118,8 +118,6 @@ export interface TrainedModel {
   fusionChoice?: FusionChoice;
 }
 
-
-
 /** Trains the forest on the earlier days and calibrates it on the latest quarter of days. */
 export async function trainModelAt(db: Db, o: TrainingOptions): Promise<TrainedModel> {
   const horizon = o.horizonDays ?? 90;
