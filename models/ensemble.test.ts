@@ -87,7 +87,7 @@ describe('choosing the fusion on held-out days', () => {
   // 10 days × 1,000 rows, 10 positives a day; the classifier finds 6 of them near the top
   const days = 10;
   const perDay = 1000;
-  function heldOut(rulesFind: 'the missed positives' | 'nothing') {
+  function choiceOnTop10(rulesFind: 'the missed positives' | 'nothing') {
     const rng = createRng(11);
     const labels: number[] = [];
     const model: number[] = [];
@@ -104,33 +104,17 @@ describe('choosing the fusion on held-out days', () => {
         rules.push(ruleHit ? 0.9 + rng.next() * 0.1 : rng.next() * 0.5);
       }
     }
-    return { labels, model, rules, groups };
+    return chooseFusion(fitRankFusion(model, rules), model, rules, labels, groups, 10);
   }
 
   it('keeps it when the rule index lists positives the classifier misses', () => {
-    const h = heldOut('the missed positives');
-    const c = chooseFusion(
-      fitRankFusion(h.model, h.rules),
-      h.model,
-      h.rules,
-      h.labels,
-      h.groups,
-      10,
-    );
+    const c = choiceOnTop10('the missed positives');
     expect(c.fused).toBe(true);
     expect(c.fusedPrecisionAtK).toBeGreaterThan(c.forestPrecisionAtK);
   });
 
   it('drops it when the rule index only crowds the list with false alarms', () => {
-    const h = heldOut('nothing');
-    const c = chooseFusion(
-      fitRankFusion(h.model, h.rules),
-      h.model,
-      h.rules,
-      h.labels,
-      h.groups,
-      10,
-    );
+    const c = choiceOnTop10('nothing');
     expect(c.fused).toBe(false);
     expect(c.fusedPrecisionAtK).toBeLessThan(c.forestPrecisionAtK);
   });

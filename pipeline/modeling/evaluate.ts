@@ -219,20 +219,16 @@ export async function evaluateOverTime(db: Db, o: EvaluateOptions): Promise<Eval
       }
     }
     const leadDecision: number[] = [];
-    const leadAll: number[] = [];
     const leadSurge: number[] = [];
     let flagged = 0;
     for (const [uscc, decided] of schemes) {
       const first = firstTop.get(uscc);
-      leads.set(uscc, 0);
-      if (first === undefined || first >= decided) {
-        leadAll.push(0);
-        continue;
-      }
+      // a scheme not in the top 50 before its decision was not warned: 0 days
+      const lead = first !== undefined && first < decided ? daysBetween(first, decided) : 0;
+      leads.set(uscc, lead);
+      if (first === undefined || lead === 0) continue;
       flagged++;
-      leadDecision.push(daysBetween(first, decided));
-      leadAll.push(daysBetween(first, decided));
-      leads.set(uscc, daysBetween(first, decided));
+      leadDecision.push(lead);
       const sd = surge.get(uscc);
       if (sd !== undefined) leadSurge.push(daysBetween(first, sd));
     }
@@ -244,7 +240,7 @@ export async function evaluateOverTime(db: Db, o: EvaluateOptions): Promise<Eval
       flagged,
       schemes: schemes.length,
       recall: schemes.length ? flagged / schemes.length : Number.NaN,
-      leadAllSchemes: leadTimeSummary(leadAll),
+      leadAllSchemes: leadTimeSummary([...leads.values()]),
       leadVsDecision: leadTimeSummary(leadDecision),
       leadVsSurge: leadTimeSummary(leadSurge),
     };

@@ -6,7 +6,13 @@
  * keeper after writing one, so the next timeline reads live until the model is rebuilt.
  */
 import type { Db } from '../db/index.ts';
-import { createReadModelKeeper, type ReadModelKeeper } from './read-model.ts';
+import {
+  createReadModelKeeper,
+  readModelFresh,
+  rebuildReadModel,
+  type ReadModelKeeper,
+  type StampedReadModel,
+} from './read-model.ts';
 
 /** Shanghai local time of a TIMESTAMPTZ; the day of a DATE at 00:00. */
 const LOCAL = (col: string) => `strftime(${col} AT TIME ZONE 'Asia/Shanghai', '%Y-%m-%dT%H:%M:%S')`;
@@ -90,30 +96,13 @@ ev AS (
 SELECT uscc, to_json(list(${EVENT_STRUCT} ORDER BY t || '|' || kind || '|' || ref DESC))
 FROM ev GROUP BY uscc ORDER BY uscc`;
 
-/** Whether api_entity_events reflects its source tables as they are now. */
-export async function entityEventsFresh(db: Db): Promise<boolean> {
-  const r = await db.one<{ fresh: boolean }>(
-    `SELECT coalesce((SELECT stamp FROM api_entity_events_state) = (${STAMP_SQL}), false) AS fresh`,
-  );
-  return r?.fresh ?? false;
-}
+const MODEL: StampedReadModel = { table: 'api_entity_events', stampSql: STAMP_SQL, buildSql: BUILD_SQL };
 
-/**
- * Rebuilds api_entity_events in one transaction (readers see the old or the new one). Run it on
- * its own connection (`db.fork()`) so that API reads go on meanwhile. Returns seconds taken.
- */
-export async function rebuildEntityEvents(db: Db): Promise<number> {
-  const t0 = performance.now();
-  await db.transaction(async (tx) => {
-    await tx.run(`DELETE FROM api_entity_events`);
-    await tx.run(`INSERT INTO api_entity_events ${BUILD_SQL}`);
-    await tx.run(`DELETE FROM api_entity_events_state`);
-    await tx.run(`INSERT INTO api_entity_events_state SELECT (${STAMP_SQL}), now(), $s`, {
-      s: (performance.now() - t0) / 1000,
-    });
-  });
-  return (performance.now() - t0) / 1000;
-}
+/** Whether api_entity_events reflects its source tables as they are now. */
+export const entityEventsFresh = (db: Db): Promise<boolean> => readModelFresh(db, MODEL);
+
+/** Rebuilds api_entity_events (see rebuildReadModel); returns seconds taken. */
+export const rebuildEntityEvents = (db: Db): Promise<number> => rebuildReadModel(db, MODEL);
 
 export type EntityEventsKeeper = ReadModelKeeper;
 

@@ -10,6 +10,44 @@ export interface ReadModelKeeper {
   invalidate(): void;
 }
 
+/**
+ * A read model stamped with the state of its sources: `table` holds the rows of `buildSql`, and
+ * `${table}_state(stamp, built_at, seconds)` the value of `stampSql` when it was built. It is fresh
+ * while the stamp still equals `stampSql`.
+ */
+export interface StampedReadModel {
+  table: string;
+  /** One scalar that changes whenever a source of the read model changes. */
+  stampSql: string;
+  /** The SELECT whose rows fill `table`. */
+  buildSql: string;
+}
+
+/** Whether the read model reflects its sources as they are now. */
+export async function readModelFresh(db: Db, m: StampedReadModel): Promise<boolean> {
+  const r = await db.one<{ fresh: boolean }>(
+    `SELECT coalesce((SELECT stamp FROM ${m.table}_state) = (${m.stampSql}), false) AS fresh`,
+  );
+  return r?.fresh ?? false;
+}
+
+/**
+ * Rebuilds the read model in one transaction (readers see the old or the new one). Run it on its
+ * own connection (`db.fork()`) so that reads go on meanwhile. Returns seconds taken.
+ */
+export async function rebuildReadModel(db: Db, m: StampedReadModel): Promise<number> {
+  const t0 = performance.now();
+  await db.transaction(async (tx) => {
+    await tx.run(`DELETE FROM ${m.table}`);
+    await tx.run(`INSERT INTO ${m.table} ${m.buildSql}`);
+    await tx.run(`DELETE FROM ${m.table}_state`);
+    await tx.run(`INSERT INTO ${m.table}_state SELECT (${m.stampSql}), now(), $s`, {
+      s: (performance.now() - t0) / 1000,
+    });
+  });
+  return (performance.now() - t0) / 1000;
+}
+
 export interface ReadModelOptions {
   name: string;
   fresh(db: Db): Promise<boolean>;

@@ -3,7 +3,13 @@
  * api_score_history (0006) when it is fresh, else straight from list_entries (a full scan).
  */
 import type { Db } from '../db/index.ts';
-import { createReadModelKeeper, type ReadModelKeeper } from './read-model.ts';
+import {
+  createReadModelKeeper,
+  readModelFresh,
+  rebuildReadModel,
+  type ReadModelKeeper,
+  type StampedReadModel,
+} from './read-model.ts';
 
 export interface ScorePoint {
   day: string;
@@ -15,36 +21,20 @@ export interface ScorePoint {
 
 const STAMP_SQL = `SELECT count(*) || ':' || coalesce(max(published_at)::VARCHAR, '') FROM list_revisions`;
 
-/** Whether the read model reflects the published lists as they are now. */
-export async function scoreHistoryFresh(db: Db): Promise<boolean> {
-  const r = await db.one<{ fresh: boolean }>(
-    `SELECT coalesce((SELECT stamp FROM api_score_history_state) = (${STAMP_SQL}), false) AS fresh`,
-  );
-  return r?.fresh ?? false;
-}
-
-/**
- * Rebuilds the read model in one transaction (readers see the old or the new one). Run it on its
- * own connection (`db.fork()`) so that API reads go on meanwhile. Returns seconds taken.
- */
-export async function rebuildScoreHistory(db: Db): Promise<number> {
-  const t0 = performance.now();
-  await db.transaction(async (tx) => {
-    await tx.run(`DELETE FROM api_score_history`);
-    await tx.run(
-      `INSERT INTO api_score_history
-       WITH cur AS (SELECT day, max(revision) AS revision FROM list_revisions GROUP BY day)
+const MODEL: StampedReadModel = {
+  table: 'api_score_history',
+  stampSql: STAMP_SQL,
+  buildSql: `WITH cur AS (SELECT day, max(revision) AS revision FROM list_revisions GROUP BY day)
        SELECT e.uscc, to_json(list({'day': e.day::VARCHAR, 'revision': e.revision, 'rank': e.rank, 'score': e.score, 'level': e.level} ORDER BY e.day))
        FROM list_entries e JOIN cur ON cur.day = e.day AND cur.revision = e.revision
        GROUP BY e.uscc ORDER BY e.uscc`,
-    );
-    await tx.run(`DELETE FROM api_score_history_state`);
-    await tx.run(`INSERT INTO api_score_history_state SELECT (${STAMP_SQL}), now(), $s`, {
-      s: (performance.now() - t0) / 1000,
-    });
-  });
-  return (performance.now() - t0) / 1000;
-}
+};
+
+/** Whether the read model reflects the published lists as they are now. */
+export const scoreHistoryFresh = (db: Db): Promise<boolean> => readModelFresh(db, MODEL);
+
+/** Rebuilds api_score_history (see rebuildReadModel); returns seconds taken. */
+export const rebuildScoreHistory = (db: Db): Promise<number> => rebuildReadModel(db, MODEL);
 
 /** SQL for the (day, revision, rank, score, level) rows of `$u`, fresh read model or not. */
 export function scoreRowsSql(fresh: boolean): string {
