@@ -11,7 +11,7 @@ import { FEATURE_NAMES } from '../features/registry.ts';
 import { predict, bundleFromJson, bundleToJson } from './bundle.ts';
 import { addDays } from './days.ts';
 import { evaluateOverTime } from './evaluate.ts';
-import { labelOf } from './outcomes.ts';
+import { confirmedOn, labelOf } from './outcomes.ts';
 import { activateModel, activeVersion, listModels, rollbackModel } from './registry.ts';
 import { trainAndRegister } from './train-job.ts';
 import { buildTrainingSet, trainModelAt } from './train.ts';
@@ -40,6 +40,24 @@ describe('labels and training sets', () => {
     expect(labelOf(c, 'A', '2025-12-01', 90)).toBe(0); // decided 99 days later
     expect(labelOf(c, 'A', '2026-03-10', 90)).toBeNull();
     expect(labelOf(c, 'B', '2026-03-01', 90)).toBe(0);
+  });
+
+  it('confirmed enterprises come in a fixed order (the evaluation bootstrap resamples them in it)', async () => {
+    // enough enterprises for DuckDB's parallel GROUP BY to return them in its own order
+    const big = await openMigratedDb(':memory:');
+    try {
+      await big.run(
+        `INSERT INTO case_outcomes_history
+         SELECT 'U' || lpad(i::VARCHAR, 6, '0'), DATE '2026-01-01' + (i % 200)::INTEGER, 'confirmed',
+                NULL, NULL, NULL, i::VARCHAR, i::VARCHAR, 1, i
+         FROM range(200000) t(i) ORDER BY hash(i)`,
+      );
+      const keys = [...(await confirmedOn(big, '2099-12-31')).keys()];
+      expect(keys).toHaveLength(200000);
+      expect(keys.findIndex((k, i) => i > 0 && keys[i - 1]! > k)).toBe(-1); // sorted
+    } finally {
+      big.close();
+    }
   });
 
   it('uses no outcome decided after the training cut-off', async () => {

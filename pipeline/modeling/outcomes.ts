@@ -5,7 +5,7 @@ import { addDays } from './days.ts';
 export async function confirmedOn(db: Db, until: string): Promise<Map<string, string>> {
   const rows = await db.all<{ uscc: string; d: string }>(
     `SELECT uscc, min(decided_on)::VARCHAR AS d FROM case_outcomes
-     WHERE outcome = 'confirmed' AND decided_on <= $until::DATE GROUP BY uscc`,
+     WHERE outcome = 'confirmed' AND decided_on <= $until::DATE GROUP BY uscc ORDER BY uscc`,
     { until },
   );
   return new Map(rows.map((r) => [r.uscc, r.d]));
