@@ -6,7 +6,9 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
-    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
@@ -20,7 +22,12 @@ export default tseslint.config(
         'error',
         {
           paths: ['@duckdb/node-api', 'hono', 'node-cron', 'natural'],
-          patterns: [{ regex: '^\\.\\./(\\.\\./)*(pipeline|api)/', message: 'models/ is pure: no pipeline or api imports.' }],
+          patterns: [
+            {
+              regex: '^\\.\\./(\\.\\./)*(pipeline|api)/',
+              message: 'models/ is pure: no pipeline or api imports.',
+            },
+          ],
         },
       ],
     },

@@ -13,7 +13,14 @@
  * < 30 s (issue 4), daily run < 60 s (issue 6), peak RSS < 4 GB, on 2 cores.
  */
 import { execFileSync } from 'node:child_process';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, rmSync, type WriteStream } from 'node:fs';
+import {
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  rmSync,
+  type WriteStream,
+} from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -43,10 +50,29 @@ const rss = () => `${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`;
 const t = () => performance.now();
 const secs = (a: number) => `${((performance.now() - a) / 1000).toFixed(1)} s`;
 
-console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model.trim()}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
+console.log(
+  `machine: ${cpus().length} cores (${cpus()[0]?.model.trim()}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
+);
 if (!existsSync(`${dir}/truth/manifest.json`)) {
   const a = t();
-  execFileSync(process.execPath, ['--import', 'tsx', 'data-samples/simulate.ts', '--enterprises', String(n), '--days', String(days), '--seed', String(values.seed), '--out', dir, '--quiet'], { stdio: 'inherit' });
+  execFileSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'data-samples/simulate.ts',
+      '--enterprises',
+      String(n),
+      '--days',
+      String(days),
+      '--seed',
+      String(values.seed),
+      '--out',
+      dir,
+      '--quiet',
+    ],
+    { stdio: 'inherit' },
+  );
   console.log(`simulate: ${secs(a)}`);
 }
 
@@ -59,7 +85,10 @@ async function split(name: string, dayOf: (line: string) => string | undefined, 
   const hist = out('hist');
   const last = out('last');
   const input = createReadStream(`${dir}/${name}`);
-  const lines = createInterface({ input: gbk ? input.pipe(iconv.decodeStream('gb18030')) : input, crlfDelay: Infinity });
+  const lines = createInterface({
+    input: gbk ? input.pipe(iconv.decodeStream('gb18030')) : input,
+    crlfDelay: Infinity,
+  });
   let header: string | undefined;
   const enc = (s: string) => (gbk ? iconv.encode(`${s}\n`, 'gb18030') : `${s}\n`);
   for await (const line of lines) {
@@ -106,19 +135,30 @@ const counts = await db.one<{ e: number; ads: number; c: number }>(
 console.log(`history: ${counts!.e} enterprises, ${counts!.ads} ads, ${counts!.c} complaints`);
 a = t();
 const r = await resolve(db, {
-  onBatch: (p) => process.stderr.write(`\r  resolve: batch ${p.batch}/${p.batches} (${p.seconds.toFixed(1)} s)   `),
+  onBatch: (p) =>
+    process.stderr.write(
+      `\r  resolve: batch ${p.batch}/${p.batches} (${p.seconds.toFixed(1)} s)   `,
+    ),
 });
 process.stderr.write('\n');
-console.log(`resolve (full): ${secs(a)} — ads linked ${r.ads.linked}, complaints linked ${r.complaints.linked}; peak RSS ${rss()}`);
+console.log(
+  `resolve (full): ${secs(a)} — ads linked ${r.ads.linked}, complaints linked ${r.complaints.linked}; peak RSS ${rss()}`,
+);
 a = t();
 const f = await computeFeatures(db, addDays(lastDay, -1));
-console.log(`features full (as of ${addDays(lastDay, -1)}): ${secs(a)} — ${f.analysed.ads} ads and ${f.analysed.complaints} complaints analysed, ${f.enterprises} enterprises; peak RSS ${rss()}`);
+console.log(
+  `features full (as of ${addDays(lastDay, -1)}): ${secs(a)} — ${f.analysed.ads} ads and ${f.analysed.complaints} complaints analysed, ${f.enterprises} enterprises; peak RSS ${rss()}`,
+);
 a = t();
 await loadSample(db, quiet, `${dir}/last/`);
 console.log(`ingest the last day: ${secs(a)}`);
 a = t();
 const run = await runDay(db, lastDay);
-console.log(`daily run (incremental: resolve new records, text of new ads, features, score, publish) for ${lastDay}: ${secs(a)} — ${run.enterprises} scored, ${run.listed} listed (${run.scorer}); peak RSS ${rss()}`);
-const st = Object.entries(run.steps).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ');
+console.log(
+  `daily run (incremental: resolve new records, text of new ads, features, score, publish) for ${lastDay}: ${secs(a)} — ${run.enterprises} scored, ${run.listed} listed (${run.scorer}); peak RSS ${rss()}`,
+);
+const st = Object.entries(run.steps)
+  .map(([k, v]) => `${k} ${v.toFixed(1)} s`)
+  .join(', ');
 console.log(`  daily run steps: ${st}`);
 db.close();

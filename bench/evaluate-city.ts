@@ -29,11 +29,28 @@ const { values } = parseArgs({
 const dir = `bench/out/eval-city-${values.enterprises}-${values.days}-${values.seed}-${values['scheme-rate']}`;
 const start = '2026-01-01';
 const t0 = performance.now();
-console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model.trim()}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
+console.log(
+  `machine: ${cpus().length} cores (${cpus()[0]?.model.trim()}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
+);
 if (!existsSync(`${dir}/truth/manifest.json`)) {
   execFileSync(
     process.execPath,
-    ['--import', 'tsx', 'data-samples/simulate.ts', '--enterprises', values.enterprises, '--days', values.days, '--seed', values.seed, '--scheme-rate', values['scheme-rate'], '--out', dir, '--quiet'],
+    [
+      '--import',
+      'tsx',
+      'data-samples/simulate.ts',
+      '--enterprises',
+      values.enterprises,
+      '--days',
+      values.days,
+      '--seed',
+      values.seed,
+      '--scheme-rate',
+      values['scheme-rate'],
+      '--out',
+      dir,
+      '--quiet',
+    ],
     { stdio: 'inherit' },
   );
 }
@@ -41,14 +58,20 @@ const dbPath = `${dir}.duckdb`;
 rmSync(dbPath, { force: true });
 rmSync(`${dbPath}.wal`, { force: true });
 const db = await openMigratedDb(dbPath);
-const lap = (what: string) => console.error(`  ${what} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+const lap = (what: string) =>
+  console.error(`  ${what} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
 await loadSample(db, { out: () => {}, err: () => {} }, `${dir}/`);
 lap('ingested');
 await resolve(db);
 lap('resolved');
 const until = addDays(start, Number(values['train-days']) - 1);
-const r = await evaluateOverTime(db, { until, onProgress: (m) => (m.startsWith('training') ? lap(m) : undefined) });
-console.log(`city: ${values.enterprises} enterprises, ${values.days} days, seed ${values.seed}, scheme rate ${values['scheme-rate']}`);
+const r = await evaluateOverTime(db, {
+  until,
+  onProgress: (m) => (m.startsWith('training') ? lap(m) : undefined),
+});
+console.log(
+  `city: ${values.enterprises} enterprises, ${values.days} days, seed ${values.seed}, scheme rate ${values['scheme-rate']}`,
+);
 console.log(formatEvaluation(r));
 console.log(`elapsed: ${((performance.now() - t0) / 1000).toFixed(0)} s`);
 db.close();

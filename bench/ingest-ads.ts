@@ -36,7 +36,9 @@ if (values.child) {
   const u = process.resourceUsage();
   const maxRssMb = u.maxRSS / 1024;
   const cpuSeconds = (u.userCPUTime + u.systemCPUTime) / 1e6;
-  process.stdout.write(JSON.stringify({ counts: formatCounts(r), read: r.read, seconds, maxRssMb, cpuSeconds }) + '\n');
+  process.stdout.write(
+    JSON.stringify({ counts: formatCounts(r), read: r.read, seconds, maxRssMb, cpuSeconds }) + '\n',
+  );
   process.exit(0);
 }
 
@@ -73,7 +75,9 @@ if (!existsSync(file)) {
   let buf: string[] = [];
   for (let i = 0; i < rows; i++) {
     const brand = brands[Math.floor(r() * brands.length)]!;
-    const seen = new Date(start + Math.floor(r() * 365 * 86400_000)).toISOString().replace('Z', '+00:00');
+    const seen = new Date(start + Math.floor(r() * 365 * 86400_000))
+      .toISOString()
+      .replace('Z', '+00:00');
     buf.push(
       JSON.stringify({
         ad_id: `AD${String(i).padStart(9, '0')}`,
@@ -117,16 +121,27 @@ const res = JSON.parse(child.stdout.trim().split('\n').pop()!) as {
 };
 let cpu = cpus()[0]?.model ?? 'unknown';
 try {
-  cpu = execFileSync('sh', ['-c', "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], { encoding: 'utf8' }).trim() || cpu;
+  cpu =
+    execFileSync('sh', ['-c', "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], {
+      encoding: 'utf8',
+    }).trim() || cpu;
 } catch {
   /* keep os.cpus() */
 }
-console.log(`machine: ${cpus().length} cores (${cpu}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
+console.log(
+  `machine: ${cpus().length} cores (${cpu}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
+);
 console.log(`input: ${file} (${(statSync(file).size / 2 ** 20).toFixed(0)} MiB)`);
 console.log(`ingest: ${res.counts}`);
 console.log(`time: ${res.seconds.toFixed(2)} s`);
-console.log(`rate: ${Math.round(res.read / res.seconds).toLocaleString('en-US')} ads/s (bar ≥ 100,000)`);
+console.log(
+  `rate: ${Math.round(res.read / res.seconds).toLocaleString('en-US')} ads/s (bar ≥ 100,000)`,
+);
 console.log(`peak RSS: ${res.maxRssMb.toFixed(0)} MB (bar < 1536 MB)`);
-console.log(`CPU: ${res.cpuSeconds.toFixed(1)} s user+system (${((res.cpuSeconds / res.read) * 1e6).toFixed(1)} µs per ad; on 2 idle cores the floor is about half that in wall time)`);
+console.log(
+  `CPU: ${res.cpuSeconds.toFixed(1)} s user+system (${((res.cpuSeconds / res.read) * 1e6).toFixed(1)} µs per ad; on 2 idle cores the floor is about half that in wall time)`,
+);
 const load = (await import('node:os')).loadavg()[0]!;
-console.log(`load average during the run: ${load.toFixed(1)}${load > 2.5 ? ' — the machine was busy: the rate above is pessimistic' : ''}`);
+console.log(
+  `load average during the run: ${load.toFixed(1)}${load > 2.5 ? ' — the machine was busy: the rate above is pessimistic' : ''}`,
+);

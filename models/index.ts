@@ -78,7 +78,14 @@ export {
   stratifiedKFold,
 } from './metrics.ts';
 export type { LeadTimeBucket, LeadTimeSummary, ThresholdMetrics } from './metrics.ts';
-export { ruleIndex, ruleContributions, withRuleIndex, RULE_INDEX_COLUMN, RULE_INDICATORS, RULE_FEATURES } from './rule-index.ts';
+export {
+  ruleIndex,
+  ruleContributions,
+  withRuleIndex,
+  RULE_INDEX_COLUMN,
+  RULE_INDICATORS,
+  RULE_FEATURES,
+} from './rule-index.ts';
 export { topReasons, explainRow, defaultFormat } from './explain.ts';
 export type { FeatureInfo, Reason, ReasonOptions } from './explain.ts';
 export { crossValidate } from './byo.ts';
@@ -87,7 +94,16 @@ export { csvField, featureTableFromCsv, parseCsv, parseCsvObjects, toCsv } from 
 export type { FeatureTable, FeatureTableOptions } from './csv.ts';
 export { predictProbaParallel } from './parallel-score.ts';
 export type { ParallelScoreOptions } from './parallel-score.ts';
-export { chooseFusion, fitRankFusion, fitTailMap, fuseAll, fuseOne, FUSION_LAMBDA, rankFusionFromJSON, tailFraction } from './ensemble.ts';
+export {
+  chooseFusion,
+  fitRankFusion,
+  fitTailMap,
+  fuseAll,
+  fuseOne,
+  FUSION_LAMBDA,
+  rankFusionFromJSON,
+  tailFraction,
+} from './ensemble.ts';
 export type { FusedParts, FusionChoice, RankFusion, TailMap } from './ensemble.ts';
 export { pairedBootstrap } from './bootstrap.ts';
 export type { BootstrapInterval, PairedBootstrapResult, PairedUnit } from './bootstrap.ts';

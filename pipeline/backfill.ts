@@ -27,10 +27,12 @@ export async function backfill(db: Db, o: BackfillOptions): Promise<BackfillResu
   const t0 = performance.now();
   const days = dayRange(o.from, o.to);
   const done = new Set(
-    (await db.all<{ d: string }>(
-      `SELECT DISTINCT day::VARCHAR AS d FROM list_revisions WHERE day BETWEEN $f::DATE AND $t::DATE`,
-      { f: o.from, t: o.to },
-    )).map((r) => r.d),
+    (
+      await db.all<{ d: string }>(
+        `SELECT DISTINCT day::VARCHAR AS d FROM list_revisions WHERE day BETWEEN $f::DATE AND $t::DATE`,
+        { f: o.from, t: o.to },
+      )
+    ).map((r) => r.d),
   );
   // Links are point in time (each record uses only what the register knew on its day), so one
   // resolution up front serves every day of the range.

@@ -3,7 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { GOOD, tmpDir, toNdjson, writeFeedFile } from './feeds/_fixtures.ts';
 
 function dafei(...args: string[]) {
-  return spawnSync(process.execPath, ['bin/dafei.js', ...args], { encoding: 'utf8', env: { ...process.env, DAFEI_DB: '' } });
+  return spawnSync(process.execPath, ['bin/dafei.js', ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, DAFEI_DB: '' },
+  });
 }
 
 describe('dafei command line', () => {
@@ -12,7 +15,9 @@ describe('dafei command line', () => {
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(/ingest\s+load a feed/);
     expect(dafei().status).toBe(2);
-    expect(dafei('ingest', '--help').stdout).toMatch(/FEED\s+registrations \| registration_changes/);
+    expect(dafei('ingest', '--help').stdout).toMatch(
+      /FEED\s+registrations \| registration_changes/,
+    );
   });
 
   it('bad usage exits 2 with one clear sentence', () => {
@@ -32,6 +37,8 @@ describe('dafei command line', () => {
     expect(r.stdout.trim()).toBe('read 3, accepted 2, duplicate 0, corrected 0, quarantined 1');
     const missing = dafei('ingest', '--db', db, 'ads', '/nope/ads.ndjson');
     expect(missing.status).toBe(1);
-    expect(missing.stderr.trim()).toBe('dafei ingest: [ingest:ads] cannot read /nope/ads.ndjson: no such file or folder');
+    expect(missing.stderr.trim()).toBe(
+      'dafei ingest: [ingest:ads] cannot read /nope/ads.ndjson: no such file or folder',
+    );
   });
 });

@@ -57,7 +57,10 @@ function dbPath(values: Record<string, unknown>): string {
   return (values['db'] as string | undefined) ?? loadConfig().dbPath;
 }
 
-async function withOpenDb<T>(values: Record<string, unknown>, fn: (db: Db) => Promise<T>): Promise<T> {
+async function withOpenDb<T>(
+  values: Record<string, unknown>,
+  fn: (db: Db) => Promise<T>,
+): Promise<T> {
   const db = await openMigratedDb(dbPath(values));
   try {
     return await fn(db);
@@ -94,7 +97,8 @@ Prints one line: read N, accepted N, duplicate N, corrected N, quarantined N`,
       if (feed === undefined || source === undefined || rest.length > 0) {
         throw new UsageError('ingest needs exactly FEED and SOURCE');
       }
-      if (!isFeedName(feed)) throw new UsageError(`unknown feed '${feed}' (one of ${FEED_NAMES.join(', ')})`);
+      if (!isFeedName(feed))
+        throw new UsageError(`unknown feed '${feed}' (one of ${FEED_NAMES.join(', ')})`);
       const encoding = values['encoding'] as string | undefined;
       if (encoding !== undefined && !/^(utf-?8|gbk|gb2312|gb18030|cp936)$/i.test(encoding)) {
         throw new UsageError(`unknown encoding '${encoding}' (use utf-8 or gbk)`);
@@ -105,16 +109,20 @@ Prints one line: read N, accepted N, duplicate N, corrected N, quarantined N`,
           source,
           ...(encoding ? { encoding } : {}),
           onBatch: (b) =>
-            io.err(`  batch ${b.batchId} ${b.source}: ${formatCounts(b)} (${b.seconds.toFixed(1)} s)`),
+            io.err(
+              `  batch ${b.batchId} ${b.source}: ${formatCounts(b)} (${b.seconds.toFixed(1)} s)`,
+            ),
         }),
       );
-      if (result.kind === 'folder' && result.batches.length === 0) io.err(`  no new files in ${source}`);
+      if (result.kind === 'folder' && result.batches.length === 0)
+        io.err(`  no new files in ${source}`);
       io.out(formatCounts(result));
       return 0;
     },
   },
   train: {
-    summary: 'train on outcomes decided on or before DATE, register a model version, print its metrics',
+    summary:
+      'train on outcomes decided on or before DATE, register a model version, print its metrics',
     usage: `dafei train [--db PATH] [--until DATE] [--activate]
 
   --until DATE   outcomes decided on or before DATE are used (default: the last day with data)
@@ -137,16 +145,28 @@ Prints one line: read N, accepted N, duplicate N, corrected N, quarantined N`,
     },
   },
   evaluate: {
-    summary: 'evaluation over time: train up to DATE, test on the days after it, beside the baselines',
+    summary:
+      'evaluation over time: train up to DATE, test on the days after it, beside the baselines',
     usage: `dafei evaluate [--db PATH] --until DATE [--to DATE] [--retrain-every DAYS]`,
-    options: { ...dbOption, until: { type: 'string' }, to: { type: 'string' }, 'retrain-every': { type: 'string' } },
+    options: {
+      ...dbOption,
+      until: { type: 'string' },
+      to: { type: 'string' },
+      'retrain-every': { type: 'string' },
+    },
     async run(values, _pos, io) {
       const until = requireDay(values, 'until');
       const to = optionalDay(values, 'to');
       const every = values['retrain-every'] === undefined ? 30 : Number(values['retrain-every']);
-      if (!Number.isInteger(every) || every < 0) throw new UsageError('--retrain-every must be a whole number of days');
+      if (!Number.isInteger(every) || every < 0)
+        throw new UsageError('--retrain-every must be a whole number of days');
       const r = await withOpenDb(values, (db) =>
-        evaluateOverTime(db, { until, ...(to ? { to } : {}), retrainEveryDays: every, onProgress: (m) => io.err(`  ${m}`) }),
+        evaluateOverTime(db, {
+          until,
+          ...(to ? { to } : {}),
+          retrainEveryDays: every,
+          onProgress: (m) => io.err(`  ${m}`),
+        }),
       );
       io.out(formatEvaluation(r));
       return 0;
@@ -170,49 +190,102 @@ Prints one line: read N, accepted N, duplicate N, corrected N, quarantined N`,
   backfill: {
     summary: 'run every day in a range, in order (resumable)',
     usage: 'dafei backfill [--db PATH] --from DATE --to DATE [--force]',
-    options: { ...dbOption, from: { type: 'string' }, to: { type: 'string' }, force: { type: 'boolean' } },
+    options: {
+      ...dbOption,
+      from: { type: 'string' },
+      to: { type: 'string' },
+      force: { type: 'boolean' },
+    },
     async run(values, _pos, io) {
       const from = requireDay(values, 'from');
       const to = requireDay(values, 'to');
       if (from > to) throw new UsageError(`--from ${from} is after --to ${to}`);
-      const r = await withOpenDb(values, (db) => backfill(db, { from, to, force: values['force'] === true }));
-      io.out(`backfill ${from} … ${to}: ${r.ran} days run, ${r.skipped} already listed, ${r.seconds.toFixed(1)} s`);
+      const r = await withOpenDb(values, (db) =>
+        backfill(db, { from, to, force: values['force'] === true }),
+      );
+      io.out(
+        `backfill ${from} … ${to}: ${r.ran} days run, ${r.skipped} already listed, ${r.seconds.toFixed(1)} s`,
+      );
       return 0;
     },
   },
   alerts: {
     summary: "print a day's alert list",
     usage: 'dafei alerts [--db PATH] --date DATE [--limit N] [--format table|csv|ndjson]',
-    options: { ...dbOption, date: { type: 'string' }, limit: { type: 'string' }, format: { type: 'string' } },
+    options: {
+      ...dbOption,
+      date: { type: 'string' },
+      limit: { type: 'string' },
+      format: { type: 'string' },
+    },
     async run(values, _pos, io) {
       const day = requireDay(values, 'date');
       const format = (values['format'] as string | undefined) ?? 'table';
-      if (!['table', 'csv', 'ndjson'].includes(format)) throw new UsageError(`unknown format '${format}' (table, csv or ndjson)`);
+      if (!['table', 'csv', 'ndjson'].includes(format))
+        throw new UsageError(`unknown format '${format}' (table, csv or ndjson)`);
       const limit = values['limit'] === undefined ? undefined : Number(values['limit']);
-      if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new UsageError('--limit must be a positive whole number');
+      if (limit !== undefined && (!Number.isInteger(limit) || limit < 1))
+        throw new UsageError('--limit must be a positive whole number');
       return withOpenDb(values, async (db) => {
         const revision = await currentRevisionOf(db, day);
         if (revision === undefined) {
-          io.err(`dafei alerts: no list has been published for ${day} (run: dafei run --date ${day})`);
+          io.err(
+            `dafei alerts: no list has been published for ${day} (run: dafei run --date ${day})`,
+          );
           return 1;
         }
         // the same reader as the API, page by page, pinned to the day's current revision
         const rows: AlertRow[] = [];
-        for (let after: number | undefined; rows.length < (limit ?? Infinity); ) {
-          const page = await listAlerts(db, { day, revision, limit: Math.min(200, (limit ?? Infinity) - rows.length), ...(after === undefined ? {} : { afterRank: after }) });
+        for (let after: number | undefined; rows.length < (limit ?? Infinity);) {
+          const page = await listAlerts(db, {
+            day,
+            revision,
+            limit: Math.min(200, (limit ?? Infinity) - rows.length),
+            ...(after === undefined ? {} : { afterRank: after }),
+          });
           rows.push(...page.items);
           if (!page.has_more || page.items.length === 0) break;
           after = page.items.at(-1)!.rank;
         }
         const words = (r: AlertRow) => r.reasons.map((x) => x.text);
         if (format === 'ndjson') {
-          for (const r of rows) io.out(JSON.stringify({ date: r.day, rank: r.rank, uscc: r.uscc, name: r.name, score: r.score, level: r.level, reasons: words(r), district: r.district, rule_score: r.rule_score, revision: r.revision }));
+          for (const r of rows)
+            io.out(
+              JSON.stringify({
+                date: r.day,
+                rank: r.rank,
+                uscc: r.uscc,
+                name: r.name,
+                score: r.score,
+                level: r.level,
+                reasons: words(r),
+                district: r.district,
+                rule_score: r.rule_score,
+                revision: r.revision,
+              }),
+            );
         } else if (format === 'csv') {
-          io.out(csvLine(['date', 'rank', 'uscc', 'name', 'district', 'score', 'level', 'reasons']));
-          for (const r of rows) io.out(csvLine([r.day, r.rank, r.uscc, r.name, r.district, r.score.toFixed(4), r.level, words(r).join('；')]));
+          io.out(
+            csvLine(['date', 'rank', 'uscc', 'name', 'district', 'score', 'level', 'reasons']),
+          );
+          for (const r of rows)
+            io.out(
+              csvLine([
+                r.day,
+                r.rank,
+                r.uscc,
+                r.name,
+                r.district,
+                r.score.toFixed(4),
+                r.level,
+                words(r).join('；'),
+              ]),
+            );
         } else {
           for (const r of rows) {
-            io.out(`${String(r.rank).padStart(4)}  ${LEVEL_ZH[r.level] ?? r.level}  ${r.score.toFixed(3)}  ${r.uscc}  ${r.name ?? ''}  ${words(r).slice(0, 2).join('；')}`);
+            io.out(
+              `${String(r.rank).padStart(4)}  ${LEVEL_ZH[r.level] ?? r.level}  ${r.score.toFixed(3)}  ${r.uscc}  ${r.name ?? ''}  ${words(r).slice(0, 2).join('；')}`,
+            );
           }
           io.err(`${rows.length} alerts on ${day}`);
         }
@@ -229,9 +302,15 @@ Prints one line: read N, accepted N, duplicate N, corrected N, quarantined N`,
       return withOpenDb(values, async (db) => {
         if (action === 'list') {
           for (const m of await listModels(db)) {
-            const ev = (m.metrics as { evaluation?: { scorers?: { model?: { precisionAt50?: number } } } } | null)?.evaluation;
+            const ev = (
+              m.metrics as {
+                evaluation?: { scorers?: { model?: { precisionAt50?: number } } };
+              } | null
+            )?.evaluation;
             const p50 = ev?.scorers?.model?.precisionAt50;
-            io.out(`${m.active ? '*' : ' '} v${m.version}  trained until ${m.trained_until}  window ${m.window_from} … ${m.window_to}  precision@50 ${p50 === undefined ? '–' : p50.toFixed(2)}  ${m.created_at}`);
+            io.out(
+              `${m.active ? '*' : ' '} v${m.version}  trained until ${m.trained_until}  window ${m.window_from} … ${m.window_to}  precision@50 ${p50 === undefined ? '–' : p50.toFixed(2)}  ${m.created_at}`,
+            );
           }
           return 0;
         }
@@ -244,7 +323,11 @@ Prints one line: read N, accepted N, duplicate N, corrected N, quarantined N`,
         }
         if (action === 'rollback') {
           const v = await rollbackModel(db);
-          io.out(v === null ? 'rolled back: the rule index ranks alone' : `rolled back to model version ${v}`);
+          io.out(
+            v === null
+              ? 'rolled back: the rule index ranks alone'
+              : `rolled back to model version ${v}`,
+          );
           return 0;
         }
         throw new UsageError(`unknown models action '${action}' (list, activate, rollback)`);
@@ -257,13 +340,20 @@ Prints one line: read N, accepted N, duplicate N, corrected N, quarantined N`,
 
   The scheduler pulls the configured sources, publishes the daily list (06:00 Asia/Shanghai) and
   trains a weekly challenger; see dafei.config.example.json.`,
-    options: { ...dbOption, port: { type: 'string' }, host: { type: 'string' }, config: { type: 'string' } },
+    options: {
+      ...dbOption,
+      port: { type: 'string' },
+      host: { type: 'string' },
+      config: { type: 'string' },
+    },
     async run(values, _pos, io) {
       const config = loadConfig(process.env, values['config'] as string | undefined);
       const db = await openMigratedDb(dbPath(values));
       const scheduler = createScheduler({ db, config, log: io.err });
       const server = await startServer(values, config, db, (day) => scheduler.trigger('run', day));
-      io.out(`dafei serving ${server.url} (database ${db.path}); jobs: ${scheduler.jobs.join(', ')}`);
+      io.out(
+        `dafei serving ${server.url} (database ${db.path}); jobs: ${scheduler.jobs.join(', ')}`,
+      );
       await scheduler.start();
       await untilSignal();
       io.err('stopping…');
@@ -283,7 +373,9 @@ Prints one line: read N, accepted N, duplicate N, corrected N, quarantined N`,
       const role = values['role'] as string | undefined;
       if (!name || !role) throw new UsageError('token create needs --name and --role');
       const t = await withOpenDb(values, (db) => createToken(db, { name, role }));
-      io.err(`token ${t.tokenId} for ${t.name} (${t.role}); it is shown once and stored only as a hash:`);
+      io.err(
+        `token ${t.tokenId} for ${t.name} (${t.role}); it is shown once and stored only as a hash:`,
+      );
       io.out(t.token);
       return 0;
     },
@@ -304,7 +396,8 @@ Prints one line: read N, accepted N, duplicate N, corrected N, quarantined N`,
     },
   },
   demo: {
-    summary: 'load the sample city, train, backfill and serve the dashboard on :8787 (what npm start runs)',
+    summary:
+      'load the sample city, train, backfill and serve the dashboard on :8787 (what npm start runs)',
     usage: 'dafei demo [--db PATH] [--port 8787] [--no-serve]',
     options: { ...dbOption, port: { type: 'string' }, 'no-serve': { type: 'boolean' } },
     async run(values, _pos, io) {
@@ -314,7 +407,13 @@ Prints one line: read N, accepted N, duplicate N, corrected N, quarantined N`,
         return await runDemo(db, io, {
           serve: values['no-serve']
             ? undefined
-            : (triggerRun) => startServer({ ...values, port: values['port'] ?? String(config.port) }, config, db, triggerRun),
+            : (triggerRun) =>
+                startServer(
+                  { ...values, port: values['port'] ?? String(config.port) },
+                  config,
+                  db,
+                  triggerRun,
+                ),
           untilStopped: untilSignal,
         });
       } finally {
@@ -332,8 +431,15 @@ async function startServer(
 ): Promise<{ url: string; close(): Promise<void> }> {
   if (!hooks) throw new AppError('usage', 'this entry point cannot serve HTTP (run bin/dafei.js)');
   const port = values['port'] === undefined ? config.port : Number(values['port']);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port '${String(values['port'])}' is not a port`);
-  return hooks.startServer({ db, config, port, host: (values['host'] as string | undefined) ?? config.host, triggerRun });
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--port '${String(values['port'])}' is not a port`);
+  return hooks.startServer({
+    db,
+    config,
+    port,
+    host: (values['host'] as string | undefined) ?? config.host,
+    triggerRun,
+  });
 }
 
 function untilSignal(): Promise<void> {
@@ -356,7 +462,8 @@ async function readStdin(): Promise<string> {
 
 function optionalDay(values: Record<string, unknown>, name: string): string | undefined {
   const v = values[name] as string | undefined;
-  if (v !== undefined && !isDay(v)) throw new UsageError(`--${name} '${v}' is not a date (YYYY-MM-DD)`);
+  if (v !== undefined && !isDay(v))
+    throw new UsageError(`--${name} '${v}' is not a date (YYYY-MM-DD)`);
   return v;
 }
 
@@ -379,7 +486,11 @@ function mainHelp(): string {
   ].join('\n');
 }
 
-export async function main(argv: string[], io: Io = defaultIo, serverHooks?: ServerHooks): Promise<number> {
+export async function main(
+  argv: string[],
+  io: Io = defaultIo,
+  serverHooks?: ServerHooks,
+): Promise<number> {
   hooks = serverHooks;
   const [verbName, ...args] = argv;
   if (verbName === undefined || verbName === '--help' || verbName === '-h' || verbName === 'help') {
@@ -394,7 +505,12 @@ export async function main(argv: string[], io: Io = defaultIo, serverHooks?: Ser
   try {
     let parsed;
     try {
-      parsed = parseArgs({ args, options: { ...verb.options, ...helpOption }, allowPositionals: true, strict: true });
+      parsed = parseArgs({
+        args,
+        options: { ...verb.options, ...helpOption },
+        allowPositionals: true,
+        strict: true,
+      });
     } catch (err) {
       throw new UsageError((err as Error).message.split('\n')[0]!, { cause: err });
     }

@@ -17,7 +17,11 @@ export class ConfigError extends AppError {
 
 const cronExpr = z.string().regex(/^\S+( \S+){4,5}$/, 'a cron expression of 5 or 6 fields');
 const thresholds = z
-  .object({ red: z.number().min(0).max(1), orange: z.number().min(0).max(1), yellow: z.number().min(0).max(1) })
+  .object({
+    red: z.number().min(0).max(1),
+    orange: z.number().min(0).max(1),
+    yellow: z.number().min(0).max(1),
+  })
   .strict()
   .refine((t) => t.yellow <= t.orange && t.orange <= t.red, 'need yellow ≤ orange ≤ red');
 
@@ -37,17 +41,17 @@ export const SourceSchema = z
 export const FileConfigSchema = z
   .object({
     daily_run: z
-      .object({ cron: cronExpr.default('0 6 * * *'), catch_up_days: z.number().int().min(0).max(366).default(30) })
+      .object({
+        cron: cronExpr.default('0 6 * * *'),
+        catch_up_days: z.number().int().min(0).max(366).default(30),
+      })
       .strict()
       .default({ cron: '0 6 * * *', catch_up_days: 30 }),
     training: z
       .object({ cron: cronExpr.default('0 3 * * 1'), auto_promote: z.boolean().default(false) })
       .strict()
       .default({ cron: '0 3 * * 1', auto_promote: false }),
-    levels: z
-      .object({ model: thresholds, rules: thresholds })
-      .strict()
-      .default(DEFAULT_THRESHOLDS),
+    levels: z.object({ model: thresholds, rules: thresholds }).strict().default(DEFAULT_THRESHOLDS),
     sources: z.array(SourceSchema).default([]),
   })
   .strict();
@@ -65,19 +69,30 @@ export interface Config extends FileConfig {
 }
 
 /** Reads env and the config file. Throws one ConfigError listing every problem. */
-export function loadConfig(env: Record<string, string | undefined> = process.env, configPath?: string): Config {
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+  configPath?: string,
+): Config {
   const problems: string[] = [];
   const port = env['DAFEI_PORT'] === undefined ? 8787 : Number(env['DAFEI_PORT']);
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
     problems.push(`DAFEI_PORT '${env['DAFEI_PORT']}' is not a port number`);
   }
-  const file = configPath ?? env['DAFEI_CONFIG'] ?? (existsSync('dafei.config.json') ? 'dafei.config.json' : null);
+  const file =
+    configPath ??
+    env['DAFEI_CONFIG'] ??
+    (existsSync('dafei.config.json') ? 'dafei.config.json' : null);
   let fileConfig: FileConfig = FileConfigSchema.parse({});
   if (file !== null) {
     try {
       const parsed = FileConfigSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
       if (parsed.success) fileConfig = parsed.data;
-      else problems.push(...parsed.error.issues.map((i) => `${file}: ${i.path.join('.') || '(top)'}: ${i.message}`));
+      else
+        problems.push(
+          ...parsed.error.issues.map(
+            (i) => `${file}: ${i.path.join('.') || '(top)'}: ${i.message}`,
+          ),
+        );
     } catch (err) {
       problems.push(`${file}: ${(err as Error).message}`);
     }

@@ -21,13 +21,19 @@ describe('crash safety', () => {
     let db = await openMigratedDb(path);
     await loadSample(db, quiet, `${city.dir}/`);
     await runDay(db, '2026-03-01');
-    const before = await db.all(`SELECT uscc, rank, score, level FROM list_entries WHERE day = '2026-03-01' ORDER BY rank`);
+    const before = await db.all(
+      `SELECT uscc, rank, score, level FROM list_entries WHERE day = '2026-03-01' ORDER BY rank`,
+    );
     db.close();
 
     for (const killAfterMs of [300, 1200]) {
-      const child = spawn(process.execPath, ['bin/dafei.js', 'backfill', '--db', path, '--from', '2026-03-02', '--to', '2026-04-29'], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const child = spawn(
+        process.execPath,
+        ['bin/dafei.js', 'backfill', '--db', path, '--from', '2026-03-02', '--to', '2026-04-29'],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       let progressed = false;
       child.stderr.on('data', (b: Buffer) => {
         if (/backfill \[/.test(b.toString())) progressed = true;
@@ -47,7 +53,12 @@ describe('crash safety', () => {
 
       db = await openMigratedDb(path);
       // every revision is whole: its entries are exactly the enterprises it scored
-      const revisions = await db.all<{ day: string; revision: number; enterprises: number; n: number }>(
+      const revisions = await db.all<{
+        day: string;
+        revision: number;
+        enterprises: number;
+        n: number;
+      }>(
         `SELECT r.day::VARCHAR AS day, r.revision, r.enterprises, count(e.uscc)::INTEGER AS n
          FROM list_revisions r LEFT JOIN list_entries e USING (day, revision) GROUP BY ALL ORDER BY day`,
       );
@@ -57,7 +68,11 @@ describe('crash safety', () => {
         `SELECT count(*)::INTEGER AS n FROM list_entries e ANTI JOIN list_revisions r USING (day, revision)`,
       );
       expect(orphans!.n).toBe(0);
-      expect(await db.all(`SELECT uscc, rank, score, level FROM list_entries WHERE day = '2026-03-01' ORDER BY rank`)).toEqual(before);
+      expect(
+        await db.all(
+          `SELECT uscc, rank, score, level FROM list_entries WHERE day = '2026-03-01' ORDER BY rank`,
+        ),
+      ).toEqual(before);
       expect(await markInterrupted(db)).toBeGreaterThanOrEqual(0);
       db.close();
     }
@@ -66,7 +81,9 @@ describe('crash safety', () => {
     try {
       const next = await runDay(db, '2026-04-30');
       expect(next.published).toBe(true);
-      const stale = await db.one<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM job_runs WHERE status = 'running'`);
+      const stale = await db.one<{ n: number }>(
+        `SELECT count(*)::INTEGER AS n FROM job_runs WHERE status = 'running'`,
+      );
       expect(stale!.n).toBe(0);
     } finally {
       db.close();

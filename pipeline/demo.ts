@@ -31,10 +31,14 @@ export const DEMO_USERS = [
 export const DEMO_PASSWORD = 'dafei-demo-2026';
 
 /** The sample's file for a feed; complaints come as GBK CSV, as government exports do. */
-export function sampleFile(dir: string, feed: FeedName): { path: string; encoding?: string } | undefined {
+export function sampleFile(
+  dir: string,
+  feed: FeedName,
+): { path: string; encoding?: string } | undefined {
   for (const name of [`${feed}.ndjson.gz`, `${feed}.ndjson`, `${feed}.csv.gz`, `${feed}.csv`]) {
     const path = `${dir}${name}`;
-    if (existsSync(path)) return feed === 'complaints' && name.includes('.csv') ? { path, encoding: 'gbk' } : { path };
+    if (existsSync(path))
+      return feed === 'complaints' && name.includes('.csv') ? { path, encoding: 'gbk' } : { path };
   }
   return undefined;
 }
@@ -47,14 +51,24 @@ export async function loadSample(db: Db, io: Io, dir = SAMPLE_DIR): Promise<void
       continue;
     }
     const t0 = performance.now();
-    const r = await ingest(db, { feed, source: file.path, ...(file.encoding ? { encoding: file.encoding } : {}) });
-    io.out(`  ${feed.padEnd(21)} ${formatCounts(r)} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+    const r = await ingest(db, {
+      feed,
+      source: file.path,
+      ...(file.encoding ? { encoding: file.encoding } : {}),
+    });
+    io.out(
+      `  ${feed.padEnd(21)} ${formatCounts(r)} (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+    );
   }
 }
 
 export interface DemoOptions {
   /** Starts the HTTP server; absent = no server (--no-serve). */
-  serve?: ((triggerRun: (day: string) => Promise<unknown>) => Promise<{ url: string; close(): Promise<void> }>) | undefined;
+  serve?:
+    | ((
+        triggerRun: (day: string) => Promise<unknown>,
+      ) => Promise<{ url: string; close(): Promise<void> }>)
+    | undefined;
   untilStopped: () => Promise<void>;
 }
 
@@ -65,7 +79,9 @@ export async function runDemo(db: Db, io: Io, o: DemoOptions): Promise<number> {
   io.out('loading the sample city (data-samples/city):');
   await loadSample(db, io);
   const r = await resolve(db);
-  io.out(`  linked ${r.ads.linked} ads and ${r.complaints.linked} complaints to enterprises (${since()})`);
+  io.out(
+    `  linked ${r.ads.linked} ads and ${r.complaints.linked} complaints to enterprises (${since()})`,
+  );
   const last = await lastDataDay(db);
   if (!last) throw new Error('the sample city holds no ads or complaints');
   const first = await runDay(db, last, { skipResolve: true });
@@ -75,11 +91,15 @@ export async function runDemo(db: Db, io: Io, o: DemoOptions): Promise<number> {
     for (const u of DEMO_USERS) await createUser(db, { ...u, password: DEMO_PASSWORD });
   }
   let queue: Promise<unknown> = Promise.resolve();
-  const server = o.serve ? await o.serve((day) => (queue = queue.then(() => runDay(db, day)))) : undefined;
+  const server = o.serve
+    ? await o.serve((day) => (queue = queue.then(() => runDay(db, day))))
+    : undefined;
   if (server) {
     io.out('');
     io.out(`  dashboard: ${server.url}/   (ready after ${since()})`);
-    io.out(`  log in as ${DEMO_USERS.map((u) => u.username).join(' / ')} with password ${DEMO_PASSWORD}`);
+    io.out(
+      `  log in as ${DEMO_USERS.map((u) => u.username).join(' / ')} with password ${DEMO_PASSWORD}`,
+    );
     io.out(`  API reference: ${server.url}/docs`);
     io.out('');
   }

@@ -28,7 +28,13 @@ export interface PublishResult {
   changes: { new: number; level_up: number; level_down: number; dropped: number };
 }
 
-export async function currentRevision(db: Db, day: string): Promise<{ revision: number; model_version: number | null; data_fingerprint: string; scorer: string } | undefined> {
+export async function currentRevision(
+  db: Db,
+  day: string,
+): Promise<
+  | { revision: number; model_version: number | null; data_fingerprint: string; scorer: string }
+  | undefined
+> {
   return db.one(
     `SELECT revision, model_version, data_fingerprint, scorer FROM list_revisions
      WHERE day = $d::DATE ORDER BY revision DESC LIMIT 1`,
@@ -39,12 +45,23 @@ export async function currentRevision(db: Db, day: string): Promise<{ revision: 
 export async function publishList(db: Db, p: PublishInput): Promise<PublishResult> {
   const cur = await currentRevision(db, p.day);
   const listed = p.rows.filter((r) => r.level !== null);
-  if (cur && cur.data_fingerprint === p.dataFingerprint && cur.model_version === p.modelVersion && cur.scorer === p.scorer) {
+  if (
+    cur &&
+    cur.data_fingerprint === p.dataFingerprint &&
+    cur.model_version === p.modelVersion &&
+    cur.scorer === p.scorer
+  ) {
     const counts = await db.all<{ change: string; n: number }>(
       `SELECT change, count(*)::INTEGER AS n FROM list_changes WHERE day = $d::DATE AND revision = $r GROUP BY change`,
       { d: p.day, r: cur.revision },
     );
-    return { day: p.day, revision: cur.revision, published: false, listed: listed.length, changes: tally(counts) };
+    return {
+      day: p.day,
+      revision: cur.revision,
+      published: false,
+      listed: listed.length,
+      changes: tally(counts),
+    };
   }
   const dir = mkdtempSync(join(tmpdir(), 'dafei-publish-'));
   try {
@@ -112,7 +129,13 @@ export async function publishList(db: Db, p: PublishInput): Promise<PublishResul
         `SELECT change, count(*)::INTEGER AS n FROM list_changes WHERE day = $d::DATE AND revision = $rev GROUP BY change`,
         { d: p.day, rev: revision },
       );
-      return { day: p.day, revision, published: true, listed: listed.length, changes: tally(changes) };
+      return {
+        day: p.day,
+        revision,
+        published: true,
+        listed: listed.length,
+        changes: tally(changes),
+      };
     });
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -28,7 +28,11 @@ export interface RunDayOptions {
   skipResolve?: boolean;
 }
 
-export async function runDay(db: Db, day: string, options: RunDayOptions = {}): Promise<RunDayResult> {
+export async function runDay(
+  db: Db,
+  day: string,
+  options: RunDayOptions = {},
+): Promise<RunDayResult> {
   return withLedger(db, 'run', day, async () => {
     const t0 = performance.now();
     let t = t0;
@@ -66,7 +70,12 @@ export async function runDay(db: Db, day: string, options: RunDayOptions = {}): 
       modelVersion: version,
       enterprises: rows.length,
       seconds: (performance.now() - t0) / 1000,
-      steps: { resolve: resolveSeconds, features: featureSeconds, score: scoreSeconds, publish: lap() },
+      steps: {
+        resolve: resolveSeconds,
+        features: featureSeconds,
+        score: scoreSeconds,
+        publish: lap(),
+      },
     };
   });
 }

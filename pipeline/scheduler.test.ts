@@ -58,7 +58,8 @@ beforeAll(async () => {
       res.writeHead(503).end('busy');
       return;
     }
-    const send = () => res.writeHead(200, { 'content-type': 'application/x-ndjson' }).end(toNdjson(GOOD.ads));
+    const send = () =>
+      res.writeHead(200, { 'content-type': 'application/x-ndjson' }).end(toNdjson(GOOD.ads));
     if (slow) setTimeout(send, 300);
     else send();
   });
@@ -69,7 +70,15 @@ afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
 function config(extra: object = {}) {
   return FileConfigSchema.parse({
-    sources: [{ name: 'ads-http', feed: 'ads', source: `${base}/ads`, cron: '*/10 * * * *', retry_seconds: [1, 2] }],
+    sources: [
+      {
+        name: 'ads-http',
+        feed: 'ads',
+        source: `${base}/ads`,
+        cron: '*/10 * * * *',
+        retry_seconds: [1, 2],
+      },
+    ],
     daily_run: { cron: '0 6 * * *', catch_up_days: 5 },
     ...extra,
   });
@@ -92,7 +101,9 @@ describe('scheduler', () => {
       const fired = clock.advance(4 * 60);
       await s.idle();
       expect(fired).toEqual(['2026-03-01T22:00:00.000Z']);
-      const ledger = await db.all<{ job: string; target: string }>(`SELECT job, target FROM job_runs ORDER BY run_id`);
+      const ledger = await db.all<{ job: string; target: string }>(
+        `SELECT job, target FROM job_runs ORDER BY run_id`,
+      );
       // catch-up found no list (and no data), then 06:00 ran the list of 2026-03-01
       expect(ledger.at(-1)).toEqual({ job: 'run', target: '2026-03-01' });
       expect(shanghaiDay(new Date('2026-03-01T22:00:00Z'))).toBe('2026-03-02');
@@ -107,7 +118,13 @@ describe('scheduler', () => {
     try {
       const clock = fakeCron(new Date('2026-03-01T00:05:00Z'));
       const logs: string[] = [];
-      const s = createScheduler({ db, config: config({ daily_run: { cron: '0 6 * * *', catch_up_days: 0 } }), now: clock.now, schedule: clock.schedule, log: (l) => logs.push(l) });
+      const s = createScheduler({
+        db,
+        config: config({ daily_run: { cron: '0 6 * * *', catch_up_days: 0 } }),
+        now: clock.now,
+        schedule: clock.schedule,
+        log: (l) => logs.push(l),
+      });
       await s.start();
       slow = true;
       const fired = clock.advance(20); // 00:10 and 00:20
@@ -117,7 +134,9 @@ describe('scheduler', () => {
       await s.idle();
       slow = false;
       expect(logs.filter((l) => l.includes('no overlap')).length).toBeGreaterThanOrEqual(1);
-      const pulls = await db.all<{ status: string }>(`SELECT status FROM job_runs WHERE job = 'pull:ads-http'`);
+      const pulls = await db.all<{ status: string }>(
+        `SELECT status FROM job_runs WHERE job = 'pull:ads-http'`,
+      );
       expect(pulls.every((p) => p.status === 'ok')).toBe(true);
       expect(pulls.length).toBeLessThanOrEqual(2);
       await s.stop();
@@ -130,11 +149,20 @@ describe('scheduler', () => {
     const db = await openMigratedDb(':memory:');
     try {
       const sleeps: number[] = [];
-      const s = createScheduler({ db, config: config(), now: () => new Date('2026-03-01T00:00:00Z'), schedule: () => ({ stop() {} }), sleep: (ms) => Promise.resolve(void sleeps.push(ms)), log: () => {} });
+      const s = createScheduler({
+        db,
+        config: config(),
+        now: () => new Date('2026-03-01T00:00:00Z'),
+        schedule: () => ({ stop() {} }),
+        sleep: (ms) => Promise.resolve(void sleeps.push(ms)),
+        log: () => {},
+      });
       failuresLeft = 2;
       await s.trigger('pull:ads-http');
       expect(sleeps).toEqual([1000, 2000]);
-      const attempts = await db.all<{ status: string; error: string | null }>(`SELECT status, error FROM job_runs ORDER BY run_id`);
+      const attempts = await db.all<{ status: string; error: string | null }>(
+        `SELECT status, error FROM job_runs ORDER BY run_id`,
+      );
       expect(attempts.map((a) => a.status)).toEqual(['failed', 'failed', 'ok']);
       expect(attempts[0]!.error).toMatch(/HTTP 503/);
       expect((await db.one<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM ads`))!.n).toBe(2);
@@ -155,12 +183,34 @@ describe('scheduler', () => {
       await runDay(db, '2026-03-16');
       // the server was down from the 17th; it starts on the 21st at 09:00 Shanghai time
       const clock = fakeCron(new Date('2026-03-21T01:00:00Z'));
-      const s = createScheduler({ db, config: config({ sources: [] }), now: clock.now, schedule: clock.schedule, log: () => {} });
+      const s = createScheduler({
+        db,
+        config: config({ sources: [] }),
+        now: clock.now,
+        schedule: clock.schedule,
+        log: () => {},
+      });
       await s.start();
-      const days = await db.all<{ d: string }>(`SELECT day::VARCHAR AS d FROM list_revisions ORDER BY day`);
-      expect(days.map((r) => r.d)).toEqual(['2026-03-16', '2026-03-17', '2026-03-18', '2026-03-19', '2026-03-20']);
-      const order = await db.all<{ target: string }>(`SELECT target FROM job_runs WHERE job = 'run' ORDER BY run_id`);
-      expect(order.map((r) => r.target)).toEqual(['2026-03-16', '2026-03-17', '2026-03-18', '2026-03-19', '2026-03-20']);
+      const days = await db.all<{ d: string }>(
+        `SELECT day::VARCHAR AS d FROM list_revisions ORDER BY day`,
+      );
+      expect(days.map((r) => r.d)).toEqual([
+        '2026-03-16',
+        '2026-03-17',
+        '2026-03-18',
+        '2026-03-19',
+        '2026-03-20',
+      ]);
+      const order = await db.all<{ target: string }>(
+        `SELECT target FROM job_runs WHERE job = 'run' ORDER BY run_id`,
+      );
+      expect(order.map((r) => r.target)).toEqual([
+        '2026-03-16',
+        '2026-03-17',
+        '2026-03-18',
+        '2026-03-19',
+        '2026-03-20',
+      ]);
       await s.stop();
     } finally {
       db.close();

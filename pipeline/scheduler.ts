@@ -50,7 +50,9 @@ export interface Scheduler {
 
 function isTransient(err: unknown): boolean {
   if (!(err instanceof AppError) || err.code !== 'source_unreadable') return false;
-  return /HTTP 5\d\d|cannot fetch|ECONNRESET|ECONNREFUSED|ETIMEDOUT|timeout|socket/i.test(err.message);
+  return /HTTP 5\d\d|cannot fetch|ECONNRESET|ECONNREFUSED|ETIMEDOUT|timeout|socket/i.test(
+    err.message,
+  );
 }
 
 export function createScheduler(deps: SchedulerDeps): Scheduler {
@@ -87,42 +89,71 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     const delays = source.retry_seconds;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await withLedger(db, `pull:${source.name}`, source.source, async () => {
-          const r = await ingest(db, {
-            feed: source.feed,
-            source: source.source,
-            ...(source.encoding ? { encoding: source.encoding } : {}),
-            now,
-          });
-          log(`[scheduler] pull:${source.name}: ${formatCounts(r)}`);
-          return r;
-        }, (r) => ({ read: r.read, accepted: r.accepted, duplicate: r.duplicate, corrected: r.corrected, quarantined: r.quarantined, files: r.batches.length, attempt: attempt + 1 }));
+        return await withLedger(
+          db,
+          `pull:${source.name}`,
+          source.source,
+          async () => {
+            const r = await ingest(db, {
+              feed: source.feed,
+              source: source.source,
+              ...(source.encoding ? { encoding: source.encoding } : {}),
+              now,
+            });
+            log(`[scheduler] pull:${source.name}: ${formatCounts(r)}`);
+            return r;
+          },
+          (r) => ({
+            read: r.read,
+            accepted: r.accepted,
+            duplicate: r.duplicate,
+            corrected: r.corrected,
+            quarantined: r.quarantined,
+            files: r.batches.length,
+            attempt: attempt + 1,
+          }),
+        );
       } catch (err) {
         const delay = delays[attempt];
         if (!isTransient(err) || delay === undefined) throw err;
-        log(`[scheduler] pull:${source.name}: ${(err as Error).message}; retry ${attempt + 1}/${delays.length} in ${delay} s`);
+        log(
+          `[scheduler] pull:${source.name}: ${(err as Error).message}; retry ${attempt + 1}/${delays.length} in ${delay} s`,
+        );
         await sleep(delay * 1000);
       }
     }
   }
 
   const dailyRun = (day?: string) =>
-    enqueue(`run`, () => runDay(db, day ?? addDays(shanghaiDay(now()), -1), { thresholds: config.levels }));
+    enqueue(`run`, () =>
+      runDay(db, day ?? addDays(shanghaiDay(now()), -1), { thresholds: config.levels }),
+    );
 
   const train = () =>
     enqueue('train', () =>
-      withLedger(db, 'train', null, () => trainAndRegister(db, { activate: config.training.auto_promote }), (r) => ({
-        version: r.version,
-        active: r.active,
-        examples: r.examples,
-        positives: r.positives,
-      })),
+      withLedger(
+        db,
+        'train',
+        null,
+        () => trainAndRegister(db, { activate: config.training.auto_promote }),
+        (r) => ({
+          version: r.version,
+          active: r.active,
+          examples: r.examples,
+          positives: r.positives,
+        }),
+      ),
     );
 
   async function catchUp(): Promise<string[]> {
     const target = addDays(shanghaiDay(now()), -1);
-    const last = await db.one<{ d: string | null }>(`SELECT max(day)::VARCHAR AS d FROM list_revisions WHERE day <= $t::DATE`, { t: target });
-    const from = last?.d ? addDays(last.d, 1) : addDays(target, -(config.daily_run.catch_up_days - 1));
+    const last = await db.one<{ d: string | null }>(
+      `SELECT max(day)::VARCHAR AS d FROM list_revisions WHERE day <= $t::DATE`,
+      { t: target },
+    );
+    const from = last?.d
+      ? addDays(last.d, 1)
+      : addDays(target, -(config.daily_run.catch_up_days - 1));
     const earliest = addDays(target, -(config.daily_run.catch_up_days - 1));
     const days: string[] = [];
     for (let d = from < earliest ? earliest : from; d <= target; d = addDays(d, 1)) days.push(d);
@@ -144,9 +175,11 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     jobs,
     async start() {
       const interrupted = await markInterrupted(db);
-      if (interrupted > 0) log(`[scheduler] ${interrupted} run(s) interrupted by the last stop are marked failed`);
+      if (interrupted > 0)
+        log(`[scheduler] ${interrupted} run(s) interrupted by the last stop are marked failed`);
       for (const s of config.sources) {
-        if (!cron.validate(s.cron)) throw new AppError('config_invalid', `source ${s.name}: invalid cron '${s.cron}'`);
+        if (!cron.validate(s.cron))
+          throw new AppError('config_invalid', `source ${s.name}: invalid cron '${s.cron}'`);
         tasks.push(schedule(s.cron, () => void enqueue(`pull:${s.name}`, () => pull(s))));
       }
       tasks.push(schedule(config.daily_run.cron, () => void dailyRun()));

@@ -43,7 +43,8 @@ async function write(db: Db): Promise<void> {
   });
 }
 
-const count = async (db: Db) => (await db.one<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM h`))!.n;
+const count = async (db: Db) =>
+  (await db.one<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM h`))!.n;
 
 describe('Db.checkpoint', () => {
   it('after a large multi-statement transaction, the writer sees every committed row', async () => {

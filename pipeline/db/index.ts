@@ -1,4 +1,12 @@
-export { openDb, settleBulkWrite, wrapDbError, type Db, type OpenDbOptions, type Row, type SqlParams } from './connection.ts';
+export {
+  openDb,
+  settleBulkWrite,
+  wrapDbError,
+  type Db,
+  type OpenDbOptions,
+  type Row,
+  type SqlParams,
+} from './connection.ts';
 export { migrate, loadMigrations, type Migration } from './migrate.ts';
 export { ident, literal, query } from './sql.ts';
 

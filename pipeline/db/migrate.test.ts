@@ -31,9 +31,17 @@ describe('migrations', () => {
   it('roll back a failing migration whole', async () => {
     const db = await openDb(':memory:');
     try {
-      const bad = [{ name: '0001_bad.sql', checksum: 'x', sql: 'CREATE TABLE t1 (a INT); SELECT * FROM nowhere;' }];
+      const bad = [
+        {
+          name: '0001_bad.sql',
+          checksum: 'x',
+          sql: 'CREATE TABLE t1 (a INT); SELECT * FROM nowhere;',
+        },
+      ];
       await expect(migrate(db, bad)).rejects.toThrow(/migration 0001_bad.sql failed: .*nowhere/);
-      expect(await db.all(`SELECT * FROM information_schema.tables WHERE table_name = 't1'`)).toEqual([]);
+      expect(
+        await db.all(`SELECT * FROM information_schema.tables WHERE table_name = 't1'`),
+      ).toEqual([]);
     } finally {
       db.close();
     }
@@ -48,7 +56,10 @@ describe('migrations', () => {
           { t: `${feed}_history` },
         );
         const expected = [
-          ...dataColumns(FEEDS[feed]).map((c) => [c.name, c.sqlType === 'TIMESTAMPTZ' ? 'TIMESTAMP WITH TIME ZONE' : c.sqlType]),
+          ...dataColumns(FEEDS[feed]).map((c) => [
+            c.name,
+            c.sqlType === 'TIMESTAMPTZ' ? 'TIMESTAMP WITH TIME ZONE' : c.sqlType,
+          ]),
           ...META_COLUMNS.map((m) => [m, m === '_batch' || m === '_line' ? 'BIGINT' : 'VARCHAR']),
         ];
         expect(cols.map((c) => [c.column_name, c.column_type])).toEqual(expected);
@@ -73,7 +84,9 @@ describe('database errors', () => {
     const db = await openDb(path);
     try {
       // DuckDB locks files per process: a second process must fail clearly
-      const r = spawnSync(process.execPath, ['bin/dafei.js', 'init', '--db', path], { encoding: 'utf8' });
+      const r = spawnSync(process.execPath, ['bin/dafei.js', 'init', '--db', path], {
+        encoding: 'utf8',
+      });
       expect(r.status).toBe(1);
       expect(r.stderr).toMatch(/database .*locked\.duckdb is held by another process \(PID \d+/);
     } finally {

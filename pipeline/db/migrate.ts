@@ -33,9 +33,9 @@ export async function migrate(db: Db, migrations = loadMigrations()): Promise<st
     `CREATE TABLE IF NOT EXISTS _migrations (name VARCHAR PRIMARY KEY, checksum VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)`,
   );
   const applied = new Map(
-    (await db.all<{ name: string; checksum: string }>(`SELECT name, checksum FROM _migrations`)).map(
-      (r) => [r.name, r.checksum],
-    ),
+    (
+      await db.all<{ name: string; checksum: string }>(`SELECT name, checksum FROM _migrations`)
+    ).map((r) => [r.name, r.checksum]),
   );
   const done: string[] = [];
   for (const m of migrations) {
@@ -58,9 +58,13 @@ export async function migrate(db: Db, migrations = loadMigrations()): Promise<st
         });
       });
     } catch (err) {
-      throw new DbError('migration_failed', `migration ${m.name} failed: ${(err as Error).message}`, {
-        cause: err,
-      });
+      throw new DbError(
+        'migration_failed',
+        `migration ${m.name} failed: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
     }
     done.push(m.name);
   }

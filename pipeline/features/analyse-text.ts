@@ -56,7 +56,10 @@ export interface AnalyseResult {
 }
 
 /** Analyses every ad and complaint version that has not been analysed yet. */
-export async function analyseNewText(db: Db, onProgress?: (done: number) => void): Promise<AnalyseResult> {
+export async function analyseNewText(
+  db: Db,
+  onProgress?: (done: number) => void,
+): Promise<AnalyseResult> {
   const t0 = performance.now();
   const dir = mkdtempSync(join(tmpdir(), 'dafei-text-'));
   try {
@@ -76,7 +79,17 @@ export async function analyseNewText(db: Db, onProgress?: (done: number) => void
       for (const r of rows) {
         const a = analyseAd(r.title, r.text, r.day);
         adsFile.add(
-          JSON.stringify([r.ad_id, r._hash, r.day, r.channel, r.text, a.n_flags, ...AD_FLAG_FAMILIES.map((f) => a.families[f]), a.max_yield_pct, a.yield_ratio]),
+          JSON.stringify([
+            r.ad_id,
+            r._hash,
+            r.day,
+            r.channel,
+            r.text,
+            a.n_flags,
+            ...AD_FLAG_FAMILIES.map((f) => a.families[f]),
+            a.max_yield_pct,
+            a.yield_ratio,
+          ]),
         );
       }
       done += rows.length;
@@ -115,7 +128,11 @@ export async function analyseNewText(db: Db, onProgress?: (done: number) => void
         );
       }
     });
-    return { ads: adsFile.rows, complaints: complaintsFile.rows, seconds: (performance.now() - t0) / 1000 };
+    return {
+      ads: adsFile.rows,
+      complaints: complaintsFile.rows,
+      seconds: (performance.now() - t0) / 1000,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -43,7 +43,11 @@ export async function dataFingerprint(db: Db, asOf: string): Promise<string> {
  * Runs the feature query for `asOf` (after analysing new text) and replaces that day's rows.
  * `fingerprint`: the day's data fingerprint when the caller has just computed it.
  */
-export async function computeFeatures(db: Db, asOf: string, fingerprint?: string): Promise<ComputeResult> {
+export async function computeFeatures(
+  db: Db,
+  asOf: string,
+  fingerprint?: string,
+): Promise<ComputeResult> {
   const t0 = performance.now();
   const analysed = await analyseNewText(db);
   fingerprint ??= await dataFingerprint(db, asOf);
@@ -59,7 +63,11 @@ export async function computeFeatures(db: Db, asOf: string, fingerprint?: string
       { d: asOf },
     ))!.n;
     await tx.run(`DELETE FROM feature_days WHERE as_of = $d::DATE`, { d: asOf });
-    await tx.run(`INSERT INTO feature_days VALUES ($d::DATE, now(), $n, $f)`, { d: asOf, n, f: fingerprint });
+    await tx.run(`INSERT INTO feature_days VALUES ($d::DATE, now(), $n, $f)`, {
+      d: asOf,
+      n,
+      f: fingerprint,
+    });
     return n;
   });
   await settleBulkWrite(db, enterprises + analysed.ads + analysed.complaints);

@@ -32,19 +32,20 @@ const pct = (v: number) => `${(v * 100).toFixed(0)}%`;
 const num1 = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(1));
 
 /** Red-flag families scored on ads (the trouble family is scored on complaints). */
-export const AD_FLAG_FAMILIES = RED_FLAG_FAMILIES.filter((f) => f.id !== 'trouble').map((f) => f.id) as Exclude<
-  RedFlagFamilyId,
-  'trouble'
->[];
+export const AD_FLAG_FAMILIES = RED_FLAG_FAMILIES.filter((f) => f.id !== 'trouble').map(
+  (f) => f.id,
+) as Exclude<RedFlagFamilyId, 'trouble'>[];
 
-const adFlagFeatures: FeatureDef[] = RED_FLAG_FAMILIES.filter((f) => f.id !== 'trouble').map((f) => ({
-  name: `ad_flag_${f.id}_90d`,
-  label_zh: `广告含「${f.label_zh}」话术`,
-  description: `近90天广告中「${f.label_zh}」类红旗词命中次数（${f.description}）`,
-  family: 'text' as const,
-  describe: (v: number) => `近90天广告含「${f.label_zh}」话术 ${int(v)} 处`,
-  direction: 1 as const,
-}));
+const adFlagFeatures: FeatureDef[] = RED_FLAG_FAMILIES.filter((f) => f.id !== 'trouble').map(
+  (f) => ({
+    name: `ad_flag_${f.id}_90d`,
+    label_zh: `广告含「${f.label_zh}」话术`,
+    description: `近90天广告中「${f.label_zh}」类红旗词命中次数（${f.description}）`,
+    family: 'text' as const,
+    describe: (v: number) => `近90天广告含「${f.label_zh}」话术 ${int(v)} 处`,
+    direction: 1 as const,
+  }),
+);
 
 export const FEATURES: readonly FeatureDef[] = [
   // text of its ads
@@ -76,7 +77,8 @@ export const FEATURES: readonly FeatureDef[] = [
   {
     name: 'ad_max_yield_90d',
     label_zh: '承诺年化收益',
-    description: '近90天广告中承诺的最高年化收益率（%），由 年化/月息/日息/每万元返/翻倍 等说法折算',
+    description:
+      '近90天广告中承诺的最高年化收益率（%），由 年化/月息/日息/每万元返/翻倍 等说法折算',
     family: 'text',
     describe: (v) => `承诺年化收益 ${num1(v)}%`,
     direction: 1,
@@ -376,7 +378,8 @@ export const FEATURES: readonly FeatureDef[] = [
   {
     name: 'confirmed_distance',
     label_zh: '与已认定案件距离',
-    description: '在共用法人/住所/电话/股东的关联网络中到最近已认定企业的步数（1–3，3 表示3步及以上或无）',
+    description:
+      '在共用法人/住所/电话/股东的关联网络中到最近已认定企业的步数（1–3，3 表示3步及以上或无）',
     family: 'network',
     describe: (v) => (v >= 3 ? '关联网络中3步内无已认定案件' : `距已认定案件 ${int(v)} 步`),
     direction: -1,

@@ -42,8 +42,20 @@ export const GOOD: Record<FeedName, Rec[]> = {
     },
   ],
   registration_changes: [
-    { uscc: USCC_A, changed_on: '2026-01-10', field: 'name', before: '珠海鑫盛科技有限公司', after: '珠海鑫盛财富管理有限公司' },
-    { uscc: USCC_B, changed_on: '2026-02-01', field: 'address', before: '旧址', after: '香洲区凤凰路88号' },
+    {
+      uscc: USCC_A,
+      changed_on: '2026-01-10',
+      field: 'name',
+      before: '珠海鑫盛科技有限公司',
+      after: '珠海鑫盛财富管理有限公司',
+    },
+    {
+      uscc: USCC_B,
+      changed_on: '2026-02-01',
+      field: 'address',
+      before: '旧址',
+      after: '香洲区凤凰路88号',
+    },
   ],
   ads: [
     {
@@ -54,7 +66,13 @@ export const GOOD: Record<FeedName, Rec[]> = {
       phone: '13800138000',
       text: '保本保息，年化收益18%，推荐好友再返现金，名额有限！',
     },
-    { ad_id: 'AD-2', seen_at: '2026-03-02 10:00:00', channel: 'web', advertiser_uscc: USCC_B, text: '新店开业，全场八折, "欢迎" 光临\n地址：凤凰路' },
+    {
+      ad_id: 'AD-2',
+      seen_at: '2026-03-02 10:00:00',
+      channel: 'web',
+      advertiser_uscc: USCC_B,
+      text: '新店开业，全场八折, "欢迎" 光临\n地址：凤凰路',
+    },
   ],
   complaints: [
     {
@@ -67,7 +85,14 @@ export const GOOD: Record<FeedName, Rec[]> = {
       complainant_ref: 'P-77',
       district: '香洲区',
     },
-    { complaint_id: 'C-2', received_at: '2026-04-02T09:00:00Z', channel: 'portal', target_name: '美味餐饮', target_uscc: USCC_B, text: '预付卡退费难' },
+    {
+      complaint_id: 'C-2',
+      received_at: '2026-04-02T09:00:00Z',
+      channel: 'portal',
+      target_name: '美味餐饮',
+      target_uscc: USCC_B,
+      text: '预付卡退费难',
+    },
   ],
   case_outcomes: [
     { uscc: USCC_A, decided_on: '2026-06-30', outcome: 'confirmed', case_ref: '珠公经(2026)12号' },
@@ -102,7 +127,12 @@ export interface WriteOptions {
 }
 
 /** Writes text as a file in `dir`; returns its path. */
-export function writeFeedFile(dir: string, name: string, text: string, o: WriteOptions = {}): string {
+export function writeFeedFile(
+  dir: string,
+  name: string,
+  text: string,
+  o: WriteOptions = {},
+): string {
   let bytes: Buffer = o.gbk ? iconv.encode(text, 'gb18030') : Buffer.from(text, 'utf8');
   if (o.bom) bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), bytes]);
   if (o.gzip) bytes = gzipSync(bytes);

@@ -86,7 +86,11 @@ function parseAt(s: string, pos: number, final: boolean): Parsed {
       }
       if (e >= n && !final) return { kind: 'incomplete' };
       let value = s.slice(p, e);
-      if (value.length > 0 && value.charCodeAt(value.length - 1) === CR && (e >= n || s.charCodeAt(e) === LF)) {
+      if (
+        value.length > 0 &&
+        value.charCodeAt(value.length - 1) === CR &&
+        (e >= n || s.charCodeAt(e) === LF)
+      ) {
         value = value.slice(0, -1);
       }
       fields.push(value);

@@ -113,7 +113,9 @@ export function civilFromDays(days: number): string {
   const z = days + 719468;
   const era = Math.floor(z / 146097);
   const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
+  );
   const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
   const mp = Math.floor((5 * doy + 2) / 153);
   const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
@@ -137,13 +139,15 @@ export function parseTimestamp(name: string, v: unknown): Instant {
     throw new FieldProblem(`${name} ${show(s)}: not a valid date and time`);
   }
   const tz = m[8];
-  if (tz === undefined) return { iso: `${s.replace(' ', 'T')}+08:00`, day: `${m[1]}-${m[2]}-${m[3]}` };
+  if (tz === undefined)
+    return { iso: `${s.replace(' ', 'T')}+08:00`, day: `${m[1]}-${m[2]}-${m[3]}` };
   let offsetMin = 0;
   if (tz !== 'Z') {
     const digits = tz.length === 6 ? tz.slice(1, 3) + tz.slice(4) : tz.slice(1);
     const oh = +digits.slice(0, 2);
     const om = +digits.slice(2, 4);
-    if (oh > 14 || om > 59) throw new FieldProblem(`${name} ${show(s)}: offset ${tz} is out of range`);
+    if (oh > 14 || om > 59)
+      throw new FieldProblem(`${name} ${show(s)}: offset ${tz} is out of range`);
     offsetMin = (tz[0] === '-' ? -1 : 1) * (oh * 60 + om);
   }
   const iso = s.replace(' ', 'T');
@@ -225,11 +229,14 @@ export function shareholders(name: string): FieldSpec {
           throw new FieldProblem(`${name}[${i}].name: required`);
         }
         if (typeof o['kind'] !== 'string' || !SHAREHOLDER_KINDS.has(o['kind'])) {
-          throw new FieldProblem(`${name}[${i}].kind ${show(o['kind'])}: not one of person, company`);
+          throw new FieldProblem(
+            `${name}[${i}].kind ${show(o['kind'])}: not one of person, company`,
+          );
         }
         const entry: Record<string, unknown> = { name: o['name'].trim(), kind: o['kind'] };
         if (o['uscc'] !== undefined && o['uscc'] !== null && o['uscc'] !== '') {
-          if (typeof o['uscc'] !== 'string') throw new FieldProblem(`${name}[${i}].uscc: must be text`);
+          if (typeof o['uscc'] !== 'string')
+            throw new FieldProblem(`${name}[${i}].uscc: must be text`);
           const u = normaliseUscc(o['uscc']);
           const problem = usccProblem(u);
           if (problem) throw new FieldProblem(`${name}[${i}]: ${problem}`);
@@ -238,7 +245,9 @@ export function shareholders(name: string): FieldSpec {
         if (o['share_pct'] !== undefined && o['share_pct'] !== null) {
           const p = o['share_pct'];
           if (typeof p !== 'number' || !(p >= 0 && p <= 100)) {
-            throw new FieldProblem(`${name}[${i}].share_pct ${show(p)}: must be a number in 0..100`);
+            throw new FieldProblem(
+              `${name}[${i}].share_pct ${show(p)}: must be a number in 0..100`,
+            );
           }
           entry['share_pct'] = p;
         }

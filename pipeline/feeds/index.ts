@@ -1,3 +1,17 @@
-export { ingest, formatCounts, type IngestOptions, type IngestResult, type BatchResult, type IngestCounts } from './ingest.ts';
-export { FEEDS, FEED_NAMES, isFeedName, dataColumns, type FeedName, type FeedSpec } from './specs.ts';
+export {
+  ingest,
+  formatCounts,
+  type IngestOptions,
+  type IngestResult,
+  type BatchResult,
+  type IngestCounts,
+} from './ingest.ts';
+export {
+  FEEDS,
+  FEED_NAMES,
+  isFeedName,
+  dataColumns,
+  type FeedName,
+  type FeedSpec,
+} from './specs.ts';
 export { isValidUscc, usccProblem, normaliseUscc, withUsccCheckChar } from './uscc.ts';

@@ -37,7 +37,12 @@ describe('ingest: large batches with repeated keys', () => {
       lines.push(
         bad
           ? JSON.stringify({ ad_id: `AD-${id}`, seen_at: 'not a time', channel: 'web', text })
-          : JSON.stringify({ ad_id: `AD-${id}`, seen_at: '2026-03-01T09:30:00+08:00', channel: 'web', text }),
+          : JSON.stringify({
+              ad_id: `AD-${id}`,
+              seen_at: '2026-03-01T09:30:00+08:00',
+              channel: 'web',
+              text,
+            }),
       );
     }
     const file = join(dir, 'ads.ndjson');

@@ -22,12 +22,18 @@ const COLUMNS = [
   'district',
 ];
 
-const text = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }).filter((s) => s.trim() !== '');
+const text = fc
+  .string({ unit: 'grapheme', minLength: 1, maxLength: 40 })
+  .filter((s) => s.trim() !== '');
 const usccArb = fc
   .array(fc.constantFrom(...USCC_ALPHABET), { minLength: 9, maxLength: 9 })
   .map((cs) => withUsccCheckChar(`91440400${cs.join('')}`));
 const timestamp = fc
-  .date({ min: new Date('2020-01-01T00:00:00Z'), max: new Date('2030-12-31T00:00:00Z'), noInvalidDate: true })
+  .date({
+    min: new Date('2020-01-01T00:00:00Z'),
+    max: new Date('2030-12-31T00:00:00Z'),
+    noInvalidDate: true,
+  })
   .map((d) => d.toISOString().replace(/\.\d{3}Z$/, '+00:00'));
 
 const goodBody = fc.record({
@@ -65,11 +71,13 @@ const row = fc.oneof(
   },
   {
     weight: 1,
-    arbitrary: fc.tuple(goodBody, fc.double({ min: 0.05, max: 0.95, noNaN: true })).map(([b, cut]) => ({
-      kind: 'broken' as const,
-      body: b,
-      cut,
-    })),
+    arbitrary: fc
+      .tuple(goodBody, fc.double({ min: 0.05, max: 0.95, noNaN: true }))
+      .map(([b, cut]) => ({
+        kind: 'broken' as const,
+        body: b,
+        cut,
+      })),
   },
 );
 
@@ -85,7 +93,9 @@ describe('ingest never loses a good row nor lets a bad one in', () => {
             if (r.kind === 'good') goodIds.push(`P-${i}`);
             else badLines.push(i + 1);
             const json = JSON.stringify(rec);
-            return r.kind === 'broken' ? json.slice(0, Math.max(1, Math.floor(json.length * r.cut))) : json;
+            return r.kind === 'broken'
+              ? json.slice(0, Math.max(1, Math.floor(json.length * r.cut)))
+              : json;
           });
           const path = writeFeedFile(tmpDir(), 'c.ndjson', lines.join('\n'));
           const res = await ingest(db, { feed: 'complaints', source: path });
@@ -106,11 +116,25 @@ describe('ingest never loses a good row nor lets a bad one in', () => {
   });
 
   it('CSV with quoted commas, quotes and line breaks in cells', async () => {
-    const cell = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 30 }).filter((s) => s.trim() !== '');
-    const withSpecials = fc.tuple(cell, fc.constantFrom(',', '"', '\n', '，', '""', ' ')).map(([s, c]) => `${s}${c}${s}`);
+    const cell = fc
+      .string({ unit: 'grapheme', minLength: 1, maxLength: 30 })
+      .filter((s) => s.trim() !== '');
+    const withSpecials = fc
+      .tuple(cell, fc.constantFrom(',', '"', '\n', '，', '""', ' '))
+      .map(([s, c]) => `${s}${c}${s}`);
     const csvRow = fc.oneof(
-      { weight: 3, arbitrary: goodBody.chain((b) => withSpecials.map((t) => ({ kind: 'good' as const, body: { ...b, text: t } }))) },
-      { weight: 2, arbitrary: fc.tuple(goodBody, fc.constantFrom(...Object.keys(BAD_VALUES))).map(([b, k]) => ({ kind: 'bad' as const, body: BAD_VALUES[k]!(b as Rec) })) },
+      {
+        weight: 3,
+        arbitrary: goodBody.chain((b) =>
+          withSpecials.map((t) => ({ kind: 'good' as const, body: { ...b, text: t } })),
+        ),
+      },
+      {
+        weight: 2,
+        arbitrary: fc
+          .tuple(goodBody, fc.constantFrom(...Object.keys(BAD_VALUES)))
+          .map(([b, k]) => ({ kind: 'bad' as const, body: BAD_VALUES[k]!(b as Rec) })),
+      },
       { weight: 1, arbitrary: goodBody.map((b) => ({ kind: 'short' as const, body: b })) },
     );
     await fc.assert(
@@ -123,7 +147,11 @@ describe('ingest never loses a good row nor lets a bad one in', () => {
             const rec = { complaint_id: `P-${i}`, ...r.body };
             if (r.kind === 'good') goodIds.push(`P-${i}`);
             else bad++;
-            const line = toCsv([rec], COLUMNS).split('\r\n').slice(1).join('\r\n').replace(/\r\n$/, '');
+            const line = toCsv([rec], COLUMNS)
+              .split('\r\n')
+              .slice(1)
+              .join('\r\n')
+              .replace(/\r\n$/, '');
             // a cut row: its last fields are gone
             parts.push(r.kind === 'short' ? line.split(',').slice(0, 3).join(',') : line);
           });
@@ -132,7 +160,9 @@ describe('ingest never loses a good row nor lets a bad one in', () => {
           expect(res.read).toBe(rows.length);
           expect(res.quarantined).toBe(bad);
           expect(res.read).toBe(res.accepted + res.duplicate + res.corrected + res.quarantined);
-          const landed = await db.all<{ id: string; text: string }>(`SELECT complaint_id AS id, text FROM complaints`);
+          const landed = await db.all<{ id: string; text: string }>(
+            `SELECT complaint_id AS id, text FROM complaints`,
+          );
           expect(landed.map((l) => l.id).sort()).toEqual([...goodIds].sort());
           const byId = new Map(landed.map((l) => [l.id, l.text]));
           rows.forEach((r, i) => {

@@ -48,7 +48,16 @@ describe('ingest: every feed, both formats', () => {
   it('stores values typed, timestamps as Shanghai days, unknown fields in extra', async () => {
     await withDb(async (db) => {
       const dir = tmpDir();
-      const recs = [...GOOD.ads, { ad_id: 'AD-3', seen_at: '2026-03-01T17:30:00Z', channel: 'sms', text: 'x', campaign: 'spring' }];
+      const recs = [
+        ...GOOD.ads,
+        {
+          ad_id: 'AD-3',
+          seen_at: '2026-03-01T17:30:00Z',
+          channel: 'sms',
+          text: 'x',
+          campaign: 'spring',
+        },
+      ];
       await ingest(db, { feed: 'ads', source: writeFeedFile(dir, 'ads.ndjson', toNdjson(recs)) });
       const rows = await db.all<{ ad_id: string; day: string; extra: string | null }>(
         `SELECT ad_id, seen_day::VARCHAR AS day, extra::VARCHAR AS extra FROM ads ORDER BY ad_id`,
@@ -65,9 +74,17 @@ describe('ingest: every feed, both formats', () => {
   it('keeps shareholders of NDJSON registrations as JSON', async () => {
     await withDb(async (db) => {
       const dir = tmpDir();
-      const rec = { ...GOOD.registrations[0]!, shareholders: [{ name: '张伟', kind: 'person', share_pct: 100 }] };
-      await ingest(db, { feed: 'registrations', source: writeFeedFile(dir, 'r.ndjson', toNdjson([rec])) });
-      const row = await db.one<{ n: string }>(`SELECT shareholders->>'$[0].name' AS n FROM registrations`);
+      const rec = {
+        ...GOOD.registrations[0]!,
+        shareholders: [{ name: '张伟', kind: 'person', share_pct: 100 }],
+      };
+      await ingest(db, {
+        feed: 'registrations',
+        source: writeFeedFile(dir, 'r.ndjson', toNdjson([rec])),
+      });
+      const row = await db.one<{ n: string }>(
+        `SELECT shareholders->>'$[0].name' AS n FROM registrations`,
+      );
       expect(row?.n).toBe('张伟');
     });
   });
@@ -85,17 +102,26 @@ describe('ingest: encodings and compression', () => {
   ] as const)('%s', async (_name, opts, encoding) => {
     await withDb(async (db) => {
       const path = writeFeedFile(tmpDir(), 'complaints.csv', complaintsCsv, opts);
-      const r = await ingest(db, { feed: 'complaints', source: path, ...(encoding ? { encoding } : {}) });
+      const r = await ingest(db, {
+        feed: 'complaints',
+        source: path,
+        ...(encoding ? { encoding } : {}),
+      });
       expect(r.accepted).toBe(2);
       expect(r.quarantined).toBe(0);
-      const texts = await db.all<{ t: string }>(`SELECT text AS t FROM complaints ORDER BY complaint_id`);
+      const texts = await db.all<{ t: string }>(
+        `SELECT text AS t FROM complaints ORDER BY complaint_id`,
+      );
       expect(texts.map((x) => x.t)).toEqual(['投资5万元到期无法提现，客服失联', '预付卡退费难']);
     });
   });
 
   it('gzipped NDJSON with BOM', async () => {
     await withDb(async (db) => {
-      const path = writeFeedFile(tmpDir(), 'ads.ndjson', toNdjson(GOOD.ads), { gzip: true, bom: true });
+      const path = writeFeedFile(tmpDir(), 'ads.ndjson', toNdjson(GOOD.ads), {
+        gzip: true,
+        bom: true,
+      });
       expect((await ingest(db, { feed: 'ads', source: path })).accepted).toBe(2);
     });
   });
@@ -118,10 +144,14 @@ describe('ingest: duplicates, corrections, history', () => {
       const bad = '{"ad_id":"AD-9","seen_at":"yesterday","channel":"web","text":"x"}\n';
       const path = writeFeedFile(dir, 'ads.ndjson', toNdjson(GOOD.ads) + bad);
       const first = await ingest(db, { feed: 'ads', source: path });
-      expect(formatCounts(first)).toBe('read 3, accepted 2, duplicate 0, corrected 0, quarantined 1');
+      expect(formatCounts(first)).toBe(
+        'read 3, accepted 2, duplicate 0, corrected 0, quarantined 1',
+      );
       const before = await snapshot(db);
       const again = await ingest(db, { feed: 'ads', source: path });
-      expect(formatCounts(again)).toBe('read 3, accepted 0, duplicate 2, corrected 0, quarantined 1');
+      expect(formatCounts(again)).toBe(
+        'read 3, accepted 0, duplicate 2, corrected 0, quarantined 1',
+      );
       expect(await snapshot(db)).toEqual(before);
     });
   });
@@ -129,14 +159,24 @@ describe('ingest: duplicates, corrections, history', () => {
   it('a changed record with the same key is a correction: newest wins, history kept', async () => {
     await withDb(async (db) => {
       const dir = tmpDir();
-      await ingest(db, { feed: 'ads', source: writeFeedFile(dir, 'a1.ndjson', toNdjson(GOOD.ads)) });
+      await ingest(db, {
+        feed: 'ads',
+        source: writeFeedFile(dir, 'a1.ndjson', toNdjson(GOOD.ads)),
+      });
       const fixed = { ...GOOD.ads[0]!, text: '更正后的广告文本' };
-      const r = await ingest(db, { feed: 'ads', source: writeFeedFile(dir, 'a2.ndjson', toNdjson([fixed, GOOD.ads[1]!])) });
+      const r = await ingest(db, {
+        feed: 'ads',
+        source: writeFeedFile(dir, 'a2.ndjson', toNdjson([fixed, GOOD.ads[1]!])),
+      });
       expect(formatCounts(r)).toBe('read 2, accepted 0, duplicate 1, corrected 1, quarantined 0');
       expect(await count(db, 'ads')).toBe(2);
-      const current = await db.one<{ text: string; b: number }>(`SELECT text, _batch::INTEGER AS b FROM ads WHERE ad_id = 'AD-1'`);
+      const current = await db.one<{ text: string; b: number }>(
+        `SELECT text, _batch::INTEGER AS b FROM ads WHERE ad_id = 'AD-1'`,
+      );
       expect(current).toEqual({ text: '更正后的广告文本', b: r.batches[0]!.batchId });
-      const history = await db.all<{ text: string }>(`SELECT text FROM ads_history WHERE ad_id = 'AD-1' ORDER BY _batch`);
+      const history = await db.all<{ text: string }>(
+        `SELECT text FROM ads_history WHERE ad_id = 'AD-1' ORDER BY _batch`,
+      );
       expect(history.map((h) => h.text)).toEqual([GOOD.ads[0]!['text'], '更正后的广告文本']);
     });
   });
@@ -145,7 +185,10 @@ describe('ingest: duplicates, corrections, history', () => {
     await withDb(async (db) => {
       const a = GOOD.ads[0]!;
       const recs = [a, a, { ...a, text: 'v2' }, { ...a, text: 'v2' }, { ...a, text: 'v3' }];
-      const r = await ingest(db, { feed: 'ads', source: writeFeedFile(tmpDir(), 'ads.ndjson', toNdjson(recs)) });
+      const r = await ingest(db, {
+        feed: 'ads',
+        source: writeFeedFile(tmpDir(), 'ads.ndjson', toNdjson(recs)),
+      });
       expect(formatCounts(r)).toBe('read 5, accepted 1, duplicate 2, corrected 2, quarantined 0');
       expect((await db.one<{ text: string }>(`SELECT text FROM ads`))!.text).toBe('v3');
       expect(await count(db, 'ads_history')).toBe(3);
@@ -156,7 +199,10 @@ describe('ingest: duplicates, corrections, history', () => {
     await withDb(async (db) => {
       const r0 = GOOD.registrations[0]!;
       const recs = [r0, { ...r0, as_of: '2026-02-01', name: '珠海鑫盛资产管理有限公司' }];
-      const r = await ingest(db, { feed: 'registrations', source: writeFeedFile(tmpDir(), 'r.ndjson', toNdjson(recs)) });
+      const r = await ingest(db, {
+        feed: 'registrations',
+        source: writeFeedFile(tmpDir(), 'r.ndjson', toNdjson(recs)),
+      });
       expect(r.accepted).toBe(2);
     });
   });
@@ -169,10 +215,23 @@ describe('ingest: quarantine', () => {
         JSON.stringify(GOOD.complaints[0]),
         JSON.stringify({ ...GOOD.complaints[1], complaint_id: 'C-3', amount_cny: -500 }),
         '{"complaint_id": "C-4", broken',
-        JSON.stringify({ ...GOOD.complaints[1], complaint_id: 'C-5', target_uscc: '91440400MA4UXXXX3X' }),
+        JSON.stringify({
+          ...GOOD.complaints[1],
+          complaint_id: 'C-5',
+          target_uscc: '91440400MA4UXXXX3X',
+        }),
         JSON.stringify({ ...GOOD.complaints[1], complaint_id: 'C-6', channel: 'tv' }),
-        JSON.stringify({ ...GOOD.complaints[1], complaint_id: 'C-7', received_at: '2026-02-30T10:00:00' }),
-        JSON.stringify({ complaint_id: 'C-8', received_at: '2026-04-02T09:00:00Z', channel: 'portal', text: 'x' }),
+        JSON.stringify({
+          ...GOOD.complaints[1],
+          complaint_id: 'C-7',
+          received_at: '2026-02-30T10:00:00',
+        }),
+        JSON.stringify({
+          complaint_id: 'C-8',
+          received_at: '2026-04-02T09:00:00Z',
+          channel: 'portal',
+          text: 'x',
+        }),
         '[1,2,3]',
         JSON.stringify(GOOD.complaints[1]),
       ];
@@ -198,7 +257,11 @@ describe('ingest: quarantine', () => {
 
   it('text with a broken surrogate pair is quarantined, its raw text kept readable', async () => {
     await withDb(async (db) => {
-      const broken = { ...GOOD.ads[0]!, ad_id: 'AD-S', text: '金\ud83d★\udcb0恒会员日，消费返现3%' };
+      const broken = {
+        ...GOOD.ads[0]!,
+        ad_id: 'AD-S',
+        text: '金\ud83d★\udcb0恒会员日，消费返现3%',
+      };
       const path = writeFeedFile(tmpDir(), 'ads.ndjson', toNdjson([broken, GOOD.ads[1]!]));
       const r = await ingest(db, { feed: 'ads', source: path });
       expect(formatCounts(r)).toBe('read 2, accepted 1, duplicate 0, corrected 0, quarantined 1');
@@ -210,11 +273,20 @@ describe('ingest: quarantine', () => {
 
   it('CSV rows with the wrong number of fields are quarantined', async () => {
     await withDb(async (db) => {
-      const csv = toCsv(GOOD.case_outcomes) + `${USCC_A},2026-07-01\n` + `${USCC_A},2026-07-02,cleared,,,extra\n`;
-      const r = await ingest(db, { feed: 'case_outcomes', source: writeFeedFile(tmpDir(), 'o.csv', csv) });
+      const csv =
+        toCsv(GOOD.case_outcomes) +
+        `${USCC_A},2026-07-01\n` +
+        `${USCC_A},2026-07-02,cleared,,,extra\n`;
+      const r = await ingest(db, {
+        feed: 'case_outcomes',
+        source: writeFeedFile(tmpDir(), 'o.csv', csv),
+      });
       expect(formatCounts(r)).toBe('read 4, accepted 2, duplicate 0, corrected 0, quarantined 2');
       const q = await db.all<{ reason: string }>(`SELECT reason FROM quarantine ORDER BY line_no`);
-      expect(q.map((x) => x.reason)).toEqual(['row has 2 fields, the header has 5', 'row has 6 fields, the header has 5']);
+      expect(q.map((x) => x.reason)).toEqual([
+        'row has 2 fields, the header has 5',
+        'row has 6 fields, the header has 5',
+      ]);
     });
   });
 
@@ -241,15 +313,22 @@ describe('ingest: unreadable sources fail the batch and leave the database as it
   it('a truncated gzip', async () => {
     await withDb(async (db) => {
       const dir = tmpDir();
-      await ingest(db, { feed: 'ads', source: writeFeedFile(dir, 'ok.ndjson', toNdjson([GOOD.ads[0]!])) });
+      await ingest(db, {
+        feed: 'ads',
+        source: writeFeedFile(dir, 'ok.ndjson', toNdjson([GOOD.ads[0]!])),
+      });
       const before = await snapshot(db);
       const many = Array.from({ length: 5000 }, (_, i) => ({ ...GOOD.ads[1]!, ad_id: `T-${i}` }));
       const gz = gzipSync(Buffer.from(toNdjson(many)));
       const path = join(dir, 'cut.ndjson.gz');
       writeFileSync(path, gz.subarray(0, Math.floor(gz.length * 0.6)));
-      await expect(ingest(db, { feed: 'ads', source: path })).rejects.toThrow(/\[ingest:ads\] .*cut\.ndjson\.gz: unexpected end of file/);
+      await expect(ingest(db, { feed: 'ads', source: path })).rejects.toThrow(
+        /\[ingest:ads\] .*cut\.ndjson\.gz: unexpected end of file/,
+      );
       expect(await snapshot(db)).toEqual(before);
-      const ledger = await db.all<{ status: string; error: string }>(`SELECT status, error FROM ingest_batches ORDER BY batch_id`);
+      const ledger = await db.all<{ status: string; error: string }>(
+        `SELECT status, error FROM ingest_batches ORDER BY batch_id`,
+      );
       expect(ledger.map((l) => l.status)).toEqual(['ok', 'failed']);
     });
   });
@@ -272,13 +351,21 @@ describe('ingest: drop folder', () => {
     writeFeedFile(dir, 'README.txt', 'not a feed');
     let db = await openMigratedDb(dbPath);
     const first = await ingest(db, { feed: 'ads', source: dir });
-    expect(first.batches.map((b) => b.source.split('/').pop())).toEqual(['2026-03-01.ndjson', '2026-03-02.csv']);
+    expect(first.batches.map((b) => b.source.split('/').pop())).toEqual([
+      '2026-03-01.ndjson',
+      '2026-03-02.csv',
+    ]);
     expect(first.accepted).toBe(2);
     db.close();
 
     db = await openMigratedDb(dbPath);
     expect((await ingest(db, { feed: 'ads', source: dir })).batches).toHaveLength(0);
-    writeFeedFile(dir, '2026-03-03.ndjson.gz'.replace('.gz', ''), toNdjson([{ ...GOOD.ads[0]!, ad_id: 'AD-7' }]), { gzip: true });
+    writeFeedFile(
+      dir,
+      '2026-03-03.ndjson.gz'.replace('.gz', ''),
+      toNdjson([{ ...GOOD.ads[0]!, ad_id: 'AD-7' }]),
+      { gzip: true },
+    );
     const third = await ingest(db, { feed: 'ads', source: dir });
     expect(third.batches).toHaveLength(1);
     expect(third.accepted).toBe(1);
@@ -291,7 +378,11 @@ describe('ingest: HTTP source', () => {
   let server: Server;
   let base = '';
   const requests: string[] = [];
-  const all: Rec[] = GOOD.ads.map((a, i) => ({ ...a, ad_id: `H-${i}`, seen_at: `2026-03-0${i + 1}T10:00:00+08:00` }));
+  const all: Rec[] = GOOD.ads.map((a, i) => ({
+    ...a,
+    ad_id: `H-${i}`,
+    seen_at: `2026-03-0${i + 1}T10:00:00+08:00`,
+  }));
 
   beforeAll(async () => {
     server = createServer((req, res) => {
@@ -319,9 +410,16 @@ describe('ingest: HTTP source', () => {
       const t1 = new Date('2026-03-01T12:00:00Z');
       const first = await ingest(db, { feed: 'ads', source: `${base}/ads`, now: () => t1 });
       expect(first.accepted).toBe(1);
-      const second = await ingest(db, { feed: 'ads', source: `${base}/ads`, now: () => new Date('2026-03-02T12:00:00Z') });
+      const second = await ingest(db, {
+        feed: 'ads',
+        source: `${base}/ads`,
+        now: () => new Date('2026-03-02T12:00:00Z'),
+      });
       expect(second.accepted).toBe(1);
-      expect(requests.slice(-2)).toEqual(['/ads', `/ads?since=${encodeURIComponent(t1.toISOString())}`]);
+      expect(requests.slice(-2)).toEqual([
+        '/ads',
+        `/ads?since=${encodeURIComponent(t1.toISOString())}`,
+      ]);
       expect(await count(db, 'ads')).toBe(2);
     });
   });

@@ -22,7 +22,15 @@ import { availableParallelism } from 'node:os';
 import { encodingFrom, readRecords, type Encoding } from './read.ts';
 import { lineChunks, NdjsonPool, stageLocally, type ChunkResult } from './ndjson-pool.ts';
 import { quarantineLine, rowLine, validatorFor } from './stage-lines.ts';
-import { fileInput, folderInputs, httpInput, isUrl, type Input, type Opened, type SourceKind } from './sources.ts';
+import {
+  fileInput,
+  folderInputs,
+  httpInput,
+  isUrl,
+  type Input,
+  type Opened,
+  type SourceKind,
+} from './sources.ts';
 import { dataColumns, FEEDS, type FeedName, type FeedSpec } from './specs.ts';
 
 export interface IngestCounts {
@@ -64,7 +72,6 @@ export function formatCounts(c: IngestCounts): string {
   return `read ${c.read}, accepted ${c.accepted}, duplicate ${c.duplicate}, corrected ${c.corrected}, quarantined ${c.quarantined}`;
 }
 
-
 export async function ingest(db: Db, options: IngestOptions): Promise<IngestResult> {
   const spec = FEEDS[options.feed];
   const now = options.now ?? (() => new Date());
@@ -103,7 +110,11 @@ async function resolveInputs(
       `SELECT since FROM http_cursors WHERE feed = $feed AND url = $url ORDER BY updated_at DESC LIMIT 1`,
       { feed, url: source },
     );
-    const httpOptions = { since: cursor?.since ?? null, now, ...(options.fetch ? { fetch: options.fetch } : {}) };
+    const httpOptions = {
+      since: cursor?.since ?? null,
+      now,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+    };
     return { kind: 'http', list: [httpInput(feed, source, httpOptions)] };
   }
   let st;
@@ -121,7 +132,10 @@ async function resolveInputs(
       `SELECT file_name || chr(31) || sha256 AS k FROM source_files WHERE folder = $folder`,
       { folder: resolve(source) },
     );
-    return { kind: 'folder', list: await folderInputs(feed, source, new Set(seen.map((r) => r.k))) };
+    return {
+      kind: 'folder',
+      list: await folderInputs(feed, source, new Set(seen.map((r) => r.k))),
+    };
   }
   return { kind: 'file', list: [fileInput(feed, source)] };
 }
@@ -200,7 +214,9 @@ async function ingestInput(
     // The source is opened before the transaction, so an unreachable one costs nothing.
     const opened = await input.open();
     const result = await db.transaction(async (tx) => {
-      const batchId = (await tx.one<{ id: number }>(`SELECT nextval('ingest_batch_seq')::INTEGER AS id`))!.id;
+      const batchId = (await tx.one<{ id: number }>(
+        `SELECT nextval('ingest_batch_seq')::INTEGER AS id`,
+      ))!.id;
       const bad = new StageFile(join(dir, 'quarantine.ndjson'));
       const blocks = new BlockWriter(dir, async (path) => {
         const c = await applyBlock(tx, spec, path, batchId);
@@ -218,12 +234,22 @@ async function ingestInput(
       };
       try {
         if (opened.format === 'ndjson') {
-          pool = (opened.size ?? 0) > PARALLEL_BYTES && THREADS > 1 ? new NdjsonPool(THREADS) : undefined;
-          bytes = await readNdjson(opened, spec.name, encoding, pool, (r) => {
-            counts.read += r.read;
-            blocks.add(r.rows, r.nRows);
-            bad.addLines(r.bad, r.nBad);
-          }, afterChunk);
+          pool =
+            (opened.size ?? 0) > PARALLEL_BYTES && THREADS > 1
+              ? new NdjsonPool(THREADS)
+              : undefined;
+          bytes = await readNdjson(
+            opened,
+            spec.name,
+            encoding,
+            pool,
+            (r) => {
+              counts.read += r.read;
+              blocks.add(r.rows, r.nRows);
+              bad.addLines(r.bad, r.nBad);
+            },
+            afterChunk,
+          );
         } else {
           const validate = validatorFor(spec.name);
           const requiredColumns = spec.fields.filter((f) => f.required).map((f) => f.name);
@@ -253,9 +279,13 @@ async function ingestInput(
         await applying.catch(() => undefined);
         throw err instanceof AppError
           ? err
-          : new IngestError('source_unreadable', `[ingest:${spec.name}] ${input.name}: ${(err as Error).message}`, {
-              cause: err,
-            });
+          : new IngestError(
+              'source_unreadable',
+              `[ingest:${spec.name}] ${input.name}: ${(err as Error).message}`,
+              {
+                cause: err,
+              },
+            );
       } finally {
         bad.close();
       }
@@ -288,23 +318,29 @@ async function ingestInput(
         },
       );
       if (input.folderFile) {
-        await tx.run(`INSERT INTO source_files VALUES ($folder, $file, $sha, $size, $batch, $at::TIMESTAMPTZ)`, {
-          folder: input.folderFile.folder,
-          file: input.folderFile.fileName,
-          sha: input.folderFile.sha256,
-          size: input.folderFile.size,
-          batch: batchId,
-          at: started.toISOString(),
-        });
+        await tx.run(
+          `INSERT INTO source_files VALUES ($folder, $file, $sha, $size, $batch, $at::TIMESTAMPTZ)`,
+          {
+            folder: input.folderFile.folder,
+            file: input.folderFile.fileName,
+            sha: input.folderFile.sha256,
+            size: input.folderFile.size,
+            batch: batchId,
+            at: started.toISOString(),
+          },
+        );
       }
       if (input.http) {
-        await tx.run(`INSERT INTO http_cursors VALUES ($feed, $url, $since, $batch, $at::TIMESTAMPTZ)`, {
-          feed: spec.name,
-          url: input.http.url,
-          since: input.http.nextSince,
-          batch: batchId,
-          at: started.toISOString(),
-        });
+        await tx.run(
+          `INSERT INTO http_cursors VALUES ($feed, $url, $since, $batch, $at::TIMESTAMPTZ)`,
+          {
+            feed: spec.name,
+            url: input.http.url,
+            since: input.http.nextSince,
+            batch: batchId,
+            at: started.toISOString(),
+          },
+        );
       }
       return { batchId, feed: spec.name, source: input.name, bytes, seconds, ...counts };
     });
@@ -382,7 +418,9 @@ async function applyBlock(
   // Content hash over the text values as staged (stable across DuckDB versions, unlike hash()).
   const hashed = `md5(concat_ws(chr(31), ${columns.map((_, i) => `coalesce(${at(i)}, chr(0))`).join(', ')}))`;
   const typed = columns
-    .map((c, i) => (c.sqlType === 'VARCHAR' ? `${at(i)} AS ${names[i]}` : `${at(i)}::${c.sqlType} AS ${names[i]}`))
+    .map((c, i) =>
+      c.sqlType === 'VARCHAR' ? `${at(i)} AS ${names[i]}` : `${at(i)}::${c.sqlType} AS ${names[i]}`,
+    )
     .join(', ');
   await tx.run(`DROP TABLE IF EXISTS _stage`);
   await tx.run(
@@ -391,7 +429,9 @@ async function applyBlock(
      FROM read_json(${literal(path)}, format = 'newline_delimited', records = false,
                     maximum_object_size = 268435456, columns = {v: 'VARCHAR[]'}) j`,
   );
-  const repeats = (await tx.one<{ n: number }>(`SELECT (count(*) - count(DISTINCT _key))::INTEGER AS n FROM _stage`))!.n;
+  const repeats = (await tx.one<{ n: number }>(
+    `SELECT (count(*) - count(DISTINCT _key))::INTEGER AS n FROM _stage`,
+  ))!.n;
   let rounds = 1;
   if (repeats > 0) {
     await tx.run(

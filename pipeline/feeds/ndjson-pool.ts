@@ -24,7 +24,9 @@ export interface ChunkResult {
 const CHUNK_BYTES = 1 << 20;
 
 /** Cuts a byte stream into chunks of whole lines, with the number of each chunk's first line. */
-export async function* lineChunks(stream: AsyncIterable<Buffer>): AsyncGenerator<{ bytes: Uint8Array; firstLine: number }> {
+export async function* lineChunks(
+  stream: AsyncIterable<Buffer>,
+): AsyncGenerator<{ bytes: Uint8Array; firstLine: number }> {
   let pending: Buffer[] = [];
   let size = 0;
   let line = 1;
@@ -59,7 +61,9 @@ export class NdjsonPool {
 
   constructor(threads: number) {
     const require = createRequire(import.meta.url);
-    const api = pathToFileURL(join(require.resolve('tsx/package.json'), '..', 'dist', 'esm', 'api', 'index.mjs')).href;
+    const api = pathToFileURL(
+      join(require.resolve('tsx/package.json'), '..', 'dist', 'esm', 'api', 'index.mjs'),
+    ).href;
     const entry = new URL('./ndjson-worker.ts', import.meta.url).href;
     const boot = `import(${JSON.stringify(api)}).then((t) => { t.register(); return import(${JSON.stringify(entry)}); });`;
     for (let i = 0; i < threads; i++) {
@@ -95,8 +99,20 @@ export class NdjsonPool {
 }
 
 /** Stages a chunk in this thread (small inputs: no worker start-up). */
-export function stageLocally(feed: FeedName, encoding: Encoding, bytes: Uint8Array, firstLine: number, first: boolean): ChunkResult {
+export function stageLocally(
+  feed: FeedName,
+  encoding: Encoding,
+  bytes: Uint8Array,
+  firstLine: number,
+  first: boolean,
+): ChunkResult {
   const text = new TextDecoder(encoding, { ignoreBOM: !first }).decode(bytes);
   const s = stageNdjsonText(feed, text, firstLine, encoding);
-  return { rows: s.rows.join('\n'), nRows: s.rows.length, bad: s.bad.join('\n'), nBad: s.bad.length, read: s.read };
+  return {
+    rows: s.rows.join('\n'),
+    nRows: s.rows.length,
+    bad: s.bad.join('\n'),
+    nBad: s.bad.length,
+    read: s.read,
+  };
 }

@@ -19,5 +19,11 @@ parentPort!.on('message', (t: ChunkTask) => {
   let d = decoders.get(key);
   if (!d) decoders.set(key, (d = new TextDecoder(t.encoding, { ignoreBOM: !t.first })));
   const staged = stageNdjsonText(t.feed, d.decode(t.bytes), t.firstLine, t.encoding);
-  parentPort!.postMessage({ rows: staged.rows.join('\n'), nRows: staged.rows.length, bad: staged.bad.join('\n'), nBad: staged.bad.length, read: staged.read });
+  parentPort!.postMessage({
+    rows: staged.rows.join('\n'),
+    nRows: staged.rows.length,
+    bad: staged.bad.join('\n'),
+    nBad: staged.bad.length,
+    read: staged.read,
+  });
 });

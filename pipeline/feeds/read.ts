@@ -52,7 +52,6 @@ export function formatFromName(name: string): { format: Format; gzip: boolean } 
   return undefined;
 }
 
-
 /**
  * Reads all records of `input`. `afterChunk`, when given, is awaited after each chunk of input:
  * the caller's chance to do asynchronous work (write a block) with backpressure.
@@ -67,7 +66,8 @@ export async function readRecords(
   if (options.gzip) input.on('error', (err) => stream.destroy(err));
   let decoder: TextDecoder | undefined;
   let bytes = 0;
-  if (options.format !== 'csv') throw new Error('readRecords reads CSV; NDJSON goes through ndjson-pool.ts');
+  if (options.format !== 'csv')
+    throw new Error('readRecords reads CSV; NDJSON goes through ndjson-pool.ts');
   const splitter = csvSplitter(options.encoding, options.requiredColumns ?? [], onRecord);
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     if (decoder === undefined) {

@@ -43,7 +43,10 @@ function unreadable(feed: string, message: string, cause?: unknown): IngestError
 function fileFormat(feed: string, path: string): { format: Format; gzip: boolean } {
   const f = formatFromName(path);
   if (!f) {
-    throw unreadable(feed, `${path}: unknown file type (expected .ndjson, .jsonl or .csv, optionally .gz)`);
+    throw unreadable(
+      feed,
+      `${path}: unknown file type (expected .ndjson, .jsonl or .csv, optionally .gz)`,
+    );
   }
   return f;
 }
@@ -60,8 +63,12 @@ export function fileInput(feed: string, path: string): Input {
 function openFile(feed: string, path: string, format: Format, gzip: boolean): Promise<Opened> {
   return new Promise((resolveOpen, reject) => {
     const stream = createReadStream(path, { highWaterMark: 1 << 20 });
-    stream.once('error', (err) => reject(unreadable(feed, `cannot read ${path}: ${(err).message}`, err)));
-    stream.once('open', (fd: number) => resolveOpen({ stream, format, gzip, size: fstatSync(fd).size }));
+    stream.once('error', (err) =>
+      reject(unreadable(feed, `cannot read ${path}: ${err.message}`, err)),
+    );
+    stream.once('open', (fd: number) =>
+      resolveOpen({ stream, format, gzip, size: fstatSync(fd).size }),
+    );
   });
 }
 
@@ -75,7 +82,11 @@ async function sha256File(path: string): Promise<string> {
  * Files of a drop folder not ingested before (by content), in name order. `seen` holds
  * `fileName\u001fsha256` of files already taken.
  */
-export async function folderInputs(feed: string, folder: string, seen: Set<string>): Promise<Input[]> {
+export async function folderInputs(
+  feed: string,
+  folder: string,
+  seen: Set<string>,
+): Promise<Input[]> {
   const abs = resolve(folder);
   const names = (await readdir(abs, { withFileTypes: true }))
     .filter((d) => d.isFile() && !d.name.startsWith('.') && formatFromName(d.name) !== undefined)
@@ -134,10 +145,12 @@ export function httpInput(feed: string, url: string, options: HttpInputOptions):
       const byName = formatFromName(basename(target.pathname));
       const format = formatFromContentType(res.headers.get('content-type')) ?? byName?.format;
       if (!format) {
-        throw unreadable(feed, `${url}: cannot tell NDJSON from CSV (content-type ${res.headers.get('content-type')})`);
+        throw unreadable(
+          feed,
+          `${url}: cannot tell NDJSON from CSV (content-type ${res.headers.get('content-type')})`,
+        );
       }
-      const gzip =
-        (byName?.gzip ?? false) || /gzip/i.test(res.headers.get('content-type') ?? '');
+      const gzip = (byName?.gzip ?? false) || /gzip/i.test(res.headers.get('content-type') ?? '');
       const length = Number(res.headers.get('content-length'));
       return {
         stream: Readable.fromWeb(res.body as WebReadableStream),

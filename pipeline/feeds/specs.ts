@@ -55,7 +55,16 @@ export const CHANGE_FIELDS = [
   'status',
   'other',
 ] as const;
-export const AD_CHANNELS = ['web', 'app', 'wechat', 'weibo', 'sms', 'video', 'offline', 'other'] as const;
+export const AD_CHANNELS = [
+  'web',
+  'app',
+  'wechat',
+  'weibo',
+  'sms',
+  'video',
+  'offline',
+  'other',
+] as const;
 export const COMPLAINT_CHANNELS = [
   'hotline_12345',
   'portal',

@@ -47,7 +47,12 @@ export interface StagedChunk {
  * Stages the NDJSON lines of `text`, whose first line is line `firstLine` of the source. `text`
  * holds whole lines only (the caller cuts at line breaks).
  */
-export function stageNdjsonText(feed: FeedName, text: string, firstLine: number, encoding: Encoding): StagedChunk {
+export function stageNdjsonText(
+  feed: FeedName,
+  text: string,
+  firstLine: number,
+  encoding: Encoding,
+): StagedChunk {
   const validate = validatorFor(feed);
   const suspect = text.includes(REPLACEMENT);
   const rows: string[] = [];

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { isValidUscc, normaliseUscc, usccCheckChar, usccProblem, withUsccCheckChar } from './uscc.ts';
+import {
+  isValidUscc,
+  normaliseUscc,
+  usccCheckChar,
+  usccProblem,
+  withUsccCheckChar,
+} from './uscc.ts';
 
 describe('USCC (GB 32100-2015)', () => {
   it('accepts the example code of the standard', () => {
@@ -8,7 +14,9 @@ describe('USCC (GB 32100-2015)', () => {
   });
 
   it('names the right check character', () => {
-    expect(usccProblem('91440400MA4UXXXX3X')).toBe('uscc 91440400MA4UXXXX3X: check digit should be 3');
+    expect(usccProblem('91440400MA4UXXXX3X')).toBe(
+      'uscc 91440400MA4UXXXX3X: check digit should be 3',
+    );
   });
 
   it('rejects letters that never occur and wrong lengths', () => {
@@ -18,7 +26,9 @@ describe('USCC (GB 32100-2015)', () => {
 
   it('folds case and full-width characters', () => {
     const c = withUsccCheckChar('91440400MA4UABC12');
-    const wide = c.toLowerCase().replace(/[0-9a-z]/g, (ch) => String.fromCharCode(ch.charCodeAt(0) + 0xfee0));
+    const wide = c
+      .toLowerCase()
+      .replace(/[0-9a-z]/g, (ch) => String.fromCharCode(ch.charCodeAt(0) + 0xfee0));
     expect(normaliseUscc(` ${wide} `)).toBe(c);
   });
 

@@ -8,8 +8,7 @@ import { FieldProblem, parseTimestamp } from './fields.ts';
 import type { FeedSpec } from './specs.ts';
 
 export type Checked =
-  | { ok: true; key: string; values: (string | null)[] }
-  | { ok: false; reason: string };
+  { ok: true; key: string; values: (string | null)[] } | { ok: false; reason: string };
 
 export const KEY_SEP = '\u001f';
 
@@ -28,7 +27,12 @@ export function createValidator(spec: FeedSpec): (record: Record<string, unknown
       const f = fields[i]!;
       const raw = record[f.name];
       let value: string | null = null;
-      if (raw === undefined || raw === null || raw === '' || (typeof raw === 'string' && isBlank(raw))) {
+      if (
+        raw === undefined ||
+        raw === null ||
+        raw === '' ||
+        (typeof raw === 'string' && isBlank(raw))
+      ) {
         if (f.required) return { ok: false, reason: `${f.name}: required field is missing` };
       } else {
         try {

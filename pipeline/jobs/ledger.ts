@@ -14,17 +14,23 @@ export async function startRun(db: Db, job: string, target: string | null): Prom
 }
 
 export async function finishRun(db: Db, runId: number, counts: unknown): Promise<void> {
-  await db.run(`UPDATE job_runs SET finished_at = now(), status = 'ok', counts = $c::JSON WHERE run_id = $id`, {
-    id: runId,
-    c: JSON.stringify(counts ?? null),
-  });
+  await db.run(
+    `UPDATE job_runs SET finished_at = now(), status = 'ok', counts = $c::JSON WHERE run_id = $id`,
+    {
+      id: runId,
+      c: JSON.stringify(counts ?? null),
+    },
+  );
 }
 
 export async function failRun(db: Db, runId: number, err: unknown): Promise<void> {
-  await db.run(`UPDATE job_runs SET finished_at = now(), status = 'failed', error = $e WHERE run_id = $id`, {
-    id: runId,
-    e: err instanceof Error ? err.message : String(err),
-  });
+  await db.run(
+    `UPDATE job_runs SET finished_at = now(), status = 'failed', error = $e WHERE run_id = $id`,
+    {
+      id: runId,
+      e: err instanceof Error ? err.message : String(err),
+    },
+  );
 }
 
 /** Marks runs left 'running' by a process that is gone. Call once when a process opens the DB. */
@@ -37,7 +43,13 @@ export async function markInterrupted(db: Db): Promise<number> {
 }
 
 /** Runs `fn` as a ledger entry: ok with its counts, or failed with its error (rethrown). */
-export async function withLedger<T>(db: Db, job: string, target: string | null, fn: () => Promise<T>, counts?: (r: T) => unknown): Promise<T> {
+export async function withLedger<T>(
+  db: Db,
+  job: string,
+  target: string | null,
+  fn: () => Promise<T>,
+  counts?: (r: T) => unknown,
+): Promise<T> {
   const id = await startRun(db, job, target);
   try {
     const r = await fn();

@@ -11,9 +11,11 @@ export async function ensureFeatures(
   onDay?: (day: string, i: number, n: number) => void,
 ): Promise<void> {
   const known = new Map(
-    (await db.all<{ d: string; f: string }>(`SELECT as_of::VARCHAR AS d, fingerprint AS f FROM feature_days`)).map(
-      (r) => [r.d, r.f],
-    ),
+    (
+      await db.all<{ d: string; f: string }>(
+        `SELECT as_of::VARCHAR AS d, fingerprint AS f FROM feature_days`,
+      )
+    ).map((r) => [r.d, r.f]),
   );
   let i = 0;
   for (const day of days) {

@@ -162,7 +162,10 @@ export async function evaluateOverTime(db: Db, o: EvaluateOptions): Promise<Eval
     model: modelScores,
     forest: forestScores,
     rules: ruleIndex(x),
-    complaints: Float64Array.from({ length: x.rows }, (_, i) => x.data[i * x.cols + ci30]! + x.data[i * x.cols + ci90]! / 1000),
+    complaints: Float64Array.from(
+      { length: x.rows },
+      (_, i) => x.data[i * x.cols + ci30]! + x.data[i * x.cols + ci90]! / 1000,
+    ),
   };
   // rows by day, skipping enterprises already confirmed
   const byDay = new Map<string, number[]>();
@@ -183,9 +186,12 @@ export async function evaluateOverTime(db: Db, o: EvaluateOptions): Promise<Eval
   const ceilP50: number[] = [];
   for (const day of testDays) {
     const idx = byDay.get(day) ?? [];
-    if (idx.length > 0) ceilP50.push(Math.min(idx.filter((i) => labelOn(i, day) === 1).length, 50) / 50);
+    if (idx.length > 0)
+      ceilP50.push(Math.min(idx.filter((i) => labelOn(i, day) === 1).length, 50) / 50);
   }
-  const ceilLead = schemes.flatMap(([, d]) => (testDays[0] !== undefined && testDays[0] < d ? [daysBetween(testDays[0], d)] : []));
+  const ceilLead = schemes.flatMap(([, d]) =>
+    testDays[0] !== undefined && testDays[0] < d ? [daysBetween(testDays[0], d)] : [],
+  );
   const hitsOf = {} as Record<ScorerName, Map<string, number>>;
   const leadOf = {} as Record<ScorerName, Map<string, number>>;
   const result = {} as Record<ScorerName, ScorerEvaluation>;
@@ -300,11 +306,14 @@ export function formatEvaluation(r: EvaluationReport, short = false): string {
       row('PR-AUC (mean over days)', (e) => f2(e.prAuc)),
       row('median lead, flagged schemes only', (e) => lead(e.leadVsDecision)),
       row('median lead vs complaint surge', (e) => lead(e.leadVsSurge)),
-      row('lead histogram, flagged only', (e) => e.leadVsDecision.histogram.map((b) => b.count).join('/')),
+      row('lead histogram, flagged only', (e) =>
+        e.leadVsDecision.histogram.map((b) => b.count).join('/'),
+      ),
       `ceiling (perfect list; every scheme listed from the first test day): precision@50 ${r.ceiling.precisionAt50.toFixed(3)}, median lead ${lead(r.ceiling.leadVsDecision)}`,
       ...(['rules', 'complaints'] as const).map((b) => {
         const v = r.versus[b];
-        const sg = (x: number, d: number) => (Number.isNaN(x) ? '–' : `${x >= 0 ? '+' : ''}${x.toFixed(d)}`);
+        const sg = (x: number, d: number) =>
+          Number.isNaN(x) ? '–' : `${x >= 0 ? '+' : ''}${x.toFixed(d)}`;
         return `model − ${SCORER_LABELS[b]} (95 % bootstrap over ${r.scorers.model.schemes} schemes): precision@50 ${sg(v.sum.estimate, 3)} [${sg(v.sum.lo, 3)}, ${sg(v.sum.hi, 3)}], median lead ${sg(v.median.estimate, 0)} d [${sg(v.median.lo, 0)}, ${sg(v.median.hi, 0)}]`;
       }),
       `  (histogram buckets: ${r.scorers.model.leadVsDecision.histogram.map((b) => b.label).join(', ')} days; lead = decision − first day in the top 50, 0 for a scheme not listed before its decision; surge = first 7 days with ≥ 3 linked complaints)`,

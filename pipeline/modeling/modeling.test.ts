@@ -15,7 +15,15 @@ import { confirmedOn, labelOf } from './outcomes.ts';
 import { activateModel, activeVersion, listModels, rollbackModel } from './registry.ts';
 import { trainAndRegister } from './train-job.ts';
 import { buildTrainingSet, trainModelAt } from './train.ts';
-import { fitPlatt, fitRankFusion, fuseAll, fuseOne, ruleContributions, ruleIndex, selectRows } from '../../models/index.ts';
+import {
+  fitPlatt,
+  fitRankFusion,
+  fuseAll,
+  fuseOne,
+  ruleContributions,
+  ruleIndex,
+  selectRows,
+} from '../../models/index.ts';
 import type { ModelBundle } from './bundle.ts';
 import { scoreMatrix } from './score.ts';
 import { loadFeatureRows } from './feature-matrix.ts';
@@ -95,7 +103,10 @@ describe('the classifier', () => {
    * This small city holds too few held-out positives for training to fit the fusion (it then keeps
    * the calibrated forest); the mechanics are tested on a fusion fitted to the training rows.
    */
-  async function fusedModel(): Promise<{ bundle: ModelBundle; set: Awaited<ReturnType<typeof trainModelAt>>['set'] }> {
+  async function fusedModel(): Promise<{
+    bundle: ModelBundle;
+    set: Awaited<ReturnType<typeof trainModelAt>>['set'];
+  }> {
     const t = await trainModelAt(db, { until: UNTIL, forest: { nEstimators: 30 }, fusion: false });
     const forest = predict(t.bundle, t.set.rows.matrix).forest;
     const rules = ruleIndex(t.set.rows.matrix);
@@ -108,15 +119,26 @@ describe('the classifier', () => {
     const t = await fusedModel();
     const back = bundleFromJson(bundleToJson(t.bundle));
     expect(back.fusion?.kind).toBe('rank-fusion');
-    const x = selectRows(t.set.rows.matrix, Array.from({ length: 200 }, (_, i) => i));
+    const x = selectRows(
+      t.set.rows.matrix,
+      Array.from({ length: 200 }, (_, i) => i),
+    );
     expect(Array.from(predict(back, x).score)).toEqual(Array.from(predict(t.bundle, x).score));
     const p = predict(t.bundle, x);
-    expect(Array.from(p.raw)).toEqual(Array.from(fuseAll(t.bundle.fusion!, p.forest, ruleIndex(x))));
-    for (let i = 0; i < 200; i++) expect(p.score[i]).toBeCloseTo(t.bundle.calibrator.apply(p.raw[i]!), 12);
+    expect(Array.from(p.raw)).toEqual(
+      Array.from(fuseAll(t.bundle.fusion!, p.forest, ruleIndex(x))),
+    );
+    for (let i = 0; i < 200; i++)
+      expect(p.score[i]).toBeCloseTo(t.bundle.calibrator.apply(p.raw[i]!), 12);
     // the score orders like the fused key (calibration is monotone)
-    for (let i = 1; i < 200; i++) if (p.raw[i]! > p.raw[i - 1]!) expect(p.score[i]).toBeGreaterThanOrEqual(p.score[i - 1]!);
+    for (let i = 1; i < 200; i++)
+      if (p.raw[i]! > p.raw[i - 1]!) expect(p.score[i]).toBeGreaterThanOrEqual(p.score[i - 1]!);
     // without fusion: the calibrated forest alone, and a v1 artefact reads as that
-    const plain = await trainModelAt(db, { until: UNTIL, forest: { nEstimators: 30 }, fusion: false });
+    const plain = await trainModelAt(db, {
+      until: UNTIL,
+      forest: { nEstimators: 30 },
+      fusion: false,
+    });
     expect(plain.bundle.fusion).toBeUndefined();
     const v1 = JSON.parse(bundleToJson(plain.bundle)) as Record<string, unknown>;
     v1['version'] = 1;
@@ -127,7 +149,10 @@ describe('the classifier', () => {
   it('explanations of fused scores sum to the score and come from the scorer that ranks the row higher', async () => {
     const t = await fusedModel();
     const rows = await loadFeatureRows(db, [addDays(UNTIL, 5)]);
-    const scored = scoreMatrix(rows.matrix, rows.uscc, t.bundle, { model: { red: 0.3, orange: 0.1, yellow: 0 }, rules: { red: 1, orange: 1, yellow: 1 } });
+    const scored = scoreMatrix(rows.matrix, rows.uscc, t.bundle, {
+      model: { red: 0.3, orange: 0.1, yellow: 0 },
+      rules: { red: 1, orange: 1, yellow: 1 },
+    });
     const listed = scored.filter((r) => r.level !== null);
     expect(listed.length).toBe(rows.uscc.length);
     for (const r of listed) {
@@ -164,9 +189,17 @@ describe('the classifier', () => {
 describe('registry, scoring and publication', () => {
   it('trains, registers, activates the first model and rolls back', async () => {
     expect(await activeVersion(db)).toBeNull();
-    const first = await trainAndRegister(db, { until: UNTIL, forest: { nEstimators: 40 }, evalDays: 0 });
+    const first = await trainAndRegister(db, {
+      until: UNTIL,
+      forest: { nEstimators: 40 },
+      evalDays: 0,
+    });
     expect(first.active).toBe(true);
-    const second = await trainAndRegister(db, { until: addDays(UNTIL, 14), forest: { nEstimators: 40 }, evalDays: 0 });
+    const second = await trainAndRegister(db, {
+      until: addDays(UNTIL, 14),
+      forest: { nEstimators: 40 },
+      evalDays: 0,
+    });
     expect(second.active).toBe(false);
     expect(await activeVersion(db)).toBe(first.version);
     await activateModel(db, second.version);
@@ -186,7 +219,12 @@ describe('registry, scoring and publication', () => {
     const r = await runDay(db, day);
     expect(r.published).toBe(true);
     expect(r.scorer).toBe('model');
-    const entries = await db.all<{ score: number; rank: number; contributions: string | null; level: string | null }>(
+    const entries = await db.all<{
+      score: number;
+      rank: number;
+      contributions: string | null;
+      level: string | null;
+    }>(
       `SELECT score, rank, contributions::VARCHAR AS contributions, level FROM list_entries WHERE day = $d::DATE ORDER BY rank`,
       { d: day },
     );
@@ -196,7 +234,8 @@ describe('registry, scoring and publication', () => {
       expect(e.score).toBeLessThanOrEqual(1);
     }
     // ranks follow scores
-    for (let i = 1; i < entries.length; i++) expect(entries[i]!.score).toBeLessThanOrEqual(entries[i - 1]!.score);
+    for (let i = 1; i < entries.length; i++)
+      expect(entries[i]!.score).toBeLessThanOrEqual(entries[i - 1]!.score);
     const listed = entries.filter((e) => e.level !== null);
     expect(listed.length).toBeGreaterThan(0);
     for (const e of listed) {
@@ -213,7 +252,10 @@ describe('registry, scoring and publication', () => {
     expect(b.published).toBe(false);
     expect(b.revision).toBe(a.revision);
     // a correction to a complaint dated before D: a new revision, the old one still readable
-    const before = await db.all(`SELECT uscc, rank, score FROM list_entries WHERE day = $d::DATE AND revision = $r ORDER BY rank`, { d: day, r: a.revision });
+    const before = await db.all(
+      `SELECT uscc, rank, score FROM list_entries WHERE day = $d::DATE AND revision = $r ORDER BY rank`,
+      { d: day, r: a.revision },
+    );
     const c = (await db.one<{ id: string }>(
       `SELECT complaint_id AS id FROM complaints WHERE received_day < $d::DATE ORDER BY complaint_id LIMIT 1`,
       { d: day },
@@ -224,13 +266,20 @@ describe('registry, scoring and publication', () => {
       `SELECT complaint_id, strftime(received_at, '%Y-%m-%dT%H:%M:%S+08:00') AS received_at, channel, target_name, target_uscc, text || '（补充：已无法提现）' AS text FROM complaints WHERE complaint_id = $id`,
       { id: c.id },
     ))!;
-    const file = writeFeedFile(tmpDir(), 'fix.ndjson', JSON.stringify(Object.fromEntries(Object.entries(row).filter(([, v]) => v !== null))) + '\n');
+    const file = writeFeedFile(
+      tmpDir(),
+      'fix.ndjson',
+      JSON.stringify(Object.fromEntries(Object.entries(row).filter(([, v]) => v !== null))) + '\n',
+    );
     const fixed = await ingest(db, { feed: 'complaints', source: file });
     expect(fixed.corrected).toBe(1);
     const after = await runDay(db, day);
     expect(after.published).toBe(true);
     expect(after.revision).toBe(a.revision + 1);
-    const old = await db.all(`SELECT uscc, rank, score FROM list_entries WHERE day = $d::DATE AND revision = $r ORDER BY rank`, { d: day, r: a.revision });
+    const old = await db.all(
+      `SELECT uscc, rank, score FROM list_entries WHERE day = $d::DATE AND revision = $r ORDER BY rank`,
+      { d: day, r: a.revision },
+    );
     expect(old).toEqual(before);
   });
 
@@ -246,7 +295,11 @@ describe('registry, scoring and publication', () => {
   });
 
   it('evaluation over time reports the model beside both baselines', async () => {
-    const r = await evaluateOverTime(db, { until: UNTIL, to: addDays(UNTIL, 30), forest: { nEstimators: 30 } });
+    const r = await evaluateOverTime(db, {
+      until: UNTIL,
+      to: addDays(UNTIL, 30),
+      forest: { nEstimators: 30 },
+    });
     expect(Object.keys(r.scorers).sort()).toEqual(['complaints', 'forest', 'model', 'rules']);
     expect(r.testDays).toBe(30);
     expect(r.models).toBe(1);
@@ -254,15 +307,22 @@ describe('registry, scoring and publication', () => {
     for (const s of Object.values(r.scorers)) {
       expect(s.precisionAt50).toBeGreaterThanOrEqual(0);
       expect(s.precisionAt50).toBeLessThanOrEqual(r.ceiling.precisionAt50 + 1e-12); // no list beats a perfect one
-      if (s.leadVsDecision.count > 0) expect(s.leadVsDecision.q3).toBeLessThanOrEqual(r.ceiling.leadVsDecision.q3 + 1e-9);
+      if (s.leadVsDecision.count > 0)
+        expect(s.leadVsDecision.q3).toBeLessThanOrEqual(r.ceiling.leadVsDecision.q3 + 1e-9);
       // the headline lead counts every scheme, a missed one as 0 days: never above the ceiling's
       expect(s.leadAllSchemes.count).toBe(s.schemes);
       expect(s.leadAllSchemes.median).toBeLessThanOrEqual(r.ceiling.leadVsDecision.median + 1e-9);
       expect(s.leadAllSchemes.histogram[1]!.count).toBeGreaterThanOrEqual(s.schemes - s.flagged);
     }
     // the bootstrap's estimate is the table's own difference
-    expect(r.versus.rules.sum.estimate).toBeCloseTo(r.scorers.model.precisionAt50 - r.scorers.rules.precisionAt50, 9);
+    expect(r.versus.rules.sum.estimate).toBeCloseTo(
+      r.scorers.model.precisionAt50 - r.scorers.rules.precisionAt50,
+      9,
+    );
     expect(r.versus.rules.sum.lo).toBeLessThanOrEqual(r.versus.rules.sum.hi);
-    expect(r.versus.rules.median.estimate).toBeCloseTo(r.scorers.model.leadAllSchemes.median - r.scorers.rules.leadAllSchemes.median, 9);
+    expect(r.versus.rules.median.estimate).toBeCloseTo(
+      r.scorers.model.leadAllSchemes.median - r.scorers.rules.leadAllSchemes.median,
+      9,
+    );
   });
 });

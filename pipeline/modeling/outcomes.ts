@@ -16,7 +16,12 @@ export async function confirmedOn(db: Db, until: string): Promise<Map<string, st
  * (asOf, asOf + horizon] (decisions after `until` are unknown and count 0); null when it was
  * already confirmed on or before asOf (not an example).
  */
-export function labelOf(confirmed: Map<string, string>, uscc: string, asOf: string, horizon: number): 0 | 1 | null {
+export function labelOf(
+  confirmed: Map<string, string>,
+  uscc: string,
+  asOf: string,
+  horizon: number,
+): 0 | 1 | null {
   const d = confirmed.get(uscc);
   if (d === undefined) return 0;
   if (d <= asOf) return null;

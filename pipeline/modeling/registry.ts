@@ -36,7 +36,9 @@ export interface RegisterInput {
 
 export async function registerModel(db: Db, m: RegisterInput): Promise<number> {
   return db.transaction(async (tx) => {
-    const next = (await tx.one<{ v: number }>(`SELECT coalesce(max(version), 0)::INTEGER + 1 AS v FROM model_versions`))!.v;
+    const next = (await tx.one<{ v: number }>(
+      `SELECT coalesce(max(version), 0)::INTEGER + 1 AS v FROM model_versions`,
+    ))!.v;
     await tx.run(
       `INSERT INTO model_versions VALUES ($v, now(), 'forest', $until::DATE, $from::DATE, $to::DATE, $h, $fp,
          $features::JSON, $params::JSON, $metrics::JSON, $artifact, $note)`,
@@ -67,14 +69,23 @@ export async function activeVersion(db: Db): Promise<number | null> {
 }
 
 export async function loadModel(db: Db, version: number): Promise<ModelBundle> {
-  const r = await db.one<{ artifact: string }>(`SELECT artifact FROM model_versions WHERE version = $v`, { v: version });
+  const r = await db.one<{ artifact: string }>(
+    `SELECT artifact FROM model_versions WHERE version = $v`,
+    { v: version },
+  );
   if (!r) throw new AppError('not_found', `model version ${version} does not exist`);
   return bundleFromJson(r.artifact);
 }
 
 export async function listModels(db: Db): Promise<ModelVersionInfo[]> {
   const active = await activeVersion(db);
-  const rows = await db.all<Omit<ModelVersionInfo, 'active' | 'features' | 'params' | 'metrics'> & { features: string; params: string; metrics: string }>(
+  const rows = await db.all<
+    Omit<ModelVersionInfo, 'active' | 'features' | 'params' | 'metrics'> & {
+      features: string;
+      params: string;
+      metrics: string;
+    }
+  >(
     `SELECT version, created_at::VARCHAR AS created_at, kind, trained_until::VARCHAR AS trained_until,
             window_from::VARCHAR AS window_from, window_to::VARCHAR AS window_to, horizon_days,
             data_fingerprint, features::VARCHAR AS features, params::VARCHAR AS params, metrics::VARCHAR AS metrics, note
@@ -89,7 +100,13 @@ export async function listModels(db: Db): Promise<ModelVersionInfo[]> {
   }));
 }
 
-async function recordActivation(db: Db, version: number | null, action: 'activate' | 'rollback', actor: string, note?: string) {
+async function recordActivation(
+  db: Db,
+  version: number | null,
+  action: 'activate' | 'rollback',
+  actor: string,
+  note?: string,
+) {
   await db.run(
     `INSERT INTO model_activations
      SELECT coalesce(max(seq), 0) + 1, $v, $action, now(), $actor, $note FROM model_activations`,
@@ -98,8 +115,15 @@ async function recordActivation(db: Db, version: number | null, action: 'activat
 }
 
 /** Makes `version` the champion. */
-export async function activateModel(db: Db, version: number, actor = 'cli', note?: string): Promise<void> {
-  const exists = await db.one(`SELECT 1 AS x FROM model_versions WHERE version = $v`, { v: version });
+export async function activateModel(
+  db: Db,
+  version: number,
+  actor = 'cli',
+  note?: string,
+): Promise<void> {
+  const exists = await db.one(`SELECT 1 AS x FROM model_versions WHERE version = $v`, {
+    v: version,
+  });
   if (!exists) throw new AppError('not_found', `model version ${version} does not exist`);
   await recordActivation(db, version, 'activate', actor, note);
 }
@@ -109,7 +133,8 @@ export async function rollbackModel(db: Db, actor = 'cli', note?: string): Promi
   const rows = await db.all<{ version: number | null }>(
     `SELECT version FROM model_activations ORDER BY seq DESC`,
   );
-  if (rows.length === 0) throw new AppError('not_found', 'no model has been activated: nothing to roll back');
+  if (rows.length === 0)
+    throw new AppError('not_found', 'no model has been activated: nothing to roll back');
   const current = rows[0]!.version;
   const previous = rows.slice(1).find((r) => r.version !== current)?.version ?? null;
   await recordActivation(db, previous, 'rollback', actor, note ?? `from ${current ?? 'rules'}`);

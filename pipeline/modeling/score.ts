@@ -41,7 +41,11 @@ export const DEFAULT_THRESHOLDS: { model: LevelThresholds; rules: LevelThreshold
 const REGISTRY = [
   ...FEATURES.map((f) => ({ name: f.name, label_zh: f.label_zh, format: f.describe })),
   ...DERIVED_FEATURES.map((f) => ({ name: f.name, label_zh: f.label_zh, format: f.describe })),
-  { name: 'rule_index', label_zh: '冒烟指数', format: (v: number) => `冒烟指数（规则综合分）${v.toFixed(2)}` },
+  {
+    name: 'rule_index',
+    label_zh: '冒烟指数',
+    format: (v: number) => `冒烟指数（规则综合分）${v.toFixed(2)}`,
+  },
 ];
 
 /**
@@ -67,17 +71,29 @@ export function scoreMatrix(
   const levels = createLevels(model ? thresholds.model : thresholds.rules);
   const rows: ScoredRow[] = uscc.map((u, i) => {
     const score = pred ? pred.score[i]! : rules[i]!;
-    return { uscc: u, score, tie: pred ? pred.raw[i]! : rules[i]!, rule: rules[i]!, level: levels.levelFor(score) };
+    return {
+      uscc: u,
+      score,
+      tie: pred ? pred.raw[i]! : rules[i]!,
+      rule: rules[i]!,
+      level: levels.levelFor(score),
+    };
   });
   rows.forEach((r, i) => {
     if (r.level === null) return;
     const values = x.data.subarray(i * x.cols, (i + 1) * x.cols);
     const fusion = model?.fusion;
-    const lead = model && fusion ? fuseOne(fusion, pred!.forest[i]!, rules[i]!).lead : model ? 'model' : 'rules';
+    const lead =
+      model && fusion
+        ? fuseOne(fusion, pred!.forest[i]!, rules[i]!).lead
+        : model
+          ? 'model'
+          : 'rules';
     const one = lead === 'model' ? modelInput(model!, selectRows(x, [i])) : null;
     let c: Contributions;
     if (!model) c = ruleContributions(x, i);
-    else if (!fusion) c = calibrated(model.classifier.contributions(one!, 0), (p) => model.calibrator.apply(p));
+    else if (!fusion)
+      c = calibrated(model.classifier.contributions(one!, 0), (p) => model.calibrator.apply(p));
     else
       c = fusedContributions(
         lead === 'model' ? model.classifier.contributions(one!, 0) : ruleContributions(x, i),
@@ -88,7 +104,9 @@ export function scoreMatrix(
     r.reasons = topReasons(c, one ? alignedValues(one, c.columns) : values, REGISTRY, { k: 5 });
     r.contributions = Object.fromEntries(c.columns.map((name, j) => [name, round(c.values[j]!)]));
     r.contributions['_bias'] = round(c.bias);
-    r.features = Object.fromEntries(x.columns.map((name, j) => [name, Number.isNaN(values[j]!) ? null : values[j]!]));
+    r.features = Object.fromEntries(
+      x.columns.map((name, j) => [name, Number.isNaN(values[j]!) ? null : values[j]!]),
+    );
   });
   return rows;
 }
@@ -104,11 +122,17 @@ function alignedValues(one: Matrix, columns: readonly string[]): Float32Array {
  * contributions or the rule index's), rescaled so that bias + Σ contributions = the calibrated
  * score, where the bias is the calibrated score of an enterprise ranked in the middle by both.
  */
-function fusedContributions(c: Contributions, score: number, fusion: RankFusion, calibrate: (s: number) => number): Contributions {
+function fusedContributions(
+  c: Contributions,
+  score: number,
+  fusion: RankFusion,
+  calibrate: (s: number) => number,
+): Contributions {
   const bias = calibrate(-Math.log(0.5) * (1 + fusion.lambda));
   const sum = c.values.reduce((s, v) => s + v, 0);
   const k = Math.abs(sum) > 1e-12 ? (score - bias) / sum : 0;
-  if (k <= 0) return { bias: score, values: c.values.map(() => 0), prediction: score, columns: c.columns };
+  if (k <= 0)
+    return { bias: score, values: c.values.map(() => 0), prediction: score, columns: c.columns };
   return { bias, values: c.values.map((v) => v * k), prediction: score, columns: c.columns };
 }
 
@@ -116,5 +140,8 @@ const round = (v: number) => Math.round(v * 1e6) / 1e6;
 
 /** Orders rows for the list: score, then the tie key, then uscc (deterministic). */
 export function rankRows(rows: ScoredRow[]): ScoredRow[] {
-  return [...rows].sort((a, b) => b.score - a.score || b.tie - a.tie || (a.uscc < b.uscc ? -1 : a.uscc > b.uscc ? 1 : 0));
+  return [...rows].sort(
+    (a, b) =>
+      b.score - a.score || b.tie - a.tie || (a.uscc < b.uscc ? -1 : a.uscc > b.uscc ? 1 : 0),
+  );
 }

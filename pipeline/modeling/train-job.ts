@@ -29,7 +29,8 @@ export interface TrainJobResult {
 
 export async function trainAndRegister(db: Db, o: TrainJobOptions = {}): Promise<TrainJobResult> {
   const until = o.until ?? (await lastDataDay(db));
-  if (!until) throw new AppError('model_failed', '[train] there is no data yet: ingest feeds first');
+  if (!until)
+    throw new AppError('model_failed', '[train] there is no data yet: ingest feeds first');
   const first = await firstDataDay(db);
   const evalDays = o.evalDays ?? 60;
   const evalFrom = addDays(until, -evalDays);
@@ -49,15 +50,36 @@ export async function trainAndRegister(db: Db, o: TrainJobOptions = {}): Promise
     windowFrom: trained.set.days[0]!,
     windowTo: trained.set.days.at(-1)!,
     dataFingerprint: await dataFingerprint(db, until),
-    params: { forest: { ...DEFAULT_FOREST, ...o.forest }, horizonDays: trained.bundle.horizonDays, stepDays: o.stepDays ?? 7, calibrator: trained.bundle.calibrator.kind },
-    metrics: { evaluation, examples: trained.set.labels.length, positives: trained.positives, fusion: trained.fusionChoice ?? null },
+    params: {
+      forest: { ...DEFAULT_FOREST, ...o.forest },
+      horizonDays: trained.bundle.horizonDays,
+      stepDays: o.stepDays ?? 7,
+      calibrator: trained.bundle.calibrator.kind,
+    },
+    metrics: {
+      evaluation,
+      examples: trained.set.labels.length,
+      positives: trained.positives,
+      fusion: trained.fusionChoice ?? null,
+    },
     ...(o.note ? { note: o.note } : {}),
   });
   const current = await activeVersion(db);
   let active = false;
   if (o.activate || current === null) {
-    await activateModel(db, version, 'train', current === null ? 'first model' : 'activated at training');
+    await activateModel(
+      db,
+      version,
+      'train',
+      current === null ? 'first model' : 'activated at training',
+    );
     active = true;
   }
-  return { version, active, evaluation, examples: trained.set.labels.length, positives: trained.positives };
+  return {
+    version,
+    active,
+    evaluation,
+    examples: trained.set.labels.length,
+    positives: trained.positives,
+  };
 }

@@ -85,10 +85,14 @@ export function sampleDays(first: string, until: string, step: number, warmup: n
 export async function buildTrainingSet(db: Db, o: TrainingOptions): Promise<TrainingSet> {
   const horizon = o.horizonDays ?? 90;
   const first = await firstDataDay(db);
-  if (first === null) throw new AppError('model_failed', '[train] there is no ad or complaint data yet');
+  if (first === null)
+    throw new AppError('model_failed', '[train] there is no ad or complaint data yet');
   const days = sampleDays(first, o.until, o.stepDays ?? 7, o.warmupDays ?? 30);
   if (days.length < 4) {
-    throw new AppError('model_failed', `[train] too little history before ${o.until}: ${days.length} sample days`);
+    throw new AppError(
+      'model_failed',
+      `[train] too little history before ${o.until}: ${days.length} sample days`,
+    );
   }
   await ensureFeatures(db, days, (d, i, n) => o.onProgress?.(`features ${d} (${i + 1}/${n})`));
   const all = await loadFeatureRows(db, days);
@@ -135,7 +139,9 @@ export async function trainModelAt(db: Db, o: TrainingOptions): Promise<TrainedM
   for (let i = 0; i < set.labels.length; i++) (set.rows.day[i]! < cut ? fitIdx : calIdx).push(i);
   const fitY = fitIdx.map((i) => set.labels[i]!);
   const options = { ...DEFAULT_FOREST, ...o.forest };
-  o.onProgress?.(`training ${options.nEstimators} trees on ${fitIdx.length} examples (${fitY.reduce((s, y) => s + y, 0)} positive)`);
+  o.onProgress?.(
+    `training ${options.nEstimators} trees on ${fitIdx.length} examples (${fitY.reduce((s, y) => s + y, 0)} positive)`,
+  );
   const stacked = o.stackRuleIndex === false ? set.rows.matrix : withRuleIndex(set.rows.matrix);
   const input = o.derived === false ? stacked : withDerived(stacked);
   const forest = new HistogramForest(options).fit(selectRows(input, fitIdx), fitY);
@@ -145,11 +151,19 @@ export async function trainModelAt(db: Db, o: TrainingOptions): Promise<TrainedM
   // The fusion's tail maps come from the held-out days too (the forest's scores there are
   // out-of-sample); with fewer than 2 held-out positives there is nothing to calibrate it on.
   const calRules = ruleIndex(selectRows(set.rows.matrix, calIdx));
-  let fusion = o.fusion !== false && calPositives >= 2 ? fitRankFusion(forestRaw, calRules) : undefined;
+  let fusion =
+    o.fusion !== false && calPositives >= 2 ? fitRankFusion(forestRaw, calRules) : undefined;
   let fusionChoice: FusionChoice | undefined;
   if (fusion) {
     // the tail maps use no labels; the choice uses the held-out days' labels (models/ensemble.ts)
-    fusionChoice = chooseFusion(fusion, forestRaw, calRules, calY, calIdx.map((i) => set.rows.day[i]!), 50);
+    fusionChoice = chooseFusion(
+      fusion,
+      forestRaw,
+      calRules,
+      calY,
+      calIdx.map((i) => set.rows.day[i]!),
+      50,
+    );
     if (!fusionChoice.fused) fusion = undefined;
     o.onProgress?.(
       `fusion with the rule index ${fusionChoice.fused ? 'kept' : 'dropped'}: held-out precision@50 fused ${fusionChoice.fusedPrecisionAtK.toFixed(3)}, forest alone ${fusionChoice.forestPrecisionAtK.toFixed(3)}`,
@@ -168,5 +182,11 @@ export async function trainModelAt(db: Db, o: TrainingOptions): Promise<TrainedM
     horizonDays: horizon,
     ...(fusion ? { fusion } : {}),
   };
-  return { bundle, set, calibrationDays: set.days.filter((d) => d >= cut), positives, ...(fusionChoice ? { fusionChoice } : {}) };
+  return {
+    bundle,
+    set,
+    calibrationDays: set.days.filter((d) => d >= cut),
+    positives,
+    ...(fusionChoice ? { fusionChoice } : {}),
+  };
 }

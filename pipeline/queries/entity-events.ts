@@ -96,7 +96,11 @@ ev AS (
 SELECT uscc, to_json(list(${EVENT_STRUCT} ORDER BY t || '|' || kind || '|' || ref DESC))
 FROM ev GROUP BY uscc ORDER BY uscc`;
 
-const MODEL: StampedReadModel = { table: 'api_entity_events', stampSql: STAMP_SQL, buildSql: BUILD_SQL };
+const MODEL: StampedReadModel = {
+  table: 'api_entity_events',
+  stampSql: STAMP_SQL,
+  buildSql: BUILD_SQL,
+};
 
 /** Whether api_entity_events reflects its source tables as they are now. */
 export const entityEventsFresh = (db: Db): Promise<boolean> => readModelFresh(db, MODEL);

@@ -39,7 +39,9 @@ describe('resolve: a daily run', () => {
       }
       expect(registerRows).toBeGreaterThan(5);
       const links = () =>
-        db.all(`SELECT kind, record_id, uscc, status, method, confidence, candidates::VARCHAR AS c FROM entity_links ORDER BY ALL`);
+        db.all(
+          `SELECT kind, record_id, uscc, status, method, confidence, candidates::VARCHAR AS c FROM entity_links ORDER BY ALL`,
+        );
       const incremental = await links();
       await resolve(db, { full: true });
       expect(await links()).toEqual(incremental);

@@ -364,12 +364,21 @@ describe('resolve: common keys, point in time', () => {
     await withDb(async (db) => {
       const early = withUsccCheckChar('91440400MA6HT0000');
       const regs: Rec[] = [
-        { uscc: early, name: '珠海宏图财富管理有限公司', as_of: '2025-01-01', business_scope: '投资咨询' },
+        {
+          uscc: early,
+          name: '珠海宏图财富管理有限公司',
+          as_of: '2025-01-01',
+          business_scope: '投资咨询',
+        },
       ];
       // 60 more 宏图… enterprises registered on 2026-03-01: from then on 宏图 says nothing
       for (let i = 1; i <= 60; i++) {
         const uscc = withUsccCheckChar(`91440400MA6HT${String(i).padStart(4, '0')}`);
-        regs.push({ uscc, name: `珠海宏图${'甲乙丙丁戊己庚辛壬癸'[i % 10]}${i}号商贸有限公司`, as_of: '2026-03-01' });
+        regs.push({
+          uscc,
+          name: `珠海宏图${'甲乙丙丁戊己庚辛壬癸'[i % 10]}${i}号商贸有限公司`,
+          as_of: '2026-03-01',
+        });
       }
       await load(db, 'registrations', regs);
       await load(db, 'ads', [
