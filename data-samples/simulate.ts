@@ -8,6 +8,7 @@ import { formatBaseline } from './sim/baseline.ts';
 import { DEFAULTS, type SimOptions } from './sim/config.ts';
 import { parseDay } from './sim/dates.ts';
 import { simulate } from './sim/run.ts';
+import { NO_TRAITS, QUIET_TRAITS, type TraitOptions } from './sim/traits.ts';
 
 const USAGE = `usage: npm run simulate -- --enterprises N --days D --seed S --out DIR [options]
 
@@ -23,6 +24,16 @@ complaints.csv [GB18030], case_outcomes.csv) and the ground truth in DIR/truth/.
   --malformed-rate R    share of rows deliberately malformed (default ${DEFAULTS.malformedRate})
   --duplicate-rate R    share of rows delivered twice, byte-identical (default ${DEFAULTS.duplicateRate})
   --recapture-rate R    share of ads captured again with a new ad_id (default ${DEFAULTS.recaptureRate})
+Quiet-scheme traits (issue 21; all off by default, and then the output is unchanged):
+  --traits quiet        the quiet city's shares (vague 0.5, bank-like 0.25, product-named 0.4,
+                        short promotion 0.35, late complaints 0.4, loud decoys 0.003 each)
+  --vague-share S       share of schemes whose ads carry no number, only soft promises
+  --bank-like-share S   share of schemes worded like a licensed bank's wealth product
+  --product-named-share S  share of schemes known only by a product/app name
+  --short-promo-share S share of schemes with 30–90 days of ads before their trouble
+  --late-complaints-share S  share of schemes with no complaint until days before collapse
+  --loud-decoy-rate R   share of the register for each loud decoy (licensed lenders, shop
+                        rentals); franchise and rebate decoys then shout louder too
   --threads T           worker threads (default: 2, or 1 on a single core; 0 = none); same bytes either way
   --gzip                write .gz files
   --quiet               print nothing but errors
@@ -44,6 +55,10 @@ let threads = Math.min(2, availableParallelism());
 
 function parseArgs(argv: readonly string[]): SimOptions | null {
   const o: Partial<SimOptions> = {};
+  let traits: TraitOptions | undefined;
+  const trait = (k: keyof TraitOptions, v: number): void => {
+    traits = { ...(traits ?? NO_TRAITS), [k]: v };
+  };
   const num = (
     flag: string,
     v: string | undefined,
@@ -103,6 +118,30 @@ function parseArgs(argv: readonly string[]): SimOptions | null {
       case '--recapture-rate':
         o.recaptureRate = num(flag, value(), false, 0, 0.9);
         break;
+      case '--traits': {
+        const v = value();
+        if (v !== 'quiet') throw new UsageError('--traits: the only preset is "quiet"');
+        traits = { ...QUIET_TRAITS, ...traits };
+        break;
+      }
+      case '--vague-share':
+        trait('vague', num(flag, value(), false, 0, 1));
+        break;
+      case '--bank-like-share':
+        trait('bankLike', num(flag, value(), false, 0, 1));
+        break;
+      case '--product-named-share':
+        trait('productNamed', num(flag, value(), false, 0, 1));
+        break;
+      case '--short-promo-share':
+        trait('shortPromo', num(flag, value(), false, 0, 1));
+        break;
+      case '--late-complaints-share':
+        trait('lateComplaints', num(flag, value(), false, 0, 1));
+        break;
+      case '--loud-decoy-rate':
+        trait('loudDecoys', num(flag, value(), false, 0, 0.05));
+        break;
       case '--threads':
         threads = num(flag, value(), true, 0, 64);
         break;
@@ -117,7 +156,9 @@ function parseArgs(argv: readonly string[]): SimOptions | null {
     }
   }
   if (o.out === undefined) throw new UsageError('--out DIR is required');
-  return { ...DEFAULTS, ...o, out: o.out };
+  if (traits !== undefined && traits.vague + traits.bankLike > 1)
+    throw new UsageError('--vague-share and --bank-like-share must add up to at most 1');
+  return { ...DEFAULTS, ...o, out: o.out, ...(traits !== undefined ? { traits } : {}) };
 }
 
 function human(bytes: number): string {

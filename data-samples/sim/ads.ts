@@ -4,6 +4,7 @@ import { INDUSTRY_BY_KEY } from './lexicon.ts';
 import { applyNoise, fullWidth, misspell } from './noise.ts';
 import { mobile } from './people.ts';
 import type { Rng } from './rng.ts';
+import { BANK_DISCLOSURES, bankLikeLine, SOFT_PROMISES } from './traits.ts';
 import { modestYield, yieldPhrase } from './yields.ts';
 
 export interface AdOut {
@@ -138,6 +139,33 @@ function contact(rng: Rng, phone: string | null, s: State): string {
   return rng.pick(['扫码入群', '点击下方链接了解', '私信了解', '名额有限，先到先得']);
 }
 
+/**
+ * How a scheme known by its product is reached: its WeChat ID or app most of the time, the
+ * company's own phone or website only in some ads (what ties the product to the company).
+ */
+function productContact(
+  rng: Rng,
+  phone: string | null,
+  s: State,
+  keys: { wechat: string; domain: string },
+): string {
+  const own =
+    phone !== null
+      ? `${rng.pick(CTA)}：${phone}`
+      : s.website && rng.chance(0.5)
+        ? `官网：${s.website}`
+        : null;
+  const product = rng.pick([
+    `加微信${keys.wechat}了解`,
+    `微信：${keys.wechat}`,
+    `下载APP：${keys.domain}`,
+    `官网：www.${keys.domain}`,
+    '应用商店搜索下载',
+    '扫码入群',
+  ]);
+  return own !== null && rng.chance(0.5) ? j([product, own]) : (own ?? product);
+}
+
 function schemeAd(
   rng: Rng,
   p: Plan,
@@ -146,29 +174,43 @@ function schemeAd(
   phone: string | null,
 ): { title: string | null; text: string } {
   const life = p.life!;
-  const brand = s.brand;
+  const traits = life.traits ?? [];
+  const quiet = traits.includes('vague') || traits.includes('bank_like');
+  // a scheme known by its product never prints its company's name or brand
+  const brand = p.productKeys ? p.product : s.brand;
+  const company = p.productKeys ? p.product : s.name.replace(/有限公司$/, '');
   const product = p.product;
   const yieldText =
-    life.yieldStyle === 'high' || (life.yieldStyle === 'mild' && rng.chance(0.3))
+    !quiet && (life.yieldStyle === 'high' || (life.yieldStyle === 'mild' && rng.chance(0.3)))
       ? yieldPhrase(rng, life.annual * (phase === 'trouble' ? rng.real(1.1, 1.5) : 1))
       : null;
-  const safe =
-    life.yieldStyle === 'high'
-      ? rng.chance(0.6)
-        ? rng.pick(SAFETY)
-        : null
-      : rng.chance(0.5)
-        ? rng.pick(MILD)
-        : null;
-  const referral =
-    life.yieldStyle !== 'none' && rng.chance(0.35) ? rng.pick(REFERRAL)(rng.range(1, 10)) : null;
+  const safe = traits.includes('vague')
+    ? rng.chance(0.8)
+      ? rng.pick(SOFT_PROMISES)
+      : null
+    : traits.includes('bank_like')
+      ? rng.pick(BANK_DISCLOSURES)
+      : life.yieldStyle === 'high'
+        ? rng.chance(0.6)
+          ? rng.pick(SAFETY)
+          : null
+        : rng.chance(0.5)
+          ? rng.pick(MILD)
+          : null;
+  const referral = quiet
+    ? rng.chance(0.15)
+      ? rng.pick(['推荐亲友有惊喜', '老带新有礼', '介绍朋友一起来还有好礼'])
+      : null
+    : life.yieldStyle !== 'none' && rng.chance(0.35)
+      ? rng.pick(REFERRAL)(rng.range(1, 10))
+      : null;
   const seminar = rng.chance(p.template === 'pension' ? 0.6 : 0.2)
     ? `${rng.range(1, 28)}日${rng.pick(['上午9点', '下午2点半', '上午10点', '晚上7点'])}在${rng.pick(PLACES)}举办${rng.pick(['投资说明会', '健康讲座', '财富沙龙', '项目推介会', '答谢会', '政策解读会'])}${rng.chance(0.6) ? `，到场即送${rng.pick(GIFTS)}` : ''}`
     : null;
   const trouble =
     phase === 'trouble' && rng.chance(0.6)
       ? rng.pick([
-          `限时加息${rng.range(1, 5)}%`,
+          quiet ? '限时加息' : `限时加息${rng.range(1, 5)}%`,
           '新项目上线，老客户复投再送好礼',
           '系统升级期间暂停提现，升级后收益上调',
           '感恩回馈，年终追加分红',
@@ -216,7 +258,7 @@ function schemeAd(
       body = j([
         rng.pick([
           `${brand}原始股内部认购`,
-          `${s.name.replace(/有限公司$/, '')}即将在${rng.pick(['新三板', '港交所', '纳斯达克', '上交所科创板', '区域股权交易中心'])}挂牌`,
+          `${company}即将在${rng.pick(['新三板', '港交所', '纳斯达克', '上交所科创板', '区域股权交易中心'])}挂牌`,
           `${product}限量开放`,
           `上市前最后一轮认购`,
         ]),
@@ -269,15 +311,26 @@ function schemeAd(
           `${product}${rng.pick(['新手标', '稳盈计划', '月月盈', '季季红', '安心宝'])}火热发售`,
           `${brand}财富${rng.pick([30, 90, 180, 365])}天期理财计划`,
           `${product}：专业的${rng.pick(['资产配置', '财富管理', '家族信托', '私募'])}平台`,
-          `${s.name.replace(/有限公司$/, '')}诚邀您体验${product}`,
+          `${company}诚邀您体验${product}`,
         ]),
         yieldText,
         rng.chance(0.3) ? `起投${rng.pick([1000, 5000, 10000, 50000])}元` : null,
       ]);
   }
+  // vague schemes print no rate at all (the templates' own percentages are left out)
+  if (traits.includes('vague'))
+    body = body
+      .split('，')
+      .filter((c) => !/[%％]|翻/.test(c))
+      .join('，');
+  // bank-like schemes dress the product as a licensed wealth product
+  if (traits.includes('bank_like')) body = j([bankLikeLine(rng, product), body]);
   const hook = rng.chance(0.5) ? rng.pick(HOOKS) : null;
+  const reach = p.productKeys
+    ? productContact(rng, phone, s, p.productKeys)
+    : contact(rng, phone, s);
   const text =
-    j([hook, body, safe, referral, trouble, seminar, contact(rng, phone, s)]) +
+    j([hook, body, safe, referral, trouble, seminar, reach]) +
     rng.pick(['。', '！', '', '!!', '~']);
   const title = rng.chance(0.7)
     ? rng.pick([
@@ -451,6 +504,46 @@ const NORMAL_TEXT: Record<string, (rng: Rng, s: State, p: Plan) => string> = {
     j([`${s.name}提示：`, rng.pick(['小区停水通知', '物业费线上缴纳享优惠', '春节安全提示'])]),
 };
 
+/** Loud decoys (traits on): legal businesses promising high returns on something other than a deposit. */
+function loudDecoyAd(rng: Rng, s: State, p: Plan): string | null {
+  if (p.role === 'decoy_lender')
+    return j([
+      `${s.brand}小额贷款：${rng.pick(['个人消费贷', '小微企业经营贷', '车主贷', '工薪贷'])}`,
+      `贷款年化利率${rng.pick(['7.2', '8.6', '10.8', '12', '15.4', '18'])}%起`,
+      `最高额度${rng.pick([5, 10, 20, 50])}万`,
+      rng.pick(['当天放款', '随借随还', '线上审批', '持牌经营，放心借']),
+      rng.chance(0.5) ? `咨询：${s.phone}` : null,
+    ]);
+  if (p.role === 'decoy_shop_rental')
+    return j([
+      `${s.brand}${rng.pick(['广场', '商业街', '中心'])}临街旺铺${rng.pick(['出租', '出售', '招租'])}`,
+      `${rng.range(30, 160)}㎡`,
+      rng.pick([
+        `租金回报率${rng.range(5, 9)}%`,
+        `年租金收益${rng.range(4, 8)}万`,
+        `投资回报率高达${rng.range(6, 10)}%`,
+      ]),
+      rng.pick(['业主直租', '成熟商圈', '人流量大', '可办证照']),
+      `看铺热线：${s.phone}`,
+    ]);
+  if (p.loud && p.industry.ad === 'franchise')
+    return j([
+      `${s.brand}${rng.pick(['奶茶', '火锅', '烘焙', '炸鸡'])}加盟`,
+      `投资${rng.range(5, 20)}万，年回报率${rng.range(80, 300)}%`,
+      `${rng.range(3, 10)}个月回本`,
+      rng.pick(['总部全程扶持', '包装修包培训', '零经验可加盟']),
+      `招商热线：${s.phone}`,
+    ]);
+  if (p.loud && p.role === 'decoy_rebate')
+    return j([
+      `${p.product}${rng.pick(['年货节', '会员日', '双十一'])}`,
+      `购物返现${rng.range(10, 30)}%`,
+      `邀请好友下单再返${rng.range(5, 10)}%`,
+      rng.pick(['返现秒到账', '积分可提现', '正品保障']),
+    ]);
+  return null;
+}
+
 function financeAd(rng: Rng, s: State, kind: 'bank' | 'fund' | 'insurance'): string {
   const disclaimer = rng.pick([
     '理财非存款，产品有风险，投资须谨慎',
@@ -509,13 +602,23 @@ export function makeAd(
 ): AdOut {
   let channel = rng.weighted(p.role === 'scheme' ? CHANNELS_SCHEME : CHANNELS_NORMAL);
   if (p.template === 'pension' && rng.chance(0.4)) channel = 'offline';
-  const printedPhone = rng.chance(0.55) ? (rng.chance(0.7) ? s.phone : mobile(rng)) : null;
+  // a scheme known by its product prints the company's phone in a few ads only
+  const printedPhone = rng.chance(p.productKeys ? 0.3 : 0.55)
+    ? rng.chance(p.productKeys ? 0.5 : 0.7)
+      ? s.phone
+      : mobile(rng)
+    : null;
   let body: { title: string | null; text: string };
   if (p.role === 'scheme') body = schemeAd(rng, p, s, phase ?? 'promo', printedPhone);
   else if (p.role === 'decoy_bank') body = { title: null, text: financeAd(rng, s, 'bank') };
   else if (p.role === 'decoy_fund') body = { title: null, text: financeAd(rng, s, 'fund') };
   else if (p.role === 'decoy_insurance')
     body = { title: null, text: financeAd(rng, s, 'insurance') };
+  else if (
+    (p.loud || p.role === 'decoy_lender' || p.role === 'decoy_shop_rental') &&
+    rng.chance(0.8)
+  )
+    body = { title: null, text: loudDecoyAd(rng, s, p) ?? s.name };
   else {
     const kind =
       p.role === 'decoy_rebate' ? 'ecommerce' : (INDUSTRY_BY_KEY.get(p.industry.key)?.ad ?? 'b2b');
@@ -529,9 +632,9 @@ export function makeAd(
       : { fullWidth: 0.08, evasion: 0.05, decor: 0.25, typo: 0.03 };
   let text = applyNoise(body.text, rng, noise);
   if (channel === 'sms')
-    text = `【${rng.chance(0.5) ? s.brand : p.product}】${text}${rng.chance(0.6) ? '拒收请回复R' : ''}`;
-  // How the ad names the advertiser.
-  const r = rng.next();
+    text = `【${rng.chance(0.5) && !p.productKeys ? s.brand : p.product}】${text}${rng.chance(0.6) ? '拒收请回复R' : ''}`;
+  // How the ad names the advertiser (a scheme known by its product: by the product, or not at all).
+  const r = p.productKeys ? (rng.chance(0.75) ? 0.8 : 0.95) : rng.next();
   let namedAs: AdOut['namedAs'];
   let advertiserName: string | null;
   if (r < 0.28) {
@@ -559,8 +662,11 @@ export function makeAd(
   }
   if (advertiserName !== null && rng.chance(0.05))
     advertiserName = fullWidth(advertiserName.replace('（', '(').replace('）', ')'));
-  const url =
-    s.website && rng.chance(0.4)
+  const url = p.productKeys
+    ? rng.chance(0.35)
+      ? `https://${rng.chance(0.3) && s.website ? s.website : `m.${p.productKeys.domain}`}/${rng.pick(['', 'download', 'reg'])}`
+      : null
+    : s.website && rng.chance(0.4)
       ? `${rng.chance(0.5) ? 'https' : 'http'}://${s.website.replace(/^www\./, rng.chance(0.5) ? 'www.' : 'm.')}/${rng.pick(['', 'index.html', `a/${rng.range(100, 9999)}`, 'download', `?from=${rng.pick(['wx', 'sms', 'dy'])}`])}`
       : null;
   void recapture;

@@ -196,6 +196,7 @@ function consumerText(
     fitness: ['退费难', '强制推销私教课'],
     beauty: ['办卡后强制消费', '美容后皮肤过敏', '虚假宣传'],
     construction: ['拖欠农民工工资', '施工噪音扰民', '装修质量差'],
+    lender: ['暴力催收', '实际利率高于宣传', '收取砍头息', '提前还款收违约金'],
   };
   const list = issues[k] ?? [
     '服务态度差',
@@ -220,7 +221,10 @@ export function makeComplaint(
   closed: boolean,
 ): ComplaintOut {
   const channel = rng.weighted(CHANNELS);
-  const r = rng.next();
+  // victims of a scheme known by its product name the product, a person or an address
+  const r = p.productKeys
+    ? rng.pick([0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 0.9, 0.9, 0.97])
+    : rng.next();
   let namedAs: ComplaintOut['namedAs'];
   let targetName: string;
   if (r < 0.38) {

@@ -1,4 +1,6 @@
 /** Simulator knobs. */
+import type { TraitOptions } from './traits.ts';
+
 export interface SimOptions {
   enterprises: number;
   days: number;
@@ -16,6 +18,11 @@ export interface SimOptions {
   recaptureRate: number;
   gzip: boolean;
   quiet: boolean;
+  /**
+   * Quiet-scheme traits and loud decoys (sim/traits.ts). Absent or all zero: the city is byte for
+   * byte the one the simulator wrote before traits existed.
+   */
+  traits?: TraitOptions;
 }
 
 export const DEFAULTS: Omit<SimOptions, 'out'> = {

@@ -28,6 +28,7 @@ import {
   type Suffix,
 } from './people.ts';
 import { Rng, streamId } from './rng.ts';
+import { drawTraits, PRODUCT_ENDINGS, traitsActive, type SchemeTrait } from './traits.ts';
 
 export type Role =
   | 'scheme'
@@ -39,6 +40,8 @@ export type Role =
   | 'decoy_heavy_ads'
   | 'decoy_rename'
   | 'decoy_complaints'
+  | 'decoy_lender'
+  | 'decoy_shop_rental'
   | 'normal';
 
 export type SchemeTemplate =
@@ -118,6 +121,10 @@ export interface Lifecycle {
   /** Decay (days) of complaints after collapse. */
   tau: number;
   victims: number;
+  /** Quiet-scheme traits (sim/traits.ts); absent when the traits are off. */
+  traits?: readonly SchemeTrait[];
+  /** `late_complaints`: complaints start this many days before the collapse. */
+  lateDays?: number;
 }
 
 export interface Outcome {
@@ -145,12 +152,31 @@ export interface Plan {
   complaintRate: number;
   /** Product or app name used in ads and complaints. */
   product: string;
+  /**
+   * `product_named` schemes: the product's own WeChat ID and app domain, printed in ads instead
+   * of the company's phone or website (the register does not know them).
+   */
+  productKeys?: { wechat: string; domain: string };
+  /** Franchise and rebate decoys with the traits on: louder return figures in their ads. */
+  loud?: true;
 }
 
 const BASE = streamId('base');
 const HIST = streamId('history');
+const TRAITS = streamId('traits');
 
 const FINANCE: Record<string, Industry> = {
+  lender: {
+    key: 'lender',
+    code: 'J6635',
+    words: ['小额贷款'],
+    scope: ['办理各项小额贷款；办理小企业发展、管理、财务等咨询业务（凭金融许可经营）'],
+    consumer: 0.4,
+    adShare: 1,
+    adRate: 0.3,
+    weight: 0,
+    ad: 'b2b',
+  },
   bank: {
     key: 'bank',
     code: 'J6621',
@@ -440,8 +466,9 @@ export function usccFor(idx: number, established: number, division: string, seed
   return withUsccCheckChar(`91${division}${orgCode(idx, established, seed)}`);
 }
 
-function pickRole(rng: Rng, schemeRate: number): Role {
+function pickRole(rng: Rng, schemeRate: number, loudDecoys: number): Role {
   const r = rng.next();
+  // loudDecoys is 0 unless the traits are on: the table, and so every role, is then unchanged
   const table: readonly (readonly [Role, number])[] = [
     ['scheme', schemeRate],
     ['decoy_bank', 0.0015],
@@ -452,6 +479,8 @@ function pickRole(rng: Rng, schemeRate: number): Role {
     ['decoy_heavy_ads', 0.004],
     ['decoy_rename', 0.008],
     ['decoy_complaints', 0.008],
+    ['decoy_lender', loudDecoys],
+    ['decoy_shop_rental', loudDecoys],
   ];
   let acc = 0;
   for (const [role, p] of table) {
@@ -504,6 +533,25 @@ function lifecycle(ctx: SimContext, rng: Rng, t: TemplateSpec): Lifecycle {
   };
 }
 
+/** Draws a scheme's traits from its own stream and applies those that shape its lifecycle. */
+function applyTraits(
+  life: Lifecycle,
+  rng: Rng,
+  options: NonNullable<SimContext['opts']['traits']>,
+): void {
+  const traits = drawTraits(rng, options);
+  life.traits = traits;
+  if (traits.includes('vague')) life.yieldStyle = rng.chance(0.5) ? 'none' : 'mild';
+  if (traits.includes('bank_like')) life.yieldStyle = 'mild';
+  // a few months of ads before the trouble starts
+  if (traits.includes('short_promo')) life.promo = life.trouble - rng.range(30, 90);
+  if (traits.includes('late_complaints')) {
+    life.complaintStyle = 'late';
+    life.pre = 0;
+    life.lateDays = rng.range(3, 12);
+  }
+}
+
 export function templateSpec(key: string): TemplateSpec | undefined {
   return TEMPLATES.find((t) => t.key === key);
 }
@@ -527,6 +575,10 @@ function industryFor(rng: Rng, role: Role): Industry {
       );
     case 'decoy_complaints':
       return by(rng.pick(['developer', 'property', 'property']));
+    case 'decoy_lender':
+      return FINANCE['lender']!;
+    case 'decoy_shop_rental':
+      return by(rng.pick(['realestate_agent', 'developer']));
     default:
       return rng.weighted(INDUSTRY_WEIGHTS);
   }
@@ -535,7 +587,8 @@ function industryFor(rng: Rng, role: Role): Industry {
 /** Identity and role: cheap, used also to name company shareholders. */
 export function basics(ctx: SimContext, idx: number): Basics {
   const rng = new Rng(ctx.seed, BASE, idx);
-  const role = pickRole(rng, ctx.opts.schemeRate);
+  const traits = traitsActive(ctx.opts.traits) ? ctx.opts.traits : undefined;
+  const role = pickRole(rng, ctx.opts.schemeRate, traits?.loudDecoys ?? 0);
   let template: string;
   let industry: Industry;
   let life: Lifecycle | null = null;
@@ -543,6 +596,7 @@ export function basics(ctx: SimContext, idx: number): Basics {
     const t = rng.weighted(TEMPLATE_WEIGHTS);
     template = t.key;
     life = lifecycle(ctx, rng, t);
+    if (traits) applyTraits(life, new Rng(ctx.seed, TRAITS, idx), traits);
     industry =
       life.origin === 'renamed'
         ? industryFor(rng, 'normal')
@@ -970,6 +1024,14 @@ export function plan(ctx: SimContext, idx: number, light = false): Plan {
       adRate = rng.chance(0.2) ? rng.real(0.02, 0.1) : 0;
       complaintRate = rng.real(0, 0.002);
       break;
+    case 'decoy_lender':
+      adRate = rng.real(0.1, 0.6);
+      complaintRate = rng.real(0.003, 0.02);
+      break;
+    case 'decoy_shop_rental':
+      adRate = rng.real(0.08, 0.4);
+      complaintRate = rng.real(0.001, 0.006);
+      break;
     default:
       if (alive && rng.chance(b.industry.adShare))
         adRate = 0.55 * b.industry.adRate * Math.exp(rng.real(-1.2, 1.2));
@@ -993,6 +1055,8 @@ export function plan(ctx: SimContext, idx: number, light = false): Plan {
       decoy_fund: 0.05,
       decoy_insurance: 0.05,
       decoy_complaints: 0.1,
+      decoy_lender: 0.15,
+      decoy_shop_rental: 0.15,
     }[role];
     if (rng.chance(p))
       outcome = {
@@ -1011,6 +1075,18 @@ export function plan(ctx: SimContext, idx: number, light = false): Plan {
       : productBase;
   changes.sort((x, y) => x.day - y.day);
   states.sort((x, y) => x.from - y.from);
+  let productKeys: Plan['productKeys'];
+  let productName = product;
+  if (life?.traits?.includes('product_named')) {
+    // A platform name unrelated to the registered one, with its own WeChat ID and app domain.
+    const tr = new Rng(ctx.seed, TRAITS, idx, 1);
+    const pb = makeBrand(tr);
+    productName = pb.text + tr.pick(PRODUCT_ENDINGS);
+    productKeys = {
+      wechat: `${pb.pinyin}${tr.pick(['', '_', '-'])}${tr.range(10, 9999)}`,
+      domain: `${pb.pinyin}${tr.pick(['', 'app', 'jf', 'cf'])}${tr.pick(['.com', '.cn', '.vip', '.top'])}`,
+    };
+  }
   return {
     idx,
     uscc: b.uscc,
@@ -1026,7 +1102,11 @@ export function plan(ctx: SimContext, idx: number, light = false): Plan {
     closure,
     adRate,
     complaintRate,
-    product,
+    product: productName,
+    ...(productKeys ? { productKeys } : {}),
+    ...(traitsActive(ctx.opts.traits) && (role === 'decoy_heavy_ads' || role === 'decoy_rebate')
+      ? { loud: true }
+      : {}),
   };
 }
 

@@ -195,9 +195,14 @@ export function schedule(ctx: SimContext, p: Plan, rng: Rng, sink: EventSink): v
       for (let i = 0; i < n; i++) ad(d);
     }
     const last = Math.min(ctx.end, life.decided + 45);
+    // late_complaints: nothing until the last days before the collapse, then the rise
+    const quietUntil = life.lateDays === undefined ? -Infinity : life.collapse - life.lateDays;
     for (let d = from; d <= last; d++) {
       let rate: number;
-      if (d < life.trouble) rate = life.pre * Math.min(1, (d - life.promo) / 60);
+      if (d < quietUntil) rate = 0;
+      else if (life.lateDays !== undefined && d < life.collapse)
+        rate = life.peak * 0.5 * ((d - quietUntil + 1) / life.lateDays) ** 2;
+      else if (d < life.trouble) rate = life.pre * Math.min(1, (d - life.promo) / 60);
       else if (d < life.collapse) {
         const x = (d - life.trouble) / Math.max(1, life.collapse - life.trouble);
         rate = life.pre + (life.peak * 0.5 - life.pre) * x * x;
@@ -427,6 +432,7 @@ export function generateEnterprises(ctx: SimContext, from: number, to: number): 
   for (let idx = from; idx < to; idx++) {
     const p = plan(ctx, idx);
     roles[p.role] = (roles[p.role] ?? 0) + 1;
+    for (const t of p.life?.traits ?? []) roles[`trait:${t}`] = (roles[`trait:${t}`] ?? 0) + 1;
     const first = Math.max(ctx.start, p.established);
     const exists = first <= ctx.end;
     if (exists) {
@@ -483,6 +489,8 @@ export function generateEnterprises(ctx: SimContext, from: number, to: number): 
       t['complaint_style'] = life.complaintStyle;
       t['yield_style'] = life.yieldStyle;
       t['promised_annual_yield'] = life.annual;
+      if (life.traits !== undefined) t['traits'] = life.traits;
+      if (p.productKeys !== undefined) t['product'] = p.product;
     } else if (p.closure !== null) t['collapse_on'] = ymd(p.closure);
     if (p.outcome) {
       t['decided_on'] = ymd(p.outcome.day);
@@ -609,7 +617,8 @@ export function generateDay(
         channel: ad.channel,
         advertiser_name: ad.advertiserName,
       };
-      if (rng.chance(0.18)) {
+      // a scheme known by its product rarely prints its own USCC
+      if (rng.chance(p.productKeys ? 0.02 : 0.18)) {
         if (rng.chance(0.06)) {
           rec['advertiser_uscc'] = basics(ctx, rng.int(ctx.n)).uscc;
           wrongUscc = rec['advertiser_uscc'] !== p.uscc;

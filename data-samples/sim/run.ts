@@ -14,6 +14,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { computeBaseline, type BaselineReport, type SchemeDates } from './baseline.ts';
 import type { SimOptions } from './config.ts';
+import { traitsActive } from './traits.ts';
 import {
   COMPLAINT_COLUMNS,
   createContext,
@@ -173,7 +174,8 @@ export async function simulate(
       for (let i = 0; i < r.cKeys.length; i++) cB[r.cDays[i]!]!.push(r.cKeys[i]!);
       for (const o of r.outcomes) outcomes.push(o);
       for (const s of r.schemes) schemes.push(s);
-      for (const [role, n] of Object.entries(r.roles)) add(`role:${role}`, n);
+      for (const [role, n] of Object.entries(r.roles))
+        add(role.startsWith('trait:') ? role : `role:${role}`, n);
     }
     counts['stray_targets'] = scheduleStrays(ctx, {
       ad: (day, key) => adB[day - ctx.start]!.push(key),
@@ -218,7 +220,17 @@ export async function simulate(
     );
     manifest.line(
       JSON.stringify(
-        { options: { ...opts, out: undefined, quiet: undefined }, lines, counts, baseline },
+        {
+          options: {
+            ...opts,
+            out: undefined,
+            quiet: undefined,
+            traits: traitsActive(opts.traits) ? opts.traits : undefined,
+          },
+          lines,
+          counts,
+          baseline,
+        },
         null,
         2,
       ),
