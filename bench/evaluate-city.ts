@@ -1,21 +1,30 @@
 /**
  * Evaluation over time on a simulated city the model has never seen (another seed, another size
  * than the sample): simulate, ingest, resolve, then walk forward — train on the outcomes known at
- * T, score every later day, retrain every 30 days — beside the two baselines.
+ * T, score every later day, retrain every 30 days — beside the two baselines and a perfect list.
  *
- *   node --import tsx bench/evaluate-city.ts [--enterprises 20000] [--days 300] [--seed 99] [--train-days 150] [--scheme-rate 0.006]
+ *   node --import tsx bench/evaluate-city.ts [--enterprises 20000] [--days 300] [--seed 99]
+ *     [--train-days 150] [--scheme-rate 0.006] [--traits quiet] [--test-every 1]
+ *   node --import tsx bench/evaluate-city.ts --city data-samples/city --until 2026-05-30
  *
- * The simulator's ground truth is never read: labels are the city's own case_outcomes feed.
+ * `--traits quiet` simulates the quiet city of issue 21 (data-samples/sim/traits.ts); `--city`
+ * evaluates a city already simulated (the committed sample). The simulator's ground truth is read
+ * here only to report recall per kind of scheme: labels are the city's own case_outcomes feed.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { openMigratedDb } from '../pipeline/db/index.ts';
 import { loadSample } from '../pipeline/demo.ts';
 import { addDays } from '../pipeline/modeling/days.ts';
-import { evaluateOverTime, formatEvaluation } from '../pipeline/modeling/evaluate.ts';
+import {
+  evaluateOverTime,
+  formatEvaluation,
+  formatRecallByKind,
+} from '../pipeline/modeling/evaluate.ts';
 import { resolve } from '../pipeline/resolve/index.ts';
+import { cityManifest, formatKindShares, KIND_ORDER, schemeKinds } from './_scheme-kinds.ts';
 
 const { values } = parseArgs({
   options: {
@@ -24,15 +33,28 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '99' },
     'train-days': { type: 'string', default: '150' },
     'scheme-rate': { type: 'string', default: '0.006' },
+    traits: { type: 'string' },
+    'test-every': { type: 'string', default: '1' },
+    city: { type: 'string' },
+    until: { type: 'string' },
+    /** Keep the database of an earlier run (its features are reused). */
+    reuse: { type: 'boolean', default: false },
   },
 });
-const dir = `bench/out/eval-city-${values.enterprises}-${values.days}-${values.seed}-${values['scheme-rate']}`;
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ');
+const traits = values.traits ? `-${values.traits}` : '';
+const dir =
+  values.city ??
+  `bench/out/eval-city-${values.enterprises}-${values.days}-${values.seed}-${values['scheme-rate']}${traits}`;
 const start = '2026-01-01';
 const t0 = performance.now();
 console.log(
-  `machine: ${cpus().length} cores (${cpus()[0]?.model.trim()}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
+  `machine: ${cpus().length} cores (${cpus()[0]?.model.trim()}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; load average ${load()}`,
 );
-if (!existsSync(`${dir}/truth/manifest.json`)) {
+if (values.city === undefined && !existsSync(`${dir}/truth/manifest.json`)) {
   execFileSync(
     process.execPath,
     [
@@ -47,6 +69,7 @@ if (!existsSync(`${dir}/truth/manifest.json`)) {
       values.seed,
       '--scheme-rate',
       values['scheme-rate'],
+      ...(values.traits ? ['--traits', values.traits] : []),
       '--out',
       dir,
       '--quiet',
@@ -54,24 +77,36 @@ if (!existsSync(`${dir}/truth/manifest.json`)) {
     { stdio: 'inherit' },
   );
 }
-const dbPath = `${dir}.duckdb`;
-rmSync(dbPath, { force: true });
-rmSync(`${dbPath}.wal`, { force: true });
+const dbPath = `${dir.replace(/\/$/, '')}.duckdb`;
+if (!values.reuse || !existsSync(dbPath)) {
+  rmSync(dbPath, { force: true });
+  rmSync(`${dbPath}.wal`, { force: true });
+}
+const fresh = !existsSync(dbPath);
 const db = await openMigratedDb(dbPath);
 const lap = (what: string) =>
-  console.error(`  ${what} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
-await loadSample(db, { out: () => {}, err: () => {} }, `${dir}/`);
-lap('ingested');
+  console.error(`  ${what} (${((performance.now() - t0) / 1000).toFixed(0)} s, load ${load()})`);
+if (fresh) {
+  await loadSample(db, { out: () => {}, err: () => {} }, `${dir.replace(/\/$/, '')}/`);
+  lap('ingested');
+}
 await resolve(db);
 lap('resolved');
-const until = addDays(start, Number(values['train-days']) - 1);
+const until = values.until ?? addDays(start, Number(values['train-days']) - 1);
 const r = await evaluateOverTime(db, {
   until,
-  onProgress: (m) => (m.startsWith('training') ? lap(m) : undefined),
+  testEveryDays: Number(values['test-every']),
+  onProgress: (m) => (m.startsWith('training') || m.startsWith('fusion') ? lap(m) : undefined),
 });
+const manifest = cityManifest(dir);
+const kinds = schemeKinds(dir);
 console.log(
-  `city: ${values.enterprises} enterprises, ${values.days} days, seed ${values.seed}, scheme rate ${values['scheme-rate']}`,
+  values.city
+    ? `city: ${dir}, trained until ${until}`
+    : `city: ${values.enterprises} enterprises, ${values.days} days, seed ${values.seed}, scheme rate ${values['scheme-rate']}${values.traits ? `, traits ${values.traits} ${JSON.stringify(manifest.options['traits'])}` : ''}`,
 );
+console.log(formatKindShares(kinds));
 console.log(formatEvaluation(r));
-console.log(`elapsed: ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+console.log(formatRecallByKind(r, kinds, KIND_ORDER));
+console.log(`elapsed: ${((performance.now() - t0) / 1000).toFixed(0)} s; load average ${load()}`);
 db.close();

@@ -60,8 +60,21 @@ export interface ScorerEvaluation {
  * can only be tied.
  */
 export interface EvaluationCeiling {
+  precisionAt20: number;
   precisionAt50: number;
+  precisionAt100: number;
+  /** Schemes decided after the first test day: the most any list can warn of in time. */
+  flagged: number;
   leadVsDecision: LeadTimeSummary;
+  /** Over every scheme decided in the test period (one decided on the first test day counts 0). */
+  leadAllSchemes: LeadTimeSummary;
+}
+
+/** One scheme decided in the test period: its decision day and each scorer's lead (0 = missed). */
+export interface SchemeLead {
+  uscc: string;
+  decided: string;
+  lead: Record<ScorerName | 'perfect', number>;
 }
 
 export interface EvaluationReport {
@@ -85,6 +98,10 @@ export interface EvaluationReport {
    * counting 0 (days).
    */
   versus: Record<'rules' | 'complaints', PairedBootstrapResult>;
+  /** Every scheme decided in the test period, in uscc order (for recall per kind of scheme). */
+  perScheme: SchemeLead[];
+  /** Test days are every this many days (1 = every day). */
+  testEveryDays: number;
 }
 
 export interface EvaluateOptions extends TrainingOptions {
@@ -97,6 +114,8 @@ export interface EvaluateOptions extends TrainingOptions {
   retrainEveryDays?: number;
   /** Horizon of the evaluation's labels when it differs from the training horizon. */
   evalHorizonDays?: number;
+  /** Score every this many days of the test period (default 1: every day; 7: weekly). */
+  testEveryDays?: number;
 }
 
 const mean = (xs: number[]) => (xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : Number.NaN);
@@ -128,7 +147,8 @@ export async function evaluateOverTime(db: Db, o: EvaluateOptions): Promise<Eval
   const horizon = o.evalHorizonDays ?? o.horizonDays ?? 90;
   const topK = o.topK ?? 50;
   const to = o.to ?? (await lastDataDay(db))!;
-  const testDays = dayRange(addDays(o.until, 1), to);
+  const every = Math.max(1, o.testEveryDays ?? 1);
+  const testDays = dayRange(addDays(o.until, 1), to).filter((_, i) => i % every === 0);
   await ensureFeatures(db, testDays, (d, i, n) => o.onProgress?.(`features ${d} (${i + 1}/${n})`));
   const rows = await loadFeatureRows(db, testDays);
   const confirmed = await confirmedOn(db, to);
@@ -183,15 +203,16 @@ export async function evaluateOverTime(db: Db, o: EvaluateOptions): Promise<Eval
   };
   // the ceiling: precision@50 of a perfect list (positives first); the longest possible lead, a
   // scheme in the top 50 from the first test day (lead times are censored there)
-  const ceilP50: number[] = [];
+  const ceilP = { 20: [] as number[], 50: [] as number[], 100: [] as number[] };
   for (const day of testDays) {
     const idx = byDay.get(day) ?? [];
-    if (idx.length > 0)
-      ceilP50.push(Math.min(idx.filter((i) => labelOn(i, day) === 1).length, 50) / 50);
+    if (idx.length === 0) continue;
+    const positives = idx.filter((i) => labelOn(i, day) === 1).length;
+    for (const k of [20, 50, 100] as const) ceilP[k].push(Math.min(positives, k) / k);
   }
-  const ceilLead = schemes.flatMap(([, d]) =>
-    testDays[0] !== undefined && testDays[0] < d ? [daysBetween(testDays[0], d)] : [],
-  );
+  const perfectLead = (d: string) =>
+    testDays[0] !== undefined && testDays[0] < d ? daysBetween(testDays[0], d) : 0;
+  const ceilLead = schemes.map(([, d]) => perfectLead(d)).filter((x) => x > 0);
   const hitsOf = {} as Record<ScorerName, Map<string, number>>;
   const leadOf = {} as Record<ScorerName, Map<string, number>>;
   const result = {} as Record<ScorerName, ScorerEvaluation>;
@@ -251,7 +272,7 @@ export async function evaluateOverTime(db: Db, o: EvaluateOptions): Promise<Eval
       leadVsSurge: leadTimeSummary(leadSurge),
     };
   }
-  const p50Days = ceilP50.length;
+  const p50Days = ceilP[50].length;
   const versus = (b: 'rules' | 'complaints') =>
     pairedBootstrap(
       schemes.map(([u]) => ({
@@ -274,50 +295,124 @@ export async function evaluateOverTime(db: Db, o: EvaluateOptions): Promise<Eval
     models,
     fusedModels,
     scorers: result,
-    ceiling: { precisionAt50: mean(ceilP50), leadVsDecision: leadTimeSummary(ceilLead) },
+    ceiling: {
+      precisionAt20: mean(ceilP[20]),
+      precisionAt50: mean(ceilP[50]),
+      precisionAt100: mean(ceilP[100]),
+      flagged: ceilLead.length,
+      leadVsDecision: leadTimeSummary(ceilLead),
+      leadAllSchemes: leadTimeSummary(schemes.map(([, d]) => perfectLead(d))),
+    },
     versus: { rules: versus('rules'), complaints: versus('complaints') },
+    perScheme: schemes.map(([uscc, decided]) => ({
+      uscc,
+      decided,
+      lead: {
+        model: leadOf.model.get(uscc)!,
+        forest: leadOf.forest.get(uscc)!,
+        rules: leadOf.rules.get(uscc)!,
+        complaints: leadOf.complaints.get(uscc)!,
+        perfect: perfectLead(decided),
+      },
+    })),
+    testEveryDays: every,
   };
 }
 
 const f2 = (v: number) => (Number.isNaN(v) ? '–' : v.toFixed(2));
 const lead = (s: LeadTimeSummary) =>
   s.count === 0 ? '–' : `${s.median.toFixed(0)} d [${s.q1.toFixed(0)}–${s.q3.toFixed(0)}]`;
+const SCORER_ORDER: ScorerName[] = ['model', 'forest', 'rules', 'complaints'];
+const COL = 16;
+const LABEL = 36;
 
-/** The evaluation table as text; `short` gives the few lines `dafei train` prints. */
+/**
+ * The evaluation table as text, with the perfect list beside the scorers (its precision@k and its
+ * lead time are the ceilings); `short` gives the few lines `dafei train` prints.
+ */
 export function formatEvaluation(r: EvaluationReport, short = false): string {
-  const names: ScorerName[] = ['model', 'forest', 'rules', 'complaints'];
-  const row = (label: string, f: (e: ScorerEvaluation) => string) =>
-    `${label.padEnd(34)}${names.map((n) => f(r.scorers[n]).padStart(16)).join('')}`;
+  const c = r.ceiling;
+  const row = (label: string, f: (e: ScorerEvaluation) => string, perfect: string) =>
+    `${label.padEnd(LABEL)}${SCORER_ORDER.map((n) => f(r.scorers[n]).padStart(COL)).join('')}${perfect.padStart(COL)}`;
   const lines = [
-    `evaluation over time: first model trained on outcomes decided ≤ ${r.trainedUntil} (${r.trainingExamples} examples, ${r.trainingPositives} positive)${r.retrainEveryDays > 0 ? `, retrained every ${r.retrainEveryDays} days` : ''}; ${r.fusedModels} of ${r.models} models fuse the rule index; test days ${r.testFrom} … ${r.testTo} (${r.testDays}); horizon ${r.horizonDays} d`,
-    row('', () => '').slice(0, 34) + names.map((n) => SCORER_LABELS[n].padStart(16)).join(''),
-    row('precision@50', (e) => f2(e.precisionAt50)),
-    row('recall (in top 50 before decision)', (e) => `${e.flagged}/${e.schemes}`),
-    row('median lead vs decision (missed = 0)', (e) => lead(e.leadAllSchemes)),
+    `evaluation over time: first model trained on outcomes decided ≤ ${r.trainedUntil} (${r.trainingExamples} examples, ${r.trainingPositives} positive)${r.retrainEveryDays > 0 ? `, retrained every ${r.retrainEveryDays} days` : ''}; ${r.fusedModels} of ${r.models} models fuse the rule index; test days ${r.testFrom} … ${r.testTo} (${r.testDays}${r.testEveryDays > 1 ? `, every ${r.testEveryDays} days` : ''}); horizon ${r.horizonDays} d`,
+    ''.padEnd(LABEL) +
+      SCORER_ORDER.map((n) => SCORER_LABELS[n].padStart(COL)).join('') +
+      'perfect list'.padStart(COL),
+    row('precision@50', (e) => f2(e.precisionAt50), f2(c.precisionAt50)),
+    row(
+      'recall (in top 50 before decision)',
+      (e) => `${e.flagged}/${e.schemes}`,
+      `${c.flagged}/${r.scorers.model.schemes}`,
+    ),
+    row(
+      'median lead vs decision (missed = 0)',
+      (e) => lead(e.leadAllSchemes),
+      lead(c.leadAllSchemes),
+    ),
   ];
   if (!short) {
     lines.splice(
       2,
       0,
-      row('precision@20', (e) => f2(e.precisionAt20)),
+      row('precision@20', (e) => f2(e.precisionAt20), f2(c.precisionAt20)),
     );
     lines.push(
-      row('precision@100', (e) => f2(e.precisionAt100)),
-      row('PR-AUC (mean over days)', (e) => f2(e.prAuc)),
-      row('median lead, flagged schemes only', (e) => lead(e.leadVsDecision)),
-      row('median lead vs complaint surge', (e) => lead(e.leadVsSurge)),
-      row('lead histogram, flagged only', (e) =>
-        e.leadVsDecision.histogram.map((b) => b.count).join('/'),
+      row('precision@100', (e) => f2(e.precisionAt100), f2(c.precisionAt100)),
+      row('PR-AUC (mean over days)', (e) => f2(e.prAuc), '1.00'),
+      row(
+        'median lead, flagged schemes only',
+        (e) => lead(e.leadVsDecision),
+        lead(c.leadVsDecision),
       ),
-      `ceiling (perfect list; every scheme listed from the first test day): precision@50 ${r.ceiling.precisionAt50.toFixed(3)}, median lead ${lead(r.ceiling.leadVsDecision)}`,
+      row('median lead vs complaint surge', (e) => lead(e.leadVsSurge), '–'),
+      row(
+        'lead histogram, flagged only',
+        (e) => e.leadVsDecision.histogram.map((b) => b.count).join('/'),
+        c.leadVsDecision.histogram.map((b) => b.count).join('/'),
+      ),
+      `ratio to the perfect list (model): precision@20 ${ratio(r.scorers.model.precisionAt20, c.precisionAt20)}, precision@50 ${ratio(r.scorers.model.precisionAt50, c.precisionAt50)}, median lead ${ratio(r.scorers.model.leadAllSchemes.median, c.leadAllSchemes.median)}, recall ${ratio(r.scorers.model.recall, c.flagged / Math.max(1, r.scorers.model.schemes))}`,
       ...(['rules', 'complaints'] as const).map((b) => {
         const v = r.versus[b];
         const sg = (x: number, d: number) =>
           Number.isNaN(x) ? '–' : `${x >= 0 ? '+' : ''}${x.toFixed(d)}`;
         return `model − ${SCORER_LABELS[b]} (95 % bootstrap over ${r.scorers.model.schemes} schemes): precision@50 ${sg(v.sum.estimate, 3)} [${sg(v.sum.lo, 3)}, ${sg(v.sum.hi, 3)}], median lead ${sg(v.median.estimate, 0)} d [${sg(v.median.lo, 0)}, ${sg(v.median.hi, 0)}]`;
       }),
-      `  (histogram buckets: ${r.scorers.model.leadVsDecision.histogram.map((b) => b.label).join(', ')} days; lead = decision − first day in the top 50, 0 for a scheme not listed before its decision; surge = first 7 days with ≥ 3 linked complaints)`,
+      `  (perfect list: every enterprise confirmed within the horizon ranked first, and every scheme listed from the first test day; histogram buckets: ${r.scorers.model.leadVsDecision.histogram.map((b) => b.label).join(', ')} days; lead = decision − first day in the top 50, 0 for a scheme not listed before its decision; surge = first 7 days with ≥ 3 linked complaints)`,
     );
+  }
+  return lines.join('\n');
+}
+
+const ratio = (a: number, b: number) =>
+  Number.isFinite(a) && Number.isFinite(b) && b > 0 ? (a / b).toFixed(2) : '–';
+
+/**
+ * Recall and median lead per kind of scheme (loud, vague, bank-like, named by product, late
+ * complaints …), beside the perfect list. The kinds come from outside the pipeline (the
+ * simulator's truth, read by the bench); a scheme may be of several kinds.
+ */
+export function formatRecallByKind(
+  r: EvaluationReport,
+  kinds: ReadonlyMap<string, readonly string[]>,
+  order: readonly string[],
+): string {
+  const lines = [
+    `recall per kind of scheme (warned / decided in the test period; median lead, missed = 0)`,
+    ''.padEnd(LABEL) +
+      SCORER_ORDER.map((n) => SCORER_LABELS[n].padStart(COL)).join('') +
+      'perfect list'.padStart(COL),
+  ];
+  const names = [...SCORER_ORDER, 'perfect'] as const;
+  for (const kind of order) {
+    const of = r.perScheme.filter((s) => kinds.get(s.uscc)?.includes(kind));
+    if (of.length === 0) continue;
+    const cells = names.map((n) => {
+      const leads = of.map((s) => s.lead[n]);
+      const warned = leads.filter((x) => x > 0).length;
+      return `${warned}/${of.length} ${leadTimeSummary(leads).median.toFixed(0)} d`.padStart(COL);
+    });
+    lines.push(`${`${kind} (${of.length})`.padEnd(LABEL)}${cells.join('')}`);
   }
   return lines.join('\n');
 }

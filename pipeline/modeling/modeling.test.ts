@@ -10,7 +10,7 @@ import { testCity } from '../_test-city.ts';
 import { FEATURE_NAMES } from '../features/registry.ts';
 import { predict, bundleFromJson, bundleToJson } from './bundle.ts';
 import { addDays } from './days.ts';
-import { evaluateOverTime } from './evaluate.ts';
+import { evaluateOverTime, formatEvaluation, formatRecallByKind } from './evaluate.ts';
 import { confirmedOn, labelOf } from './outcomes.ts';
 import { activateModel, activeVersion, listModels, rollbackModel } from './registry.ts';
 import { trainAndRegister } from './train-job.ts';
@@ -314,6 +314,25 @@ describe('registry, scoring and publication', () => {
       expect(s.leadAllSchemes.median).toBeLessThanOrEqual(r.ceiling.leadVsDecision.median + 1e-9);
       expect(s.leadAllSchemes.histogram[1]!.count).toBeGreaterThanOrEqual(s.schemes - s.flagged);
     }
+    // the perfect list bounds every scorer at every k, and per scheme
+    for (const s of Object.values(r.scorers)) {
+      expect(s.precisionAt20).toBeLessThanOrEqual(r.ceiling.precisionAt20 + 1e-12);
+      expect(s.precisionAt100).toBeLessThanOrEqual(r.ceiling.precisionAt100 + 1e-12);
+      expect(s.flagged).toBeLessThanOrEqual(r.ceiling.flagged);
+    }
+    expect(r.perScheme.length).toBe(r.scorers.model.schemes);
+    for (const p of r.perScheme)
+      for (const n of ['model', 'forest', 'rules', 'complaints'] as const)
+        expect(p.lead[n]).toBeLessThanOrEqual(p.lead.perfect);
+    const modelLeads = r.perScheme.map((p) => p.lead.model);
+    expect(modelLeads.filter((x) => x > 0).length).toBe(r.scorers.model.flagged);
+    // recall per kind: a kind holding every scheme repeats the headline recall
+    const kinds = new Map(r.perScheme.map((p, i) => [p.uscc, i % 2 ? ['all', 'odd'] : ['all']]));
+    const table = formatRecallByKind(r, kinds, ['all', 'odd', 'absent']);
+    expect(table).toContain(`all (${r.perScheme.length})`);
+    expect(table).toContain(`${r.scorers.model.flagged}/${r.scorers.model.schemes} `);
+    expect(table).not.toContain('absent');
+    expect(formatEvaluation(r)).toContain('perfect list');
     // the bootstrap's estimate is the table's own difference
     expect(r.versus.rules.sum.estimate).toBeCloseTo(
       r.scorers.model.precisionAt50 - r.scorers.rules.precisionAt50,
