@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { literal, type Db } from '../db/index.ts';
 import { StageFile } from '../stage-file.ts';
+import { financeCuesOfNormalized, type FinanceCues } from './finance-language.ts';
 import { countByFamily, findRedFlags } from './lexicon.ts';
 import { normalizeText } from './normalize-text.ts';
 import { benchmarkRateOn } from './rates.ts';
@@ -19,7 +20,19 @@ export interface AdTextRow {
   families: Record<string, number>;
   max_yield_pct: number | null;
   yield_ratio: number | null;
+  /** Financial-product language (finance-language.ts). */
+  cues: FinanceCues;
 }
+
+/** ad_text's cue columns (migration 0016), in order. */
+const CUE_COLUMNS: readonly (keyof FinanceCues)[] = [
+  'depositLike',
+  'lending',
+  'bankWording',
+  'softPromise',
+  'giftOrSeminar',
+  'softReferral',
+];
 
 /** The analysis of one ad's title and text on its day. */
 export function analyseAd(title: string | null, text: string, day: string): AdTextRow {
@@ -39,6 +52,7 @@ export function analyseAd(title: string | null, text: string, day: string): AdTe
     families,
     max_yield_pct: maxYield,
     yield_ratio: maxYield === null ? null : maxYield / benchmarkRateOn(day),
+    cues: financeCuesOfNormalized(norm.text),
   };
 }
 
@@ -89,6 +103,7 @@ export async function analyseNewText(
             ...AD_FLAG_FAMILIES.map((f) => a.families[f]),
             a.max_yield_pct,
             a.yield_ratio,
+            ...CUE_COLUMNS.map((c) => (a.cues[c] ? 1 : 0)),
           ]),
         );
       }
@@ -111,10 +126,11 @@ export async function analyseNewText(
       if (adsFile.rows > 0) {
         const fam = AD_FLAG_FAMILIES.map((_, i) => `v[${7 + i}]::INTEGER`).join(', ');
         const k = 7 + AD_FLAG_FAMILIES.length;
+        const cues = CUE_COLUMNS.map((_, i) => `v[${k + 2 + i}]::INTEGER`).join(', ');
         await tx.run(
           `INSERT INTO ad_text
            SELECT v[1], v[2], v[3]::DATE, v[4], md5(regexp_replace(v[5], '\\s+', '', 'g')), v[6]::INTEGER, ${fam},
-                  v[${k}]::DOUBLE, v[${k + 1}]::DOUBLE
+                  v[${k}]::DOUBLE, v[${k + 1}]::DOUBLE, ${cues}
            FROM read_json(${literal(adsFile.path)}, format = 'newline_delimited', records = false,
                           maximum_object_size = 268435456, columns = {v: 'VARCHAR[]'})`,
         );

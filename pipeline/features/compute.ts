@@ -5,6 +5,7 @@
  */
 import { query, settleBulkWrite, type Db } from '../db/index.ts';
 import { analyseNewText } from './analyse-text.ts';
+import { LICENCE_SCOPE_WORDS } from './finance-language.ts';
 import { FEATURE_NAMES } from './registry.ts';
 
 /** Finance words in a name or business scope (without a financial licence, a red flag). */
@@ -57,6 +58,7 @@ export async function computeFeatures(
     await tx.run(`INSERT INTO feature_values (${columns}) ${query('features_as_of')}`, {
       d: asOf,
       finance: FINANCE_WORDS,
+      licence: LICENCE_SCOPE_WORDS,
     });
     const n = (await tx.one<{ n: number }>(
       `SELECT count(*)::INTEGER AS n FROM feature_values WHERE as_of = $d::DATE`,

@@ -5,6 +5,7 @@
  * checks it against the migrations).
  */
 import { RED_FLAG_FAMILIES, type RedFlagFamilyId } from './lexicon.ts';
+import { QUIET_FEATURES } from './registry-quiet.ts';
 
 export type FeatureFamily = 'text' | 'ads' | 'complaints' | 'register' | 'network';
 
@@ -384,6 +385,8 @@ export const FEATURES: readonly FeatureDef[] = [
     describe: (v) => (v >= 3 ? '关联网络中3步内无已认定案件' : `距已认定案件 ${int(v)} 步`),
     direction: -1,
   },
+  // quiet schemes: licence mismatch and early behaviour (migration 0016)
+  ...QUIET_FEATURES,
 ];
 
 export const FEATURE_NAMES: readonly string[] = FEATURES.map((f) => f.name);

@@ -29,6 +29,7 @@ import {
   runTablesSql,
   recSql,
 } from './match-sql.ts';
+import { applyLearnedAliases } from './aliases.ts';
 import { configHash, installMacros, loadNormalizeConfig } from './normalize.ts';
 
 export interface ResolveOptions {
@@ -61,6 +62,8 @@ export interface ResolveResult {
   complaints: LinkCounts;
   /** Records (re-)resolved by this run. */
   resolved: { ads: number; complaints: number };
+  /** Records linked through an alias learned from the data (aliases.ts), after this run. */
+  aliasLinked: number;
   seconds: number;
 }
 
@@ -252,6 +255,7 @@ export async function resolve(db: Db, options: ResolveOptions = {}): Promise<Res
 
   const resolvedAds = await count(db, `SELECT count(*) AS n FROM rz_todo WHERE kind = 'ad'`);
   const resolvedComplaints = todo - resolvedAds;
+  let aliasLinked = 0;
   await db.transaction(async (tx) => {
     await step(
       tx,
@@ -279,6 +283,8 @@ export async function resolve(db: Db, options: ResolveOptions = {}): Promise<Res
         'save fingerprints',
         `INSERT INTO resolve_keys (uscc, kind, key, valid_from) SELECT uscc, 'fp', fp, day FROM rz_fp`,
       );
+    // aliases learned from the records themselves (aliases.ts): recomputed in full on every run
+    aliasLinked = await applyLearnedAliases(tx, (name, sql) => step(tx, trace, name, sql));
     await tx.run(`DELETE FROM resolve_review_mark`);
     await tx.run(
       `INSERT INTO resolve_review_mark SELECT coalesce(max(review_id), 0) FROM link_reviews`,
@@ -305,6 +311,7 @@ export async function resolve(db: Db, options: ResolveOptions = {}): Promise<Res
     ads: await linkCounts(db, 'ad'),
     complaints: await linkCounts(db, 'complaint'),
     resolved: { ads: resolvedAds, complaints: resolvedComplaints },
+    aliasLinked,
     seconds,
   };
 }

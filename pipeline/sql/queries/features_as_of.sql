@@ -5,16 +5,26 @@ reg AS (  -- the latest register snapshot on or before $d
   SELECT * FROM registrations WHERE as_of <= $d::DATE
   QUALIFY row_number() OVER (PARTITION BY uscc ORDER BY as_of DESC) = 1
 ),
+licence AS (  -- a financial licence in the register (finance-language.ts LICENCE_SCOPE_WORDS)
+  SELECT uscc,
+    (coalesce(industry_code, '') LIKE 'J%' OR regexp_matches(coalesce(business_scope, ''), $licence))::INT AS licensed
+  FROM reg
+),
 ad AS (  -- linked ads of the last 90 days, with their text analysis
-  SELECT l.uscc, t.*
+  SELECT l.uscc, t.*,
+    (coalesce(t.f_deposit_like, 0) + coalesce(t.f_bank_wording, 0) + coalesce(t.f_soft_promise, 0)
+      + t.f_guaranteed + t.f_high_yield + t.f_wealth_product > 0)::INT AS fin
   FROM ad_text t
   JOIN ads a ON a.ad_id = t.ad_id AND a._hash = t._hash
   JOIN entity_links l ON l.kind = 'ad' AND l.record_id = t.ad_id AND l.status = 'linked'
   WHERE t.seen_day <= $d::DATE AND t.seen_day > $d::DATE - 90
 ),
 ad_first AS (
-  SELECT l.uscc, min(a.seen_day) AS first_day
+  SELECT l.uscc, min(a.seen_day) AS first_day,
+    min(a.seen_day) FILTER (WHERE coalesce(t.f_deposit_like, 0) + coalesce(t.f_bank_wording, 0)
+      + coalesce(t.f_soft_promise, 0) + t.f_guaranteed + t.f_high_yield + t.f_wealth_product > 0) AS fin_first_day
   FROM ads a JOIN entity_links l ON l.kind = 'ad' AND l.record_id = a.ad_id AND l.status = 'linked'
+  LEFT JOIN ad_text t ON t.ad_id = a.ad_id AND t._hash = a._hash
   WHERE a.seen_day <= $d::DATE
   GROUP BY l.uscc
 ),
@@ -43,7 +53,16 @@ ad_agg AS (
     count(*) AS ads_90d,
     count(*) FILTER (WHERE seen_day <= $d::DATE - 30 AND seen_day > $d::DATE - 60) AS ads_prev_30d,
     count(DISTINCT channel) AS ad_channels_90d,
-    1 - count(DISTINCT text_key) / count(*) AS ad_repeat_share_90d
+    1 - count(DISTINCT text_key) / count(*) AS ad_repeat_share_90d,
+    sum(coalesce(f_deposit_like, 0)) AS deposit_like_90d,
+    sum(coalesce(f_bank_wording, 0)) AS bank_wording_90d,
+    sum(coalesce(f_soft_promise, 0)) AS soft_promise_90d,
+    avg(fin) AS fin_share_90d,
+    count(*) FILTER (WHERE fin = 1 AND seen_day > $d::DATE - 30) AS ad_finance_30d,
+    count(DISTINCT channel) FILTER (WHERE fin = 1 AND seen_day > $d::DATE - 30) AS ad_finance_channels_30d,
+    count(*) FILTER (WHERE coalesce(f_gift_seminar, 0) + f_seminar > 0
+                     AND (fin = 1 OR f_elderly > 0)) AS ad_gift_finance_90d,
+    count(*) FILTER (WHERE coalesce(f_soft_referral, 0) + f_referral > 0 AND fin = 1) AS ad_referral_finance_90d
   FROM ad GROUP BY uscc
 ),
 cp AS (  -- linked complaints of the last 90 days
@@ -166,7 +185,17 @@ SELECT
   coalesce(shared_phone, 0) AS shared_phone,
   coalesce(shared_shareholder, 0) AS shared_shareholder,
   coalesce(hop1.n, 0) AS confirmed_neighbours,
-  CASE WHEN hop1.uscc IS NOT NULL THEN 1 WHEN hop2.uscc IS NOT NULL THEN 2 ELSE 3 END AS confirmed_distance
+  CASE WHEN hop1.uscc IS NOT NULL THEN 1 WHEN hop2.uscc IS NOT NULL THEN 2 ELSE 3 END AS confirmed_distance,
+  licence.licensed AS finance_licensed,
+  CASE WHEN licence.licensed = 1 THEN 0 ELSE coalesce(deposit_like_90d, 0) END AS ad_deposit_like_unlicensed_90d,
+  CASE WHEN licence.licensed = 1 THEN 0 ELSE coalesce(bank_wording_90d, 0) END AS ad_bank_wording_unlicensed_90d,
+  CASE WHEN licence.licensed = 1 THEN 0 ELSE coalesce(soft_promise_90d, 0) END AS ad_soft_promise_unlicensed_90d,
+  CASE WHEN licence.licensed = 1 THEN 0 ELSE coalesce(fin_share_90d, 0) END AS ad_finance_unlicensed_share_90d,
+  $d::DATE - ad_first.fin_first_day AS ad_finance_days_since_first,
+  coalesce(ad_finance_30d, 0) AS ad_finance_30d,
+  coalesce(ad_finance_channels_30d, 0) AS ad_finance_channels_30d,
+  coalesce(ad_gift_finance_90d, 0) AS ad_gift_finance_90d,
+  coalesce(ad_referral_finance_90d, 0) AS ad_referral_finance_90d
 FROM reg
 LEFT JOIN ad_agg USING (uscc)
 LEFT JOIN ad_first USING (uscc)
@@ -176,4 +205,5 @@ LEFT JOIN outcome USING (uscc)
 LEFT JOIN shared USING (uscc)
 LEFT JOIN hop1 USING (uscc)
 LEFT JOIN hop2 USING (uscc)
+LEFT JOIN licence USING (uscc)
 ORDER BY reg.uscc

@@ -1,0 +1,232 @@
+/**
+ * Aliases learned from the data: product, app and brand names, WeChat IDs, web hosts and phones
+ * tied to an enterprise by the records themselves, point in time (issue 21; tables in migration
+ * 0016). e租宝 and 钱宝 were known by their platforms, not by the companies behind them; an ad that
+ * names only `XX宝` joins its enterprise once any record has tied them.
+ *
+ * How, in SQL, after the register-based matching (match-sql.ts) of every resolve() run:
+ *   1. the previous run's alias links are undone (entity_links gets back what the register-based
+ *      resolver had said), so the step is a pure function of the records and those links, and an
+ *      incremental run gives the same links as a full one;
+ *   2. keys of every ad and complaint: its advertiser / target name and SMS 【tag】 (rz_core), WeChat
+ *      IDs, web hosts and phones printed in it;
+ *   3. ties: an ad linked firmly by the register (uscc, name, former name, brand, phone or website;
+ *      confidence ≥ TIE_MIN_CONFIDENCE, a weak brand prefix aside) ties each of its keys to its enterprise from its own day;
+ *      so does a record the register step left open that prints, anywhere in its text, the phone
+ *      or website of exactly one registered enterprise; and the register's phones and websites
+ *      tie themselves. Names tie from ads only (a complaint's target may be a person: 王经理). A
+ *      record linked through a learned alias ties nothing (no chains of guesses);
+ *   4. a record left unlinked or ambiguous by the register — or linked only by a weak brand prefix
+ *      (method 'alias', below WEAK_PREFIX_MAX: a product 焱长APP is not the company 焱长浩供应链) —
+ *      carrying a key tied to exactly one enterprise by records of its own day or before, and to
+ *      no other enterprise by any record the register linked by then (weak prefixes aside), is
+ *      linked to it (method 'learned_alias'), unless its keys point at different enterprises, an
+ *      investigator rejected the pair, or (ambiguous) the enterprise is not among its candidates.
+ * Confidence: 0.6 for one tying record, + 0.1 per further one, at most 0.9.
+ *
+ * Point in time: a link uses ties from records dated on or before the record's own day, whose
+ * links used register facts known on their days; `evidence_from` is the day the alias became usable.
+ */
+import type { Db } from '../db/index.ts';
+
+/**
+ * A register-based link this firm (by a strong method) ties the keys of its record to its
+ * enterprise: the resolver's own decision threshold discounted by a weak runner-up (a phone match
+ * 0.8 beside a brand prefix of another enterprise gives 0.6).
+ */
+export const TIE_MIN_CONFIDENCE = 0.5;
+/** A link by a brand prefix alone below this is weak: it neither ties nor stands against an alias. */
+export const WEAK_PREFIX_MAX = 0.7;
+const STRONG_METHODS = `('uscc', 'name', 'former_name', 'alias', 'phone', 'website', 'review')`;
+/** A register-based link by a brand prefix alone, too weak to tie keys or to stand against an alias. */
+const WEAK_PREFIX = (t: string) =>
+  `(${t}.status = 'linked' AND ${t}.method = 'alias' AND ${t}.confidence < ${WEAK_PREFIX_MAX})`;
+
+/**
+ * Keys printed in the ad and complaint versions not keyed yet (rz_* macros from normalize.ts must
+ * be installed), into resolve_record_keys; then rz_akeys = the keys of every current version.
+ */
+const RECORD_KEYS_SQL = `
+CREATE OR REPLACE TEMP TABLE rz_knew AS
+SELECT 'ad' AS kind, a.ad_id AS record_id, a._hash AS hash, a.seen_day AS day, a.advertiser_name AS name,
+       a.phone, a.url, lower(rz_fw(a.text)) AS t, regexp_extract(a.text, '^\\s*【([^】]{2,24})】', 1) AS tag
+  FROM ads a ANTI JOIN resolve_record_keyed k ON k.kind = 'ad' AND k.record_id = a.ad_id AND k.record_hash = a._hash
+UNION ALL
+SELECT 'complaint', c.complaint_id, c._hash, c.received_day, c.target_name, NULL, NULL, lower(rz_fw(c.text)), NULL
+  FROM complaints c
+  ANTI JOIN resolve_record_keyed k ON k.kind = 'complaint' AND k.record_id = c.complaint_id AND k.record_hash = c._hash;
+DELETE FROM resolve_record_keys r WHERE EXISTS (SELECT 1 FROM rz_knew n WHERE n.kind = r.kind AND n.record_id = r.record_id);
+DELETE FROM resolve_record_keyed r WHERE EXISTS (SELECT 1 FROM rz_knew n WHERE n.kind = r.kind AND n.record_id = r.record_id);
+INSERT INTO resolve_record_keys
+WITH k AS (
+  SELECT kind, record_id, hash, day, 'name:' || rz_core(name) AS k FROM rz_knew WHERE name IS NOT NULL
+  UNION ALL
+  SELECT kind, record_id, hash, day, 'name:' || rz_core(tag) FROM rz_knew WHERE tag <> ''
+  UNION ALL
+  SELECT kind, record_id, hash, day, 'wx:' || w
+    FROM (SELECT kind, record_id, hash, day,
+                 unnest(regexp_extract_all(t, '(?:微信|薇信|威信|v信|vx|wx|加v)[号]?[:：\\s]*([a-z][a-z0-9_-]{5,19})', 1)) AS w
+            FROM rz_knew)
+  UNION ALL
+  SELECT kind, record_id, hash, day, 'host:' || rz_host(url) FROM rz_knew WHERE length(rz_host(url)) >= 4
+  UNION ALL
+  SELECT kind, record_id, hash, day, 'host:' || rz_host(h)
+    FROM (SELECT kind, record_id, hash, day,
+                 unnest(regexp_extract_all(t, '(?:https?://)?((?:[a-z0-9-]+\\.)+(?:com\\.cn|com|cn|net|org|top|vip|cc|xyz|app))', 1)) AS h
+            FROM rz_knew)
+  UNION ALL
+  SELECT kind, record_id, hash, day, 'tel:' || rz_phone(phone) FROM rz_knew WHERE length(rz_phone(phone)) >= 7
+  UNION ALL
+  SELECT kind, record_id, hash, day, 'tel:' || rz_phone(p)
+    FROM (SELECT kind, record_id, hash, day,
+                 unnest(regexp_extract_all(t, '1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8}|400-?[0-9]{3}-?[0-9]{4}')) AS p
+            FROM rz_knew)
+)
+SELECT DISTINCT kind, record_id, hash, day, k FROM k
+ WHERE length(k) >= (CASE WHEN k LIKE 'name:%' THEN 7 ELSE 9 END);
+INSERT INTO resolve_record_keyed SELECT kind, record_id, hash FROM rz_knew;
+DROP TABLE rz_knew;
+-- records that no longer exist (append-only feeds: cannot happen, but keep the tables exact)
+DELETE FROM resolve_record_keys r WHERE
+  (r.kind = 'ad' AND NOT EXISTS (SELECT 1 FROM ads a WHERE a.ad_id = r.record_id)) OR
+  (r.kind = 'complaint' AND NOT EXISTS (SELECT 1 FROM complaints c WHERE c.complaint_id = r.record_id));
+CREATE OR REPLACE TEMP VIEW rz_akeys AS SELECT kind, record_id, day, alias_key FROM resolve_record_keys;
+`;
+
+/** Undo the previous run's alias links (those the register-based step did not redo this run). */
+const RESTORE_SQL = `
+UPDATE entity_links e
+   SET status = a.prior_status, method = a.prior_method, confidence = a.prior_confidence,
+       uscc = a.prior_uscc, evidence_from = a.prior_evidence_from
+  FROM resolve_alias_links a
+ WHERE e.kind = a.kind AND e.record_id = a.record_id AND e.method = 'learned_alias';
+DELETE FROM resolve_alias_links;
+`;
+
+const TIES_SQL = `
+-- the register's own phones and websites, from their snapshot's day
+CREATE OR REPLACE TEMP TABLE rz_rties AS
+SELECT (CASE kind WHEN 'phone' THEN 'tel:' ELSE 'host:' END) || key AS alias_key, uscc,
+       valid_from AS day, 'register' AS kind, key AS record_id
+  FROM resolve_key_index WHERE kind IN ('phone', 'site') AND valid_from IS NOT NULL;
+-- records the register-based step left open (or linked by a weak prefix) that print a phone or a
+-- website of exactly one registered enterprise somewhere it did not look (官网：📣www…)
+CREATE OR REPLACE TEMP TABLE rz_anchor AS
+SELECT k.kind, k.record_id, any_value(r.uscc) AS uscc
+  FROM rz_akeys k
+  JOIN entity_links e ON e.kind = k.kind AND e.record_id = k.record_id
+  JOIN rz_rties r ON r.alias_key = k.alias_key AND r.day <= k.day
+ WHERE e.status = 'unlinked' OR ${WEAK_PREFIX('e')}
+ GROUP BY ALL HAVING count(DISTINCT r.uscc) = 1;
+CREATE OR REPLACE TEMP TABLE rz_ties AS
+SELECT k.alias_key, l.uscc, k.day, k.kind, k.record_id
+  FROM rz_akeys k
+  JOIN entity_links l ON l.kind = k.kind AND l.record_id = k.record_id
+ WHERE l.status = 'linked' AND l.method IN ${STRONG_METHODS} AND l.confidence >= ${TIE_MIN_CONFIDENCE}
+   AND NOT ${WEAK_PREFIX('l')}
+   AND (k.kind = 'ad' OR k.alias_key NOT LIKE 'name:%')
+UNION ALL
+SELECT k.alias_key, a.uscc, k.day, k.kind, k.record_id
+  FROM rz_akeys k JOIN rz_anchor a USING (kind, record_id)
+ WHERE k.kind = 'ad' OR k.alias_key NOT LIKE 'name:%'
+UNION ALL
+SELECT alias_key, uscc, day, kind, record_id FROM rz_rties;
+-- conflicts: a record the register linked to an enterprise, at any confidence (weak prefixes aside)
+CREATE OR REPLACE TEMP TABLE rz_seen AS
+SELECT alias_key, uscc, min(first_day) AS first_day FROM (
+  SELECT k.alias_key, l.uscc, k.day AS first_day
+    FROM rz_akeys k
+    JOIN entity_links l ON l.kind = k.kind AND l.record_id = k.record_id
+   WHERE l.status = 'linked' AND l.method <> 'learned_alias' AND NOT ${WEAK_PREFIX('l')}
+  UNION ALL
+  SELECT alias_key, uscc, day FROM rz_ties
+) GROUP BY ALL;
+`;
+
+const PROPOSE_SQL = `
+CREATE OR REPLACE TEMP TABLE rz_alias_new AS
+WITH todo AS (
+  SELECT k.kind, k.record_id, k.day, k.alias_key, e.status, e.uscc AS prior_uscc, e.method,
+         e.confidence, e.evidence_from, e.candidates
+    FROM rz_akeys k
+    JOIN entity_links e ON e.kind = k.kind AND e.record_id = k.record_id
+   WHERE e.status IN ('unlinked', 'ambiguous') OR ${WEAK_PREFIX('e')}
+),
+-- per (record, key): the enterprises tied by the record's day (other records only), their support
+tied AS (
+  SELECT t.kind, t.record_id, t.alias_key, t.status, x.uscc, count(*) AS support, min(x.day) AS valid_from
+    FROM todo t
+    JOIN rz_ties x ON x.alias_key = t.alias_key AND x.day <= t.day
+                  AND NOT (x.kind = t.kind AND x.record_id = t.record_id)
+   -- the register's own phones and websites are what the register step already weighed for an
+   -- ambiguous record; a weak prefix is overridden only by a name of at least four characters,
+   -- tied by at least two records
+   WHERE NOT (t.status = 'ambiguous' AND x.kind = 'register')
+     AND NOT (t.status = 'linked' AND t.alias_key LIKE 'name:%' AND length(t.alias_key) < 9)
+   GROUP BY ALL
+),
+-- enterprises any register-linked record carrying the key pointed at by then
+holders AS (
+  SELECT t.kind, t.record_id, t.alias_key, count(DISTINCT s.uscc) AS n
+    FROM todo t JOIN rz_seen s ON s.alias_key = t.alias_key AND s.first_day <= t.day
+   GROUP BY ALL
+),
+usable AS (
+  SELECT d.* FROM tied d
+    JOIN holders h USING (kind, record_id, alias_key)
+   WHERE h.n = 1
+     -- against a weak prefix, one tying record is not enough
+     AND NOT (d.status = 'linked' AND d.support < 2)
+),
+per_record AS (
+  SELECT kind, record_id, count(DISTINCT uscc) AS n, any_value(uscc) AS uscc,
+         max(support) AS support, min(valid_from) AS valid_from,
+         arg_max(alias_key, support) AS alias_key
+    FROM usable GROUP BY ALL
+),
+rejected AS (
+  SELECT kind, record_id, uscc FROM link_reviews
+   GROUP BY ALL HAVING arg_max(verdict, review_id) = 'reject'
+)
+SELECT p.kind, p.record_id, p.uscc, p.alias_key, p.valid_from, p.support::INTEGER AS support,
+       t.status AS prior_status, t.prior_uscc, t.method AS prior_method,
+       t.confidence AS prior_confidence, t.evidence_from AS prior_evidence_from
+  FROM per_record p
+  JOIN (SELECT DISTINCT kind, record_id, status, prior_uscc, method, confidence, evidence_from, candidates
+          FROM todo) t USING (kind, record_id)
+ WHERE p.n = 1 AND p.uscc IS DISTINCT FROM t.prior_uscc
+   AND NOT EXISTS (SELECT 1 FROM rejected r WHERE r.kind = p.kind AND r.record_id = p.record_id AND r.uscc = p.uscc)
+   AND (t.status <> 'ambiguous' OR list_contains(json_extract_string(t.candidates, '$[*].uscc'), p.uscc))
+`;
+
+const APPLY_SQL = `
+INSERT INTO resolve_alias_links SELECT * FROM rz_alias_new;
+UPDATE entity_links e
+   SET status = 'linked', uscc = a.uscc, method = 'learned_alias',
+       confidence = least(0.9, 0.5 + 0.1 * a.support), evidence_from = a.valid_from
+  FROM rz_alias_new a
+ WHERE e.kind = a.kind AND e.record_id = a.record_id;
+DELETE FROM resolve_learned_aliases;
+INSERT INTO resolve_learned_aliases
+SELECT alias_key, uscc, min(day), max(day), count(*)::INTEGER FROM rz_ties WHERE kind <> 'register' GROUP BY ALL;
+DROP VIEW IF EXISTS rz_akeys; DROP TABLE IF EXISTS rz_ties; DROP TABLE IF EXISTS rz_seen;
+DROP TABLE IF EXISTS rz_rties; DROP TABLE IF EXISTS rz_anchor;
+DROP TABLE IF EXISTS rz_alias_new;
+`;
+
+/**
+ * Recomputes every learned alias and alias link (inside the resolve run's transaction); returns
+ * how many records are linked through one.
+ */
+export async function applyLearnedAliases(
+  db: Db,
+  step: (name: string, sql: string) => Promise<void>,
+): Promise<number> {
+  await step('alias restore', RESTORE_SQL);
+  await step('alias keys', RECORD_KEYS_SQL);
+  await step('alias ties', TIES_SQL);
+  await step('alias propose', PROPOSE_SQL);
+  const n = await db.one<{ n: number | string }>(`SELECT count(*) AS n FROM rz_alias_new`);
+  await step('alias apply', APPLY_SQL);
+  return Number(n?.n ?? 0);
+}
