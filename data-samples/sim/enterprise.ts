@@ -125,6 +125,8 @@ export interface Lifecycle {
   traits?: readonly SchemeTrait[];
   /** `late_complaints`: complaints start this many days before the collapse. */
   lateDays?: number;
+  /** `product_named`: the bland business the company registers under (科技, 传媒 …). */
+  cover?: Cover;
 }
 
 export interface Outcome {
@@ -533,6 +535,36 @@ function lifecycle(ctx: SimContext, rng: Rng, t: TemplateSpec): Lifecycle {
   };
 }
 
+export interface Cover {
+  word: string;
+  scope: string;
+  code: string;
+}
+
+/**
+ * The registered business of a scheme known by its product: nothing financial (e租宝 was run
+ * through 金易融（北京）网络科技有限公司, 钱宝网 by 南京钱宝信息传媒有限公司).
+ */
+const COVERS: readonly Cover[] = [
+  {
+    word: '网络科技',
+    scope: '网络技术服务；软件开发；信息系统集成服务；广告设计、代理',
+    code: 'I6513',
+  },
+  { word: '信息技术', scope: '信息技术咨询服务；数据处理和存储支持服务；软件开发', code: 'I6560' },
+  {
+    word: '信息传媒',
+    scope: '广告制作；广告发布；组织文化艺术交流活动；会议及展览服务',
+    code: 'L7251',
+  },
+  {
+    word: '电子商务',
+    scope: '互联网销售（除销售需要许可的商品）；日用百货销售；会员服务',
+    code: 'F5292',
+  },
+  { word: '企业管理', scope: '企业管理咨询；商务信息咨询；市场营销策划', code: 'L7211' },
+];
+
 /** Draws a scheme's traits from its own stream and applies those that shape its lifecycle. */
 function applyTraits(
   life: Lifecycle,
@@ -550,6 +582,7 @@ function applyTraits(
     life.pre = 0;
     life.lateDays = rng.range(3, 12);
   }
+  if (traits.includes('product_named')) life.cover = rng.pick(COVERS);
 }
 
 export function templateSpec(key: string): TemplateSpec | undefined {
@@ -633,6 +666,7 @@ export function basics(ctx: SimContext, idx: number): Basics {
   } else {
     if (life && life.origin === 'new') {
       word = rng.pick(TEMPLATES.find((t) => t.key === template)!.words);
+      if (life.cover) word = life.cover.word;
       if (rng.chance(0.12)) suffix = '合伙企业（有限合伙）';
     }
     const r = rng.next();
@@ -793,7 +827,10 @@ export function plan(ctx: SimContext, idx: number, light = false): Plan {
     brand: b.brand.text,
     pinyin: b.brand.pinyin,
     word: b.word0,
-    industryCode: life && life.origin === 'new' ? templateSpec(b.template)!.code : b.industry.code,
+    industryCode:
+      life && life.origin === 'new'
+        ? (life.cover?.code ?? templateSpec(b.template)!.code)
+        : b.industry.code,
     scope: scopeFor(rng, b.industry),
     address,
     legalRep,
@@ -806,7 +843,7 @@ export function plan(ctx: SimContext, idx: number, light = false): Plan {
     shareholders: [],
   };
   if (life && life.origin === 'new') {
-    s0.scope = templateSpec(b.template)!.scopeAdd + '；' + s0.scope;
+    s0.scope = (life.cover?.scope ?? templateSpec(b.template)!.scopeAdd) + '；' + s0.scope;
     s0.capital = rng.pick([1000, 2000, 5000, 10000, 20000]);
     s0.paidIn = rng.chance(0.6) ? 0 : null;
   }
@@ -846,7 +883,8 @@ export function plan(ctx: SimContext, idx: number, light = false): Plan {
       const day = Math.max(b.established + 30, life.promo - rng.range(5, 90));
       const s = at(day);
       const before = { ...s };
-      const newWord = rng.pick(t.words);
+      const picked = rng.pick(t.words);
+      const newWord = life.cover?.word ?? picked;
       if (rng.chance(0.4)) {
         const nb = makeBrand(rng);
         s.brand = nb.text;
@@ -861,9 +899,9 @@ export function plan(ctx: SimContext, idx: number, light = false): Plan {
         rng.chance(0.1) ? '有限责任公司' : '有限公司',
       );
       record(day, 'name', before.name, s.name);
-      s.scope = t.scopeAdd + '；' + before.scope;
+      s.scope = (life.cover?.scope ?? t.scopeAdd) + '；' + before.scope;
       record(day, 'business_scope', before.scope, s.scope);
-      s.industryCode = t.code;
+      s.industryCode = life.cover?.code ?? t.code;
       if (rng.chance(0.6)) record(day, 'industry', before.industryCode, s.industryCode);
       if (rng.chance(0.7)) {
         s.legalRep = personOrPooled(ctx, rng, operator);
