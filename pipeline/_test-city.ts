@@ -16,8 +16,15 @@ export interface TestCity {
   days: number;
 }
 
-export function testCity(enterprises = 600, days = 120, seed = 11): TestCity {
-  const dir = join(tmpdir(), `dafei-city-${enterprises}-${days}-${seed}`);
+/** `extra`: more simulator options (e.g. `['--scheme-rate', '0.05', '--traits', 'quiet']`). */
+export function testCity(
+  enterprises = 600,
+  days = 120,
+  seed = 11,
+  extra: readonly string[] = [],
+): TestCity {
+  const tag = extra.length ? `-${extra.join('').replace(/[^a-z0-9.]/gi, '')}` : '';
+  const dir = join(tmpdir(), `dafei-city-${enterprises}-${days}-${seed}${tag}`);
   if (!existsSync(join(dir, 'truth', 'manifest.json'))) {
     mkdirSync(dir, { recursive: true });
     execFileSync(
@@ -37,6 +44,7 @@ export function testCity(enterprises = 600, days = 120, seed = 11): TestCity {
         '--quiet',
         '--threads',
         '0',
+        ...extra,
       ],
       { stdio: 'inherit', env: { ...process.env, DOTENV_CONFIG_QUIET: 'true' } },
     );

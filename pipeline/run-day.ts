@@ -9,6 +9,7 @@ import { loadFeatureRows } from './modeling/feature-matrix.ts';
 import { confirmedOn } from './modeling/outcomes.ts';
 import { activeVersion, loadModel } from './modeling/registry.ts';
 import { rankRows, scoreMatrix, type DEFAULT_THRESHOLDS } from './modeling/score.ts';
+import { withTextScore } from './modeling/text-score.ts';
 import { publishList, type PublishResult } from './publish.ts';
 import { resolve } from './resolve/index.ts';
 import { selectRows } from '../models/index.ts';
@@ -55,7 +56,15 @@ export async function runDay(
     const uscc = keep.map((i) => all.uscc[i]!);
     const version = await activeVersion(db);
     const model = version === null ? null : await loadModel(db, version);
-    const rows = rankRows(scoreMatrix(x, uscc, model, options.thresholds));
+    // a model with the learned ad-text score reads it beside the features (text-score.ts)
+    const input = await withTextScore(
+      db,
+      model?.text,
+      x,
+      uscc,
+      uscc.map(() => day),
+    );
+    const rows = rankRows(scoreMatrix(input, uscc, model, options.thresholds));
     const scoreSeconds = lap();
     const published = await publishList(db, {
       day,

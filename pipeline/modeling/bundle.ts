@@ -22,9 +22,17 @@ import {
 } from '../../models/index.ts';
 
 import { DERIVED_NAMES, withDerived } from './derived.ts';
+import {
+  adTextScorerFromJson,
+  adTextScorerToJson,
+  TEXT_SCORE_COLUMN,
+  type AdTextScorer,
+  type AdTextScorerJson,
+} from './text-score.ts';
 
 export const BUNDLE_FORMAT = 'dafei-model';
-export const BUNDLE_VERSION = 2;
+/** v3 adds the learned ad-text score (text-score.ts); v1 and v2 artefacts load. */
+export const BUNDLE_VERSION = 3;
 
 export interface ModelBundle {
   classifier: Classifier;
@@ -36,16 +44,22 @@ export interface ModelBundle {
    * (the calibrator maps the fused score); when absent, the calibrated classifier probability.
    */
   fusion?: RankFusion;
+  /**
+   * When present, the classifier reads the learned ad-text score (column TEXT_SCORE_COLUMN), which
+   * callers add to the feature matrix with text-score.ts `withTextScore` before `predict`.
+   */
+  text?: AdTextScorer;
 }
 
 interface BundleJson {
   format: typeof BUNDLE_FORMAT;
-  version: 1 | 2;
+  version: 1 | 2 | 3;
   features: string[];
   horizon_days: number;
   classifier: ModelArtifact;
   calibrator: CalibratorJson;
   fusion?: RankFusion;
+  text?: AdTextScorerJson;
 }
 
 export function bundleToJson(b: ModelBundle): string {
@@ -57,6 +71,7 @@ export function bundleToJson(b: ModelBundle): string {
     classifier: b.classifier.toArtifact(),
     calibrator: b.calibrator.toJSON(),
     ...(b.fusion ? { fusion: b.fusion } : {}),
+    ...(b.text ? { text: adTextScorerToJson(b.text) } : {}),
   };
   return JSON.stringify(json);
 }
@@ -68,7 +83,10 @@ export function bundleFromJson(text: string): ModelBundle {
   } catch (cause) {
     throw new ModelError('artifact_invalid', '[model] artefact is not valid JSON', { cause });
   }
-  if (raw.format !== BUNDLE_FORMAT || (raw.version !== 1 && raw.version !== BUNDLE_VERSION)) {
+  if (
+    raw.format !== BUNDLE_FORMAT ||
+    (raw.version !== 1 && raw.version !== 2 && raw.version !== BUNDLE_VERSION)
+  ) {
     throw new ModelError(
       'artifact_invalid',
       `[model] expected ${BUNDLE_FORMAT} v${BUNDLE_VERSION}, got ${String(raw.format)} v${String(raw.version)}`,
@@ -80,6 +98,7 @@ export function bundleFromJson(text: string): ModelBundle {
     features: raw.features ?? [],
     horizonDays: raw.horizon_days ?? 90,
     ...(raw.fusion ? { fusion: rankFusionFromJSON(raw.fusion) } : {}),
+    ...(raw.text ? { text: adTextScorerFromJson(raw.text) } : {}),
   };
 }
 
@@ -104,8 +123,16 @@ export function modelInput(b: ModelBundle, x: Matrix): Matrix {
   return alignColumns(derived, b.classifier.columns);
 }
 
-/** Scores every row (columns aligned by name). */
+/**
+ * Scores every row (columns aligned by name). A bundle with a text score needs its column in `x`
+ * (text-score.ts `withTextScore`).
+ */
 export function predict(b: ModelBundle, x: Matrix): Prediction {
+  if (b.text && !x.columns.includes(TEXT_SCORE_COLUMN))
+    throw new ModelError(
+      'input_invalid',
+      `[model] this model reads the ad-text score: add the ${TEXT_SCORE_COLUMN} column (withTextScore) before predict`,
+    );
   const forest = b.classifier.predictProba(modelInput(b, x));
   if (!b.fusion) return { score: b.calibrator.applyAll(forest), raw: forest, forest };
   const rules = ruleIndex(x);

@@ -19,15 +19,20 @@ import { addDays, dayRange, daysBetween } from './days.ts';
 import { ensureFeatures } from './ensure-features.ts';
 import { loadFeatureRows } from './feature-matrix.ts';
 import { confirmedOn } from './outcomes.ts';
+import { withTextScore } from './text-score.ts';
 import { trainModelAt, type TrainingOptions } from './train.ts';
 
 /**
  * `model` is what production scores with: the forest fused with the rule index when the trained
- * bundle has a fusion (models/ensemble.ts); `forest` is the forest alone, shown for transparency.
+ * bundle has a fusion (models/ensemble.ts), reading the learned ad-text score when training kept
+ * it (text-score.ts); `noText` is the same recipe with the text score never allowed (the "without"
+ * of the with / without comparison; equal to `model` when no model kept it); `forest` is the
+ * forest alone, shown for transparency.
  */
-export type ScorerName = 'model' | 'forest' | 'rules' | 'complaints';
+export type ScorerName = 'model' | 'noText' | 'forest' | 'rules' | 'complaints';
 export const SCORER_LABELS: Record<ScorerName, string> = {
   model: 'model',
+  noText: 'w/o text score',
   forest: 'forest alone',
   rules: 'rule index',
   complaints: 'complaints 30d',
@@ -89,6 +94,9 @@ export interface EvaluationReport {
   /** Walk-forward models, and how many of them kept the fusion with the rule index (train.ts). */
   models: number;
   fusedModels: number;
+  /** Walk-forward models that trained the ad-text score, and that kept it. */
+  textModels: number;
+  textKept: number;
   scorers: Record<ScorerName, ScorerEvaluation>;
   ceiling: EvaluationCeiling;
   /**
@@ -97,7 +105,7 @@ export interface EvaluationReport {
    * per 50 places and day), `median` = median lead time vs decision over all schemes, misses
    * counting 0 (days).
    */
-  versus: Record<'rules' | 'complaints', PairedBootstrapResult>;
+  versus: Record<'rules' | 'complaints' | 'noText', PairedBootstrapResult>;
   /** Every scheme decided in the test period, in uscc order (for recall per kind of scheme). */
   perScheme: SchemeLead[];
   /** Test days are every this many days (1 = every day). */
@@ -157,22 +165,37 @@ export async function evaluateOverTime(db: Db, o: EvaluateOptions): Promise<Eval
   // Walk forward: each model scores only the days after its own cut-off, until the next retrain.
   const step = o.retrainEveryDays ?? 30;
   const modelScores = new Float64Array(x.rows);
+  const noTextScores = new Float64Array(x.rows);
   const forestScores = new Float64Array(x.rows);
   let first: Awaited<ReturnType<typeof trainModelAt>> | undefined;
   let models = 0;
   let fusedModels = 0;
+  let textModels = 0;
+  let textKept = 0;
   for (let t = o.until; t < to; t = step > 0 ? addDays(t, step) : to) {
     const trained = await trainModelAt(db, { ...o, until: t });
     first ??= trained;
     models++;
     if (trained.bundle.fusion) fusedModels++;
+    if (trained.textChoice) textModels++;
+    if (trained.textChoice?.kept) textKept++;
     const end = step > 0 ? addDays(t, step) : to;
     const idx: number[] = [];
     for (let i = 0; i < x.rows; i++) if (rows.day[i]! > t && rows.day[i]! <= end) idx.push(i);
+    const sub = selectRows(x, idx);
+    const input = await withTextScore(
+      db,
+      trained.bundle.text,
+      sub,
+      idx.map((i) => rows.uscc[i]!),
+      idx.map((i) => rows.day[i]!),
+    );
     // the score before calibration ranks (calibration is monotone: same order, without its ties)
-    const p = predict(trained.bundle, selectRows(x, idx));
+    const p = predict(trained.bundle, input);
+    const alt = trained.withoutText ? predict(trained.withoutText, sub) : p;
     idx.forEach((i, k) => {
       modelScores[i] = p.raw[k]!;
+      noTextScores[i] = alt.raw[k]!;
       forestScores[i] = p.forest[k]!;
     });
   }
@@ -180,6 +203,7 @@ export async function evaluateOverTime(db: Db, o: EvaluateOptions): Promise<Eval
   const ci90 = x.columns.indexOf('complaints_90d');
   const scores: Record<ScorerName, Float64Array> = {
     model: modelScores,
+    noText: noTextScores,
     forest: forestScores,
     rules: ruleIndex(x),
     complaints: Float64Array.from(
@@ -273,7 +297,7 @@ export async function evaluateOverTime(db: Db, o: EvaluateOptions): Promise<Eval
     };
   }
   const p50Days = ceilP[50].length;
-  const versus = (b: 'rules' | 'complaints') =>
+  const versus = (b: 'rules' | 'complaints' | 'noText') =>
     pairedBootstrap(
       schemes.map(([u]) => ({
         a: hitsOf.model.get(u) ?? 0,
@@ -294,6 +318,8 @@ export async function evaluateOverTime(db: Db, o: EvaluateOptions): Promise<Eval
     retrainEveryDays: step,
     models,
     fusedModels,
+    textModels,
+    textKept,
     scorers: result,
     ceiling: {
       precisionAt20: mean(ceilP[20]),
@@ -303,12 +329,13 @@ export async function evaluateOverTime(db: Db, o: EvaluateOptions): Promise<Eval
       leadVsDecision: leadTimeSummary(ceilLead),
       leadAllSchemes: leadTimeSummary(schemes.map(([, d]) => perfectLead(d))),
     },
-    versus: { rules: versus('rules'), complaints: versus('complaints') },
+    versus: { rules: versus('rules'), complaints: versus('complaints'), noText: versus('noText') },
     perScheme: schemes.map(([uscc, decided]) => ({
       uscc,
       decided,
       lead: {
         model: leadOf.model.get(uscc)!,
+        noText: leadOf.noText.get(uscc)!,
         forest: leadOf.forest.get(uscc)!,
         rules: leadOf.rules.get(uscc)!,
         complaints: leadOf.complaints.get(uscc)!,
@@ -322,7 +349,7 @@ export async function evaluateOverTime(db: Db, o: EvaluateOptions): Promise<Eval
 const f2 = (v: number) => (Number.isNaN(v) ? '–' : v.toFixed(2));
 const lead = (s: LeadTimeSummary) =>
   s.count === 0 ? '–' : `${s.median.toFixed(0)} d [${s.q1.toFixed(0)}–${s.q3.toFixed(0)}]`;
-const SCORER_ORDER: ScorerName[] = ['model', 'forest', 'rules', 'complaints'];
+const SCORER_ORDER: ScorerName[] = ['model', 'noText', 'forest', 'rules', 'complaints'];
 const COL = 16;
 const LABEL = 36;
 
@@ -335,7 +362,7 @@ export function formatEvaluation(r: EvaluationReport, short = false): string {
   const row = (label: string, f: (e: ScorerEvaluation) => string, perfect: string) =>
     `${label.padEnd(LABEL)}${SCORER_ORDER.map((n) => f(r.scorers[n]).padStart(COL)).join('')}${perfect.padStart(COL)}`;
   const lines = [
-    `evaluation over time: first model trained on outcomes decided ≤ ${r.trainedUntil} (${r.trainingExamples} examples, ${r.trainingPositives} positive)${r.retrainEveryDays > 0 ? `, retrained every ${r.retrainEveryDays} days` : ''}; ${r.fusedModels} of ${r.models} models fuse the rule index; test days ${r.testFrom} … ${r.testTo} (${r.testDays}${r.testEveryDays > 1 ? `, every ${r.testEveryDays} days` : ''}); horizon ${r.horizonDays} d`,
+    `evaluation over time: first model trained on outcomes decided ≤ ${r.trainedUntil} (${r.trainingExamples} examples, ${r.trainingPositives} positive)${r.retrainEveryDays > 0 ? `, retrained every ${r.retrainEveryDays} days` : ''}; ${r.fusedModels} of ${r.models} models fuse the rule index, ${r.textKept} of ${r.textModels} keep the ad-text score; test days ${r.testFrom} … ${r.testTo} (${r.testDays}${r.testEveryDays > 1 ? `, every ${r.testEveryDays} days` : ''}); horizon ${r.horizonDays} d`,
     ''.padEnd(LABEL) +
       SCORER_ORDER.map((n) => SCORER_LABELS[n].padStart(COL)).join('') +
       'perfect list'.padStart(COL),
@@ -372,7 +399,7 @@ export function formatEvaluation(r: EvaluationReport, short = false): string {
         c.leadVsDecision.histogram.map((b) => b.count).join('/'),
       ),
       `ratio to the perfect list (model): precision@20 ${ratio(r.scorers.model.precisionAt20, c.precisionAt20)}, precision@50 ${ratio(r.scorers.model.precisionAt50, c.precisionAt50)}, median lead ${ratio(r.scorers.model.leadAllSchemes.median, c.leadAllSchemes.median)}, recall ${ratio(r.scorers.model.recall, c.flagged / Math.max(1, r.scorers.model.schemes))}`,
-      ...(['rules', 'complaints'] as const).map((b) => {
+      ...(['rules', 'complaints', 'noText'] as const).map((b) => {
         const v = r.versus[b];
         const sg = (x: number, d: number) =>
           Number.isNaN(x) ? '–' : `${x >= 0 ? '+' : ''}${x.toFixed(d)}`;

@@ -300,7 +300,13 @@ describe('registry, scoring and publication', () => {
       to: addDays(UNTIL, 30),
       forest: { nEstimators: 30 },
     });
-    expect(Object.keys(r.scorers).sort()).toEqual(['complaints', 'forest', 'model', 'rules']);
+    expect(Object.keys(r.scorers).sort()).toEqual([
+      'complaints',
+      'forest',
+      'model',
+      'noText',
+      'rules',
+    ]);
     expect(r.testDays).toBe(30);
     expect(r.models).toBe(1);
     expect(r.fusedModels).toBeLessThanOrEqual(r.models);
@@ -343,5 +349,5 @@ describe('registry, scoring and publication', () => {
       r.scorers.model.leadAllSchemes.median - r.scorers.rules.leadAllSchemes.median,
       9,
     );
-  });
+  }, 180_000);
 });

@@ -20,6 +20,7 @@ import {
 import { FEATURES } from '../features/registry.ts';
 import { modelInput, predict, type ModelBundle } from './bundle.ts';
 import { DERIVED_FEATURES } from './derived.ts';
+import { TEXT_SCORE_COLUMN, TEXT_SCORE_LABEL } from './text-score.ts';
 
 export interface ScoredRow {
   uscc: string;
@@ -45,6 +46,11 @@ const REGISTRY = [
     name: 'rule_index',
     label_zh: '冒烟指数',
     format: (v: number) => `冒烟指数（规则综合分）${v.toFixed(2)}`,
+  },
+  {
+    name: TEXT_SCORE_COLUMN,
+    label_zh: TEXT_SCORE_LABEL,
+    format: (v: number) => `广告文本与已认定案件广告相似（文本模型分 ${v.toFixed(2)}）`,
   },
 ];
 

@@ -61,6 +61,7 @@ export async function trainAndRegister(db: Db, o: TrainJobOptions = {}): Promise
       examples: trained.set.labels.length,
       positives: trained.positives,
       fusion: trained.fusionChoice ?? null,
+      text: trained.textChoice ?? null,
     },
     ...(o.note ? { note: o.note } : {}),
   });

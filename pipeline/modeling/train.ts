@@ -12,10 +12,12 @@ import {
   ruleIndex,
   identityCalibrator,
   chooseFusion,
+  meanPrecisionAtKByGroup,
   selectRows,
   withRuleIndex,
   type FusionChoice,
   type HistogramForestOptions,
+  type Matrix,
 } from '../../models/index.ts';
 import type { ModelBundle } from './bundle.ts';
 import { addDays } from './days.ts';
@@ -23,6 +25,13 @@ import { withDerived } from './derived.ts';
 import { ensureFeatures } from './ensure-features.ts';
 import { loadFeatureRows, type FeatureRows } from './feature-matrix.ts';
 import { confirmedOn, labelOf } from './outcomes.ts';
+import {
+  TEXT_SCORE_COLUMN,
+  textScores,
+  trainAdTextScorer,
+  withColumn,
+  type AdTextScorer,
+} from './text-score.ts';
 import { AppError } from '../errors.ts';
 
 export interface TrainingOptions {
@@ -38,6 +47,12 @@ export interface TrainingOptions {
   stackRuleIndex?: boolean;
   /** Add the derived ratio indicators (pipeline/modeling/derived.ts; default true). */
   derived?: boolean;
+  /**
+   * Allow the learned ad-text score (text-score.ts; default true): a forest with it and one
+   * without are trained, and the text score is kept when the held-out days' daily top 50 is
+   * strictly more precise with it. `false`: never (and the text model is not trained).
+   */
+  textScore?: boolean;
   /**
    * Allow the rank fusion of the forest and the rule index (models/ensemble.ts; default true). It
    * is kept when its daily top 50 on the held-out days is at least as precise as the forest's
@@ -120,9 +135,28 @@ export interface TrainedModel {
   positives: number;
   /** Absent when the fusion was not allowed or there were too few held-out positives. */
   fusionChoice?: FusionChoice;
+  /** Absent when the text score was not allowed or too few positive ads to learn it from. */
+  textChoice?: TextChoice;
+  /** The model without the text score, when one with it was trained (for with / without tables). */
+  withoutText?: ModelBundle;
 }
 
-/** Trains the forest on the earlier days and calibrates it on the latest quarter of days. */
+/** The held-out comparison that decides whether the classifier uses the learned text score. */
+export interface TextChoice {
+  k: number;
+  withoutPrecisionAtK: number;
+  withPrecisionAtK: number;
+  /** true when the text score made the held-out days' top k strictly more precise. */
+  kept: boolean;
+  ads: number;
+  positiveAds: number;
+}
+
+/**
+ * Trains the forest on the earlier days and calibrates it on the latest quarter of days; with the
+ * learned text score allowed (text-score.ts), trains a forest with it and one without, and keeps
+ * the text score only when the held-out days' daily top 50 is strictly more precise with it.
+ */
 export async function trainModelAt(db: Db, o: TrainingOptions): Promise<TrainedModel> {
   const horizon = o.horizonDays ?? 90;
   const set = await buildTrainingSet(db, o);
@@ -137,13 +171,75 @@ export async function trainModelAt(db: Db, o: TrainingOptions): Promise<TrainedM
   const fitIdx: number[] = [];
   const calIdx: number[] = [];
   for (let i = 0; i < set.labels.length; i++) (set.rows.day[i]! < cut ? fitIdx : calIdx).push(i);
+  const stacked = o.stackRuleIndex === false ? set.rows.matrix : withRuleIndex(set.rows.matrix);
+  const input = o.derived === false ? stacked : withDerived(stacked);
+  const split: Split = { fitIdx, calIdx, horizon };
+  const plain = fitVariant(set, input, split, o, undefined);
+  let chosen = plain;
+  let textChoice: TextChoice | undefined;
+  if (o.textScore !== false) {
+    const confirmed = await confirmedOn(db, o.until);
+    o.onProgress?.('training the ad-text model (4 cross-fitted folds)');
+    const scorer = await trainAdTextScorer(db, addDays(set.days[0]!, -89), o.until, confirmed);
+    if (scorer) {
+      const col = await textScores(db, scorer, set.rows.uscc, set.rows.day);
+      const withText = fitVariant(set, withColumn(input, TEXT_SCORE_COLUMN, col), split, o, scorer);
+      const calY = calIdx.map((i) => set.labels[i]!);
+      const calDays = calIdx.map((i) => set.rows.day[i]!);
+      const k = 50;
+      const withoutP = meanPrecisionAtKByGroup(calY, plain.forestRaw, calDays, k);
+      const withP = meanPrecisionAtKByGroup(calY, withText.forestRaw, calDays, k);
+      textChoice = {
+        k,
+        withoutPrecisionAtK: withoutP,
+        withPrecisionAtK: withP,
+        kept: withP > withoutP,
+        ads: scorer.trainedOn.ads,
+        positiveAds: scorer.trainedOn.positives,
+      };
+      o.onProgress?.(
+        `ad-text score ${textChoice.kept ? 'kept' : 'dropped'}: held-out precision@50 with it ${withP.toFixed(3)}, without ${withoutP.toFixed(3)} (${scorer.trainedOn.ads} ads, ${scorer.trainedOn.positives} positive)`,
+      );
+      if (textChoice.kept) chosen = withText;
+    }
+  }
+  return {
+    bundle: chosen.bundle,
+    set,
+    calibrationDays: set.days.filter((d) => d >= cut),
+    positives,
+    ...(chosen.fusionChoice ? { fusionChoice: chosen.fusionChoice } : {}),
+    ...(textChoice ? { textChoice } : {}),
+    ...(textChoice ? { withoutText: plain.bundle } : {}),
+  };
+}
+
+interface Split {
+  fitIdx: number[];
+  calIdx: number[];
+  horizon: number;
+}
+
+interface Variant {
+  bundle: ModelBundle;
+  /** The forest's own probabilities on the held-out rows. */
+  forestRaw: Float64Array;
+  fusionChoice?: FusionChoice;
+}
+
+/** One forest on the fit rows, its fusion choice and calibrator from the held-out rows. */
+function fitVariant(
+  set: TrainingSet,
+  input: Matrix,
+  { fitIdx, calIdx, horizon }: Split,
+  o: TrainingOptions,
+  text: AdTextScorer | undefined,
+): Variant {
   const fitY = fitIdx.map((i) => set.labels[i]!);
   const options = { ...DEFAULT_FOREST, ...o.forest };
   o.onProgress?.(
-    `training ${options.nEstimators} trees on ${fitIdx.length} examples (${fitY.reduce((s, y) => s + y, 0)} positive)`,
+    `training ${options.nEstimators} trees on ${fitIdx.length} examples (${fitY.reduce((s, y) => s + y, 0)} positive)${text ? ' with the ad-text score' : ''}`,
   );
-  const stacked = o.stackRuleIndex === false ? set.rows.matrix : withRuleIndex(set.rows.matrix);
-  const input = o.derived === false ? stacked : withDerived(stacked);
   const forest = new HistogramForest(options).fit(selectRows(input, fitIdx), fitY);
   const calY = calIdx.map((i) => set.labels[i]!);
   const calPositives = calY.reduce((s, y) => s + y, 0);
@@ -181,12 +277,7 @@ export async function trainModelAt(db: Db, o: TrainingOptions): Promise<TrainedM
     features: forest.columns,
     horizonDays: horizon,
     ...(fusion ? { fusion } : {}),
+    ...(text ? { text } : {}),
   };
-  return {
-    bundle,
-    set,
-    calibrationDays: set.days.filter((d) => d >= cut),
-    positives,
-    ...(fusionChoice ? { fusionChoice } : {}),
-  };
+  return { bundle, forestRaw, ...(fusionChoice ? { fusionChoice } : {}) };
 }

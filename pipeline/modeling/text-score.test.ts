@@ -1,0 +1,162 @@
+/**
+ * The learned ad-text score (text-score.ts) on a small quiet city with enough schemes to learn
+ * from: cross-fitted by enterprise (an enterprise's ads are scored by a model that never saw them),
+ * point in time (the 90 days up to the row's day), kept or dropped by the held-out days, and
+ * carried by the model artefact.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openMigratedDb, type Db } from '../db/index.ts';
+import { loadSample } from '../demo.ts';
+import { tmpDir } from '../feeds/_fixtures.ts';
+import { analyseNewText } from '../features/analyse-text.ts';
+import { textFeatures } from '../features/text.ts';
+import { tokens } from '../features/segment.ts';
+import { resolve } from '../resolve/index.ts';
+import { testCity } from '../_test-city.ts';
+import { selectRows } from '../../models/index.ts';
+import { bundleFromJson, bundleToJson, predict } from './bundle.ts';
+import { addDays } from './days.ts';
+import { confirmedOn } from './outcomes.ts';
+import { trainModelAt } from './train.ts';
+import {
+  foldOf,
+  textScores,
+  trainAdTextScorer,
+  withTextScore,
+  TEXT_SCORE_COLUMN,
+  type AdTextScorer,
+} from './text-score.ts';
+
+const city = testCity(500, 150, 21, ['--scheme-rate', '0.06', '--traits', 'quiet']);
+const UNTIL = '2026-04-20';
+const FROM = '2026-01-01';
+let db: Db;
+let scorer: AdTextScorer;
+let confirmed: Map<string, string>;
+
+interface Ad {
+  uscc: string;
+  day: string;
+  title: string | null;
+  text: string;
+}
+const adsOf = (uscc: string, to: string) =>
+  db.all<Ad>(
+    `SELECT l.uscc, a.seen_day::VARCHAR AS day, a.title, a.text FROM ads a
+       JOIN entity_links l ON l.kind = 'ad' AND l.record_id = a.ad_id AND l.status = 'linked'
+      WHERE l.uscc = $u AND a.seen_day <= $to::DATE ORDER BY a.seen_day`,
+    { u: uscc, to },
+  );
+
+beforeAll(async () => {
+  db = await openMigratedDb(`${tmpDir()}/text.duckdb`);
+  await loadSample(db, { out: () => {}, err: () => {} }, `${city.dir}/`);
+  await resolve(db);
+  await analyseNewText(db);
+  confirmed = await confirmedOn(db, UNTIL);
+  scorer = (await trainAdTextScorer(db, FROM, UNTIL, confirmed))!;
+}, 240_000);
+afterAll(() => db.close());
+
+describe('the learned ad-text score', () => {
+  it('learns from the labelled ads of the training window', () => {
+    expect(scorer).not.toBeNull();
+    expect(scorer.folds).toHaveLength(4);
+    expect(scorer.trainedOn.positives).toBeGreaterThanOrEqual(20);
+  });
+
+  it('scores an enterprise with a model that never saw its ads (cross-fitted)', async () => {
+    // the confirmed enterprise with the most ads before the cut-off
+    let best = { uscc: '', n: 0 };
+    for (const u of confirmed.keys()) {
+      const n = (await adsOf(u, addDays(UNTIL, -1))).length;
+      if (n > best.n) best = { uscc: u, n };
+    }
+    expect(best.n).toBeGreaterThan(3);
+    const own = new Set<string>();
+    for (const a of await adsOf(best.uscc, addDays(UNTIL, -1)))
+      for (const f of textFeatures(tokens(a.title ? `${a.title}\n${a.text}` : a.text), {
+        charBigrams: true,
+      }))
+        own.add(f);
+    // features found in this enterprise's ads and in no other ad of the window
+    const others = await db.all<{ title: string | null; text: string }>(
+      `SELECT a.title, a.text FROM ads a
+         LEFT JOIN entity_links l ON l.kind = 'ad' AND l.record_id = a.ad_id AND l.status = 'linked'
+        WHERE a.seen_day < $until::DATE AND l.uscc IS DISTINCT FROM $u`,
+      { until: UNTIL, u: best.uscc },
+    );
+    for (const a of others)
+      for (const f of textFeatures(tokens(a.title ? `${a.title}\n${a.text}` : a.text), {
+        charBigrams: true,
+      }))
+        own.delete(f);
+    expect(own.size).toBeGreaterThan(0);
+    const vocab = (i: number) => new Set(scorer.folds[i]!.toJSON().features);
+    const mine = foldOf(best.uscc);
+    for (const f of own) expect(vocab(mine).has(f), f).toBe(false);
+    // the other folds trained on its ads and kept some of its own features
+    const elsewhere = [0, 1, 2, 3]
+      .filter((i) => i !== mine)
+      .some((i) => [...own].some((f) => vocab(i).has(f)));
+    expect(elsewhere).toBe(true);
+  });
+
+  it('is the best score of the enterprise’s ads in the 90 days up to the day, with its fold’s model', async () => {
+    const day = addDays(UNTIL, 10);
+    // an enterprise with ads both inside the window and before it
+    const { uscc: u } = (await db.one<{ uscc: string }>(
+      `SELECT l.uscc FROM ads a
+         JOIN entity_links l ON l.kind = 'ad' AND l.record_id = a.ad_id AND l.status = 'linked'
+        GROUP BY l.uscc
+       HAVING count(*) FILTER (WHERE a.seen_day BETWEEN $d::DATE - 89 AND $d::DATE) >= 2
+          AND count(*) FILTER (WHERE a.seen_day < $d::DATE - 89) >= 1
+       ORDER BY l.uscc LIMIT 1`,
+      { d: day },
+    ))!;
+    const [v, none] = await textScores(db, scorer, [u, 'NO-SUCH-ENTERPRISE'], [day, day]);
+    const window = (await adsOf(u, day)).filter((a) => a.day > addDays(day, -90));
+    expect(window.length).toBeGreaterThanOrEqual(2);
+    const expected = window.length
+      ? Math.max(
+          ...window.map((a) =>
+            scorer.folds[foldOf(u)]!.probability(
+              tokens(a.title ? `${a.title}\n${a.text}` : a.text),
+            ),
+          ),
+        )
+      : Number.NaN;
+    expect(v).toBeCloseTo(expected, 5);
+    expect(none).toBeNaN();
+  });
+
+  it('is trained with the model, kept only when the held-out days say so, and travels in the artefact', async () => {
+    const t = await trainModelAt(db, { until: UNTIL, forest: { nEstimators: 20 } });
+    expect(t.textChoice).toBeDefined();
+    const c = t.textChoice!;
+    expect(c.kept).toBe(c.withPrecisionAtK > c.withoutPrecisionAtK);
+    expect(t.withoutText?.text).toBeUndefined();
+    expect(t.withoutText?.classifier.columns).not.toContain(TEXT_SCORE_COLUMN);
+    // a model that reads the text score: the artefact carries the text models, and predicting
+    // without the column is a clear error
+    const withText = c.kept ? t.bundle : undefined;
+    const never = await trainModelAt(db, {
+      until: UNTIL,
+      forest: { nEstimators: 20 },
+      textScore: false,
+    });
+    expect(never.textChoice).toBeUndefined();
+    expect(never.bundle.text).toBeUndefined();
+    if (withText) {
+      const back = bundleFromJson(bundleToJson(withText));
+      expect(back.text?.folds).toHaveLength(4);
+      const x = selectRows(t.set.rows.matrix, [0, 1, 2]);
+      expect(() => predict(back, x)).toThrow(/ad-text score/);
+      const u = t.set.rows.uscc.slice(0, 3);
+      const d = t.set.rows.day.slice(0, 3);
+      const a = predict(withText, await withTextScore(db, withText.text, x, u, d));
+      const b = predict(back, await withTextScore(db, back.text, x, u, d));
+      expect(Array.from(b.score)).toEqual(Array.from(a.score));
+    }
+  }, 240_000);
+});
