@@ -45,6 +45,8 @@ const { values } = parseArgs({
     trace: { type: 'boolean', default: false },
     /** Simulator trait preset (data-samples/sim/traits.ts), e.g. quiet. */
     traits: { type: 'string' },
+    /** Resolve without the aliases learned from the data (the "before" of pipeline/resolve/aliases.ts). */
+    'no-aliases': { type: 'boolean', default: false },
     'scheme-rate': { type: 'string', default: '0.006' },
   },
 });
@@ -161,7 +163,11 @@ for (const seed of values.seeds.split(',').map((s) => s.trim())) {
       `seed ${seed}: ingest seconds (until ${cutoff})`,
       ((performance.now() - t) / 1000).toFixed(1),
     );
-    const first = await resolve(db, { full: true, trace: values.trace });
+    const first = await resolve(db, {
+      full: true,
+      trace: values.trace,
+      learnedAliases: !values['no-aliases'],
+    });
     out(
       `seed ${seed}: full resolve until ${cutoff}: records`,
       first.resolved.ads + first.resolved.complaints,
@@ -173,14 +179,18 @@ for (const seed of values.seeds.split(',').map((s) => s.trim())) {
     await ingest(db, { feed: 'ads', source: adsLate });
     await ingest(db, { feed: 'complaints', source: join(dir, 'complaints.csv'), encoding: 'gbk' });
     out(`seed ${seed}: ingest seconds (rest)`, ((performance.now() - t) / 1000).toFixed(1));
-    const inc = await resolve(db, { trace: values.trace });
+    const inc = await resolve(db, { trace: values.trace, learnedAliases: !values['no-aliases'] });
     out(`seed ${seed}: incremental resolve: mode`, inc.mode);
     out(`seed ${seed}: incremental resolve: records`, inc.resolved.ads + inc.resolved.complaints);
     out(`seed ${seed}: incremental resolve: seconds`, inc.seconds.toFixed(1));
     const incLinks = await db.all(
       `SELECT ${LINK_COLUMNS} FROM entity_links ORDER BY kind, record_id`,
     );
-    const r = await resolve(db, { full: true, trace: values.trace });
+    const r = await resolve(db, {
+      full: true,
+      trace: values.trace,
+      learnedAliases: !values['no-aliases'],
+    });
     const fullLinks = await db.all(
       `SELECT ${LINK_COLUMNS} FROM entity_links ORDER BY kind, record_id`,
     );
@@ -201,7 +211,7 @@ for (const seed of values.seeds.split(',').map((s) => s.trim())) {
       differ === 0 ? 'yes' : `NO (${differ} links differ)`,
     );
     allPass &&= differ === 0;
-    const idle = await resolve(db, { trace: values.trace });
+    const idle = await resolve(db, { trace: values.trace, learnedAliases: !values['no-aliases'] });
     out(
       `seed ${seed}: incremental resolve with nothing new: records`,
       idle.resolved.ads + idle.resolved.complaints,

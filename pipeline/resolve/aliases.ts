@@ -159,10 +159,12 @@ tied AS (
     JOIN rz_ties x ON x.alias_key = t.alias_key AND x.day <= t.day
                   AND NOT (x.kind = t.kind AND x.record_id = t.record_id)
    -- the register's own phones and websites are what the register step already weighed for an
-   -- ambiguous record; a weak prefix is overridden only by a name of at least four characters,
-   -- tied by at least two records
+   -- ambiguous record; between candidates (ambiguous) or against a weak prefix, a name decides
+   -- only when it has at least four characters and is not a pinyin abbreviation (CH培训: many
+   -- enterprises share one); against a weak prefix it needs two tying records
    WHERE NOT (t.status = 'ambiguous' AND x.kind = 'register')
-     AND NOT (t.status = 'linked' AND t.alias_key LIKE 'name:%' AND length(t.alias_key) < 9)
+     AND NOT (t.status <> 'unlinked' AND t.alias_key LIKE 'name:%'
+              AND (length(t.alias_key) < 9 OR regexp_matches(t.alias_key, '^name:[a-z]{1,4}\\p{Han}{2}$')))
    GROUP BY ALL
 ),
 -- enterprises any register-linked record carrying the key pointed at by then

@@ -41,6 +41,8 @@ export interface ResolveOptions {
   trace?: boolean;
   /** Records resolved per batch (default BATCH_SIZE). */
   batchSize?: number;
+  /** Link records through aliases learned from the data (aliases.ts; default true). */
+  learnedAliases?: boolean;
   /** Called after each batch (progress of long runs). */
   onBatch?: (p: { batch: number; batches: number; seconds: number }) => void;
 }
@@ -284,7 +286,8 @@ export async function resolve(db: Db, options: ResolveOptions = {}): Promise<Res
         `INSERT INTO resolve_keys (uscc, kind, key, valid_from) SELECT uscc, 'fp', fp, day FROM rz_fp`,
       );
     // aliases learned from the records themselves (aliases.ts): recomputed in full on every run
-    aliasLinked = await applyLearnedAliases(tx, (name, sql) => step(tx, trace, name, sql));
+    if (options.learnedAliases !== false)
+      aliasLinked = await applyLearnedAliases(tx, (name, sql) => step(tx, trace, name, sql));
     await tx.run(`DELETE FROM resolve_review_mark`);
     await tx.run(
       `INSERT INTO resolve_review_mark SELECT coalesce(max(review_id), 0) FROM link_reviews`,
