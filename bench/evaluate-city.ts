@@ -96,7 +96,7 @@ const until = values.until ?? addDays(start, Number(values['train-days']) - 1);
 const r = await evaluateOverTime(db, {
   until,
   testEveryDays: Number(values['test-every']),
-  onProgress: (m) => (m.startsWith('training') || m.startsWith('fusion') ? lap(m) : undefined),
+  onProgress: (m) => (/^(training|fusion|ad-text)/.test(m) ? lap(m) : undefined),
 });
 const manifest = cityManifest(dir);
 const kinds = schemeKinds(dir);
