@@ -15,6 +15,8 @@ export type ApiErrorCode =
   | 'forbidden'
   | 'not_found'
   | 'conflict'
+  | 'account_locked'
+  | 'too_many_requests'
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'unavailable'
@@ -26,6 +28,8 @@ const TITLES: Record<ApiErrorCode, string> = {
   forbidden: 'Forbidden for this role',
   not_found: 'Not found',
   conflict: 'Conflict',
+  account_locked: 'Account locked',
+  too_many_requests: 'Too many requests',
   payload_too_large: 'Payload too large',
   unsupported_media_type: 'Unsupported media type',
   unavailable: 'Service unavailable',
@@ -38,6 +42,8 @@ const STATUS: Record<ApiErrorCode, ContentfulStatusCode> = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  account_locked: 423,
+  too_many_requests: 429,
   payload_too_large: 413,
   unsupported_media_type: 415,
   unavailable: 503,
@@ -49,16 +55,23 @@ export class ApiError extends Error {
   readonly status: ContentfulStatusCode;
   /** Extra members of the problem body, e.g. validation issues. */
   readonly extra: Record<string, unknown> | undefined;
+  /** Extra response headers, e.g. Retry-After. */
+  readonly headers: Record<string, string> | undefined;
   constructor(
     code: ApiErrorCode,
     message: string,
-    options?: { cause?: unknown; extra?: Record<string, unknown> },
+    options?: {
+      cause?: unknown;
+      extra?: Record<string, unknown>;
+      headers?: Record<string, string>;
+    },
   ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
     this.status = STATUS[code];
     this.extra = options?.extra;
+    this.headers = options?.headers;
   }
 }
 
@@ -137,7 +150,7 @@ export type ErrorLogger = (err: unknown, c: Context) => void;
 export function createErrorHandler(log: ErrorLogger) {
   return (err: Error, c: Context): Response => {
     if (err instanceof ApiError)
-      return problemResponse(err.code, err.status, err.message, err.extra);
+      return problemResponse(err.code, err.status, err.message, err.extra, err.headers);
     if (err instanceof AppError) {
       if (err.code !== 'not_found' && err.code !== 'usage') log(err, c);
       return fromAppError(err);

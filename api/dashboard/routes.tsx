@@ -10,7 +10,14 @@ import type { AppEnv } from '../context.ts';
 import { ApiClient, withQuery, type ApiResult } from './api-call.ts';
 import { BASE, Shell, Problem, type NavKey } from './layout.tsx';
 import { permissionsFor, type Can, type RouteRoles } from './permissions.ts';
-import { checkCsrf, endSession, readSession, startSession, type Session } from './session.ts';
+import {
+  checkCsrf,
+  endSession,
+  readSession,
+  startSession,
+  type Session,
+  type SessionOptions,
+} from './session.ts';
 import { daySummary, entitySeries, listDays, listDistricts } from './queries.ts';
 import { AlertsPage, type AlertFilters, type AlertItem } from './pages/alerts.tsx';
 import { DetailPage, type AlertDetail } from './pages/detail.tsx';
@@ -30,6 +37,9 @@ import { RunsPage, type QuarantineItem, type RunItem } from './pages/runs.tsx';
 export interface DashboardDeps {
   db: Db;
   now?: () => Date;
+  /** The API's token verifier (idle timeout; revocations at once). */
+  tokens?: { verify(token: string): Promise<Principal | undefined>; invalidate(): void };
+  config?: { security: { public_url: string | null; session_hours: number } };
 }
 
 /** Scripts run only with the page's nonce; inline styles (bar widths) are allowed. */
@@ -66,6 +76,11 @@ function str(v: unknown): string | undefined {
 export function mountDashboard(app: Hono<AppEnv>, deps: DashboardDeps): void {
   const now = deps.now ?? (() => new Date());
   const db = deps.db;
+  const sessionOptions: SessionOptions = {
+    ...(deps.tokens ? { verify: (t: string) => deps.tokens!.verify(t) } : {}),
+    secure: deps.config?.security.public_url?.startsWith('https:') ?? false,
+    maxAgeSeconds: Math.round((deps.config?.security.session_hours ?? 12) * 3600),
+  };
   const routes = (): readonly RouteRoles[] | undefined =>
     (app as unknown as { dafei?: { routes?: RouteRoles[] } }).dafei?.routes;
 
@@ -94,7 +109,7 @@ export function mountDashboard(app: Hono<AppEnv>, deps: DashboardDeps): void {
   const page =
     (fn: (x: Ctx) => Promise<Response>) =>
     async (c: Context<AppEnv>): Promise<Response> => {
-      const session = await readSession(c, db, now());
+      const session = await readSession(c, db, now(), sessionOptions);
       if (!session) {
         if (c.req.method === 'GET') {
           const u = new URL(c.req.url);
@@ -106,7 +121,7 @@ export function mountDashboard(app: Hono<AppEnv>, deps: DashboardDeps): void {
         c,
         session,
         principal: session.principal,
-        api: new ApiClient(app, session.token),
+        api: new ApiClient(app, session.token, c),
         can: permissionsFor(session.principal.role, routes()),
       };
       if (c.req.method === 'POST') {
@@ -163,7 +178,7 @@ export function mountDashboard(app: Hono<AppEnv>, deps: DashboardDeps): void {
 
   app.get(`${BASE}/login`, async (c) => {
     const mode = c.req.query('mode') === 'token' ? 'token' : 'password';
-    const session = await readSession(c, db, now());
+    const session = await readSession(c, db, now(), sessionOptions);
     if (session) return c.redirect(safeNext(c.req.query('next')), 303);
     return render(c, '登录', 'login', <LoginPage mode={mode} next={c.req.query('next')} />);
   });
@@ -202,12 +217,12 @@ export function mountDashboard(app: Hono<AppEnv>, deps: DashboardDeps): void {
         status: 200,
         at: now(),
       });
-      startSession(c, token);
+      startSession(c, token, sessionOptions);
       return c.redirect(next, 303);
     }
     const username = typeof form['username'] === 'string' ? form['username'].trim() : '';
     const password = typeof form['password'] === 'string' ? form['password'] : '';
-    const r = await new ApiClient(app, '').post<{ token: string }>('/v1/auth/login', {
+    const r = await new ApiClient(app, '', c).post<{ token: string }>('/v1/auth/login', {
       username,
       password,
     });
@@ -227,7 +242,7 @@ export function mountDashboard(app: Hono<AppEnv>, deps: DashboardDeps): void {
         r.status === 400 ? 400 : 401,
       );
     }
-    startSession(c, r.data.token);
+    startSession(c, r.data.token, sessionOptions);
     return c.redirect(next, 303);
   });
 
@@ -235,7 +250,10 @@ export function mountDashboard(app: Hono<AppEnv>, deps: DashboardDeps): void {
     `${BASE}/logout`,
     page(async (x) => {
       // a session token issued for a user login ends with the session; pasted API tokens stay valid
-      if (x.principal.name.startsWith('user:')) await revokeToken(db, x.principal.tokenId, now());
+      if (x.principal.kind === 'session') {
+        await revokeToken(db, x.principal.tokenId, now(), 'logout');
+        deps.tokens?.invalidate();
+      }
       await auditOf(x.c, {
         actor: x.principal.name,
         role: x.principal.role,
