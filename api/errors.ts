@@ -12,6 +12,7 @@ import { AppError } from '../pipeline/errors.ts';
 export type ApiErrorCode =
   | 'bad_request'
   | 'unauthorized'
+  | 'totp_required'
   | 'forbidden'
   | 'not_found'
   | 'conflict'
@@ -25,6 +26,7 @@ export type ApiErrorCode =
 const TITLES: Record<ApiErrorCode, string> = {
   bad_request: 'Bad request',
   unauthorized: 'Authentication required',
+  totp_required: 'TOTP code required',
   forbidden: 'Forbidden for this role',
   not_found: 'Not found',
   conflict: 'Conflict',
@@ -39,6 +41,7 @@ const TITLES: Record<ApiErrorCode, string> = {
 const STATUS: Record<ApiErrorCode, ContentfulStatusCode> = {
   bad_request: 400,
   unauthorized: 401,
+  totp_required: 401,
   forbidden: 403,
   not_found: 404,
   conflict: 409,

@@ -111,9 +111,10 @@ export function accountRoutes(r: Router): void {
               'the account is locked after repeated failed logins; an administrator must unlock it',
             );
           case 'totp_required':
-            throw new ApiError('unauthorized', 'this account needs a TOTP code (totp)', {
-              extra: { totp_required: true },
-            });
+            throw new ApiError(
+              'totp_required',
+              'this account needs a TOTP code (totp) or a recovery code (recovery_code)',
+            );
           default:
             await audit(c, 'auth.login_failed', body.username, { status: 401, reason: r.reason });
             throw new ApiError(

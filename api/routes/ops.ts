@@ -10,9 +10,14 @@ import { seesAll, type NameMatcher } from '../../pipeline/privacy/index.ts';
 import { Cursor, Day, decodeCursor, encodeCursor, Limit, Obj, Problem } from '../schemas.ts';
 import { FEED_NAMES } from '../../pipeline/feeds/index.ts';
 
+/** CSV cells kept as they are for a role that may not see personal data: dates, numbers, codes. */
+const PLAIN_CELL = /^(?:[\d\s:./+TZ-]*|[a-z_0-9]{1,20})$/;
+
 /**
- * A raw line for a role: a parseable NDJSON record redacted field by field (complainant_ref,
- * legal_rep…) and written back as JSON; any other text masked as free text.
+ * A raw line for a role that may not see all personal data: a parseable NDJSON record redacted
+ * field by field (complainant_ref, legal_rep…) and written back as JSON; any other line (CSV,
+ * whose header is not kept, so a cell's meaning is unknown) with every cell masked except dates,
+ * numbers and lower-case codes, so its shape — and the broken cell — still shows.
  */
 function rawFor(raw: string, role: Role, names: NameMatcher): string {
   if (seesAll(role)) return raw;
@@ -20,10 +25,13 @@ function rawFor(raw: string, role: Role, names: NameMatcher): string {
     try {
       return JSON.stringify(redact(JSON.parse(raw) as unknown, role, names));
     } catch {
-      // not JSON after all: masked as text below
+      // not JSON after all: masked as CSV below
     }
   }
-  return redact({ raw }, role, names).raw;
+  return raw
+    .split(',')
+    .map((cell) => (PLAIN_CELL.test(cell.replace(/^"|"$/g, '')) ? cell : '*'.repeat(cell.length)))
+    .join(',');
 }
 
 const Id = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
