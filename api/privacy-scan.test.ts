@@ -105,7 +105,7 @@ async function bodyText(res: Response): Promise<string> {
     await wb.xlsx.load(await res.arrayBuffer());
     const cells: string[] = [];
     wb.eachSheet((ws) =>
-      ws.eachRow((row) => row.eachCell((cell) => cells.push(String(cell.value ?? '')))),
+      ws.eachRow((row) => row.eachCell((cell) => cells.push(cell.text))),
     );
     return cells.join('\n');
   }
