@@ -30,6 +30,7 @@ import {
   type Profile,
 } from './pages/entities.tsx';
 import { LoginPage } from './pages/login.tsx';
+import { mountAccountPages } from './pages/account.tsx';
 import { ModelsPage, type ModelVersion } from './pages/models.tsx';
 import { RunsPage, type QuarantineItem, type RunItem } from './pages/runs.tsx';
 
@@ -117,6 +118,15 @@ export function mountDashboard(app: Hono<AppEnv>, deps: DashboardDeps): void {
         }
         return c.redirect(`${BASE}/login`, 303);
       }
+      // a session that must first change its one-time password or enrol TOTP sees only that page
+      if (
+        session.principal.scope !== 'full' &&
+        !new URL(c.req.url).pathname.startsWith(`${BASE}/account`)
+      )
+        return c.redirect(
+          `${BASE}/account/${session.principal.scope === 'change_password' ? 'password' : 'totp'}`,
+          303,
+        );
       const ctx: Ctx = {
         c,
         session,
@@ -145,6 +155,13 @@ export function mountDashboard(app: Hono<AppEnv>, deps: DashboardDeps): void {
     };
   const formOf = (c: Context<AppEnv>) =>
     (c.get('dashboardForm' as never) ?? {}) as Record<string, unknown>;
+
+  mountAccountPages(app, {
+    page,
+    render: (c, title, nav, body, x, status) => render(c, title, nav, body, x, status),
+    formOf,
+    endSession,
+  });
 
   const fail = (
     x: Ctx,
@@ -180,7 +197,16 @@ export function mountDashboard(app: Hono<AppEnv>, deps: DashboardDeps): void {
     const mode = c.req.query('mode') === 'token' ? 'token' : 'password';
     const session = await readSession(c, db, now(), sessionOptions);
     if (session) return c.redirect(safeNext(c.req.query('next')), 303);
-    return render(c, '登录', 'login', <LoginPage mode={mode} next={c.req.query('next')} />);
+    return render(
+      c,
+      '登录',
+      'login',
+      <LoginPage
+        mode={mode}
+        next={c.req.query('next')}
+        notice={c.req.query('changed') === '1' ? '密码已修改，请用新密码登录。' : undefined}
+      />,
+    );
   });
 
   app.post(`${BASE}/login`, async (c) => {
@@ -222,27 +248,50 @@ export function mountDashboard(app: Hono<AppEnv>, deps: DashboardDeps): void {
     }
     const username = typeof form['username'] === 'string' ? form['username'].trim() : '';
     const password = typeof form['password'] === 'string' ? form['password'] : '';
-    const r = await new ApiClient(app, '', c).post<{ token: string }>('/v1/auth/login', {
-      username,
-      password,
-    });
+    const code = typeof form['totp'] === 'string' ? form['totp'].trim() : '';
+    const r = await new ApiClient(app, '', c).post<{ token: string; scope: string }>(
+      '/v1/auth/login',
+      {
+        username,
+        password,
+        // a recovery code looks like abcde-fghjk; a TOTP code is 6 digits
+        ...(code === '' ? {} : /^\d[\d ]*$/.test(code) ? { totp: code } : { recovery_code: code }),
+      },
+    );
     if (!r.ok) {
+      const wait = /(\d+) s/.exec(r.problem.detail)?.[1];
       const msg =
-        r.status === 401
-          ? '用户名或密码错误。'
-          : r.status === 400
-            ? '请填写用户名和密码。'
-            : `登录失败：${problemText(r)}`;
+        r.problem.code === 'totp_required'
+          ? '此账户已启用两步验证，请输入身份验证器中的动态验证码（或一个恢复码）。'
+          : r.status === 429
+            ? `登录失败次数过多，请 ${wait ?? '稍'} 秒后再试。`
+            : r.status === 423
+              ? '账户因多次登录失败已被锁定，请联系管理员解锁。'
+              : r.status === 401
+                ? /TOTP/.test(r.problem.detail)
+                  ? '动态验证码不正确或已使用过。'
+                  : '用户名或密码错误。'
+                : r.status === 400
+                  ? '请填写用户名和密码。'
+                  : `登录失败：${problemText(r)}`;
       return render(
         c,
         '登录',
         'login',
-        <LoginPage mode="password" next={nextField} username={username} error={msg} />,
+        <LoginPage
+          mode="password"
+          next={nextField}
+          username={username}
+          error={msg}
+          totp={r.problem.code === 'totp_required' || code !== ''}
+        />,
         undefined,
-        r.status === 400 ? 400 : 401,
+        r.status === 400 ? 400 : r.status === 429 ? 429 : r.status === 423 ? 423 : 401,
       );
     }
     startSession(c, r.data.token, sessionOptions);
+    if (r.data.scope === 'change_password') return c.redirect(`${BASE}/account/password`, 303);
+    if (r.data.scope === 'enrol_totp') return c.redirect(`${BASE}/account/totp`, 303);
     return c.redirect(next, 303);
   });
 

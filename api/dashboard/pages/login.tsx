@@ -7,6 +7,9 @@ export function LoginPage(p: {
   error?: string | undefined;
   next?: string | undefined;
   username?: string | undefined;
+  /** Ask for the TOTP code (the account has two-step login). */
+  totp?: boolean | undefined;
+  notice?: string | undefined;
 }): Child {
   const next = p.next ?? '';
   return (
@@ -30,6 +33,7 @@ export function LoginPage(p: {
             API 令牌
           </a>
         </div>
+        {p.notice ? <div class="flash ok">{p.notice}</div> : null}
         {p.error ? <div class="flash err">{p.error}</div> : null}
         <form class="stack" method="post" action={`${BASE}/login`}>
           <input type="hidden" name="mode" value={p.mode} />
@@ -56,6 +60,17 @@ export function LoginPage(p: {
                   autocomplete="current-password"
                   required
                   maxlength={200}
+                />
+              </label>
+              <label>
+                动态验证码{p.totp ? '' : '（已启用两步验证的账户填写）'}
+                <input
+                  type="text"
+                  name="totp"
+                  inputmode="numeric"
+                  autocomplete="one-time-code"
+                  maxlength={20}
+                  required={p.totp === true}
                 />
               </label>
             </>
