@@ -5,9 +5,10 @@ export const LEVEL_ZH: Record<string, string> = { red: '红', orange: '橙', yel
 /**
  * Spreadsheet formula injection (OWASP "CSV Injection"): a text cell starting with = + - @, a tab
  * or a carriage return would run as a formula when Excel or WPS opens the file. Such cells get a
- * leading apostrophe, which spreadsheets show as text. Numbers are left alone.
+ * leading apostrophe, which spreadsheets show as text (ASVS 5.0 V1.2.10 adds NUL; so do we).
+ * Numbers are left alone.
  */
-export const FORMULA_START = /^[=+\-@\t\r]/;
+export const FORMULA_START = /^[=+\-@\t\r\0]/;
 
 export function neutraliseCell(s: string): string {
   return FORMULA_START.test(s) ? `'${s}` : s;
@@ -15,7 +16,7 @@ export function neutraliseCell(s: string): string {
 
 /** The same in DuckDB SQL, for a VARCHAR expression (exports written by COPY). */
 export function neutraliseSql(expr: string): string {
-  return `CASE WHEN regexp_matches(${expr}, '^[=+@\\t\\r-]') THEN '''' || ${expr} ELSE ${expr} END`;
+  return `CASE WHEN regexp_matches(${expr}, '^[=+@\\t\\r\\x00-]') THEN '''' || ${expr} ELSE ${expr} END`;
 }
 
 /** One RFC 4180 CSV line (text cells neutralised against formula injection). */
