@@ -3,37 +3,12 @@
  * 用户与令牌 (users and tokens). Every action goes through the API (routes/accounts.ts) with the
  * session's token, so its rules, refusals and audit apply. Secrets shown once (one-time
  * passwords, tokens, recovery codes) are rendered in the POST's answer, never put in a URL.
- * `mountAccountPages(app, kit)` adds the routes; routes.tsx calls it.
+ * `mountAccount(kit)` adds the routes; routes.ts calls it.
  */
-import type { Context, Hono } from 'hono';
 import type { Child } from 'hono/jsx';
-import type { Principal } from '../../../pipeline/auth/index.ts';
-import type { AppEnv } from '../../context.ts';
-import type { ApiClient } from '../api-call.ts';
-import { BASE, Flash, type NavKey } from '../layout.tsx';
-import type { Session } from '../session.ts';
-
-export interface AccountPageCtx {
-  c: Context<AppEnv>;
-  session: Session;
-  api: ApiClient;
-  principal: Principal;
-}
-
-/** What routes.tsx lends the account pages: its session wrapper, renderer and form reader. */
-export interface PageKit<X extends AccountPageCtx> {
-  page: (fn: (x: X) => Promise<Response>) => (c: Context<AppEnv>) => Promise<Response>;
-  render: (
-    c: Context<AppEnv>,
-    title: string,
-    nav: NavKey,
-    body: Child,
-    x?: X,
-    status?: number,
-  ) => Response | Promise<Response>;
-  formOf: (c: Context<AppEnv>) => Record<string, unknown>;
-  endSession: (c: Context<AppEnv>) => void;
-}
+import type { DashboardKit, PageCtx } from '../kit.tsx';
+import { BASE, Flash } from '../layout.tsx';
+import { endSession } from '../session.ts';
 
 interface UserRow {
   username: string;
@@ -68,11 +43,11 @@ const ROLE_ZH: Record<string, string> = {
 const s = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
 const short = (t: string | null) => (t ? t.slice(0, 16) : '—');
 
-function Csrf(p: { x: AccountPageCtx }): Child {
+function Csrf(p: { x: PageCtx }): Child {
   return <input type="hidden" name="_csrf" value={p.x.session.csrf} />;
 }
 
-function PasswordForm(p: { x: AccountPageCtx; oneTime: boolean; err?: string | undefined }): Child {
+function PasswordForm(p: { x: PageCtx; oneTime: boolean; err?: string | undefined }): Child {
   return (
     <div class="card" style="max-width:460px">
       <h1>{p.oneTime ? '请先设置新密码' : '修改密码'}</h1>
@@ -121,11 +96,8 @@ function PasswordForm(p: { x: AccountPageCtx; oneTime: boolean; err?: string | u
   );
 }
 
-export function mountAccountPages<X extends AccountPageCtx>(
-  app: Hono<AppEnv>,
-  kit: PageKit<X>,
-): void {
-  const { page, render, formOf } = kit;
+export function mountAccount(kit: DashboardKit): void {
+  const { app, page, render, formOf } = kit;
 
   app.get(
     `${BASE}/account`,
@@ -217,7 +189,7 @@ export function mountAccountPages<X extends AccountPageCtx>(
                 ? '新密码过于常见，请换一个。'
                 : `未能修改：${r.problem.detail}`,
         );
-      kit.endSession(x.c);
+      endSession(x.c);
       return x.c.redirect(`${BASE}/login?changed=1`, 303);
     }),
   );
@@ -256,7 +228,7 @@ export function mountAccountPages<X extends AccountPageCtx>(
     }),
   );
 
-  const confirmForm = (x: X, setup: { secret: string; uri: string }, err?: string) => (
+  const confirmForm = (x: PageCtx, setup: { secret: string; uri: string }, err?: string) => (
     <div class="card" style="max-width:560px">
       <h1>绑定身份验证器</h1>
       <Flash err={err} />
@@ -324,7 +296,7 @@ export function mountAccountPages<X extends AccountPageCtx>(
           x,
           400,
         );
-      if (r.data.session_ended) kit.endSession(x.c);
+      if (r.data.session_ended) endSession(x.c);
       return render(
         x.c,
         '两步验证已启用',
@@ -355,7 +327,7 @@ export function mountAccountPages<X extends AccountPageCtx>(
   // ---- admin: users and tokens -----------------------------------------------------------------
 
   const adminPage = async (
-    x: X,
+    x: PageCtx,
     flash: {
       ok?: string | undefined;
       err?: string | undefined;
