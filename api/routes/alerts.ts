@@ -19,7 +19,13 @@ import type { Router } from '../route.ts';
 import { audit } from '../audit.ts';
 import { ApiError } from '../errors.ts';
 import { redact } from '../redact.ts';
-import { maySee, PERSON_SEARCH_ROLES, type NameMatcher } from '../../pipeline/privacy/index.ts';
+import {
+  maySee,
+  NO_NAMES,
+  PERSON_SEARCH_ROLES,
+  seesAll,
+  type NameMatcher,
+} from '../../pipeline/privacy/index.ts';
 import {
   AlertId,
   Cursor,
@@ -119,18 +125,18 @@ const IdParams = z.strictObject({ id: AlertId });
  * JSON of a listed row's unchanging fields, redacted, by role (kept while the row is cached, and
  * while the person names known to the register are the same).
  */
-const ROW_JSON = new WeakMap<
-  object,
-  { names: NameMatcher; byRole: Partial<Record<Role, string>> }
->();
+const ROW_JSON = new WeakMap<object, Partial<Record<Role, { names: NameMatcher; json: string }>>>();
 
 /** JSON.stringify(redact(item, role)), reusing the serialised listed row the item was made from. */
 function alertJson(item: AlertRow, role: Role, names: NameMatcher): string {
   const src = listedRowOf(item);
   if (!src) return JSON.stringify(redact(item, role, names));
-  let cached = ROW_JSON.get(src);
-  if (!cached || cached.names !== names) ROW_JSON.set(src, (cached = { names, byRole: {} }));
-  const mid = (cached.byRole[role] ??= JSON.stringify(redact(src, role, names)).slice(1, -1));
+  let byRole = ROW_JSON.get(src);
+  if (!byRole) ROW_JSON.set(src, (byRole = {}));
+  let cached = byRole[role];
+  if (cached?.names !== names)
+    byRole[role] = cached = { names, json: JSON.stringify(redact(src, role, names)).slice(1, -1) };
+  const mid = cached.json;
   const head = JSON.stringify(
     redact({ id: item.id, day: item.day, revision: item.revision }, role, names),
   );
@@ -193,7 +199,8 @@ export function alertRoutes(r: Router): void {
         page.has_more && last && page.day && page.revision
           ? encodeCursor({ d: page.day, r: page.revision, k: last.rank, f: filters })
           : null;
-      const names = await privacy.names();
+      // person names known to the register: needed only to mask them for roles that may not see them
+      const names = seesAll(role) ? NO_NAMES : await privacy.names();
       // a page with legal representatives is a read of personal data (group-committed entry)
       if (maySee(role, 'person_name') && page.items.length > 0)
         await audit(c, 'alert.list', page.day, {
