@@ -8,7 +8,13 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Db } from './db/index.ts';
-import { createUser, DEMO_PASSWORD, isDemoDb, markDemoDb } from './auth/index.ts';
+import {
+  createUser,
+  DEMO_PASSWORD,
+  demoPasswordAccounts,
+  isDemoDb,
+  markDemoDb,
+} from './auth/index.ts';
 import { AppError } from './errors.ts';
 import { backfill } from './backfill.ts';
 import { FEED_NAMES, formatCounts, ingest, type FeedName } from './feeds/index.ts';
@@ -33,6 +39,23 @@ export const DEMO_USERS = [
   { username: 'analyst', role: 'data_scientist' },
 ] as const;
 export { DEMO_PASSWORD };
+
+/**
+ * A database an earlier `dafei demo` made (before databases were marked): its users are exactly
+ * the demo accounts, each with the demo password. It is marked as a demo and used again.
+ */
+async function madeByAnEarlierDemo(db: Db): Promise<boolean> {
+  const users = await db.all<{ username: string }>(`SELECT username FROM api_users ORDER BY 1`);
+  const names = users.map((u) => u.username).join(',');
+  if (
+    names !==
+    DEMO_USERS.map((u) => u.username)
+      .sort()
+      .join(',')
+  )
+    return false;
+  return (await demoPasswordAccounts(db)).length === DEMO_USERS.length;
+}
 
 /** The sample's file for a feed; complaints come as GBK CSV, as government exports do. */
 export function sampleFile(
@@ -84,7 +107,7 @@ export async function runDemo(db: Db, io: Io, o: DemoOptions): Promise<number> {
     const used = await db.one<{ n: number }>(
       `SELECT ((SELECT count(*) FROM ingest_batches) + (SELECT count(*) FROM api_users) + (SELECT count(*) FROM api_tokens))::INTEGER AS n`,
     );
-    if (used!.n > 0)
+    if (used!.n > 0 && !(await madeByAnEarlierDemo(db)))
       throw new AppError(
         'usage',
         `${db.path} holds data and was not made by dafei demo; the demo (and its published passwords) goes only into a new database: dafei demo --db var/demo.duckdb`,
