@@ -366,7 +366,7 @@ Prints one line: read N, accepted N, duplicate N, corrected N, quarantined N`,
           `warning: ${db.path} is a demo database (made by dafei demo): its accounts have the published demo password`,
         );
       const scheduler = createScheduler({ db, config, log: io.err });
-      const socket = adminSocketPath(db.path);
+      const socket = adminSocketPath(db.path, config.adminSocket);
       const server = await startServer(
         values,
         config,
@@ -624,12 +624,12 @@ async function runAdminVerb(
   args: Record<string, unknown>,
 ): Promise<unknown> {
   const path = dbPath(values);
-  const socket = adminSocketPath(path);
+  const config = loadConfig();
+  const socket = adminSocketPath(path, config.adminSocket);
   if (socket) {
     const answer = await callAdminSocket(socket, verb, args);
     if (answer) return answer.result;
   }
-  const config = loadConfig();
   return withOpenDb(values, (db) => {
     const actor = cliActor();
     const ctx: AdminContext = {

@@ -121,6 +121,8 @@ export interface Config extends FileConfig {
   readonly host: string;
   /** The config file read, if any. */
   readonly configFile: string | null;
+  /** The admin socket ($DAFEI_ADMIN_SOCKET); null = `<db path>.admin.sock`. */
+  readonly adminSocket: string | null;
 }
 
 /** Reads env and the config file. Throws one ConfigError listing every problem. */
@@ -166,5 +168,6 @@ export function loadConfig(
     port,
     host: env['DAFEI_HOST'] || '127.0.0.1',
     configFile: file,
+    adminSocket: env['DAFEI_ADMIN_SOCKET'] || null,
   });
 }

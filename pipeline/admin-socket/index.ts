@@ -63,13 +63,9 @@ export interface AdminRequest {
 export type AdminResponse =
   { ok: true; result: unknown } | { ok: false; error: { code: string; message: string } };
 
-/** The socket of a database: $DAFEI_ADMIN_SOCKET, else `<db path>.admin.sock`. */
-export function adminSocketPath(
-  dbPath: string,
-  env: Record<string, string | undefined> = process.env,
-): string | undefined {
-  const fromEnv = env['DAFEI_ADMIN_SOCKET'];
-  if (fromEnv) return fromEnv;
+/** The socket of a database: the configured one ($DAFEI_ADMIN_SOCKET), else `<db path>.admin.sock`. */
+export function adminSocketPath(dbPath: string, configured?: string | null): string | undefined {
+  if (configured) return configured;
   if (dbPath === ':memory:') return undefined;
   return `${dbPath}.admin.sock`;
 }
