@@ -104,9 +104,7 @@ async function bodyText(res: Response): Promise<string> {
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(await res.arrayBuffer());
     const cells: string[] = [];
-    wb.eachSheet((ws) =>
-      ws.eachRow((row) => row.eachCell((cell) => cells.push(cell.text))),
-    );
+    wb.eachSheet((ws) => ws.eachRow((row) => row.eachCell((cell) => cells.push(cell.text))));
     return cells.join('\n');
   }
   if (type.includes('arrow') || type.includes('parquet')) {
