@@ -19,7 +19,6 @@
  */
 import { createReadStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
@@ -50,12 +49,18 @@ function open(dir: string, base: string): Readable | undefined {
   return undefined;
 }
 
+/** Lines of a text file; GB18030 is decoded as the pipeline decodes it (TextDecoder). */
 async function* lines(stream: Readable, encoding: 'utf8' | 'gb18030'): AsyncIterable<string> {
-  const decoded =
-    encoding === 'utf8'
-      ? stream
-      : stream.pipe(iconv.decodeStream('gb18030'));
-  yield* createInterface({ input: decoded, crlfDelay: Infinity });
+  const decoder = new TextDecoder(encoding === 'utf8' ? 'utf-8' : 'gb18030');
+  let rest = '';
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    rest += decoder.decode(chunk, { stream: true });
+    const parts = rest.split('\n');
+    rest = parts.pop()!;
+    for (const p of parts) yield p.endsWith('\r') ? p.slice(0, -1) : p;
+  }
+  rest += decoder.decode();
+  if (rest !== '') yield rest.endsWith('\r') ? rest.slice(0, -1) : rest;
 }
 
 /** RFC 4180 records from lines (a quoted cell may span lines). */

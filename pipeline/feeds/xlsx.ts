@@ -9,18 +9,18 @@
  *     its relationships), each sheet's `<dimension>` (for progress) and the `<mergeCell>` ranges of
  *     its first rows: the streaming parser below does not report merges, which Excel writes after
  *     the rows, and a merged header cell must be spread over the columns it covers.
- *  2. `readXlsxRows` streams the rows of the chosen sheets with exceljs's WorkbookReader (shared
- *     strings cached in memory — hence their own cap — and cell values turned into text).
+ *  2. `readXlsxRows` streams the rows of the chosen sheets (yauzl + saxes; shared strings held in
+ *     memory — hence their own cap — and cell values turned into text; see there why not exceljs).
  *
- * Measured on this machine by bench/xlsx-intake.ts: a 1,000,000-row sheet is read in ~14 s with a
- * peak RSS under 200 MB; the inspection adds about a tenth. Old .xls files (BIFF, an OLE2
- * container) are refused with what to do.
+ * bench/xlsx-intake.ts measures a 1,000,000-row sheet (time and peak RSS) beside exceljs's reader.
+ * Old .xls files (BIFF, an OLE2 container) are refused with what to do.
  */
 import { open as openFd, read as readFd, close as closeFd } from 'node:fs';
 import { promisify } from 'node:util';
-import ExcelJS from 'exceljs';
+import { SaxesParser } from 'saxes';
 import yauzl from 'yauzl';
 import { IngestError } from '../errors.ts';
+import { fromExcelSerial, isoDate, isoDateTime } from './mapping/dates.ts';
 
 export interface XlsxLimits {
   /** Largest inflated size of one entry (a sheet's XML). */
@@ -348,30 +348,6 @@ function sheetsOf(scans: Map<string, EntryScan>, label: string): SheetInfo[] {
   return sheets;
 }
 
-/** A cell's value as text: dates as ISO local time, rich text joined, formulas by their result. */
-export function cellText(v: unknown): string | null {
-  if (v === null || v === undefined) return null;
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : null;
-  if (typeof v === 'boolean') return v ? 'TRUE' : 'FALSE';
-  if (v instanceof Date) {
-    if (Number.isNaN(v.getTime())) return null;
-    // exceljs turns a date serial into the UTC instant of its wall-clock time
-    const iso = v.toISOString();
-    return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso.slice(0, 19);
-  }
-  if (typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    if (Array.isArray(o['richText']))
-      return (o['richText'] as { text?: string }[]).map((r) => r.text ?? '').join('');
-    if ('result' in o) return cellText(o['result']);
-    if ('formula' in o || 'sharedFormula' in o) return null;
-    if (typeof o['text'] === 'string') return o['text'];
-    if (typeof o['error'] === 'string') return o['error'];
-  }
-  return JSON.stringify(v);
-}
-
 export interface XlsxRow {
   sheet: SheetInfo;
   /** 1-based row number in the sheet. */
@@ -380,37 +356,277 @@ export interface XlsxRow {
   cells: (string | null)[];
 }
 
+/** Built-in number formats that are dates or times (ECMA-376 §18.8.30, with the CJK ones). */
+const DATE_FORMAT_IDS = new Set([
+  14, 15, 16, 17, 18, 19, 20, 21, 22, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 45, 46, 47, 50, 51,
+  52, 53, 54, 55, 56, 57, 58,
+]);
+
+/** A custom format is a date when it has date or time letters outside quotes and brackets. */
+export function isDateFormat(code: string): boolean {
+  const bare = code
+    .replace(/"[^"]*"/g, '')
+    .replace(/\[[^\]]*\]/g, '')
+    .replace(/\\./g, '');
+  return /[ymdhs]/i.test(bare) && !/^general$/i.test(bare.trim());
+}
+
+function readAll(stream: NodeJS.ReadableStream, limit: number, what: string): Promise<string> {
+  return (async () => {
+    const decoder = new TextDecoder('utf-8');
+    let text = '';
+    let bytes = 0;
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      bytes += chunk.length;
+      if (bytes > limit) throw new XlsxError(`${what} is larger than ${mb(limit)}`);
+      text += decoder.decode(chunk, { stream: true });
+    }
+    return text + decoder.decode();
+  })();
+}
+
+/** Parses XML from a byte stream, decoding UTF-8 across chunk boundaries (one character may be cut). */
+async function parseXml(
+  stream: NodeJS.ReadableStream,
+  setup: (p: SaxesParser) => void,
+  afterChunk?: () => Promise<void>,
+): Promise<void> {
+  const parser = new SaxesParser();
+  let error: Error | undefined;
+  parser.on('error', (err) => (error ??= err));
+  setup(parser);
+  const decoder = new TextDecoder('utf-8');
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    parser.write(decoder.decode(chunk, { stream: true }));
+    if (error) throw error;
+    if (afterChunk) await afterChunk();
+  }
+  parser.write(decoder.decode());
+  parser.close();
+  if (error) throw error;
+}
+
+function cellColumn(ref: string | undefined): number | undefined {
+  if (!ref) return undefined;
+  let n = 0;
+  let i = 0;
+  for (; i < ref.length; i++) {
+    const c = ref.charCodeAt(i);
+    if (c < 65 || c > 90) break;
+    n = n * 26 + (c - 64);
+  }
+  return i > 0 ? n - 1 : undefined;
+}
+
+function attrOf(node: { attributes: Record<string, unknown> }, name: string): string | undefined {
+  const v = node.attributes[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** ISO local date-time of an Excel serial (a date cell): `2024-03-05T14:03:09`, or a date alone at midnight. */
+function serialText(serial: number, date1904: boolean): string | null {
+  const t = fromExcelSerial(date1904 ? serial + 1462 : serial);
+  if (!t) return String(serial);
+  const day = isoDate(t);
+  if (t.h === 0 && t.mi === 0 && t.s === 0) return day;
+  return isoDateTime(t, '').slice(0, 19);
+}
+
 /**
- * Streams the rows of `sheets` (from inspectXlsx) in file order. Rows with no value are not
- * reported (Excel does not store them). `onRow` may return a promise to apply backpressure.
+ * Streams the rows of `sheets` (from inspectXlsx) in their order. Rows with no value are not
+ * reported (Excel does not store them). `onRow` may return a promise (backpressure).
+ *
+ * Why not exceljs's streaming WorkbookReader (measured on this machine, exceljs 4.4.0): it decodes
+ * each inflated chunk on its own, so a Chinese character cut by a chunk boundary comes out as two
+ * U+FFFD (exceljs issues #2063, #2084, still open) — a 12345 export of a few hundred rows already
+ * showed it; it reports no merged cells; and it crashes on a sheet stored before xl/workbook.xml.
+ * So the rows are read here with yauzl (random access to the zip's entries) and saxes (the XML
+ * parser exceljs itself uses).
  */
 export async function readXlsxRows(
   path: string,
   sheets: readonly SheetInfo[],
   onRow: (r: XlsxRow) => void | Promise<void>,
+  limits: XlsxLimits = DEFAULT_XLSX_LIMITS,
 ): Promise<void> {
-  const byName = new Map<string, SheetInfo>();
-  for (const s of sheets) {
-    byName.set(s.name, s);
-    const n = /sheet(\d+)\.xml$/.exec(s.entry)?.[1];
-    if (n !== undefined && !byName.has(`Sheet${n}`)) byName.set(`Sheet${n}`, s);
-  }
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(path, {
-    sharedStrings: 'cache',
-    styles: 'cache',
-    worksheets: 'emit',
-    hyperlinks: 'ignore',
-    entries: 'ignore',
-  });
-  for await (const ws of reader) {
-    const sheet = byName.get((ws as unknown as { name: string }).name);
-    for await (const row of ws) {
-      if (!sheet) continue; // not chosen: read past it
-      const values = row.values as unknown[];
-      const cells: (string | null)[] = [];
-      for (let c = 1; c < values.length; c++) cells.push(cellText(values[c]));
-      const p = onRow({ sheet, row: row.number, cells });
-      if (p) await p;
+  const zip = await new Promise<yauzl.ZipFile>((res, rej) =>
+    yauzl.open(
+      path,
+      { lazyEntries: true, validateEntrySizes: true, strictFileNames: false, autoClose: false },
+      (err, z) => (err ? rej(err) : res(z)),
+    ),
+  );
+  try {
+    const entries = new Map<string, yauzl.Entry>();
+    await new Promise<void>((resolve, reject) => {
+      zip.on('entry', (e: yauzl.Entry) => {
+        entries.set(e.fileName, e);
+        zip.readEntry();
+      });
+      zip.on('end', () => resolve());
+      zip.on('error', reject);
+      zip.readEntry();
+    });
+    const text = async (name: string, limit: number): Promise<string | undefined> => {
+      const e = entries.get(name);
+      return e ? readAll(await openEntry(zip, e), limit, name) : undefined;
+    };
+    const book = (await text('xl/workbook.xml', 16 * 1024 ** 2)) ?? '';
+    const date1904 = /<(?:\w+:)?workbookPr\b[^>]*\bdate1904="(?:1|true)"/.test(book);
+    const dateStyles = parseDateStyles((await text('xl/styles.xml', 64 * 1024 ** 2)) ?? '');
+    const strings = await readSharedStrings(zip, entries.get('xl/sharedStrings.xml'), limits);
+    for (const sheet of sheets) {
+      const entry = entries.get(sheet.entry);
+      if (!entry)
+        throw new XlsxError(`${path}: sheet「${sheet.name}」 (${sheet.entry}) is missing`);
+      let pending: XlsxRow[] = [];
+      let row: XlsxRow | undefined;
+      let col = 0;
+      let type: string | undefined;
+      let style = 0;
+      let value: string | null = null;
+      let inValue = false;
+      let inInline = false;
+      let inPhonetic = false;
+      await parseXml(
+        await openEntry(zip, entry),
+        (p) => {
+          p.on('opentag', (node) => {
+            switch (node.name) {
+              case 'row': {
+                const r = Number(attrOf(node, 'r'));
+                const next = Number.isInteger(r) && r > 0 ? r : (row?.row ?? 0) + 1;
+                row = { sheet, row: next, cells: [] };
+                col = 0;
+                break;
+              }
+              case 'c':
+                col = cellColumn(attrOf(node, 'r')) ?? col;
+                type = attrOf(node, 't');
+                style = Number(attrOf(node, 's') ?? 0);
+                value = null;
+                break;
+              case 'v':
+                inValue = true;
+                value = '';
+                break;
+              case 'is':
+                inInline = true;
+                value = '';
+                break;
+              case 'rPh':
+                inPhonetic = true;
+                break;
+              default:
+                break;
+            }
+          });
+          p.on('text', (t) => {
+            if ((inValue || inInline) && !inPhonetic) value = (value ?? '') + t;
+          });
+          p.on('closetag', (node) => {
+            switch (node.name) {
+              case 'v':
+                inValue = false;
+                break;
+              case 'is':
+                inInline = false;
+                break;
+              case 'rPh':
+                inPhonetic = false;
+                break;
+              case 'c': {
+                if (row && value !== null) {
+                  let out: string | null = value;
+                  if (type === 's') out = strings[Number(value)] ?? null;
+                  else if (type === 'b') out = value === '1' ? 'TRUE' : 'FALSE';
+                  else if ((type === undefined || type === 'n') && dateStyles.has(style)) {
+                    const n = Number(value);
+                    out = Number.isFinite(n) ? serialText(n, date1904) : value;
+                  }
+                  if (out !== null && out !== '') {
+                    while (row.cells.length < col) row.cells.push(null);
+                    row.cells[col] = out;
+                  }
+                }
+                col++;
+                break;
+              }
+              case 'row':
+                if (row && row.cells.length > 0) pending.push(row);
+                break;
+              default:
+                break;
+            }
+          });
+        },
+        async () => {
+          const ready = pending;
+          pending = [];
+          for (const r of ready) {
+            const w = onRow(r);
+            if (w) await w;
+          }
+        },
+      );
+      for (const r of pending) {
+        const w = onRow(r);
+        if (w) await w;
+      }
     }
+  } finally {
+    zip.close();
   }
+}
+
+function parseDateStyles(xml: string): Set<number> {
+  const custom = new Map<number, string>();
+  for (const m of xml.matchAll(/<(?:\w+:)?numFmt\b[^>]*>/g)) {
+    const id = Number(attr(m[0], 'numFmtId'));
+    const code = attr(m[0], 'formatCode');
+    if (Number.isInteger(id) && code !== undefined) custom.set(id, code);
+  }
+  const out = new Set<number>();
+  const xfs = /<(?:\w+:)?cellXfs\b[^>]*>([\s\S]*?)<\/(?:\w+:)?cellXfs>/.exec(xml)?.[1] ?? '';
+  let i = 0;
+  for (const m of xfs.matchAll(/<(?:\w+:)?xf\b[^>]*>/g)) {
+    const id = Number(attr(m[0], 'numFmtId') ?? 0);
+    const code = custom.get(id);
+    if (code !== undefined ? isDateFormat(code) : DATE_FORMAT_IDS.has(id)) out.add(i);
+    i++;
+  }
+  return out;
+}
+
+async function readSharedStrings(
+  zip: yauzl.ZipFile,
+  entry: yauzl.Entry | undefined,
+  limits: XlsxLimits,
+): Promise<string[]> {
+  if (!entry) return [];
+  if (entry.uncompressedSize > limits.maxSharedStringsBytes)
+    throw new XlsxError(`the shared strings are larger than ${mb(limits.maxSharedStringsBytes)}`);
+  const out: string[] = [];
+  let current: string | undefined;
+  let inText = false;
+  let inPhonetic = false;
+  await parseXml(await openEntry(zip, entry), (p) => {
+    p.on('opentag', (node) => {
+      if (node.name === 'si') current = '';
+      else if (node.name === 't') inText = true;
+      else if (node.name === 'rPh') inPhonetic = true;
+    });
+    p.on('text', (t) => {
+      if (inText && !inPhonetic && current !== undefined) current += t;
+    });
+    p.on('closetag', (node) => {
+      if (node.name === 't') inText = false;
+      else if (node.name === 'rPh') inPhonetic = false;
+      else if (node.name === 'si') {
+        out.push(current ?? '');
+        current = undefined;
+      }
+    });
+  });
+  return out;
 }

@@ -78,10 +78,15 @@ export async function peekRows(
     ];
     const rows: Peek['rows'] = [];
     try {
-      await readXlsxRows(path, [sheet], ({ row, cells }) => {
-        rows.push({ row, cells });
-        if (rows.length >= maxRows) throw new Enough();
-      });
+      await readXlsxRows(
+        path,
+        [sheet],
+        ({ row, cells }) => {
+          rows.push({ row, cells });
+          if (rows.length >= maxRows) throw new Enough();
+        },
+        o.limits,
+      );
     } catch (err) {
       if (!(err instanceof Enough)) throw err;
     }

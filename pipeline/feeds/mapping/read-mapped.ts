@@ -23,7 +23,7 @@ import {
   type XlsxLimits,
 } from '../xlsx.ts';
 import { bindMapping, MappingError, rowText, type BoundMapping } from './compile.ts';
-import { combineHeader } from './header.ts';
+import { columnLetters, combineHeader } from './header.ts';
 import type { Mapping } from './schema.ts';
 
 export type TabularFormat = 'csv' | 'xlsx';
@@ -164,7 +164,9 @@ class TableReader {
     const t = this.table;
     const prefix = this.#sheet === null ? '' : `[${this.#sheet}] `;
     const text = raw ?? prefix + rowText(t.header, cells);
-    if (cells.length > t.header.length && cells.slice(t.header.length).some((c) => c)) {
+    const beyond = cells.length > t.header.length && cells.slice(t.header.length).some((c) => c);
+    if (beyond && this.#sheet === null) {
+      // CSV: more fields than the header is a broken row (an unquoted comma), not data
       onRecord({
         line,
         raw: text,
@@ -173,6 +175,14 @@ class TableReader {
       return;
     }
     const m = t.bound.map(cells);
+    if (m.ok && beyond && (this.#o.mapping.unmapped ?? 'extra') === 'extra') {
+      // XLSX: a value right of the header is kept under its column letter
+      for (let c = t.header.length; c < cells.length; c++) {
+        const v = cells[c];
+        if (v !== null && v !== undefined && v.trim() !== '')
+          m.record[`列${columnLetters(c + 1)}`] = v;
+      }
+    }
     if (m.ok) onRecord({ line, raw: text, value: m.record, explain: t.bound.explain });
     else onRecord({ line, raw: text, problem: m.reason });
   }
@@ -292,14 +302,22 @@ async function readMappedXlsx(
     let rows = 0;
     let truncated = false;
     try {
-      await readXlsxRows(path, chosen, async ({ sheet, row, cells }) => {
-        readers.get(sheet)!.push(row, row, cells, undefined, onRecord);
-        rows++;
-        if (rows % 2048 === 0) {
-          o.onProgress?.({ rows, fraction: totalRows > 0 ? Math.min(1, rows / totalRows) : null });
-          if (afterChunk) await afterChunk();
-        }
-      });
+      await readXlsxRows(
+        path,
+        chosen,
+        async ({ sheet, row, cells }) => {
+          readers.get(sheet)!.push(row, row, cells, undefined, onRecord);
+          rows++;
+          if (rows % 2048 === 0) {
+            o.onProgress?.({
+              rows,
+              fraction: totalRows > 0 ? Math.min(1, rows / totalRows) : null,
+            });
+            if (afterChunk) await afterChunk();
+          }
+        },
+        o.limits,
+      );
     } catch (err) {
       if (!(err instanceof Stop))
         throw err instanceof XlsxError || err instanceof MappingError
@@ -312,7 +330,12 @@ async function readMappedXlsx(
     for (const [s, r] of readers) {
       if (r.table) tables.push(r.table);
       else
-        skipped.push({ sheet: s.name, reason: r.skipped ?? 'no header row (the sheet is empty)' });
+        skipped.push({
+          sheet: s.name,
+          reason:
+            r.skipped ??
+            `no header at row ${o.mapping.source.header_row ?? 1} (the sheet ends before it)`,
+        });
     }
     if (tables.length === 0) {
       throw new MappingError(
