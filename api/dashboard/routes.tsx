@@ -25,6 +25,7 @@ import {
 import { LoginPage } from './pages/login.tsx';
 import { ModelsPage, type ModelVersion } from './pages/models.tsx';
 import { RunsPage, type QuarantineItem, type RunItem } from './pages/runs.tsx';
+import { mountIntakePage } from './pages/intake.tsx';
 
 /** What the dashboard needs: pass createApp's own deps (its db is the serialised one). */
 export interface DashboardDeps {
@@ -638,4 +639,6 @@ export function mountDashboard(app: Hono<AppEnv>, deps: DashboardDeps): void {
       );
     }),
   );
+
+  mountIntakePage(app, { db, now, routes });
 }

@@ -216,7 +216,7 @@ async function ingestInput(
   input: Input,
   encoding: ReturnType<typeof encodingFrom>,
   now: () => Date,
-  options: Pick<IngestOptions, 'mapping' | 'xlsxLimits' | 'onProgress'> = {},
+  options: Pick<IngestOptions, 'mapping' | 'xlsxLimits' | 'onProgress' | 'encoding'> = {},
 ): Promise<BatchResult> {
   const started = now();
   const t0 = performance.now();
@@ -266,7 +266,8 @@ async function ingestInput(
             },
             {
               mapping: options.mapping ?? identityMapping(spec.name),
-              encoding,
+              // no encoding given: the mapping's, else detected from the bytes
+              ...(options.encoding ? { encoding } : {}),
               ...(options.xlsxLimits ? { limits: options.xlsxLimits } : {}),
               ...(options.onProgress ? { onProgress: options.onProgress } : {}),
             },

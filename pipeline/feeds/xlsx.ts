@@ -126,6 +126,7 @@ function openEntry(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<NodeJS.Reada
   );
 }
 
+const END_ROWS = Buffer.from('</sheetData>');
 const MERGE_RE = /<mergeCell\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"/g;
 const DIMENSION_RE = /<dimension\s+ref="[A-Z]+\d+(?::[A-Z]+(\d+))?"/;
 
@@ -171,6 +172,9 @@ async function scanEntry(
   const parts: Buffer[] = [];
   let tail = '';
   let sawDimension = false;
+  let afterRows = false;
+  /** The sheet's markup after its rows (where Excel writes <mergeCells>). */
+  let rest = '';
   const merges: MergeRange[] = [];
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     out.bytes += chunk.length;
@@ -185,30 +189,45 @@ async function scanEntry(
       parts.push(chunk);
     }
     if (isSheet) {
-      // ASCII markup: latin1 keeps byte offsets and never splits a character
-      const text = tail + chunk.toString('latin1');
+      // The rows are not looked at: a byte search finds where they end (cheap), and only the
+      // markup before them (<dimension>) and after them (<mergeCells>) is decoded. Latin-1 keeps
+      // ASCII markup intact whatever the characters around it.
       if (!sawDimension) {
+        const text = tail + chunk.toString('latin1');
         const d = DIMENSION_RE.exec(text);
         if (d) {
           sawDimension = true;
           if (d[1] !== undefined) out.rows = Number(d[1]);
         } else if (text.includes('<sheetData')) sawDimension = true;
+        tail = text.slice(-64);
       }
-      if (text.includes('<mergeCell')) {
-        MERGE_RE.lastIndex = 0;
-        for (let m = MERGE_RE.exec(text); m; m = MERGE_RE.exec(text)) {
-          const top = Number(m[2]);
-          if (top > HEADER_SCAN_ROWS || merges.length >= 10_000) continue;
-          merges.push({
-            top,
-            left: columnNumber(m[1]!),
-            bottom: m[4] === undefined ? top : Number(m[4]),
-            right: m[3] === undefined ? columnNumber(m[1]!) : columnNumber(m[3]),
-          });
+      if (!afterRows) {
+        const at = chunk.indexOf(END_ROWS);
+        const across =
+          at < 0 && (tail + chunk.subarray(0, 16).toString('latin1')).includes('</sheetData>');
+        if (at >= 0) {
+          afterRows = true;
+          rest += chunk.subarray(at).toString('latin1');
+        } else if (across) {
+          afterRows = true;
+          rest += chunk.toString('latin1');
         }
+        tail = chunk.subarray(Math.max(0, chunk.length - 16)).toString('latin1');
+      } else if (rest.length < 64 * 1024 ** 2) {
+        rest += chunk.toString('latin1');
       }
-      // a tag cut by the chunk boundary is seen whole with the next chunk (dedupe drops repeats)
-      tail = text.slice(-64);
+    }
+  }
+  if (isSheet) {
+    for (const m of rest.matchAll(MERGE_RE)) {
+      const top = Number(m[2]);
+      if (top > HEADER_SCAN_ROWS || merges.length >= 10_000) continue;
+      merges.push({
+        top,
+        left: columnNumber(m[1]!),
+        bottom: m[4] === undefined ? top : Number(m[4]),
+        right: m[3] === undefined ? columnNumber(m[1]!) : columnNumber(m[3]),
+      });
     }
   }
   if (keep) out.text = Buffer.concat(parts).toString('utf8');
@@ -391,7 +410,7 @@ async function parseXml(
   setup: (p: SaxesParser) => void,
   afterChunk?: () => Promise<void>,
 ): Promise<void> {
-  const parser = new SaxesParser();
+  const parser = new SaxesParser({ position: false });
   let error: Error | undefined;
   parser.on('error', (err) => (error ??= err));
   setup(parser);

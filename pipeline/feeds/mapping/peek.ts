@@ -19,7 +19,9 @@ import {
 } from '../xlsx.ts';
 import { MappingError } from './compile.ts';
 import type { Mapping } from './schema.ts';
-import { chooseSheets } from './read-mapped.ts';
+import { chooseSheets, detectEncoding } from './read-mapped.ts';
+
+export { detectEncoding };
 
 export interface Peek {
   format: 'csv' | 'xlsx';
@@ -41,21 +43,6 @@ export function tabularFormat(path: string): { format: 'csv' | 'xlsx'; gzip: boo
   if (f?.format === 'csv' || f?.format === 'xlsx') return { format: f.format, gzip: f.gzip };
   if (/\.xls$/i.test(path)) throw new XlsxError(`${path} ${XLS_ADVICE}`);
   throw new MappingError(`${path}: a mapping reads .csv (optionally .gz) or .xlsx files`);
-}
-
-/** Detects a CSV's encoding from its first bytes. */
-export function detectEncoding(head: Buffer): 'utf-8' | 'gbk' {
-  if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) return 'utf-8';
-  // a multi-byte character may be cut at the end of the sample: drop up to 3 trailing bytes
-  for (let cut = 0; cut <= 3 && cut < head.length; cut++) {
-    try {
-      new TextDecoder('utf-8', { fatal: true }).decode(head.subarray(0, head.length - cut));
-      return 'utf-8';
-    } catch {
-      /* try a shorter sample */
-    }
-  }
-  return 'gbk';
 }
 
 export async function peekRows(

@@ -75,14 +75,30 @@ export interface ReadMappedResult {
 
 class Stop extends Error {}
 
+/** Detects a CSV's encoding from its first bytes. */
+export function detectEncoding(head: Buffer): 'utf-8' | 'gbk' {
+  if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) return 'utf-8';
+  // a multi-byte character may be cut at the end of the sample: drop up to 3 trailing bytes
+  for (let cut = 0; cut <= 3 && cut < head.length; cut++) {
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(head.subarray(0, head.length - cut));
+      return 'utf-8';
+    } catch {
+      /* try a shorter sample */
+    }
+  }
+  return 'gbk';
+}
+
 const UTF8_BOM = [0xef, 0xbb, 0xbf];
 const REPLACEMENT = '\uFFFD';
 
-function encodingOf(mapping: Mapping, fallback: Encoding | undefined): Encoding {
+/** The mapping's encoding, else the one the caller declares, else none (detected). */
+function encodingOf(mapping: Mapping, fallback: Encoding | undefined): Encoding | undefined {
   const e = mapping.source.encoding;
   if (e === 'gbk') return 'gb18030';
   if (e === 'utf-8') return 'utf-8';
-  return fallback ?? 'utf-8';
+  return fallback;
 }
 
 export async function readMapped(
@@ -203,7 +219,7 @@ async function readMappedCsv(
   let record = 0;
   let bytes = 0;
   let decoder: TextDecoder | undefined;
-  let encoding = declared;
+  let encoding: Encoding = declared ?? 'utf-8';
   let truncated = false;
   const splitter = new CsvSplitter(
     (rec) => {
@@ -226,6 +242,8 @@ async function readMappedCsv(
       if (decoder === undefined) {
         const hasBom = UTF8_BOM.every((b, i) => chunk[i] === b);
         if (hasBom) encoding = 'utf-8';
+        else if (declared === undefined)
+          encoding = detectEncoding(chunk) === 'gbk' ? 'gb18030' : 'utf-8';
         decoder = new TextDecoder(encoding);
       }
       bytes += chunk.length;
