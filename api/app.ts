@@ -109,10 +109,11 @@ export function createApp(o: CreateAppOptions): DafeiApp['app'] & { dafei: Dafei
       problemResponse('payload_too_large', 413, `the body is larger than ${MAX_BODY_BYTES} bytes`),
   });
   // file uploads stream their body to disk under their own cap (intake.max_upload_mb)
-  app.use('*', async (c, next) => {
-    if (c.req.method === 'POST' && STREAMED_UPLOADS.has(c.req.path)) await next();
-    else await limitBody(c as Parameters<typeof limitBody>[0], next);
-  });
+  app.use('*', (c, next) =>
+    c.req.method === 'POST' && STREAMED_UPLOADS.has(c.req.path)
+      ? next()
+      : limitBody(c as Parameters<typeof limitBody>[0], next),
+  );
   const router = new Router(app);
   systemRoutes(router);
   alertRoutes(router);

@@ -55,6 +55,24 @@ const MATRIX: Row[] = [
   { method: 'GET', path: '/v1/exports/alerts.ndjson?date={day}', allowed: [R, I, A] },
   { method: 'GET', path: '/v1/exports/features.arrow?date={day}', allowed: [D, A] },
   { method: 'GET', path: '/v1/exports/features.parquet?date={day}', allowed: [D, A] },
+  { method: 'GET', path: '/v1/intake/templates', allowed: [D, A] },
+  { method: 'GET', path: '/v1/intake/templates/{template}', allowed: [D, A] },
+  { method: 'GET', path: '/v1/intake/uploads', allowed: [D, A] },
+  { method: 'POST', path: '/v1/intake/uploads', allowed: [D, A] },
+  { method: 'GET', path: '/v1/intake/uploads/{upload}', allowed: [D, A] },
+  { method: 'POST', path: '/v1/intake/uploads/{upload}/infer', allowed: [D, A] },
+  {
+    method: 'POST',
+    path: '/v1/intake/uploads/{upload}/preview',
+    allowed: [D, A],
+    body: () => ({ template: 'ad-monitor-csv' }),
+  },
+  {
+    method: 'POST',
+    path: '/v1/intake/uploads/{upload}/ingest',
+    allowed: [D, A],
+    body: () => ({ template: 'ad-monitor-csv' }),
+  },
 ];
 
 beforeAll(async () => {
@@ -70,7 +88,9 @@ function fill(path: string, role: Role): string {
     .replace('{alert:role}', alertIds[ROLES.indexOf(role)]!)
     .replace('{alert}', alertIds[0]!)
     .replace('{uscc}', uscc)
-    .replace('{day}', k.city.lastDay);
+    .replace('{day}', k.city.lastDay)
+    .replace('{template}', 'ad-monitor-csv')
+    .replace('{upload}', '999999');
 }
 
 describe('permission matrix', () => {
@@ -82,6 +102,8 @@ describe('permission matrix', () => {
         .replace('{alert:role}', ':id')
         .replace('{alert}', ':id')
         .replace('{uscc}', ':uscc')
+        .replace('{template}', ':id')
+        .replace('{upload}', ':id')
         .replace('/2/', '/:version/');
     const inMatrix = [
       ...MATRIX.map((r) => `${r.method} ${norm(r.path)}`),

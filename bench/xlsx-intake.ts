@@ -4,12 +4,14 @@
  * mapping into DuckDB; and two zip bombs (a sheet that inflates to 1 GiB, declared honestly, and
  * one whose header declares 1 KiB). Each run is its own child process, so its peak RSS is its own.
  *
- *   node --import tsx bench/xlsx-intake.ts [--rows 1000000,100000]
+ *   node --import tsx bench/xlsx-intake.ts [--rows 100000,1000000,1000000i]
+ *
+ * (N: a sheet of N rows whose text is in shared strings, as Excel writes it; Ni: inline strings.)
  *
  * Workbooks are built once into $TMPDIR/dafei-xlsx-bench/ (exceljs's streaming writer).
  */
 import { execFileSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
@@ -33,10 +35,10 @@ interface Result {
 const DISTRICTS = ['香洲区', '金湾区', '斗门区', '横琴粤澳深度合作区', '高新区'];
 const CHANNELS = ['12345热线', '网站', '来信', '来访', '上级交办'];
 
-async function buildWorkbook(rows: number, path: string): Promise<void> {
+async function buildWorkbook(rows: number, path: string, sharedStrings: boolean): Promise<void> {
   const wb = new ExcelJS.stream.xlsx.WorkbookWriter({
     filename: path,
-    useSharedStrings: true,
+    useSharedStrings: sharedStrings,
     useStyles: true,
   });
   const ws = wb.addWorksheet('工单明细');
@@ -167,6 +169,15 @@ async function buildBomb(
 
 // ---- child runs ------------------------------------------------------------------------------
 
+/**
+ * This process's own peak RSS: VmHWM of /proc/self/status. (getrusage's maxrss is not used: on
+ * Linux it carries over the parent's resident size at fork across exec.)
+ */
+function peakRssMb(): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+  return m ? Number(m[1]) / 1024 : process.resourceUsage().maxRSS / 1024;
+}
+
 async function child(mode: string, file: string): Promise<void> {
   const t0 = performance.now();
   const r: Result = { what: mode, seconds: 0, peakRssMb: 0 };
@@ -253,7 +264,7 @@ async function child(mode: string, file: string): Promise<void> {
     r.error = (err as Error).message.slice(0, 160);
   }
   r.seconds = (performance.now() - t0) / 1000;
-  r.peakRssMb = process.resourceUsage().maxRSS / 1024;
+  r.peakRssMb = peakRssMb();
   process.stdout.write(`${JSON.stringify(r)}\n`);
 }
 
@@ -269,8 +280,16 @@ function runChild(mode: string, file: string): Result {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args[0] === '--child') return child(args[1]!, args[2]!);
+  if (args[0] === '--build') {
+    // in its own process, so that the runs forked after it start small
+    const [kind, n, path] = [args[1]!, Number(args[2]), args[3]!];
+    if (kind === 'sheet') await buildWorkbook(n, path, true);
+    else if (kind === 'inline') await buildWorkbook(n, path, false);
+    else await buildBomb(path, 1024 ** 3, kind === 'liar' ? 1024 : undefined);
+    return;
+  }
   const at = args.indexOf('--rows');
-  const sizes = (at >= 0 ? args[at + 1]! : '100000,1000000').split(',').map(Number);
+  const sizes = (at >= 0 ? args[at + 1]! : '100000,1000000,1000000i').split(',');
   mkdirSync(DIR, { recursive: true });
   const [l1] = loadavg();
   process.stdout.write(
@@ -282,23 +301,35 @@ async function main(): Promise<void> {
     lines.push(line);
     process.stdout.write(`${line}\n`);
   };
-  for (const n of sizes) {
-    const file = join(DIR, `hotline-${n}.xlsx`);
-    if (!existsSync(file)) {
-      process.stdout.write(`building ${file} …\n`);
-      const t0 = performance.now();
-      await buildWorkbook(n, `${file}.tmp.xlsx`);
-      execFileSync('mv', [`${file}.tmp.xlsx`, file]);
-      process.stdout.write(`  built in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
-    }
-    process.stdout.write(`${n} rows: ${(statSync(file).size / 1024 ** 2).toFixed(1)} MB on disk\n`);
+  const build = (kind: string, n: number, path: string) => {
+    if (existsSync(path)) return;
+    process.stdout.write(`building ${path} …\n`);
+    const t0 = performance.now();
+    execFileSync(
+      process.execPath,
+      ['--import', 'tsx', SELF, '--build', kind, String(n), `${path}.tmp`],
+      {
+        stdio: 'inherit',
+      },
+    );
+    execFileSync('mv', [`${path}.tmp`, path]);
+    process.stdout.write(`  built in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+  };
+  for (const spec of sizes) {
+    // N: shared strings (as Excel writes text); Ni: inline strings (no table held in memory)
+    const n = Number(spec.replace(/i$/, ''));
+    const inline = spec.endsWith('i');
+    const file = join(DIR, `hotline-${n}${inline ? '-inline' : ''}.xlsx`);
+    build(inline ? 'inline' : 'sheet', n, file);
+    const label = `${n} rows${inline ? ', inline strings' : ', shared strings'}`;
+    process.stdout.write(`${label}: ${(statSync(file).size / 1024 ** 2).toFixed(1)} MB on disk\n`);
     for (const mode of ['dafei-read', 'exceljs-read', 'ingest'])
-      report(`${n} rows`, runChild(mode, file));
+      report(label, runChild(mode, file));
   }
   const bomb = join(DIR, 'bomb-1GiB.xlsx');
   const liar = join(DIR, 'bomb-1GiB-declared-1KiB.xlsx');
-  if (!existsSync(bomb)) await buildBomb(bomb, 1024 ** 3, undefined);
-  if (!existsSync(liar)) await buildBomb(liar, 1024 ** 3, 1024);
+  build('bomb', 0, bomb);
+  build('liar', 0, liar);
   process.stdout.write(
     `zip bombs: ${(statSync(bomb).size / 1024).toFixed(0)} KB on disk, each inflating to 1 GiB\n`,
   );

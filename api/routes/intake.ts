@@ -132,7 +132,7 @@ export function intakeRoutes(r: Router): void {
   r.add(
     {
       method: 'get',
-      path: '/v1/intake/templates/:id{[a-z0-9-]+}',
+      path: '/v1/intake/templates/:id',
       operationId: 'getMappingTemplate',
       summary: 'Get a mapping template',
       tag: 'intake',
@@ -243,7 +243,7 @@ export function intakeRoutes(r: Router): void {
   r.add(
     {
       method: 'get',
-      path: `${UPLOAD_PATH}/:id{[0-9]+}`,
+      path: `${UPLOAD_PATH}/:id`,
       operationId: 'getIntakeUpload',
       summary: 'An upload, its ingest and its progress',
       tag: 'intake',
@@ -260,7 +260,7 @@ export function intakeRoutes(r: Router): void {
   r.add(
     {
       method: 'post',
-      path: `${UPLOAD_PATH}/:id{[0-9]+}/infer`,
+      path: `${UPLOAD_PATH}/:id/infer`,
       operationId: 'inferIntakeMapping',
       summary: 'Propose a mapping for an upload',
       description:
@@ -293,7 +293,7 @@ export function intakeRoutes(r: Router): void {
   r.add(
     {
       method: 'post',
-      path: `${UPLOAD_PATH}/:id{[0-9]+}/preview`,
+      path: `${UPLOAD_PATH}/:id/preview`,
       operationId: 'previewIntake',
       summary: 'Dry run of a mapping over an upload',
       description:
@@ -336,7 +336,7 @@ export function intakeRoutes(r: Router): void {
   r.add(
     {
       method: 'post',
-      path: `${UPLOAD_PATH}/:id{[0-9]+}/ingest`,
+      path: `${UPLOAD_PATH}/:id/ingest`,
       operationId: 'ingestIntakeUpload',
       summary: 'Ingest an upload through a mapping',
       description:

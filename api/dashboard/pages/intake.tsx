@@ -302,6 +302,8 @@ function FileLine(p: { u: UploadView }): Child {
 
 function PreviewPage(p: {
   u: UploadView;
+  /** The template the mapping came from, if it is one unchanged. */
+  template?: string | undefined;
   report: CheckReport | null;
   error?: string | undefined;
   mappingText: string;
@@ -437,7 +439,13 @@ function PreviewPage(p: {
           </div>
           <div class="card">
             <h2>映射文件</h2>
-            <MappingForm u={p.u} csrf={p.csrf} text={p.mappingText} canIngest={true} />
+            <MappingForm
+              u={p.u}
+              csrf={p.csrf}
+              text={p.mappingText}
+              canIngest={true}
+              template={p.template}
+            />
           </div>
         </div>
       ) : (
@@ -507,7 +515,13 @@ function PreviewPage(p: {
   );
 }
 
-function MappingForm(p: { u: UploadView; csrf: string; text: string; canIngest: boolean }): Child {
+function MappingForm(p: {
+  u: UploadView;
+  csrf: string;
+  text: string;
+  canIngest: boolean;
+  template?: string | undefined;
+}): Child {
   return (
     <form
       method="post"
@@ -516,6 +530,7 @@ function MappingForm(p: { u: UploadView; csrf: string; text: string; canIngest: 
       id="mapping-form"
     >
       <input type="hidden" name="_csrf" value={p.csrf} />
+      {p.template ? <input type="hidden" name="template" value={p.template} /> : null}
       <textarea name="mapping" class="mono" rows={18} spellcheck={false}>
         {p.text}
       </textarea>
@@ -827,8 +842,10 @@ export function mountIntakePage(app: Hono<AppEnv>, deps: IntakePageDeps): void {
       feed?: string;
     },
     status = 200,
+    failure?: string,
   ) => {
     let mapping = choice.mapping;
+    let fromTemplate: string | undefined;
     let source = choice.template
       ? `模板 ${choice.template}`
       : choice.infer
@@ -870,8 +887,10 @@ export function mountIntakePage(app: Hono<AppEnv>, deps: IntakePageDeps): void {
       const t = await x.api.get<Record<string, unknown>>(
         `/v1/intake/templates/${encodeURIComponent(choice.template)}`,
       );
-      if (t.ok) mapping = t.data;
-      else source = `模板 ${choice.template} 不存在`;
+      if (t.ok) {
+        mapping = t.data;
+        fromTemplate = choice.template;
+      } else source = `模板 ${choice.template} 不存在`;
     }
     const text = JSON.stringify(mapping ?? {}, null, 2);
     const r = await x.api.post<CheckReport>(`/v1/intake/uploads/${u.upload_id}/preview`, {
@@ -883,8 +902,9 @@ export function mountIntakePage(app: Hono<AppEnv>, deps: IntakePageDeps): void {
       `导入预览 · ${u.file_name}`,
       <PreviewPage
         u={u}
+        template={fromTemplate}
         report={r.ok ? r.data : null}
-        error={r.ok ? undefined : `映射无法用于此文件：${problemText(r)}`}
+        error={failure ?? (r.ok ? undefined : `映射无法用于此文件：${problemText(r)}`)}
         mappingText={text}
         source={source}
         guesses={guesses}
@@ -964,6 +984,20 @@ export function mountIntakePage(app: Hono<AppEnv>, deps: IntakePageDeps): void {
     }
   };
 
+  /** The template a form's mapping came from, when the mapping is still that template's. */
+  const unchangedTemplate = async (
+    x: Ctx,
+    form: Record<string, unknown>,
+    mapping: Record<string, unknown>,
+  ): Promise<string | undefined> => {
+    const id = typeof form['template'] === 'string' ? form['template'] : '';
+    if (!id) return undefined;
+    const t = await x.api.get<Record<string, unknown>>(
+      `/v1/intake/templates/${encodeURIComponent(id)}`,
+    );
+    return t.ok && JSON.stringify(t.data) === JSON.stringify(mapping) ? id : undefined;
+  };
+
   app.post(
     `${BASE}/intake/:id{[0-9]+}/preview`,
     page(async (x) => {
@@ -995,7 +1029,8 @@ export function mountIntakePage(app: Hono<AppEnv>, deps: IntakePageDeps): void {
           />,
           400,
         );
-      return renderPreview(x, got.data, { mapping: m.mapping });
+      const template = await unchangedTemplate(x, form, m.mapping);
+      return renderPreview(x, got.data, template ? { template } : { mapping: m.mapping });
     }),
   );
 
@@ -1031,11 +1066,19 @@ export function mountIntakePage(app: Hono<AppEnv>, deps: IntakePageDeps): void {
           />,
           400,
         );
+      const template = await unchangedTemplate(x, form, m.mapping);
       const r = await x.api.post<UploadView>(
         `/v1/intake/uploads/${encodeURIComponent(id)}/ingest`,
-        { mapping: m.mapping },
+        template ? { template } : { mapping: m.mapping },
       );
-      if (!r.ok) return renderPreview(x, got.data, { mapping: m.mapping }, r.status);
+      if (!r.ok)
+        return renderPreview(
+          x,
+          got.data,
+          template ? { template } : { mapping: m.mapping },
+          r.status,
+          `未能开始导入：${problemText(r)}`,
+        );
       return x.c.redirect(`${BASE}/intake/${id}`, 303);
     }),
   );
