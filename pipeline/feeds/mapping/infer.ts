@@ -12,6 +12,7 @@ import type { Peek } from './peek.ts';
 import { ENUM_DEFAULTS, ENUM_SYNONYMS, FEED_HINTS, HEADER_SYNONYMS } from './synonyms.ts';
 import { trimAll } from './transforms.ts';
 import { parseAmount } from './units.ts';
+import { isValidUscc, normaliseUscc } from '../uscc.ts';
 import type { FieldMapping, Mapping, Transform } from './schema.ts';
 import { toHalfWidth } from '../../features/normalize-text.ts';
 
@@ -151,9 +152,15 @@ function columnScore(
   switch (kind) {
     case 'uscc': {
       const s = share(values, (v) => USCC_SHAPE.test(toHalfWidth(v).toUpperCase()));
-      if (s >= 0.8) {
-        score = score > 0 ? score + 0.3 : 0.6;
-        why = score > 0.6 ? `${why}; values look like USCCs` : 'values look like USCCs';
+      // values alone name a USCC column only with valid check characters (an ID card number has
+      // the same shape; 18 digits and letters are not enough)
+      const valid = share(values, (v) => isValidUscc(normaliseUscc(toHalfWidth(v))));
+      if (s >= 0.8 && score > 0) {
+        score += 0.3;
+        why += '; values look like USCCs';
+      } else if (valid >= 0.8) {
+        score = 0.6;
+        why = 'values are USCCs (valid check characters)';
       } else if (has && s < 0.2 && score > 0) {
         score *= 0.5;
         why += '; but the values are not USCCs';
