@@ -4,10 +4,10 @@
  * two-row header, an Excel date, a serial number, two bad rows), picks the template, previews,
  * confirms, and sees the counts and the quarantine naming the source columns; a GBK register
  * extract goes through an inferred mapping; a regulator has no such page. Small fixtures built
- * here; screenshots go to a temporary folder, or to $DAFEI_SCREENSHOTS_DIR
- * (`npm run screenshots:intake` refreshes docs/screenshots/intake-*.png on purpose).
+ * here (no city is needed); screenshots go to a temporary folder, or to $DAFEI_SCREENSHOTS
+ * (`npm run screenshots` refreshes docs/screenshots/intake-*.png on purpose).
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
@@ -15,21 +15,22 @@ import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import {
+  HAVE_CHROMIUM,
+  launchBrowser,
+  newContext,
+  screenshotDir,
+  skipMessage,
+} from './_browser.ts';
 import { createApp } from '../app.ts';
 import { createUser } from '../../pipeline/auth/index.ts';
 import { loadConfig } from '../../pipeline/config.ts';
 import { openMigratedDb, type Db } from '../../pipeline/db/index.ts';
 import { withUsccCheckChar } from '../../pipeline/feeds/index.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
 const PASSWORD = 'intake-e2e-password';
 
-if (!HAVE_CHROMIUM) {
-  process.stderr.write(
-    `[intake e2e] skipped: ${CHROMIUM} is absent — install Debian's chromium (apt-get install -y chromium fonts-wqy-microhei) to run it\n`,
-  );
-}
+skipMessage('intake e2e');
 
 const USCC = withUsccCheckChar('91440400MA4UABC12');
 
@@ -125,8 +126,7 @@ describe.skipIf(!HAVE_CHROMIUM)('数据导入 e2e (headless Chromium)', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'dafei-intake-e2e-'));
-    shots = process.env['DAFEI_SCREENSHOTS_DIR'] ?? join(dir, 'screenshots');
-    mkdirSync(shots, { recursive: true });
+    shots = screenshotDir();
     await hotlineWorkbook(join(dir, '12345工单导出.xlsx'));
     registerCsv(join(dir, '企业登记信息.csv'));
     db = await openMigratedDb(join(dir, 'e2e.duckdb'));
@@ -144,22 +144,8 @@ describe.skipIf(!HAVE_CHROMIUM)('数据导入 e2e (headless Chromium)', () => {
       server.once('error', reject);
     });
     base = `http://127.0.0.1:${port}`;
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-      ],
-    });
-    ctx = await browser.newContext({
-      viewport: { width: 1366, height: 768 },
-      locale: 'zh-CN',
-      timezoneId: 'Asia/Shanghai',
-    });
+    browser = await launchBrowser();
+    ctx = await newContext(browser);
     page = await ctx.newPage();
   }, 120_000);
 
@@ -253,7 +239,7 @@ describe.skipIf(!HAVE_CHROMIUM)('数据导入 e2e (headless Chromium)', () => {
   });
 
   it('is not offered to a regulator, and refused if asked for', async () => {
-    const other = await ctx.browser()!.newContext({ viewport: { width: 1366, height: 768 } });
+    const other = await newContext(browser);
     const p = await other.newPage();
     await login(p, 'e2e-regulator');
     expect(await p.locator('header nav a:has-text("数据导入")').count()).toBe(0);

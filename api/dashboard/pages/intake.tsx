@@ -8,16 +8,16 @@
  * (XMLHttpRequest, for its progress) through INTAKE_UPLOAD_PAGE_PATH to POST /v1/intake/uploads.
  */
 import { randomBytes } from 'node:crypto';
-import type { Context, Hono } from 'hono';
+import type { Context } from 'hono';
 import type { Child } from 'hono/jsx';
 import { raw } from 'hono/html';
-import type { Db } from '../../../pipeline/db/index.ts';
 import { FEED_NAMES, FEEDS } from '../../../pipeline/feeds/index.ts';
 import type { AppEnv } from '../../context.ts';
 import { ApiClient, withQuery, type ApiResult } from '../api-call.ts';
 import { BASE, Flash, Problem, Shell } from '../layout.tsx';
 import { FEED_ZH, fmtInt, fmtTime, zh } from '../labels.ts';
 import { permissionsFor, type Can, type RouteRoles } from '../permissions.ts';
+import { problemText, type DashboardKit } from '../kit.tsx';
 import { checkCsrf, readSession, type Session } from '../session.ts';
 
 export const INTAKE_UPLOAD_PAGE_PATH = `${BASE}/intake/upload`;
@@ -698,13 +698,6 @@ const SCRIPT = `
 
 // ---- routes --------------------------------------------------------------------------------------
 
-export interface IntakePageDeps {
-  db: Db;
-  now: () => Date;
-  /** The API's route declarations (what a role may do). */
-  routes: () => readonly RouteRoles[] | undefined;
-}
-
 interface Ctx {
   c: Context<AppEnv>;
   session: Session;
@@ -712,14 +705,22 @@ interface Ctx {
   can: Can;
 }
 
+/** The kit's policy (kit.tsx), with this page's own script allowed by the same nonce. */
 const csp = (nonce: string) =>
   `default-src 'self'; style-src 'unsafe-inline'; script-src 'nonce-${nonce}'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`;
 
-function problemText(r: { status: number; problem: { code: string; detail: string } }): string {
-  return `${r.problem.detail}（${r.status} ${r.problem.code}）`;
-}
-
-export function mountIntakePage(app: Hono<AppEnv>, deps: IntakePageDeps): void {
+/**
+ * Adds the 数据导入 routes. Its own `page` wrapper (not the kit's): the upload must reach the API
+ * unread (the kit parses every POST body), and the page carries its own script.
+ */
+export function mountIntake(kit: DashboardKit): void {
+  const { app, db } = kit;
+  const deps = {
+    db,
+    now: kit.now,
+    routes: (): readonly RouteRoles[] | undefined =>
+      (app as unknown as { dafei?: { routes?: RouteRoles[] } }).dafei?.routes,
+  };
   const render = (x: Ctx, title: string, body: Child, status = 200) => {
     const nonce = randomBytes(16).toString('base64');
     x.c.header('content-security-policy', csp(nonce));
