@@ -102,8 +102,8 @@ describe('permission matrix', () => {
         .replace('{alert:role}', ':id')
         .replace('{alert}', ':id')
         .replace('{uscc}', ':uscc')
-        .replace('{template}', ':id')
-        .replace('{upload}', ':id')
+        .replace('{template}', ':template')
+        .replace('{upload}', ':upload')
         .replace('/2/', '/:version/');
     const inMatrix = [
       ...MATRIX.map((r) => `${r.method} ${norm(r.path)}`),

@@ -58,7 +58,7 @@ function runningOf(deps: AppDeps): Map<number, Running> {
 }
 
 const Id = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
-const Params = z.strictObject({ id: Id });
+const Params = z.strictObject({ upload: Id });
 const MappingRef = z
   .strictObject({
     template: z.string().max(100).optional().describe('a template id (GET /v1/intake/templates)'),
@@ -132,21 +132,21 @@ export function intakeRoutes(r: Router): void {
   r.add(
     {
       method: 'get',
-      path: '/v1/intake/templates/:id',
+      path: '/v1/intake/templates/:template',
       operationId: 'getMappingTemplate',
       summary: 'Get a mapping template',
       tag: 'intake',
       roles: ROLES,
-      params: z.strictObject({ id: z.string().max(100) }),
+      params: z.strictObject({ template: z.string().max(100) }),
       responses: {
         200: { description: 'the mapping file', schema: Obj('MappingFile', 'a mapping file') },
         404: { description: 'no such template', schema: Problem },
       },
     },
     (c, { params }) => {
-      if (!isTemplateId(params.id))
-        throw new ApiError('not_found', `no mapping template '${params.id}'`);
-      return c.json(loadTemplate(params.id));
+      if (!isTemplateId(params.template))
+        throw new ApiError('not_found', `no mapping template '${params.template}'`);
+      return c.json(loadTemplate(params.template));
     },
   );
 
@@ -243,7 +243,7 @@ export function intakeRoutes(r: Router): void {
   r.add(
     {
       method: 'get',
-      path: `${UPLOAD_PATH}/:id`,
+      path: `${UPLOAD_PATH}/:upload`,
       operationId: 'getIntakeUpload',
       summary: 'An upload, its ingest and its progress',
       tag: 'intake',
@@ -254,13 +254,13 @@ export function intakeRoutes(r: Router): void {
         404: { description: 'no such upload', schema: Problem },
       },
     },
-    async (c, { params }) => c.json(view(await uploadOr404(c, params.id), c.get('deps'))),
+    async (c, { params }) => c.json(view(await uploadOr404(c, params.upload), c.get('deps'))),
   );
 
   r.add(
     {
       method: 'post',
-      path: `${UPLOAD_PATH}/:id/infer`,
+      path: `${UPLOAD_PATH}/:upload/infer`,
       operationId: 'inferIntakeMapping',
       summary: 'Propose a mapping for an upload',
       description:
@@ -279,7 +279,7 @@ export function intakeRoutes(r: Router): void {
       },
     },
     async (c, { params, body }) => {
-      const u = await uploadOr404(c, params.id);
+      const u = await uploadOr404(c, params.upload);
       const inf = inferMapping(await peekRows(u.stored_path, { label: u.file_name }), {
         ...(body.feed ? { feed: body.feed } : {}),
         fileName: u.file_name,
@@ -293,7 +293,7 @@ export function intakeRoutes(r: Router): void {
   r.add(
     {
       method: 'post',
-      path: `${UPLOAD_PATH}/:id/preview`,
+      path: `${UPLOAD_PATH}/:upload/preview`,
       operationId: 'previewIntake',
       summary: 'Dry run of a mapping over an upload',
       description:
@@ -317,7 +317,7 @@ export function intakeRoutes(r: Router): void {
       },
     },
     async (c, { params, body }) => {
-      const u = await uploadOr404(c, params.id);
+      const u = await uploadOr404(c, params.upload);
       const { mapping, template } = resolveMapping(body);
       const report = await checkMapping(u.stored_path, mapping, {
         maxRows: body.rows,
@@ -336,7 +336,7 @@ export function intakeRoutes(r: Router): void {
   r.add(
     {
       method: 'post',
-      path: `${UPLOAD_PATH}/:id/ingest`,
+      path: `${UPLOAD_PATH}/:upload/ingest`,
       operationId: 'ingestIntakeUpload',
       summary: 'Ingest an upload through a mapping',
       description:
@@ -354,7 +354,7 @@ export function intakeRoutes(r: Router): void {
     async (c, { params, body }) => {
       const deps = c.get('deps');
       const p = c.get('principal')!;
-      const u = await uploadOr404(c, params.id);
+      const u = await uploadOr404(c, params.upload);
       const live = runningOf(deps);
       if (live.has(u.upload_id) || u.ingest?.status === 'running')
         throw new ApiError('conflict', `upload ${u.upload_id} is being ingested`);
