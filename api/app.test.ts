@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { literal } from '../pipeline/db/index.ts';
-import { FEATURE_NAMES } from '../pipeline/features/registry.ts';
+import { FEATURE_NAMES } from '../pipeline/features/index.ts';
 import { createKit, problem, type Kit } from './_test-kit.ts';
 
 let k: Kit;

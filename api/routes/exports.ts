@@ -26,7 +26,7 @@ import {
   exportFeatures,
   type TempExport,
 } from '../../pipeline/queries/index.ts';
-import { FEATURE_NAMES } from '../../pipeline/features/registry.ts';
+import { FEATURE_NAMES } from '../../pipeline/features/index.ts';
 import type { Router } from '../route.ts';
 import { audit } from '../audit.ts';
 import { Day, Problem } from '../schemas.ts';
