@@ -4,7 +4,7 @@
  * "allowed", it is a broken row), the others get 403 problem+json (and the refusal is audited).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { revokeToken, createToken, type Role } from '../pipeline/auth/index.ts';
+import { revokeToken, createToken, createUser, type Role } from '../pipeline/auth/index.ts';
 import { clearTokenCache } from './auth.ts';
 import { createKit, problem, type Kit } from './_test-kit.ts';
 
@@ -27,6 +27,7 @@ interface Row {
 let k: Kit;
 let alertIds: string[];
 let uscc: string;
+let tokenId: number;
 
 /** The matrix (api/README.md "Permission matrix"). `{day}`, `{alert}`, `{uscc}` are filled in. */
 const MATRIX: Row[] = [
@@ -67,20 +68,30 @@ const MATRIX: Row[] = [
   { method: 'GET', path: '/v1/exports/features.parquet?date={day}', allowed: [D, A] },
   { method: 'POST', path: '/v1/auth/logout', allowed: ALL, body: () => ({}) },
   { method: 'GET', path: '/v1/me', allowed: ALL },
+  // the matrix calls with API tokens, which have no password or TOTP: these routes' own 400 (not
+  // a 401/403) is the exact outcome that shows authorisation let the caller through
   {
     method: 'POST',
     path: '/v1/me/password',
     allowed: ALL,
     body: () => ({ current: 'x', new: 'y' }),
+    ok: 400,
   },
-  { method: 'POST', path: '/v1/me/totp/setup', allowed: ALL, body: () => ({}) },
-  { method: 'POST', path: '/v1/me/totp/confirm', allowed: ALL, body: () => ({ code: '000000' }) },
+  { method: 'POST', path: '/v1/me/totp/setup', allowed: ALL, body: () => ({}), ok: 400 },
+  {
+    method: 'POST',
+    path: '/v1/me/totp/confirm',
+    allowed: ALL,
+    body: () => ({ code: '000000' }),
+    ok: 400,
+  },
   { method: 'GET', path: '/v1/users', allowed: [A] },
   {
     method: 'POST',
     path: '/v1/users',
     allowed: [A],
     body: (role) => ({ username: `matrix-${role}`, role: 'regulator' }),
+    ok: 201,
   },
   ...(['disable', 'enable', 'unlock', 'reset-password', 'reset-totp'] as const).map((a): Row => ({
     method: 'POST',
@@ -94,6 +105,7 @@ const MATRIX: Row[] = [
     path: '/v1/tokens',
     allowed: [A],
     body: (role) => ({ name: `matrix-${role}`, role: 'regulator', days: 1 }),
+    ok: 201,
   },
   { method: 'POST', path: '/v1/tokens/{token}/revoke', allowed: [A], body: () => ({}) },
   { method: 'GET', path: '/v1/audit/verify', allowed: [A] },
@@ -105,6 +117,9 @@ beforeAll(async () => {
   const page = (await (await k.get('/v1/alerts?limit=10')).json()) as { items: { id: string }[] };
   alertIds = page.items.map((i) => i.id);
   uscc = k.city.schemes[0]!.uscc;
+  // a real user and a real token for the admin routes that act on one
+  await createUser(k.db, { username: 'matrix-target', password: 'matrix-password-1', role: R });
+  tokenId = (await createToken(k.db, { name: 'matrix-target', role: R })).tokenId;
 });
 afterAll(() => k.close());
 
@@ -114,8 +129,8 @@ function fill(path: string, role: Role): string {
     .replace('{alert}', alertIds[0]!)
     .replace('{uscc}', uscc)
     .replace('{day}', k.city.lastDay)
-    .replace('{user}', 'nobody-here')
-    .replace('{token}', '999999');
+    .replace('{user}', 'matrix-target')
+    .replace('{token}', String(tokenId));
 }
 
 describe('permission matrix', () => {
