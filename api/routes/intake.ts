@@ -14,17 +14,18 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { z } from 'zod';
 import type { Context } from 'hono';
 import type { Role } from '../../pipeline/auth/index.ts';
-import { FEED_NAMES, type FeedName } from '../../pipeline/feeds/index.ts';
 import {
   checkMapping,
+  FEED_NAMES,
   inferMapping,
   isTemplateId,
   listTemplates,
   loadTemplate,
   parseMapping,
   peekRows,
+  type FeedName,
   type Mapping,
-} from '../../pipeline/feeds/mapping/index.ts';
+} from '../../pipeline/feeds/index.ts';
 import {
   getUpload,
   ingestUpload,
