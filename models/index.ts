@@ -8,15 +8,11 @@ export {
   assertMatrix,
   columnValues,
   createMatrix,
-  getValue,
-  matrixFromColumns,
   matrixFromRows,
-  missingRates,
-  rowView,
   selectRows,
 } from './matrix.ts';
 export type { Matrix } from './matrix.ts';
-export { createRng } from './random.ts';
+export { createRng, sfc32 } from './random.ts';
 export type { Rng } from './random.ts';
 export type { Classifier, Contributions } from './classifier.ts';
 export { DEFAULT_FOREST_OPTIONS, HistogramForest, resolveMaxFeatures } from './forest.ts';
@@ -51,7 +47,6 @@ export {
   createLevels,
   DEFAULT_LEVEL_THRESHOLDS,
   LEVEL_LABELS_ZH,
-  LEVELS,
   levelCounts,
   levelFor,
   validateLevelThresholds,

@@ -27,7 +27,7 @@ import {
   type AdTextScorer,
 } from './text-score.ts';
 
-const city = testCity(500, 150, 21, ['--scheme-rate', '0.06', '--traits', 'quiet']);
+const city = testCity(500, 150, 21, 0.06, ['--traits', 'quiet']);
 const UNTIL = '2026-04-20';
 const FROM = '2026-01-01';
 let db: Db;
