@@ -92,6 +92,7 @@ async function links(db: Db): Promise<Map<string, Link>> {
 // any record tied it to A; AD3 and the complaint come after the tie; AD4 carries only the app's
 // WeChat ID, tied to A by AD2.
 const ADS: Rec[] = [
+  ad('AD0', '2026-02-01', { text: '闲钱打理，加微信nanli_e88了解' }),
   ad('AD1', '2026-02-01', { advertiser_name: '楠力e宝', text: '楠力e宝稳健增值，月月有收益' }),
   ad('AD2', '2026-02-03', {
     advertiser_name: '楠力e宝',
@@ -120,6 +121,7 @@ describe('aliases learned from the data', () => {
       expect(l.get('AD2')).toMatchObject({ status: 'linked', uscc: A, method: 'phone' });
       // before the tie: not linked to A (at most the weak 楠力 prefix of B, never A)
       expect(l.get('AD1')!.uscc).not.toBe(A);
+      expect(l.get('AD0')).toMatchObject({ status: 'unlinked', uscc: null });
       // after it: the product name, the WeChat ID
       for (const id of ['AD3', 'AD4', 'TS1'])
         expect(l.get(id), id).toMatchObject({
