@@ -100,15 +100,18 @@ function tokensOf(a: AdRow): string[] {
   return t;
 }
 
-/** Linked ads seen in [from, to] (one per enterprise and text: recaptures say nothing new). */
-async function linkedAds(db: Db, from: string, to: string): Promise<AdRow[]> {
+/**
+ * Linked ads seen in [from, to]; `distinct`: one per enterprise and text (for training: a
+ * recapture or a repeated text says nothing new).
+ */
+async function linkedAds(db: Db, from: string, to: string, distinct: boolean): Promise<AdRow[]> {
   return db.all<AdRow>(
     `SELECT l.uscc, a.ad_id, a._hash AS hash, a.seen_day::VARCHAR AS day, a.title, a.text
        FROM ads a
        JOIN entity_links l ON l.kind = 'ad' AND l.record_id = a.ad_id AND l.status = 'linked'
        JOIN ad_text t ON t.ad_id = a.ad_id AND t._hash = a._hash
       WHERE a.seen_day BETWEEN $from::DATE AND $to::DATE
-      QUALIFY row_number() OVER (PARTITION BY l.uscc, t.text_key ORDER BY a.seen_day, a.ad_id) = 1
+      ${distinct ? 'QUALIFY row_number() OVER (PARTITION BY l.uscc, t.text_key ORDER BY a.seen_day, a.ad_id) = 1' : ''}
       ORDER BY a.seen_day, a.ad_id`,
     { from, to },
   );
@@ -126,7 +129,7 @@ export async function trainAdTextScorer(
   confirmed: ReadonlyMap<string, string>,
 ): Promise<AdTextScorer | null> {
   // ads of a confirmed enterprise seen after its decision teach nothing about early warning
-  const ads = (await linkedAds(db, from, addDays(until, -1))).filter((a) => {
+  const ads = (await linkedAds(db, from, addDays(until, -1), true)).filter((a) => {
     const d = confirmed.get(a.uscc);
     return d === undefined || d > until || a.day <= d;
   });
@@ -188,11 +191,20 @@ export async function textScores(
   }
   const wanted = new Set(uscc);
   const byUscc = new Map<string, { day: string; p: number }[]>();
-  for (const a of await linkedAds(db, addDays(lo, -(WINDOW_DAYS - 1)), hi)) {
+  // every ad, repeats included: a text seen again inside the window counts there (scores of
+  // the same text are equal, so the cache below spares the work)
+  const seen = new Map<string, number>();
+  for (const a of await linkedAds(db, addDays(lo, -(WINDOW_DAYS - 1)), hi, false)) {
     if (!wanted.has(a.uscc)) continue;
     let list = byUscc.get(a.uscc);
     if (!list) byUscc.set(a.uscc, (list = []));
-    list.push({ day: a.day, p: scorer.folds[foldOf(a.uscc)]!.probability(tokensOf(a)) });
+    const key = `${a.uscc}|${a.title ?? ''}|${a.text}`;
+    let p = seen.get(key);
+    if (p === undefined) {
+      p = scorer.folds[foldOf(a.uscc)]!.probability(tokensOf(a));
+      seen.set(key, p);
+    }
+    list.push({ day: a.day, p });
   }
   for (let i = 0; i < uscc.length; i++) {
     const list = byUscc.get(uscc[i]!);
