@@ -32,6 +32,7 @@ import {
   type SourceKind,
 } from './sources.ts';
 import { dataColumns, FEEDS, type FeedName, type FeedSpec } from './specs.ts';
+import { rescreenAfter } from '../notify/screen.ts';
 
 export interface IngestCounts {
   read: number;
@@ -89,7 +90,13 @@ export async function ingest(db: Db, options: IngestOptions): Promise<IngestResu
     quarantined: 0,
   };
   for (const input of inputs.list) {
-    const batch = await ingestInput(db, spec, input, encoding, now);
+    let batch: BatchResult;
+    try {
+      batch = await ingestInput(db, spec, input, encoding, now);
+    } finally {
+      // watchlists and subscriptions hear of the batch (or of its failure) at once
+      await rescreenAfter(db, { now });
+    }
     result.batches.push(batch);
     for (const k of ['read', 'accepted', 'duplicate', 'corrected', 'quarantined'] as const) {
       result[k] += batch[k];

@@ -1,0 +1,10 @@
+/**
+ * Watchlists and notifications (issue 18): what is watched, who wants to hear of what, the
+ * incremental re-screening after every ingest batch and daily run, the inbox, and the push
+ * channels (daily e-mail digest, webhooks and group robots).
+ */
+export * from './kinds.ts';
+export * from './watchlists.ts';
+export * from './subscriptions.ts';
+export { rescreen, rescreenAfter, type ScreenOptions, type ScreenResult } from './screen.ts';
+export { quietUntil, nextPushTime, isClock } from './quiet.ts';
