@@ -8,3 +8,19 @@ export * from './watchlists.ts';
 export * from './subscriptions.ts';
 export { rescreen, rescreenAfter, type ScreenOptions, type ScreenResult } from './screen.ts';
 export { quietUntil, nextPushTime, isClock } from './quiet.ts';
+export * from './inbox.ts';
+export {
+  deliverDue,
+  queueDigests,
+  listDeliveries,
+  retryDelivery,
+  signBody,
+  dingtalkUrl,
+  DEFAULT_RETRY_SECONDS,
+  SIGNATURE_HEADER,
+  TIMESTAMP_HEADER,
+  type Mailer,
+  type DeliverOptions,
+  type DeliverResult,
+  type DeliveryRow,
+} from './deliver.ts';
