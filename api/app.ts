@@ -23,6 +23,8 @@ import { exportRoutes } from './routes/exports.ts';
 import { modelRoutes } from './routes/models.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { systemRoutes } from './routes/system.ts';
+import { watchlistRoutes } from './routes/watchlists.ts';
+import { notificationRoutes } from './routes/notifications.ts';
 import { mountDashboard } from './dashboard/index.ts';
 
 /** A revision published by the scheduler shows in GET /v1/alerts within this time. */
@@ -117,6 +119,8 @@ export function createApp(o: CreateAppOptions): DafeiApp['app'] & { dafei: Dafei
   modelRoutes(router);
   opsRoutes(router);
   exportRoutes(router);
+  watchlistRoutes(router);
+  notificationRoutes(router);
   if (o.dashboard !== false) mountDashboard(app, deps);
   app.onError(
     createErrorHandler((err, c) => log(`${c.req.method} ${new URL(c.req.url).pathname}`, err)),

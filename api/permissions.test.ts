@@ -55,6 +55,44 @@ const MATRIX: Row[] = [
   { method: 'GET', path: '/v1/exports/alerts.ndjson?date={day}', allowed: [R, I, A] },
   { method: 'GET', path: '/v1/exports/features.arrow?date={day}', allowed: [D, A] },
   { method: 'GET', path: '/v1/exports/features.parquet?date={day}', allowed: [D, A] },
+  { method: 'GET', path: '/v1/watchlists', allowed: [R, I, A] },
+  { method: 'POST', path: '/v1/watchlists', allowed: [R, I, A], body: () => ({ name: '名单' }) },
+  { method: 'GET', path: '/v1/watchlists/1', allowed: [R, I, A] },
+  { method: 'POST', path: '/v1/watchlists/1/archive', allowed: [R, I, A] },
+  {
+    method: 'POST',
+    path: '/v1/watchlists/1/entries',
+    allowed: [R, I, A],
+    body: () => ({ kind: 'keyword', value: '鑫盛', reason: '测试' }),
+  },
+  { method: 'POST', path: '/v1/watchlists/1/entries/1/remove', allowed: [R, I, A] },
+  { method: 'GET', path: '/v1/notifications', allowed: ALL },
+  { method: 'GET', path: '/v1/notifications/unread-count', allowed: ALL },
+  { method: 'POST', path: '/v1/notifications/read', allowed: ALL, body: () => ({}) },
+  {
+    method: 'POST',
+    path: '/v1/notifications/contact',
+    allowed: ALL,
+    body: () => ({ email: 'someone@dfb.gov.cn' }),
+  },
+  { method: 'GET', path: '/v1/subscriptions', allowed: ALL },
+  {
+    method: 'POST',
+    path: '/v1/subscriptions',
+    allowed: ALL,
+    body: () => ({ kind: 'new_alerts' }),
+  },
+  { method: 'POST', path: '/v1/subscriptions/1/remove', allowed: ALL },
+  { method: 'GET', path: '/v1/endpoints', allowed: ALL },
+  {
+    method: 'POST',
+    path: '/v1/endpoints',
+    allowed: [A],
+    body: () => ({ name: '群', format: 'wecom', url: 'https://robot.invalid/send?key=1' }),
+  },
+  { method: 'POST', path: '/v1/endpoints/1/disable', allowed: [A] },
+  { method: 'GET', path: '/v1/deliveries', allowed: [A] },
+  { method: 'POST', path: '/v1/deliveries/1/retry', allowed: [A] },
 ];
 
 beforeAll(async () => {
@@ -82,7 +120,9 @@ describe('permission matrix', () => {
         .replace('{alert:role}', ':id')
         .replace('{alert}', ':id')
         .replace('{uscc}', ':uscc')
-        .replace('/2/', '/:version/');
+        .replace('/2/', '/:version/')
+        .replace('/watchlists/1/entries/1/', '/watchlists/:id/entries/:entry/')
+        .replace(/\/(watchlists|subscriptions|endpoints|deliveries)\/1(?=\/|$)/, '/$1/:id');
     const inMatrix = [
       ...MATRIX.map((r) => `${r.method} ${norm(r.path)}`),
       'POST /v1/auth/login',
