@@ -13,7 +13,7 @@ import {
   WATCHLIST_ROLES,
   type Actor,
 } from '../../pipeline/notify/index.ts';
-import { shanghaiDay } from '../../pipeline/queries/index.ts';
+import { shanghaiDay } from '../../pipeline/modeling/days.ts';
 import { audit } from '../audit.ts';
 import type { AppEnv } from '../context.ts';
 import type { Router } from '../route.ts';

@@ -10,7 +10,7 @@ import { createHmac } from 'node:crypto';
 import type { Db } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 import { writeAudit } from '../queries/audit.ts';
-import { shanghaiDay } from '../queries/dispositions.ts';
+import { shanghaiDay } from '../modeling/days.ts';
 import { nextPushTime } from './quiet.ts';
 import { RECIPIENTS_SQL } from './recipients.ts';
 import {

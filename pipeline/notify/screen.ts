@@ -13,7 +13,7 @@
 import { literal, type Db } from '../db/index.ts';
 import { failRun, startRun } from '../jobs/ledger.ts';
 import { installMacros, loadNormalizeConfig } from '../resolve/normalize.ts';
-import { shanghaiDay } from '../queries/dispositions.ts';
+import { shanghaiDay } from '../modeling/days.ts';
 import {
   BATCH_SQL,
   DISPOSITION_SQL,

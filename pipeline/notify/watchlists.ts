@@ -7,8 +7,7 @@
 import type { Db } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 import { isValidUscc, normaliseUscc } from '../feeds/index.ts';
-import { addDays } from '../modeling/days.ts';
-import { shanghaiDay } from '../queries/dispositions.ts';
+import { addDays, shanghaiDay } from '../modeling/days.ts';
 import { DEFAULT_ENTRY_DAYS, ENTRY_KINDS, MAX_ENTRY_DAYS, type EntryKind } from './kinds.ts';
 
 /** Who acts: the principal's name, role and jurisdiction (NULL = the whole tree). */
