@@ -53,8 +53,8 @@ const roleAllowed = (kind: string) =>
 /** Titles in Chinese, without personal data (they may be pushed to a group robot). */
 const TITLE_SQL = `
   CASE h.kind
-    WHEN 'complaint' THEN coalesce(n.name, '未关联企业') || '：新投诉'
-    WHEN 'ad' THEN coalesce(n.name, h.name, '未关联企业') || '：新广告'
+    WHEN 'complaint' THEN coalesce(n.name || '：新投诉', '新投诉（未关联到企业）')
+    WHEN 'ad' THEN coalesce(coalesce(n.name, h.name) || '：新广告', '新广告（未关联到企业）')
     WHEN 'new_enterprise' THEN '新设企业：' || coalesce(h.name, n.name, h.uscc)
     WHEN 'register' THEN coalesce(n.name, h.uscc) || '：登记信息变更（' ||
          array_to_string(list_transform(from_json(h.data->'changed', '["VARCHAR"]'), f ->
