@@ -7,6 +7,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig, type Config } from './config.ts';
 import { createToken, createUser, ROLES } from './auth/index.ts';
 import { createScheduler } from './scheduler.ts';
+import { notifyJobs } from './notify/jobs.ts';
 import { openMigratedDb, type Db } from './db/index.ts';
 import { AppError, UsageError } from './errors.ts';
 import { FEED_NAMES, formatCounts, ingest, isFeedName } from './feeds/index.ts';
@@ -349,7 +350,12 @@ Prints one line: read N, accepted N, duplicate N, corrected N, quarantined N`,
     async run(values, _pos, io) {
       const config = loadConfig(process.env, values['config'] as string | undefined);
       const db = await openMigratedDb(dbPath(values));
-      const scheduler = createScheduler({ db, config, log: io.err });
+      const scheduler = createScheduler({
+        db,
+        config,
+        log: io.err,
+        extraJobs: notifyJobs(db, config),
+      });
       const server = await startServer(values, config, db, (day) => scheduler.trigger('run', day));
       io.out(
         `dafei serving ${server.url} (database ${db.path}); jobs: ${scheduler.jobs.join(', ')}`,

@@ -24,3 +24,4 @@ export {
   type DeliverResult,
   type DeliveryRow,
 } from './deliver.ts';
+export { notifyJobs, createMailer, type NotifyJob } from './jobs.ts';
