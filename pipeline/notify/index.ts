@@ -25,3 +25,9 @@ export {
   type DeliveryRow,
 } from './deliver.ts';
 export { notifyJobs, createMailer, type NotifyJob } from './jobs.ts';
+export {
+  useOfficeModel,
+  officeModel,
+  restrictToJurisdiction,
+  type OfficeModel,
+} from './recipients.ts';

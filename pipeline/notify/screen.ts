@@ -23,12 +23,19 @@ import {
   REVISION_SQL,
   RUN_SQL,
 } from './matchers.ts';
-import { RECIPIENTS_SQL, restrictToJurisdiction } from './recipients.ts';
+import {
+  officeModel,
+  recipientsSql,
+  restrictToJurisdiction,
+  type OfficeModel,
+} from './recipients.ts';
 import { SUBSCRIPTION_ROLES } from './kinds.ts';
 import { nextPushTime } from './quiet.ts';
 
 export interface ScreenOptions {
   now?: () => Date;
+  /** The office model (default: the one installed with useOfficeModel; none = no scoping). */
+  offices?: OfficeModel | undefined;
 }
 
 export interface ScreenResult {
@@ -186,12 +193,8 @@ export async function rescreen(db: Db, options: ScreenOptions = {}): Promise<Scr
   );
   await tempList(db, 'nt_src_disp', 'disposition_id', 'BIGINT', src.dispositions);
   const today = shanghaiDay(now);
-  await db.run(
-    `CREATE OR REPLACE TEMP TABLE nt_recipients AS ${RECIPIENTS_SQL}`.replaceAll(
-      '$now',
-      literal(now.toISOString()),
-    ),
-  );
+  const offices = 'offices' in options ? options.offices : officeModel();
+  await db.run(`CREATE OR REPLACE TEMP TABLE nt_recipients AS ${recipientsSql(offices, now)}`);
   // the active entries, and the enterprises assigned to subscribers of my_cases
   await db.run(
     `CREATE OR REPLACE TEMP TABLE nt_entries AS
@@ -314,7 +317,7 @@ export async function rescreen(db: Db, options: ScreenOptions = {}): Promise<Scr
       WHERE h.kind = 'batch' AND ${roleAllowed('s.kind')}`,
   );
   // nothing outside the recipient's jurisdiction
-  await restrictToJurisdiction(db, 'nt_cand');
+  await restrictToJurisdiction(db, 'nt_cand', offices);
 
   await db.run(NAMES_SQL);
   // one row per (recipient, event): the reasons together, the push channels merged
