@@ -3,7 +3,7 @@
  * against the real server on 127.0.0.1, over a small scene (notify-scene.ts): the unread badge in
  * the header, the inbox, opening a notification (marked read, on to the evidence), a watchlist,
  * adding a person with the companies that disambiguate them, a refused entry, removing one.
- * Screenshots go to a temporary folder (api/dashboard/notify-screenshots.ts refreshes docs/).
+ * Screenshots go to a temporary folder; `npm run screenshots` writes them to docs/screenshots.
  * Skips (with a message) when /usr/bin/chromium is absent.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -12,20 +12,10 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { E } from '../../pipeline/notify/_fixtures.ts';
+import { HAVE_CHROMIUM, launchBrowser, newContext, screenshot, skipMessage } from './_browser.ts';
 import { SCENE_PASSWORD, SCENE_USER, startNotifyScene, type NotifyScene } from './notify-scene.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
-if (!HAVE_CHROMIUM)
-  process.stderr.write(`[notify e2e] skipped: ${CHROMIUM} is absent (apt-get install chromium)\n`);
-
-export async function launch(): Promise<Browser> {
-  const { chromium } = await import('playwright-core');
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
-  });
-}
+skipMessage('notify e2e');
 
 describe.skipIf(!HAVE_CHROMIUM)('inbox and watchlists in headless Chromium', () => {
   let dir: string;
@@ -33,23 +23,14 @@ describe.skipIf(!HAVE_CHROMIUM)('inbox and watchlists in headless Chromium', () 
   let browser: Browser;
   let page: Page;
   const shots: string[] = [];
-  const shot = async (name: string) => {
-    const path = join(dir, `${name}.png`);
-    await page.screenshot({ path, fullPage: false });
-    shots.push(path);
-  };
+  const shot = async (name: string) => shots.push(await screenshot(page, name));
   const badge = async () => (await page.locator('#nav-inbox .unread').textContent())?.trim();
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'dafei-notify-e2e-'));
     scene = await startNotifyScene(dir);
-    browser = await launch();
-    const ctx = await browser.newContext({
-      viewport: { width: 1366, height: 768 },
-      locale: 'zh-CN',
-      timezoneId: 'Asia/Shanghai',
-    });
-    page = await ctx.newPage();
+    browser = await launchBrowser();
+    page = await (await newContext(browser)).newPage();
   }, 120_000);
 
   afterAll(async () => {
