@@ -32,8 +32,40 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '7' },
     entries: { type: 'string', default: '10000' },
     repeat: { type: 'string', default: '3' },
+    /** print the slowest statements of the first screening */
+    profile: { type: 'boolean', default: false },
   },
 });
+
+/** The same Db, timing every statement (for --profile). */
+function timed(db: Db, log: { sql: string; ms: number }[]): Db {
+  const wrap =
+    <A extends unknown[], R>(f: (...a: A) => Promise<R>) =>
+    async (...a: A): Promise<R> => {
+      const t = performance.now();
+      try {
+        return await f(...a);
+      } finally {
+        log.push({
+          sql: String(a[0]).replace(/\s+/g, ' ').trim().slice(0, 110),
+          ms: performance.now() - t,
+        });
+      }
+    };
+  const t: Db = {
+    ...db,
+    path: db.path,
+    run: wrap(db.run.bind(db)),
+    all: wrap(db.all.bind(db)) as Db['all'],
+    one: wrap(db.one.bind(db)) as Db['one'],
+    transaction: (fn) => db.transaction((tx) => fn(timed(tx, log))),
+    stream: db.stream.bind(db),
+    fork: db.fork.bind(db),
+    checkpoint: db.checkpoint.bind(db),
+    close: db.close.bind(db),
+  };
+  return t;
+}
 const lastDay = addDays('2026-01-01', Number(values.days) - 1);
 const cityDb = 'bench/out/city-scale.duckdb';
 const load = () =>
@@ -203,13 +235,18 @@ for (let i = 0; i < repeat; i++) {
       console.log(`sources the daily run of ${lastDay} changed: ${sources.join(', ')}`);
     }
     const la = load();
+    const log: { sql: string; ms: number }[] = [];
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
-    const r = await rescreen(db);
+    const r = await rescreen(values.profile && i === 0 ? timed(db, log) : db);
     const seconds = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
     runs.push({ seconds, r });
     console.log(
-      `re-screening ${i + 1}/${repeat}: ${seconds.toFixed(2)} s [load ${la} → ${load()}] — ${r.hits} hits (${r.ambiguous} same-name persons not confirmed), ${r.events} events, ${r.notifications} notifications`,
+      `re-screening ${i + 1}/${repeat}: ${seconds.toFixed(2)} s wall, ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s CPU (all threads) [load ${la} → ${load()}] — ${r.hits} hits (${r.ambiguous} same-name persons not confirmed), ${r.events} events, ${r.notifications} notifications`,
     );
+    for (const l of log.sort((a, b) => b.ms - a.ms).slice(0, 12))
+      console.log(`  ${l.ms.toFixed(0).padStart(6)} ms  ${l.sql}`);
   } finally {
     db.close();
   }

@@ -111,13 +111,21 @@ export const BATCH_SQL: readonly string[] = [
    WITH b AS (
      SELECT h.* FROM registrations_history h JOIN nt_src_batch s ON h._batch = s.batch_id
    ),
-   first AS (
-     SELECT uscc, min(as_of) AS first_as_of FROM registrations_history
-      WHERE uscc IN (SELECT uscc FROM b) GROUP BY uscc
+   -- the history of the batch's enterprises only, with the columns compared (not the view over
+   -- the whole register, not whole rows)
+   hist AS (
+     SELECT uscc, as_of, name, legal_rep, address, phone, website, status, registered_capital_wan,
+            business_scope, _batch, _line
+       FROM registrations_history WHERE uscc IN (SELECT uscc FROM b)
    ),
+   first AS (SELECT uscc, min(as_of) AS first_as_of FROM hist GROUP BY uscc),
    prev AS (
-     SELECT b.uscc, b.as_of, arg_max(p, p.as_of) AS p
-       FROM b JOIN registrations p ON p.uscc = b.uscc AND p.as_of < b.as_of
+     SELECT b.uscc, b.as_of,
+            arg_max({'name': p.name, 'legal_rep': p.legal_rep, 'address': p.address, 'phone': p.phone,
+                     'website': p.website, 'status': p.status, 'registered_capital_wan': p.registered_capital_wan,
+                     'business_scope': p.business_scope}, p.as_of) AS p
+       FROM b JOIN hist p ON p.uscc = b.uscc AND p.as_of < b.as_of
+      WHERE NOT EXISTS (SELECT 1 FROM registrations_superseded x WHERE x._batch = p._batch AND x._line = p._line)
       GROUP BY b.uscc, b.as_of
    )
    SELECT b.uscc, b.as_of AS day, b.name, b.legal_rep, b.address, b.phone, b.website, b.district,
@@ -167,9 +175,13 @@ export const BATCH_SQL: readonly string[] = [
      FROM nt_r r JOIN ${KEYWORDS} k ON (r.is_first OR list_contains(r.changed, 'name')) AND contains(r.n_name, k.norm)`,
   // the watched enterprises' current register facts, for network hits
   `CREATE OR REPLACE TEMP TABLE nt_watched_reg AS
-   SELECT uscc, rz_phone(p.phone) AS n_phone, rz_addr(p.address) AS n_addr
-     FROM (SELECT uscc, arg_max(r, as_of) AS p FROM registrations r
-            WHERE uscc IN ${NORMS('enterprise')} GROUP BY uscc)`,
+   SELECT uscc, rz_phone(phone) AS n_phone, rz_addr(address) AS n_addr
+     FROM (SELECT uscc, arg_max(phone, as_of) AS phone, arg_max(address, as_of) AS address
+             FROM registrations_history h
+            WHERE uscc IN ${NORMS('enterprise')}
+              AND NOT EXISTS (SELECT 1 FROM registrations_superseded x WHERE x._batch = h._batch AND x._line = h._line)
+            GROUP BY uscc)
+    WHERE EXISTS (SELECT 1 FROM nt_r WHERE is_first)`,
   // a new enterprise sharing a phone or an address with a watched enterprise (a legal
   // representative's name alone is not enough: 张伟 is thousands of people)
   `INSERT INTO nt_hits
@@ -231,9 +243,10 @@ export const PERSON_SQL: readonly string[] = [
    SELECT p.*, e.entry_id, coalesce(e.companies, []) AS companies
      FROM nt_p p JOIN nt_entries e ON e.kind = 'person' AND e.norm = p.n_rep AND p.n_rep <> ''`,
   `CREATE OR REPLACE TEMP TABLE nt_known AS
-   SELECT uscc, rz_phone(p.phone) AS n_phone, rz_addr(p.address) AS n_addr, rz_host(p.website) AS n_site
-     FROM (SELECT uscc, arg_max(r, as_of) AS p FROM registrations r
-            WHERE uscc IN (SELECT DISTINCT unnest(companies) FROM nt_pe) GROUP BY uscc)`,
+   SELECT uscc, rz_phone(phone) AS n_phone, rz_addr(address) AS n_addr, rz_host(website) AS n_site
+     FROM (SELECT uscc, arg_max(phone, as_of) AS phone, arg_max(address, as_of) AS address,
+                  arg_max(website, as_of) AS website
+             FROM registrations WHERE uscc IN (SELECT DISTINCT unnest(companies) FROM nt_pe) GROUP BY uscc)`,
   `CREATE OR REPLACE TEMP TABLE nt_pe AS
    SELECT pe.*,
           CASE WHEN len(pe.companies) = 0 THEN 'legal_rep_name_only'
