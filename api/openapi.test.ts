@@ -116,7 +116,16 @@ async function sampleValues(): Promise<Record<string, string>> {
   );
   const first = page.items[0]!;
   const name = k.city.schemes[0]!.name;
-  return { id: first.id, uscc: first.uscc, date: page.date, q: name.slice(2, 6) };
+  const list = await k.json<{ watchlist_id: number }>(
+    await k.post('/v1/watchlists', { name: 'openapi' }, 'admin'),
+  );
+  return {
+    id: first.id,
+    uscc: first.uscc,
+    date: page.date,
+    q: name.slice(2, 6),
+    watchlist: String(list.watchlist_id),
+  };
 }
 
 const JSON_TYPE = 'application/json';

@@ -121,8 +121,9 @@ describe('permission matrix', () => {
         .replace('{alert}', ':id')
         .replace('{uscc}', ':uscc')
         .replace('/2/', '/:version/')
-        .replace('/watchlists/1/entries/1/', '/watchlists/:id/entries/:entry/')
-        .replace(/\/(watchlists|subscriptions|endpoints|deliveries)\/1(?=\/|$)/, '/$1/:id');
+        .replace('/watchlists/1/entries/1/', '/watchlists/:watchlist/entries/:entry/')
+        .replace(/\/watchlists\/1(?=\/|$)/, '/watchlists/:watchlist')
+        .replace(/\/(subscriptions|endpoints|deliveries)\/1(?=\/|$)/, '/$1/:id');
     const inMatrix = [
       ...MATRIX.map((r) => `${r.method} ${norm(r.path)}`),
       'POST /v1/auth/login',

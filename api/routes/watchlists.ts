@@ -80,13 +80,13 @@ export function watchlistRoutes(r: Router): void {
   r.add(
     {
       method: 'get',
-      path: '/v1/watchlists/:id',
+      path: '/v1/watchlists/:watchlist',
       operationId: 'getWatchlist',
       summary: 'A watchlist with its entries',
       description: 'Active entries; `all=true` adds removed and expired ones.',
       tag: 'watchlists',
       roles: WATCHLIST_ROLES,
-      params: z.strictObject({ id: Id }),
+      params: z.strictObject({ watchlist: Id }),
       query: z.strictObject({ all: z.enum(['true', 'false']).default('false') }),
       responses: {
         200: { description: 'the list', schema: Obj('WatchlistDetail', '{ watchlist, entries }') },
@@ -96,9 +96,14 @@ export function watchlistRoutes(r: Router): void {
       const { db, now } = c.get('deps');
       const actor = actorOf(c);
       const today = shanghaiDay(now());
-      const watchlist = await getWatchlist(db, actor, params.id, today);
-      const entries = await listEntries(db, actor, params.id, { all: query.all === 'true', today });
-      await audit(c, 'watchlist.read', `watchlist:${params.id}`, { entries: entries.length });
+      const watchlist = await getWatchlist(db, actor, params.watchlist, today);
+      const entries = await listEntries(db, actor, params.watchlist, {
+        all: query.all === 'true',
+        today,
+      });
+      await audit(c, 'watchlist.read', `watchlist:${params.watchlist}`, {
+        entries: entries.length,
+      });
       return c.json({ watchlist, entries });
     },
   );
@@ -106,22 +111,22 @@ export function watchlistRoutes(r: Router): void {
   r.add(
     {
       method: 'post',
-      path: '/v1/watchlists/:id/archive',
+      path: '/v1/watchlists/:watchlist/archive',
       operationId: 'archiveWatchlist',
       summary: 'Archive a watchlist (it stops matching)',
       tag: 'watchlists',
       roles: WATCHLIST_ROLES,
-      params: z.strictObject({ id: Id }),
+      params: z.strictObject({ watchlist: Id }),
       responses: { 200: { description: 'archived', schema: Obj('Watchlist', 'a watchlist') } },
     },
     async (c, { params }) => {
       const w = await archiveWatchlist(
         c.get('deps').db,
         actorOf(c),
-        params.id,
+        params.watchlist,
         c.get('deps').now(),
       );
-      await audit(c, 'watchlist.archive', `watchlist:${params.id}`, { status: 200 });
+      await audit(c, 'watchlist.archive', `watchlist:${params.watchlist}`, { status: 200 });
       return c.json(w);
     },
   );
@@ -129,14 +134,14 @@ export function watchlistRoutes(r: Router): void {
   r.add(
     {
       method: 'post',
-      path: '/v1/watchlists/:id/entries',
+      path: '/v1/watchlists/:watchlist/entries',
       operationId: 'addWatchEntry',
       summary: 'Watch an enterprise, person, phone, address, domain or keyword',
       description:
         'A person is a legal representative’s name; `companies` (USCCs of the companies they represent) disambiguate it: then only enterprises tied to one of them (same phone, address, website or shareholder) match. `expires_on` defaults to 180 days, at most 730.',
       tag: 'watchlists',
       roles: WATCHLIST_ROLES,
-      params: z.strictObject({ id: Id }),
+      params: z.strictObject({ watchlist: Id }),
       body: z
         .strictObject({
           kind: z.enum(ENTRY_KINDS),
@@ -149,7 +154,7 @@ export function watchlistRoutes(r: Router): void {
       responses: { 201: { description: 'added', schema: Obj('WatchEntry', 'a watch entry') } },
     },
     async (c, { params, body }) => {
-      const e = await addEntry(c.get('deps').db, actorOf(c), params.id, {
+      const e = await addEntry(c.get('deps').db, actorOf(c), params.watchlist, {
         kind: body.kind,
         value: body.value,
         companies: body.companies,
@@ -158,7 +163,7 @@ export function watchlistRoutes(r: Router): void {
         now: c.get('deps').now(),
       });
       // the value may be a person's name or phone: the audit says what kind, and which entry
-      await audit(c, 'watchlist.entry_add', `watchlist:${params.id}`, {
+      await audit(c, 'watchlist.entry_add', `watchlist:${params.watchlist}`, {
         status: 201,
         entry_id: e.entry_id,
         kind: e.kind,
@@ -170,17 +175,23 @@ export function watchlistRoutes(r: Router): void {
   r.add(
     {
       method: 'post',
-      path: '/v1/watchlists/:id/entries/:entry/remove',
+      path: '/v1/watchlists/:watchlist/entries/:entry/remove',
       operationId: 'removeWatchEntry',
       summary: 'Stop watching an entry',
       tag: 'watchlists',
       roles: WATCHLIST_ROLES,
-      params: z.strictObject({ id: Id, entry: Id }),
+      params: z.strictObject({ watchlist: Id, entry: Id }),
       responses: { 200: { description: 'removed', schema: Obj('Removed', '{ removed }') } },
     },
     async (c, { params }) => {
-      await removeEntry(c.get('deps').db, actorOf(c), params.id, params.entry, c.get('deps').now());
-      await audit(c, 'watchlist.entry_remove', `watchlist:${params.id}`, {
+      await removeEntry(
+        c.get('deps').db,
+        actorOf(c),
+        params.watchlist,
+        params.entry,
+        c.get('deps').now(),
+      );
+      await audit(c, 'watchlist.entry_remove', `watchlist:${params.watchlist}`, {
         status: 200,
         entry_id: params.entry,
       });
