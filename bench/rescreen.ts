@@ -141,13 +141,12 @@ async function prepare(path: string): Promise<{ db: Db; sources: string[] }> {
   return { db, sources };
 }
 
-/** 10,000 entries drawn (seeded) from the register and the last day. */
+/** 10,000 entries drawn (by a fixed hash: the same every run) from the register and the last day. */
 async function watch(db: Db, n: number): Promise<Record<string, number>> {
   const investigators = 50;
   for (let i = 0; i < investigators; i++)
     await createToken(db, { name: `bench-inv-${i}`, role: 'investigator' });
   for (let i = 0; i < 20; i++) await createToken(db, { name: `bench-reg-${i}`, role: 'regulator' });
-  await db.run(`SELECT setseed(0.42)`);
   const share = {
     enterprise: Math.round(n * 0.5),
     person: Math.round(n * 0.15),
@@ -175,16 +174,16 @@ async function watch(db: Db, n: number): Promise<Record<string, number>> {
      ent AS (
        SELECT uscc AS value FROM hot
        UNION ALL
-       (SELECT uscc FROM bench_reg WHERE uscc NOT IN (SELECT uscc FROM hot) ORDER BY random() LIMIT $ent - (SELECT count(*) FROM hot))
+       (SELECT uscc FROM bench_reg WHERE uscc NOT IN (SELECT uscc FROM hot) ORDER BY hash(uscc, 42) LIMIT $ent - (SELECT count(*) FROM hot))
      ),
-     rnd AS (SELECT * FROM bench_reg ORDER BY random() LIMIT $pool)
+     rnd AS (SELECT * FROM bench_reg ORDER BY hash(uscc, 7) LIMIT $pool)
      SELECT 'enterprise' AS kind, value, NULL::VARCHAR[] AS companies FROM ent
-     UNION ALL (SELECT 'person', legal_rep, CASE WHEN random() < 0.8 THEN [uscc] END FROM rnd WHERE legal_rep IS NOT NULL LIMIT $person)
-     UNION ALL (SELECT DISTINCT 'phone', phone, NULL FROM rnd WHERE phone IS NOT NULL LIMIT $phone)
-     UNION ALL (SELECT DISTINCT 'address', address, NULL FROM rnd WHERE address IS NOT NULL LIMIT $address)
+     UNION ALL (SELECT 'person', legal_rep, CASE WHEN hash(uscc, 3) % 10 < 8 THEN [uscc] END FROM rnd WHERE legal_rep IS NOT NULL ORDER BY 2, 3 LIMIT $person)
+     UNION ALL (SELECT DISTINCT 'phone', phone, NULL FROM rnd WHERE phone IS NOT NULL ORDER BY 2 LIMIT $phone)
+     UNION ALL (SELECT DISTINCT 'address', address, NULL FROM rnd WHERE address IS NOT NULL ORDER BY 2 LIMIT $address)
      UNION ALL (SELECT DISTINCT 'domain', regexp_replace(lower(website), '^(https?://)?(www\\.)?', ''), NULL FROM rnd
-                 WHERE website IS NOT NULL AND website LIKE '%.%' LIMIT $domain)
-     UNION ALL (SELECT DISTINCT 'keyword', substr(regexp_replace(name, '^(珠海市|珠海)', ''), 1, 4), NULL FROM rnd LIMIT $keyword)`,
+                 WHERE website IS NOT NULL AND website LIKE '%.%' ORDER BY 2 LIMIT $domain)
+     UNION ALL (SELECT DISTINCT 'keyword', substr(regexp_replace(name, '^(珠海市|珠海)', ''), 1, 4), NULL FROM rnd ORDER BY 2 LIMIT $keyword)`,
     {
       d: lastDay,
       hot: Math.round(share.enterprise / 10),
@@ -206,7 +205,7 @@ async function watch(db: Db, n: number): Promise<Record<string, number>> {
   await db.run(
     `INSERT INTO watch_entries (watchlist_id, kind, value, companies, reason, expires_on, created_by, created_at)
      SELECT w.watchlist_id, e.kind, e.value, e.companies, 'benchmark', current_date + 180, w.owner, now()
-       FROM (SELECT *, row_number() OVER () % $k AS slot FROM bench_entries) e
+       FROM (SELECT *, row_number() OVER (ORDER BY kind, value, companies) % $k AS slot FROM bench_entries) e
        JOIN (SELECT watchlist_id, owner, row_number() OVER (ORDER BY watchlist_id) - 1 AS slot FROM watchlists) w USING (slot)`,
     { k: investigators },
   );
