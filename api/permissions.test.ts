@@ -93,6 +93,39 @@ const MATRIX: Row[] = [
   { method: 'POST', path: '/v1/endpoints/1/disable', allowed: [A] },
   { method: 'GET', path: '/v1/deliveries', allowed: [A] },
   { method: 'POST', path: '/v1/deliveries/1/retry', allowed: [A] },
+  { method: 'POST', path: '/v1/auth/logout', allowed: ALL, body: () => ({}) },
+  { method: 'GET', path: '/v1/me', allowed: ALL },
+  {
+    method: 'POST',
+    path: '/v1/me/password',
+    allowed: ALL,
+    body: () => ({ current: 'x', new: 'y' }),
+  },
+  { method: 'POST', path: '/v1/me/totp/setup', allowed: ALL, body: () => ({}) },
+  { method: 'POST', path: '/v1/me/totp/confirm', allowed: ALL, body: () => ({ code: '000000' }) },
+  { method: 'GET', path: '/v1/users', allowed: [A] },
+  {
+    method: 'POST',
+    path: '/v1/users',
+    allowed: [A],
+    body: (role) => ({ username: `matrix-${role}`, role: 'regulator' }),
+  },
+  ...(['disable', 'enable', 'unlock', 'reset-password', 'reset-totp'] as const).map((a): Row => ({
+    method: 'POST',
+    path: `/v1/users/{user}/${a}`,
+    allowed: [A],
+    body: () => ({}),
+  })),
+  { method: 'GET', path: '/v1/tokens', allowed: [A] },
+  {
+    method: 'POST',
+    path: '/v1/tokens',
+    allowed: [A],
+    body: (role) => ({ name: `matrix-${role}`, role: 'regulator', days: 1 }),
+  },
+  { method: 'POST', path: '/v1/tokens/{token}/revoke', allowed: [A], body: () => ({}) },
+  { method: 'GET', path: '/v1/audit/verify', allowed: [A] },
+  { method: 'GET', path: '/v1/audit/export.ndjson', allowed: [A] },
 ];
 
 beforeAll(async () => {
@@ -108,7 +141,9 @@ function fill(path: string, role: Role): string {
     .replace('{alert:role}', alertIds[ROLES.indexOf(role)]!)
     .replace('{alert}', alertIds[0]!)
     .replace('{uscc}', uscc)
-    .replace('{day}', k.city.lastDay);
+    .replace('{day}', k.city.lastDay)
+    .replace('{user}', 'nobody-here')
+    .replace('{token}', '999999');
 }
 
 describe('permission matrix', () => {
@@ -120,6 +155,8 @@ describe('permission matrix', () => {
         .replace('{alert:role}', ':id')
         .replace('{alert}', ':id')
         .replace('{uscc}', ':uscc')
+        .replace('{user}', ':username')
+        .replace('{token}', ':id')
         .replace('/2/', '/:version/')
         .replace('/watchlists/1/entries/1/', '/watchlists/:watchlist/entries/:entry/')
         .replace(/\/watchlists\/1(?=\/|$)/, '/watchlists/:watchlist')
@@ -189,7 +226,7 @@ describe('authentication', () => {
     const t = await createToken(k.db, { name: 'soon-revoked', role: 'admin' });
     expect((await call(`Bearer ${t.token}`)).status).toBe(200);
     await revokeToken(k.db, t.tokenId);
-    clearTokenCache(k.app.dafei.deps.db);
+    clearTokenCache(k.app.dafei.deps);
     expect((await call(`Bearer ${t.token}`)).status).toBe(401);
     const old = await createToken(k.db, {
       name: 'session',

@@ -14,6 +14,7 @@ import { mountModels } from './pages/models.tsx';
 import { mountRuns } from './pages/runs.tsx';
 import { mountWatchlists } from './pages/watchlists.tsx';
 import { mountInbox } from './pages/inbox.tsx';
+import { mountAccount } from './pages/account.tsx';
 
 export type { DashboardDeps } from './kit.tsx';
 
@@ -29,4 +30,5 @@ export function mountDashboard(app: Hono<AppEnv>, deps: DashboardDeps): void {
   mountRuns(kit);
   mountWatchlists(kit);
   mountInbox(kit);
+  mountAccount(kit);
 }

@@ -35,7 +35,7 @@ export interface NotifyJob {
 
 export function notifyJobs(
   db: Db,
-  config: Pick<Config, 'notifications' | 'smtpPassword'>,
+  config: Pick<Config, 'notifications' | 'smtpPassword' | 'security'>,
   now: () => Date = () => new Date(),
   mailer: Mailer | undefined = createMailer(config),
 ): NotifyJob[] {
@@ -45,7 +45,7 @@ export function notifyJobs(
       now,
       mailer,
       ...(n.smtp ? { from: n.smtp.from } : {}),
-      publicUrl: n.public_url ?? null,
+      publicUrl: config.security.public_url,
       retrySeconds: n.retry_seconds,
       timeoutMs: n.timeout_seconds * 1000,
     });

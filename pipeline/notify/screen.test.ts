@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openMigratedDb, type Db } from '../db/index.ts';
 import { tmpDir } from '../feeds/_fixtures.ts';
+import { verifyAuditChain } from '../queries/audit.ts';
 import { runDay } from '../run-day.ts';
 import { accounts, complaint, E, feed, inbox, registration } from './_fixtures.ts';
 import { rescreen } from './screen.ts';
@@ -106,6 +107,7 @@ describe('re-screening', () => {
               (SELECT count(*) FROM audit_log WHERE action = 'notification.create')::INTEGER AS a`,
     );
     expect(audited!.a).toBe(audited!.n);
+    expect((await verifyAuditChain(db)).ok).toBe(true); // on the hash chain, unbroken
   });
 
   it('a new company of the watched legal representative is caught the day it is registered', async () => {

@@ -12,6 +12,7 @@
  */
 import { literal, type Db } from '../db/index.ts';
 import { failRun, startRun } from '../jobs/ledger.ts';
+import { writeAudits } from '../queries/audit.ts';
 import { installMacros, loadNormalizeConfig } from '../resolve/normalize.ts';
 import { shanghaiDay } from '../modeling/days.ts';
 import {
@@ -355,15 +356,6 @@ export async function rescreen(db: Db, options: ScreenOptions = {}): Promise<Scr
     result.notifications = (await tx.one<{ n: number }>(
       `SELECT count(*)::INTEGER AS n FROM nt_new`,
     ))!.n;
-    await tx.run(
-      `INSERT INTO audit_log (logged_at, actor, role, action, target, status, detail)
-       SELECT $now::TIMESTAMPTZ, 'system:notify', NULL, 'notification.create', recipient, NULL,
-              json_object('notification_id', notification_id, 'event_key', event_key, 'channels',
-                          list_concat(['inbox'], CASE WHEN email THEN ['email'] ELSE [] END,
-                                      list_transform(coalesce(endpoints, []), e -> 'webhook:' || e)))
-         FROM nt_new`,
-      { now: now.toISOString() },
-    );
     // webhook pushes: at once, or when the subscriber's quiet period ends
     const pushes = await tx.all<{
       notification_id: number;
@@ -394,6 +386,30 @@ export async function rescreen(db: Db, options: ScreenOptions = {}): Promise<Scr
     }
     result.pushes = pushes.length;
     await markScreened(tx, marks, now, result, t0);
+    // every notification made is on the audit chain (last, so that only a failed COMMIT could
+    // leave the chain's remembered head ahead of the table)
+    const made = await tx.all<{
+      id: number;
+      recipient: string;
+      event_key: string;
+      channels: string[];
+    }>(
+      `SELECT notification_id::DOUBLE AS id, recipient, event_key,
+              list_concat(['inbox'], CASE WHEN email THEN ['email'] ELSE [] END,
+                          list_transform(coalesce(endpoints, []), e -> 'webhook:' || e)) AS channels
+         FROM nt_new ORDER BY notification_id`,
+    );
+    await writeAudits(
+      tx,
+      made.map((m) => ({
+        actor: 'system:notify',
+        role: null,
+        action: 'notification.create',
+        target: m.recipient,
+        detail: { notification_id: m.id, event_key: m.event_key, channels: m.channels },
+        at: now,
+      })),
+    );
   });
   result.seconds = (performance.now() - t0) / 1000;
   return result;
