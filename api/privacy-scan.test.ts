@@ -133,6 +133,7 @@ function paths(): string[] {
     '/v1/quarantine': ['/v1/quarantine?limit=200'],
     '/v1/audit': ['/v1/audit?limit=200'],
     '/v1/audit/export.ndjson': ['/v1/audit/export.ndjson'],
+    '/v1/watchlists/:watchlist': ['/v1/watchlists/1?all=true'],
   };
   const out: string[] = [];
   for (const r of k.app.dafei.routes) {
@@ -151,6 +152,9 @@ function paths(): string[] {
     '/ui/runs?feed=registrations',
     '/ui/runs?feed=complaints',
     '/ui/models',
+    '/ui/inbox',
+    '/ui/inbox/settings',
+    '/ui/watchlists',
   );
   return out;
 }
