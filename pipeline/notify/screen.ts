@@ -85,6 +85,16 @@ const TITLE_SQL = `
     WHEN 'batch' THEN '数据批次失败：' || (h.data->>'feed') || ' ' || (h.data->>'source')
     ELSE h.kind END`;
 
+/** Marks every source not screened yet as screened. */
+const MARK_ALL_SQL = `
+INSERT INTO notify_screened
+SELECT source, $now::TIMESTAMPTZ, 0, 0, 0 FROM (
+  SELECT 'batch:' || batch_id AS source FROM ingest_batches
+  UNION ALL SELECT 'resolve:' || run_id FROM resolve_runs WHERE finished_at IS NOT NULL
+  UNION ALL SELECT 'revision:' || day::VARCHAR || '/' || revision FROM list_revisions
+  UNION ALL SELECT 'disposition:' || max(disposition_id) FROM dispositions HAVING count(*) > 0)
+ON CONFLICT DO NOTHING`;
+
 /** The sources not screened yet. */
 async function pendingSources(db: Db): Promise<{
   batches: { batch_id: number; status: string }[];
@@ -140,6 +150,23 @@ async function tempList(db: Db, table: string, column: string, type: string, val
 export async function rescreen(db: Db, options: ScreenOptions = {}): Promise<ScreenResult> {
   const t0 = performance.now();
   const now = (options.now ?? (() => new Date()))();
+  const subscribed = await db.one<{ n: number }>(
+    `SELECT count(*)::INTEGER AS n FROM subscriptions WHERE removed_at IS NULL`,
+  );
+  if (!subscribed || subscribed.n === 0) {
+    // nobody listens: what happened is history by the time someone subscribes (one statement:
+    // this runs after every ingest batch and daily run)
+    await db.run(MARK_ALL_SQL, { now: now.toISOString() });
+    return {
+      sources: { batches: 0, runs: 0, revisions: 0, dispositions: 0 },
+      hits: 0,
+      ambiguous: 0,
+      events: 0,
+      notifications: 0,
+      pushes: 0,
+      seconds: (performance.now() - t0) / 1000,
+    };
+  }
   const src = await pendingSources(db);
   const result: ScreenResult = {
     sources: {
@@ -162,14 +189,6 @@ export async function rescreen(db: Db, options: ScreenOptions = {}): Promise<Scr
     ...(src.dispositions.length > 0 ? [`disposition:${Math.max(...src.dispositions)}`] : []),
   ];
   if (marks.length === 0) return result;
-  const subscribed = await db.one<{ n: number }>(
-    `SELECT count(*)::INTEGER AS n FROM subscriptions WHERE removed_at IS NULL`,
-  );
-  if (!subscribed || subscribed.n === 0) {
-    // nobody listens: what happened is history by the time someone subscribes
-    await markScreened(db, marks, now, result, t0);
-    return result;
-  }
 
   await installMacros(db, await loadNormalizeConfig(db));
   await tempList(
