@@ -119,12 +119,21 @@ async function sampleValues(): Promise<Record<string, string>> {
   const list = await k.json<{ watchlist_id: number }>(
     await k.post('/v1/watchlists', { name: 'openapi' }, 'admin'),
   );
+  // an upload to read back (数据导入)
+  const up = await k.app.request('/v1/intake/uploads?name=a.csv', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${k.tokens.admin}`, 'content-type': 'text/csv' },
+    body: '监测编号,广告内容\nA1,x\n',
+  });
+  const upload = String((await k.json<{ upload_id: number }>(up)).upload_id);
   return {
     id: first.id,
     uscc: first.uscc,
     date: page.date,
     q: name.slice(2, 6),
     watchlist: String(list.watchlist_id),
+    template: 'ad-monitor-csv',
+    upload,
   };
 }
 

@@ -126,6 +126,24 @@ const MATRIX: Row[] = [
   { method: 'POST', path: '/v1/tokens/{token}/revoke', allowed: [A], body: () => ({}) },
   { method: 'GET', path: '/v1/audit/verify', allowed: [A] },
   { method: 'GET', path: '/v1/audit/export.ndjson', allowed: [A] },
+  { method: 'GET', path: '/v1/intake/templates', allowed: [D, A] },
+  { method: 'GET', path: '/v1/intake/templates/{template}', allowed: [D, A] },
+  { method: 'GET', path: '/v1/intake/uploads', allowed: [D, A] },
+  { method: 'POST', path: '/v1/intake/uploads', allowed: [D, A] },
+  { method: 'GET', path: '/v1/intake/uploads/{upload}', allowed: [D, A] },
+  { method: 'POST', path: '/v1/intake/uploads/{upload}/infer', allowed: [D, A] },
+  {
+    method: 'POST',
+    path: '/v1/intake/uploads/{upload}/preview',
+    allowed: [D, A],
+    body: () => ({ template: 'ad-monitor-csv' }),
+  },
+  {
+    method: 'POST',
+    path: '/v1/intake/uploads/{upload}/ingest',
+    allowed: [D, A],
+    body: () => ({ template: 'ad-monitor-csv' }),
+  },
 ];
 
 beforeAll(async () => {
@@ -143,7 +161,9 @@ function fill(path: string, role: Role): string {
     .replace('{uscc}', uscc)
     .replace('{day}', k.city.lastDay)
     .replace('{user}', 'nobody-here')
-    .replace('{token}', '999999');
+    .replace('{token}', '999999')
+    .replace('{template}', 'ad-monitor-csv')
+    .replace('{upload}', '999999');
 }
 
 describe('permission matrix', () => {
@@ -157,6 +177,8 @@ describe('permission matrix', () => {
         .replace('{uscc}', ':uscc')
         .replace('{user}', ':username')
         .replace('{token}', ':id')
+        .replace('{template}', ':template')
+        .replace('{upload}', ':upload')
         .replace('/2/', '/:version/')
         .replace('/watchlists/1/entries/1/', '/watchlists/:watchlist/entries/:entry/')
         .replace(/\/watchlists\/1(?=\/|$)/, '/watchlists/:watchlist')

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { AppError } from './errors.ts';
 import { FEED_NAMES } from './feeds/specs.ts';
+import { loadMapping } from './feeds/mapping/index.ts';
 import { DEFAULT_THRESHOLDS } from './modeling/score.ts';
 import { ROLES } from './auth/index.ts';
 
@@ -34,6 +35,8 @@ export const SourceSchema = z
     source: z.string().min(1),
     cron: cronExpr,
     encoding: z.enum(['utf-8', 'gbk']).optional(),
+    /** a mapping template id or a mapping file: the source's own layout (CSV, XLSX) → the feed */
+    mapping: z.string().min(1).optional(),
     /** seconds to wait before each retry of a transient failure (HTTP 5xx, network) */
     retry_seconds: z.array(z.number().positive()).max(10).default([30, 120, 600]),
   })
@@ -133,6 +136,15 @@ export const FileConfigSchema = z
     sources: z.array(SourceSchema).default([]),
     notifications: NotificationsSchema.default(NotificationsSchema.parse({})),
     security: SecuritySchema.prefault({}),
+    intake: z
+      .object({
+        /** where the upload page keeps uploaded files until they are ingested */
+        upload_dir: z.string().min(1).default('./var/uploads'),
+        /** largest upload accepted, in MB */
+        max_upload_mb: z.number().positive().max(10_240).default(200),
+      })
+      .strict()
+      .default({ upload_dir: './var/uploads', max_upload_mb: 200 }),
   })
   .strict();
 
@@ -150,6 +162,22 @@ export interface Config extends FileConfig {
   readonly smtpPassword: string | null;
   /** The admin socket ($DAFEI_ADMIN_SOCKET); null = `<db path>.admin.sock`. */
   readonly adminSocket: string | null;
+}
+
+/** A source's mapping must load and be for the source's feed. */
+function mappingProblems(file: string, sources: readonly SourceConfig[]): string[] {
+  const out: string[] = [];
+  sources.forEach((s, i) => {
+    if (s.mapping === undefined) return;
+    try {
+      const m = loadMapping(s.mapping);
+      if (m.feed !== s.feed)
+        out.push(`${file}: sources.${i}.mapping: '${s.mapping}' maps to ${m.feed}, not ${s.feed}`);
+    } catch (err) {
+      out.push(`${file}: sources.${i}.mapping: ${(err as Error).message}`);
+    }
+  });
+  return out;
 }
 
 /** Reads env and the config file. Throws one ConfigError listing every problem. */
@@ -170,8 +198,10 @@ export function loadConfig(
   if (file !== null) {
     try {
       const parsed = FileConfigSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
-      if (parsed.success) fileConfig = parsed.data;
-      else
+      if (parsed.success) {
+        fileConfig = parsed.data;
+        problems.push(...mappingProblems(file, fileConfig.sources));
+      } else
         problems.push(
           ...parsed.error.issues.map(
             (i) => `${file}: ${i.path.join('.') || '(top)'}: ${i.message}`,

@@ -15,6 +15,7 @@ export type NavKey =
   | 'inbox'
   | 'models'
   | 'runs'
+  | 'intake'
   | 'account'
   | 'admin'
   | 'login';
@@ -48,6 +49,12 @@ export function Shell(p: ShellProps): Child {
     },
     { key: 'models', href: `${BASE}/models`, label: '模型', show: true },
     { key: 'runs', href: `${BASE}/runs`, label: '运行', show: true },
+    {
+      key: 'intake',
+      href: `${BASE}/intake`,
+      label: '数据导入',
+      show: p.can?.('uploadIntakeFile') ?? false,
+    },
     {
       key: 'admin',
       href: `${BASE}/admin/users`,

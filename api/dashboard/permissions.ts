@@ -20,7 +20,8 @@ export type Operation =
   | 'triggerRun'
   | 'exportAlertsCsv'
   | 'exportAlertsXlsx'
-  | 'listWatchlists';
+  | 'listWatchlists'
+  | 'uploadIntakeFile';
 
 const ALL: readonly Role[] = ['regulator', 'investigator', 'data_scientist', 'admin'];
 const REVIEWERS: readonly Role[] = ['regulator', 'investigator', 'admin'];
@@ -43,6 +44,7 @@ export const FALLBACK: Readonly<Record<Operation, readonly Role[]>> = {
   exportAlertsCsv: REVIEWERS,
   exportAlertsXlsx: REVIEWERS,
   listWatchlists: REVIEWERS,
+  uploadIntakeFile: SCIENCE,
 };
 
 export interface RouteRoles {

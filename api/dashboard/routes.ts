@@ -15,6 +15,7 @@ import { mountRuns } from './pages/runs.tsx';
 import { mountWatchlists } from './pages/watchlists.tsx';
 import { mountInbox } from './pages/inbox.tsx';
 import { mountAccount } from './pages/account.tsx';
+import { mountIntake } from './pages/intake.tsx';
 
 export type { DashboardDeps } from './kit.tsx';
 
@@ -31,4 +32,5 @@ export function mountDashboard(app: Hono<AppEnv>, deps: DashboardDeps): void {
   mountWatchlists(kit);
   mountInbox(kit);
   mountAccount(kit);
+  mountIntake(kit);
 }
