@@ -28,6 +28,8 @@ import { exportRoutes } from './routes/exports.ts';
 import { modelRoutes } from './routes/models.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { systemRoutes } from './routes/system.ts';
+import { watchlistRoutes } from './routes/watchlists.ts';
+import { notificationRoutes } from './routes/notifications.ts';
 import { intakeRoutes, UPLOAD_PATH } from './routes/intake.ts';
 import { INTAKE_UPLOAD_PAGE_PATH } from './dashboard/pages/intake.tsx';
 import { mountDashboard } from './dashboard/index.ts';
@@ -154,6 +156,8 @@ export function createApp(o: CreateAppOptions): DafeiApp['app'] & { dafei: Dafei
   modelRoutes(router);
   opsRoutes(router);
   exportRoutes(router);
+  watchlistRoutes(router);
+  notificationRoutes(router);
   intakeRoutes(router);
   if (o.dashboard !== false) mountDashboard(app, deps);
   app.onError(

@@ -11,6 +11,7 @@ import { adminSocketPath, callAdminSocket, cliActor } from './admin-socket/index
 import { writeAudits } from './queries/audit.ts';
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { createScheduler } from './scheduler.ts';
+import { notifyJobs } from './notify/jobs.ts';
 import { openMigratedDb, type Db } from './db/index.ts';
 import { AppError, UsageError } from './errors.ts';
 import { FEED_NAMES, formatCounts, ingest, isFeedName } from './feeds/index.ts';
@@ -381,7 +382,12 @@ Prints one line: read N, accepted N, duplicate N, corrected N, quarantined N`,
         io.err(
           `warning: ${db.path} is a demo database (made by dafei demo): its accounts have the published demo password`,
         );
-      const scheduler = createScheduler({ db, config, log: io.err });
+      const scheduler = createScheduler({
+        db,
+        config,
+        log: io.err,
+        extraJobs: notifyJobs(db, config),
+      });
       const socket = adminSocketPath(db.path, config.adminSocket);
       const server = await startServer(
         values,

@@ -103,14 +103,25 @@ export function createKit(app: Hono<AppEnv>, deps: DashboardDeps): DashboardKit 
   const routes = (): readonly RouteRoles[] | undefined =>
     (app as unknown as { dafei?: { routes?: RouteRoles[] } }).dafei?.routes;
 
-  const render: DashboardKit['render'] = (c, title, nav, body, ctx, status = 200) => {
+  const render: DashboardKit['render'] = async (c, title, nav, body, ctx, status = 200) => {
     const nonce = randomBytes(16).toString('base64');
+    // the header's 通知 badge, through the API like everything else
+    const unread = ctx
+      ? await ctx.api.get<{ unread: number }>('/v1/notifications/unread-count')
+      : undefined;
     c.header('content-security-policy', csp(nonce));
     c.header('x-frame-options', 'DENY');
     c.header('referrer-policy', 'same-origin');
     if (ctx && ctx.api.timings.length > 0) c.header('server-timing', ctx.api.serverTiming());
     return c.html(
-      <Shell title={title} nav={nav} session={ctx?.session} can={ctx?.can} nonce={nonce}>
+      <Shell
+        title={title}
+        nav={nav}
+        session={ctx?.session}
+        can={ctx?.can}
+        nonce={nonce}
+        unread={unread?.ok ? unread.data.unread : undefined}
+      >
         {body}
       </Shell>,
       status as 200,

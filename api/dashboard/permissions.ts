@@ -20,6 +20,7 @@ export type Operation =
   | 'triggerRun'
   | 'exportAlertsCsv'
   | 'exportAlertsXlsx'
+  | 'listWatchlists'
   | 'uploadIntakeFile';
 
 const ALL: readonly Role[] = ['regulator', 'investigator', 'data_scientist', 'admin'];
@@ -42,6 +43,7 @@ export const FALLBACK: Readonly<Record<Operation, readonly Role[]>> = {
   triggerRun: SCIENCE,
   exportAlertsCsv: REVIEWERS,
   exportAlertsXlsx: REVIEWERS,
+  listWatchlists: REVIEWERS,
   uploadIntakeFile: SCIENCE,
 };
 
