@@ -24,6 +24,8 @@ import { modelRoutes } from './routes/models.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { systemRoutes } from './routes/system.ts';
 import { mountDashboard } from './dashboard/index.ts';
+import { createJurisdictionKeeper } from './scope.ts';
+import { workflowRoutes } from './routes/workflow.ts';
 
 /** A revision published by the scheduler shows in GET /v1/alerts within this time. */
 export const ALERT_STATE_TTL_MS = 1_000;
@@ -70,6 +72,7 @@ export function createApp(o: CreateAppOptions): DafeiApp['app'] & { dafei: Dafei
     audit: createAuditWriter(db),
     scores: createScoreHistoryKeeper(db, log),
     events: createEntityEventsKeeper(db, log),
+    jurisdictions: createJurisdictionKeeper(db),
     triggerRun: o.triggerRun,
     log,
   };
@@ -117,6 +120,7 @@ export function createApp(o: CreateAppOptions): DafeiApp['app'] & { dafei: Dafei
   modelRoutes(router);
   opsRoutes(router);
   exportRoutes(router);
+  workflowRoutes(router);
   if (o.dashboard !== false) mountDashboard(app, deps);
   app.onError(
     createErrorHandler((err, c) => log(`${c.req.method} ${new URL(c.req.url).pathname}`, err)),

@@ -9,6 +9,7 @@ import type {
   ScoreHistoryKeeper,
 } from '../pipeline/queries/index.ts';
 import type { AuditWriter } from './audit.ts';
+import type { JurisdictionKeeper } from './scope.ts';
 
 export interface AppDeps {
   db: SerialDb;
@@ -23,6 +24,8 @@ export interface AppDeps {
   events: EntityEventsKeeper;
   /** Group-committing audit log writer. */
   audit: AuditWriter;
+  /** The tree of offices (api/scope.ts). */
+  jurisdictions: JurisdictionKeeper;
   /** Starts a daily run for `day` (YYYY-MM-DD); absent = runs cannot be triggered (503). */
   triggerRun: ((day: string) => Promise<unknown>) | undefined;
   log: (message: string, err?: unknown) => void;

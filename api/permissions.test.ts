@@ -55,6 +55,28 @@ const MATRIX: Row[] = [
   { method: 'GET', path: '/v1/exports/alerts.ndjson?date={day}', allowed: [R, I, A] },
   { method: 'GET', path: '/v1/exports/features.arrow?date={day}', allowed: [D, A] },
   { method: 'GET', path: '/v1/exports/features.parquet?date={day}', allowed: [D, A] },
+  {
+    method: 'POST',
+    path: '/v1/alerts/{alert}/reopen',
+    allowed: [R, A],
+    body: () => ({ reason: '新证据' }),
+  },
+  { method: 'GET', path: '/v1/jurisdictions', allowed: ALL },
+  { method: 'GET', path: '/v1/summary', allowed: ALL },
+  { method: 'GET', path: '/v1/approvals', allowed: [R, I, A] },
+  {
+    method: 'POST',
+    path: '/v1/approvals/999/decision',
+    allowed: [R, I, A],
+    body: () => ({ decision: 'approve' }),
+  },
+  { method: 'GET', path: '/v1/referrals', allowed: [R, I, A] },
+  {
+    method: 'POST',
+    path: '/v1/referrals/999/answer',
+    allowed: [R, A],
+    body: () => ({ answer: 'accept' }),
+  },
 ];
 
 beforeAll(async () => {
@@ -82,7 +104,8 @@ describe('permission matrix', () => {
         .replace('{alert:role}', ':id')
         .replace('{alert}', ':id')
         .replace('{uscc}', ':uscc')
-        .replace('/2/', '/:version/');
+        .replace('/2/', '/:version/')
+        .replace('/999/', '/:id/');
     const inMatrix = [
       ...MATRIX.map((r) => `${r.method} ${norm(r.path)}`),
       'POST /v1/auth/login',

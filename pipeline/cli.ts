@@ -19,6 +19,7 @@ import { activateModel, listModels, rollbackModel } from './modeling/registry.ts
 import { trainAndRegister } from './modeling/train-job.ts';
 import { runDay } from './run-day.ts';
 import { csvLine, LEVEL_ZH } from './format.ts';
+import { ensureJurisdictions, loadJurisdictionFile, readTree } from './jurisdictions/index.ts';
 
 export interface Io {
   out: (line: string) => void;
@@ -69,6 +70,26 @@ async function withOpenDb<T>(
   }
 }
 
+/** Opens the database with its tree of offices: the configured file, else the sample city's. */
+async function withTreeDb<T>(
+  values: Record<string, unknown>,
+  io: Io,
+  fn: (db: Db) => Promise<T>,
+): Promise<T> {
+  return withOpenDb(values, async (db) => {
+    await ensureTree(db, loadConfig().jurisdictionsFile, io);
+    return fn(db);
+  });
+}
+
+async function ensureTree(db: Db, file: string | null, io: Io): Promise<void> {
+  const loaded = await ensureJurisdictions(db, file);
+  if (loaded?.changed)
+    io.err(
+      `jurisdictions: loaded ${loaded.nodes} offices and ${loaded.agencies} agencies from ${loaded.file}`,
+    );
+}
+
 const VERBS: Record<string, Verb> = {
   init: {
     summary: 'create or migrate the database',
@@ -76,7 +97,7 @@ const VERBS: Record<string, Verb> = {
     options: { ...dbOption },
     async run(values, _pos, io) {
       const path = dbPath(values);
-      await withOpenDb(values, () => Promise.resolve());
+      await withTreeDb(values, io, () => Promise.resolve());
       io.out(`database ready: ${path}`);
       return 0;
     },
@@ -349,6 +370,7 @@ Prints one line: read N, accepted N, duplicate N, corrected N, quarantined N`,
     async run(values, _pos, io) {
       const config = loadConfig(process.env, values['config'] as string | undefined);
       const db = await openMigratedDb(dbPath(values));
+      await ensureTree(db, config.jurisdictionsFile, io);
       const scheduler = createScheduler({ db, config, log: io.err });
       const server = await startServer(values, config, db, (day) => scheduler.trigger('run', day));
       io.out(
@@ -364,17 +386,28 @@ Prints one line: read N, accepted N, duplicate N, corrected N, quarantined N`,
     },
   },
   token: {
-    summary: 'create an API token for a role',
-    usage: `dafei token create [--db PATH] --name NAME --role ${ROLES.join('|')}`,
-    options: { ...dbOption, name: { type: 'string' }, role: { type: 'string' } },
+    summary: 'create an API token for a role (and an office)',
+    usage: `dafei token create [--db PATH] --name NAME --role ${ROLES.join('|')} [--jurisdiction CODE]
+
+  --jurisdiction CODE   the office whose area the token sees (dafei jurisdictions list);
+                        none = the whole tree`,
+    options: {
+      ...dbOption,
+      name: { type: 'string' },
+      role: { type: 'string' },
+      jurisdiction: { type: 'string' },
+    },
     async run(values, positionals, io) {
       if (positionals[0] !== 'create') throw new UsageError('the only action is: token create');
       const name = values['name'] as string | undefined;
       const role = values['role'] as string | undefined;
+      const jurisdiction = values['jurisdiction'] as string | undefined;
       if (!name || !role) throw new UsageError('token create needs --name and --role');
-      const t = await withOpenDb(values, (db) => createToken(db, { name, role }));
+      const t = await withTreeDb(values, io, (db) =>
+        createToken(db, { name, role, ...(jurisdiction ? { jurisdiction } : {}) }),
+      );
       io.err(
-        `token ${t.tokenId} for ${t.name} (${t.role}); it is shown once and stored only as a hash:`,
+        `token ${t.tokenId} for ${t.name} (${t.role}, ${t.jurisdiction ?? 'whole tree'}); it is shown once and stored only as a hash:`,
       );
       io.out(t.token);
       return 0;
@@ -382,16 +415,59 @@ Prints one line: read N, accepted N, duplicate N, corrected N, quarantined N`,
   },
   user: {
     summary: 'create a dashboard user (password from $DAFEI_PASSWORD or stdin)',
-    usage: `dafei user create [--db PATH] --username NAME --role ${ROLES.join('|')}`,
-    options: { ...dbOption, username: { type: 'string' }, role: { type: 'string' } },
+    usage: `dafei user create [--db PATH] --username NAME --role ${ROLES.join('|')} [--jurisdiction CODE]
+
+  --jurisdiction CODE   the office whose area the user sees (dafei jurisdictions list);
+                        none = the whole tree`,
+    options: {
+      ...dbOption,
+      username: { type: 'string' },
+      role: { type: 'string' },
+      jurisdiction: { type: 'string' },
+    },
     async run(values, positionals, io) {
       if (positionals[0] !== 'create') throw new UsageError('the only action is: user create');
       const username = values['username'] as string | undefined;
       const role = values['role'] as string | undefined;
+      const jurisdiction = values['jurisdiction'] as string | undefined;
       if (!username || !role) throw new UsageError('user create needs --username and --role');
       const password = process.env['DAFEI_PASSWORD'] ?? (await readStdin()).trim();
-      await withOpenDb(values, (db) => createUser(db, { username, password, role }));
-      io.out(`user ${username} (${role}) created`);
+      await withTreeDb(values, io, (db) =>
+        createUser(db, { username, password, role, ...(jurisdiction ? { jurisdiction } : {}) }),
+      );
+      io.out(`user ${username} (${role}, ${jurisdiction ?? 'whole tree'}) created`);
+      return 0;
+    },
+  },
+  jurisdictions: {
+    summary: 'list the offices (jurisdiction tree) or load a new jurisdiction file',
+    usage: `dafei jurisdictions [--db PATH] list | load FILE
+
+  list        the tree: code, kind, name (indented by level), aliases; then the outside agencies
+  load FILE   replace the tree with FILE (see data-samples/jurisdictions.json); refused when an
+              account, a token or a referral names an office FILE lacks`,
+    options: { ...dbOption },
+    async run(values, positionals, io) {
+      const [action = 'list', file, ...rest] = positionals;
+      if (rest.length > 0) throw new UsageError('too many arguments');
+      if (action === 'load') {
+        if (!file) throw new UsageError('jurisdictions load needs a FILE');
+        const r = await withOpenDb(values, (db) => loadJurisdictionFile(db, file));
+        io.out(
+          r.changed
+            ? `loaded ${r.nodes} offices and ${r.agencies} agencies from ${r.file}`
+            : `${r.file} is already loaded (${r.nodes} offices)`,
+        );
+        return 0;
+      }
+      if (action !== 'list') throw new UsageError(`unknown action '${action}' (list, load)`);
+      const tree = await withTreeDb(values, io, (db) => readTree(db));
+      for (const n of tree.ordered()) {
+        io.out(
+          `${n.code.padEnd(8)} ${n.kind.padEnd(8)} ${'  '.repeat(n.depth)}${n.name}${n.aliases.length ? `（${n.aliases.join('、')}）` : ''}`,
+        );
+      }
+      for (const a of tree.agencies) io.out(`${a.id.padEnd(8)} agency   ${a.name}`);
       return 0;
     },
   },
@@ -404,6 +480,7 @@ Prints one line: read N, accepted N, duplicate N, corrected N, quarantined N`,
       const config = loadConfig();
       const db = await openMigratedDb(dbPath(values));
       try {
+        await ensureTree(db, config.jurisdictionsFile, io);
         return await runDemo(db, io, {
           serve: values['no-serve']
             ? undefined

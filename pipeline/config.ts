@@ -53,6 +53,8 @@ export const FileConfigSchema = z
       .default({ cron: '0 3 * * 1', auto_promote: false }),
     levels: z.object({ model: thresholds, rules: thresholds }).strict().default(DEFAULT_THRESHOLDS),
     sources: z.array(SourceSchema).default([]),
+    /** The deployment's jurisdiction file (offices); default: the sample city's. */
+    jurisdictions: z.string().min(1).optional(),
   })
   .strict();
 
@@ -66,6 +68,11 @@ export interface Config extends FileConfig {
   readonly host: string;
   /** The config file read, if any. */
   readonly configFile: string | null;
+  /**
+   * The jurisdiction file (the tree of offices) to load: $DAFEI_JURISDICTIONS, then
+   * `jurisdictions` of the config file; null = keep the database's, or the sample city's default.
+   */
+  readonly jurisdictionsFile: string | null;
 }
 
 /** Reads env and the config file. Throws one ConfigError listing every problem. */
@@ -104,5 +111,6 @@ export function loadConfig(
     port,
     host: env['DAFEI_HOST'] || '127.0.0.1',
     configFile: file,
+    jurisdictionsFile: env['DAFEI_JURISDICTIONS'] || fileConfig.jurisdictions || null,
   });
 }

@@ -8,7 +8,8 @@ import type { Session } from './session.ts';
 
 export const BASE = '/ui';
 
-export type NavKey = 'alerts' | 'entities' | 'models' | 'runs' | 'login';
+export type NavKey =
+  'alerts' | 'entities' | 'approvals' | 'referrals' | 'models' | 'runs' | 'login';
 
 export interface ShellProps {
   title: string;
@@ -28,6 +29,18 @@ export function Shell(p: ShellProps): Child {
       href: `${BASE}/entities`,
       label: '企业查询',
       show: p.can?.('searchEntities') ?? false,
+    },
+    {
+      key: 'approvals',
+      href: `${BASE}/approvals`,
+      label: '审批',
+      show: p.can?.('listApprovals') ?? false,
+    },
+    {
+      key: 'referrals',
+      href: `${BASE}/referrals`,
+      label: '移交',
+      show: p.can?.('listReferrals') ?? false,
     },
     { key: 'models', href: `${BASE}/models`, label: '模型', show: true },
     { key: 'runs', href: `${BASE}/runs`, label: '运行', show: true },

@@ -8,10 +8,10 @@ import { FEED_NAMES } from '../../pipeline/feeds/index.ts';
 import { writeAudit, type AuditEntry } from '../../pipeline/queries/index.ts';
 import type { AppEnv } from '../context.ts';
 import { ApiClient, withQuery, type ApiResult } from './api-call.ts';
-import { BASE, Shell, Problem, type NavKey } from './layout.tsx';
+import { alertHref, BASE, Shell, Problem, type NavKey } from './layout.tsx';
 import { permissionsFor, type Can, type RouteRoles } from './permissions.ts';
 import { checkCsrf, endSession, readSession, startSession, type Session } from './session.ts';
-import { daySummary, entitySeries, listDays, listDistricts } from './queries.ts';
+import { entitySeries, listDays, listDistricts, type DaySummary } from './queries.ts';
 import { AlertsPage, type AlertFilters, type AlertItem } from './pages/alerts.tsx';
 import { DetailPage, type AlertDetail } from './pages/detail.tsx';
 import {
@@ -25,6 +25,13 @@ import {
 import { LoginPage } from './pages/login.tsx';
 import { ModelsPage, type ModelVersion } from './pages/models.tsx';
 import { RunsPage, type QuarantineItem, type RunItem } from './pages/runs.tsx';
+import {
+  jurisdictionsOf,
+  mountWorkflowPages,
+  ReferToField,
+  switcherFor,
+  WorkflowPanel,
+} from './pages/workflow.tsx';
 
 /** What the dashboard needs: pass createApp's own deps (its db is the serialised one). */
 export interface DashboardDeps {
@@ -38,12 +45,35 @@ const csp = (nonce: string) =>
 
 const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
 
-interface Ctx {
+export interface Ctx {
   c: Context<AppEnv>;
   session: Session;
   api: ApiClient;
   can: Can;
   principal: Principal;
+}
+
+/** What a page module needs to mount its routes (pages/workflow.tsx). */
+export interface PageKit {
+  page: (fn: (x: Ctx) => Promise<Response>) => (c: Context<AppEnv>) => Promise<Response>;
+  render: (
+    c: Context<AppEnv>,
+    title: string,
+    nav: NavKey,
+    body: Child,
+    ctx?: Ctx,
+    status?: number,
+  ) => Response | Promise<Response>;
+  fail: (
+    x: Ctx,
+    title: string,
+    nav: NavKey,
+    r: { status: number; problem: { code: string; detail: string } },
+  ) => Response | Promise<Response>;
+  /** The parsed form of a POST (CSRF already checked). */
+  formOf: (c: Context<AppEnv>) => Record<string, unknown>;
+  problemText: (r: { status: number; problem: { code: string; detail: string } }) => string;
+  safeNext: (next: unknown) => string;
 }
 
 function safeNext(next: unknown): string {
@@ -53,6 +83,12 @@ function safeNext(next: unknown): string {
     !/[\r\n\\]/.test(next)
     ? next
     : `${BASE}/`;
+}
+
+/** The root office of the API's jurisdiction tree (undefined when none is loaded). */
+async function rootOffice(c: Context<AppEnv>): Promise<string | undefined> {
+  const keeper = (c.get('deps') as Partial<AppEnv['Variables']['deps']> | undefined)?.jurisdictions;
+  return keeper ? (await keeper.tree()).root?.code : undefined;
 }
 
 function problemText(r: { status: number; problem: { code: string; detail: string } }): string {
@@ -107,7 +143,12 @@ export function mountDashboard(app: Hono<AppEnv>, deps: DashboardDeps): void {
         session,
         principal: session.principal,
         api: new ApiClient(app, session.token),
-        can: permissionsFor(session.principal.role, routes()),
+        can: permissionsFor(
+          session.principal.role,
+          routes(),
+          session.principal.jurisdiction !== null &&
+            session.principal.jurisdiction !== (await rootOffice(c)),
+        ),
       };
       if (c.req.method === 'POST') {
         const form = await c.req.parseBody();
@@ -145,6 +186,8 @@ export function mountDashboard(app: Hono<AppEnv>, deps: DashboardDeps): void {
       x,
       r.status === 401 ? 401 : r.status,
     );
+
+  mountWorkflowPages(app, { page, render, fail, formOf, problemText, safeNext });
 
   /** The API's (group-committed) audit writer when the app has one, else a direct insert. */
   const auditOf = (c: Context<AppEnv>, e: AuditEntry): Promise<void> => {
@@ -261,8 +304,10 @@ export function mountDashboard(app: Hono<AppEnv>, deps: DashboardDeps): void {
         district: str(q['district']),
         status: str(q['status']),
         q: str(q['q']),
+        jurisdiction: str(q['jurisdiction']),
       };
       const cursor = str(q['cursor']);
+      const switcher = switcherFor(await jurisdictionsOf(x.api), filters.jurisdiction);
       const r = await x.api.get<{
         date: string | null;
         items: AlertItem[];
@@ -288,6 +333,7 @@ export function mountDashboard(app: Hono<AppEnv>, deps: DashboardDeps): void {
             days={await listDays(db)}
             districts={await listDistricts(db)}
             can={x.can}
+            switcher={switcher}
             notice={`${filters.date} 未发布预警名单。`}
           />,
           x,
@@ -296,8 +342,14 @@ export function mountDashboard(app: Hono<AppEnv>, deps: DashboardDeps): void {
       }
       if (!r.ok) return fail(x, '今日预警', 'alerts', r);
       const day = r.data.date;
+      const sum = day
+        ? await x.api.get<DaySummary>('/v1/summary', {
+            date: day,
+            jurisdiction: filters.jurisdiction,
+          })
+        : undefined;
       const [summary, days, districts] = [
-        day ? await daySummary(db, day) : undefined,
+        sum?.ok ? sum.data : undefined,
         await listDays(db),
         await listDistricts(db),
       ];
@@ -315,6 +367,7 @@ export function mountDashboard(app: Hono<AppEnv>, deps: DashboardDeps): void {
           days={days}
           districts={districts}
           can={x.can}
+          switcher={switcher}
         />,
         x,
       );
@@ -334,6 +387,8 @@ export function mountDashboard(app: Hono<AppEnv>, deps: DashboardDeps): void {
     if (!r.ok) return fail(x, '预警详情', 'alerts', r);
     const a = r.data.alert;
     const series = await entitySeries(db, a.uscc, a.day, 90);
+    const jurisdictions = x.can('createDisposition') ? await jurisdictionsOf(x.api) : undefined;
+    const closed = a.status === '认定' || a.status === '排除';
     return render(
       x.c,
       `${a.name ?? a.uscc} · 预警详情`,
@@ -346,6 +401,16 @@ export function mountDashboard(app: Hono<AppEnv>, deps: DashboardDeps): void {
         flashOk={flash.ok}
         flashErr={flash.err}
         form={form}
+        workflow={
+          <WorkflowPanel
+            w={r.data.workflow}
+            x={x}
+            alertPath={alertHref(a.day, a.uscc)}
+            closed={closed && x.can('reopenEnterprise')}
+          />
+        }
+        pending={Boolean(r.data.workflow?.pending_approval ?? r.data.workflow?.pending_referral)}
+        referTo={<ReferToField j={jurisdictions} office={r.data.workflow?.office ?? null} />}
       />,
       x,
       status,
@@ -373,19 +438,25 @@ export function mountDashboard(app: Hono<AppEnv>, deps: DashboardDeps): void {
       const note = str(f['note']);
       const assignee = str(f['assignee']);
       const caseRef = str(f['case_ref']);
+      const referTo = status === '移交' ? str(f['refer_to']) : undefined;
       const body = {
         status,
         ...(note ? { note } : {}),
         ...(assignee ? { assignee } : {}),
         ...(caseRef ? { case_ref: caseRef } : {}),
+        ...(referTo ? { refer_to: referTo } : {}),
       };
-      const r = await x.api.post<{ status: string }>(
+      const r = await x.api.post<{ status?: string; proposed?: string }>(
         `/v1/alerts/${encodeURIComponent(id)}/dispositions`,
         body,
       );
       if (r.ok)
         return x.c.redirect(
-          `${BASE}/alerts/${id}?saved=${encodeURIComponent(r.data.status)}#disposition`,
+          `${BASE}/alerts/${id}?saved=${encodeURIComponent(
+            r.status === 202
+              ? `已提请${r.data.proposed ?? status}，待同级或上级另一人批准`
+              : (r.data.status ?? status),
+          )}#disposition`,
           303,
         );
       const msg =
@@ -420,7 +491,10 @@ export function mountDashboard(app: Hono<AppEnv>, deps: DashboardDeps): void {
       const date = x.c.req.query('date') ?? '';
       const res = await x.api.raw(
         'GET',
-        withQuery(`/v1/exports/${x.c.req.param('file') ?? ''}`, { date }),
+        withQuery(`/v1/exports/${x.c.req.param('file') ?? ''}`, {
+          date,
+          jurisdiction: x.c.req.query('jurisdiction'),
+        }),
       );
       if (!res.ok) {
         const text = await res.text();

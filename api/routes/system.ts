@@ -127,9 +127,19 @@ export function systemRoutes(r: Router): void {
         await audit(c, 'auth.login_failed', body.username, { status: 401 });
         throw new ApiError('unauthorized', 'wrong user name or password');
       }
-      c.set('principal', { name: t.name, role: t.role, tokenId: t.tokenId });
+      c.set('principal', {
+        name: t.name,
+        role: t.role,
+        tokenId: t.tokenId,
+        jurisdiction: t.jurisdiction,
+      });
       await audit(c, 'auth.login', body.username, { status: 200 });
-      return c.json({ token: t.token, role: t.role, expires_at: t.expiresAt });
+      return c.json({
+        token: t.token,
+        role: t.role,
+        jurisdiction: t.jurisdiction,
+        expires_at: t.expiresAt,
+      });
     },
   );
 }

@@ -13,11 +13,29 @@ export function isRole(s: string): s is Role {
   return (ROLES as readonly string[]).includes(s);
 }
 
-/** Who is calling: the token's name (or the user name) and role. */
+/** Who is calling: the token's name (or the user name), role and office. */
 export interface Principal {
   readonly name: string;
   readonly role: Role;
   readonly tokenId: number;
+  /** The office (jurisdictions.code) whose subtree the caller sees; null = the whole tree. */
+  readonly jurisdiction: string | null;
+}
+
+/** Checks that `code` is an office of the loaded tree (accounts and tokens may only name one). */
+async function checkJurisdiction(db: Db, code: string | null | undefined): Promise<string | null> {
+  if (code === undefined || code === null) return null;
+  const row = await db.one(`SELECT 1 AS x FROM jurisdictions WHERE code = $c`, { c: code });
+  if (!row) {
+    const n = await db.one<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM jurisdictions`);
+    throw new AppError(
+      'usage',
+      n?.n
+        ? `jurisdiction ${code} is not an office of the loaded tree (dafei jurisdictions list)`
+        : `jurisdiction ${code}: no jurisdiction file is loaded (dafei jurisdictions load FILE)`,
+    );
+  }
+  return code;
 }
 
 const TOKEN_PREFIX = 'dfk_';
@@ -31,6 +49,8 @@ export interface CreateTokenOptions {
   role: string;
   /** Lifetime in seconds; none = until revoked. */
   ttlSeconds?: number;
+  /** Office code; none = the whole tree. */
+  jurisdiction?: string | null;
   now?: Date;
 }
 
@@ -40,6 +60,7 @@ export interface CreatedToken {
   token: string;
   name: string;
   role: Role;
+  jurisdiction: string | null;
   expiresAt: string | null;
 }
 
@@ -50,16 +71,24 @@ export async function createToken(db: Db, o: CreateTokenOptions): Promise<Create
     throw new AppError('usage', 'token name must be 1–100 characters');
   if (!isRole(o.role))
     throw new AppError('usage', `role '${o.role}' is not one of ${ROLES.join(', ')}`);
+  const jurisdiction = await checkJurisdiction(db, o.jurisdiction);
   const token = TOKEN_PREFIX + randomBytes(24).toString('base64url');
   const now = o.now ?? new Date();
   const expiresAt =
     o.ttlSeconds === undefined ? null : new Date(now.getTime() + o.ttlSeconds * 1000).toISOString();
   const row = await db.one<{ token_id: number }>(
-    `INSERT INTO api_tokens (token_hash, name, role, created_at, expires_at)
-     VALUES ($h, $name, $role, $now::TIMESTAMPTZ, $exp::TIMESTAMPTZ) RETURNING token_id::INTEGER AS token_id`,
-    { h: hashToken(token), name, role: o.role, now: now.toISOString(), exp: expiresAt },
+    `INSERT INTO api_tokens (token_hash, name, role, created_at, expires_at, jurisdiction)
+     VALUES ($h, $name, $role, $now::TIMESTAMPTZ, $exp::TIMESTAMPTZ, $j) RETURNING token_id::INTEGER AS token_id`,
+    {
+      h: hashToken(token),
+      name,
+      role: o.role,
+      now: now.toISOString(),
+      exp: expiresAt,
+      j: jurisdiction,
+    },
   );
-  return { tokenId: row!.token_id, token, name, role: o.role, expiresAt };
+  return { tokenId: row!.token_id, token, name, role: o.role, jurisdiction, expiresAt };
 }
 
 /** Revokes a token by id; returns false when there was no such active token. */
@@ -83,12 +112,14 @@ export interface TokenInfo {
   created_at: string;
   expires_at: string | null;
   revoked_at: string | null;
+  jurisdiction: string | null;
 }
 
 export async function listTokens(db: Db): Promise<TokenInfo[]> {
   return db.all<TokenInfo & Record<string, unknown>>(
     `SELECT token_id::INTEGER AS token_id, name, role, created_at::VARCHAR AS created_at,
-            expires_at::VARCHAR AS expires_at, revoked_at::VARCHAR AS revoked_at
+            expires_at::VARCHAR AS expires_at, revoked_at::VARCHAR AS revoked_at,
+            jurisdiction
      FROM api_tokens ORDER BY token_id`,
   );
 }
@@ -100,13 +131,23 @@ export async function verifyToken(
   now = new Date(),
 ): Promise<Principal | undefined> {
   if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return undefined;
-  const row = await db.one<{ token_id: number; name: string; role: string }>(
-    `SELECT token_id::INTEGER AS token_id, name, role FROM api_tokens
+  const row = await db.one<{
+    token_id: number;
+    name: string;
+    role: string;
+    jurisdiction: string | null;
+  }>(
+    `SELECT token_id::INTEGER AS token_id, name, role, jurisdiction FROM api_tokens
      WHERE token_hash = $h AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $now::TIMESTAMPTZ)`,
     { h: hashToken(token), now: now.toISOString() },
   );
   if (!row || !isRole(row.role)) return undefined;
-  return { name: row.name, role: row.role, tokenId: row.token_id };
+  return {
+    name: row.name,
+    role: row.role,
+    tokenId: row.token_id,
+    jurisdiction: row.jurisdiction,
+  };
 }
 
 // ---- users -------------------------------------------------------------------------------------
@@ -148,6 +189,8 @@ export interface CreateUserOptions {
   username: string;
   password: string;
   role: string;
+  /** Office code; none = the whole tree. */
+  jurisdiction?: string | null;
 }
 
 /** Creates a dashboard user (what `dafei user create` would call). */
@@ -159,15 +202,16 @@ export async function createUser(db: Db, o: CreateUserOptions): Promise<void> {
     throw new AppError('usage', 'password must be at least 10 characters');
   if (!isRole(o.role))
     throw new AppError('usage', `role '${o.role}' is not one of ${ROLES.join(', ')}`);
+  const jurisdiction = await checkJurisdiction(db, o.jurisdiction);
   const exists = await db.one(`SELECT 1 AS x FROM api_users WHERE username = $u`, {
     u: o.username,
   });
   if (exists) throw new AppError('usage', `user ${o.username} already exists`);
-  await db.run(`INSERT INTO api_users VALUES ($u, $h, $role, now(), NULL)`, {
-    u: o.username,
-    h: await hashPassword(o.password),
-    role: o.role,
-  });
+  await db.run(
+    `INSERT INTO api_users (username, password_hash, role, created_at, disabled_at, jurisdiction)
+     VALUES ($u, $h, $role, now(), NULL, $j)`,
+    { u: o.username, h: await hashPassword(o.password), role: o.role, j: jurisdiction },
+  );
 }
 
 /**
@@ -181,14 +225,20 @@ export async function login(
   ttlSeconds = 12 * 3600,
   now = new Date(),
 ): Promise<CreatedToken | undefined> {
-  const u = await db.one<{ password_hash: string; role: string }>(
-    `SELECT password_hash, role FROM api_users WHERE username = $u AND disabled_at IS NULL`,
+  const u = await db.one<{ password_hash: string; role: string; jurisdiction: string | null }>(
+    `SELECT password_hash, role, jurisdiction FROM api_users WHERE username = $u AND disabled_at IS NULL`,
     { u: username },
   );
   // same work whether or not the user exists
   const ok = await checkPassword(password, u?.password_hash ?? DUMMY_HASH);
   if (!u || !ok) return undefined;
-  return createToken(db, { name: `user:${username}`, role: u.role, ttlSeconds, now });
+  return createToken(db, {
+    name: `user:${username}`,
+    role: u.role,
+    ttlSeconds,
+    now,
+    jurisdiction: u.jurisdiction,
+  });
 }
 
 const DUMMY_HASH = `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$AAAAAAAAAAAAAAAAAAAAAA==$${Buffer.alloc(32).toString('base64')}`;

@@ -28,6 +28,8 @@ export interface AlertFilters {
   district?: string | undefined;
   status?: string | undefined;
   q?: string | undefined;
+  /** An office below the caller's (the jurisdiction switcher). */
+  jurisdiction?: string | undefined;
 }
 
 export interface AlertsPageProps {
@@ -40,6 +42,8 @@ export interface AlertsPageProps {
   days: string[];
   districts: string[];
   can: Can;
+  /** The jurisdiction switcher (offices above a district); null for one office. */
+  switcher?: Child;
   /** A message above the table (e.g. no list that day). */
   notice?: string | undefined;
 }
@@ -77,13 +81,17 @@ export function AlertsPage(p: AlertsPageProps): Child {
               <a
                 class="btn ghost"
                 id="export-xlsx"
-                href={`${BASE}/exports/alerts.xlsx?date=${day}`}
+                href={`${BASE}/exports/alerts.xlsx${qs({ date: day, jurisdiction: f.jurisdiction })}`}
               >
                 导出 Excel
               </a>
             ) : null}
             {p.can('exportAlertsCsv') ? (
-              <a class="btn ghost" id="export-csv" href={`${BASE}/exports/alerts.csv?date=${day}`}>
+              <a
+                class="btn ghost"
+                id="export-csv"
+                href={`${BASE}/exports/alerts.csv${qs({ date: day, jurisdiction: f.jurisdiction })}`}
+              >
                 导出 CSV
               </a>
             ) : null}
@@ -92,6 +100,7 @@ export function AlertsPage(p: AlertsPageProps): Child {
       </div>
       <div class="card">
         <form class="filters" method="get" action={`${BASE}/`}>
+          {p.switcher ?? null}
           <label>
             日期
             <span class="row" style="gap:4px">
@@ -161,7 +170,10 @@ export function AlertsPage(p: AlertsPageProps): Child {
           </label>
           <button type="submit">筛选</button>
           {filtered ? (
-            <a class="btn ghost" href={`${BASE}/${qs({ date: day ?? undefined })}`}>
+            <a
+              class="btn ghost"
+              href={`${BASE}/${qs({ date: day ?? undefined, jurisdiction: f.jurisdiction })}`}
+            >
               清除筛选
             </a>
           ) : null}

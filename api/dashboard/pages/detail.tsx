@@ -20,7 +20,8 @@ import {
   zh,
 } from '../labels.ts';
 import type { Can } from '../permissions.ts';
-import type { NetworkData } from './entities.tsx';
+import { OTHER_JURISDICTION, type NetworkData } from './entities.tsx';
+import type { AlertWorkflow } from './workflow.tsx';
 
 interface Span extends MarkSpan {
   annual_rate_pct?: number;
@@ -98,6 +99,7 @@ export interface AlertDetail {
     };
     network: NetworkData;
   };
+  workflow?: AlertWorkflow;
   dispositions: {
     disposition_id: number;
     alert_day: string;
@@ -118,6 +120,12 @@ export interface DetailProps {
   flashOk?: string | undefined;
   flashErr?: string | undefined;
   form?: { status?: string; note?: string; assignee?: string; case_ref?: string } | undefined;
+  /** Pending proposal / referral and reopening (pages/workflow.tsx). */
+  workflow?: Child;
+  /** A proposal or a referral awaits an answer: no other change until then. */
+  pending?: boolean;
+  /** The 移交 target field (pages/workflow.tsx). */
+  referTo?: Child;
 }
 
 function YieldBesideBenchmark(p: { spans: Span[]; day: string }): Child {
@@ -301,10 +309,11 @@ export function DetailPage(p: DetailProps): Child {
         <div>
           <div class="card" id="disposition">
             <h2>处置</h2>
+            {p.workflow ?? null}
             {p.can('createDisposition') ? (
               closed ? (
                 <p class="muted">该案已{a.status}，流程结束。</p>
-              ) : (
+              ) : p.pending ? null : (
                 <form
                   class="stack"
                   method="post"
@@ -315,7 +324,7 @@ export function DetailPage(p: DetailProps): Child {
                   <input type="hidden" name="_csrf" value={p.csrf} />
                   <div class="muted small">
                     流程：待核查 → 核查中 → 排除 / 移交 / 认定（移交 → 排除 /
-                    认定）。认定、排除将写入案件结论，用于下次训练。
+                    认定）。认定、排除须同级或上级另一名监管人员批准后生效，写入案件结论，用于下次训练。
                   </div>
                   <label>
                     新状态
@@ -330,6 +339,7 @@ export function DetailPage(p: DetailProps): Child {
                       ))}
                     </select>
                   </label>
+                  {p.referTo ?? null}
                   <label>
                     承办人
                     <input
@@ -448,7 +458,9 @@ export function DetailPage(p: DetailProps): Child {
                   {ev.network.neighbours.map((n) => (
                     <tr>
                       <td>
-                        {p.can('getEntity') ? (
+                        {n.uscc === null ? (
+                          <span class="muted other-jurisdiction">{OTHER_JURISDICTION}</span>
+                        ) : p.can('getEntity') ? (
                           <a href={entityHref(n.uscc)}>{n.name ?? n.uscc}</a>
                         ) : (
                           (n.name ?? n.uscc)

@@ -120,9 +120,14 @@ export interface HistoryItem {
   data: Record<string, unknown>;
 }
 
+/** How a network neighbour outside the caller's area is named. */
+export const OTHER_JURISDICTION = '另一辖区的企业';
+
 export interface NetworkData {
   neighbours: {
-    uscc: string;
+    /** null for a neighbour of another jurisdiction (shown as 另一辖区, no name). */
+    uscc: string | null;
+    other_jurisdiction?: boolean;
     name: string | null;
     district: string | null;
     shared: Record<string, string>;
@@ -378,10 +383,10 @@ export function EntityPage(p: EntityPageProps): Child {
               <>
                 <NetworkGraph
                   center={{ label: pr.name, level: la?.level ?? null }}
-                  nodes={p.network.neighbours.map((n) => ({
-                    id: n.uscc,
-                    label: n.name ?? n.uscc,
-                    href: entityHref(n.uscc),
+                  nodes={p.network.neighbours.map((n, i) => ({
+                    id: n.uscc ?? `other-${i}`,
+                    label: n.uscc === null ? OTHER_JURISDICTION : (n.name ?? n.uscc),
+                    href: n.uscc === null ? undefined : entityHref(n.uscc),
                     kinds: n.kinds,
                     confirmed: n.confirmed,
                     level: n.latest_level,
@@ -400,7 +405,11 @@ export function EntityPage(p: EntityPageProps): Child {
                     {p.network.neighbours.map((n) => (
                       <tr>
                         <td>
-                          <a href={entityHref(n.uscc)}>{n.name ?? n.uscc}</a>
+                          {n.uscc === null ? (
+                            <span class="muted other-jurisdiction">{OTHER_JURISDICTION}</span>
+                          ) : (
+                            <a href={entityHref(n.uscc)}>{n.name ?? n.uscc}</a>
+                          )}
                           {n.confirmed ? (
                             <span class="badge lv-red" style="margin-left:4px">
                               已认定

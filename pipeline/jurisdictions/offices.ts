@@ -1,0 +1,189 @@
+/**
+ * Which office an enterprise belongs to, as of a day — the one place that answers it, for the API,
+ * the exports and (later) notifications.
+ *
+ * An enterprise's office is a point-in-time fact, like everything the pipeline knows:
+ *   1. each register snapshot (registrations.as_of) places it by its district (registrations.district
+ *      equal to an office's name or alias), else by the first office named in its address, else
+ *      by its USCC's division code (characters 3–8: the deepest office whose code it starts with),
+ *      else at the root;
+ *   2. an address change (registration_changes, field address) whose new address names an office
+ *      moves it from the day of the change (a move is a register change);
+ *   3. a referral accepted by another office (移交, referral_answers) moves it to that office from
+ *      the day of the acceptance;
+ *   4. before its first snapshot, its USCC's division code places it.
+ * As of day D the latest fact dated on or before D wins (on the same day: referral, then
+ * snapshot, then address change). When a name is ambiguous (鼓楼区 in several cities), the office
+ * under the USCC's city wins, then the deeper one, then the longer name.
+ *
+ * Use `officesAsOfSql` inside a query (a subquery with columns uscc, office), `officeOf` for one
+ * enterprise, `inSubtree` for "is enterprise X in the subtree of office J as of day D", and
+ * `subtreeSql` to list the offices of a subtree in SQL.
+ */
+import type { Db } from '../db/index.ts';
+
+/** Which enterprises a query places: all, one ($param), or those of a relation with a uscc column. */
+export type OfficeSelection = { all: true } | { param: string } | { relation: string };
+
+function where(sel: OfficeSelection, col: string): string {
+  if ('param' in sel) return `${col} = ${sel.param}::VARCHAR`;
+  if ('relation' in sel) return `${col} IN (SELECT uscc FROM ${sel.relation})`;
+  return 'true';
+}
+
+/**
+ * A subquery (uscc, valid_from, pri, office): every fact that places an enterprise of `sel`.
+ * `pri` orders facts of the same day (higher wins).
+ */
+export function officeFactsSql(sel: OfficeSelection): string {
+  return `(
+    WITH jn AS (
+      SELECT code, depth, nm FROM (SELECT code, depth, unnest(list_prepend(name, aliases)) AS nm FROM jurisdictions)
+    ),
+    root AS (SELECT code FROM jurisdictions WHERE parent IS NULL LIMIT 1),
+    rf AS (
+      SELECT uscc, as_of AS valid_from, 1 AS pri, district, address FROM registrations WHERE ${where(sel, 'uscc')}
+      UNION ALL
+      SELECT uscc, changed_on, 0, NULL, "after" FROM registration_changes
+      WHERE field = 'address' AND "after" IS NOT NULL AND ${where(sel, 'uscc')}
+    ),
+    by_district AS (
+      SELECT rf.uscc, rf.valid_from, rf.pri, jn.code, jn.depth, 3 AS how, length(jn.nm) AS len
+      FROM rf JOIN jn ON rf.district = jn.nm
+    ),
+    by_address AS (
+      SELECT rf.uscc, rf.valid_from, rf.pri, jn.code, jn.depth, 2 AS how, length(jn.nm) AS len
+      FROM (SELECT * FROM rf ANTI JOIN by_district d USING (uscc, valid_from, pri) WHERE rf.address IS NOT NULL) rf
+      JOIN jn ON contains(rf.address, jn.nm)
+    ),
+    named AS (
+      SELECT uscc, valid_from, pri, code FROM (SELECT * FROM by_district UNION ALL SELECT * FROM by_address)
+      QUALIFY row_number() OVER (
+        PARTITION BY uscc, valid_from, pri
+        ORDER BY how DESC, (left(code, 4) = substr(uscc, 3, 4)) DESC, depth DESC, len DESC, code) = 1
+    ),
+    division AS (
+      SELECT uscc, code FROM (
+        SELECT u.uscc, j.code, 3 AS lvl FROM (SELECT DISTINCT uscc FROM rf) u JOIN jurisdictions j ON j.code = substr(u.uscc, 3, 6)
+        UNION ALL SELECT u.uscc, j.code, 2 FROM (SELECT DISTINCT uscc FROM rf) u JOIN jurisdictions j ON j.code = substr(u.uscc, 3, 4)
+        UNION ALL SELECT u.uscc, j.code, 1 FROM (SELECT DISTINCT uscc FROM rf) u JOIN jurisdictions j ON j.code = substr(u.uscc, 3, 2)
+      ) QUALIFY row_number() OVER (PARTITION BY uscc ORDER BY lvl DESC) = 1
+    )
+    SELECT u.uscc, DATE '0001-01-01' AS valid_from, -1 AS pri, coalesce(d.code, (SELECT code FROM root)) AS office
+    FROM (SELECT DISTINCT uscc FROM rf) u LEFT JOIN division d USING (uscc)
+    UNION ALL
+    SELECT rf.uscc, rf.valid_from, rf.pri, coalesce(n.code, d.code, (SELECT code FROM root))
+    FROM rf LEFT JOIN named n USING (uscc, valid_from, pri) LEFT JOIN division d USING (uscc)
+    WHERE rf.pri = 1 OR n.code IS NOT NULL
+    UNION ALL
+    SELECT r.uscc, a.effective_on, 2, r.target
+    FROM referrals r JOIN referral_answers a USING (referral_id)
+    WHERE a.answer = 'accepted' AND r.target_kind = 'office' AND ${where(sel, 'r.uscc')}
+  )`;
+}
+
+/**
+ * A subquery (uscc, office): the office of each enterprise of `sel` as of `day` (a SQL
+ * expression of type DATE, e.g. `$d::DATE`). Enterprises the register does not know are absent;
+ * office is NULL when no tree is loaded.
+ */
+export function officesAsOfSql(sel: OfficeSelection, day: string): string {
+  return `(SELECT uscc, office FROM ${officeFactsSql(sel)}
+    WHERE valid_from <= ${day}
+    QUALIFY row_number() OVER (PARTITION BY uscc ORDER BY valid_from DESC, pri DESC) = 1)`;
+}
+
+/** A subquery (code): `code` (a SQL expression) and every office below it. */
+export function subtreeSql(code: string): string {
+  return `(WITH RECURSIVE sub(code) AS (
+      SELECT code FROM jurisdictions WHERE code = ${code}
+      UNION ALL SELECT j.code FROM jurisdictions j JOIN sub ON j.parent = sub.code)
+    SELECT code FROM sub)`;
+}
+
+/**
+ * The office of one enterprise as of `day`: a code, null (known enterprise, no tree loaded), or
+ * undefined (the register does not know it).
+ */
+export async function officeOf(
+  db: Db,
+  uscc: string,
+  day: string,
+): Promise<string | null | undefined> {
+  const r = await db.one<{ office: string | null }>(
+    `SELECT office FROM ${officesAsOfSql({ param: '$u' }, '$d::DATE')}`,
+    { u: uscc, d: day },
+  );
+  return r === undefined ? undefined : r.office;
+}
+
+/** Offices of several enterprises as of `day` (unknown enterprises are absent from the map). */
+export async function officesOf(
+  db: Db,
+  usccs: readonly string[],
+  day: string,
+): Promise<Map<string, string | null>> {
+  if (usccs.length === 0) return new Map();
+  const rows = await db.all<{ uscc: string; office: string | null }>(
+    `WITH sel AS (SELECT unnest(from_json($us, '["VARCHAR"]')) AS uscc)
+     SELECT uscc, office FROM ${officesAsOfSql({ relation: 'sel' }, '$d::DATE')}`,
+    { us: JSON.stringify(usccs), d: day },
+  );
+  return new Map(rows.map((r) => [r.uscc, r.office]));
+}
+
+/** Is enterprise `uscc` in the subtree of office `code` as of `day`? (False when unknown.) */
+export async function inSubtree(db: Db, uscc: string, code: string, day: string): Promise<boolean> {
+  const r = await db.one<{ ok: boolean }>(
+    `SELECT office IN ${subtreeSql('$j')} AS ok FROM ${officesAsOfSql({ param: '$u' }, '$d::DATE')}`,
+    { u: uscc, j: code, d: day },
+  );
+  return r?.ok === true;
+}
+
+/** Where an enterprise stands, for deciding who may see it. */
+export interface Placement {
+  /** Its office as of the day asked (an alert's list day), null without a tree. */
+  atDay: string | null;
+  /** Its office today. */
+  today: string | null;
+  /** Offices a pending referral asks to take it over (they may read it to decide). */
+  referredTo: string[];
+}
+
+/** The placement of one enterprise, or undefined when the register does not know it. */
+export async function placementOf(
+  db: Db,
+  uscc: string,
+  day: string,
+  today: string,
+): Promise<Placement | undefined> {
+  const r = await db.one<{
+    known: boolean;
+    at_day: string | null;
+    today: string | null;
+    referred: string;
+  }>(
+    `SELECT EXISTS (SELECT 1 FROM registrations WHERE uscc = $u) AS known,
+            (SELECT office FROM ${officesAsOfSql({ param: '$u' }, '$d::DATE')}) AS at_day,
+            (SELECT office FROM ${officesAsOfSql({ param: '$u' }, '$t::DATE')}) AS today,
+            (SELECT to_json(coalesce(list(r.target), []))::VARCHAR FROM referrals r
+             WHERE r.uscc = $u AND r.target_kind = 'office'
+               AND NOT EXISTS (SELECT 1 FROM referral_answers a WHERE a.referral_id = r.referral_id)) AS referred`,
+    { u: uscc, d: day, t: today },
+  );
+  if (!r?.known) return undefined;
+  return { atDay: r.at_day, today: r.today, referredTo: JSON.parse(r.referred) as string[] };
+}
+
+/** Whether a caller whose area is `offices` (null = everything) may see an enterprise so placed. */
+export function placementVisible(
+  p: Placement,
+  offices: ReadonlySet<string> | null,
+  o: { atDay: boolean },
+): boolean {
+  if (offices === null) return true;
+  if (p.today !== null && offices.has(p.today)) return true;
+  if (o.atDay && p.atDay !== null && offices.has(p.atDay)) return true;
+  return p.referredTo.some((t) => offices.has(t));
+}
