@@ -18,8 +18,12 @@ export const HIDDEN_FIELDS: Readonly<Record<Role, ReadonlySet<string>>> = {
   data_scientist: new Set(PERSONAL_FIELDS),
 };
 
-/** Mainland mobile and landline numbers inside free text (ads print them). */
-const PHONE_IN_TEXT = /(?:\+?86[- ]?)?1[3-9]\d{9}|0\d{2,3}-?\d{7,8}/g;
+/**
+ * Mainland mobile and landline numbers inside free text (ads print them). Not inside a longer run
+ * of letters and digits: a USCC such as 914404003212502PLW holds digit runs that look like one.
+ */
+const PHONE_IN_TEXT =
+  /(?<![0-9A-Za-z])(?:(?:\+?86[- ]?)?1[3-9]\d{9}|0\d{2,3}-?\d{7,8})(?![0-9A-Za-z])/g;
 
 export function redact<T>(value: T, role: Role): T {
   const hidden = HIDDEN_FIELDS[role];

@@ -6,6 +6,7 @@
  */
 import type { Context } from 'hono';
 import {
+  ensureOffices,
   officesOf,
   placementOf,
   placementVisible,
@@ -27,15 +28,26 @@ export interface Scope {
   tree: JurisdictionTree;
 }
 
-/** The loaded tree, read once per app (a new file is loaded at start: `dafei serve`). */
+/** A register move shows in every answer within this time (enterprise_offices is checked). */
+export const OFFICES_CHECK_MS = 1_000;
+
+/**
+ * The loaded tree, read once per app (a new file is loaded at start: `dafei serve`), and the
+ * placement of enterprises kept current (pipeline/jurisdictions ensureOffices, checked at most
+ * once per OFFICES_CHECK_MS).
+ */
 export interface JurisdictionKeeper {
   tree(): Promise<JurisdictionTree>;
-  /** Read the tree again (tests; after loading a file in the same process). */
+  /** Makes sure enterprise_offices reflects the register and the tree. */
+  offices(): Promise<void>;
+  /** Read the tree again, check the offices again (tests; after loading a file). */
   invalidate(): void;
 }
 
 export function createJurisdictionKeeper(db: Db): JurisdictionKeeper {
   let current: Promise<JurisdictionTree> | undefined;
+  let checkedAt = -Infinity;
+  let checking: Promise<void> | undefined;
   return {
     tree() {
       if (!current) {
@@ -44,8 +56,18 @@ export function createJurisdictionKeeper(db: Db): JurisdictionKeeper {
       }
       return current;
     },
+    async offices() {
+      if (Date.now() - checkedAt < OFFICES_CHECK_MS) return;
+      checking ??= ensureOffices(db)
+        .then(() => {
+          checkedAt = Date.now();
+        })
+        .finally(() => (checking = undefined));
+      await checking;
+    },
     invalidate() {
       current = undefined;
+      checkedAt = -Infinity;
     },
   };
 }
@@ -64,7 +86,9 @@ function ownArea(tree: JurisdictionTree, code: string | null): Scope {
 export async function callerScope(c: Context<AppEnv>, filter?: string): Promise<Scope> {
   const p = c.get('principal');
   if (!p) throw new Error('callerScope needs an authenticated caller');
-  const tree = await c.get('deps').jurisdictions.tree();
+  const keeper = c.get('deps').jurisdictions;
+  const tree = await keeper.tree();
+  await keeper.offices();
   const own = ownArea(tree, p.jurisdiction);
   if (filter === undefined) return own;
   if (!tree.has(filter))

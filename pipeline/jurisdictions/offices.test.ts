@@ -7,6 +7,8 @@ import { withUsccCheckChar } from '../feeds/index.ts';
 import {
   DEFAULT_JURISDICTION_FILE,
   ensureJurisdictions,
+  ensureOffices,
+  officesFresh,
   inSubtree,
   loadJurisdictionFile,
   officeOf,
@@ -68,6 +70,9 @@ describe('the office of an enterprise, as of a day', () => {
     await snapshot(d, '2026-01-01', null, null);
     await snapshot(e, '2026-01-01', null, '北京市朝阳区');
     await snapshot(f, '2026-01-01', null, '珠海市横琴新区环岛东路5号');
+    expect(await officesFresh(db)).toBe(false);
+    await ensureOffices(db);
+    expect(await officesFresh(db)).toBe(true);
     const got = await officesOf(db, [a, b, c, d, e, f, uscc('440402', 99)], '2026-02-01');
     expect(Object.fromEntries(got)).toEqual({
       [a]: '440402',
@@ -88,6 +93,7 @@ describe('the office of an enterprise, as of a day', () => {
     await snapshot(m, '2026-02-01', '金湾区', '珠海市金湾区三灶镇海澄路10号');
     await addressChange(m, '2026-03-01', '珠海市斗门区白蕉镇新马墩路10号');
     await addressChange(m, '2026-03-05', '某大厦10楼'); // names no office: no move
+    await ensureOffices(db);
     expect(await officeOf(db, m, '2026-01-31')).toBe('440402');
     expect(await officeOf(db, m, '2026-02-01')).toBe('440404');
     expect(await officeOf(db, m, '2026-03-01')).toBe('440403');
@@ -106,6 +112,7 @@ describe('the office of an enterprise, as of a day', () => {
     expect(await officeOf(db, m, '2026-03-10')).toBe('440472');
     // a later register move wins over the referral
     await snapshot(m, '2026-04-01', '香洲区', '珠海市香洲区情侣中路10号');
+    await ensureOffices(db);
     expect(await officeOf(db, m, '2026-04-01')).toBe('440402');
     expect(await inSubtree(db, m, '4404', '2026-04-01')).toBe(true);
     expect(await inSubtree(db, m, '440404', '2026-04-01')).toBe(false);
@@ -140,6 +147,7 @@ describe('ambiguous names', () => {
           { u },
         );
       }
+      await ensureOffices(other);
       expect(Object.fromEntries(await officesOf(other, [nj, fz], '2026-01-02'))).toEqual({
         [nj]: '320106',
         [fz]: '350102',

@@ -16,9 +16,11 @@
  * snapshot, then address change). When a name is ambiguous (鼓楼区 in several cities), the office
  * under the USCC's city wins, then the deeper one, then the longer name.
  *
- * Use `officesAsOfSql` inside a query (a subquery with columns uscc, office), `officeOf` for one
- * enterprise, `inSubtree` for "is enterprise X in the subtree of office J as of day D", and
- * `subtreeSql` to list the offices of a subtree in SQL.
+ * The register facts are resolved once into `enterprise_offices` (rebuilt when the register or
+ * the tree changes: `ensureOffices`, which every caller runs first); accepted referrals are read
+ * live beside it. Use `officesAsOfSql` inside a query (a subquery with columns uscc, office),
+ * `officeOf` for one enterprise, `inSubtree` for "is enterprise X in the subtree of office J as of
+ * day D", and `subtreeSql` to list the offices of a subtree in SQL.
  */
 import type { Db } from '../db/index.ts';
 
@@ -32,20 +34,19 @@ function where(sel: OfficeSelection, col: string): string {
 }
 
 /**
- * A subquery (uscc, valid_from, pri, office): every fact that places an enterprise of `sel`.
- * `pri` orders facts of the same day (higher wins).
+ * The register facts of every enterprise (uscc, valid_from, pri, office), resolved against the
+ * tree: what `enterprise_offices` holds. `pri` orders facts of the same day (higher wins).
  */
-export function officeFactsSql(sel: OfficeSelection): string {
-  return `(
+const REGISTER_FACTS_SQL = `
     WITH jn AS (
       SELECT code, depth, nm FROM (SELECT code, depth, unnest(list_prepend(name, aliases)) AS nm FROM jurisdictions)
     ),
     root AS (SELECT code FROM jurisdictions WHERE parent IS NULL LIMIT 1),
     rf AS (
-      SELECT uscc, as_of AS valid_from, 1 AS pri, district, address FROM registrations WHERE ${where(sel, 'uscc')}
+      SELECT uscc, as_of AS valid_from, 1 AS pri, district, address FROM registrations
       UNION ALL
       SELECT uscc, changed_on, 0, NULL, "after" FROM registration_changes
-      WHERE field = 'address' AND "after" IS NOT NULL AND ${where(sel, 'uscc')}
+      WHERE field = 'address' AND "after" IS NOT NULL
     ),
     by_district AS (
       SELECT rf.uscc, rf.valid_from, rf.pri, jn.code, jn.depth, 3 AS how, length(jn.nm) AS len
@@ -62,19 +63,84 @@ export function officeFactsSql(sel: OfficeSelection): string {
         PARTITION BY uscc, valid_from, pri
         ORDER BY how DESC, (left(code, 4) = substr(uscc, 3, 4)) DESC, depth DESC, len DESC, code) = 1
     ),
+    u AS (SELECT DISTINCT uscc FROM rf),
     division AS (
       SELECT uscc, code FROM (
-        SELECT u.uscc, j.code, 3 AS lvl FROM (SELECT DISTINCT uscc FROM rf) u JOIN jurisdictions j ON j.code = substr(u.uscc, 3, 6)
-        UNION ALL SELECT u.uscc, j.code, 2 FROM (SELECT DISTINCT uscc FROM rf) u JOIN jurisdictions j ON j.code = substr(u.uscc, 3, 4)
-        UNION ALL SELECT u.uscc, j.code, 1 FROM (SELECT DISTINCT uscc FROM rf) u JOIN jurisdictions j ON j.code = substr(u.uscc, 3, 2)
+        SELECT u.uscc, j.code, 3 AS lvl FROM u JOIN jurisdictions j ON j.code = substr(u.uscc, 3, 6)
+        UNION ALL SELECT u.uscc, j.code, 2 FROM u JOIN jurisdictions j ON j.code = substr(u.uscc, 3, 4)
+        UNION ALL SELECT u.uscc, j.code, 1 FROM u JOIN jurisdictions j ON j.code = substr(u.uscc, 3, 2)
       ) QUALIFY row_number() OVER (PARTITION BY uscc ORDER BY lvl DESC) = 1
     )
     SELECT u.uscc, DATE '0001-01-01' AS valid_from, -1 AS pri, coalesce(d.code, (SELECT code FROM root)) AS office
-    FROM (SELECT DISTINCT uscc FROM rf) u LEFT JOIN division d USING (uscc)
+    FROM u LEFT JOIN division d USING (uscc)
     UNION ALL
     SELECT rf.uscc, rf.valid_from, rf.pri, coalesce(n.code, d.code, (SELECT code FROM root))
     FROM rf LEFT JOIN named n USING (uscc, valid_from, pri) LEFT JOIN division d USING (uscc)
-    WHERE rf.pri = 1 OR n.code IS NOT NULL
+    WHERE rf.pri = 1 OR n.code IS NOT NULL`;
+
+/** Changes whenever the register or the tree does (the register tables are append-only). */
+const OFFICES_STAMP_SQL = `SELECT string_agg(n, ':' ORDER BY i) FROM (
+    SELECT 0 AS i, count(*)::VARCHAR AS n FROM registrations_history
+    UNION ALL SELECT 1, count(*)::VARCHAR FROM registrations_superseded
+    UNION ALL SELECT 2, count(*)::VARCHAR FROM registration_changes_history
+    UNION ALL SELECT 3, count(*)::VARCHAR FROM registration_changes_superseded
+    UNION ALL SELECT 4, coalesce(max(sha256), '') FROM jurisdiction_source)`;
+
+/** Whether `enterprise_offices` reflects the register and the tree as they are now. */
+export async function officesFresh(db: Db): Promise<boolean> {
+  const r = await db.one<{ fresh: boolean }>(
+    `SELECT coalesce((SELECT stamp FROM enterprise_offices_state) = (${OFFICES_STAMP_SQL}), false) AS fresh`,
+  );
+  return r?.fresh === true;
+}
+
+/** Rebuilds `enterprise_offices` in one transaction (readers see the old or the new one). */
+export async function rebuildOffices(db: Db): Promise<number> {
+  const t0 = performance.now();
+  await db.transaction(async (tx) => {
+    await tx.run(`DELETE FROM enterprise_offices`);
+    await tx.run(`INSERT INTO enterprise_offices ${REGISTER_FACTS_SQL}`);
+    await tx.run(`DELETE FROM enterprise_offices_state`);
+    await tx.run(`INSERT INTO enterprise_offices_state SELECT (${OFFICES_STAMP_SQL}), now(), $s`, {
+      s: (performance.now() - t0) / 1000,
+    });
+  });
+  return (performance.now() - t0) / 1000;
+}
+
+const rebuilding = new WeakMap<object, Promise<void>>();
+
+/**
+ * Makes `enterprise_offices` current (rebuilding it when the register or the tree changed since);
+ * call it before asking where enterprises belong (the API does, once a second at most: api/scope.ts).
+ * Concurrent callers on one Db share one rebuild.
+ */
+export async function ensureOffices(db: Db): Promise<void> {
+  if (await officesFresh(db)) return;
+  let p = rebuilding.get(db);
+  if (!p) {
+    p = (async () => {
+      try {
+        if (!(await officesFresh(db))) await rebuildOffices(db);
+      } catch (err) {
+        // another connection rebuilt it at the same time: fine if it is fresh now
+        if (!(await officesFresh(db))) throw err;
+      } finally {
+        rebuilding.delete(db);
+      }
+    })();
+    rebuilding.set(db, p);
+  }
+  await p;
+}
+
+/**
+ * A subquery (uscc, valid_from, pri, office): every fact that places an enterprise of `sel` — its
+ * register facts (enterprise_offices: call ensureOffices first) and its accepted referrals.
+ */
+export function officeFactsSql(sel: OfficeSelection): string {
+  return `(
+    SELECT uscc, valid_from, pri, office FROM enterprise_offices WHERE ${where(sel, 'uscc')}
     UNION ALL
     SELECT r.uscc, a.effective_on, 2, r.target
     FROM referrals r JOIN referral_answers a USING (referral_id)
@@ -164,7 +230,7 @@ export async function placementOf(
     today: string | null;
     referred: string;
   }>(
-    `SELECT EXISTS (SELECT 1 FROM registrations WHERE uscc = $u) AS known,
+    `SELECT EXISTS (SELECT 1 FROM enterprise_offices WHERE uscc = $u::VARCHAR) AS known,
             (SELECT office FROM ${officesAsOfSql({ param: '$u' }, '$d::DATE')}) AS at_day,
             (SELECT office FROM ${officesAsOfSql({ param: '$u' }, '$t::DATE')}) AS today,
             (SELECT to_json(coalesce(list(r.target), []))::VARCHAR FROM referrals r

@@ -4,7 +4,7 @@
  */
 import type { Db } from '../db/index.ts';
 import { AppError } from '../errors.ts';
-import { officesAsOfSql } from '../jurisdictions/index.ts';
+import { ensureOffices, officesAsOfSql } from '../jurisdictions/index.ts';
 import { DISPOSITION_INITIAL } from './dispositions.ts';
 
 export type Level = 'red' | 'orange' | 'yellow';
@@ -233,17 +233,19 @@ export function createAlertReader(o: AlertReaderOptions = {}): AlertReader {
       cache.set(key, hit);
       return hit;
     }
-    hit = db
-      .all<
-        Omit<ListedRow['fields'], 'reasons'> & {
-          rank: number;
-          office: string | null;
-          reasons: string | null;
-        }
-      >(LIST_SQL, {
-        d: day,
-        rev: revision,
-      })
+    hit = ensureOffices(db)
+      .then(() =>
+        db.all<
+          Omit<ListedRow['fields'], 'reasons'> & {
+            rank: number;
+            office: string | null;
+            reasons: string | null;
+          }
+        >(LIST_SQL, {
+          d: day,
+          rev: revision,
+        }),
+      )
       .then((rows) =>
         rows.map(({ rank, ...r }) => ({
           rank,

@@ -124,6 +124,25 @@ CREATE TABLE workflow_heads (
   version  BIGINT NOT NULL
 );
 
+-- Derived: every register fact that places an enterprise in an office (its snapshots, its address
+-- changes that name an office, its USCC's division code before its first snapshot), resolved
+-- against the tree — pipeline/jurisdictions/offices.ts. Rebuilt whole when the register or the tree
+-- changes (`enterprise_offices_state.stamp`); accepted referrals are read live beside it.
+--   pri  orders facts of the same day: -1 USCC division, 0 address change, 1 snapshot
+CREATE TABLE enterprise_offices (
+  uscc        VARCHAR NOT NULL,
+  valid_from  DATE NOT NULL,
+  pri         INTEGER NOT NULL,
+  office      VARCHAR
+);
+
+CREATE TABLE enterprise_offices_state (
+  stamp     VARCHAR NOT NULL,   -- row counts of the register tables and the tree file's sha256
+  built_at  TIMESTAMPTZ NOT NULL,
+  seconds   DOUBLE NOT NULL
+);
+
+CREATE INDEX enterprise_offices_uscc ON enterprise_offices (uscc);
 CREATE INDEX referrals_uscc ON referrals (uscc);
 CREATE INDEX referrals_target ON referrals (target);
 CREATE INDEX approvals_uscc ON approvals (uscc);
