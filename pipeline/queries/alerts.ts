@@ -107,12 +107,12 @@ SELECT e.rank::INTEGER AS rank, e.uscc, reg.name, reg.district, off.office, reg.
 FROM e LEFT JOIN reg ON reg.uscc = e.uscc LEFT JOIN ch ON ch.uscc = e.uscc LEFT JOIN off ON off.uscc = e.uscc
 ORDER BY e.rank`;
 
-/** One round trip: which revision, a stamp of the register's version, and the review states. */
+/**
+ * One round trip for every day at once: the revisions of each day, a stamp of the register's
+ * version (and of what places enterprises in offices), and the review states.
+ */
 const STATE_SQL = `
-WITH d AS (SELECT coalesce($d::DATE, (SELECT max(day) FROM list_revisions)) AS day)
-SELECT (SELECT day::VARCHAR FROM d) AS day,
-       (SELECT max(revision)::INTEGER FROM list_revisions WHERE day = (SELECT day FROM d)) AS current_revision,
-       (SELECT count(*)::INTEGER FROM list_revisions WHERE day = (SELECT day FROM d) AND revision = $rev::INTEGER) AS pinned,
+SELECT (SELECT to_json(list([day::VARCHAR, revision::VARCHAR] ORDER BY day, revision)) FROM list_revisions)::VARCHAR AS revisions,
        (SELECT coalesce(max(batch_id), 0)::VARCHAR FROM ingest_batches)
          || ':' || (SELECT count(*) FROM referral_answers)::VARCHAR
          || ':' || (SELECT coalesce(max(sha256), '') FROM jurisdiction_source) AS stamp,
@@ -155,11 +155,29 @@ export interface AlertReader {
 }
 
 interface ListState {
-  day: string | null;
-  current_revision: number | null;
-  pinned: number;
+  revisions: string | null;
   stamp: string;
   states: string | null;
+}
+
+/** The parsed state: each day's revisions (ascending), the latest day, the review states. */
+interface State {
+  revisions: Map<string, number[]>;
+  latest: string | null;
+  stamp: string;
+  reviews: ReviewStates;
+}
+
+function parseState(st: ListState): State {
+  const revisions = new Map<string, number[]>();
+  let latest: string | null = null;
+  for (const [d, r] of JSON.parse(st.revisions ?? '[]') as [string, string][]) {
+    const list = revisions.get(d) ?? [];
+    list.push(Number(r));
+    revisions.set(d, list);
+    if (latest === null || d > latest) latest = d;
+  }
+  return { revisions, latest, stamp: st.stamp, reviews: parseStates(st.states) };
 }
 
 type ReviewStates = Map<string, { s: string; a: string | null }>;
@@ -204,7 +222,7 @@ function parseStates(json: string | null): ReviewStates {
 }
 
 export interface AlertReaderOptions {
-  /** Lists kept in memory (a few hundred KB each). */
+  /** Lists kept in memory (a few hundred KB to a few MB each; default 32: a month of days). */
   size?: number;
   /**
    * How long the list state (current revision, register stamp, review states) is reused, in ms.
@@ -217,13 +235,10 @@ export interface AlertReaderOptions {
 
 /** A reader that keeps the last lists in memory and reuses the list state for a short time. */
 export function createAlertReader(o: AlertReaderOptions = {}): AlertReader {
-  const size = o.size ?? 8;
+  const size = o.size ?? 32;
   const ttl = o.stateTtlMs ?? 0;
   const clock = o.now ?? Date.now;
-  const remembered = new Map<
-    string,
-    { at: number; st: Promise<(ListState & { reviews: ReviewStates }) | undefined> }
-  >();
+  let remembered: { at: number; st: Promise<State | undefined> } | undefined;
   const cache = new Map<string, Promise<ListedRow[]>>();
   const load = (db: Db, day: string, revision: number, stamp: string): Promise<ListedRow[]> => {
     const key = `${day}|${revision}|${stamp}`;
@@ -258,50 +273,48 @@ export function createAlertReader(o: AlertReaderOptions = {}): AlertReader {
     while (cache.size > size) cache.delete(cache.keys().next().value!);
     return hit;
   };
-  const stateOf = (db: Db, day: string | undefined, revision: number | undefined) => {
-    const skey = `${day ?? ''}|${revision ?? ''}`;
-    let entry = remembered.get(skey);
+  const stateOf = (db: Db): Promise<State | undefined> => {
+    let entry = remembered;
     if (!entry || clock() - entry.at >= ttl) {
-      entry = {
+      const fresh = {
         at: clock(),
-        st: db
-          .one<ListState>(STATE_SQL, { d: day ?? null, rev: revision ?? null })
-          .then((st) => st && { ...st, reviews: parseStates(st.states) }),
+        st: db.one<ListState>(STATE_SQL).then((st) => st && parseState(st)),
       };
-      entry.st.catch(() => remembered.delete(skey));
-      if (ttl > 0) {
-        if (remembered.size > 64) remembered.clear();
-        remembered.set(skey, entry);
-      }
+      fresh.st.catch(() => {
+        if (remembered === fresh) remembered = undefined;
+      });
+      if (ttl > 0) remembered = fresh;
+      entry = fresh;
     }
     return entry.st;
   };
   return {
     invalidate() {
-      remembered.clear();
+      remembered = undefined;
     },
     async rankOf(db, o) {
-      const st = await stateOf(db, o.day, o.revision);
-      if (!st?.pinned) return undefined;
+      const st = await stateOf(db);
+      if (!st?.revisions.get(o.day)?.includes(o.revision)) return undefined;
       const rows = scopedRows(await load(db, o.day, o.revision, st.stamp), o.offices);
       return rows.find((r) => r.row.fields.uscc === o.uscc)?.rank;
     },
     async list(db, o) {
-      const st = await stateOf(db, o.day, o.revision);
-      const day = st?.day ?? null;
-      if (day === null) return { day: null, revision: null, items: [], has_more: false };
+      const st = await stateOf(db);
+      const day = o.day ?? st?.latest ?? null;
+      if (day === null || !st) return { day: null, revision: null, items: [], has_more: false };
+      const revisions = st.revisions.get(day) ?? [];
       let revision: number;
       if (o.revision !== undefined) {
-        if (!st!.pinned)
+        if (!revisions.includes(o.revision))
           throw new AppError('not_found', `the list of ${day} has no revision ${o.revision}`);
         revision = o.revision;
       } else {
-        if (st!.current_revision === null)
+        if (revisions.length === 0)
           throw new AppError('not_found', `no alert list has been published for ${day}`);
-        revision = st!.current_revision;
+        revision = revisions[revisions.length - 1]!;
       }
-      const rows = scopedRows(await load(db, day, revision, st!.stamp), o.offices ?? null);
-      const states = st!.reviews;
+      const rows = scopedRows(await load(db, day, revision, st.stamp), o.offices ?? null);
+      const states = st.reviews;
       const q = o.q;
       const qUpper = q?.toUpperCase();
       const after = o.afterRank ?? 0;
