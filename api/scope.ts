@@ -14,7 +14,8 @@ import {
   type JurisdictionTree,
   type Placement,
 } from '../pipeline/jurisdictions/index.ts';
-import { shanghaiDay, type Network, type Neighbour } from '../pipeline/queries/index.ts';
+import type { Network, Neighbour } from '../pipeline/queries/index.ts';
+import { shanghaiDay } from '../pipeline/modeling/days.ts';
 import type { Actor } from '../pipeline/workflow/index.ts';
 import type { Db } from '../pipeline/db/index.ts';
 import type { AppEnv } from './context.ts';

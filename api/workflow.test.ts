@@ -23,11 +23,20 @@ beforeAll(async () => {
     `SELECT uscc, max(day)::VARCHAR AS day FROM list_entries WHERE level IS NOT NULL GROUP BY uscc`,
   ))
     listedOn.set(r.uscc, r.day);
+  // enterprises without a case outcome yet (the fixture confirms one)
+  const decided = new Set(
+    (await k.db.all<{ uscc: string }>(`SELECT DISTINCT uscc FROM case_outcomes`)).map(
+      (r) => r.uscc,
+    ),
+  );
   const of = (office: string) =>
     k.city.enterprises
       .filter(
         (e) =>
-          listedOn.has(e.uscc) && e.uscc !== k.mover.uscc && k.officeOf(e.uscc, k.today) === office,
+          listedOn.has(e.uscc) &&
+          !decided.has(e.uscc) &&
+          e.uscc !== k.mover.uscc &&
+          k.officeOf(e.uscc, k.today) === office,
       )
       .map((e) => e.uscc);
   inA = of(OFFICE_A);

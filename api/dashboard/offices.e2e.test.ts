@@ -4,32 +4,25 @@
  * round trip — 香洲区 refers an enterprise to 斗门区, 斗门区 finds it in its inbox and accepts it,
  * then sees the enterprise while 香洲区 no longer does; and one returned with a reason — plus the
  * city's jurisdiction switcher and a two-person 认定 through the approval queue. Screenshots go
- * to a temporary folder. Skips (with a message) when /usr/bin/chromium is absent.
+ * to a temporary folder (DAFEI_SCREENSHOTS to keep them). Skips (with a message) when
+ * /usr/bin/chromium is absent.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Browser, Page } from 'playwright-core';
 import { createUser } from '../../pipeline/auth/index.ts';
 import { createOfficeKit, OFFICE_A, OFFICE_B, CITY, type OfficeKit } from '../_offices.ts';
+import { HAVE_CHROMIUM, launchBrowser, newContext, screenshot, skipMessage } from './_browser.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
 const PASSWORD = 'offices-e2e-pass';
 
-if (!HAVE_CHROMIUM)
-  process.stderr.write(
-    `[offices e2e] skipped: ${CHROMIUM} is absent (apt-get install -y chromium fonts-wqy-microhei)\n`,
-  );
+skipMessage('offices e2e');
 
 describe.skipIf(!HAVE_CHROMIUM)('offices in the dashboard (headless Chromium)', () => {
   let k: OfficeKit;
   let server: ServerType;
   let base: string;
   let browser: Browser;
-  let shots: string;
   /** Enterprises of district A and B listed on the last day (not the mover). */
   let a: { uscc: string; name: string }[];
   let b: { uscc: string; name: string }[];
@@ -67,14 +60,7 @@ describe.skipIf(!HAVE_CHROMIUM)('offices in the dashboard (headless Chromium)', 
       server.once('error', reject);
     });
     base = `http://127.0.0.1:${port}`;
-    // DAFEI_OFFICES_SHOTS=folder keeps the screenshots (to look at them, or for docs/)
-    shots = process.env['DAFEI_OFFICES_SHOTS'] ?? mkdtempSync(join(tmpdir(), 'dafei-offices-e2e-'));
-    mkdirSync(shots, { recursive: true });
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
-    });
+    browser = await launchBrowser();
   }, 120_000);
 
   afterAll(async () => {
@@ -84,16 +70,11 @@ describe.skipIf(!HAVE_CHROMIUM)('offices in the dashboard (headless Chromium)', 
       await new Promise<void>((r) => server.close(() => r()));
     }
     k?.close();
-    if (shots && !process.env['DAFEI_OFFICES_SHOTS'])
-      rmSync(shots, { recursive: true, force: true });
   });
 
   /** A fresh browser session logged in as `username`. */
   async function as(username: string): Promise<Page> {
-    const ctx = await browser.newContext({
-      viewport: { width: 1366, height: 768 },
-      locale: 'zh-CN',
-    });
+    const ctx = await newContext(browser);
     const page = await ctx.newPage();
     await page.goto(`${base}/ui/login`);
     await page.fill('input[name=username]', username);
@@ -132,7 +113,7 @@ describe.skipIf(!HAVE_CHROMIUM)('offices in the dashboard (headless Chromium)', 
     const ranks = await page.locator('#alerts tbody tr td:first-child').allTextContents();
     expect(ranks.map((r) => Number(r.trim()))).toEqual(a.map((_, i) => i + 1));
     expect(await page.locator('#jurisdiction-switcher').count()).toBe(0);
-    await page.screenshot({ path: join(shots, 'district-list.png') });
+    await screenshot(page, 'offices-district-list');
     await page.context().close();
   });
 
@@ -144,7 +125,7 @@ describe.skipIf(!HAVE_CHROMIUM)('offices in the dashboard (headless Chromium)', 
     await dispose(src, '移交', { refer_to: OFFICE_B, note: '实际经营地在斗门区' });
     await expect(src.locator('.flash.ok').textContent()).resolves.toContain('移交');
     await expect(src.locator('#pending-referral').textContent()).resolves.toContain('斗门区');
-    await src.screenshot({ path: join(shots, 'referred.png') });
+    await screenshot(src, 'offices-referred');
     await src.context().close();
 
     const dst = await as('dm1');
@@ -152,7 +133,7 @@ describe.skipIf(!HAVE_CHROMIUM)('offices in the dashboard (headless Chromium)', 
     const row = dst.locator(`#referrals tr[data-referral]`, { hasText: target.name });
     await expect(row.count()).resolves.toBe(1);
     await expect(row.textContent()).resolves.toContain('香洲区');
-    await dst.screenshot({ path: join(shots, 'inbox.png') });
+    await screenshot(dst, 'offices-inbox');
     await Promise.all([
       dst.waitForLoadState('load'),
       row.locator('button[data-answer=accept]').click(),
@@ -162,7 +143,7 @@ describe.skipIf(!HAVE_CHROMIUM)('offices in the dashboard (headless Chromium)', 
     expect(res?.status()).toBe(200);
     await expect(dst.locator('h1').first().textContent()).resolves.toContain(target.name);
     await expect(dst.locator('#timeline').textContent()).resolves.toContain('移交已被接收');
-    await dst.screenshot({ path: join(shots, 'accepted.png') });
+    await screenshot(dst, 'offices-accepted');
     await dst.context().close();
 
     const back = await as('xz1');
@@ -212,7 +193,7 @@ describe.skipIf(!HAVE_CHROMIUM)('offices in the dashboard (headless Chromium)', 
       .locator('#alerts tbody tr')
       .evaluateAll((rs) => rs.map((r) => r.getAttribute('data-uscc')));
     expect(usccs.sort()).toEqual(a.map((e) => e.uscc).sort());
-    await city.screenshot({ path: join(shots, 'switcher.png') });
+    await screenshot(city, 'offices-switcher');
     await city.context().close();
 
     const target = a[1]!;

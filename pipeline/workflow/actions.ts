@@ -17,7 +17,6 @@ import { officeOf, type JurisdictionTree } from '../jurisdictions/index.ts';
 import {
   appendDisposition,
   lastDisposition,
-  shanghaiDay,
   supersedeOutcome,
   TRANSITIONS,
   WorkflowError,
@@ -25,6 +24,7 @@ import {
   type DispositionRow,
   type DispositionStatus,
 } from '../queries/index.ts';
+import { shanghaiDay } from '../modeling/days.ts';
 import { changeWorkflow, WorkflowConflict, WorkflowForbidden } from './serial.ts';
 
 /** Who acts: name (token name or user:NAME), role, office (null = the whole tree). */

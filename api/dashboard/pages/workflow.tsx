@@ -8,13 +8,13 @@
  * Every read and write goes through the API (its scoping, roles and audit apply unchanged).
  * `mountWorkflowPages(app, kit)` adds the routes.
  */
-import type { Hono } from 'hono';
 import type { Child } from 'hono/jsx';
-import type { AppEnv } from '../../context.ts';
 import type { ApiClient } from '../api-call.ts';
 import { alertHref, BASE, Flash, StatusBadge } from '../layout.tsx';
 import { ROLE_ZH, zh } from '../labels.ts';
-import type { Ctx, PageKit } from '../routes.tsx';
+import { problemText, safeNext, str, type DashboardKit, type PageCtx } from '../kit.tsx';
+
+type Ctx = PageCtx;
 
 export interface JurisdictionList {
   nodes: { code: string; name: string; parent: string | null; depth: number; label: string }[];
@@ -456,14 +456,9 @@ function ReferralsPage(p: {
   );
 }
 
-const str = (v: unknown): string | undefined =>
-  typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
-
-/** The jurisdiction list for the detail page's 移交 target (and whatever else wants it). */
-export const workflowContext = jurisdictionsOf;
-
-export function mountWorkflowPages(app: Hono<AppEnv>, kit: PageKit): void {
-  const { page, render, fail, formOf, problemText, safeNext } = kit;
+/** GET /ui/approvals, /ui/referrals; the decisions, answers and reopening they post. */
+export function mountWorkflowPages(kit: DashboardKit): void {
+  const { app, page, render, fail, formOf } = kit;
 
   app.get(
     `${BASE}/approvals`,
