@@ -15,7 +15,8 @@
  *
  * Bar (issue 14): GET /v1/alerts p99 < 25 ms at 200 req/s with scoping on, no errors.
  * --history adds GET /v1/entities/{uscc}/history of enterprises of each account's area (bar of
- * issue 7: p99 < 50 ms).
+ * issue 7: p99 < 50 ms). --soak SECONDS runs the scoped alerts and histories mixed, a minute at a
+ * time, and prints the server's RSS after each minute (stable memory).
  */
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -35,6 +36,7 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '14' },
     rounds: { type: 'string', default: '2' },
     history: { type: 'boolean', default: false },
+    soak: { type: 'string' },
     child: { type: 'boolean', default: false },
     db: { type: 'string' },
   },
@@ -136,6 +138,7 @@ async function main(): Promise<void> {
   let listDays: string[];
   let words: string[];
   let areas: Map<string | null, string[]>;
+  let adminToken = '';
   {
     const { ensureJurisdictions, ensureOffices } =
       await import('../pipeline/jurisdictions/index.ts');
@@ -145,6 +148,7 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     await ensureOffices(db);
     console.log(`enterprise offices placed in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    adminToken = (await createToken(db, { name: 'bench admin', role: 'admin' })).token;
     for (const [name, office] of [
       ...Object.entries(DISTRICT_OFFICES),
       ['city', CITY],
@@ -273,6 +277,37 @@ async function main(): Promise<void> {
       return res;
     };
 
+    const histories = (count: number) =>
+      Array.from({ length: count }, () => {
+        const acc = pick(accounts);
+        return {
+          path: `/v1/entities/${pick(areas.get(acc.office)!)}/history?limit=100`,
+          headers: auth(acc),
+        };
+      });
+    const rss = async (): Promise<number> => {
+      const text = await (
+        await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${adminToken}` } })
+      ).text();
+      return Number(/process_resident_memory_bytes (\d+)/.exec(text)?.[1] ?? 0) / 2 ** 20;
+    };
+    if (values.soak) {
+      const total = Number(values.soak);
+      const hist = histories(n);
+      const mixed = requests.flatMap((x, j) => [x, hist[j % hist.length]!]);
+      console.log(`soak: ${total} s of scoped alerts + histories at ${rate} req/s; RSS every 60 s`);
+      console.log(`  t=0 s RSS ${(await rss()).toFixed(0)} MB`);
+      let worst = 0;
+      let errors = 0;
+      for (let t = 60; t <= total; t += 60) {
+        const x = await run(`  minute ${t / 60}`, mixed, 60);
+        worst = Math.max(worst, x.latency.p99);
+        errors += x.errors + x.non2xx + x.timeouts;
+        console.log(`  t=${t} s RSS ${(await rss()).toFixed(0)} MB, load average ${load()}`);
+      }
+      console.log(`soak done: worst minute p99 ${worst} ms, errors ${errors}`);
+      return;
+    }
     // side by side, alternating (the machine's load drifts): the same requests as an account of
     // the whole tree (no scoping, no jurisdiction filter, first pages)
     const whole = accounts.find((x) => x.office === null)!;
@@ -309,15 +344,7 @@ async function main(): Promise<void> {
       x.latency.p99 < bar && x.errors + x.non2xx + x.timeouts === 0;
     let verdict = `bars: alerts (scoped, worst round) p99 ${a.latency.p99} ms < 25 ms ${ok(a, 25) ? 'PASS' : 'FAIL'}`;
     if (values.history) {
-      const hist: { path: string; headers: Record<string, string> }[] = [];
-      for (let i = 0; i < n; i++) {
-        const acc = pick(accounts);
-        hist.push({
-          path: `/v1/entities/${pick(areas.get(acc.office)!)}/history?limit=100`,
-          headers: auth(acc),
-        });
-      }
-      const h = await run('GET /v1/entities/{uscc}/history', hist, duration);
+      const h = await run('GET /v1/entities/{uscc}/history', histories(n), duration);
       console.log(`load average after history: ${load()}`);
       verdict += `; history p99 ${h.latency.p99} ms < 50 ms ${ok(h, 50) ? 'PASS' : 'FAIL'}`;
     }

@@ -217,29 +217,47 @@ export interface Placement {
   referredTo: string[];
 }
 
-/** The placement of one enterprise, or undefined when the register does not know it. */
+/**
+ * The placement of one enterprise, or undefined when the register does not know it: one round
+ * trip of index lookups (its facts and its referrals), the latest fact on or before each day
+ * chosen here as officesAsOfSql chooses it (valid_from, then pri).
+ */
 export async function placementOf(
   db: Db,
   uscc: string,
   day: string,
   today: string,
 ): Promise<Placement | undefined> {
-  const r = await db.one<{
-    known: boolean;
-    at_day: string | null;
-    today: string | null;
-    referred: string;
+  const rows = await db.all<{
+    kind: 'fact' | 'pending';
+    d: string | null;
+    pri: number;
+    office: string | null;
   }>(
-    `SELECT EXISTS (SELECT 1 FROM enterprise_offices WHERE uscc = $u::VARCHAR) AS known,
-            (SELECT office FROM ${officesAsOfSql({ param: '$u' }, '$d::DATE')}) AS at_day,
-            (SELECT office FROM ${officesAsOfSql({ param: '$u' }, '$t::DATE')}) AS today,
-            (SELECT to_json(coalesce(list(r.target), []))::VARCHAR FROM referrals r
-             WHERE r.uscc = $u AND r.target_kind = 'office'
-               AND NOT EXISTS (SELECT 1 FROM referral_answers a WHERE a.referral_id = r.referral_id)) AS referred`,
-    { u: uscc, d: day, t: today },
+    `SELECT 'fact' AS kind, valid_from::VARCHAR AS d, pri, office FROM enterprise_offices WHERE uscc = $u::VARCHAR
+     UNION ALL
+     SELECT 'fact', a.effective_on::VARCHAR, 2, r.target FROM referrals r JOIN referral_answers a USING (referral_id)
+     WHERE r.uscc = $u::VARCHAR AND a.answer = 'accepted' AND r.target_kind = 'office'
+     UNION ALL
+     SELECT 'pending', NULL, 0, r.target FROM referrals r
+     WHERE r.uscc = $u::VARCHAR AND r.target_kind = 'office'
+       AND NOT EXISTS (SELECT 1 FROM referral_answers a WHERE a.referral_id = r.referral_id)`,
+    { u: uscc },
   );
-  if (!r?.known) return undefined;
-  return { atDay: r.at_day, today: r.today, referredTo: JSON.parse(r.referred) as string[] };
+  const facts = rows
+    .filter((r) => r.kind === 'fact')
+    .sort((x, y) => (x.d! < y.d! ? -1 : x.d! > y.d! ? 1 : x.pri - y.pri));
+  if (facts.length === 0) return undefined;
+  const asOf = (d: string): string | null => {
+    let office: string | null = null;
+    for (const f of facts) if (f.d! <= d) office = f.office;
+    return office;
+  };
+  return {
+    atDay: asOf(day),
+    today: asOf(today),
+    referredTo: rows.filter((r) => r.kind === 'pending').map((r) => r.office!),
+  };
 }
 
 /** Whether a caller whose area is `offices` (null = everything) may see an enterprise so placed. */
