@@ -285,6 +285,29 @@ async function main(): Promise<void> {
           headers: auth(acc),
         };
       });
+    /** The server's own time for GET `route` so far (its /metrics histogram): seconds, requests. */
+    const served = async (route: string): Promise<{ sum: number; n: number }> => {
+      const text = await (
+        await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${adminToken}` } })
+      ).text();
+      const value = (what: string) => {
+        const prefix = `dafei_http_request_duration_seconds_${what}{method="GET",route="${route}"} `;
+        const line = text.split('\n').find((l) => l.startsWith(prefix));
+        return line ? Number(line.slice(prefix.length)) : 0;
+      };
+      return { sum: value('sum'), n: value('count') };
+    };
+    /** Runs `fn` and prints the server's mean time per request of `route` meanwhile. */
+    const withServerTime = async <T>(route: string, fn: () => Promise<T>): Promise<T> => {
+      const before = await served(route);
+      const out = await fn();
+      const after = await served(route);
+      const n = after.n - before.n;
+      console.log(
+        `  server time per request (its own histogram): mean ${n > 0 ? (((after.sum - before.sum) / n) * 1000).toFixed(1) : '–'} ms over ${n}`,
+      );
+      return out;
+    };
     const rss = async (): Promise<number> => {
       const text = await (
         await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${adminToken}` } })
@@ -323,10 +346,16 @@ async function main(): Promise<void> {
       const order = round % 2 === 1 ? ['scoped', 'whole'] : ['whole', 'scoped'];
       for (const which of order) {
         if (which === 'scoped')
-          scopedRuns.push(await run(`GET /v1/alerts scoped, round ${round}`, requests, duration));
+          scopedRuns.push(
+            await withServerTime('/v1/alerts', () =>
+              run(`GET /v1/alerts scoped, round ${round}`, requests, duration),
+            ),
+          );
         else
           wholeRuns.push(
-            await run(`GET /v1/alerts whole tree, round ${round}`, unscoped, duration),
+            await withServerTime('/v1/alerts', () =>
+              run(`GET /v1/alerts whole tree, round ${round}`, unscoped, duration),
+            ),
           );
         console.log(`  load average: ${load()}`);
       }
@@ -344,7 +373,9 @@ async function main(): Promise<void> {
       x.latency.p99 < bar && x.errors + x.non2xx + x.timeouts === 0;
     let verdict = `bars: alerts (scoped, worst round) p99 ${a.latency.p99} ms < 25 ms ${ok(a, 25) ? 'PASS' : 'FAIL'}`;
     if (values.history) {
-      const h = await run('GET /v1/entities/{uscc}/history', histories(n), duration);
+      const h = await withServerTime('/v1/entities/{uscc}/history', () =>
+        run('GET /v1/entities/{uscc}/history', histories(n), duration),
+      );
       console.log(`load average after history: ${load()}`);
       verdict += `; history p99 ${h.latency.p99} ms < 50 ms ${ok(h, 50) ? 'PASS' : 'FAIL'}`;
     }
