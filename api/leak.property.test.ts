@@ -108,6 +108,13 @@ function arbitraries() {
         '/metrics',
         '/openapi.json',
         '/v1/jurisdictions',
+        '/v1/me',
+        '/v1/users',
+        '/v1/tokens',
+        '/v1/audit/verify',
+        '/v1/audit/export.ndjson',
+        '/v1/intake/templates',
+        '/v1/intake/uploads',
       )
       .map((p) => get(p)),
     fc

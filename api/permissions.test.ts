@@ -77,6 +77,57 @@ const MATRIX: Row[] = [
     allowed: [R, A],
     body: () => ({ answer: 'accept' }),
   },
+  { method: 'POST', path: '/v1/auth/logout', allowed: ALL, body: () => ({}) },
+  { method: 'GET', path: '/v1/me', allowed: ALL },
+  {
+    method: 'POST',
+    path: '/v1/me/password',
+    allowed: ALL,
+    body: () => ({ current: 'x', new: 'y' }),
+  },
+  { method: 'POST', path: '/v1/me/totp/setup', allowed: ALL, body: () => ({}) },
+  { method: 'POST', path: '/v1/me/totp/confirm', allowed: ALL, body: () => ({ code: '000000' }) },
+  { method: 'GET', path: '/v1/users', allowed: [A] },
+  {
+    method: 'POST',
+    path: '/v1/users',
+    allowed: [A],
+    body: (role) => ({ username: `matrix-${role}`, role: 'regulator' }),
+  },
+  ...(['disable', 'enable', 'unlock', 'reset-password', 'reset-totp'] as const).map((a): Row => ({
+    method: 'POST',
+    path: `/v1/users/{user}/${a}`,
+    allowed: [A],
+    body: () => ({}),
+  })),
+  { method: 'GET', path: '/v1/tokens', allowed: [A] },
+  {
+    method: 'POST',
+    path: '/v1/tokens',
+    allowed: [A],
+    body: (role) => ({ name: `matrix-${role}`, role: 'regulator', days: 1 }),
+  },
+  { method: 'POST', path: '/v1/tokens/{token}/revoke', allowed: [A], body: () => ({}) },
+  { method: 'GET', path: '/v1/audit/verify', allowed: [A] },
+  { method: 'GET', path: '/v1/audit/export.ndjson', allowed: [A] },
+  { method: 'GET', path: '/v1/intake/templates', allowed: [D, A] },
+  { method: 'GET', path: '/v1/intake/templates/{template}', allowed: [D, A] },
+  { method: 'GET', path: '/v1/intake/uploads', allowed: [D, A] },
+  { method: 'POST', path: '/v1/intake/uploads', allowed: [D, A] },
+  { method: 'GET', path: '/v1/intake/uploads/{upload}', allowed: [D, A] },
+  { method: 'POST', path: '/v1/intake/uploads/{upload}/infer', allowed: [D, A] },
+  {
+    method: 'POST',
+    path: '/v1/intake/uploads/{upload}/preview',
+    allowed: [D, A],
+    body: () => ({ template: 'ad-monitor-csv' }),
+  },
+  {
+    method: 'POST',
+    path: '/v1/intake/uploads/{upload}/ingest',
+    allowed: [D, A],
+    body: () => ({ template: 'ad-monitor-csv' }),
+  },
 ];
 
 beforeAll(async () => {
@@ -92,7 +143,11 @@ function fill(path: string, role: Role): string {
     .replace('{alert:role}', alertIds[ROLES.indexOf(role)]!)
     .replace('{alert}', alertIds[0]!)
     .replace('{uscc}', uscc)
-    .replace('{day}', k.city.lastDay);
+    .replace('{day}', k.city.lastDay)
+    .replace('{user}', 'nobody-here')
+    .replace('{token}', '999999')
+    .replace('{template}', 'ad-monitor-csv')
+    .replace('{upload}', '999999');
 }
 
 describe('permission matrix', () => {
@@ -104,6 +159,10 @@ describe('permission matrix', () => {
         .replace('{alert:role}', ':id')
         .replace('{alert}', ':id')
         .replace('{uscc}', ':uscc')
+        .replace('{user}', ':username')
+        .replace('{token}', ':id')
+        .replace('{template}', ':template')
+        .replace('{upload}', ':upload')
         .replace('/2/', '/:version/')
         .replace('/999/', '/:id/');
     const inMatrix = [
@@ -171,7 +230,7 @@ describe('authentication', () => {
     const t = await createToken(k.db, { name: 'soon-revoked', role: 'admin' });
     expect((await call(`Bearer ${t.token}`)).status).toBe(200);
     await revokeToken(k.db, t.tokenId);
-    clearTokenCache(k.app.dafei.deps.db);
+    clearTokenCache(k.app.dafei.deps);
     expect((await call(`Bearer ${t.token}`)).status).toBe(401);
     const old = await createToken(k.db, {
       name: 'session',

@@ -24,7 +24,8 @@ export type Operation =
   | 'decideApproval'
   | 'listReferrals'
   | 'answerReferral'
-  | 'reopenEnterprise';
+  | 'reopenEnterprise'
+  | 'uploadIntakeFile';
 
 const ALL: readonly Role[] = ['regulator', 'investigator', 'data_scientist', 'admin'];
 const REVIEWERS: readonly Role[] = ['regulator', 'investigator', 'admin'];
@@ -51,6 +52,7 @@ export const FALLBACK: Readonly<Record<Operation, readonly Role[]>> = {
   listReferrals: REVIEWERS,
   answerReferral: ['regulator', 'admin'],
   reopenEnterprise: ['regulator', 'admin'],
+  uploadIntakeFile: SCIENCE,
 };
 
 /** Deployment-wide operations: an account of one office (not the whole tree) may not call them. */
@@ -59,6 +61,7 @@ const WHOLE_TREE_FALLBACK: ReadonlySet<string> = new Set([
   'rollbackModel',
   'listQuarantine',
   'triggerRun',
+  'uploadIntakeFile',
 ]);
 
 export interface RouteRoles {

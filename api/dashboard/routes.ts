@@ -13,6 +13,8 @@ import { mountLogin } from './pages/login.tsx';
 import { mountModels } from './pages/models.tsx';
 import { mountRuns } from './pages/runs.tsx';
 import { mountWorkflowPages } from './pages/workflow.tsx';
+import { mountAccount } from './pages/account.tsx';
+import { mountIntake } from './pages/intake.tsx';
 
 export type { DashboardDeps } from './kit.tsx';
 
@@ -27,4 +29,6 @@ export function mountDashboard(app: Hono<AppEnv>, deps: DashboardDeps): void {
   mountModels(kit);
   mountRuns(kit);
   mountWorkflowPages(kit);
+  mountAccount(kit);
+  mountIntake(kit);
 }

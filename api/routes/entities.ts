@@ -14,6 +14,7 @@ import { audit } from '../audit.ts';
 import { ApiError } from '../errors.ts';
 import { redact } from '../redact.ts';
 import { callerScope, officeList, requireVisible, scopedNetwork, today } from '../scope.ts';
+import { PERSON_SEARCH_ROLES } from '../../pipeline/privacy/index.ts';
 import { Cursor, decodeCursor, encodeCursor, Limit, Obj, Problem, Uscc } from '../schemas.ts';
 
 const READERS = ['regulator', 'investigator', 'admin'] as const;
@@ -48,7 +49,7 @@ export function entityRoutes(r: Router): void {
       operationId: 'searchEntities',
       summary: 'Search enterprises',
       description:
-        "By USCC (exact), phone (digits), or text: name and former names (exact, contained, or by shared character bigrams, so 汇福投资 finds 汇富投资), legal representative (exact), address (contained). Full-width characters and spaces are normalised. Only enterprises of the caller's area (today) are found. Audited.",
+        "By USCC (exact), phone (digits), or text: name and former names (exact, contained, or by shared character bigrams, so 汇福投资 finds 汇富投资), legal representative (exact), address (contained). Full-width characters and spaces are normalised. Searching by a person (legal representative, phone) is a permission of investigators and admins; regulators search enterprises only. Only enterprises of the caller's area (today) are found. Audited.",
       tag: 'entities',
       roles: READERS,
       query: z.strictObject({ q: z.string().min(1).max(100), limit: Limit(20) }),
@@ -57,13 +58,21 @@ export function entityRoutes(r: Router): void {
       },
     },
     async (c, { query }) => {
+      const role = c.get('principal')!.role;
+      const people = PERSON_SEARCH_ROLES.includes(role);
       const scope = await callerScope(c);
       const res = await searchEntities(c.get('deps').db, query.q, query.limit, {
-        offices: officeList(scope),
-        today: today(c),
+        people,
+        scope: { offices: officeList(scope), today: today(c) },
       });
-      await audit(c, 'entity.search', null, { q: query.q, mode: res.mode, hits: res.items.length });
-      return c.json(redact(res, c.get('principal')!.role));
+      await audit(c, 'entity.search', null, {
+        q: query.q,
+        mode: res.mode,
+        hits: res.items.length,
+        person_search: people,
+        ...(res.items.some((i) => i.match === 'legal_rep') ? { matched_person: true } : {}),
+      });
+      return c.json(redact(res, role, await c.get('deps').privacy.names()));
     },
   );
 
@@ -88,7 +97,7 @@ export function entityRoutes(r: Router): void {
       await requireVisible(c, params.uscc, { notFound: `no enterprise with USCC ${params.uscc}` });
       const profile = await entityProfile(db, params.uscc, await scores.ensure());
       await audit(c, 'entity.read', params.uscc);
-      return c.json(redact(profile, c.get('principal')!.role));
+      return c.json(redact(profile, c.get('principal')!.role, await c.get('deps').privacy.names()));
     },
   );
 
@@ -147,6 +156,7 @@ export function entityRoutes(r: Router): void {
             next_cursor: page.has_more && last ? encodeCursor({ b: last.key }) : null,
           },
           c.get('principal')!.role,
+          await c.get('deps').privacy.names(),
         ),
       );
     },
@@ -176,7 +186,7 @@ export function entityRoutes(r: Router): void {
         scope,
       );
       await audit(c, 'entity.network', params.uscc);
-      return c.json(redact(net, c.get('principal')!.role));
+      return c.json(redact(net, c.get('principal')!.role, await c.get('deps').privacy.names()));
     },
   );
 }

@@ -34,6 +34,14 @@ import {
   Problem,
 } from '../schemas.ts';
 import { actorOf, callerScope, officeList, requireVisible, today } from '../scope.ts';
+import { redact } from '../redact.ts';
+import type { Context } from 'hono';
+import type { AppEnv } from '../context.ts';
+
+/** A body as the caller's role may see it (the personal-data catalogue, api/redact.ts). */
+async function shown<T>(c: Context<AppEnv>, body: T): Promise<T> {
+  return redact(body, c.get('principal')!.role, await c.get('deps').privacy.names());
+}
 
 const ALL = ['regulator', 'investigator', 'data_scientist', 'admin'] as const;
 const REVIEWERS = ['regulator', 'investigator', 'admin'] as const;
@@ -155,11 +163,13 @@ export function workflowRoutes(r: Router): void {
             (a.proposer_office !== null && scope.tree.contains(me.office, a.proposer_office))),
       }));
       const last = items[items.length - 1];
-      return c.json({
-        items,
-        has_more: page.has_more,
-        next_cursor: page.has_more && last ? encodeCursor({ b: last.approval_id }) : null,
-      });
+      return c.json(
+        await shown(c, {
+          items,
+          has_more: page.has_more,
+          next_cursor: page.has_more && last ? encodeCursor({ b: last.approval_id }) : null,
+        }),
+      );
     },
   );
 
@@ -227,7 +237,7 @@ export function workflowRoutes(r: Router): void {
             }
           : {}),
       });
-      return c.json(out, 201);
+      return c.json(await shown(c, out), 201);
     },
   );
 
@@ -273,11 +283,13 @@ export function workflowRoutes(r: Router): void {
           (me.office === null || scope.tree.contains(me.office, x.target)),
       }));
       const last = items[items.length - 1];
-      return c.json({
-        items,
-        has_more: page.has_more,
-        next_cursor: page.has_more && last ? encodeCursor({ b: last.referral_id }) : null,
-      });
+      return c.json(
+        await shown(c, {
+          items,
+          has_more: page.has_more,
+          next_cursor: page.has_more && last ? encodeCursor({ b: last.referral_id }) : null,
+        }),
+      );
     },
   );
 
@@ -334,7 +346,7 @@ export function workflowRoutes(r: Router): void {
         target: ref.target,
         office_now: (await officeOf(db, ref.uscc, today(c))) ?? null,
       });
-      return c.json(out, 201);
+      return c.json(await shown(c, out), 201);
     },
   );
 }

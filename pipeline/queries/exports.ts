@@ -12,6 +12,7 @@ import { currentRevisionOf } from './alerts.ts';
 import { AppError } from '../errors.ts';
 import { DISPOSITION_INITIAL } from './dispositions.ts';
 import { officesAsOfSql } from '../jurisdictions/index.ts';
+import { neutraliseSql } from '../format.ts';
 
 export interface TempExport {
   path: string;
@@ -51,8 +52,10 @@ function officeFilter(offices: readonly string[] | null, col: string): string {
 
 /**
  * The current revision of a day's list (listed entries), as CSV (header, no BOM: the caller adds
- * it) or NDJSON, into a temporary file. With `offices`, only enterprises of those offices as of
- * the day, ranked among themselves (`rank`; `overall_rank` is the rank in the whole revision).
+ * it) or NDJSON, into a temporary file. CSV text cells are neutralised against formula injection
+ * (format.ts); `personal: false` leaves the legal representative out (a person name). With
+ * `offices`, only enterprises of those offices as of the day, ranked among themselves (`rank`;
+ * `overall_rank` is the rank in the whole revision).
  */
 export async function exportAlerts(
   db: Db,
@@ -70,6 +73,7 @@ export async function exportAlerts(
       ? `coalesce(array_to_string(list_transform(from_json(e.reasons, '[{"text":"VARCHAR"}]'), x -> x.text), '；'), '')`
       : `coalesce(list_transform(from_json(e.reasons, '[{"text":"VARCHAR"}]'), x -> x.text), [])`;
   const legalRep = o.personal ? 'reg.legal_rep' : 'NULL::VARCHAR';
+  const text = (e: string) => (format === 'csv' ? neutraliseSql(e) : e);
   const select = `
     WITH e0 AS (SELECT * FROM list_entries WHERE day = ${'$d'}::DATE AND revision = $rev AND level IS NOT NULL),
     off AS ${officesAsOfSql({ relation: 'e0' }, '$d::DATE')},
@@ -83,9 +87,10 @@ export async function exportAlerts(
     ),
     st AS (SELECT uscc, arg_max(status, disposition_id) AS status FROM dispositions GROUP BY uscc),
     ch AS (SELECT uscc, change FROM list_changes WHERE day = $d::DATE AND revision = $rev)
-    SELECT e.day::VARCHAR AS date, e.revision, e.office_rank::INTEGER AS rank, e.uscc, reg.name, reg.district, ${legalRep} AS legal_rep,
+    SELECT e.day::VARCHAR AS date, e.revision, e.office_rank::INTEGER AS rank, e.uscc, ${text('reg.name')} AS name,
+           ${text('reg.district')} AS district, ${text(legalRep)} AS legal_rep,
            round(e.score, 6) AS score, e.level, round(e.rule_score, 6) AS rule_score, ch.change,
-           coalesce(st.status, $initial) AS status, ${reasons} AS reasons, e.office, e.rank AS overall_rank
+           coalesce(st.status, $initial) AS status, ${text(reasons)} AS reasons, e.office, e.rank AS overall_rank
     FROM e LEFT JOIN reg ON reg.uscc = e.uscc LEFT JOIN st ON st.uscc = e.uscc LEFT JOIN ch ON ch.uscc = e.uscc
     ORDER BY e.rank`;
   const params = {
