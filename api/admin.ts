@@ -6,7 +6,7 @@
  */
 import type { AdminRegistry, AdminSocketServer } from '../pipeline/admin-socket/index.ts';
 import { listenAdminSocket } from '../pipeline/admin-socket/index.ts';
-import { accountVerbs, type AdminContext } from '../pipeline/auth/admin-verbs.ts';
+import { accountVerbs, type AdminContext } from '../pipeline/auth/index.ts';
 import type { AppDeps, ClientInfo } from './context.ts';
 
 /** The verbs a server offers on its admin socket. Other modules add theirs here. */

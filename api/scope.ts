@@ -15,7 +15,7 @@ import {
   type Placement,
 } from '../pipeline/jurisdictions/index.ts';
 import type { Network, Neighbour } from '../pipeline/queries/index.ts';
-import { shanghaiDay } from '../pipeline/modeling/days.ts';
+import { shanghaiDay } from '../pipeline/modeling/index.ts';
 import type { Actor } from '../pipeline/workflow/index.ts';
 import type { Db } from '../pipeline/db/index.ts';
 import type { AppEnv } from './context.ts';
@@ -190,3 +190,6 @@ export async function scopedNetwork(
     }),
   };
 }
+
+/** A network as the caller may see it (what scopedNetwork returns). */
+export type ScopedNetwork = Awaited<ReturnType<typeof scopedNetwork>>;

@@ -18,7 +18,7 @@ import {
   listApprovals,
   listReferrals,
 } from '../../pipeline/workflow/index.ts';
-import { latestListDay, listSummary } from '../../pipeline/queries/index.ts';
+import { listSummary } from '../../pipeline/queries/index.ts';
 import { officeOf } from '../../pipeline/jurisdictions/index.ts';
 import type { Router } from '../route.ts';
 import { audit } from '../audit.ts';
@@ -105,10 +105,12 @@ export function workflowRoutes(r: Router): void {
     async (c, { query }) => {
       const { db } = c.get('deps');
       const scope = await callerScope(c, query.jurisdiction);
-      const day = query.date ?? (await latestListDay(db));
-      const s = day === undefined ? undefined : await listSummary(db, day, officeList(scope));
+      const s = await listSummary(db, query.date, officeList(scope));
       if (!s)
-        throw new ApiError('not_found', `no alert list has been published for ${day ?? 'any day'}`);
+        throw new ApiError(
+          'not_found',
+          `no alert list has been published for ${query.date ?? 'any day'}`,
+        );
       return c.json({
         ...s,
         jurisdiction: scope.code,

@@ -22,21 +22,25 @@ export interface ListSummary {
   dropped: number;
 }
 
-/** The current revision of `day` in numbers, or undefined when the day has no list. */
+/**
+ * The current revision of `day` (default: the latest day with a list) in numbers, or undefined
+ * when the day has no list.
+ */
 export async function listSummary(
   db: Db,
-  day: string,
+  day: string | undefined,
   offices: readonly string[] | null = null,
 ): Promise<ListSummary | undefined> {
   const scoped = offices !== null;
   return db.one<ListSummary>(
-    `WITH r AS (SELECT * FROM list_revisions WHERE day = $d::DATE ORDER BY revision DESC LIMIT 1),
+    `WITH r AS (SELECT * FROM list_revisions WHERE day = coalesce($d::DATE, (SELECT max(day) FROM list_revisions))
+                ORDER BY revision DESC LIMIT 1),
      e0 AS (SELECT e.uscc, e.level FROM list_entries e JOIN r USING (day, revision)),
      c0 AS (SELECT l.uscc, l.change FROM list_changes l JOIN r USING (day, revision)),
      ids AS (SELECT uscc FROM e0 UNION SELECT uscc FROM c0),
      mine AS ${
        scoped
-         ? `(SELECT uscc FROM ${officesAsOfSql({ relation: 'ids' }, '$d::DATE')}
+         ? `(SELECT uscc FROM ${officesAsOfSql({ relation: 'ids' }, '(SELECT day FROM r)')}
              WHERE list_contains(from_json($offices, '["VARCHAR"]'), office))`
          : '(SELECT uscc FROM ids)'
      },
@@ -60,6 +64,6 @@ export async function listSummary(
             coalesce((SELECT n FROM c WHERE change = 'level_down'), 0) AS level_down,
             coalesce((SELECT n FROM c WHERE change = 'dropped'), 0) AS dropped
      FROM r`,
-    { d: day, ...(scoped ? { offices: JSON.stringify(offices) } : {}) },
+    { d: day ?? null, ...(scoped ? { offices: JSON.stringify(offices) } : {}) },
   );
 }

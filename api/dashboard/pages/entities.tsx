@@ -4,8 +4,10 @@ import {
   HISTORY_KINDS,
   type EntityHit as QueryEntityHit,
   type EntityProfile,
+  type HistoryEvent,
 } from '../../../pipeline/queries/index.ts';
 import type { Redacted } from '../../redact.ts';
+import type { ScopedNetwork } from '../../scope.ts';
 import { NetworkGraph, NetworkLegend } from '../charts.tsx';
 import { alertHref, BASE, entityHref, LevelBadge, Problem, StatusBadge } from '../layout.tsx';
 import {
@@ -114,31 +116,21 @@ export function SearchPage(p: { q: string; items: EntityHit[] | null }): Child {
 
 export type Profile = Redacted<EntityProfile>;
 
-export interface HistoryItem {
-  at: string;
-  kind: string;
-  ref: string;
-  summary: string;
-  data: Record<string, unknown>;
-}
+/** A timeline event as GET /v1/entities/{uscc}/history returns it. */
+export type HistoryItem = Redacted<HistoryEvent>;
 
 /** How a network neighbour outside the caller's area is named. */
 export const OTHER_JURISDICTION = '另一辖区的企业';
 
-export interface NetworkData {
-  neighbours: {
-    /** null for a neighbour of another jurisdiction (shown as 另一辖区, no name). */
-    uscc: string | null;
-    other_jurisdiction?: boolean;
-    name: string | null;
-    district: string | null;
-    shared: Record<string, string>;
-    kinds: string[];
-    confirmed: boolean;
-    latest_level: string | null;
-  }[];
-  confirmed_neighbours: number;
-  confirmed_distance: number | null;
+/**
+ * The network as GET /v1/entities/{uscc}/network returns it: a neighbour outside the caller's
+ * area has no USCC, name or shared value (other_jurisdiction).
+ */
+export type NetworkData = Redacted<ScopedNetwork>;
+
+/** The value a neighbour shares of one kind (legal_rep, address, phone, shareholder). */
+function sharedValue(n: NetworkData['neighbours'][number], kind: string): string | undefined {
+  return (n.shared as Readonly<Record<string, string | undefined>>)[kind];
 }
 
 function shareholdersText(v: unknown): string {
@@ -426,7 +418,9 @@ export function EntityPage(p: EntityPageProps): Child {
                           {n.kinds.map((k) => (
                             <div>
                               {zh(SHARED_KIND_ZH, k)}
-                              {n.shared[k] ? <span class="muted">：{n.shared[k]}</span> : null}
+                              {sharedValue(n, k) ? (
+                                <span class="muted">：{sharedValue(n, k)}</span>
+                              ) : null}
                             </div>
                           ))}
                         </td>
