@@ -12,6 +12,7 @@ import { rankRows, scoreMatrix, type DEFAULT_THRESHOLDS } from './modeling/score
 import { withTextScore } from './modeling/text-score.ts';
 import { publishList, type PublishResult } from './publish.ts';
 import { resolve } from './resolve/index.ts';
+import { rescreenAfter } from './notify/screen.ts';
 import { selectRows } from '../models/index.ts';
 
 export interface RunDayResult extends PublishResult {
@@ -73,6 +74,8 @@ export async function runDay(
       dataFingerprint: features.fingerprint,
       rows,
     });
+    // what the run changed (new links, the new revision) against watchlists and subscriptions
+    await rescreenAfter(db);
     return {
       ...published,
       scorer: model ? ('model' as const) : ('rules' as const),
