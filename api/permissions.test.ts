@@ -49,6 +49,9 @@ const MATRIX: Row[] = [
   { method: 'GET', path: '/v1/runs', allowed: ALL },
   { method: 'POST', path: '/v1/runs', allowed: [D, A], body: () => ({ date: '2026-04-01' }) },
   { method: 'GET', path: '/v1/quarantine', allowed: [D, A] },
+  { method: 'POST', path: '/v1/held/{batch}/release', allowed: [A] },
+  { method: 'POST', path: '/v1/held/{batch}/discard', allowed: [A] },
+  { method: 'POST', path: '/v1/notices/{notice}/resolve', allowed: [A] },
   { method: 'GET', path: '/v1/audit', allowed: [A] },
   { method: 'GET', path: '/v1/exports/alerts.csv?date={day}', allowed: [R, I, A] },
   { method: 'GET', path: '/v1/exports/alerts.xlsx?date={day}', allowed: [R, I, A] },
@@ -70,7 +73,9 @@ function fill(path: string, role: Role): string {
     .replace('{alert:role}', alertIds[ROLES.indexOf(role)]!)
     .replace('{alert}', alertIds[0]!)
     .replace('{uscc}', uscc)
-    .replace('{day}', k.city.lastDay);
+    .replace('{day}', k.city.lastDay)
+    .replace('{batch}', '999999') // none held: 404 for the roles allowed
+    .replace('{notice}', '999999');
 }
 
 describe('permission matrix', () => {
@@ -82,6 +87,8 @@ describe('permission matrix', () => {
         .replace('{alert:role}', ':id')
         .replace('{alert}', ':id')
         .replace('{uscc}', ':uscc')
+        .replace('{batch}', ':batch')
+        .replace('{notice}', ':id')
         .replace('/2/', '/:version/');
     const inMatrix = [
       ...MATRIX.map((r) => `${r.method} ${norm(r.path)}`),

@@ -3,11 +3,15 @@
  * the pipeline through them. Exit codes: 0 success, 1 failure, 2 bad usage. Errors go to stderr
  * as one clear sentence; results go to stdout.
  */
+import { userInfo } from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { loadConfig, type Config } from './config.ts';
+import { duckdbSettings, ingestPolicy, loadConfig, type Config } from './config.ts';
+import { adminOperations, type AdminReply } from './ops/admin-ops.ts';
+import { callAdmin, startAdminSocket } from './ops/admin-socket.ts';
+import { formatRestore, restore } from './ops/restore.ts';
 import { createToken, createUser, ROLES } from './auth/index.ts';
 import { createScheduler } from './scheduler.ts';
-import { openMigratedDb, type Db } from './db/index.ts';
+import { onDbFatal, openMigratedDb, type Db } from './db/index.ts';
 import { AppError, UsageError } from './errors.ts';
 import { FEED_NAMES, formatCounts, ingest, isFeedName } from './feeds/index.ts';
 import { runDemo } from './demo.ts';
@@ -32,7 +36,8 @@ export interface ServerHooks {
     config: Config;
     port?: number;
     host?: string;
-    triggerRun?: (day: string) => Promise<unknown>;
+    triggerRun?: (day: string) => Promise<{ jobId: number | null } | void>;
+    exclusive?: <T>(name: string, fn: () => Promise<T>) => Promise<T>;
   }): Promise<{ url: string; close(): Promise<void> }>;
 }
 
@@ -51,17 +56,44 @@ interface Verb {
 }
 
 const dbOption = { db: { type: 'string' as const } };
+const configOption = { config: { type: 'string' as const } };
+
+/**
+ * Runs an administration operation: inside the running server (through its admin socket) when
+ * one holds the database, else directly on the database file.
+ */
+async function runAdmin(
+  values: Record<string, unknown>,
+  op: string,
+  args: Record<string, unknown>,
+  io: Io,
+): Promise<number> {
+  const path = dbPath(values);
+  const served = await callAdmin<AdminReply>(path, op, args);
+  const reply = served.served
+    ? served.result
+    : await withOpenDb(values, (db) =>
+        adminOperations({ db, config: configOf(values) })[op]!(args),
+      );
+  if (served.served) io.err(`  (done by the server that holds ${path})`);
+  for (const l of (reply as AdminReply).lines) io.out(l);
+  return 0;
+}
 const helpOption = { help: { type: 'boolean' as const, short: 'h' } };
 
 function dbPath(values: Record<string, unknown>): string {
   return (values['db'] as string | undefined) ?? loadConfig().dbPath;
 }
 
+function configOf(values: Record<string, unknown>): Config {
+  return loadConfig(process.env, values['config'] as string | undefined);
+}
+
 async function withOpenDb<T>(
   values: Record<string, unknown>,
   fn: (db: Db) => Promise<T>,
 ): Promise<T> {
-  const db = await openMigratedDb(dbPath(values));
+  const db = await openMigratedDb(dbPath(values), duckdbSettings(configOf(values)));
   try {
     return await fn(db);
   } finally {
@@ -91,7 +123,7 @@ const VERBS: Record<string, Verb> = {
   --encoding gbk   for CSV exported by Excel on Chinese Windows (GBK/GB18030)
 
 Prints one line: read N, accepted N, duplicate N, corrected N, quarantined N`,
-    options: { ...dbOption, encoding: { type: 'string' } },
+    options: { ...dbOption, ...configOption, encoding: { type: 'string' } },
     async run(values, positionals, io) {
       const [feed, source, ...rest] = positionals;
       if (feed === undefined || source === undefined || rest.length > 0) {
@@ -103,21 +135,38 @@ Prints one line: read N, accepted N, duplicate N, corrected N, quarantined N`,
       if (encoding !== undefined && !/^(utf-?8|gbk|gb2312|gb18030|cp936)$/i.test(encoding)) {
         throw new UsageError(`unknown encoding '${encoding}' (use utf-8 or gbk)`);
       }
+      const config = configOf(values);
       const result = await withOpenDb(values, (db) =>
         ingest(db, {
           feed,
           source,
           ...(encoding ? { encoding } : {}),
+          ...ingestPolicy(config, db.path),
+          ...(config.sources.find((s) => s.source === source)?.headers
+            ? { headers: config.sources.find((s) => s.source === source)!.headers! }
+            : {}),
           onBatch: (b) =>
             io.err(
               `  batch ${b.batchId} ${b.source}: ${formatCounts(b)} (${b.seconds.toFixed(1)} s)`,
             ),
+          onHeld: (h) =>
+            io.err(
+              `  batch ${h.batchId} ${h.source} HELD, not applied: ${h.reason} (dafei held release ${h.batchId} | discard ${h.batchId})`,
+            ),
+          onRejected: (r) =>
+            io.err(
+              `  ${r.file} could not be read and was ${r.movedTo ? `moved to ${r.movedTo}` : 'left in place (could not be moved), never to be taken again'}: ${r.reason}`,
+            ),
         }),
       );
-      if (result.kind === 'folder' && result.batches.length === 0)
+      if (
+        result.kind === 'folder' &&
+        result.batches.length + result.held.length + result.rejected.length === 0
+      )
         io.err(`  no new files in ${source}`);
       io.out(formatCounts(result));
-      return 0;
+      // something needs a person: not a silent success
+      return result.held.length + result.rejected.length > 0 ? 1 : 0;
     },
   },
   train: {
@@ -348,17 +397,53 @@ Prints one line: read N, accepted N, duplicate N, corrected N, quarantined N`,
     },
     async run(values, _pos, io) {
       const config = loadConfig(process.env, values['config'] as string | undefined);
-      const db = await openMigratedDb(dbPath(values));
+      const db = await openMigratedDb(dbPath(values), duckdbSettings(config));
+      // a fatal database error (disk full, an invalidated database) ends the process with 1 after
+      // a grace period in which /healthz answers 503, so that a supervisor restarts it
+      let fatal: ((err: Error) => void) | undefined;
+      const fatalError = new Promise<Error>((resolve) => (fatal = resolve));
+      const unsubscribe = onDbFatal((path, err) => {
+        if (path === db.path) fatal?.(err);
+      });
       const scheduler = createScheduler({ db, config, log: io.err });
-      const server = await startServer(values, config, db, (day) => scheduler.trigger('run', day));
+      const server = await startServer(values, config, db, {
+        triggerRun: async (day) => ({ jobId: (await scheduler.trigger('run', day)).jobId }),
+        exclusive: (name, fn) => scheduler.exclusive(name, fn),
+      });
+      // the command line reaches this server through the admin socket (dafei backup, held, db)
+      const adminDb = await db.fork();
+      const socket = await startAdminSocket(
+        db.path,
+        adminOperations({
+          db: adminDb,
+          config,
+          exclusive: (name, fn) => scheduler.exclusive(name, fn),
+        }),
+        io.err,
+      );
       io.out(
-        `dafei serving ${server.url} (database ${db.path}); jobs: ${scheduler.jobs.join(', ')}`,
+        `dafei serving ${server.url} (database ${db.path}, admin socket ${socket.path}); jobs: ${scheduler.jobs.join(', ')}`,
       );
       await scheduler.start();
-      await untilSignal();
+      const stop = await Promise.race([untilSignal().then(() => null), fatalError]);
+      unsubscribe();
+      if (stop) {
+        io.err(
+          `dafei serve: fatal database error, exiting in ${config.fatal_exit_delay_seconds} s so that a supervisor restarts it: ${stop.message}`,
+        );
+        // whatever happens below, the process ends
+        setTimeout(() => process.exit(1), (config.fatal_exit_delay_seconds + 10) * 1000).unref();
+        void scheduler.stop().catch(() => undefined);
+        await new Promise((r) => setTimeout(r, config.fatal_exit_delay_seconds * 1000));
+        await socket.close();
+        await server.close().catch(() => undefined);
+        return 1;
+      }
       io.err('stopping…');
+      await socket.close();
       await server.close();
       await scheduler.stop();
+      adminDb.close();
       db.close();
       return 0;
     },
@@ -395,6 +480,71 @@ Prints one line: read N, accepted N, duplicate N, corrected N, quarantined N`,
       return 0;
     },
   },
+  backup: {
+    summary: 'a consistent online backup (asks the running server, or reads the file directly)',
+    usage: `dafei backup [--db PATH] --to DIR [--keep N] [--config FILE]
+
+  Writes DIR/dafei-<UTC time>/ (dafei.duckdb + manifest.json, written last) and keeps the newest
+  N complete backups (default backup.keep of the config, 7). While \`dafei serve\` holds the
+  database, the server takes the backup (through its admin socket <db>.sock) and goes on serving.`,
+    options: { ...dbOption, ...configOption, to: { type: 'string' }, keep: { type: 'string' } },
+    run: (values, _pos, io) =>
+      runAdmin(
+        values,
+        'backup',
+        {
+          ...(values['to'] === undefined ? {} : { to: values['to'] }),
+          ...(values['keep'] === undefined ? {} : { keep: values['keep'] }),
+        },
+        io,
+      ),
+  },
+  restore: {
+    summary: 'restore a backup into a new database file and verify it',
+    usage: `dafei restore --from DIR --db NEWPATH
+
+  DIR is a backup folder, or a folder of backups (the newest complete one is taken). NEWPATH must
+  not exist. Every table's row count and every published list's fingerprint are checked against
+  the manifest; an incomplete or damaged backup is refused (exit 1).`,
+    options: { ...dbOption, from: { type: 'string' } },
+    async run(values, _pos, io) {
+      const from = values['from'] as string | undefined;
+      const db = values['db'] as string | undefined;
+      if (!from || !db) throw new UsageError('restore needs --from DIR and --db NEWPATH');
+      io.out(formatRestore(await restore({ from, db })));
+      return 0;
+    },
+  },
+  held: {
+    summary: 'batches held for an admin: list, release (apply) or discard',
+    usage: `dafei held [--db PATH] list [--all] | release BATCH | discard BATCH`,
+    options: { ...dbOption, ...configOption, all: { type: 'boolean' }, actor: { type: 'string' } },
+    async run(values, positionals, io) {
+      const [action = 'list', batch, ...rest] = positionals;
+      if (rest.length > 0) throw new UsageError('too many arguments');
+      const actor = (values['actor'] as string | undefined) ?? `cli:${userInfo().username}`;
+      if (action === 'list')
+        return runAdmin(values, 'held.list', { all: values['all'] === true }, io);
+      if (action === 'release' || action === 'discard') {
+        if (batch === undefined) throw new UsageError(`held ${action} needs a BATCH number`);
+        return runAdmin(values, `held.${action}`, { batch, actor }, io);
+      }
+      throw new UsageError(`unknown held action '${action}' (list, release, discard)`);
+    },
+  },
+  db: {
+    summary:
+      'database upkeep: stats (what takes the space), compact (apply the retention policy now)',
+    usage: `dafei db [--db PATH] stats | compact [--config FILE]`,
+    options: { ...dbOption, ...configOption },
+    async run(values, positionals, io) {
+      const [action, ...rest] = positionals;
+      if (rest.length > 0) throw new UsageError('too many arguments');
+      if (action === 'stats') return runAdmin(values, 'db.stats', {}, io);
+      if (action === 'compact') return runAdmin(values, 'db.compact', {}, io);
+      throw new UsageError(`db needs an action: stats or compact`);
+    },
+  },
   demo: {
     summary:
       'load the sample city, train, backfill and serve the dashboard on :8787 (what npm start runs)',
@@ -412,7 +562,7 @@ Prints one line: read N, accepted N, duplicate N, corrected N, quarantined N`,
                   { ...values, port: values['port'] ?? String(config.port) },
                   config,
                   db,
-                  triggerRun,
+                  { triggerRun },
                 ),
           untilStopped: untilSignal,
         });
@@ -427,7 +577,7 @@ async function startServer(
   values: Record<string, unknown>,
   config: Config,
   db: Db,
-  triggerRun: (day: string) => Promise<unknown>,
+  jobs: Pick<Parameters<ServerHooks['startServer']>[0], 'triggerRun' | 'exclusive'>,
 ): Promise<{ url: string; close(): Promise<void> }> {
   if (!hooks) throw new AppError('usage', 'this entry point cannot serve HTTP (run bin/dafei.js)');
   const port = values['port'] === undefined ? config.port : Number(values['port']);
@@ -438,7 +588,7 @@ async function startServer(
     config,
     port,
     host: (values['host'] as string | undefined) ?? config.host,
-    triggerRun,
+    ...jobs,
   });
 }
 

@@ -66,7 +66,7 @@ export interface DemoOptions {
   /** Starts the HTTP server; absent = no server (--no-serve). */
   serve?:
     | ((
-        triggerRun: (day: string) => Promise<unknown>,
+        triggerRun: (day: string) => Promise<{ jobId: number | null }>,
       ) => Promise<{ url: string; close(): Promise<void> }>)
     | undefined;
   untilStopped: () => Promise<void>;
@@ -92,7 +92,11 @@ export async function runDemo(db: Db, io: Io, o: DemoOptions): Promise<number> {
   }
   let queue: Promise<unknown> = Promise.resolve();
   const server = o.serve
-    ? await o.serve((day) => (queue = queue.then(() => runDay(db, day))))
+    ? await o.serve((day) => {
+        // queued behind the demo's own work; its ledger row appears when it starts
+        queue = queue.then(() => runDay(db, day));
+        return Promise.resolve({ jobId: null });
+      })
     : undefined;
   if (server) {
     io.out('');

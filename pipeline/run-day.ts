@@ -9,6 +9,8 @@ import { loadFeatureRows } from './modeling/feature-matrix.ts';
 import { confirmedOn } from './modeling/outcomes.ts';
 import { activeVersion, loadModel } from './modeling/registry.ts';
 import { rankRows, scoreMatrix, type DEFAULT_THRESHOLDS } from './modeling/score.ts';
+import type { ModelBundle } from './modeling/bundle.ts';
+import { raiseNotice } from './ops/notices.ts';
 import { publishList, type PublishResult } from './publish.ts';
 import { resolve } from './resolve/index.ts';
 import { selectRows } from '../models/index.ts';
@@ -16,6 +18,8 @@ import { selectRows } from '../models/index.ts';
 export interface RunDayResult extends PublishResult {
   scorer: 'model' | 'rules';
   modelVersion: number | null;
+  /** Set when a model was active but could not be used: the rule index ranked instead. */
+  fallback?: string;
   enterprises: number;
   seconds: number;
   /** Seconds per step: resolve (0 when skipped), features (text of new records included), score, publish. */
@@ -26,6 +30,8 @@ export interface RunDayOptions {
   thresholds?: typeof DEFAULT_THRESHOLDS;
   /** Skip entity resolution (when the caller just ran it, e.g. a backfill). */
   skipResolve?: boolean;
+  /** The ledger row to use (queued by the scheduler); default a new one. */
+  runId?: number;
 }
 
 export async function runDay(
@@ -33,49 +39,103 @@ export async function runDay(
   day: string,
   options: RunDayOptions = {},
 ): Promise<RunDayResult> {
-  return withLedger(db, 'run', day, async () => {
-    const t0 = performance.now();
-    let t = t0;
-    const lap = () => {
-      const now = performance.now();
-      const s = (now - t) / 1000;
-      t = now;
-      return s;
-    };
-    if (!options.skipResolve) await resolve(db);
-    const resolveSeconds = lap();
-    const features = await computeFeatures(db, day);
-    const featureSeconds = lap();
-    const all = await loadFeatureRows(db, [day]);
-    // enterprises already confirmed are known cases, not alerts
-    const confirmed = await confirmedOn(db, day);
-    const keep: number[] = [];
-    for (let i = 0; i < all.uscc.length; i++) if (!confirmed.has(all.uscc[i]!)) keep.push(i);
-    const x = selectRows(all.matrix, keep);
-    const uscc = keep.map((i) => all.uscc[i]!);
-    const version = await activeVersion(db);
-    const model = version === null ? null : await loadModel(db, version);
-    const rows = rankRows(scoreMatrix(x, uscc, model, options.thresholds));
-    const scoreSeconds = lap();
-    const published = await publishList(db, {
-      day,
-      scorer: model ? 'model' : 'rules',
-      modelVersion: version,
-      dataFingerprint: features.fingerprint,
-      rows,
-    });
+  return withLedger(
+    db,
+    'run',
+    day,
+    async () => {
+      const t0 = performance.now();
+      let t = t0;
+      const lap = () => {
+        const now = performance.now();
+        const s = (now - t) / 1000;
+        t = now;
+        return s;
+      };
+      if (!options.skipResolve) await resolve(db);
+      const resolveSeconds = lap();
+      const features = await computeFeatures(db, day);
+      const featureSeconds = lap();
+      const all = await loadFeatureRows(db, [day]);
+      // enterprises already confirmed are known cases, not alerts
+      const confirmed = await confirmedOn(db, day);
+      const keep: number[] = [];
+      for (let i = 0; i < all.uscc.length; i++) if (!confirmed.has(all.uscc[i]!)) keep.push(i);
+      const x = selectRows(all.matrix, keep);
+      const uscc = keep.map((i) => all.uscc[i]!);
+      const version = await activeVersion(db);
+      // a broken model never stops the list: the rule index ranks, and the revision says why
+      const { model, rows, fallback } = await scoreWithFallback(db, version, x, uscc, options);
+      const scoreSeconds = lap();
+      const published = await publishList(db, {
+        day,
+        scorer: model ? 'model' : 'rules',
+        modelVersion: model ? version : null,
+        dataFingerprint: features.fingerprint,
+        rows,
+        ...(fallback ? { note: { fallback, modelVersion: version } } : {}),
+      });
+      if (fallback) {
+        await raiseNotice(db, {
+          level: 'error',
+          kind: 'model_fallback',
+          subject: day,
+          message: `the list of ${day} (revision ${published.revision}) was ranked by the rule index: ${fallback}`,
+        });
+      }
+      return {
+        ...published,
+        scorer: model ? ('model' as const) : ('rules' as const),
+        modelVersion: model ? version : null,
+        ...(fallback ? { fallback } : {}),
+        enterprises: rows.length,
+        seconds: (performance.now() - t0) / 1000,
+        steps: {
+          resolve: resolveSeconds,
+          features: featureSeconds,
+          score: scoreSeconds,
+          publish: lap(),
+        },
+      };
+    },
+    undefined,
+    options.runId,
+  );
+}
+
+/**
+ * Scores with the active model; when it cannot be loaded or fails to score, with the rule index,
+ * saying why.
+ */
+async function scoreWithFallback(
+  db: Db,
+  version: number | null,
+  x: Parameters<typeof scoreMatrix>[0],
+  uscc: string[],
+  options: RunDayOptions,
+): Promise<{ model: ModelBundle | null; rows: ReturnType<typeof rankRows>; fallback?: string }> {
+  if (version === null) {
+    return { model: null, rows: rankRows(scoreMatrix(x, uscc, null, options.thresholds)) };
+  }
+  let model: ModelBundle;
+  try {
+    model = await loadModel(db, version);
+  } catch (err) {
+    const fallback = `model v${version} could not be loaded (${(err as Error).message})`;
     return {
-      ...published,
-      scorer: model ? ('model' as const) : ('rules' as const),
-      modelVersion: version,
-      enterprises: rows.length,
-      seconds: (performance.now() - t0) / 1000,
-      steps: {
-        resolve: resolveSeconds,
-        features: featureSeconds,
-        score: scoreSeconds,
-        publish: lap(),
-      },
+      model: null,
+      rows: rankRows(scoreMatrix(x, uscc, null, options.thresholds)),
+      fallback,
     };
-  });
+  }
+  try {
+    return { model, rows: rankRows(scoreMatrix(x, uscc, model, options.thresholds)) };
+  } catch (err) {
+    const fallback = `model v${version} failed to score (${(err as Error).message})`;
+    return {
+      model: null,
+      rows: rankRows(scoreMatrix(x, uscc, null, options.thresholds)),
+      fallback,
+    };
+  }
 }

@@ -19,6 +19,8 @@ export interface DaySummary {
   published_at: string;
   scorer: string;
   model_version: number | null;
+  /** Why the rule index ranked although a model was active (the model failed), if it did. */
+  fallback: string | null;
   enterprises: number;
   listed: number;
   red: number;
@@ -36,7 +38,9 @@ export async function daySummary(db: Db, day: string): Promise<DaySummary | unde
      c AS (SELECT change, count(*)::INTEGER AS n FROM list_changes JOIN r USING (day, revision) GROUP BY change)
      SELECT r.day::VARCHAR AS day, r.revision::INTEGER AS revision,
             strftime(r.published_at AT TIME ZONE 'Asia/Shanghai', '%Y-%m-%d %H:%M') AS published_at,
-            r.scorer, r.model_version::INTEGER AS model_version, r.enterprises::INTEGER AS enterprises,
+            r.scorer, r.model_version::INTEGER AS model_version,
+            (SELECT n.fallback FROM list_revision_notes n WHERE n.day = r.day AND n.revision = r.revision) AS fallback,
+            r.enterprises::INTEGER AS enterprises,
             r.listed::INTEGER AS listed, r.red::INTEGER AS red, r.orange::INTEGER AS orange, r.yellow::INTEGER AS yellow,
             coalesce((SELECT n FROM c WHERE change = 'new'), 0) AS new,
             coalesce((SELECT n FROM c WHERE change = 'level_up'), 0) AS level_up,

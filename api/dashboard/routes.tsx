@@ -25,6 +25,7 @@ import {
 import { LoginPage } from './pages/login.tsx';
 import { ModelsPage, type ModelVersion } from './pages/models.tsx';
 import { RunsPage, type QuarantineItem, type RunItem } from './pages/runs.tsx';
+import type { OperationsData } from './pages/operations.tsx';
 
 /** What the dashboard needs: pass createApp's own deps (its db is the serialised one). */
 export interface DashboardDeps {
@@ -570,15 +571,45 @@ export function mountDashboard(app: Hono<AppEnv>, deps: DashboardDeps): void {
     `${BASE}/runs`,
     page(async (x) => {
       const date = str(formOf(x.c)['date']) ?? '';
-      const r = await x.api.post<{ date: string }>('/v1/runs', { date });
-      if (r.ok) return x.c.redirect(`${BASE}/runs?started=${encodeURIComponent(r.data.date)}`, 303);
+      const r = await x.api.post<{ date: string; job_id: number | null }>('/v1/runs', { date });
+      if (r.ok) {
+        const started = `${r.data.date}${r.data.job_id ? `（任务 ${r.data.job_id}）` : ''}`;
+        return x.c.redirect(`${BASE}/runs?started=${encodeURIComponent(started)}`, 303);
+      }
       const msg =
         r.status === 503
           ? '本服务未启动调度器，不能在此触发运行（请用 dafei run --date）。'
           : r.status === 403
             ? '您的角色无权触发运行。'
-            : `未能触发运行：${problemText(r)}`;
+            : r.status === 409
+              ? `该日的运行已在排队或进行中：${problemText(r)}`
+              : `未能触发运行：${problemText(r)}`;
       return x.c.redirect(`${BASE}/runs?err=${encodeURIComponent(msg)}`, 303);
+    }),
+  );
+
+  // held batches, notices: the admin's buttons on the 运行 page
+  app.post(
+    `${BASE}/runs/ops`,
+    page(async (x) => {
+      const form = formOf(x.c);
+      const id = Number(str(form['id']));
+      const action = str(form['action']);
+      const path =
+        action === 'release' || action === 'discard'
+          ? `/v1/held/${id}/${action}`
+          : action === 'resolve'
+            ? `/v1/notices/${id}/resolve`
+            : null;
+      if (path === null || !Number.isInteger(id)) return x.c.redirect(`${BASE}/runs`, 303);
+      const r = await x.api.post(path, {});
+      const done = { release: '已放行批次', discard: '已丢弃批次', resolve: '已处理事项' }[action!];
+      return x.c.redirect(
+        r.ok
+          ? `${BASE}/runs?ok=${encodeURIComponent(`${done} ${id}`)}`
+          : `${BASE}/runs?err=${encodeURIComponent(problemText(r))}`,
+        303,
+      );
     }),
   );
 
@@ -586,20 +617,20 @@ export function mountDashboard(app: Hono<AppEnv>, deps: DashboardDeps): void {
     `${BASE}/runs`,
     page(async (x) => {
       const q = x.c.req.query();
-      const status = ['ok', 'failed', 'running'].includes(q['status'] ?? '')
+      const status = ['ok', 'failed', 'running', 'queued', 'held', 'warning'].includes(
+        q['status'] ?? '',
+      )
         ? q['status']
         : undefined;
       const feed = (FEED_NAMES as readonly string[]).includes(q['feed'] ?? '')
         ? q['feed']
         : undefined;
-      const runs: ApiResult<{ items: RunItem[]; next_cursor: string | null }> = await x.api.get(
-        '/v1/runs',
-        {
+      const runs: ApiResult<{ items: RunItem[]; next_cursor: string | null } & OperationsData> =
+        await x.api.get('/v1/runs', {
           status,
           limit: 50,
           cursor: str(q['run_cursor']),
-        },
-      );
+        });
       const quarantine: ApiResult<{ items: QuarantineItem[]; next_cursor: string | null }> | null =
         x.can('listQuarantine')
           ? await x.api.get('/v1/quarantine', { feed, limit: 30, cursor: str(q['q_cursor']) })
@@ -616,7 +647,15 @@ export function mountDashboard(app: Hono<AppEnv>, deps: DashboardDeps): void {
           }
           flashOk={
             x.c.req.query('started')
-              ? `已开始运行 ${x.c.req.query('started')}，完成后见运行记录。`
+              ? `已排队运行 ${x.c.req.query('started')}，完成后见运行记录。`
+              : x.c.req.query('ok')
+          }
+          operations={
+            runs.ok
+              ? {
+                  data: runs.data,
+                  csrf: x.session.principal.role === 'admin' ? x.session.csrf : undefined,
+                }
               : undefined
           }
           flashErr={x.c.req.query('err')}

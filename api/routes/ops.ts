@@ -1,6 +1,12 @@
 /** GET /v1/runs, POST /v1/runs, GET /v1/quarantine, GET /v1/audit */
 import { z } from 'zod';
-import { listAudit, listQuarantine, listRuns } from '../../pipeline/queries/index.ts';
+import {
+  hideUrls,
+  listAudit,
+  listQuarantine,
+  listRuns,
+  operationsState,
+} from '../../pipeline/queries/index.ts';
 import type { Router } from '../route.ts';
 import { audit } from '../audit.ts';
 import { ApiError } from '../errors.ts';
@@ -16,18 +22,23 @@ export function opsRoutes(r: Router): void {
       path: '/v1/runs',
       operationId: 'listRuns',
       summary: 'List job runs',
+      description:
+        'The run ledger, newest first (status queued → running → ok | failed | held | warning), and beside it what needs an admin: `held_batches` (feed batches held back, not applied), `rejected_files` (drop-folder files moved aside, with the reason) and open `notices` (a list ranked by the rule index because the model failed, a day that failed every retry, a failed backup). Source URLs are shown to admins only.',
       tag: 'runs',
       roles: ['regulator', 'investigator', 'data_scientist', 'admin'],
       query: z.strictObject({
         job: z.string().max(100).optional(),
-        status: z.enum(['running', 'ok', 'failed']).optional(),
+        status: z.enum(['queued', 'running', 'ok', 'failed', 'held', 'warning']).optional(),
         limit: Limit(50),
         cursor: Cursor.optional(),
       }),
       responses: {
         200: {
-          description: 'the run ledger, newest first',
-          schema: Obj('RunPage', '{ items, has_more, next_cursor }'),
+          description: 'the run ledger, newest first, and what needs an admin',
+          schema: Obj(
+            'RunPage',
+            '{ items, has_more, next_cursor, held_batches, rejected_files, notices }',
+          ),
         },
       },
     },
@@ -36,16 +47,29 @@ export function opsRoutes(r: Router): void {
         query.cursor === undefined
           ? undefined
           : decodeCursor(query.cursor, z.strictObject({ b: Id })).b;
-      const page = await listRuns(c.get('deps').db, {
+      const { db } = c.get('deps');
+      const page = await listRuns(db, {
         ...(query.job === undefined ? {} : { job: query.job }),
         ...(query.status === undefined ? {} : { status: query.status }),
         ...(before === undefined ? {} : { before }),
         limit: query.limit,
       });
+      const ops = await db.exclusive((inner) => operationsState(inner));
+      const admin = c.get('principal')?.role === 'admin';
       const last = page.items[page.items.length - 1];
       return c.json({
-        ...page,
+        items: admin
+          ? page.items
+          : page.items.map((r) => ({ ...r, target: hideUrls(r.target), error: hideUrls(r.error) })),
+        has_more: page.has_more,
         next_cursor: page.has_more && last ? encodeCursor({ b: last.run_id }) : null,
+        held_batches: admin
+          ? ops.held_batches
+          : ops.held_batches.map((h) => ({ ...h, source: hideUrls(h.source) })),
+        rejected_files: ops.rejected_files,
+        notices: admin
+          ? ops.notices
+          : ops.notices.map((n) => ({ ...n, message: hideUrls(n.message) })),
       });
     },
   );
@@ -57,25 +81,36 @@ export function opsRoutes(r: Router): void {
       operationId: 'triggerRun',
       summary: 'Trigger a daily run',
       description:
-        'Starts features → scores → publish for `date` in the background; follow it in GET /v1/runs. 503 when this server cannot run jobs.',
+        'Queues features → scores → publish for `date`; follow it in GET /v1/runs by its `job_id` (the ledger row, status queued → running → ok | failed). 409 when the run of that day is already queued or running; 503 when this server cannot run jobs.',
       tag: 'runs',
       roles: ['data_scientist', 'admin'],
       body: z.strictObject({ date: Day }).meta({ id: 'RunInput' }),
       responses: {
-        202: { description: 'accepted', schema: Obj('RunAccepted', '{ date, accepted }') },
+        202: {
+          description: 'queued',
+          schema: Obj('RunAccepted', '{ date, accepted, job_id, status }'),
+        },
+        409: { description: 'that day is already queued or running', schema: Problem },
         503: { description: 'no scheduler', schema: Problem },
       },
     },
     async (c, { body }) => {
-      const { triggerRun, log } = c.get('deps');
+      const { triggerRun } = c.get('deps');
       if (!triggerRun)
         throw new ApiError(
           'unavailable',
           'this server was started without a scheduler: runs cannot be triggered here',
         );
-      await audit(c, 'run.trigger', body.date, { status: 202 });
-      triggerRun(body.date).catch((err: unknown) => log(`run for ${body.date} failed`, err));
-      return c.json({ date: body.date, accepted: true }, 202);
+      let queued: { jobId: number | null } | void;
+      try {
+        queued = await triggerRun(body.date);
+      } catch (err) {
+        await audit(c, 'run.trigger', body.date, { status: 409 });
+        throw err;
+      }
+      const jobId = queued ? queued.jobId : null;
+      await audit(c, 'run.trigger', body.date, { status: 202, job_id: jobId });
+      return c.json({ date: body.date, accepted: true, job_id: jobId, status: 'queued' }, 202);
     },
   );
 
@@ -115,8 +150,10 @@ export function opsRoutes(r: Router): void {
       });
       const last = page.items[page.items.length - 1];
       await audit(c, 'quarantine.read', query.feed ?? null, { rows: page.items.length });
+      const admin = c.get('principal')?.role === 'admin';
       return c.json({
         ...page,
+        items: admin ? page.items : page.items.map((q) => ({ ...q, source: hideUrls(q.source) })),
         next_cursor:
           page.has_more && last ? encodeCursor({ batch: last.batch_id, line: last.line_no }) : null,
       });

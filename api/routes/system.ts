@@ -1,6 +1,7 @@
 /** /healthz, /metrics, /openapi.json, /docs, POST /v1/auth/login */
 import { z } from 'zod';
 import { login } from '../../pipeline/auth/index.ts';
+import { dbFatalError } from '../../pipeline/db/index.ts';
 import type { Router } from '../route.ts';
 import { audit } from '../audit.ts';
 import { ApiError } from '../errors.ts';
@@ -17,7 +18,8 @@ export function systemRoutes(r: Router): void {
       path: '/healthz',
       operationId: 'health',
       summary: 'Health',
-      description: '200 when the database answers, 503 otherwise. No token needed.',
+      description:
+        'Ready: 200 when the database answers, 503 otherwise — also after a fatal database error (a full disk, an invalidated database), until the process restarts. No token needed.',
       tag: 'system',
       roles: 'public',
       responses: {
@@ -27,6 +29,14 @@ export function systemRoutes(r: Router): void {
     },
     async (c) => {
       const { db } = c.get('deps');
+      const fatal = dbFatalError(db.path);
+      if (fatal) {
+        throw new ApiError(
+          'unavailable',
+          'not ready: the database failed fatally (disk full or invalidated; the error is in the server log); the process exits so that its supervisor restarts it',
+          { cause: fatal },
+        );
+      }
       let latest: string | null;
       try {
         const row = await db.one<{ d: string | null }>(

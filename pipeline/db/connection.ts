@@ -55,8 +55,35 @@ export interface OpenDbOptions {
 const LOCK_RE =
   /Could not set lock on file "([^"]+)": Conflicting lock is held in (.+?) \(PID (\d+)\)/;
 
+/**
+ * Errors after which the database cannot be trusted to go on: DuckDB invalidates the database
+ * after a fatal error (every later statement fails), and a full disk fails every commit.
+ */
+const FATAL_RE =
+  /FATAL Error|database has been invalidated|No space left on device|Input\/output error/;
+
+const fatalByPath = new Map<string, DbError>();
+const fatalListeners = new Set<(path: string, err: DbError) => void>();
+
+/** The fatal error of the database at `path` in this process, if one happened. */
+export function dbFatalError(path: string): DbError | undefined {
+  return fatalByPath.get(path);
+}
+
+/** Calls `fn` once per database, on its first fatal error. Returns the unsubscribe function. */
+export function onDbFatal(fn: (path: string, err: DbError) => void): () => void {
+  fatalListeners.add(fn);
+  return () => fatalListeners.delete(fn);
+}
+
+function noteFatal(path: string, err: DbError): void {
+  if (fatalByPath.has(path)) return;
+  fatalByPath.set(path, err);
+  for (const fn of fatalListeners) fn(path, err);
+}
+
 /** Wraps a DuckDB error into a DbError whose message names the statement's purpose, not its text. */
-export function wrapDbError(err: unknown, what: string): DbError {
+export function wrapDbError(err: unknown, what: string, path?: string): DbError {
   const message = err instanceof Error ? err.message : String(err);
   const lock = LOCK_RE.exec(message);
   if (lock) {
@@ -67,6 +94,11 @@ export function wrapDbError(err: unknown, what: string): DbError {
     );
   }
   const firstLine = message.split('\n')[0] ?? message;
+  if (FATAL_RE.test(message)) {
+    const fatal = new DbError('db_fatal', `[db] ${what}: ${firstLine}`, { cause: err });
+    if (path !== undefined) noteFatal(path, fatal);
+    return fatal;
+  }
   return new DbError('db_failed', `[db] ${what}: ${firstLine}`, { cause: err });
 }
 
@@ -191,7 +223,7 @@ class DuckDb implements Db {
     try {
       await this.#execute(sql, params);
     } catch (err) {
-      throw wrapDbError(err, summarise(sql));
+      throw wrapDbError(err, summarise(sql), this.path);
     }
   }
 
@@ -199,7 +231,7 @@ class DuckDb implements Db {
     try {
       return rowObjectsJson(await this.#execute(sql, params)) as T[];
     } catch (err) {
-      throw wrapDbError(err, summarise(sql));
+      throw wrapDbError(err, summarise(sql), this.path);
     }
   }
 
@@ -209,12 +241,12 @@ class DuckDb implements Db {
       result =
         params === undefined ? await this.#conn.stream(sql) : await this.#conn.stream(sql, params);
     } catch (err) {
-      throw wrapDbError(err, summarise(sql));
+      throw wrapDbError(err, summarise(sql), this.path);
     }
     try {
       for await (const rows of result.yieldRowObjectJson()) yield rows as T[];
     } catch (err) {
-      throw wrapDbError(err, summarise(sql));
+      throw wrapDbError(err, summarise(sql), this.path);
     }
   }
 

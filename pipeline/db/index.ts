@@ -2,6 +2,8 @@ export {
   openDb,
   settleBulkWrite,
   wrapDbError,
+  dbFatalError,
+  onDbFatal,
   type Db,
   type OpenDbOptions,
   type Row,

@@ -284,6 +284,8 @@ export async function getAlertEntry(
       features: Record<string, number | null>;
       scorer: string;
       model_version: number | null;
+      /** Why the rule index ranked although a model was active, if it did. */
+      scorer_note: string | null;
       published_at: string;
     })
   | undefined
@@ -297,6 +299,7 @@ export async function getAlertEntry(
       features: string | null;
       scorer: string;
       model_version: number | null;
+      scorer_note: string | null;
       published_at: string;
     }
   >(
@@ -308,7 +311,8 @@ export async function getAlertEntry(
      SELECT e.rank::INTEGER AS rank, e.uscc, reg.name, reg.district, reg.legal_rep, e.score, e.level, e.rule_score,
             e.reasons::VARCHAR AS reasons, e.contributions::VARCHAR AS contributions, e.features::VARCHAR AS features,
             coalesce(st.status, $initial) AS status, st.assignee, ch.change, ch.prev_level,
-            lr.scorer, lr.model_version, lr.published_at::VARCHAR AS published_at
+            lr.scorer, lr.model_version, lr.published_at::VARCHAR AS published_at,
+            (SELECT n.fallback FROM list_revision_notes n WHERE n.day = e.day AND n.revision = e.revision) AS scorer_note
      FROM list_entries e JOIN list_revisions lr ON lr.day = e.day AND lr.revision = e.revision
      LEFT JOIN reg ON true LEFT JOIN st ON true LEFT JOIN ch ON true
      WHERE e.day = $d::DATE AND e.revision = $rev AND e.uscc = $u`,

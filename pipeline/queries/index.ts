@@ -8,3 +8,10 @@ export * from './ops.ts';
 export * from './score-history.ts';
 export * from './entity-events.ts';
 export * from './read-model.ts';
+export {
+  hideUrls,
+  operationsState,
+  recentRejectedFiles,
+  type OperationsState,
+  type RejectedFileRow,
+} from './operations.ts';

@@ -3,6 +3,7 @@ import type { Child } from 'hono/jsx';
 import type { RunRow } from '../../../pipeline/queries/index.ts';
 import { BASE, Flash } from '../layout.tsx';
 import { FEED_ZH, RUN_STATUS_ZH, SCORER_ZH, text, zh } from '../labels.ts';
+import { OperationsPanel, type OperationsData } from './operations.tsx';
 
 /** A ledger row as GET /v1/runs returns it. */
 export type RunItem = RunRow;
@@ -87,6 +88,8 @@ export function RunsPage(p: {
   trigger?: { day: string; csrf: string } | undefined;
   flashOk?: string | undefined;
   flashErr?: string | undefined;
+  /** Held batches, files moved aside, notices (from GET /v1/runs); the form token for admins. */
+  operations?: { data: OperationsData; csrf?: string | undefined } | undefined;
 }): Child {
   return (
     <>
@@ -110,6 +113,7 @@ export function RunsPage(p: {
         ) : null}
       </div>
       <Flash ok={p.flashOk} err={p.flashErr} />
+      {p.operations ? <OperationsPanel {...p.operations} /> : null}
       <div class="card" id="runs">
         <div class="row" style="justify-content:space-between">
           <h2>运行记录</h2>
@@ -119,7 +123,7 @@ export function RunsPage(p: {
               状态
               <select name="status" data-autosubmit>
                 <option value="">全部</option>
-                {(['failed', 'running', 'ok'] as const).map((s) => (
+                {(['failed', 'held', 'warning', 'queued', 'running', 'ok'] as const).map((s) => (
                   <option value={s} selected={p.status === s}>
                     {RUN_STATUS_ZH[s]}
                   </option>
@@ -156,7 +160,7 @@ export function RunsPage(p: {
                     <td class="num">{duration(r.started_at, r.finished_at)}</td>
                     <td>
                       <span
-                        class={`badge ${r.status === 'ok' ? 'ok' : r.status === 'failed' ? 'fail' : 'run'}`}
+                        class={`badge ${r.status === 'ok' ? 'ok' : r.status === 'failed' || r.status === 'held' || r.status === 'warning' ? 'fail' : 'run'}`}
                       >
                         {zh(RUN_STATUS_ZH, r.status)}
                       </span>
