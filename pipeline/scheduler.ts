@@ -24,7 +24,7 @@ import { ingestPolicy, type Config, type SourceConfig } from './config.ts';
 import type { Db } from './db/index.ts';
 import { formatCounts, ingest } from './feeds/index.ts';
 import { markInterrupted, queueRun, withLedger } from './jobs/ledger.ts';
-import { addDays } from './modeling/days.ts';
+import { addDays, shanghaiDay } from './modeling/days.ts';
 import { trainAndRegister } from './modeling/train-job.ts';
 import { adminOperations, retentionPolicy } from './ops/admin-ops.ts';
 import { raiseNotice, resolveNotices } from './ops/notices.ts';
@@ -34,10 +34,7 @@ import { AppError } from './errors.ts';
 
 export const TIMEZONE = 'Asia/Shanghai';
 
-/** The Asia/Shanghai calendar day of an instant. */
-export function shanghaiDay(at: Date): string {
-  return new Date(at.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
-}
+export { shanghaiDay };
 
 /** A cancellable timer (tests pass a fake clock's). */
 export type SetTimer = (fn: () => void, ms: number) => { cancel(): void };
