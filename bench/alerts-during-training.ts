@@ -1,0 +1,212 @@
+/**
+ * GET /v1/alerts latency while a training job runs in the same server (issue 16): `dafei serve`'s
+ * pieces (the API server, the scheduler) in a child process over a simulated city; autocannon
+ * drives a fixed rate of GET /v1/alerts first with the server idle, then while the scheduler's
+ * weekly training job runs (queued through POST-equivalent scheduler.trigger('train')). The child
+ * also reports the longest event-loop stall it saw (perf_hooks.monitorEventLoopDelay).
+ *
+ *   node --import tsx bench/alerts-during-training.ts [--enterprises 3000] [--days 180] [--rate 50]
+ *
+ * The database is built once into bench/out/ (simulate → ingest → resolve → backfill of the last
+ * 14 days). Prints the machine and its load average before and after.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({
+  options: {
+    enterprises: { type: 'string', default: '3000' },
+    days: { type: 'string', default: '180' },
+    rate: { type: 'string', default: '50' },
+    baseline: { type: 'string', default: '20' },
+    child: { type: 'boolean', default: false },
+    db: { type: 'string' },
+  },
+});
+
+interface Stalls {
+  maxMs: number;
+  p99Ms: number;
+}
+
+if (values.child) await child();
+else await main();
+
+async function child(): Promise<void> {
+  const { monitorEventLoopDelay } = await import('node:perf_hooks');
+  const { openMigratedDb } = await import('../pipeline/db/index.ts');
+  const { startServer } = await import('../api/index.ts');
+  const { createToken } = await import('../pipeline/auth/index.ts');
+  const { loadConfig } = await import('../pipeline/config.ts');
+  const { createScheduler } = await import('../pipeline/scheduler.ts');
+  const db = await openMigratedDb(values.db!);
+  const config = {
+    ...loadConfig({}),
+    daily_run: { ...loadConfig({}).daily_run, catch_up_days: 0 },
+  };
+  const scheduler = createScheduler({ db, config, schedule: () => ({ stop() {} }), log: () => {} });
+  await scheduler.start();
+  const token = (await createToken(db, { name: 'bench', role: 'admin' })).token;
+  const server = await startServer({ db, config, port: 0, host: '127.0.0.1', log: () => {} });
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  const say = (o: object) => process.stdout.write(`${JSON.stringify(o)}\n`);
+  say({ url: server.url, token });
+  const rl = createInterface({ input: process.stdin });
+  for await (const line of rl) {
+    if (line === 'stalls') {
+      say({ maxMs: loop.max / 1e6, p99Ms: loop.percentile(99) / 1e6 } satisfies Stalls);
+      loop.reset();
+    } else if (line === 'watch') {
+      loop.enable();
+      loop.reset();
+    } else if (line === 'train') {
+      const t0 = performance.now();
+      const job = await scheduler.trigger('train');
+      await job.done;
+      const row = await db.one<{ status: string; error: string | null }>(
+        `SELECT status, error FROM job_runs WHERE run_id = $id`,
+        { id: job.jobId },
+      );
+      say({ trained: (performance.now() - t0) / 1000, ...row });
+    } else if (line === 'stop') break;
+  }
+  await server.close();
+  await scheduler.stop();
+  db.close();
+}
+
+interface AutocannonResult {
+  latency: { p50: number; p90: number; p99: number; max: number };
+  requests: { total: number };
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+}
+type Autocannon = ((opts: Record<string, unknown>) => Promise<AutocannonResult> & {
+  stop(): void;
+}) & { track?: unknown };
+
+async function main(): Promise<void> {
+  const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+  const enterprises = Number(values.enterprises);
+  const days = Number(values.days);
+  const rate = Number(values.rate);
+  const load = () =>
+    loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ');
+  console.log(
+    `machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(1)} GB, Node ${process.version}; load average ${load()}`,
+  );
+  const dir = join(import.meta.dirname, 'out');
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `train-load-${enterprises}x${days}.duckdb`);
+  if (!existsSync(path)) {
+    const t0 = performance.now();
+    const { testCity } = await import('../pipeline/_test-city.ts');
+    const { openMigratedDb } = await import('../pipeline/db/index.ts');
+    const { loadSample } = await import('../pipeline/demo.ts');
+    const { backfill } = await import('../pipeline/backfill.ts');
+    const { addDays } = await import('../pipeline/modeling/days.ts');
+    const city = testCity(enterprises, days, 11);
+    const db = await openMigratedDb(path);
+    await loadSample(db, { out: () => {}, err: () => {} }, `${city.dir}/`);
+    const last = addDays(city.start, days - 1);
+    await backfill(db, { from: addDays(last, -13), to: last, progress: false });
+    await db.run('CHECKPOINT');
+    db.close();
+    console.log(`built ${path} in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  }
+
+  const proc = spawn(
+    process.execPath,
+    ['--import', 'tsx', import.meta.filename, '--child', '--db', path],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+      env: { ...process.env, DOTENV_CONFIG_QUIET: 'true' },
+    },
+  );
+  const lines = createInterface({ input: proc.stdout });
+  const next = () =>
+    new Promise<Record<string, unknown>>((resolve) =>
+      lines.once('line', (l) => resolve(JSON.parse(l) as Record<string, unknown>)),
+    );
+  const send = (cmd: string) => proc.stdin.write(`${cmd}\n`);
+  const { url, token } = (await next()) as { url: string; token: string };
+  const headers = { authorization: `Bearer ${token}` };
+  const paths = ['/v1/alerts?limit=50', '/v1/alerts?level=red&limit=50', '/v1/alerts?limit=20'];
+  for (const p of paths) await fetch(url + p, { headers }).then((r) => r.arrayBuffer());
+
+  const fire = (seconds: number) => {
+    let i = 0;
+    return autocannon({
+      url,
+      connections: 10,
+      overallRate: rate,
+      duration: seconds,
+      headers,
+      requests: [
+        {
+          method: 'GET',
+          setupRequest: (req: Record<string, unknown>) => ({
+            ...req,
+            path: paths[i++ % paths.length],
+          }),
+        },
+      ],
+    });
+  };
+  const report = (title: string, r: AutocannonResult, s: Stalls) =>
+    console.log(
+      `${title.padEnd(30)} ${rate} req/s: ${r.requests.total} requests, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, ` +
+        `max ${r.latency.max} ms; errors ${r.errors + r.timeouts + r.non2xx}; longest event-loop stall ${s.maxMs.toFixed(0)} ms`,
+    );
+
+  try {
+    const baseline = Number(values.baseline);
+    send('watch');
+    const idle = await fire(baseline);
+    send('stalls');
+    report('GET /v1/alerts, idle', idle, (await next()) as unknown as Stalls);
+
+    // training: load until it ends (autocannon runs in slices so it stops with the job)
+    send('watch');
+    send('train');
+    const done = next();
+    let finished: Record<string, unknown> | undefined;
+    void done.then((d) => (finished = d));
+    const slices: AutocannonResult[] = [];
+    while (!finished) slices.push(await fire(5));
+    send('stalls');
+    const stalls = (await next()) as unknown as Stalls;
+    const all: AutocannonResult = {
+      latency: {
+        p50: Math.max(...slices.map((s) => s.latency.p50)),
+        p90: Math.max(...slices.map((s) => s.latency.p90)),
+        p99: Math.max(...slices.map((s) => s.latency.p99)),
+        max: Math.max(...slices.map((s) => s.latency.max)),
+      },
+      requests: { total: slices.reduce((a, s) => a + s.requests.total, 0) },
+      errors: slices.reduce((a, s) => a + s.errors, 0),
+      timeouts: slices.reduce((a, s) => a + s.timeouts, 0),
+      non2xx: slices.reduce((a, s) => a + s.non2xx, 0),
+    };
+    const f = finished as { status: string; trained: number; error: string | null };
+    console.log(
+      `training job: ${f.status} in ${f.trained.toFixed(0)} s${f.error ? ` (${f.error})` : ''}`,
+    );
+    report('GET /v1/alerts, while training', all, stalls);
+    console.log(
+      '  (while training: p50 and p99 are the worst of the 5-second slices; the stall is the longest single block of the server thread)',
+    );
+  } finally {
+    send('stop');
+    await new Promise((r) => proc.once('exit', r));
+    console.log(`load average after: ${load()}`);
+  }
+}
