@@ -106,3 +106,16 @@ CREATE TABLE audit_archives (
   sha256       VARCHAR NOT NULL,
   archived_at  TIMESTAMPTZ NOT NULL
 );
+
+-- Read models updated incrementally. api_score_history (0006) held one row per enterprise with its
+-- whole score history, rebuilt whole after every publication: a cost that grows with every day
+-- kept. It now holds one row per enterprise and month; a publication rebuilds only the months of
+-- the days whose current revision changed (api_score_history_days says which revision of each day
+-- the read model reflects). Emptied here: the first sync builds it.
+DELETE FROM api_score_history;
+DELETE FROM api_score_history_state;
+ALTER TABLE api_score_history ADD COLUMN month DATE;
+CREATE TABLE api_score_history_days (
+  day       DATE PRIMARY KEY,
+  revision  INTEGER NOT NULL
+);
