@@ -64,6 +64,18 @@ async function child(): Promise<void> {
     } else if (line === 'watch') {
       loop.enable();
       loop.reset();
+    } else if (line.startsWith('catchup ')) {
+      // the daily runs of the days before the listed ones, queued as a catch-up queues them
+      const t0 = performance.now();
+      const first = (await db.one<{ d: string }>(
+        `SELECT min(day)::VARCHAR AS d FROM list_revisions`,
+      ))!.d;
+      const { addDays } = await import('../pipeline/modeling/days.ts');
+      const n = Number(line.split(' ')[1]);
+      const jobs = [];
+      for (let i = n; i >= 1; i--) jobs.push(await scheduler.trigger('run', addDays(first, -i)));
+      await Promise.all(jobs.map((j) => j.done));
+      say({ caughtUp: n, seconds: (performance.now() - t0) / 1000 });
     } else if (line === 'train') {
       const t0 = performance.now();
       const job = await scheduler.trigger('train');
@@ -174,17 +186,20 @@ async function main(): Promise<void> {
     send('stalls');
     report('GET /v1/alerts, idle', idle, (await next()) as unknown as Stalls);
 
-    // training: load until it ends (autocannon runs in slices so it stops with the job)
-    send('watch');
-    send('train');
-    const done = next();
-    let finished: Record<string, unknown> | undefined;
-    void done.then((d) => (finished = d));
-    const slices: AutocannonResult[] = [];
-    while (!finished) slices.push(await fire(5));
-    send('stalls');
-    const stalls = (await next()) as unknown as Stalls;
-    const all: AutocannonResult = {
+    // load until the job ends (autocannon runs in slices so that it stops with the job)
+    const during = async (command: string) => {
+      send('watch');
+      send(command);
+      const done = next();
+      let finished: Record<string, unknown> | undefined;
+      void done.then((d) => (finished = d));
+      const slices: AutocannonResult[] = [];
+      while (!finished) slices.push(await fire(5));
+      send('stalls');
+      const stalls = (await next()) as unknown as Stalls;
+      return { slices, stalls, finished: finished };
+    };
+    const merge = (slices: AutocannonResult[]): AutocannonResult => ({
       latency: {
         p50: Math.max(...slices.map((s) => s.latency.p50)),
         p90: Math.max(...slices.map((s) => s.latency.p90)),
@@ -195,8 +210,17 @@ async function main(): Promise<void> {
       errors: slices.reduce((a, s) => a + s.errors, 0),
       timeouts: slices.reduce((a, s) => a + s.timeouts, 0),
       non2xx: slices.reduce((a, s) => a + s.non2xx, 0),
-    };
-    const f = finished as { status: string; trained: number; error: string | null };
+    });
+
+    const catchUp = await during('catchup 7');
+    const c = catchUp.finished as { caughtUp: number; seconds: number };
+    console.log(`catch-up: ${c.caughtUp} daily runs in ${c.seconds.toFixed(0)} s`);
+    report('GET /v1/alerts, while catching up', merge(catchUp.slices), catchUp.stalls);
+
+    const training = await during('train');
+    const all = merge(training.slices);
+    const stalls = training.stalls;
+    const f = training.finished as { status: string; trained: number; error: string | null };
     console.log(
       `training job: ${f.status} in ${f.trained.toFixed(0)} s${f.error ? ` (${f.error})` : ''}`,
     );

@@ -388,7 +388,9 @@ Prints one line: read N, accepted N, duplicate N, corrected N, quarantined N`,
     usage: `dafei serve [--db PATH] [--port 8787] [--host 127.0.0.1] [--config FILE]
 
   The scheduler pulls the configured sources, publishes the daily list (06:00 Asia/Shanghai) and
-  trains a weekly challenger; see dafei.config.example.json.`,
+  trains a weekly challenger; see dafei.config.example.json. The command line reaches the server
+  through its admin socket (<database>.sock): dafei backup, dafei held, dafei db. A fatal database
+  error (a full disk) makes /healthz answer 503 and the process exit 1 for its supervisor.`,
     options: {
       ...dbOption,
       port: { type: 'string' },
@@ -552,7 +554,7 @@ Prints one line: read N, accepted N, duplicate N, corrected N, quarantined N`,
     options: { ...dbOption, port: { type: 'string' }, 'no-serve': { type: 'boolean' } },
     async run(values, _pos, io) {
       const config = loadConfig();
-      const db = await openMigratedDb(dbPath(values));
+      const db = await openMigratedDb(dbPath(values), duckdbSettings(config));
       try {
         return await runDemo(db, io, {
           serve: values['no-serve']
