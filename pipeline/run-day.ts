@@ -4,7 +4,7 @@
  */
 import type { Db } from './db/index.ts';
 import { computeFeatures } from './features/compute.ts';
-import { withLedger } from './jobs/ledger.ts';
+import { withRunLedger } from './jobs/ledger.ts';
 import { loadFeatureRows } from './modeling/feature-matrix.ts';
 import { confirmedOn } from './modeling/outcomes.ts';
 import { activeVersion, loadModel } from './modeling/registry.ts';
@@ -39,68 +39,61 @@ export async function runDay(
   day: string,
   options: RunDayOptions = {},
 ): Promise<RunDayResult> {
-  return withLedger(
-    db,
-    'run',
-    day,
-    async () => {
-      const t0 = performance.now();
-      let t = t0;
-      const lap = () => {
-        const now = performance.now();
-        const s = (now - t) / 1000;
-        t = now;
-        return s;
-      };
-      if (!options.skipResolve) await resolve(db);
-      const resolveSeconds = lap();
-      const features = await computeFeatures(db, day);
-      const featureSeconds = lap();
-      const all = await loadFeatureRows(db, [day]);
-      // enterprises already confirmed are known cases, not alerts
-      const confirmed = await confirmedOn(db, day);
-      const keep: number[] = [];
-      for (let i = 0; i < all.uscc.length; i++) if (!confirmed.has(all.uscc[i]!)) keep.push(i);
-      const x = selectRows(all.matrix, keep);
-      const uscc = keep.map((i) => all.uscc[i]!);
-      const version = await activeVersion(db);
-      // a broken model never stops the list: the rule index ranks, and the revision says why
-      const { model, rows, fallback } = await scoreWithFallback(db, version, x, uscc, options);
-      const scoreSeconds = lap();
-      const published = await publishList(db, {
-        day,
-        scorer: model ? 'model' : 'rules',
-        modelVersion: model ? version : null,
-        dataFingerprint: features.fingerprint,
-        rows,
-        ...(fallback ? { note: { fallback, modelVersion: version } } : {}),
+  return withRunLedger(db, 'run', day, options.runId, async () => {
+    const t0 = performance.now();
+    let t = t0;
+    const lap = () => {
+      const now = performance.now();
+      const s = (now - t) / 1000;
+      t = now;
+      return s;
+    };
+    if (!options.skipResolve) await resolve(db);
+    const resolveSeconds = lap();
+    const features = await computeFeatures(db, day);
+    const featureSeconds = lap();
+    const all = await loadFeatureRows(db, [day]);
+    // enterprises already confirmed are known cases, not alerts
+    const confirmed = await confirmedOn(db, day);
+    const keep: number[] = [];
+    for (let i = 0; i < all.uscc.length; i++) if (!confirmed.has(all.uscc[i]!)) keep.push(i);
+    const x = selectRows(all.matrix, keep);
+    const uscc = keep.map((i) => all.uscc[i]!);
+    const version = await activeVersion(db);
+    // a broken model never stops the list: the rule index ranks, and the revision says why
+    const { model, rows, fallback } = await scoreWithFallback(db, version, x, uscc, options);
+    const scoreSeconds = lap();
+    const published = await publishList(db, {
+      day,
+      scorer: model ? 'model' : 'rules',
+      modelVersion: model ? version : null,
+      dataFingerprint: features.fingerprint,
+      rows,
+      ...(fallback ? { note: { fallback, modelVersion: version } } : {}),
+    });
+    if (fallback) {
+      await raiseNotice(db, {
+        level: 'error',
+        kind: 'model_fallback',
+        subject: day,
+        message: `the list of ${day} (revision ${published.revision}) was ranked by the rule index: ${fallback}`,
       });
-      if (fallback) {
-        await raiseNotice(db, {
-          level: 'error',
-          kind: 'model_fallback',
-          subject: day,
-          message: `the list of ${day} (revision ${published.revision}) was ranked by the rule index: ${fallback}`,
-        });
-      }
-      return {
-        ...published,
-        scorer: model ? ('model' as const) : ('rules' as const),
-        modelVersion: model ? version : null,
-        ...(fallback ? { fallback } : {}),
-        enterprises: rows.length,
-        seconds: (performance.now() - t0) / 1000,
-        steps: {
-          resolve: resolveSeconds,
-          features: featureSeconds,
-          score: scoreSeconds,
-          publish: lap(),
-        },
-      };
-    },
-    undefined,
-    options.runId,
-  );
+    }
+    return {
+      ...published,
+      scorer: model ? ('model' as const) : ('rules' as const),
+      modelVersion: model ? version : null,
+      ...(fallback ? { fallback } : {}),
+      enterprises: rows.length,
+      seconds: (performance.now() - t0) / 1000,
+      steps: {
+        resolve: resolveSeconds,
+        features: featureSeconds,
+        score: scoreSeconds,
+        publish: lap(),
+      },
+    };
+  });
 }
 
 /**
@@ -114,28 +107,25 @@ async function scoreWithFallback(
   uscc: string[],
   options: RunDayOptions,
 ): Promise<{ model: ModelBundle | null; rows: ReturnType<typeof rankRows>; fallback?: string }> {
-  if (version === null) {
-    return { model: null, rows: rankRows(scoreMatrix(x, uscc, null, options.thresholds)) };
-  }
+  const rules = () => rankRows(scoreMatrix(x, uscc, null, options.thresholds));
+  if (version === null) return { model: null, rows: rules() };
   let model: ModelBundle;
   try {
     model = await loadModel(db, version);
   } catch (err) {
-    const fallback = `model v${version} could not be loaded (${(err as Error).message})`;
     return {
       model: null,
-      rows: rankRows(scoreMatrix(x, uscc, null, options.thresholds)),
-      fallback,
+      rows: rules(),
+      fallback: `model v${version} could not be loaded (${(err as Error).message})`,
     };
   }
   try {
     return { model, rows: rankRows(scoreMatrix(x, uscc, model, options.thresholds)) };
   } catch (err) {
-    const fallback = `model v${version} failed to score (${(err as Error).message})`;
     return {
       model: null,
-      rows: rankRows(scoreMatrix(x, uscc, null, options.thresholds)),
-      fallback,
+      rows: rules(),
+      fallback: `model v${version} failed to score (${(err as Error).message})`,
     };
   }
 }

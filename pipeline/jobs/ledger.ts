@@ -1,8 +1,8 @@
 /**
  * The run ledger: every job run with start, end, status, counts and error. Statuses: queued (the
  * scheduler accepted it; started_at is when it was queued), running, ok, failed, held (a pull whose
- * batch waits for an admin), warning (a pull that moved an unreadable file aside). A run still queued or running when no process runs it (the process
- * died) is marked failed at the next start.
+ * batch waits for an admin), warning (a pull that moved an unreadable file aside). A run still
+ * queued or running when no process runs it (the process died) is marked failed at the next start.
  */
 import type { Db } from '../db/index.ts';
 
@@ -92,4 +92,15 @@ export async function withLedger<T>(
     await failRun(db, id, err);
     throw err;
   }
+}
+
+/** withLedger on the scheduler's queued row `runId` when there is one, else on a new row. */
+export function withRunLedger<T>(
+  db: Db,
+  job: string,
+  target: string | null,
+  runId: number | undefined,
+  fn: () => Promise<T>,
+): Promise<T> {
+  return withLedger(db, job, target, fn, undefined, runId);
 }
