@@ -67,8 +67,8 @@ export interface SchedulerDeps {
 
 /** A job accepted into the queue. */
 export interface QueuedJob {
-  /** The ledger row (job_runs.run_id). */
-  jobId: number;
+  /** The ledger row (job_runs.run_id); null for a job queued without a ledger row. */
+  jobId: number | null;
   key: string;
   job: string;
   target: string | null;
@@ -140,12 +140,30 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     return p;
   }
 
-  /** Queues a keyed job with a ledger row; `fn` gets that row's id. */
+  /**
+   * Queues a keyed job with a ledger row (status queued); `fn` gets that row's id. `ledger: false`
+   * queues it without one (a job every minute would drown the ledger): `fn` gets undefined.
+   */
   async function enqueue(
     key: string,
     job: string,
     target: string | null,
     fn: (runId: number) => Promise<unknown>,
+    ledger?: true,
+  ): Promise<QueuedJob>;
+  async function enqueue(
+    key: string,
+    job: string,
+    target: string | null,
+    fn: (runId: undefined) => Promise<unknown>,
+    ledger: false,
+  ): Promise<QueuedJob>;
+  async function enqueue(
+    key: string,
+    job: string,
+    target: string | null,
+    fn: (runId: never) => Promise<unknown>,
+    ledger = true,
   ): Promise<QueuedJob> {
     const existing = queued.get(key);
     if (existing !== undefined) {
@@ -155,17 +173,17 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       );
     }
     queued.set(key, -1); // reserved before the await below: no second caller gets in
-    let jobId: number;
+    let jobId: number | null = null;
     try {
-      jobId = await queueRun(db, job, target);
+      if (ledger) jobId = await queueRun(db, job, target);
     } catch (err) {
       queued.delete(key);
       throw err;
     }
-    queued.set(key, jobId);
+    queued.set(key, jobId ?? -1);
     const done = append(async () => {
       try {
-        return await fn(jobId);
+        return await (fn as (runId: number | undefined) => Promise<unknown>)(jobId ?? undefined);
       } catch (err) {
         log(`[scheduler] ${key} failed: ${(err as Error).message}`);
         return undefined;
