@@ -256,6 +256,11 @@ describe('backup and restore', () => {
         expect(await restored.all(q)).toEqual(await adminDb.all(q));
       }
       expect(got.tables['list_entries']).toBe(firstManifest.tables['list_entries']);
+      // sequences go on past the restored rows
+      const ids = await restored.one<{ max: number; next: number }>(
+        `SELECT (SELECT max(run_id) FROM job_runs)::INTEGER AS max, nextval('job_run_seq')::INTEGER AS next`,
+      );
+      expect(ids!.next).toBeGreaterThan(ids!.max);
     } finally {
       restored.close();
     }

@@ -13,6 +13,7 @@ import {
   mkdirSync,
   openSync,
   renameSync,
+  rmSync,
   statSync,
   writeSync,
 } from 'node:fs';
@@ -96,6 +97,17 @@ export async function* spoolTo(src: AsyncIterable<Buffer>, path: string): AsyncG
   }
 }
 
+/** Renames, or copies when the two paths are on different file systems (EXDEV). */
+function moveFile(from: string, to: string): void {
+  try {
+    renameSync(from, to);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+    copyFileSync(from, to);
+    rmSync(from, { force: true });
+  }
+}
+
 async function sha256File(path: string): Promise<string> {
   const h = createHash('sha256');
   for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
@@ -128,7 +140,7 @@ export async function recordHeld(db: Db, h: HoldInput): Promise<HeldBatch> {
   mkdirSync(dir, { recursive: true });
   const ext = `${h.format}${h.gzip ? '.gz' : ''}`;
   const stored = join(dir, `batch-${h.batchId}.${ext}`);
-  if (h.spoolPath) renameSync(h.spoolPath, stored);
+  if (h.spoolPath) moveFile(h.spoolPath, stored);
   else copyFileSync(h.input.name, stored);
   const sha256 = await sha256File(stored);
   await db.transaction(async (tx) => {
