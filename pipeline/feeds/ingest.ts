@@ -5,6 +5,11 @@
  * into staging files first, then applied in one transaction. So a source that cannot be read at all
  * changes nothing, and a broken line only sends that line to quarantine.
  *
+ * Failures never go silent: bytes are read through limits (a line over `maxLineBytes` is
+ * quarantined while streaming, gzip output and HTTP bodies are capped); a drop-folder file that
+ * cannot be read is moved aside (reject.ts) and the other files go on; a batch that looks broken
+ * as a whole is held for an admin instead of applied (held-store.ts, held.ts).
+ *
  * Counts add up: read = accepted + duplicate + corrected + quarantined, where
  *   accepted   a key not seen before
  *   duplicate  the same key with the same content as the current version (or earlier in the batch)

@@ -198,13 +198,12 @@ export function httpInput(feed: string, url: string, options: HttpInputOptions):
         );
       }
       const gzip = (byName?.gzip ?? false) || /gzip/i.test(res.headers.get('content-type') ?? '');
-      const length = declared;
       const body = Readable.fromWeb(res.body as WebReadableStream);
       return {
         stream: Readable.from(capBytes(body, maxBytes, tooLarge)),
         format,
         gzip,
-        ...(Number.isFinite(length) && length > 0 ? { size: length } : {}),
+        ...(Number.isFinite(declared) && declared > 0 ? { size: declared } : {}),
       };
     },
   };
