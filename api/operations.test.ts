@@ -429,6 +429,10 @@ describe('feed failures on the 运行 page and in GET /v1/runs', () => {
     expect(forAdmin).toContain('did the source rename it?');
     expect(forAdmin).toContain('放行');
     expect(await page(regulator)).not.toContain('value="release"');
+    // for alerting
+    const metric = async () =>
+      /^dafei_ops_held_batches (\d+)$/m.exec(await (await api('/metrics', admin)).text())?.[1];
+    expect(await metric()).toBe('1');
     // release: the lines are applied as they are (each quarantined), the cursor moves
     const batch = asAdmin.held_batches[0]!.batch_id;
     expect(
@@ -441,6 +445,7 @@ describe('feed failures on the 运行 page and in GET /v1/runs', () => {
       counts: 'read 2, accepted 0, duplicate 0, corrected 0, quarantined 2',
     });
     expect((await cursors()).length).toBe(1);
+    expect(await metric()).toBe('0');
     expect(
       (await api(`/v1/held/${batch}/release`, admin, { method: 'POST', body: '{}' })).status,
     ).toBe(409);

@@ -1,9 +1,10 @@
 /**
  * GET /v1/alerts latency while a training job runs in the same server (issue 16): `dafei serve`'s
- * pieces (the API server, the scheduler) in a child process over a simulated city; autocannon
- * drives a fixed rate of GET /v1/alerts first with the server idle, then while the scheduler's
- * weekly training job runs (queued through POST-equivalent scheduler.trigger('train')). The child
- * also reports the longest event-loop stall it saw (perf_hooks.monitorEventLoopDelay).
+ * pieces (the API server, the scheduler) in a child process over a simulated city; an open-loop
+ * client sends GET /v1/alerts at a fixed rate with the server idle, then while the scheduler
+ * catches up 7 daily runs, then while it runs the weekly training job (scheduler.trigger). Every
+ * request's latency counts, those that waited through a stall included. The child also reports
+ * the longest event-loop stall it saw (perf_hooks.monitorEventLoopDelay).
  *
  *   node --import tsx bench/alerts-during-training.ts [--enterprises 3000] [--days 180] [--rate 50]
  *
@@ -12,7 +13,6 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -92,19 +92,52 @@ async function child(): Promise<void> {
   db.close();
 }
 
-interface AutocannonResult {
-  latency: { p50: number; p90: number; p99: number; max: number };
-  requests: { total: number };
+/** Latencies of an open-loop load: requests leave at a fixed rate whatever the server does. */
+interface Load {
+  latencies: number[];
   errors: number;
-  timeouts: number;
-  non2xx: number;
 }
-type Autocannon = ((opts: Record<string, unknown>) => Promise<AutocannonResult> & {
-  stop(): void;
-}) & { track?: unknown };
+
+/**
+ * Sends GET requests at `rate` per second until `until()` is true (checked between sends), each on
+ * schedule even while earlier ones wait — so a stalled server shows as the time its requests
+ * waited, not as requests that were never sent (a closed-loop tool like autocannon cannot send
+ * while its connections wait). Waits for the last answers before returning.
+ */
+async function openLoop(
+  url: string,
+  paths: string[],
+  headers: Record<string, string>,
+  rate: number,
+  until: () => boolean,
+): Promise<Load> {
+  const load: Load = { latencies: [], errors: 0 };
+  const pending: Promise<void>[] = [];
+  const t0 = performance.now();
+  for (let i = 0; !until(); i++) {
+    const due = t0 + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const start = performance.now();
+    pending.push(
+      fetch(url + paths[i % paths.length]!, { headers })
+        .then(async (r) => {
+          await r.arrayBuffer();
+          if (!r.ok) load.errors++;
+          load.latencies.push(performance.now() - start);
+        })
+        .catch(() => void load.errors++),
+    );
+  }
+  await Promise.all(pending);
+  return load;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
 
 async function main(): Promise<void> {
-  const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
   const enterprises = Number(values.enterprises);
   const days = Number(values.days);
   const rate = Number(values.rate);
@@ -154,80 +187,46 @@ async function main(): Promise<void> {
   const paths = ['/v1/alerts?limit=50', '/v1/alerts?level=red&limit=50', '/v1/alerts?limit=20'];
   for (const p of paths) await fetch(url + p, { headers }).then((r) => r.arrayBuffer());
 
-  const fire = (seconds: number) => {
-    let i = 0;
-    return autocannon({
-      url,
-      connections: 10,
-      overallRate: rate,
-      duration: seconds,
-      headers,
-      requests: [
-        {
-          method: 'GET',
-          setupRequest: (req: Record<string, unknown>) => ({
-            ...req,
-            path: paths[i++ % paths.length],
-          }),
-        },
-      ],
-    });
-  };
-  const report = (title: string, r: AutocannonResult, s: Stalls) =>
+  const report = (title: string, l: Load, st: Stalls) => {
+    const sorted = [...l.latencies].sort((x, y) => x - y);
     console.log(
-      `${title.padEnd(30)} ${rate} req/s: ${r.requests.total} requests, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, ` +
-        `max ${r.latency.max} ms; errors ${r.errors + r.timeouts + r.non2xx}; longest event-loop stall ${s.maxMs.toFixed(0)} ms`,
+      `${title.padEnd(34)} ${rate} req/s: ${l.latencies.length} answers, p50 ${percentile(sorted, 50).toFixed(0)} ms, ` +
+        `p99 ${percentile(sorted, 99).toFixed(0)} ms, max ${(sorted.at(-1) ?? NaN).toFixed(0)} ms; errors ${l.errors}; ` +
+        `longest event-loop stall ${st.maxMs.toFixed(0)} ms`,
     );
+  };
 
   try {
     const baseline = Number(values.baseline);
     send('watch');
-    const idle = await fire(baseline);
+    const end = performance.now() + baseline * 1000;
+    const idle = await openLoop(url, paths, headers, rate, () => performance.now() >= end);
     send('stalls');
     report('GET /v1/alerts, idle', idle, (await next()) as unknown as Stalls);
 
-    // load until the job ends (autocannon runs in slices so that it stops with the job)
+    // load until the job ends
     const during = async (command: string) => {
       send('watch');
       send(command);
-      const done = next();
       let finished: Record<string, unknown> | undefined;
-      void done.then((d) => (finished = d));
-      const slices: AutocannonResult[] = [];
-      while (!finished) slices.push(await fire(5));
+      void next().then((d) => (finished = d));
+      const load = await openLoop(url, paths, headers, rate, () => finished !== undefined);
       send('stalls');
       const stalls = (await next()) as unknown as Stalls;
-      return { slices, stalls, finished: finished };
+      return { load, stalls, finished: finished! };
     };
-    const merge = (slices: AutocannonResult[]): AutocannonResult => ({
-      latency: {
-        p50: Math.max(...slices.map((s) => s.latency.p50)),
-        p90: Math.max(...slices.map((s) => s.latency.p90)),
-        p99: Math.max(...slices.map((s) => s.latency.p99)),
-        max: Math.max(...slices.map((s) => s.latency.max)),
-      },
-      requests: { total: slices.reduce((a, s) => a + s.requests.total, 0) },
-      errors: slices.reduce((a, s) => a + s.errors, 0),
-      timeouts: slices.reduce((a, s) => a + s.timeouts, 0),
-      non2xx: slices.reduce((a, s) => a + s.non2xx, 0),
-    });
 
     const catchUp = await during('catchup 7');
     const c = catchUp.finished as { caughtUp: number; seconds: number };
     console.log(`catch-up: ${c.caughtUp} daily runs in ${c.seconds.toFixed(0)} s`);
-    report('GET /v1/alerts, while catching up', merge(catchUp.slices), catchUp.stalls);
+    report('GET /v1/alerts, while catching up', catchUp.load, catchUp.stalls);
 
     const training = await during('train');
-    const all = merge(training.slices);
-    const stalls = training.stalls;
     const f = training.finished as { status: string; trained: number; error: string | null };
     console.log(
       `training job: ${f.status} in ${f.trained.toFixed(0)} s${f.error ? ` (${f.error})` : ''}`,
     );
-    report('GET /v1/alerts, while training', all, stalls);
-    console.log(
-      '  (while training: p50 and p99 are the worst of the 5-second slices; the stall is the longest single block of the server thread)',
-    );
+    report('GET /v1/alerts, while training', training.load, training.stalls);
   } finally {
     send('stop');
     await new Promise((r) => proc.once('exit', r));

@@ -57,7 +57,7 @@ export function systemRoutes(r: Router): void {
       operationId: 'metrics',
       summary: 'Prometheus metrics',
       description:
-        'Request counts and latency histograms per route, process memory, DB lock queue.',
+        'Request counts and latency histograms per route, process memory, DB lock queue; for alerting: open operations notices, held feed batches, a fatal database error (dafei_ops_open_notices, dafei_ops_held_batches, dafei_db_fatal).',
       tag: 'system',
       roles: ['admin'],
       responses: {
@@ -67,10 +67,26 @@ export function systemRoutes(r: Router): void {
         },
       },
     },
-    (c) => {
+    async (c) => {
       const { metrics, db } = c.get('deps');
+      // what needs an admin, for alerting: open notices, held batches, a fatal database error
+      const fatal = dbFatalError(db.path) ? 1 : 0;
+      const ops = fatal
+        ? { notices: 0, held: 0 }
+        : ((await db
+            .one<{ notices: number; held: number }>(
+              `SELECT (SELECT count(*) FROM ops_notices WHERE resolved_at IS NULL)::INTEGER AS notices,
+                      (SELECT count(*) FROM held_batches WHERE status = 'held')::INTEGER AS held`,
+            )
+            .catch(() => undefined)) ?? { notices: 0, held: 0 });
       return c.text(
-        metrics.render({ dafei_db_waiting: db.waiting, dafei_db_connections: db.connections }),
+        metrics.render({
+          dafei_db_waiting: db.waiting,
+          dafei_db_connections: db.connections,
+          dafei_db_fatal: fatal,
+          dafei_ops_open_notices: ops.notices,
+          dafei_ops_held_batches: ops.held,
+        }),
         200,
         {
           'content-type': 'text/plain; version=0.0.4; charset=utf-8',
