@@ -30,8 +30,7 @@ import { FileConfigSchema, type Config } from '../pipeline/config.ts';
 import { openDb, openMigratedDb, type Db } from '../pipeline/db/index.ts';
 import { loadSample } from '../pipeline/demo.ts';
 import { GOOD, tmpDir, toNdjson } from '../pipeline/feeds/_fixtures.ts';
-import { adminOperations } from '../pipeline/ops/admin-ops.ts';
-import { startAdminSocket, type AdminSocket } from '../pipeline/ops/admin-socket.ts';
+import { adminSocketPath } from '../pipeline/admin-socket/index.ts';
 import { listBackups, type BackupManifest } from '../pipeline/ops/backup.ts';
 import { databaseFacts } from '../pipeline/ops/fingerprint.ts';
 import { restore } from '../pipeline/ops/restore.ts';
@@ -85,7 +84,6 @@ const drop = join(dir, 'drop');
 let db: Db;
 let scheduler: Scheduler;
 let server: RunningServer;
-let socket: AdminSocket;
 let adminDb: Db;
 let pause: ReturnType<typeof pausePublish>;
 let admin = '';
@@ -104,6 +102,7 @@ function config(): Config {
     port: 0,
     host: '127.0.0.1',
     configFile: null,
+    adminSocket: null,
   };
 }
 
@@ -154,16 +153,12 @@ beforeAll(async () => {
     log: () => {},
     triggerRun: async (day) => ({ jobId: (await scheduler.trigger('run', day)).jobId }),
     exclusive: (name, fn) => scheduler.exclusive(name, fn),
+    adminSocket: adminSocketPath(path)!,
   });
   adminDb = await db.fork();
-  socket = await startAdminSocket(
-    path,
-    adminOperations({ db: adminDb, config: cfg, exclusive: (n, fn) => scheduler.exclusive(n, fn) }),
-  );
 }, 120_000);
 
 afterAll(async () => {
-  await socket?.close();
   await server?.close();
   await scheduler?.stop();
   adminDb?.close();
@@ -286,7 +281,6 @@ describe('backup and restore', () => {
 
   it('SIGKILL during a backup: that backup is refused, the previous one restores', async () => {
     // the server lets go of the file; the command line backs up directly
-    await socket.close();
     await server.close();
     await scheduler.stop();
     adminDb.close();
@@ -359,9 +353,9 @@ describe('feed failures on the 运行 page and in GET /v1/runs', () => {
       warm: false,
       log: () => {},
       exclusive: (name, fn) => scheduler.exclusive(name, fn),
+      adminSocket: adminSocketPath(path)!,
     });
     adminDb = await db.fork();
-    socket = await startAdminSocket(path, adminOperations({ db: adminDb, config: cfg }));
   });
 
   it('good / corrupt gzip / good: both good files land, the bad one is moved aside and shown', async () => {

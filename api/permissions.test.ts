@@ -58,6 +58,39 @@ const MATRIX: Row[] = [
   { method: 'GET', path: '/v1/exports/alerts.ndjson?date={day}', allowed: [R, I, A] },
   { method: 'GET', path: '/v1/exports/features.arrow?date={day}', allowed: [D, A] },
   { method: 'GET', path: '/v1/exports/features.parquet?date={day}', allowed: [D, A] },
+  { method: 'POST', path: '/v1/auth/logout', allowed: ALL, body: () => ({}) },
+  { method: 'GET', path: '/v1/me', allowed: ALL },
+  {
+    method: 'POST',
+    path: '/v1/me/password',
+    allowed: ALL,
+    body: () => ({ current: 'x', new: 'y' }),
+  },
+  { method: 'POST', path: '/v1/me/totp/setup', allowed: ALL, body: () => ({}) },
+  { method: 'POST', path: '/v1/me/totp/confirm', allowed: ALL, body: () => ({ code: '000000' }) },
+  { method: 'GET', path: '/v1/users', allowed: [A] },
+  {
+    method: 'POST',
+    path: '/v1/users',
+    allowed: [A],
+    body: (role) => ({ username: `matrix-${role}`, role: 'regulator' }),
+  },
+  ...(['disable', 'enable', 'unlock', 'reset-password', 'reset-totp'] as const).map((a): Row => ({
+    method: 'POST',
+    path: `/v1/users/{user}/${a}`,
+    allowed: [A],
+    body: () => ({}),
+  })),
+  { method: 'GET', path: '/v1/tokens', allowed: [A] },
+  {
+    method: 'POST',
+    path: '/v1/tokens',
+    allowed: [A],
+    body: (role) => ({ name: `matrix-${role}`, role: 'regulator', days: 1 }),
+  },
+  { method: 'POST', path: '/v1/tokens/{token}/revoke', allowed: [A], body: () => ({}) },
+  { method: 'GET', path: '/v1/audit/verify', allowed: [A] },
+  { method: 'GET', path: '/v1/audit/export.ndjson', allowed: [A] },
 ];
 
 beforeAll(async () => {
@@ -74,6 +107,8 @@ function fill(path: string, role: Role): string {
     .replace('{alert}', alertIds[0]!)
     .replace('{uscc}', uscc)
     .replace('{day}', k.city.lastDay)
+    .replace('{user}', 'nobody-here')
+    .replace('{token}', '999999')
     .replace('{batch}', '999999') // none held: 404 for the roles allowed
     .replace('{notice}', '999999');
 }
@@ -87,6 +122,8 @@ describe('permission matrix', () => {
         .replace('{alert:role}', ':id')
         .replace('{alert}', ':id')
         .replace('{uscc}', ':uscc')
+        .replace('{user}', ':username')
+        .replace('{token}', ':id')
         .replace('{batch}', ':batch')
         .replace('{notice}', ':id')
         .replace('/2/', '/:version/');
@@ -155,7 +192,7 @@ describe('authentication', () => {
     const t = await createToken(k.db, { name: 'soon-revoked', role: 'admin' });
     expect((await call(`Bearer ${t.token}`)).status).toBe(200);
     await revokeToken(k.db, t.tokenId);
-    clearTokenCache(k.app.dafei.deps.db);
+    clearTokenCache(k.app.dafei.deps);
     expect((await call(`Bearer ${t.token}`)).status).toBe(401);
     const old = await createToken(k.db, {
       name: 'session',

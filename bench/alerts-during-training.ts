@@ -90,6 +90,7 @@ async function child(): Promise<void> {
   await server.close();
   await scheduler.stop();
   db.close();
+  process.exit(0); // stdin (the command pipe) would keep the process alive
 }
 
 /** Latencies of an open-loop load: requests leave at a fixed rate whatever the server does. */

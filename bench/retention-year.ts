@@ -1,8 +1,9 @@
 /**
  * Bounded growth over a year (issue 16): the sample city's generator (20,000 enterprises, seed
  * 20260101, 1 % schemes) run for 365 days; every day listed by the rule index (a backfill), then a
- * model is trained mid-way and the year re-published with it (--force): every day gets a second
- * revision, the first one superseded — what a year of corrections and model changes leaves behind.
+ * model is trained on the first half and the second half of the year re-published with it
+ * (--force): each of those days gets a second revision, the first one superseded — what model
+ * changes and corrections leave behind.
  * Then the retention policy (the config's defaults) is applied as if 31 days had passed, and the
  * sizes are printed before and after: the file, its free blocks, the biggest tables, and a fresh
  * copy (`dafei backup`), which is the space the data needs (DuckDB reuses freed blocks but does not
@@ -118,8 +119,10 @@ try {
       onProgress: () => undefined,
     });
     log(`  model v${t.version} active (${t.examples} examples)`);
-    log(`re-publishing ${first} … ${last} with it (a second revision of every day) (${since()})`);
-    const b = await backfill(db, { from: first, to: last, force: true });
+    log(
+      `re-publishing ${addDays(mid, 1)} … ${last} with it (a second revision of each day) (${since()})`,
+    );
+    const b = await backfill(db, { from: addDays(mid, 1), to: last, force: true });
     log(`  ${b.ran} days run in ${b.seconds.toFixed(0)} s`);
     await done(db, 'model');
   }

@@ -3,13 +3,15 @@
  * the pipeline through them. Exit codes: 0 success, 1 failure, 2 bad usage. Errors go to stderr
  * as one clear sentence; results go to stdout.
  */
-import { userInfo } from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { duckdbSettings, ingestPolicy, loadConfig, type Config } from './config.ts';
-import { adminOperations, type AdminReply } from './ops/admin-ops.ts';
-import { callAdmin, startAdminSocket } from './ops/admin-socket.ts';
+import { assertNoDemoPasswords, isDemoDb, ROLES } from './auth/index.ts';
+import { accountVerbs, type AdminContext } from './auth/admin-verbs.ts';
+import { adminSocketPath, callAdminSocket, cliActor } from './admin-socket/index.ts';
+import { registerOpsVerbs, type AdminReply } from './ops/admin-ops.ts';
 import { formatRestore, restore } from './ops/restore.ts';
-import { createToken, createUser, ROLES } from './auth/index.ts';
+import { writeAudits } from './queries/audit.ts';
+import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { createScheduler } from './scheduler.ts';
 import { onDbFatal, openMigratedDb, type Db } from './db/index.ts';
 import { AppError, UsageError } from './errors.ts';
@@ -37,7 +39,10 @@ export interface ServerHooks {
     port?: number;
     host?: string;
     triggerRun?: (day: string) => Promise<{ jobId: number | null } | void>;
+    /** Runs an admin write between scheduled jobs (the scheduler's queue). */
     exclusive?: <T>(name: string, fn: () => Promise<T>) => Promise<T>;
+    /** Serve the admin verbs on this Unix socket (mode 0600) for the CLI. */
+    adminSocket?: string;
   }): Promise<{ url: string; close(): Promise<void> }>;
 }
 
@@ -59,24 +64,20 @@ const dbOption = { db: { type: 'string' as const } };
 const configOption = { config: { type: 'string' as const } };
 
 /**
- * Runs an administration operation: inside the running server (through its admin socket) when
- * one holds the database, else directly on the database file.
+ * Runs one of the operations verbs (pipeline/ops/admin-ops.ts: backup.create, held.*, db.*)
+ * through runAdminVerb — the running server's admin socket, or the database opened here — and
+ * prints its lines.
  */
 async function runAdmin(
   values: Record<string, unknown>,
-  op: string,
+  verb: string,
   args: Record<string, unknown>,
   io: Io,
 ): Promise<number> {
-  const path = dbPath(values);
-  const served = await callAdmin<AdminReply>(path, op, args);
-  const reply = served.served
-    ? served.result
-    : await withOpenDb(values, (db) =>
-        adminOperations({ db, config: configOf(values) })[op]!(args),
-      );
-  if (served.served) io.err(`  (done by the server that holds ${path})`);
-  for (const l of (reply as AdminReply).lines) io.out(l);
+  // a backup or a compaction of a big database takes minutes: wait for it
+  const { result, served } = await adminVerb(values, verb, args, { timeoutMs: 24 * 3600_000 });
+  if (served) io.err(`  (done by the server that holds ${dbPath(values)})`);
+  for (const l of (result as AdminReply).lines) io.out(l);
   return 0;
 }
 const helpOption = { help: { type: 'boolean' as const, short: 'h' } };
@@ -389,7 +390,7 @@ Prints one line: read N, accepted N, duplicate N, corrected N, quarantined N`,
 
   The scheduler pulls the configured sources, publishes the daily list (06:00 Asia/Shanghai) and
   trains a weekly challenger; see dafei.config.example.json. The command line reaches the server
-  through its admin socket (<database>.sock): dafei backup, dafei held, dafei db. A fatal database
+  through its admin socket (<database>.admin.sock): dafei backup, held, db, user, token, audit. A fatal database
   error (a full disk) makes /healthz answer 503 and the process exit 1 for its supervisor.`,
     options: {
       ...dbOption,
@@ -400,6 +401,16 @@ Prints one line: read N, accepted N, duplicate N, corrected N, quarantined N`,
     async run(values, _pos, io) {
       const config = loadConfig(process.env, values['config'] as string | undefined);
       const db = await openMigratedDb(dbPath(values), duckdbSettings(config));
+      try {
+        await assertNoDemoPasswords(db);
+      } catch (err) {
+        db.close();
+        throw err;
+      }
+      if (await isDemoDb(db))
+        io.err(
+          `warning: ${db.path} is a demo database (made by dafei demo): its accounts have the published demo password`,
+        );
       // a fatal database error (disk full, an invalidated database) ends the process with 1 after
       // a grace period in which /healthz answers 503, so that a supervisor restarts it
       let fatal: ((err: Error) => void) | undefined;
@@ -408,23 +419,16 @@ Prints one line: read N, accepted N, duplicate N, corrected N, quarantined N`,
         if (path === db.path) fatal?.(err);
       });
       const scheduler = createScheduler({ db, config, log: io.err });
+      // the command line reaches this server through the admin socket (accounts, tokens, the
+      // audit log, backups, held batches, db stats)
+      const socket = adminSocketPath(db.path, config.adminSocket);
       const server = await startServer(values, config, db, {
         triggerRun: async (day) => ({ jobId: (await scheduler.trigger('run', day)).jobId }),
         exclusive: (name, fn) => scheduler.exclusive(name, fn),
+        ...(socket ? { adminSocket: socket } : {}),
       });
-      // the command line reaches this server through the admin socket (dafei backup, held, db)
-      const adminDb = await db.fork();
-      const socket = await startAdminSocket(
-        db.path,
-        adminOperations({
-          db: adminDb,
-          config,
-          exclusive: (name, fn) => scheduler.exclusive(name, fn),
-        }),
-        io.err,
-      );
       io.out(
-        `dafei serving ${server.url} (database ${db.path}, admin socket ${socket.path}); jobs: ${scheduler.jobs.join(', ')}`,
+        `dafei serving ${server.url} (database ${db.path}); jobs: ${scheduler.jobs.join(', ')}${socket ? `; admin socket ${socket}` : ''}`,
       );
       await scheduler.start();
       const stop = await Promise.race([untilSignal().then(() => null), fatalError]);
@@ -437,49 +441,214 @@ Prints one line: read N, accepted N, duplicate N, corrected N, quarantined N`,
         setTimeout(() => process.exit(1), (config.fatal_exit_delay_seconds + 10) * 1000).unref();
         void scheduler.stop().catch(() => undefined);
         await new Promise((r) => setTimeout(r, config.fatal_exit_delay_seconds * 1000));
-        await socket.close();
         await server.close().catch(() => undefined);
         return 1;
       }
       io.err('stopping…');
-      await socket.close();
       await server.close();
       await scheduler.stop();
-      adminDb.close();
       db.close();
       return 0;
     },
   },
-  token: {
-    summary: 'create an API token for a role',
-    usage: `dafei token create [--db PATH] --name NAME --role ${ROLES.join('|')}`,
-    options: { ...dbOption, name: { type: 'string' }, role: { type: 'string' } },
+  user: {
+    summary: 'dashboard users: list, create, disable, enable, unlock, reset-password, reset-totp',
+    usage: `dafei user list|create|disable|enable|unlock|reset-password|reset-totp [--db PATH] [--username NAME] [--role ${ROLES.join('|')}]
+
+  create           --username NAME --role ROLE; the password comes from $DAFEI_PASSWORD or stdin,
+                   or with --one-time a one-time password is printed (changed at the first login)
+  disable          ends the user's sessions and tokens at once
+  unlock           lifts a lockout after failed logins
+  reset-password   prints a one-time password; the user's sessions and tokens end
+  reset-totp       turns TOTP off (lost device); the user enrols again at the next login
+
+While \`dafei serve\` runs, these go to it over its admin socket (<db>.admin.sock); otherwise
+they open the database.`,
+    options: {
+      ...dbOption,
+      username: { type: 'string' },
+      role: { type: 'string' },
+      'one-time': { type: 'boolean' },
+    },
     async run(values, positionals, io) {
-      if (positionals[0] !== 'create') throw new UsageError('the only action is: token create');
+      const [action, ...rest] = positionals;
+      const actions = [
+        'list',
+        'create',
+        'disable',
+        'enable',
+        'unlock',
+        'reset-password',
+        'reset-totp',
+      ];
+      if (action === undefined || !actions.includes(action) || rest.length > 0)
+        throw new UsageError(`user needs one of: ${actions.join(', ')}`);
+      if (action === 'list') {
+        const users = (await runAdminVerb(values, 'user.list', {})) as {
+          username: string;
+          role: string;
+          disabled_at: string | null;
+          locked_at: string | null;
+          totp: boolean;
+          last_login_at: string | null;
+          active_tokens: number;
+        }[];
+        for (const u of users)
+          io.out(
+            `${u.username.padEnd(20)} ${u.role.padEnd(15)} ${u.disabled_at ? 'disabled' : u.locked_at ? 'LOCKED' : 'active'}${u.totp ? ' totp' : ''}  last login ${u.last_login_at ?? '–'}  ${u.active_tokens} active token(s)`,
+          );
+        return 0;
+      }
+      const username = values['username'] as string | undefined;
+      if (!username) throw new UsageError(`user ${action} needs --username`);
+      if (action === 'create') {
+        const role = values['role'] as string | undefined;
+        if (!role) throw new UsageError('user create needs --role');
+        const password = values['one-time']
+          ? undefined
+          : (process.env['DAFEI_PASSWORD'] ?? (await readStdin()).replace(/\r?\n$/, ''));
+        const r = (await runAdminVerb(values, 'user.create', {
+          username,
+          role,
+          ...(password === undefined ? {} : { password }),
+        })) as { one_time_password?: string };
+        io.err(`user ${username} (${role}) created`);
+        if (r.one_time_password) {
+          io.err('one-time password (shown once; to be changed at the first login):');
+          io.out(r.one_time_password);
+        }
+        return 0;
+      }
+      const r = (await runAdminVerb(values, `user.${action}`, { username })) as {
+        revoked?: number;
+        one_time_password?: string;
+      };
+      io.err(
+        `user ${username}: ${action} done${r.revoked === undefined ? '' : `; ${r.revoked} session(s)/token(s) revoked`}`,
+      );
+      if (r.one_time_password) {
+        io.err('one-time password (shown once; to be changed at the next login):');
+        io.out(r.one_time_password);
+      }
+      return 0;
+    },
+  },
+  token: {
+    summary: 'API tokens: list, create (expiring, shown once), revoke',
+    usage: `dafei token list|create|revoke [--db PATH] [--name NAME --role ${ROLES.join('|')} [--days N] [--user NAME]] [--id ID] [--active]
+
+  create   prints the token once (stored only as a hash); it expires after --days (default 90)
+  revoke   --id ID: ends a token or a session at once
+While \`dafei serve\` runs, these go to it over its admin socket.`,
+    options: {
+      ...dbOption,
+      name: { type: 'string' },
+      role: { type: 'string' },
+      days: { type: 'string' },
+      user: { type: 'string' },
+      id: { type: 'string' },
+      active: { type: 'boolean' },
+    },
+    async run(values, positionals, io) {
+      const [action, ...rest] = positionals;
+      if (rest.length > 0 || !['list', 'create', 'revoke'].includes(action ?? ''))
+        throw new UsageError('token needs one of: list, create, revoke');
+      if (action === 'list') {
+        const tokens = (await runAdminVerb(values, 'token.list', {
+          active: values['active'] === true,
+        })) as {
+          token_id: number;
+          name: string;
+          role: string;
+          kind: string;
+          expires_at: string | null;
+          last_used_at: string | null;
+          revoked_at: string | null;
+        }[];
+        for (const t of tokens)
+          io.out(
+            `${String(t.token_id).padStart(5)}  ${t.kind.padEnd(7)} ${t.role.padEnd(15)} ${t.name.padEnd(24)} expires ${t.expires_at ?? '–'}  last used ${t.last_used_at ?? '–'}${t.revoked_at ? `  revoked ${t.revoked_at}` : ''}`,
+          );
+        return 0;
+      }
+      if (action === 'revoke') {
+        const id = Number(values['id']);
+        if (!Number.isInteger(id) || id < 1) throw new UsageError('token revoke needs --id ID');
+        await runAdminVerb(values, 'token.revoke', { id });
+        io.out(`token ${id} revoked`);
+        return 0;
+      }
       const name = values['name'] as string | undefined;
       const role = values['role'] as string | undefined;
       if (!name || !role) throw new UsageError('token create needs --name and --role');
-      const t = await withOpenDb(values, (db) => createToken(db, { name, role }));
+      const days = values['days'] === undefined ? undefined : Number(values['days']);
+      const t = (await runAdminVerb(values, 'token.create', {
+        name,
+        role,
+        ...(days === undefined ? {} : { days }),
+        ...(values['user'] ? { username: values['user'] } : {}),
+      })) as { tokenId: number; token: string; name: string; role: string; expiresAt: string };
       io.err(
-        `token ${t.tokenId} for ${t.name} (${t.role}); it is shown once and stored only as a hash:`,
+        `token ${t.tokenId} for ${t.name} (${t.role}), expires ${t.expiresAt}; it is shown once and stored only as a hash:`,
       );
       io.out(t.token);
       return 0;
     },
   },
-  user: {
-    summary: 'create a dashboard user (password from $DAFEI_PASSWORD or stdin)',
-    usage: `dafei user create [--db PATH] --username NAME --role ${ROLES.join('|')}`,
-    options: { ...dbOption, username: { type: 'string' }, role: { type: 'string' } },
+  audit: {
+    summary: 'the audit log: verify its hash chain, export it',
+    usage: `dafei audit verify|export [--db PATH] [--out FILE] [--from ISO] [--to ISO]
+
+  verify   walks the hash chain; exit 1 naming the first altered, removed or inserted entry
+  export   writes every entry (with its hashes) as NDJSON to --out FILE (a new file)`,
+    options: {
+      ...dbOption,
+      out: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+    },
     async run(values, positionals, io) {
-      if (positionals[0] !== 'create') throw new UsageError('the only action is: user create');
-      const username = values['username'] as string | undefined;
-      const role = values['role'] as string | undefined;
-      if (!username || !role) throw new UsageError('user create needs --username and --role');
-      const password = process.env['DAFEI_PASSWORD'] ?? (await readStdin()).trim();
-      await withOpenDb(values, (db) => createUser(db, { username, password, role }));
-      io.out(`user ${username} (${role}) created`);
-      return 0;
+      const [action, ...rest] = positionals;
+      if (rest.length > 0 || !['verify', 'export'].includes(action ?? ''))
+        throw new UsageError('audit needs one of: verify, export');
+      if (action === 'export') {
+        const out = values['out'] as string | undefined;
+        if (!out) throw new UsageError('audit export needs --out FILE');
+        const path = isAbsolute(out) ? out : resolvePath(out);
+        const r = (await runAdminVerb(values, 'audit.export', {
+          path,
+          ...(values['from'] ? { from: values['from'] } : {}),
+          ...(values['to'] ? { to: values['to'] } : {}),
+        })) as { rows: number };
+        io.out(`${r.rows} audit entries written to ${path}`);
+        return 0;
+      }
+      const v = (await runAdminVerb(values, 'audit.verify', {})) as {
+        ok: boolean;
+        checked: number;
+        unchained: number;
+        head: string | null;
+        broken?: {
+          audit_id: number;
+          logged_at: string;
+          actor: string;
+          action: string;
+          reason: string;
+        };
+      };
+      const legacy =
+        v.unchained > 0
+          ? ` (${v.unchained} entries from before the chain began are not covered)`
+          : '';
+      if (v.ok) {
+        io.out(`audit log intact: ${v.checked} entries verified${legacy}; head ${v.head ?? '–'}`);
+        return 0;
+      }
+      const b = v.broken!;
+      io.err(
+        `audit log ALTERED at entry ${b.audit_id} (${b.logged_at}, ${b.actor}, ${b.action}): ${b.reason}; ${v.checked} entries before it verified${legacy}`,
+      );
+      return 1;
     },
   },
   backup: {
@@ -488,12 +657,13 @@ Prints one line: read N, accepted N, duplicate N, corrected N, quarantined N`,
 
   Writes DIR/dafei-<UTC time>/ (dafei.duckdb + manifest.json, written last) and keeps the newest
   N complete backups (default backup.keep of the config, 7). While \`dafei serve\` holds the
-  database, the server takes the backup (through its admin socket <db>.sock) and goes on serving.`,
+  database, the server takes the backup (through its admin socket <db>.admin.sock) and goes on
+  serving.`,
     options: { ...dbOption, ...configOption, to: { type: 'string' }, keep: { type: 'string' } },
     run: (values, _pos, io) =>
       runAdmin(
         values,
-        'backup',
+        'backup.create',
         {
           ...(values['to'] === undefined ? {} : { to: values['to'] }),
           ...(values['keep'] === undefined ? {} : { keep: values['keep'] }),
@@ -520,16 +690,15 @@ Prints one line: read N, accepted N, duplicate N, corrected N, quarantined N`,
   held: {
     summary: 'batches held for an admin: list, release (apply) or discard',
     usage: `dafei held [--db PATH] list [--all] | release BATCH | discard BATCH`,
-    options: { ...dbOption, ...configOption, all: { type: 'boolean' }, actor: { type: 'string' } },
+    options: { ...dbOption, ...configOption, all: { type: 'boolean' } },
     async run(values, positionals, io) {
       const [action = 'list', batch, ...rest] = positionals;
       if (rest.length > 0) throw new UsageError('too many arguments');
-      const actor = (values['actor'] as string | undefined) ?? `cli:${userInfo().username}`;
       if (action === 'list')
         return runAdmin(values, 'held.list', { all: values['all'] === true }, io);
       if (action === 'release' || action === 'discard') {
         if (batch === undefined) throw new UsageError(`held ${action} needs a BATCH number`);
-        return runAdmin(values, `held.${action}`, { batch, actor }, io);
+        return runAdmin(values, `held.${action}`, { batch }, io);
       }
       throw new UsageError(`unknown held action '${action}' (list, release, discard)`);
     },
@@ -575,11 +744,53 @@ Prints one line: read N, accepted N, duplicate N, corrected N, quarantined N`,
   },
 };
 
+/**
+ * Runs an admin verb (pipeline/auth/admin-verbs.ts): through the admin socket of a running
+ * `dafei serve` when one answers, else on the database opened here (audited as the CLI's user).
+ */
+async function runAdminVerb(
+  values: Record<string, unknown>,
+  verb: string,
+  args: Record<string, unknown>,
+): Promise<unknown> {
+  return (await adminVerb(values, verb, args)).result;
+}
+
+/** runAdminVerb, saying whether the running server did it. */
+async function adminVerb(
+  values: Record<string, unknown>,
+  verb: string,
+  args: Record<string, unknown>,
+  o: { timeoutMs?: number } = {},
+): Promise<{ result: unknown; served: boolean }> {
+  const path = dbPath(values);
+  const config = configOf(values);
+  const socket = adminSocketPath(path, config.adminSocket);
+  if (socket) {
+    const answer = await callAdminSocket(socket, verb, args, o);
+    if (answer) return { result: answer.result, served: true };
+  }
+  const result = await withOpenDb(values, (db) => {
+    const actor = cliActor();
+    const ctx: AdminContext = {
+      db,
+      now: () => new Date(),
+      actor,
+      role: 'admin',
+      security: config.security,
+      audit: (e) => writeAudits(db, [{ ...e, actor, role: 'admin', at: new Date() }]),
+      invalidateTokens: () => undefined,
+    };
+    return registerOpsVerbs(accountVerbs(), { config }).run(verb, args, ctx);
+  });
+  return { result, served: false };
+}
+
 async function startServer(
   values: Record<string, unknown>,
   config: Config,
   db: Db,
-  jobs: Pick<Parameters<ServerHooks['startServer']>[0], 'triggerRun' | 'exclusive'>,
+  jobs: Pick<Parameters<ServerHooks['startServer']>[0], 'triggerRun' | 'exclusive' | 'adminSocket'>,
 ): Promise<{ url: string; close(): Promise<void> }> {
   if (!hooks) throw new AppError('usage', 'this entry point cannot serve HTTP (run bin/dafei.js)');
   const port = values['port'] === undefined ? config.port : Number(values['port']);

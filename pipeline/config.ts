@@ -10,6 +10,7 @@ import { AppError } from './errors.ts';
 import { FEED_NAMES } from './feeds/specs.ts';
 import { defaultFilesDir, type HoldPolicy, type IngestLimits } from './feeds/index.ts';
 import { DEFAULT_THRESHOLDS } from './modeling/score.ts';
+import { ROLES } from './auth/index.ts';
 
 export class ConfigError extends AppError {
   constructor(message: string) {
@@ -78,6 +79,59 @@ export const HoldSchema = z
     min_lines: z.number().int().min(1).default(20),
   })
   .strict();
+
+/** Accounts, sessions and login protection (docs/security.md). */
+export const SecuritySchema = z
+  .object({
+    /** The URL users reach the server at; https → Secure cookies and HSTS. */
+    public_url: z.url().nullable().default(null),
+    /** Addresses of reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed. */
+    trusted_proxies: z.array(z.string().min(1)).max(20).default([]),
+    /** A session ends after this long without a request… */
+    session_idle_minutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60)
+      .default(30),
+    /** …and this long after the login, whatever happens. */
+    session_hours: z.number().min(0.25).max(72).default(12),
+    /** Lifetime of a new API token unless given. */
+    token_days: z.number().int().min(1).max(3650).default(90),
+    /** Roles that must use TOTP (RFC 6238) at login. */
+    mfa_roles: z.array(z.enum(ROLES)).default(['admin']),
+    login: z
+      .object({
+        /** Consecutive failures of an account before back-off starts (the next one gets 429). */
+        free_failures: z.number().int().min(1).max(100).default(5),
+        /** Consecutive failures that lock an account until an admin unlocks it. */
+        lockout_after: z.number().int().min(2).max(1000).default(10),
+        /** Failures from one address within the window before that address gets 429. */
+        address_failures: z.number().int().min(1).max(10000).default(30),
+        address_window_minutes: z.number().int().min(1).max(1440).default(10),
+        /** Longest back-off between attempts on one account. */
+        max_backoff_minutes: z.number().int().min(1).max(1440).default(15),
+      })
+      .strict()
+      .prefault({}),
+    /** scrypt cost of new password hashes; older hashes are rehashed at the next login. */
+    scrypt: z
+      .object({
+        N: z
+          .number()
+          .int()
+          .min(2 ** 10)
+          .max(2 ** 20)
+          .refine((n) => (n & (n - 1)) === 0, 'a power of two')
+          .default(2 ** 17),
+        r: z.number().int().min(1).max(32).default(8),
+        p: z.number().int().min(1).max(16).default(1),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+export type SecurityConfig = z.infer<typeof SecuritySchema>;
 
 export const FileConfigSchema = z
   .object({
@@ -151,6 +205,7 @@ export const FileConfigSchema = z
     files_dir: z.string().min(1).optional(),
     /** Seconds `dafei serve` keeps answering /healthz 503 after a fatal database error, then exits 1. */
     fatal_exit_delay_seconds: z.number().min(0).max(300).default(3),
+    security: SecuritySchema.prefault({}),
   })
   .strict();
 
@@ -225,6 +280,8 @@ export interface Config extends FileConfig {
   readonly host: string;
   /** The config file read, if any. */
   readonly configFile: string | null;
+  /** The admin socket ($DAFEI_ADMIN_SOCKET); null = `<db path>.admin.sock`. */
+  readonly adminSocket: string | null;
 }
 
 /** Reads env and the config file. Throws one ConfigError listing every problem. */
@@ -256,6 +313,13 @@ export function loadConfig(
       problems.push(`${file}: ${(err as Error).message}`);
     }
   }
+  const publicUrl = env['DAFEI_PUBLIC_URL'];
+  if (publicUrl !== undefined && publicUrl !== '') {
+    if (!/^https?:\/\/[^\s/]+/.test(publicUrl))
+      problems.push(`DAFEI_PUBLIC_URL '${publicUrl}' is not an http(s) URL`);
+    else
+      fileConfig = { ...fileConfig, security: { ...fileConfig.security, public_url: publicUrl } };
+  }
   if (problems.length > 0) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   return Object.freeze({
     ...fileConfig,
@@ -263,5 +327,6 @@ export function loadConfig(
     port,
     host: env['DAFEI_HOST'] || '127.0.0.1',
     configFile: file,
+    adminSocket: env['DAFEI_ADMIN_SOCKET'] || null,
   });
 }

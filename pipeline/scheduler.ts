@@ -26,7 +26,7 @@ import { formatCounts, ingest } from './feeds/index.ts';
 import { markInterrupted, queueRun, withLedger } from './jobs/ledger.ts';
 import { addDays, shanghaiDay } from './modeling/days.ts';
 import { trainAndRegister } from './modeling/train-job.ts';
-import { adminOperations, retentionPolicy } from './ops/admin-ops.ts';
+import { backupFromConfig, retentionPolicy } from './ops/admin-ops.ts';
 import { raiseNotice, resolveNotices } from './ops/notices.ts';
 import { applyRetention, formatRetention } from './ops/retention.ts';
 import { runDay } from './run-day.ts';
@@ -341,10 +341,13 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     if (backingUp || !config.backup.dir) return;
     backingUp = true;
     try {
-      await withLedger(db, 'backup', config.backup.dir, async () => {
-        const reply = await adminOperations({ db, config, now })['backup']!({});
-        return reply;
-      });
+      await withLedger(
+        db,
+        'backup',
+        config.backup.dir,
+        () => backupFromConfig(db, config, { now }),
+        (r) => ({ dir: r.dir, lists: r.manifest.lists.length, bytes: r.manifest.bytes }),
+      );
       await resolveNotices(db, 'backup_failed', null, 'scheduler');
     } catch (err) {
       log(`[scheduler] backup failed: ${(err as Error).message}`);

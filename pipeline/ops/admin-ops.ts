@@ -1,22 +1,25 @@
 /**
- * The administration operations the command line runs — inside the running server through the
- * admin socket, or directly on the database when no server holds it. One implementation for both,
- * so `dafei backup` behaves the same either way.
+ * The operations verbs of the admin socket (pipeline/admin-socket): `backup.create`, `held.list`,
+ * `held.release`, `held.discard`, `db.stats`, `db.compact`. The command line runs them inside the
+ * running `dafei serve` through its socket, or on the database it opens when no server holds it:
+ * one implementation for both. Each answers lines for the terminal and data for programs, and
+ * writes an audit entry.
  */
 import { join } from 'node:path';
+import type { AdminRegistry } from '../admin-socket/index.ts';
+import type { AdminContext } from '../auth/admin-verbs.ts';
 import { ingestPolicy, type FileConfig } from '../config.ts';
 import type { Db } from '../db/index.ts';
 import { UsageError } from '../errors.ts';
 import { discardHeld, formatCounts, listHeld, releaseHeld } from '../feeds/index.ts';
-import type { AdminHandler } from './admin-socket.ts';
-import { ARCHIVE_DIR, backup, formatBackup } from './backup.ts';
+import { ARCHIVE_DIR, backup, formatBackup, type BackupResult } from './backup.ts';
 import { applyRetention, formatRetention } from './retention.ts';
 import { dbStats, formatStats } from './stats.ts';
 
-export interface AdminOpsDeps {
-  db: Db;
-  config: Pick<FileConfig, 'backup' | 'retention' | 'limits' | 'hold' | 'files_dir'>;
-  now?: () => Date;
+type OpsConfig = Pick<FileConfig, 'backup' | 'retention' | 'limits' | 'hold' | 'files_dir'>;
+
+export interface OpsVerbDeps {
+  config: OpsConfig;
   /** Runs a writing operation where it cannot interleave with scheduled jobs (the job queue). */
   exclusive?: <T>(name: string, fn: () => Promise<T>) => Promise<T>;
 }
@@ -41,10 +44,7 @@ function positiveInt(v: unknown, name: string): number {
 }
 
 /** The retention policy of the config, with the archive folder of this database. */
-export function retentionPolicy(
-  config: Pick<FileConfig, 'retention' | 'files_dir' | 'limits' | 'hold'>,
-  dbPath: string,
-) {
+export function retentionPolicy(config: OpsConfig, dbPath: string) {
   return {
     supersededEntriesDays: config.retention.superseded_entries_days,
     quarantineRawDays: config.retention.quarantine_raw_days,
@@ -53,26 +53,63 @@ export function retentionPolicy(
   };
 }
 
-export function adminOperations(d: AdminOpsDeps): Record<string, AdminHandler> {
-  const now = d.now ?? (() => new Date());
+/** A backup as the config says (backup.dir, backup.keep, the audit archives), or into `to`. */
+export function backupFromConfig(
+  db: Db,
+  config: OpsConfig,
+  o: { to?: string; keep?: number; now?: () => Date } = {},
+): Promise<BackupResult> {
+  const to = o.to ?? config.backup.dir;
+  if (!to) throw new UsageError('backup needs --to DIR (or backup.dir in the config)');
+  return backup(db, {
+    to,
+    keep: o.keep ?? config.backup.keep,
+    auditArchiveDir: join(ingestPolicy(config, db.path).filesDir, ARCHIVE_DIR),
+    ...(o.now ? { now: o.now } : {}),
+  });
+}
+
+/** Adds the operations verbs to an admin registry (the server's, or the CLI's own). */
+export function registerOpsVerbs<R extends AdminRegistry<AdminContext>>(
+  registry: R,
+  d: OpsVerbDeps,
+): R {
   const exclusive = d.exclusive ?? (<T>(_name: string, fn: () => Promise<T>) => fn());
-  const policy = () => ingestPolicy(d.config, d.db.path);
-  const ops: Record<string, (args: Record<string, unknown>) => Promise<AdminReply>> = {
-    async backup(a) {
-      const to = optionalString(a['to'], '--to') ?? d.config.backup.dir;
-      if (!to) throw new UsageError('backup needs --to DIR (or backup.dir in the config)');
-      const keep =
-        a['keep'] === undefined ? d.config.backup.keep : positiveInt(a['keep'], '--keep');
-      const r = await backup(d.db, {
-        to,
-        keep,
-        auditArchiveDir: join(policy().filesDir, ARCHIVE_DIR),
-        now,
+  const audited =
+    (
+      action: string,
+      fn: (args: Record<string, unknown>, ctx: AdminContext) => Promise<AdminReply>,
+    ) =>
+    async (args: Record<string, unknown>, ctx: AdminContext): Promise<AdminReply> => {
+      const reply = await fn(args, ctx);
+      await ctx.audit({
+        action,
+        target:
+          typeof args['batch'] === 'string' || typeof args['batch'] === 'number'
+            ? String(args['batch'])
+            : null,
+        status: 200,
+      });
+      return reply;
+    };
+  registry.add(
+    'backup.create',
+    'a consistent backup into DIR (backup.dir), keeping the newest N',
+    audited('backup.create', async (a, ctx) => {
+      const to = optionalString(a['to'], '--to');
+      const r = await backupFromConfig(ctx.db, d.config, {
+        ...(to ? { to } : {}),
+        ...(a['keep'] === undefined ? {} : { keep: positiveInt(a['keep'], '--keep') }),
+        now: () => ctx.now(),
       });
       return { lines: [formatBackup(r)], data: { dir: r.dir } };
-    },
-    async 'held.list'(a) {
-      const rows = await listHeld(d.db, { all: a['all'] === true });
+    }),
+  );
+  registry.add(
+    'held.list',
+    'batches held for an admin (all: with the decided ones)',
+    audited('held.list', async (a, ctx) => {
+      const rows = await listHeld(ctx.db, { all: a['all'] === true });
       return {
         lines:
           rows.length === 0
@@ -84,39 +121,56 @@ export function adminOperations(d: AdminOpsDeps): Record<string, AdminHandler> {
               ),
         data: rows,
       };
-    },
-    async 'held.release'(a) {
+    }),
+  );
+  registry.add(
+    'held.release',
+    'apply a held batch as it is',
+    audited('held.release', async (a, ctx) => {
       const batch = positiveInt(a['batch'], 'BATCH');
-      const actor = optionalString(a['actor'], 'actor') ?? 'cli';
+      const policy = ingestPolicy(d.config, ctx.db.path);
       const r = await exclusive('held', () =>
-        releaseHeld(d.db, batch, {
-          actor,
-          now,
-          limits: policy().limits,
-          filesDir: policy().filesDir,
+        releaseHeld(ctx.db, batch, {
+          actor: ctx.actor,
+          now: () => ctx.now(),
+          limits: policy.limits,
+          filesDir: policy.filesDir,
         }),
       );
       return {
         lines: [`batch ${batch} released as batch ${r.batchId}: ${formatCounts(r)}`],
         data: r,
       };
-    },
-    async 'held.discard'(a) {
+    }),
+  );
+  registry.add(
+    'held.discard',
+    'apply nothing of a held batch; its source goes on past it',
+    audited('held.discard', async (a, ctx) => {
       const batch = positiveInt(a['batch'], 'BATCH');
-      const actor = optionalString(a['actor'], 'actor') ?? 'cli';
-      await exclusive('held', () => discardHeld(d.db, batch, { actor, now }));
+      await exclusive('held', () =>
+        discardHeld(ctx.db, batch, { actor: ctx.actor, now: () => ctx.now() }),
+      );
       return { lines: [`batch ${batch} discarded: nothing of it is applied; its source goes on`] };
-    },
-    async 'db.stats'() {
-      const s = await dbStats(d.db);
+    }),
+  );
+  registry.add(
+    'db.stats',
+    'what takes the space',
+    audited('db.stats', async (_a, ctx) => {
+      const s = await dbStats(ctx.db);
       return { lines: formatStats(s), data: s };
-    },
-    async 'db.compact'() {
+    }),
+  );
+  registry.add(
+    'db.compact',
+    'apply the retention policy now',
+    audited('db.compact', async (_a, ctx) => {
       const r = await exclusive('retention', () =>
-        applyRetention(d.db, retentionPolicy(d.config, d.db.path), now()),
+        applyRetention(ctx.db, retentionPolicy(d.config, ctx.db.path), ctx.now()),
       );
       return { lines: [formatRetention(r)], data: r };
-    },
-  };
-  return ops;
+    }),
+  );
+  return registry;
 }

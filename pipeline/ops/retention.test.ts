@@ -10,6 +10,7 @@ import { literal, withDb, type Db } from '../db/index.ts';
 import { tmpDir } from '../feeds/_fixtures.ts';
 import type { ScoredRow } from '../modeling/score.ts';
 import { publishList } from '../publish.ts';
+import { verifyAuditChain, writeAudits } from '../queries/audit.ts';
 import { applyRetention, PURGED_MARKER } from './retention.ts';
 import { dbStats } from './stats.ts';
 
@@ -125,6 +126,46 @@ describe('retention', () => {
         new Date('2026-06-02T00:00:00Z'),
       );
       expect([again.quarantineBatchesPurged, again.auditArchived]).toEqual([0, 0]);
+    });
+  });
+
+  it('keeps the audit hash chain whole across the archive', async () => {
+    await withDb(async (db) => {
+      const entry = (i: number, at: string) => ({
+        actor: 'a',
+        role: 'admin',
+        action: 'alert.read',
+        target: `t${i}`,
+        status: 200,
+        at: new Date(at),
+      });
+      await writeAudits(db, [
+        ...Array.from({ length: 30 }, (_, i) => entry(i, '2025-01-01T00:00:00Z')),
+        entry(30, '2026-06-01T00:00:00Z'),
+        entry(31, '2025-02-01T00:00:00Z'), // old, but after a recent one: stays (ids stay contiguous)
+        entry(32, '2026-06-01T00:00:00Z'),
+      ]);
+      expect(await verifyAuditChain(db)).toMatchObject({ ok: true, checked: 33 });
+      const archiveDir = join(tmpDir(), 'archive');
+      const r = await applyRetention(
+        db,
+        { supersededEntriesDays: 30, quarantineRawDays: 90, auditDays: 365, archiveDir },
+        new Date('2026-06-02T00:00:00Z'),
+      );
+      expect(r.auditArchived).toBe(30);
+      expect(readdirSync(archiveDir)).toEqual(['audit-1-30.parquet']);
+      expect(await db.all(`SELECT target FROM audit_log ORDER BY audit_id`)).toEqual([
+        { target: 't30' },
+        { target: 't31' },
+        { target: 't32' },
+      ]);
+      // the chain goes on from the archive's last entry
+      expect(await verifyAuditChain(db)).toMatchObject({ ok: true, checked: 3 });
+      // removing the entry right after the archive is still seen
+      await db.run(`DELETE FROM audit_log WHERE audit_id = 31`);
+      expect((await verifyAuditChain(db)).broken?.reason).toBe(
+        'entries 31…31 are missing (removed)',
+      );
     });
   });
 });

@@ -8,9 +8,10 @@
  *   unlisted scores go. The latest revision of every day stays whole. Recorded in list_compactions.
  * - Quarantine raw text older than `quarantine_raw_days` is replaced by a marker (the line number,
  *   source and reason stay). Recorded in quarantine_purges.
- * - Audit entries older than `audit_days` are written to a Parquet file in the archive folder
- *   (read back and counted before anything is deleted), recorded in audit_archives, then deleted
- *   from audit_log. The files are kept (and copied into every backup).
+ * - The oldest audit entries, up to the first one newer than `audit_days`, are written to a
+ *   Parquet file in the archive folder (read back and counted before anything is deleted),
+ *   recorded in audit_archives with the hash of the last one, then deleted from audit_log. The
+ *   files are kept (and copied into every backup); the hash chain goes on from the archive.
  */
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -110,12 +111,16 @@ export async function applyRetention(
     return r ?? { batches: 0, lines: 0 };
   });
 
-  // 3. audit log → Parquet (written and read back before anything is deleted)
+  // 3. audit log → Parquet: the oldest entries up to the first one newer than the cut-off (a
+  // contiguous run of ids, so the hash chain goes on from the archive), written and read back
+  // before anything is deleted
   let archived = 0;
   let archiveFile: string | null = null;
   const range = await db.one<{ first: number | null; last: number | null; n: number }>(
-    `SELECT min(audit_id)::DOUBLE AS first, max(audit_id)::DOUBLE AS last, count(*)::DOUBLE AS n
-     FROM audit_log WHERE logged_at <= $cut::TIMESTAMPTZ`,
+    `WITH bound AS (SELECT coalesce((SELECT min(audit_id) - 1 FROM audit_log WHERE logged_at > $cut::TIMESTAMPTZ),
+                                    (SELECT max(audit_id) FROM audit_log)) AS last)
+     SELECT min(audit_id)::DOUBLE AS first, max(audit_id)::DOUBLE AS last, count(*)::DOUBLE AS n
+     FROM audit_log, bound WHERE audit_id <= bound.last`,
     { cut: cutoff(p.auditDays) },
   );
   if (range && range.n > 0 && range.first !== null && range.last !== null) {
@@ -123,10 +128,9 @@ export async function applyRetention(
     const name = `audit-${range.first}-${range.last}.parquet`;
     const file = join(p.archiveDir, name);
     const temp = `${file}.tmp`;
-    const where = `audit_id BETWEEN ${range.first} AND ${range.last} AND logged_at <= $cut::TIMESTAMPTZ`;
+    const where = `audit_id BETWEEN ${range.first} AND ${range.last}`;
     await db.run(
       `COPY (SELECT * FROM audit_log WHERE ${where} ORDER BY audit_id) TO ${literal(temp)} (FORMAT parquet)`,
-      { cut: cutoff(p.auditDays) },
     );
     const back = await db.one<{ n: number }>(
       `SELECT count(*)::DOUBLE AS n FROM read_parquet(${literal(temp)})`,
@@ -141,11 +145,12 @@ export async function applyRetention(
     await db.transaction(async (tx) => {
       await tx.run(
         `INSERT INTO audit_archives
-         SELECT $name, min(audit_id), max(audit_id), min(logged_at), max(logged_at), count(*), $sha, $at::TIMESTAMPTZ
+         SELECT $name, min(audit_id), max(audit_id), min(logged_at), max(logged_at), count(*), $sha, $at::TIMESTAMPTZ,
+                arg_min(prev_hash, audit_id), arg_max(entry_hash, audit_id)
          FROM audit_log WHERE ${where}`,
-        { name, sha, at, cut: cutoff(p.auditDays) },
+        { name, sha, at },
       );
-      await tx.run(`DELETE FROM audit_log WHERE ${where}`, { cut: cutoff(p.auditDays) });
+      await tx.run(`DELETE FROM audit_log WHERE ${where}`);
     });
     archived = range.n;
     archiveFile = file;

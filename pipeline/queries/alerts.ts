@@ -43,8 +43,10 @@ export interface ListAlertsOptions {
   level?: Level;
   district?: string;
   status?: string;
-  /** Name / USCC / legal representative fragment. */
+  /** Name / USCC fragment (and legal representative, with matchPeople). */
   q?: string;
+  /** Let `q` match legal representatives' names (a person search: a permission). */
+  matchPeople?: boolean;
   /** Rank of the last row of the previous page. */
   afterRank?: number;
   limit: number;
@@ -244,7 +246,11 @@ export function createAlertReader(o: AlertReaderOptions = {}): AlertReader {
         if (o.status !== undefined && status !== o.status) continue;
         if (
           q !== undefined &&
-          !(r.uscc === qUpper || r.name?.includes(q) || r.legal_rep?.includes(q))
+          !(
+            r.uscc === qUpper ||
+            r.name?.includes(q) ||
+            (o.matchPeople === true && r.legal_rep?.includes(q))
+          )
         )
           continue;
         if (items.length === o.limit) {

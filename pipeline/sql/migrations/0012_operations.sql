@@ -94,17 +94,21 @@ CREATE TABLE quarantine_purges (
   PRIMARY KEY (batch_id)
 );
 
--- Retention: audit entries older than the configured days are written to a Parquet file (kept,
--- and copied into every backup) and then removed from audit_log.
+-- Retention: the oldest audit entries (a contiguous run of ids, every one older than the
+-- configured days) are written to a Parquet file (kept, and copied into every backup) and then
+-- removed from audit_log. The hash chain (0011) goes on across the cut: the first entry left in
+-- audit_log links to `last_hash`, the hash of the last archived entry.
 CREATE TABLE audit_archives (
-  file         VARCHAR PRIMARY KEY,           -- file name inside the archive folder
-  first_id     BIGINT NOT NULL,
-  last_id      BIGINT NOT NULL,
-  first_at     TIMESTAMPTZ NOT NULL,
-  last_at      TIMESTAMPTZ NOT NULL,
-  rows         BIGINT NOT NULL,
-  sha256       VARCHAR NOT NULL,
-  archived_at  TIMESTAMPTZ NOT NULL
+  file            VARCHAR PRIMARY KEY,        -- file name inside the archive folder
+  first_id        BIGINT NOT NULL,
+  last_id         BIGINT NOT NULL,
+  first_at        TIMESTAMPTZ NOT NULL,
+  last_at         TIMESTAMPTZ NOT NULL,
+  rows            BIGINT NOT NULL,
+  sha256          VARCHAR NOT NULL,
+  archived_at     TIMESTAMPTZ NOT NULL,
+  first_prev_hash VARCHAR,                    -- the chain link of the first archived entry
+  last_hash       VARCHAR                     -- the hash of the last archived entry (NULL: unchained)
 );
 
 -- Read models updated incrementally. api_score_history (0006) held one row per enterprise with its
