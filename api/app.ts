@@ -29,6 +29,8 @@ import { modelRoutes } from './routes/models.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { operationsRoutes } from './routes/operations.ts';
 import { systemRoutes } from './routes/system.ts';
+import { intakeRoutes, UPLOAD_PATH } from './routes/intake.ts';
+import { INTAKE_UPLOAD_PAGE_PATH } from './dashboard/pages/intake.tsx';
 import { mountDashboard } from './dashboard/index.ts';
 
 /** A revision published by the scheduler shows in GET /v1/alerts within this time. */
@@ -36,6 +38,9 @@ export const ALERT_STATE_TTL_MS = 1_000;
 
 /** Largest accepted request body (dispositions, logins, activations are small JSON). */
 export const MAX_BODY_BYTES = 16 * 1024;
+
+/** POST paths whose body is a file streamed to disk (not held in memory; their own cap). */
+const STREAMED_UPLOADS = new Set([UPLOAD_PATH, INTAKE_UPLOAD_PAGE_PATH]);
 
 export interface CreateAppOptions {
   db: Db;
@@ -137,17 +142,16 @@ export function createApp(o: CreateAppOptions): DafeiApp['app'] & { dafei: Dafei
       for (const [k, v] of headers) c.header(k, v);
     }
   });
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () =>
-        problemResponse(
-          'payload_too_large',
-          413,
-          `the body is larger than ${MAX_BODY_BYTES} bytes`,
-        ),
-    }),
+  const limitBody = bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: () =>
+      problemResponse('payload_too_large', 413, `the body is larger than ${MAX_BODY_BYTES} bytes`),
+  });
+  // file uploads stream their body to disk under their own cap (intake.max_upload_mb)
+  app.use('*', (c, next) =>
+    c.req.method === 'POST' && STREAMED_UPLOADS.has(c.req.path)
+      ? next()
+      : limitBody(c as Parameters<typeof limitBody>[0], next),
   );
   const router = new Router(app);
   systemRoutes(router);
@@ -158,6 +162,7 @@ export function createApp(o: CreateAppOptions): DafeiApp['app'] & { dafei: Dafei
   opsRoutes(router);
   operationsRoutes(router);
   exportRoutes(router);
+  intakeRoutes(router);
   if (o.dashboard !== false) mountDashboard(app, deps);
   app.onError(
     createErrorHandler((err, c) => log(`${c.req.method} ${new URL(c.req.url).pathname}`, err)),

@@ -91,6 +91,24 @@ const MATRIX: Row[] = [
   { method: 'POST', path: '/v1/tokens/{token}/revoke', allowed: [A], body: () => ({}) },
   { method: 'GET', path: '/v1/audit/verify', allowed: [A] },
   { method: 'GET', path: '/v1/audit/export.ndjson', allowed: [A] },
+  { method: 'GET', path: '/v1/intake/templates', allowed: [D, A] },
+  { method: 'GET', path: '/v1/intake/templates/{template}', allowed: [D, A] },
+  { method: 'GET', path: '/v1/intake/uploads', allowed: [D, A] },
+  { method: 'POST', path: '/v1/intake/uploads', allowed: [D, A] },
+  { method: 'GET', path: '/v1/intake/uploads/{upload}', allowed: [D, A] },
+  { method: 'POST', path: '/v1/intake/uploads/{upload}/infer', allowed: [D, A] },
+  {
+    method: 'POST',
+    path: '/v1/intake/uploads/{upload}/preview',
+    allowed: [D, A],
+    body: () => ({ template: 'ad-monitor-csv' }),
+  },
+  {
+    method: 'POST',
+    path: '/v1/intake/uploads/{upload}/ingest',
+    allowed: [D, A],
+    body: () => ({ template: 'ad-monitor-csv' }),
+  },
 ];
 
 beforeAll(async () => {
@@ -109,6 +127,8 @@ function fill(path: string, role: Role): string {
     .replace('{day}', k.city.lastDay)
     .replace('{user}', 'nobody-here')
     .replace('{token}', '999999')
+    .replace('{template}', 'ad-monitor-csv')
+    .replace('{upload}', '999999')
     .replace('{batch}', '999999') // none held: 404 for the roles allowed
     .replace('{notice}', '999999');
 }
@@ -124,6 +144,8 @@ describe('permission matrix', () => {
         .replace('{uscc}', ':uscc')
         .replace('{user}', ':username')
         .replace('{token}', ':id')
+        .replace('{template}', ':template')
+        .replace('{upload}', ':upload')
         .replace('{batch}', ':batch')
         .replace('{notice}', ':id')
         .replace('/2/', '/:version/');

@@ -23,6 +23,7 @@ const FORMER_REP = '赵德柱';
 const QUARANTINE_PHONE = '13800138000';
 const NOTE_PHONE = '13700001111';
 
+let uploadId = 0;
 beforeAll(async () => {
   k = await createKit({ enterprises: 40, days: 2 });
   scheme = k.city.schemes[0]!.uscc;
@@ -79,6 +80,22 @@ beforeAll(async () => {
     'investigator',
   );
   expect(note.status).toBe(201);
+  // an office's own export, uploaded for import (数据导入): the ad text prints the complainant's
+  // phone and ID number, and an unmapped column holds a person's ID number
+  const csv = [
+    '监测编号,发现时间,媒介类型,广告主,广告主统一社会信用代码,联系电话,落地页,广告标题,广告内容,联系人身份证',
+    `AD-PII-1,2026/3/5 14:03,短信,某某财富,,${COMPLAINANT_PHONE},,高息理财,联系人${COMPLAINANT}电话${COMPLAINANT_PHONE}身份证${COMPLAINANT_ID}年化18%,${COMPLAINANT_ID}`,
+  ].join('\n');
+  const up = await k.app.request(`/v1/intake/uploads?name=${encodeURIComponent('广告线索.csv')}`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${k.tokens.admin}`,
+      'content-type': 'application/octet-stream',
+    },
+    body: new TextEncoder().encode(csv),
+  });
+  expect(up.status).toBe(201);
+  uploadId = ((await up.json()) as { upload_id: number }).upload_id;
 });
 afterAll(() => k.close());
 
@@ -133,6 +150,8 @@ function paths(): string[] {
     '/v1/quarantine': ['/v1/quarantine?limit=200'],
     '/v1/audit': ['/v1/audit?limit=200'],
     '/v1/audit/export.ndjson': ['/v1/audit/export.ndjson'],
+    '/v1/intake/templates/:template': ['/v1/intake/templates/ad-monitor-csv'],
+    '/v1/intake/uploads/:upload': [`/v1/intake/uploads/${uploadId}`],
   };
   const out: string[] = [];
   for (const r of k.app.dafei.routes) {
@@ -172,6 +191,27 @@ describe('personal data scan', () => {
     }
     expect(text).toContain(QUARANTINE_PHONE);
     expect(text).toContain(NOTE_PHONE);
+  });
+
+  it('an uploaded export (数据导入): infer and the dry run hide it from a data_scientist, not an admin', async () => {
+    const body = { template: 'ad-monitor-csv' };
+    const reads = async (role: Role) => {
+      const texts: string[] = [];
+      for (const [path, b] of [
+        [`/v1/intake/uploads/${uploadId}/infer`, {}],
+        [`/v1/intake/uploads/${uploadId}/preview`, body],
+      ] as const) {
+        const res = await k.post(path, b, role);
+        expect(res.status, path).toBe(200);
+        texts.push(await res.text());
+      }
+      return texts.join('\n');
+    };
+    const admin = await reads('admin');
+    for (const s of [COMPLAINANT_PHONE, COMPLAINANT_ID]) expect(admin).toContain(s);
+    const ds = await reads('data_scientist');
+    for (const s of [COMPLAINANT_PHONE, COMPLAINANT_ID]) expect(ds).not.toContain(s);
+    expect(ds).toContain('年化18%');
   });
 
   for (const role of ['data_scientist', 'regulator'] as const) {

@@ -36,6 +36,8 @@ export interface RouteSpec<Q extends z.ZodType, P extends z.ZodType, B extends z
   query?: Q;
   params?: P;
   body?: B;
+  /** A body that is not JSON (uploads): left unread for the handler to stream; documented only. */
+  rawBody?: { contentTypes: string[]; description: string };
   responses: Record<number, ResponseSpec>;
 }
 

@@ -17,6 +17,8 @@ import { onDbFatal, openMigratedDb, type Db } from './db/index.ts';
 import { AppError, UsageError } from './errors.ts';
 import { FEED_NAMES, formatCounts, ingest, isFeedName } from './feeds/index.ts';
 import { runDemo } from './demo.ts';
+import { loadMapping } from './feeds/mapping/index.ts';
+import { MAPPING_OPTIONS, MAPPING_USAGE, runMapping } from './cli-mapping.ts';
 import { currentRevisionOf, listAlerts, type AlertRow } from './queries/index.ts';
 import { backfill } from './backfill.ts';
 import { isDay } from './modeling/days.ts';
@@ -116,15 +118,23 @@ const VERBS: Record<string, Verb> = {
   },
   ingest: {
     summary: 'load a feed from a file, a drop folder or an http(s) URL',
-    usage: `dafei ingest [--db PATH] FEED SOURCE [--encoding gbk]
+    usage: `dafei ingest [--db PATH] FEED SOURCE [--encoding gbk] [--mapping M]
 
   FEED     ${FEED_NAMES.join(' | ')}
   SOURCE   a file (.ndjson, .jsonl, .csv, optionally .gz), a drop folder (each new file once),
            or an http(s) URL (sent ?since= the time of the last successful pull)
   --encoding gbk   for CSV exported by Excel on Chinese Windows (GBK/GB18030)
+  --mapping M      the source is in another layout (CSV or .xlsx): a mapping template id or a
+                   mapping file turns its columns into the feed's (see dafei mapping --help);
+                   an .xlsx without --mapping must have the contract's column names
 
 Prints one line: read N, accepted N, duplicate N, corrected N, quarantined N`,
-    options: { ...dbOption, ...configOption, encoding: { type: 'string' } },
+    options: {
+      ...dbOption,
+      ...configOption,
+      encoding: { type: 'string' },
+      mapping: { type: 'string' },
+    },
     async run(values, positionals, io) {
       const [feed, source, ...rest] = positionals;
       if (feed === undefined || source === undefined || rest.length > 0) {
@@ -137,6 +147,10 @@ Prints one line: read N, accepted N, duplicate N, corrected N, quarantined N`,
         throw new UsageError(`unknown encoding '${encoding}' (use utf-8 or gbk)`);
       }
       const config = configOf(values);
+      const mappingRef = values['mapping'] as string | undefined;
+      const mapping = mappingRef === undefined ? undefined : loadMapping(mappingRef);
+      if (mapping && mapping.feed !== feed)
+        throw new UsageError(`mapping '${mappingRef}' is for ${mapping.feed}, not ${feed}`);
       const result = await withOpenDb(values, (db) =>
         ingest(db, {
           feed,
@@ -146,6 +160,7 @@ Prints one line: read N, accepted N, duplicate N, corrected N, quarantined N`,
           ...(config.sources.find((s) => s.source === source)?.headers
             ? { headers: config.sources.find((s) => s.source === source)!.headers! }
             : {}),
+          ...(mapping ? { mapping } : {}),
           onBatch: (b) =>
             io.err(
               `  batch ${b.batchId} ${b.source}: ${formatCounts(b)} (${b.seconds.toFixed(1)} s)`,
@@ -169,6 +184,12 @@ Prints one line: read N, accepted N, duplicate N, corrected N, quarantined N`,
       // something needs a person: not a silent success
       return result.held.length + result.rejected.length > 0 ? 1 : 0;
     },
+  },
+  mapping: {
+    summary: 'infer or check a mapping of another layout (CSV, XLSX) to a feed; list templates',
+    usage: MAPPING_USAGE,
+    options: { ...MAPPING_OPTIONS },
+    run: runMapping,
   },
   train: {
     summary:

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { AppError } from './errors.ts';
 import { FEED_NAMES } from './feeds/specs.ts';
 import { defaultFilesDir, type HoldPolicy, type IngestLimits } from './feeds/index.ts';
+import { loadMapping } from './feeds/mapping/index.ts';
 import { DEFAULT_THRESHOLDS } from './modeling/score.ts';
 import { ROLES } from './auth/index.ts';
 
@@ -36,6 +37,8 @@ export const SourceSchema = z
     source: z.string().min(1),
     cron: cronExpr,
     encoding: z.enum(['utf-8', 'gbk']).optional(),
+    /** a mapping template id or a mapping file: the source's own layout (CSV, XLSX) → the feed */
+    mapping: z.string().min(1).optional(),
     /** seconds to wait before each retry of a transient failure (HTTP 5xx, network) */
     retry_seconds: z.array(z.number().positive()).max(10).default([30, 120, 600]),
     /**
@@ -206,6 +209,15 @@ export const FileConfigSchema = z
     /** Seconds `dafei serve` keeps answering /healthz 503 after a fatal database error, then exits 1. */
     fatal_exit_delay_seconds: z.number().min(0).max(300).default(3),
     security: SecuritySchema.prefault({}),
+    intake: z
+      .object({
+        /** where the upload page keeps uploaded files until they are ingested */
+        upload_dir: z.string().min(1).default('./var/uploads'),
+        /** largest upload accepted, in MB */
+        max_upload_mb: z.number().positive().max(10_240).default(200),
+      })
+      .strict()
+      .default({ upload_dir: './var/uploads', max_upload_mb: 200 }),
   })
   .strict();
 
@@ -284,6 +296,22 @@ export interface Config extends FileConfig {
   readonly adminSocket: string | null;
 }
 
+/** A source's mapping must load and be for the source's feed. */
+function mappingProblems(file: string, sources: readonly SourceConfig[]): string[] {
+  const out: string[] = [];
+  sources.forEach((s, i) => {
+    if (s.mapping === undefined) return;
+    try {
+      const m = loadMapping(s.mapping);
+      if (m.feed !== s.feed)
+        out.push(`${file}: sources.${i}.mapping: '${s.mapping}' maps to ${m.feed}, not ${s.feed}`);
+    } catch (err) {
+      out.push(`${file}: sources.${i}.mapping: ${(err as Error).message}`);
+    }
+  });
+  return out;
+}
+
 /** Reads env and the config file. Throws one ConfigError listing every problem. */
 export function loadConfig(
   env: Record<string, string | undefined> = process.env,
@@ -302,8 +330,10 @@ export function loadConfig(
   if (file !== null) {
     try {
       const parsed = FileConfigSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
-      if (parsed.success) fileConfig = expandHeaders(parsed.data, env, problems);
-      else
+      if (parsed.success) {
+        fileConfig = expandHeaders(parsed.data, env, problems);
+        problems.push(...mappingProblems(file, fileConfig.sources));
+      } else
         problems.push(
           ...parsed.error.issues.map(
             (i) => `${file}: ${i.path.join('.') || '(top)'}: ${i.message}`,

@@ -23,6 +23,7 @@ import cron, { type ScheduledTask } from 'node-cron';
 import { ingestPolicy, type Config, type SourceConfig } from './config.ts';
 import type { Db } from './db/index.ts';
 import { formatCounts, ingest } from './feeds/index.ts';
+import { loadMapping } from './feeds/mapping/index.ts';
 import { markInterrupted, queueRun, withLedger } from './jobs/ledger.ts';
 import { addDays, shanghaiDay } from './modeling/days.ts';
 import { trainAndRegister } from './modeling/train-job.ts';
@@ -220,6 +221,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
               ...(source.encoding ? { encoding: source.encoding } : {}),
               ...(source.headers ? { headers: source.headers } : {}),
               ...policy,
+              ...(source.mapping ? { mapping: loadMapping(source.mapping) } : {}),
               now,
             });
             log(`[scheduler] pull:${source.name}: ${formatCounts(r)}`);

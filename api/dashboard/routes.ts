@@ -13,6 +13,7 @@ import { mountLogin } from './pages/login.tsx';
 import { mountModels } from './pages/models.tsx';
 import { mountRuns } from './pages/runs.tsx';
 import { mountAccount } from './pages/account.tsx';
+import { mountIntake } from './pages/intake.tsx';
 
 export type { DashboardDeps } from './kit.tsx';
 
@@ -27,4 +28,5 @@ export function mountDashboard(app: Hono<AppEnv>, deps: DashboardDeps): void {
   mountModels(kit);
   mountRuns(kit);
   mountAccount(kit);
+  mountIntake(kit);
 }

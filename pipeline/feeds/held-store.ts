@@ -15,6 +15,7 @@ import {
   renameSync,
   rmSync,
   statSync,
+  writeFileSync,
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -131,6 +132,8 @@ export interface HoldInput {
   spoolPath: string | undefined;
   filesDir: string;
   heldAt: Date;
+  /** The mapping the batch was read with (kept beside the copy: a release reads it the same way). */
+  mapping?: unknown;
   insertQuarantine: (tx: Db, batchId: number, path: string) => Promise<void>;
 }
 
@@ -142,6 +145,7 @@ export async function recordHeld(db: Db, h: HoldInput): Promise<HeldBatch> {
   const stored = join(dir, `batch-${h.batchId}.${ext}`);
   if (h.spoolPath) moveFile(h.spoolPath, stored);
   else copyFileSync(h.input.name, stored);
+  if (h.mapping !== undefined) writeFileSync(`${stored}.mapping.json`, JSON.stringify(h.mapping));
   const sha256 = await sha256File(stored);
   await db.transaction(async (tx) => {
     await tx.run(

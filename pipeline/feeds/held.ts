@@ -7,7 +7,7 @@
  *   goes on.
  * Both are recorded (who, when) and end the hold.
  */
-import { rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import type { Db } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 import {
@@ -18,6 +18,7 @@ import {
   type BatchResult,
   type IngestLimits,
 } from './ingest.ts';
+import type { Mapping } from './mapping/schema.ts';
 import type { Encoding, Format } from './read.ts';
 import { fileInput, type Input, type SourceKind } from './sources.ts';
 import { FEEDS, type FeedName } from './specs.ts';
@@ -116,9 +117,15 @@ export async function releaseHeld(db: Db, batchId: number, o: DecideOptions): Pr
     open: async () => ({ ...(await stored.open()), format: h.format, gzip: h.gzip }),
     ...takenMarks(h),
   };
+  // a batch read through a mapping is released through the same mapping
+  const mappingFile = `${h.stored_path}.mapping.json`;
+  const mapping = existsSync(mappingFile)
+    ? (JSON.parse(readFileSync(mappingFile, 'utf8')) as Mapping)
+    : undefined;
   const r = await ingestInput(db, FEEDS[h.feed], input, h.encoding, now, {
     limits: { ...DEFAULT_LIMITS, ...o.limits },
     hold: false,
+    ...(mapping ? { read: { mapping } } : {}),
     filesDir: o.filesDir ?? defaultFilesDir(db.path),
     inTransaction: async (tx, applied) => {
       const done = await tx.all(
@@ -131,6 +138,7 @@ export async function releaseHeld(db: Db, batchId: number, o: DecideOptions): Pr
   });
   if ('reason' in r) throw new Error('a release is never held');
   rmSync(h.stored_path, { force: true });
+  rmSync(mappingFile, { force: true });
   return r;
 }
 
@@ -148,4 +156,5 @@ export async function discardHeld(db: Db, batchId: number, o: DecideOptions): Pr
     await markTaken(tx, h.feed, takenMarks(h), batchId, at);
   });
   rmSync(h.stored_path, { force: true });
+  rmSync(`${h.stored_path}.mapping.json`, { force: true });
 }

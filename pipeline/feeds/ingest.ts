@@ -48,6 +48,10 @@ import {
   type SourceKind,
 } from './sources.ts';
 import { dataColumns, FEEDS, type FeedName, type FeedSpec } from './specs.ts';
+import { identityMapping } from './mapping/compile.ts';
+import { readMapped, type MappedRecord } from './mapping/read-mapped.ts';
+import type { Mapping } from './mapping/schema.ts';
+import type { XlsxLimits } from './xlsx.ts';
 
 export interface IngestCounts {
   read: number;
@@ -104,6 +108,15 @@ export interface IngestOptions {
   onHeld?: (h: HeldBatch) => void;
   /** Called for each drop-folder file that could not be read and was moved aside. */
   onRejected?: (r: RejectedFile) => void;
+  /**
+   * How the source's columns become the feed's fields (a layout that is not the contract's:
+   * CSV or XLSX; see mapping/). An .xlsx without one must have the contract's column names.
+   */
+  mapping?: Mapping;
+  /** Caps of .xlsx inflation (zip-bomb guard); default DEFAULT_XLSX_LIMITS. */
+  xlsxLimits?: XlsxLimits;
+  /** Rows read so far in the current batch (mapped sources; for progress bars). */
+  onProgress?: (p: { rows: number; fraction: number | null }) => void;
 }
 
 /**
@@ -131,6 +144,8 @@ export interface InputPolicy {
   filesDir: string;
   /** Runs inside the batch's transaction after it is applied (e.g. marking a held batch released). */
   inTransaction?: (tx: Db, batchId: number) => Promise<void>;
+  /** How a mapped layout or a workbook is read (mapping/). */
+  read?: Pick<IngestOptions, 'mapping' | 'xlsxLimits' | 'onProgress' | 'encoding'>;
 }
 
 export function formatCounts(c: IngestCounts): string {
@@ -146,6 +161,12 @@ export async function ingest(db: Db, options: IngestOptions): Promise<IngestResu
     limits,
     hold: options.hold ?? DEFAULT_HOLD,
     filesDir: options.filesDir ?? defaultFilesDir(db.path),
+    read: {
+      ...(options.mapping ? { mapping: options.mapping } : {}),
+      ...(options.xlsxLimits ? { xlsxLimits: options.xlsxLimits } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(options.encoding ? { encoding: options.encoding } : {}),
+    },
   };
   const inputs = await resolveInputs(db, options, limits, now());
   const result: IngestResult = {
@@ -312,15 +333,13 @@ class BlockWriter {
  * CSV, and any new one) reads these, so the limits hold for all of them.
  */
 function boundedBytes(
-  opened: Opened,
+  raw: AsyncIterable<Buffer>,
+  gzip: boolean,
   limits: IngestLimits,
   onLong: (l: LongLine) => void,
-  spoolPath?: string,
 ): AsyncIterable<Buffer> {
-  let raw: AsyncIterable<Buffer> = opened.stream;
-  if (spoolPath) raw = spoolTo(raw, spoolPath);
   let bytes = raw;
-  if (opened.gzip) {
+  if (gzip) {
     const src = Readable.from(raw);
     const gunzip = src.pipe(createGunzip());
     src.on('error', (err) => gunzip.destroy(err));
@@ -355,22 +374,19 @@ export async function ingestInput(
   try {
     // The source is opened before the transaction, so an unreachable one costs nothing.
     opened = await input.open();
-    const source = boundedBytes(
-      opened,
-      policy.limits,
-      (long) => {
-        counts.read++;
-        const head = new TextDecoder(encoding).decode(long.head);
-        bad.add(
-          quarantineLine(
-            long.line,
-            head,
-            `line is ${long.bytes} bytes, longer than the limit of ${policy.limits.maxLineBytes} (limits.max_line_bytes); only its beginning is kept`,
-          ),
-        );
-      },
-      spool,
-    );
+    // the bytes as received (an HTTP body is kept while read: a held batch is released from it)
+    const raw: AsyncIterable<Buffer> = spool ? spoolTo(opened.stream, spool) : opened.stream;
+    const source = boundedBytes(raw, opened.gzip, policy.limits, (long) => {
+      counts.read++;
+      const head = new TextDecoder(encoding).decode(long.head);
+      bad.add(
+        quarantineLine(
+          long.line,
+          head,
+          `line is ${long.bytes} bytes, longer than the limit of ${policy.limits.maxLineBytes} (limits.max_line_bytes); only its beginning is kept`,
+        ),
+      );
+    });
     const format = opened.format;
     const result = await db.transaction(async (tx) => {
       const batchId = (await tx.one<{ id: number }>(
@@ -391,9 +407,56 @@ export async function ingestInput(
         applying = blocks.drain();
       };
       try {
-        // A new line-based reader plugs in here, reading `source` (bounded bytes) and handing
-        // staged rows to `blocks` and rejected lines to `bad`.
-        if (format === 'ndjson') {
+        // Readers: a mapped layout or a workbook (mapping/read-mapped.ts), NDJSON, CSV. A new
+        // line-based reader reads `source` (bounded bytes) and hands staged rows to `blocks` and
+        // rejected lines to `bad`.
+        const read = policy.read ?? {};
+        if (read.mapping !== undefined || format === 'xlsx') {
+          // another layout (or a workbook) through a mapping: one entry point for all of them
+          if (format === 'ndjson')
+            throw new IngestError(
+              'ingest_failed',
+              `[ingest:${spec.name}] ${input.name}: a mapping reads CSV or XLSX, not NDJSON`,
+            );
+          const validate = validatorFor(spec.name);
+          ({ bytes } = await readMapped(
+            {
+              label: input.name,
+              format,
+              // a workbook is a zip: its own inflation caps (xlsxLimits), read from the file (or
+              // the HTTP body, kept as it arrives); CSV reads the bounded bytes like every line format
+              ...(format === 'xlsx'
+                ? {
+                    stream: Readable.from(raw),
+                    gzip: opened!.gzip,
+                    ...(opened!.path === undefined ? {} : { path: opened!.path }),
+                  }
+                : { stream: Readable.from(source), gzip: false }),
+              ...(opened!.size === undefined ? {} : { size: opened!.size }),
+            },
+            {
+              mapping: read.mapping ?? identityMapping(spec.name),
+              // no encoding given: the mapping's, else detected from the bytes
+              ...(read.encoding ? { encoding } : {}),
+              ...(read.xlsxLimits ? { limits: read.xlsxLimits } : {}),
+              ...(read.onProgress ? { onProgress: read.onProgress } : {}),
+            },
+            (rec: MappedRecord) => {
+              counts.read++;
+              let reason = rec.problem;
+              if (rec.value !== undefined) {
+                const checked = validate(rec.value);
+                if (checked.ok) {
+                  blocks.add(rowLine(rec.line, checked.key, checked.values), 1);
+                  return;
+                }
+                reason = rec.explain ? rec.explain(checked.reason) : checked.reason;
+              }
+              bad.add(quarantineLine(rec.line, rec.raw, reason ?? 'unreadable record'));
+            },
+            afterChunk,
+          ));
+        } else if (format === 'ndjson') {
           pool =
             (opened!.size ?? 0) > PARALLEL_BYTES && THREADS > 1
               ? new NdjsonPool(THREADS)
@@ -494,6 +557,7 @@ export async function ingestInput(
         spoolPath: spool,
         filesDir: policy.filesDir,
         heldAt: started,
+        ...(policy.read?.mapping ? { mapping: policy.read.mapping } : {}),
         insertQuarantine: (tx, batchId, path) =>
           insertQuarantine(tx, spec.name, input.name, batchId, path, started),
       });
