@@ -270,14 +270,23 @@ export async function ingestUpload(
       ...(o.now ? { now: o.now } : {}),
       ...(o.onProgress ? { onProgress: o.onProgress } : {}),
     });
-    await finishRun(db, runId, {
-      read: r.read,
-      accepted: r.accepted,
-      duplicate: r.duplicate,
-      corrected: r.corrected,
-      quarantined: r.quarantined,
-      batch_ids: r.batches.map((b) => b.batchId),
-    });
+    // a batch that looks broken as a whole is held for an admin (运行 page), not applied
+    await finishRun(
+      db,
+      runId,
+      {
+        read: r.read,
+        accepted: r.accepted,
+        duplicate: r.duplicate,
+        corrected: r.corrected,
+        quarantined: r.quarantined,
+        batch_ids: r.batches.map((b) => b.batchId),
+        ...(r.held.length > 0
+          ? { held: r.held.map((h) => ({ batch: h.batchId, reason: h.reason })) }
+          : {}),
+      },
+      r.held.length > 0 ? 'held' : 'ok',
+    );
     return r;
   } catch (err) {
     await failRun(db, runId, err);
