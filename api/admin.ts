@@ -6,8 +6,8 @@
  */
 import type { AdminRegistry, AdminSocketServer } from '../pipeline/admin-socket/index.ts';
 import { listenAdminSocket } from '../pipeline/admin-socket/index.ts';
-import { accountVerbs, type AdminContext } from '../pipeline/auth/admin-verbs.ts';
-import { registerOpsVerbs } from '../pipeline/ops/admin-ops.ts';
+import { accountVerbs, type AdminContext } from '../pipeline/auth/index.ts';
+import { registerOpsVerbs } from '../pipeline/ops/index.ts';
 import type { AppDeps, ClientInfo } from './context.ts';
 
 /** The verbs a server offers on its admin socket. Other modules add theirs here. */

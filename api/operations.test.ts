@@ -29,11 +29,9 @@ import { main } from '../pipeline/cli.ts';
 import { FileConfigSchema, type Config } from '../pipeline/config.ts';
 import { openDb, openMigratedDb, type Db } from '../pipeline/db/index.ts';
 import { loadSample } from '../pipeline/demo.ts';
-import { GOOD, tmpDir, toNdjson } from '../pipeline/feeds/_fixtures.ts';
+import { ADS, tmpDir, toNdjson } from './_feed-lines.ts';
 import { adminSocketPath } from '../pipeline/admin-socket/index.ts';
-import { listBackups, type BackupManifest } from '../pipeline/ops/backup.ts';
-import { databaseFacts } from '../pipeline/ops/fingerprint.ts';
-import { restore } from '../pipeline/ops/restore.ts';
+import { databaseFacts, listBackups, restore, type BackupManifest } from '../pipeline/ops/index.ts';
 import { runDay } from '../pipeline/run-day.ts';
 import { createScheduler, type Scheduler } from '../pipeline/scheduler.ts';
 import { cityUpTo, testCity } from '../pipeline/_test-city.ts';
@@ -119,7 +117,7 @@ const api = (p: string, token: string, init: RequestInit = {}) =>
 beforeAll(async () => {
   feedServer = createServer((req, res) => {
     const url = new URL(req.url!, 'http://x');
-    const recs: Record<string, unknown>[] = GOOD.ads.map((a, i) => ({
+    const recs: Record<string, unknown>[] = ADS.map((a, i) => ({
       ...a,
       ad_id: `H${url.searchParams.has('since') ? 2 : 1}-${i}`,
     }));
@@ -360,12 +358,9 @@ describe('feed failures on the 运行 page and in GET /v1/runs', () => {
 
   it('good / corrupt gzip / good: both good files land, the bad one is moved aside and shown', async () => {
     mkdirSync(drop);
-    writeFileSync(join(drop, 'a.ndjson'), toNdjson([{ ...GOOD.ads[0]!, ad_id: 'D-1' }]));
-    writeFileSync(
-      join(drop, 'b.ndjson.gz'),
-      gzipSync(Buffer.from(toNdjson(GOOD.ads))).subarray(0, 20),
-    );
-    writeFileSync(join(drop, 'c.ndjson'), toNdjson([{ ...GOOD.ads[0]!, ad_id: 'D-3' }]));
+    writeFileSync(join(drop, 'a.ndjson'), toNdjson([{ ...ADS[0]!, ad_id: 'D-1' }]));
+    writeFileSync(join(drop, 'b.ndjson.gz'), gzipSync(Buffer.from(toNdjson(ADS))).subarray(0, 20));
+    writeFileSync(join(drop, 'c.ndjson'), toNdjson([{ ...ADS[0]!, ad_id: 'D-3' }]));
     await (
       await scheduler.trigger('pull:drop')
     ).done;

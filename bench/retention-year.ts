@@ -24,10 +24,14 @@ import { backfill } from '../pipeline/backfill.ts';
 import { loadSample } from '../pipeline/demo.ts';
 import { addDays } from '../pipeline/modeling/days.ts';
 import { trainAndRegister } from '../pipeline/modeling/train-job.ts';
-import { retentionPolicy } from '../pipeline/ops/admin-ops.ts';
-import { backup } from '../pipeline/ops/backup.ts';
-import { applyRetention, formatRetention } from '../pipeline/ops/retention.ts';
-import { dbStats, formatStats } from '../pipeline/ops/stats.ts';
+import {
+  applyRetention,
+  backup,
+  dbStats,
+  formatRetention,
+  formatStats,
+  retentionPolicy,
+} from '../pipeline/ops/index.ts';
 
 const { values } = parseArgs({
   options: {

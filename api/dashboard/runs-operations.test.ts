@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { ingest } from '../../pipeline/feeds/index.ts';
-import { GOOD, tmpDir, toNdjson } from '../../pipeline/feeds/_fixtures.ts';
-import { raiseNotice } from '../../pipeline/ops/notices.ts';
+import { ADS, renamedText, tmpDir, toNdjson } from '../_feed-lines.ts';
+import { raiseNotice } from '../../pipeline/ops/index.ts';
 import {
   HAVE_CHROMIUM,
   launchBrowser,
@@ -34,12 +34,7 @@ describe.skipIf(!HAVE_CHROMIUM)('运行: held batches, files moved aside, notice
   beforeAll(async () => {
     d = await startDashboard();
     const drop = tmpDir();
-    const renamed = GOOD.ads.map(({ text, ...r }) => ({
-      ...r,
-      ad_id: `R-${String(r['ad_id'])}`,
-      body: text,
-    }));
-    writeFileSync(join(drop, 'a-renamed.ndjson'), toNdjson(renamed));
+    writeFileSync(join(drop, 'a-renamed.ndjson'), toNdjson(renamedText(ADS, 'body', 'R-')));
     writeFileSync(join(drop, 'b-broken.ndjson.gz'), Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x01]));
     const r = await ingest(d.db, { feed: 'ads', source: drop });
     expect([r.held.length, r.rejected.length]).toEqual([1, 1]);

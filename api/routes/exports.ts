@@ -27,7 +27,7 @@ import {
   exportFeatures,
   type TempExport,
 } from '../../pipeline/queries/index.ts';
-import { FEATURE_NAMES } from '../../pipeline/features/registry.ts';
+import { FEATURE_NAMES } from '../../pipeline/features/index.ts';
 import type { Router } from '../route.ts';
 import { audit } from '../audit.ts';
 import { maySee } from '../../pipeline/privacy/index.ts';

@@ -14,17 +14,18 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { z } from 'zod';
 import type { Context } from 'hono';
 import type { Role } from '../../pipeline/auth/index.ts';
-import { FEED_NAMES, type FeedName } from '../../pipeline/feeds/index.ts';
 import {
   checkMapping,
+  FEED_NAMES,
   inferMapping,
   isTemplateId,
   listTemplates,
   loadTemplate,
   parseMapping,
   peekRows,
+  type FeedName,
   type Mapping,
-} from '../../pipeline/feeds/mapping/index.ts';
+} from '../../pipeline/feeds/index.ts';
 import {
   getUpload,
   ingestUpload,
@@ -287,8 +288,8 @@ export function intakeRoutes(r: Router): void {
         today: c.get('deps').now().toISOString().slice(0, 10),
       });
       await audit(c, 'intake.infer', `upload:${u.upload_id}`, { feed: inf.feed });
-      // sample values are the office's raw data: personal data by the catalogue, as everywhere
-      return c.json(redact(inf, c.get('principal')!.role, await c.get('deps').privacy.names()));
+      // headers and the guesses only, no values: nothing personal to mask
+      return c.json(inf);
     },
   );
 
@@ -331,15 +332,18 @@ export function intakeRoutes(r: Router): void {
         ...(template ? { template } : {}),
         read: report.read,
       });
-      // the first rows as they would land, and the quarantined raw lines: personal data by the
-      // catalogue, as everywhere (a data scientist may map a 12345 export, not read its callers)
-      return c.json(
-        redact(
-          { ...report, template: template ?? null, mapping_file: mapping },
-          c.get('principal')!.role,
-          await c.get('deps').privacy.names(),
-        ),
-      );
+      // the first rows as they would land and the quarantined raw lines are the office's raw
+      // data: personal data by the catalogue, as everywhere (a data scientist may map a 12345
+      // export, not read its callers). The mapping and the field lists are not data: left whole.
+      const role = c.get('principal')!.role;
+      const names = await c.get('deps').privacy.names();
+      return c.json({
+        ...report,
+        sample: redact(report.sample, role, names),
+        reasons: redact(report.reasons, role, names),
+        template: template ?? null,
+        mapping_file: mapping,
+      });
     },
   );
 

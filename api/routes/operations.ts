@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { ingestPolicy } from '../../pipeline/config.ts';
 import { discardHeld, formatCounts, releaseHeld } from '../../pipeline/feeds/index.ts';
-import { resolveNotice } from '../../pipeline/ops/notices.ts';
+import { resolveNotice } from '../../pipeline/ops/index.ts';
 import type { Router } from '../route.ts';
 import { audit } from '../audit.ts';
 import { ApiError } from '../errors.ts';

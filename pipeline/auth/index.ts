@@ -303,3 +303,4 @@ export * from './login.ts';
 export * from './accounts.ts';
 export * from './totp.ts';
 export * from './demo-guard.ts';
+export { accountVerbs, type AdminContext } from './admin-verbs.ts';

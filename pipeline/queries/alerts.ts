@@ -59,14 +59,6 @@ export interface AlertPage {
   has_more: boolean;
 }
 
-/** The latest day with a published list, or undefined. */
-export async function latestListDay(db: Db): Promise<string | undefined> {
-  const r = await db.one<{ day: string | null }>(
-    `SELECT max(day)::VARCHAR AS day FROM list_revisions`,
-  );
-  return r?.day ?? undefined;
-}
-
 /** The current (highest) revision of a day, or undefined when the day has no list. */
 export async function currentRevisionOf(db: Db, day: string): Promise<number | undefined> {
   const r = await db.one<{ rev: number | null }>(

@@ -6,14 +6,6 @@
 import type { Db } from '../db/index.ts';
 import { createReadModelKeeper, type ReadModelKeeper } from './read-model.ts';
 
-export interface ScorePoint {
-  day: string;
-  revision: number;
-  rank: number;
-  score: number;
-  level: string | null;
-}
-
 /**
  * Days whose current revision is not the one the read model reflects (new days, re-published days),
  * and days the read model holds that no longer have a list.
