@@ -101,6 +101,8 @@ function config(): Config {
     host: '127.0.0.1',
     configFile: null,
     adminSocket: null,
+    smtpPassword: null,
+    jurisdictionsFile: null,
   };
 }
 

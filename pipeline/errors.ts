@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'model_failed'
   /** the request clashes with the current state (a day already queued, a batch no longer held) */
   | 'conflict'
+  | 'forbidden'
   /** a source waits for an admin: a batch of it is held */
   | 'source_held'
   /** a backup that is incomplete, corrupt or does not verify */

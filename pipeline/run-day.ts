@@ -13,6 +13,7 @@ import type { ModelBundle } from './modeling/bundle.ts';
 import { raiseNotice } from './ops/notices.ts';
 import { publishList, type PublishResult } from './publish.ts';
 import { resolve } from './resolve/index.ts';
+import { rescreenAfter } from './notify/screen.ts';
 import { selectRows } from '../models/index.ts';
 
 export interface RunDayResult extends PublishResult {
@@ -79,6 +80,8 @@ export async function runDay(
         message: `the list of ${day} (revision ${published.revision}) was ranked by the rule index: ${fallback}`,
       });
     }
+    // what the run changed (new links, the new revision) against watchlists and subscriptions
+    await rescreenAfter(db);
     return {
       ...published,
       scorer: model ? ('model' as const) : ('rules' as const),

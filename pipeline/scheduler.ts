@@ -1,10 +1,10 @@
 /**
  * The scheduler inside `dafei serve` (node-cron, Asia/Shanghai): feed pulls per configured source
  * on their own cron expressions, the daily run (default 06:00, for the day that just ended), the
- * weekly training of a challenger (never promoted unless configured), the nightly retention and,
- * when configured, backups.
+ * weekly training of a challenger (never promoted unless configured), the nightly retention,
+ * when configured, backups, and the extra jobs `dafei serve` adds (notifications).
  *
- * - Jobs are keyed: `run:<day>`, `pull:<source>`, `train`, `retention`. A job whose key is already
+ * - Jobs are keyed: `run:<day>`, `pull:<source>`, `train`, `retention`, an extra job's name. A job whose key is already
  *   queued or running is not queued again: a manual trigger of it is refused (409 in the API), a
  *   cron firing is skipped and logged.
  * - The day of a daily run is fixed when the job is queued, so a run delayed past midnight still
@@ -40,6 +40,15 @@ export { shanghaiDay };
 /** A cancellable timer (tests pass a fake clock's). */
 export type SetTimer = (fn: () => void, ms: number) => { cancel(): void };
 
+/** A job the scheduler runs on its own cron, through the same keyed queue and ledger. */
+export interface ExtraJob {
+  name: string;
+  cron: string;
+  /** false: not a ledger entry per run (a job every minute would drown the ledger); it records its own failures. */
+  ledger?: boolean;
+  run(): Promise<unknown>;
+}
+
 export interface SchedulerDeps {
   db: Db;
   config: Pick<
@@ -54,6 +63,8 @@ export interface SchedulerDeps {
     | 'retention'
     | 'backup'
   >;
+  /** More jobs on their own cron (`dafei serve`: the notification jobs, pipeline/notify/jobs.ts). */
+  extraJobs?: readonly ExtraJob[];
   now?: () => Date;
   /** Waits between retries of a transient source failure. */
   sleep?: (ms: number) => Promise<void>;
@@ -408,12 +419,21 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     ((expr: string, fn: () => void): ScheduledTask =>
       cron.schedule(expr, () => fn(), { timezone: TIMEZONE, noOverlap: true }));
 
+  const extra = deps.extraJobs ?? [];
+  const extraJob = (j: ExtraJob) =>
+    j.ledger === false
+      ? enqueue(j.name, j.name, null, () => j.run(), false)
+      : enqueue(j.name, j.name, null, (runId) =>
+          withLedger(db, j.name, null, () => j.run(), undefined, runId),
+        );
+
   const jobs = [
     'run',
     'train',
     'retention',
     ...(config.backup.dir ? ['backup'] : []),
     ...config.sources.map((s) => `pull:${s.name}`),
+    ...extra.map((j) => j.name),
   ];
 
   return {
@@ -452,6 +472,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       tasks.push(schedule(config.retention.cron, () => fire('retention', retention)));
       if (config.backup.dir)
         tasks.push(schedule(config.backup.cron, () => track(scheduledBackup())));
+      for (const j of extra) tasks.push(schedule(j.cron, () => fire(j.name, () => extraJob(j))));
       await catchUp();
     },
     async stop() {
@@ -472,6 +493,8 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       }
       if (job === 'train') return train();
       if (job === 'retention') return retention();
+      const x = extra.find((j) => j.name === job);
+      if (x) return extraJob(x);
       const source = config.sources.find((s) => `pull:${s.name}` === job);
       if (!source) throw new AppError('not_found', `no job named ${job}`);
       return enqueue(job, job, source.source, (id) => pull(source, id));

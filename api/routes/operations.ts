@@ -23,6 +23,8 @@ export function operationsRoutes(r: Router): void {
         'Applies a batch that was held back (over the quarantine threshold, or a required field missing on every line) as it is: its good lines land, the others are quarantined; the drop-folder file is marked taken and the HTTP cursor moves. Runs between scheduled jobs.',
       tag: 'runs',
       roles: ['admin'],
+      // a batch is not placed in an office, nor is a notice: for accounts of the whole tree
+      wholeTree: true,
       params: BatchParam,
       responses: {
         200: {
@@ -62,6 +64,7 @@ export function operationsRoutes(r: Router): void {
         'Applies nothing of a held batch; its drop-folder file is marked taken and the HTTP cursor moves past it, so the source goes on.',
       tag: 'runs',
       roles: ['admin'],
+      wholeTree: true,
       params: BatchParam,
       responses: {
         200: { description: 'discarded', schema: Obj('HeldDiscarded', '{ batch }') },
@@ -89,6 +92,7 @@ export function operationsRoutes(r: Router): void {
       description: 'An admin acknowledges an operations notice; it leaves the 运行 page.',
       tag: 'runs',
       roles: ['admin'],
+      wholeTree: true,
       params: z.strictObject({ id: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER) }),
       responses: {
         200: { description: 'resolved', schema: Obj('NoticeResolved', '{ id }') },

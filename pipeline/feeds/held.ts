@@ -9,6 +9,7 @@
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import type { Db } from '../db/index.ts';
+import { rescreenAfter } from '../notify/screen.ts';
 import { AppError } from '../errors.ts';
 import {
   DEFAULT_LIMITS,
@@ -139,6 +140,8 @@ export async function releaseHeld(db: Db, batchId: number, o: DecideOptions): Pr
   if ('reason' in r) throw new Error('a release is never held');
   rmSync(h.stored_path, { force: true });
   rmSync(mappingFile, { force: true });
+  // watchlists and subscriptions hear of the released batch at once, as of any other batch
+  await rescreenAfter(db, { now });
   return r;
 }
 

@@ -48,6 +48,7 @@ import {
   type SourceKind,
 } from './sources.ts';
 import { dataColumns, FEEDS, type FeedName, type FeedSpec } from './specs.ts';
+import { rescreenAfter } from '../notify/screen.ts';
 import { identityMapping } from './mapping/compile.ts';
 import { readMapped, type MappedRecord } from './mapping/read-mapped.ts';
 import type { Mapping } from './mapping/schema.ts';
@@ -195,6 +196,9 @@ export async function ingest(db: Db, options: IngestOptions): Promise<IngestResu
         continue;
       }
       throw err;
+    } finally {
+      // watchlists and subscriptions hear of the batch (or of its failure) at once
+      await rescreenAfter(db, { now });
     }
     if ('reason' in outcome) {
       result.held.push(outcome);

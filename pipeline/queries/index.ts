@@ -15,3 +15,4 @@ export {
   type OperationsState,
   type RejectedFileRow,
 } from './operations.ts';
+export * from './summary.ts';

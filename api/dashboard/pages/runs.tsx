@@ -355,7 +355,8 @@ export function mountRuns(kit: DashboardKit): void {
             runs.ok
               ? {
                   data: runs.data,
-                  csrf: x.session.principal.role === 'admin' ? x.session.csrf : undefined,
+                  // the buttons for whom the API takes them (admins of the whole tree)
+                  csrf: x.can('releaseHeldBatch') ? x.session.csrf : undefined,
                 }
               : undefined
           }
