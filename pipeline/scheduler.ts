@@ -18,6 +18,7 @@
  *   restart, tries again).
  * - Transient source errors (HTTP 5xx, network) are retried after the source's delays.
  * - Backups run beside the queue (they read a snapshot on their own connection).
+ * - Training fits its forests on a worker thread (pipeline/modeling/model-thread.ts).
  */
 import cron, { type ScheduledTask } from 'node-cron';
 import { ingestPolicy, type Config, type SourceConfig } from './config.ts';
@@ -317,7 +318,8 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
         db,
         'train',
         null,
-        () => trainAndRegister(db, { activate: config.training.auto_promote }),
+        // the forest grows on a worker thread: the API in this process keeps answering
+        () => trainAndRegister(db, { activate: config.training.auto_promote, worker: true }),
         (r) => ({
           version: r.version,
           active: r.active,

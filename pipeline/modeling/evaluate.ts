@@ -15,6 +15,7 @@ import {
   type PairedBootstrapResult,
 } from '../../models/index.ts';
 import { predict } from './bundle.ts';
+import { predictInWorker } from './model-thread.ts';
 import { addDays, dayRange, daysBetween } from './days.ts';
 import { ensureFeatures } from './ensure-features.ts';
 import { loadFeatureRows } from './feature-matrix.ts';
@@ -150,7 +151,11 @@ export async function evaluateOverTime(db: Db, o: EvaluateOptions): Promise<Eval
     const idx: number[] = [];
     for (let i = 0; i < x.rows; i++) if (rows.day[i]! > t && rows.day[i]! <= end) idx.push(i);
     // the score before calibration ranks (calibration is monotone: same order, without its ties)
-    const p = predict(trained.bundle, selectRows(x, idx));
+    const sample = selectRows(x, idx);
+    // on a worker (the training job inside dafei serve): the API keeps answering meanwhile
+    const p = o.worker
+      ? await predictInWorker(trained.bundle, sample)
+      : predict(trained.bundle, sample);
     idx.forEach((i, k) => {
       modelScores[i] = p.raw[k]!;
       forestScores[i] = p.forest[k]!;

@@ -4,22 +4,11 @@
  * fitted on the most recent quarter of the sampled days (held out in time).
  */
 import type { Db } from '../db/index.ts';
-import {
-  fitCalibrator,
-  fitRankFusion,
-  fuseAll,
-  HistogramForest,
-  ruleIndex,
-  identityCalibrator,
-  chooseFusion,
-  selectRows,
-  withRuleIndex,
-  type FusionChoice,
-  type HistogramForestOptions,
-} from '../../models/index.ts';
+import { selectRows, type FusionChoice, type HistogramForestOptions } from '../../models/index.ts';
 import type { ModelBundle } from './bundle.ts';
 import { addDays } from './days.ts';
-import { withDerived } from './derived.ts';
+import { DEFAULT_FOREST, fitBundle, type TrainingSet } from './fit.ts';
+import { fitBundleInWorker } from './model-thread.ts';
 import { ensureFeatures } from './ensure-features.ts';
 import { loadFeatureRows, type FeatureRows } from './feature-matrix.ts';
 import { confirmedOn, labelOf } from './outcomes.ts';
@@ -45,26 +34,16 @@ export interface TrainingOptions {
    */
   fusion?: boolean;
   onProgress?: (message: string) => void;
+  /**
+   * Fit on a worker thread (pipeline/modeling/model-thread.ts), so that the calling thread — the
+   * API of `dafei serve` — keeps answering while the forest grows (default false).
+   */
+  worker?: boolean;
 }
 
-/**
- * Chosen on the sample city's walk-forward evaluation (few positives: shallow trees with large
- * leaves generalise better there than grown trees; measured in bench/evaluate-city.ts too).
- */
-export const DEFAULT_FOREST: HistogramForestOptions = {
-  nEstimators: 200,
-  minSamplesLeaf: 20,
-  maxDepth: 8,
-  maxFeatures: 'sqrt',
-  classWeight: 'balanced',
-  seed: 20260101,
-};
+export { DEFAULT_FOREST };
 
-export interface TrainingSet {
-  rows: FeatureRows;
-  labels: Uint8Array;
-  days: string[];
-}
+export type { TrainingSet };
 
 /** First day with any ad or complaint: the start of the data. */
 export async function firstDataDay(db: Db): Promise<string | null> {
@@ -122,9 +101,8 @@ export interface TrainedModel {
   fusionChoice?: FusionChoice;
 }
 
-/** Trains the forest on the earlier days and calibrates it on the latest quarter of days. */
+/** Builds the training set, then fits the bundle (pipeline/modeling/fit.ts) here or on a worker thread. */
 export async function trainModelAt(db: Db, o: TrainingOptions): Promise<TrainedModel> {
-  const horizon = o.horizonDays ?? 90;
   const set = await buildTrainingSet(db, o);
   const positives = set.labels.reduce((s, y) => s + y, 0);
   if (positives < 3) {
@@ -133,60 +111,12 @@ export async function trainModelAt(db: Db, o: TrainingOptions): Promise<TrainedM
       `[train] only ${positives} positive examples before ${o.until}: record more confirmed outcomes first`,
     );
   }
-  const cut = set.days[Math.floor(set.days.length * 0.75)]!;
-  const fitIdx: number[] = [];
-  const calIdx: number[] = [];
-  for (let i = 0; i < set.labels.length; i++) (set.rows.day[i]! < cut ? fitIdx : calIdx).push(i);
-  const fitY = fitIdx.map((i) => set.labels[i]!);
-  const options = { ...DEFAULT_FOREST, ...o.forest };
-  o.onProgress?.(
-    `training ${options.nEstimators} trees on ${fitIdx.length} examples (${fitY.reduce((s, y) => s + y, 0)} positive)`,
-  );
-  const stacked = o.stackRuleIndex === false ? set.rows.matrix : withRuleIndex(set.rows.matrix);
-  const input = o.derived === false ? stacked : withDerived(stacked);
-  const forest = new HistogramForest(options).fit(selectRows(input, fitIdx), fitY);
-  const calY = calIdx.map((i) => set.labels[i]!);
-  const calPositives = calY.reduce((s, y) => s + y, 0);
-  const forestRaw = forest.predictProba(selectRows(input, calIdx));
-  // The fusion's tail maps come from the held-out days too (the forest's scores there are
-  // out-of-sample); with fewer than 2 held-out positives there is nothing to calibrate it on.
-  const calRules = ruleIndex(selectRows(set.rows.matrix, calIdx));
-  let fusion =
-    o.fusion !== false && calPositives >= 2 ? fitRankFusion(forestRaw, calRules) : undefined;
-  let fusionChoice: FusionChoice | undefined;
-  if (fusion) {
-    // the tail maps use no labels; the choice uses the held-out days' labels (models/ensemble.ts)
-    fusionChoice = chooseFusion(
-      fusion,
-      forestRaw,
-      calRules,
-      calY,
-      calIdx.map((i) => set.rows.day[i]!),
-      50,
-    );
-    if (!fusionChoice.fused) fusion = undefined;
-    o.onProgress?.(
-      `fusion with the rule index ${fusionChoice.fused ? 'kept' : 'dropped'}: held-out precision@50 fused ${fusionChoice.fusedPrecisionAtK.toFixed(3)}, forest alone ${fusionChoice.forestPrecisionAtK.toFixed(3)}`,
-    );
-  }
-  const raw = fusion ? fuseAll(fusion, forestRaw, calRules) : forestRaw;
-  // Isotonic needs many positives to be more than a few flat steps; Platt is smooth with few.
-  const calibrator =
-    calPositives < 2
-      ? identityCalibrator()
-      : fitCalibrator(calPositives >= 50 ? 'isotonic' : 'platt', raw, calY);
-  const bundle: ModelBundle = {
-    classifier: forest,
-    calibrator,
-    features: forest.columns,
-    horizonDays: horizon,
-    ...(fusion ? { fusion } : {}),
-  };
+  const fitted = o.worker ? await fitBundleInWorker(set, o) : fitBundle(set, o);
   return {
-    bundle,
+    bundle: fitted.bundle,
     set,
-    calibrationDays: set.days.filter((d) => d >= cut),
+    calibrationDays: fitted.calibrationDays,
     positives,
-    ...(fusionChoice ? { fusionChoice } : {}),
+    ...(fitted.fusionChoice ? { fusionChoice: fitted.fusionChoice } : {}),
   };
 }
