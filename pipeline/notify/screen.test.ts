@@ -58,7 +58,13 @@ describe('re-screening', () => {
   it('does not notify what happened before anyone subscribed', async () => {
     expect(await inbox(db, 'inv-a')).toEqual([]);
     const again = await rescreen(db);
-    expect(again.sources).toEqual({ batches: 0, runs: 0, revisions: 0, dispositions: 0 });
+    expect(again.sources).toEqual({
+      batches: 0,
+      runs: 0,
+      revisions: 0,
+      dispositions: 0,
+      approvals: 0,
+    });
   });
 
   it('a watched enterprise’s new complaint: one notification per subscriber, at ingest', async () => {
