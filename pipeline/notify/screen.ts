@@ -17,7 +17,7 @@
  */
 import { literal, type Db } from '../db/index.ts';
 import { failRun, startRun } from '../jobs/ledger.ts';
-import { writeAudits } from '../queries/audit.ts';
+import { forgetAuditHead, writeAudits } from '../queries/audit.ts';
 import { installMacros, loadNormalizeConfig } from '../resolve/normalize.ts';
 import { shanghaiDay } from '../modeling/days.ts';
 import {
@@ -391,7 +391,7 @@ export async function rescreen(db: Db, options: ScreenOptions = {}): Promise<Scr
          JOIN subscriptions s ON s.kind = 'office_queue' AND s.removed_at IS NULL
          JOIN nt_recipients r ON r.subscriber = s.subscriber
         WHERE h.kind IN ('referral', 'approval') AND ${roleAllowed('s.kind')}
-          AND h.data->>'actor' <> s.subscriber AND 'user:' || (h.data->>'actor') <> s.subscriber`,
+          AND (h.data->>'actor') <> s.subscriber AND ('user:' || (h.data->>'actor')) <> s.subscriber`,
     );
   }
   // news, not history: what arrived before the subscription, and events long before the newest
@@ -489,6 +489,7 @@ export async function rescreen(db: Db, options: ScreenOptions = {}): Promise<Scr
                           list_transform(coalesce(endpoints, []), e -> 'webhook:' || e)) AS channels
          FROM nt_new ORDER BY notification_id`,
     );
+    forgetAuditHead(tx);
     await writeAudits(
       tx,
       made.map((m) => ({
