@@ -256,6 +256,14 @@ describe('notifications stay in the recipient’s area', () => {
         }
     });
 
+  it('push endpoints: names for everyone, URLs for administrators of the whole tree only', async () => {
+    const urls = async (who: Persona) =>
+      (await (await k.getAs('/v1/endpoints', who)).text()).includes('http://127.0.0.1');
+    expect(await urls('root')).toBe(true);
+    for (const who of ['cityAdmin', 'regA', 'dsCity'] as const)
+      expect(await urls(who), who).toBe(false);
+  });
+
   it('a person watched by a district matches only the companies in its area', async () => {
     const keys = async (who: Persona) =>
       (await made(who))

@@ -31,4 +31,3 @@ export {
   type DeliveryRow,
 } from './deliver.ts';
 export { notifyJobs, createMailer, type NotifyJob } from './jobs.ts';
-export { restrictToJurisdiction } from './recipients.ts';
