@@ -9,7 +9,8 @@
  * News, not history: a subscription hears of what arrived from its creation on (a source ingested,
  * run or recorded before it was made is not news to it), and an event dated more than
  * HISTORY_DAYS before the newest day the data know (a backfill of old exports, an import of years
- * of complaints) is history: it is matched and counted but notifies nobody.
+ * of complaints, a re-run of an old day) is history: it is matched and counted but notifies nobody.
+ * What someone records now (a disposition, a referral, a proposal) is news whatever its alert's day.
  *
  * Everything a screening writes (events, notifications, deliveries, audit entries, the marks of
  * the sources it screened) goes in one transaction: a screening that fails leaves its sources
@@ -394,16 +395,19 @@ export async function rescreen(db: Db, options: ScreenOptions = {}): Promise<Scr
           AND (h.data->>'actor') <> s.subscriber AND ('user:' || (h.data->>'actor')) <> s.subscriber`,
     );
   }
-  // news, not history: what arrived before the subscription, and events long before the newest
-  // day the data know (feed problems are dated by the ledger, not the data: they count as news)
+  // news, not history: what arrived before the subscription, and data (feed records, lists)
+  // dated long before the newest day the data know; what someone records now (a disposition, a
+  // referral, a proposal — dated by the alert it is about) and feed problems (dated by the ledger)
+  // are news whatever their day
   const before = (await db.one<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM nt_cand`))!.n;
   await db.run(
     `DELETE FROM nt_cand c
       WHERE c.sub_at > (SELECT a.at FROM nt_src_at a WHERE a.source = c.source)
-         OR (c.kind <> 'batch' AND c.day < (
+         OR (c.kind NOT IN ('batch', 'disposition', 'referral', 'approval') AND c.day < (
                SELECT max(d) - ${HISTORY_DAYS}
                  FROM (SELECT max(day) AS d FROM list_revisions
-                       UNION ALL SELECT max(day) FROM nt_hits WHERE kind <> 'batch')))`,
+                       UNION ALL SELECT max(day) FROM nt_hits
+                        WHERE kind NOT IN ('batch', 'disposition', 'referral', 'approval'))))`,
   );
   result.history =
     before - (await db.one<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM nt_cand`))!.n;
