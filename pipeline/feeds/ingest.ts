@@ -20,7 +20,6 @@ import { stat } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 import { ident, literal, settleBulkWrite, type Db } from '../db/index.ts';
 import { AppError, IngestError } from '../errors.ts';
 import { StageFile } from '../stage-file.ts';
@@ -33,7 +32,7 @@ import {
   type HeldBatch,
   type HoldPolicy,
 } from './held-store.ts';
-import { capBytes, limitLines, type LongLine } from './limits.ts';
+import { capBytes, gunzipOf, limitLines, type LongLine } from './limits.ts';
 import { encodingFrom, readRecords, type Encoding } from './read.ts';
 import { lineChunks, NdjsonPool, stageLocally, type ChunkResult } from './ndjson-pool.ts';
 import { rejectFile, type RejectedFile } from './reject.ts';
@@ -344,11 +343,8 @@ function boundedBytes(
 ): AsyncIterable<Buffer> {
   let bytes = raw;
   if (gzip) {
-    const src = Readable.from(raw);
-    const gunzip = src.pipe(createGunzip());
-    src.on('error', (err) => gunzip.destroy(err));
     bytes = capBytes(
-      gunzip,
+      gunzipOf(raw),
       limits.maxGzipBytes,
       (max) => `the gzip expands to more than ${max} bytes (limits.max_gzip_output_bytes); refused`,
     );

@@ -5,6 +5,9 @@
  * format (NDJSON, CSV) gets them; a new line-based reader plugs in after them (see ingest.ts).
  */
 
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+
 /** Bytes of an over-long line kept for the quarantine (people read it; the rest is dropped). */
 export const LONG_LINE_HEAD = 64 * 1024;
 
@@ -18,6 +21,20 @@ export interface LongLine {
 }
 
 export class ByteCapExceeded extends Error {}
+
+/**
+ * The gunzipped bytes of `raw`. A corrupt gzip fails the reader of the stream — whenever it starts
+ * reading — and nothing else: the decompression starts at once, and without a listener of its own
+ * an error found before the reader attaches would be an uncaught exception, the end of `dafei
+ * serve` (the stream keeps the error for the reader).
+ */
+export function gunzipOf(raw: AsyncIterable<Buffer>): Readable {
+  const src = raw instanceof Readable ? raw : Readable.from(raw);
+  const gunzip = src.pipe(createGunzip());
+  src.on('error', (err) => gunzip.destroy(err));
+  gunzip.on('error', () => undefined);
+  return gunzip;
+}
 
 /** Passes `src` through; throws ByteCapExceeded(message) once more than `max` bytes have come. */
 export async function* capBytes(

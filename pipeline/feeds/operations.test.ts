@@ -14,7 +14,7 @@ import { withDb, type Db } from '../db/index.ts';
 import { GOOD, tmpDir, toCsv, toNdjson, writeFeedFile, type Rec } from './_fixtures.ts';
 import { formatCounts, ingest } from './ingest.ts';
 import { discardHeld, listHeld, releaseHeld } from './held.ts';
-import { limitLines, LONG_LINE_HEAD, type LongLine } from './limits.ts';
+import { gunzipOf, limitLines, LONG_LINE_HEAD, type LongLine } from './limits.ts';
 
 async function count(db: Db, sql: string): Promise<number> {
   return (await db.one<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM ${sql}`))!.n;
@@ -74,6 +74,26 @@ describe('limitLines', () => {
     expect(long).toHaveLength(1);
     expect(long[0]!.bytes).toBe(200_000);
     expect(long[0]!.head.length).toBe(LONG_LINE_HEAD);
+  });
+});
+
+describe('gunzipOf', () => {
+  it('a corrupt gzip fails its reader, even one that starts late, and nothing else', async () => {
+    const stream = gunzipOf(
+      (async function* () {
+        await Promise.resolve();
+        yield Buffer.from('\x1f\x8bthis is not gzip at all');
+      })(),
+    );
+    // let the decompression find the error before anyone reads (an ingest awaits its
+    // transaction first): without a listener of its own, this is an uncaught exception
+    for (let i = 0; i < 100 && !stream.errored; i++) await new Promise((r) => setImmediate(r));
+    expect(stream.errored).toMatchObject({ code: 'Z_DATA_ERROR' });
+    await expect(
+      (async () => {
+        for await (const _ of stream) void _;
+      })(),
+    ).rejects.toMatchObject({ code: 'Z_DATA_ERROR' });
   });
 });
 
