@@ -1,6 +1,7 @@
 /** Shared zod schemas: days, USCCs, limits, cursors, problems. */
 import { z } from 'zod';
 import { isValidUscc, normaliseUscc } from '../pipeline/feeds/index.ts';
+import { LEVELS } from '../pipeline/queries/index.ts';
 import { ApiError } from './errors.ts';
 
 export const MAX_LIMIT = 200;
@@ -35,7 +36,7 @@ export const Limit = (dflt: number) =>
     .default(dflt)
     .meta({ description: `page size, 1–${MAX_LIMIT}` });
 
-export const Level = z.enum(['red', 'orange', 'yellow']);
+export const Level = z.enum(LEVELS);
 
 export const Problem = z
   .object({
@@ -92,6 +93,3 @@ export const AlertId = z
     return { day, uscc };
   })
   .meta({ description: 'alert id: `YYYY-MM-DD:USCC` (list day and enterprise)' });
-
-/** A JSON object response documented loosely (the handlers' types are the contract in code). */
-export const Obj = (id: string, description: string) => z.looseObject({}).meta({ id, description });

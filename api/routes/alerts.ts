@@ -1,8 +1,16 @@
 /** GET /v1/alerts, GET /v1/alerts/{id}, POST /v1/alerts/{id}/dispositions */
 import { z } from 'zod';
 import {
+  AdEvidence,
   adsOf,
+  AlertRow,
+  Anomaly,
   changesOf,
+  ComplaintEvidence,
+  DispositionRow,
+  IssuedAlert,
+  Network,
+  RegisterChange,
   complaintsOf,
   dispositionsOf,
   DISPOSITION_STATUSES,
@@ -12,7 +20,6 @@ import {
   recordDisposition,
   registerAnomalies,
   WorkflowError,
-  type AlertRow,
 } from '../../pipeline/queries/index.ts';
 import type { Role } from '../../pipeline/auth/index.ts';
 import type { Router } from '../route.ts';
@@ -34,7 +41,6 @@ import {
   encodeCursor,
   Level,
   Limit,
-  Obj,
   Problem,
 } from '../schemas.ts';
 
@@ -58,47 +64,33 @@ const CursorShape = z.strictObject({
   f: z.string().max(400),
 });
 
-const Reason = z.object({
-  feature: z.string(),
-  label: z.string(),
-  value: z.number(),
-  contribution: z.number(),
-  text: z.string(),
-});
-const Alert = z
-  .object({
-    id: z.string(),
-    day: z.string(),
-    revision: z.number().int(),
-    rank: z.number().int(),
-    uscc: z.string(),
-    name: z.string().nullable(),
-    district: z.string().nullable(),
-    legal_rep: z
-      .string()
-      .nullable()
-      .optional()
-      .meta({ description: 'a person name: hidden from data_scientist (docs/security.md)' }),
-    score: z.number(),
-    level: Level,
-    rule_score: z.number(),
-    reasons: z.array(Reason),
-    change: z.enum(['new', 'level_up', 'level_down']).nullable(),
-    prev_level: z.string().nullable(),
-    status: z.enum(DISPOSITION_STATUSES),
-    assignee: z.string().nullable(),
-  })
-  .meta({ id: 'Alert' });
-
 const AlertPage = z
   .object({
     date: z.string().nullable(),
     revision: z.number().int().nullable(),
-    items: z.array(Alert),
+    items: z.array(AlertRow),
     has_more: z.boolean(),
     next_cursor: z.string().nullable(),
   })
   .meta({ id: 'AlertPage' });
+
+/** GET /v1/alerts/{id}: the alert as issued, its reasons, features and evidence. */
+export const AlertDetail = z
+  .object({
+    alert: IssuedAlert,
+    explanation: z.array(z.string()),
+    features: z.record(z.string(), z.number().nullable()),
+    contributions: z.record(z.string(), z.number()),
+    evidence: z.object({
+      ads: z.object({ total: z.number().int(), items: z.array(AdEvidence) }),
+      complaints: z.object({ total: z.number().int(), items: z.array(ComplaintEvidence) }),
+      register: z.object({ changes: z.array(RegisterChange), anomalies: z.array(Anomaly) }),
+      network: Network,
+    }),
+    dispositions: z.array(DispositionRow),
+  })
+  .meta({ id: 'AlertDetail' });
+export type AlertDetail = z.output<typeof AlertDetail>;
 
 const DispositionBody = z
   .strictObject({
@@ -235,7 +227,7 @@ export function alertRoutes(r: Router): void {
       responses: {
         200: {
           description: 'the alert with its evidence',
-          schema: Obj('AlertDetail', 'alert, evidence, dispositions'),
+          schema: AlertDetail,
         },
         404: { description: 'no such alert', schema: Problem },
       },
@@ -255,7 +247,7 @@ export function alertRoutes(r: Router): void {
         await dispositionsOf(db, uscc),
       ];
       const { features, contributions, ...alert } = entry;
-      const body = {
+      const body: AlertDetail = {
         alert,
         explanation: alert.reasons.map((x) => x.text),
         features,
@@ -288,7 +280,7 @@ export function alertRoutes(r: Router): void {
       responses: {
         201: {
           description: 'the event as stored',
-          schema: Obj('Disposition', 'one workflow event'),
+          schema: DispositionRow,
         },
         404: { description: 'no such alert', schema: Problem },
         409: { description: 'transition not allowed', schema: Problem },

@@ -10,6 +10,8 @@ import {
   listEntries,
   listWatchlists,
   removeEntry,
+  WatchEntry,
+  Watchlist,
   WATCHLIST_ROLES,
   type Actor,
 } from '../../pipeline/notify/index.ts';
@@ -17,9 +19,16 @@ import { shanghaiDay } from '../../pipeline/modeling/index.ts';
 import { audit } from '../audit.ts';
 import type { AppEnv } from '../context.ts';
 import type { Router } from '../route.ts';
-import { Day, Obj, Uscc } from '../schemas.ts';
+import { Day, Uscc } from '../schemas.ts';
 
 const Id = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+
+const WatchlistList = z.object({ items: z.array(Watchlist) }).meta({ id: 'WatchlistList' });
+const WatchlistDetail = z
+  .object({ watchlist: Watchlist, entries: z.array(WatchEntry) })
+  .meta({ id: 'WatchlistDetail' });
+/** The id of what a POST …/remove ended. */
+export const Removed = z.object({ removed: z.number().int() }).meta({ id: 'Removed' });
 
 /** The caller as the notify module sees it. */
 export function actorOf(c: Context<AppEnv>): Actor {
@@ -37,7 +46,7 @@ export function watchlistRoutes(r: Router): void {
       tag: 'watchlists',
       roles: WATCHLIST_ROLES,
       query: z.strictObject({ archived: z.enum(['true', 'false']).default('false') }),
-      responses: { 200: { description: 'lists', schema: Obj('WatchlistList', '{ items }') } },
+      responses: { 200: { description: 'lists', schema: WatchlistList } },
     },
     async (c, { query }) => {
       const { db, now } = c.get('deps');
@@ -61,7 +70,7 @@ export function watchlistRoutes(r: Router): void {
       body: z
         .strictObject({ name: z.string().min(1).max(60), shared: z.boolean().optional() })
         .meta({ id: 'WatchlistInput' }),
-      responses: { 201: { description: 'created', schema: Obj('Watchlist', 'a watchlist') } },
+      responses: { 201: { description: 'created', schema: Watchlist } },
     },
     async (c, { body }) => {
       const w = await createWatchlist(c.get('deps').db, actorOf(c), {
@@ -89,7 +98,7 @@ export function watchlistRoutes(r: Router): void {
       params: z.strictObject({ watchlist: Id }),
       query: z.strictObject({ all: z.enum(['true', 'false']).default('false') }),
       responses: {
-        200: { description: 'the list', schema: Obj('WatchlistDetail', '{ watchlist, entries }') },
+        200: { description: 'the list', schema: WatchlistDetail },
       },
     },
     async (c, { params, query }) => {
@@ -117,7 +126,7 @@ export function watchlistRoutes(r: Router): void {
       tag: 'watchlists',
       roles: WATCHLIST_ROLES,
       params: z.strictObject({ watchlist: Id }),
-      responses: { 200: { description: 'archived', schema: Obj('Watchlist', 'a watchlist') } },
+      responses: { 200: { description: 'archived', schema: Watchlist } },
     },
     async (c, { params }) => {
       const w = await archiveWatchlist(
@@ -151,7 +160,7 @@ export function watchlistRoutes(r: Router): void {
           expires_on: Day.optional(),
         })
         .meta({ id: 'WatchEntryInput' }),
-      responses: { 201: { description: 'added', schema: Obj('WatchEntry', 'a watch entry') } },
+      responses: { 201: { description: 'added', schema: WatchEntry } },
     },
     async (c, { params, body }) => {
       const e = await addEntry(c.get('deps').db, actorOf(c), params.watchlist, {
@@ -181,7 +190,7 @@ export function watchlistRoutes(r: Router): void {
       tag: 'watchlists',
       roles: WATCHLIST_ROLES,
       params: z.strictObject({ watchlist: Id, entry: Id }),
-      responses: { 200: { description: 'removed', schema: Obj('Removed', '{ removed }') } },
+      responses: { 200: { description: 'removed', schema: Removed } },
     },
     async (c, { params }) => {
       await removeEntry(
