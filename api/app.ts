@@ -33,6 +33,8 @@ import { notificationRoutes } from './routes/notifications.ts';
 import { intakeRoutes, UPLOAD_PATH } from './routes/intake.ts';
 import { INTAKE_UPLOAD_PAGE_PATH } from './dashboard/pages/intake.tsx';
 import { mountDashboard } from './dashboard/index.ts';
+import { createJurisdictionKeeper } from './scope.ts';
+import { workflowRoutes } from './routes/workflow.ts';
 
 /** A revision published by the scheduler shows in GET /v1/alerts within this time. */
 export const ALERT_STATE_TTL_MS = 1_000;
@@ -101,6 +103,7 @@ export function createApp(o: CreateAppOptions): DafeiApp['app'] & { dafei: Dafei
     privacy: createPersonalDataGuard(db, log),
     scores: createScoreHistoryKeeper(db, log),
     events: createEntityEventsKeeper(db, log),
+    jurisdictions: createJurisdictionKeeper(db),
     triggerRun: o.triggerRun,
     log,
   };
@@ -158,6 +161,7 @@ export function createApp(o: CreateAppOptions): DafeiApp['app'] & { dafei: Dafei
   exportRoutes(router);
   watchlistRoutes(router);
   notificationRoutes(router);
+  workflowRoutes(router);
   intakeRoutes(router);
   if (o.dashboard !== false) mountDashboard(app, deps);
   app.onError(

@@ -134,6 +134,31 @@ const MATRIX: Row[] = [
   { method: 'POST', path: '/v1/endpoints/{endpoint}/disable', allowed: [A] },
   { method: 'GET', path: '/v1/deliveries', allowed: [A] },
   { method: 'POST', path: '/v1/deliveries/{delivery}/retry', allowed: [A] },
+  {
+    method: 'POST',
+    path: '/v1/alerts/{alert}/reopen',
+    allowed: [R, A],
+    body: () => ({ reason: '新证据' }),
+    ok: 409, // not closed
+  },
+  { method: 'GET', path: '/v1/jurisdictions', allowed: ALL },
+  { method: 'GET', path: '/v1/summary', allowed: ALL },
+  { method: 'GET', path: '/v1/approvals', allowed: [R, I, A] },
+  {
+    method: 'POST',
+    path: '/v1/approvals/999/decision',
+    allowed: [R, I, A],
+    body: () => ({ decision: 'approve' }),
+    ok: 404,
+  },
+  { method: 'GET', path: '/v1/referrals', allowed: [R, I, A] },
+  {
+    method: 'POST',
+    path: '/v1/referrals/999/answer',
+    allowed: [R, A],
+    body: () => ({ answer: 'accept' }),
+    ok: 404,
+  },
   { method: 'POST', path: '/v1/auth/logout', allowed: ALL, body: () => ({}) },
   { method: 'GET', path: '/v1/me', allowed: ALL },
   // the matrix calls with API tokens, which have no password or TOTP: these routes' own 400 (not
@@ -325,7 +350,8 @@ describe('permission matrix', () => {
         .replace('{watchlist}', ':watchlist')
         .replace('{archivable}', ':watchlist')
         .replace('{entry}', ':entry')
-        .replace(/\{(subscription|endpoint|delivery)\}/, ':id');
+        .replace(/\{(subscription|endpoint|delivery)\}/, ':id')
+        .replace('/999/', '/:id/');
     const inMatrix = [
       ...MATRIX.map((r) => `${r.method} ${norm(r.path)}`),
       'POST /v1/auth/login',

@@ -45,7 +45,20 @@ export const Problem = z
     status: z.number().int(),
     code: z.string(),
     detail: z.string(),
-    issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    issues: z
+      .array(z.object({ path: z.string(), message: z.string() }))
+      .optional()
+      .meta({ description: 'bad_request: each invalid field' }),
+    from: z.string().optional().meta({ description: 'conflict: the current workflow state' }),
+    to: z.string().optional().meta({ description: 'conflict: the state asked for' }),
+    scope: z
+      .string()
+      .optional()
+      .meta({ description: 'forbidden: the one step this session must take first' }),
+    retry_after: z
+      .number()
+      .optional()
+      .meta({ description: 'too_many_requests: seconds until the next attempt' }),
   })
   .meta({ id: 'Problem' });
 
@@ -93,3 +106,9 @@ export const AlertId = z
     return { day, uscc };
   })
   .meta({ description: 'alert id: `YYYY-MM-DD:USCC` (list day and enterprise)' });
+
+/** An office of the jurisdiction tree (GB/T 2260 division code or a functional zone's code). */
+export const JurisdictionCode = z
+  .string()
+  .regex(/^\d{2,12}$/, 'must be an office code of the jurisdiction tree, e.g. 440402')
+  .meta({ description: 'office code (GET /v1/jurisdictions)', example: '440402' });

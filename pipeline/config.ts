@@ -135,6 +135,8 @@ export const FileConfigSchema = z
     levels: z.object({ model: thresholds, rules: thresholds }).strict().default(DEFAULT_THRESHOLDS),
     sources: z.array(SourceSchema).default([]),
     notifications: NotificationsSchema.default(NotificationsSchema.parse({})),
+    /** The deployment's jurisdiction file (offices); default: the sample city's. */
+    jurisdictions: z.string().min(1).optional(),
     security: SecuritySchema.prefault({}),
     intake: z
       .object({
@@ -160,6 +162,11 @@ export interface Config extends FileConfig {
   readonly configFile: string | null;
   /** The SMTP password of notifications.smtp.user ($DAFEI_SMTP_PASSWORD). */
   readonly smtpPassword: string | null;
+  /**
+   * The jurisdiction file (the tree of offices) to load: $DAFEI_JURISDICTIONS, then
+   * `jurisdictions` of the config file; null = keep the database's, or the sample city's default.
+   */
+  readonly jurisdictionsFile: string | null;
   /** The admin socket ($DAFEI_ADMIN_SOCKET); null = `<db path>.admin.sock`. */
   readonly adminSocket: string | null;
 }
@@ -226,6 +233,7 @@ export function loadConfig(
     host: env['DAFEI_HOST'] || '127.0.0.1',
     configFile: file,
     smtpPassword: env['DAFEI_SMTP_PASSWORD'] || null,
+    jurisdictionsFile: env['DAFEI_JURISDICTIONS'] || fileConfig.jurisdictions || null,
     adminSocket: env['DAFEI_ADMIN_SOCKET'] || null,
   });
 }

@@ -92,6 +92,12 @@ export function str(v: unknown): string | undefined {
   return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
 }
 
+/** The root office of the API's jurisdiction tree (undefined when none is loaded). */
+async function rootOffice(c: Context<AppEnv>): Promise<string | undefined> {
+  const keeper = (c.get('deps') as Partial<AppEnv['Variables']['deps']> | undefined)?.jurisdictions;
+  return keeper ? (await keeper.tree()).root?.code : undefined;
+}
+
 export function createKit(app: Hono<AppEnv>, deps: DashboardDeps): DashboardKit {
   const now = deps.now ?? (() => new Date());
   const db = deps.db;
@@ -150,7 +156,12 @@ export function createKit(app: Hono<AppEnv>, deps: DashboardDeps): DashboardKit 
       principal: signedIn.principal,
       // the API call carries this request's client (address, user agent, request id) for the audit
       api: new ApiClient(app, signedIn.token, c),
-      can: permissionsFor(signedIn.principal.role, routes()),
+      can: permissionsFor(
+        signedIn.principal.role,
+        routes(),
+        signedIn.principal.jurisdiction !== null &&
+          signedIn.principal.jurisdiction !== (await rootOffice(c)),
+      ),
     };
     if (c.req.method === 'POST') {
       const form = await c.req.parseBody();

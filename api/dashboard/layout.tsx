@@ -13,6 +13,8 @@ export type NavKey =
   | 'entities'
   | 'watchlists'
   | 'inbox'
+  | 'approvals'
+  | 'referrals'
   | 'models'
   | 'runs'
   | 'intake'
@@ -46,6 +48,18 @@ export function Shell(p: ShellProps): Child {
       href: `${BASE}/watchlists`,
       label: '关注名单',
       show: p.can?.('listWatchlists') ?? false,
+    },
+    {
+      key: 'approvals',
+      href: `${BASE}/approvals`,
+      label: '审批',
+      show: p.can?.('listApprovals') ?? false,
+    },
+    {
+      key: 'referrals',
+      href: `${BASE}/referrals`,
+      label: '移交',
+      show: p.can?.('listReferrals') ?? false,
     },
     { key: 'models', href: `${BASE}/models`, label: '模型', show: true },
     { key: 'runs', href: `${BASE}/runs`, label: '运行', show: true },

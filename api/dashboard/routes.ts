@@ -14,6 +14,7 @@ import { mountModels } from './pages/models.tsx';
 import { mountRuns } from './pages/runs.tsx';
 import { mountWatchlists } from './pages/watchlists.tsx';
 import { mountInbox } from './pages/inbox.tsx';
+import { mountWorkflowPages } from './pages/workflow.tsx';
 import { mountAccount } from './pages/account.tsx';
 import { mountIntake } from './pages/intake.tsx';
 
@@ -31,6 +32,7 @@ export function mountDashboard(app: Hono<AppEnv>, deps: DashboardDeps): void {
   mountRuns(kit);
   mountWatchlists(kit);
   mountInbox(kit);
+  mountWorkflowPages(kit);
   mountAccount(kit);
   mountIntake(kit);
 }

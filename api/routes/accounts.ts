@@ -38,6 +38,10 @@ const Session = z
     role: z.enum(ROLES),
     expires_at: z.string(),
     scope: z.enum(TOKEN_SCOPES),
+    jurisdiction: z
+      .string()
+      .nullable()
+      .meta({ description: "the user's office; null: the whole tree" }),
     idle_minutes: z.number().int().meta({ description: 'the session ends after this idle time' }),
   })
   .meta({ id: 'Session' });
@@ -176,6 +180,7 @@ export function accountRoutes(r: Router): void {
         kind: t.kind,
         username: t.username,
         scope: t.scope,
+        jurisdiction: t.jurisdiction,
       });
       await audit(c, 'auth.login', body.username, {
         status: 200,
@@ -188,6 +193,7 @@ export function accountRoutes(r: Router): void {
         role: t.role,
         expires_at: t.expiresAt,
         scope: t.scope,
+        jurisdiction: t.jurisdiction,
         idle_minutes: config.security.session_idle_minutes,
       };
       return c.json(session);
@@ -371,6 +377,7 @@ export function accountRoutes(r: Router): void {
       summary: 'List users',
       tag: 'admin',
       roles: ADMIN,
+      wholeTree: true,
       responses: {
         200: {
           description: 'users',
@@ -391,6 +398,7 @@ export function accountRoutes(r: Router): void {
         'Without `password`, a one-time password is returned (once); the user must change it at the first login.',
       tag: 'admin',
       roles: ADMIN,
+      wholeTree: true,
       body: z
         .strictObject({
           username: Username,
@@ -433,6 +441,7 @@ export function accountRoutes(r: Router): void {
         summary,
         tag: 'admin',
         roles: ADMIN,
+        wholeTree: true,
         params: UserParams,
         body: z.strictObject({}),
         responses: {
@@ -459,6 +468,7 @@ export function accountRoutes(r: Router): void {
         'With expiry, last use (to the minute) and revocation. `active=true` hides ended ones.',
       tag: 'admin',
       roles: ADMIN,
+      wholeTree: true,
       query: z.strictObject({ active: z.enum(['true', 'false']).optional() }),
       responses: {
         200: {
@@ -481,6 +491,7 @@ export function accountRoutes(r: Router): void {
         'The secret is in the answer once. Expires after `days` (default from the config, 90).',
       tag: 'admin',
       roles: ADMIN,
+      wholeTree: true,
       body: z
         .strictObject({
           name: z.string().min(1).max(100),
@@ -507,6 +518,7 @@ export function accountRoutes(r: Router): void {
       summary: 'Revoke a token or session',
       tag: 'admin',
       roles: ADMIN,
+      wholeTree: true,
       params: z.strictObject({ id: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER) }),
       body: z.strictObject({}),
       responses: {
@@ -533,6 +545,7 @@ export function accountRoutes(r: Router): void {
       description: '`ok`, entries checked, and the first entry where the chain breaks.',
       tag: 'admin',
       roles: ADMIN,
+      wholeTree: true,
       responses: {
         200: {
           description: 'result',
@@ -553,6 +566,7 @@ export function accountRoutes(r: Router): void {
         'Every entry (optionally `from` / `to`, ISO timestamps) as NDJSON with its hashes, in id order, streamed. Audited.',
       tag: 'admin',
       roles: ADMIN,
+      wholeTree: true,
       query: z.strictObject({
         from: z.iso.datetime({ offset: true }).optional(),
         to: z.iso.datetime({ offset: true }).optional(),

@@ -14,7 +14,8 @@ import {
 } from './dispositions.ts';
 import { Level } from './alerts.ts';
 import { scoreRowsSql } from './score-history.ts';
-import { EVENT_COLUMNS, EVENT_STRUCT } from './entity-events.ts';
+import { EVENT_COLUMNS, EVENT_STRUCT, WORKFLOW_EVENTS_SQL } from './entity-events.ts';
+import { officesAsOfSql } from '../jurisdictions/index.ts';
 
 const MAX_GRAMS = 12;
 
@@ -66,22 +67,31 @@ export type EntitySearch = z.output<typeof EntitySearch>;
 
 const NORM = (col: string) => `upper(replace(replace(${col}, ' ', ''), chr(12288), ''))`;
 
+export interface SearchScope {
+  /** Only enterprises whose office today is one of these (null = all). */
+  offices: readonly string[] | null;
+  /** Today (Asia/Shanghai), for where enterprises belong now. */
+  today: string;
+}
+
 /**
  * Searches enterprises. Matching a person — a legal representative's name, or a phone number —
  * needs `people: true` (a permission: the caller checks and audits it); without it a phone-like
- * query is refused and names match enterprises only.
+ * query is refused and names match enterprises only. With `scope`, only enterprises of the
+ * caller's offices (today) match.
  */
 export async function searchEntities(
   db: Db,
   rawQ: string,
   limit: number,
-  o: { people?: boolean } = {},
+  o: { people?: boolean; scope?: SearchScope } = {},
 ): Promise<EntitySearch> {
   const q = normaliseQuery(rawQ);
   if (q.length === 0)
     throw new AppError('usage', 'q must contain at least one non-space character');
   const mode = searchMode(q);
   const people = o.people ?? true;
+  const scope = o.scope ?? { offices: null, today: '9999-12-31' };
   if (mode === 'phone' && !people)
     throw new AppError(
       'usage',
@@ -89,6 +99,16 @@ export async function searchEntities(
     );
   const grams = mode === 'text' ? bigrams(q) : [];
   const params: Record<string, string | number> = { q, take: limit };
+  if (scope.offices !== null) {
+    params['offices'] = JSON.stringify(scope.offices);
+    params['today'] = scope.today;
+  }
+  // outside the caller's area an enterprise is not a match (filtered before the limit)
+  const inScope =
+    scope.offices === null
+      ? ''
+      : `AND uscc IN (SELECT uscc FROM ${officesAsOfSql({ relation: 'cand' }, '$today::DATE')}
+                       WHERE list_contains(from_json($offices, '["VARCHAR"]'), office))`;
   grams.forEach((g, i) => (params[`g${i}`] = g));
   const gramScore =
     grams.length === 0
@@ -117,10 +137,10 @@ export async function searchEntities(
        SELECT r.uscc, ${scoreSql} AS score, ${matchSql} AS match, r.as_of
        FROM (SELECT *, ${NORM('name')} AS nm FROM registrations) r
      ),
-     best AS (
+     cand AS (
        SELECT uscc, max(score) AS score, arg_max(match, score) AS match FROM s WHERE score >= 0.4 GROUP BY uscc
-       ORDER BY score DESC, uscc LIMIT $take
      ),
+     best AS (SELECT * FROM cand WHERE true ${inScope} ORDER BY score DESC, uscc LIMIT $take),
      cur AS (
        SELECT r.* FROM registrations r SEMI JOIN best b ON r.uscc = b.uscc
        QUALIFY row_number() OVER (PARTITION BY r.uscc ORDER BY r.as_of DESC) = 1
@@ -131,7 +151,7 @@ export async function searchEntities(
        QUALIFY e.revision = max(e.revision) OVER (PARTITION BY e.uscc)
      )
      SELECT b.uscc, cur.name, cur.legal_rep, cur.district, cur.address, cur.phone, cur.status, b.match,
-            round(b.score, 3) AS score, lvl.level AS latest_level
+            round(b.score, 3)::DOUBLE AS score, lvl.level AS latest_level
      FROM best b JOIN cur ON cur.uscc = b.uscc LEFT JOIN lvl ON lvl.uscc = b.uscc
      ORDER BY b.score DESC, b.uscc`,
     params,
@@ -287,6 +307,8 @@ export const HISTORY_KINDS = [
   'score',
   'disposition',
   'outcome',
+  'referral',
+  'approval',
 ] as const;
 export type HistoryKind = (typeof HISTORY_KINDS)[number];
 
@@ -330,6 +352,51 @@ const EVENT_DATA = {
     case_ref: nullableText,
     note: nullableText,
   }),
+  // entity-events.ts WORKFLOW_EVENTS_SQL: a referral (移交) made, or its answer
+  referral: z.union([
+    z.object({
+      referral_id: z.number().int(),
+      target_kind: z.enum(['office', 'agency']),
+      target: z.string(),
+      target_name: nullableText,
+      from_office: nullableText,
+      actor: z.string(),
+      role: z.string(),
+      note: nullableText,
+      alert_day: z.string(),
+    }),
+    z.object({
+      referral_id: z.number().int(),
+      answer: z.enum(['accepted', 'returned']),
+      reason: nullableText,
+      actor: z.string(),
+      role: z.string(),
+      office: nullableText,
+      effective_on: z.string(),
+    }),
+  ]),
+  // a proposal of 认定 / 排除, or its decision
+  approval: z.union([
+    z.object({
+      approval_id: z.number().int(),
+      proposed: z.enum(DISPOSITION_STATUSES),
+      actor: z.string(),
+      role: z.string(),
+      office: nullableText,
+      note: nullableText,
+      case_ref: nullableText,
+      alert_day: z.string(),
+    }),
+    z.object({
+      approval_id: z.number().int(),
+      decision: z.enum(['approved', 'rejected', 'withdrawn']),
+      proposed: z.enum(DISPOSITION_STATUSES),
+      actor: z.string(),
+      role: z.string(),
+      office: nullableText,
+      note: nullableText,
+    }),
+  ]),
 } as const;
 
 const eventOf = <K extends HistoryKind>(kind: K) =>
@@ -354,6 +421,8 @@ export const HistoryEvent = z
     eventOf('score'),
     eventOf('disposition'),
     eventOf('outcome'),
+    eventOf('referral'),
+    eventOf('approval'),
   ])
   .meta({ id: 'HistoryEvent' });
 export type HistoryEvent = z.output<typeof HistoryEvent>;
@@ -398,6 +467,7 @@ ev AS (
   SELECT ${EVENT_COLUMNS.disposition} FROM dispositions d WHERE d.uscc = $u
   UNION ALL
   SELECT ${EVENT_COLUMNS.outcome} FROM case_outcomes o WHERE o.uscc = $u
+  {{WORKFLOW}}
 ),
 k AS (SELECT *, t || '|' || kind || '|' || ref AS key FROM ev)
 SELECT t || '+08:00' AS at, kind, ref, summary, data::VARCHAR AS data, key FROM k
@@ -409,7 +479,8 @@ LIMIT $take`;
 /**
  * The timeline from the read models, one round trip: the enterprise's rendered events
  * (api_entity_events, case outcomes included), its scores (api_score_history), and its
- * dispositions, which the API writes itself, read live, one row each. Every lookup goes through
+ * dispositions, which the API writes itself, read live, one row each; and, only for an enterprise
+ * whose workflow ever changed (a row in workflow_heads), its referrals and approvals. Every lookup goes through
  * an index on uscc. (Rows of a UNION ALL: the same as scalar subqueries cost twice as much.)
  */
 const TIMELINE_SQL = `
@@ -418,7 +489,12 @@ UNION ALL
 SELECT 'scores', scores::VARCHAR FROM api_score_history WHERE uscc = $u::VARCHAR
 UNION ALL
 SELECT 'event', to_json(${EVENT_STRUCT})::VARCHAR FROM (
-  SELECT ${EVENT_COLUMNS.disposition} FROM dispositions d WHERE d.uscc = $u::VARCHAR)`;
+  SELECT ${EVENT_COLUMNS.disposition} FROM dispositions d WHERE d.uscc = $u::VARCHAR)
+UNION ALL
+SELECT 'head', version::VARCHAR FROM workflow_heads WHERE uscc = $u::VARCHAR`;
+
+/** Referrals and approvals of one enterprise (only asked when its workflow ever changed). */
+const WORKFLOW_TIMELINE_SQL = `SELECT to_json(${EVENT_STRUCT})::VARCHAR AS json FROM (${WORKFLOW_EVENTS_SQL})`;
 
 const LEVEL_WORDS: Record<string, string> = { red: '红色', orange: '橙色', yellow: '黄色' };
 
@@ -472,10 +548,14 @@ export async function entityHistory(
 ): Promise<{ items: HistoryEvent[]; has_more: boolean }> {
   const kinds = o.kinds && o.kinds.length > 0 ? o.kinds : HISTORY_KINDS;
   if (o.freshScores && o.freshEvents) return timelineFromReadModels(db, uscc, kinds, o);
-  const sql = HISTORY_SQL.replace('{{SCORES}}', scoreRowsSql(o.freshScores ?? false)).replace(
-    '$kinds::VARCHAR[]',
-    `[${kinds.map((_, i) => `$k${i}`).join(', ')}]`,
-  );
+  // referrals and approvals exist only for an enterprise whose workflow ever changed
+  const workflow =
+    (kinds.includes('referral') || kinds.includes('approval')) &&
+    (await db.one(`SELECT 1 AS x FROM workflow_heads WHERE uscc = $u::VARCHAR`, { u: uscc })) !==
+      undefined;
+  const sql = HISTORY_SQL.replace('{{SCORES}}', scoreRowsSql(o.freshScores ?? false))
+    .replace('{{WORKFLOW}}', workflow ? `UNION ALL ${WORKFLOW_EVENTS_SQL}` : '')
+    .replace('$kinds::VARCHAR[]', `[${kinds.map((_, i) => `$k${i}`).join(', ')}]`);
   const rows = await db.all<Omit<HistoryEvent, 'data'> & { data: string }>(sql, {
     u: uscc,
     before: o.before ?? null,
@@ -496,9 +576,16 @@ async function timelineFromReadModels(
   kinds: readonly HistoryKind[],
   o: HistoryOptions,
 ): Promise<{ items: HistoryEvent[]; has_more: boolean }> {
-  const rows = await db.all<{ part: 'events' | 'scores' | 'event'; json: string }>(TIMELINE_SQL, {
-    u: uscc,
-  });
+  const rows = await db.all<{ part: 'events' | 'scores' | 'event' | 'head'; json: string }>(
+    TIMELINE_SQL,
+    { u: uscc },
+  );
+  if (
+    rows.some((r) => r.part === 'head') &&
+    (kinds.includes('referral') || kinds.includes('approval'))
+  )
+    for (const r of await db.all<{ json: string }>(WORKFLOW_TIMELINE_SQL, { u: uscc }))
+      rows.push({ part: 'event', json: r.json });
   const want = new Set<string>(kinds);
   const before = o.before;
   const keep = (e: HistoryEvent) =>
@@ -510,6 +597,8 @@ async function timelineFromReadModels(
     } else if (r.part === 'event') {
       const e = JSON.parse(r.json) as HistoryEvent;
       if (keep(e)) all.push(e);
+    } else if (r.part === 'head') {
+      continue;
     } else if (want.has('score')) {
       for (const s of JSON.parse(r.json) as ScorePointJson[]) {
         const e = scoreEvent(s);
@@ -554,7 +643,7 @@ export const Network = z
         'the confirmed_distance feature of the latest list (hops to a confirmed case, 3 = none near)',
     }),
   })
-  .meta({ id: 'EntityNetwork' });
+  .meta({ id: 'Network' });
 export type Network = z.output<typeof Network>;
 
 /** Enterprises that share (in any register snapshot) a legal rep, address, phone or shareholder. */
