@@ -77,6 +77,7 @@ const Jurisdictions = z
     visible: z.array(z.string()).meta({ description: 'the offices the caller sees' }),
   })
   .meta({ id: 'Jurisdictions' });
+export type Jurisdictions = z.output<typeof Jurisdictions>;
 
 const SummaryOfArea = ListSummary.extend({
   jurisdiction: z
@@ -85,6 +86,7 @@ const SummaryOfArea = ListSummary.extend({
     .meta({ description: 'the area counted; null: the whole tree' }),
   jurisdiction_name: z.string(),
 }).meta({ id: 'ListSummary' });
+export type SummaryOfArea = z.output<typeof SummaryOfArea>;
 
 /** A keyset page of `item`, newest first. */
 const pageOf = (id: string, item: z.ZodType) =>
@@ -92,21 +94,19 @@ const pageOf = (id: string, item: z.ZodType) =>
     .object({ items: z.array(item), has_more: z.boolean(), next_cursor: z.string().nullable() })
     .meta({ id });
 
-const ApprovalPage = pageOf(
-  'ApprovalPage',
-  ApprovalItem.extend({
-    office_name: z.string().nullable(),
-    proposer_office_name: z.string(),
-    can_decide: z.boolean().meta({ description: 'whether the caller may approve or reject it' }),
-  }).meta({ id: 'ApprovalItem' }),
-);
+const ApprovalEntry = ApprovalItem.extend({
+  office_name: z.string().nullable(),
+  proposer_office_name: z.string(),
+  can_decide: z.boolean().meta({ description: 'whether the caller may approve or reject it' }),
+}).meta({ id: 'ApprovalItem' });
+export type ApprovalEntry = z.output<typeof ApprovalEntry>;
+const ApprovalPage = pageOf('ApprovalPage', ApprovalEntry);
 
-const ReferralPage = pageOf(
-  'ReferralPage',
-  ReferralItem.extend({
-    can_answer: z.boolean().meta({ description: 'whether the caller may accept or return it' }),
-  }).meta({ id: 'ReferralItem' }),
-);
+const ReferralEntry = ReferralItem.extend({
+  can_answer: z.boolean().meta({ description: 'whether the caller may accept or return it' }),
+}).meta({ id: 'ReferralItem' });
+export type ReferralEntry = z.output<typeof ReferralEntry>;
+const ReferralPage = pageOf('ReferralPage', ReferralEntry);
 
 export function workflowRoutes(r: Router): void {
   r.add(
