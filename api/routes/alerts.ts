@@ -116,12 +116,12 @@ export const AlertDetail = z
     }),
   })
   .meta({ id: 'AlertDetail' });
+export type AlertDetail = z.output<typeof AlertDetail>;
 
 /** A disposition event as stored, with the referral it made (移交 only). */
 const DispositionWithReferral = DispositionRow.extend({
   referral: ReferralRow.nullable(),
 }).meta({ id: 'DispositionCreated' });
-export type AlertDetail = z.output<typeof AlertDetail>;
 
 const DispositionBody = z
   .strictObject({
