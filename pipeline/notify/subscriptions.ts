@@ -8,12 +8,7 @@ import { LEVELS } from '../queries/alerts.ts';
 import type { Db } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 import { isClock } from './quiet.ts';
-import {
-  AVAILABLE_KINDS,
-  SUBSCRIPTION_KINDS,
-  SUBSCRIPTION_ROLES,
-  type SubscriptionKind,
-} from './kinds.ts';
+import { SUBSCRIPTION_KINDS, SUBSCRIPTION_ROLES, type SubscriptionKind } from './kinds.ts';
 import { getWatchlist, type Actor } from './watchlists.ts';
 
 export const Subscription = z
@@ -58,11 +53,6 @@ export async function subscribe(db: Db, actor: Actor, i: SubscribeInput): Promis
   if (!(SUBSCRIPTION_KINDS as readonly string[]).includes(i.kind))
     throw new AppError('usage', `kind must be one of ${SUBSCRIPTION_KINDS.join(', ')}`);
   const kind = i.kind as SubscriptionKind;
-  if (!AVAILABLE_KINDS.includes(kind))
-    throw new AppError(
-      'usage',
-      `${kind} is not available yet: referrals and approvals come with the office model (issue 14)`,
-    );
   if (!(SUBSCRIPTION_ROLES[kind] as readonly string[]).includes(actor.role))
     throw new AppError('usage', `role ${actor.role} cannot subscribe to ${kind}`);
   if (i.watchlistId !== undefined && i.watchlistId !== null) {

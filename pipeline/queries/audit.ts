@@ -34,6 +34,15 @@ interface ChainHead {
 /** The last entry's id and hash, remembered per Db after the first read (see writeAudits). */
 const heads = new WeakMap<Db, ChainHead>();
 
+/**
+ * Forgets the remembered head of `db`: the next write reads it again. For a write inside a
+ * transaction, where a conflict cannot be retried (the failed insert aborts the transaction) and
+ * another connection (the API's fork) may have written since.
+ */
+export function forgetAuditHead(db: Db): void {
+  heads.delete(db);
+}
+
 async function readHead(db: Db): Promise<ChainHead> {
   const r = await db.one<{ id: number; h: string | null }>(
     `SELECT audit_id::DOUBLE AS id, entry_hash AS h FROM audit_log ORDER BY audit_id DESC LIMIT 1`,
