@@ -6,7 +6,7 @@ import { resolveNotice } from '../../pipeline/ops/index.ts';
 import type { Router } from '../route.ts';
 import { audit } from '../audit.ts';
 import { ApiError } from '../errors.ts';
-import { Obj, Problem } from '../schemas.ts';
+import { Problem } from '../schemas.ts';
 
 const BatchParam = z.strictObject({
   batch: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
@@ -29,7 +29,15 @@ export function operationsRoutes(r: Router): void {
       responses: {
         200: {
           description: 'applied',
-          schema: Obj('HeldReleased', '{ batch, applied_batch, counts }'),
+          schema: z
+            .object({
+              batch: z.number().int(),
+              applied_batch: z.number().int().meta({ description: 'the batch that applied it' }),
+              counts: z
+                .string()
+                .meta({ description: 'read, accepted, duplicate, corrected, quarantined' }),
+            })
+            .meta({ id: 'HeldReleased' }),
         },
         404: { description: 'no such held batch', schema: Problem },
         409: { description: 'no longer held', schema: Problem },
@@ -67,7 +75,10 @@ export function operationsRoutes(r: Router): void {
       wholeTree: true,
       params: BatchParam,
       responses: {
-        200: { description: 'discarded', schema: Obj('HeldDiscarded', '{ batch }') },
+        200: {
+          description: 'discarded',
+          schema: z.object({ batch: z.number().int() }).meta({ id: 'HeldDiscarded' }),
+        },
         404: { description: 'no such held batch', schema: Problem },
         409: { description: 'no longer held', schema: Problem },
       },
@@ -95,7 +106,10 @@ export function operationsRoutes(r: Router): void {
       wholeTree: true,
       params: z.strictObject({ id: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER) }),
       responses: {
-        200: { description: 'resolved', schema: Obj('NoticeResolved', '{ id }') },
+        200: {
+          description: 'resolved',
+          schema: z.object({ id: z.number().int() }).meta({ id: 'NoticeResolved' }),
+        },
         404: { description: 'no open notice with this id', schema: Problem },
       },
     },

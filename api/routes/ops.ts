@@ -1,11 +1,15 @@
 /** GET /v1/runs, POST /v1/runs, GET /v1/quarantine, GET /v1/audit */
 import { z } from 'zod';
 import {
+  AuditRow,
   hideUrls,
   listAudit,
   listQuarantine,
   listRuns,
+  OperationsState,
   operationsState,
+  QuarantineRow,
+  RunRow,
 } from '../../pipeline/queries/index.ts';
 import type { Router } from '../route.ts';
 import { audit } from '../audit.ts';
@@ -13,7 +17,7 @@ import { ApiError } from '../errors.ts';
 import { redact } from '../redact.ts';
 import type { Role } from '../../pipeline/auth/index.ts';
 import { seesAll, type NameMatcher } from '../../pipeline/privacy/index.ts';
-import { Cursor, Day, decodeCursor, encodeCursor, Limit, Obj, Problem } from '../schemas.ts';
+import { Cursor, Day, decodeCursor, encodeCursor, Limit, Problem } from '../schemas.ts';
 import { FEED_NAMES } from '../../pipeline/feeds/index.ts';
 
 /** CSV cells kept as they are for a role that may not see personal data: dates, numbers, codes. */
@@ -42,6 +46,22 @@ function rawFor(raw: string, role: Role, names: NameMatcher): string {
 
 const Id = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 
+/** A keyset page of `item`, newest first. */
+const pageOf = (id: string, item: z.ZodType) =>
+  z
+    .object({ items: z.array(item), has_more: z.boolean(), next_cursor: z.string().nullable() })
+    .meta({ id });
+const RunPage = z
+  .object({
+    items: z.array(RunRow),
+    has_more: z.boolean(),
+    next_cursor: z.string().nullable(),
+    ...OperationsState.shape,
+  })
+  .meta({ id: 'RunPage' });
+const QuarantinePage = pageOf('QuarantinePage', QuarantineRow);
+const AuditPage = pageOf('AuditPage', AuditRow);
+
 export function opsRoutes(r: Router): void {
   r.add(
     {
@@ -62,10 +82,7 @@ export function opsRoutes(r: Router): void {
       responses: {
         200: {
           description: 'the run ledger, newest first, and what needs an admin',
-          schema: Obj(
-            'RunPage',
-            '{ items, has_more, next_cursor, held_batches, rejected_files, notices }',
-          ),
+          schema: RunPage,
         },
       },
     },
@@ -116,7 +133,18 @@ export function opsRoutes(r: Router): void {
       responses: {
         202: {
           description: 'queued',
-          schema: Obj('RunAccepted', '{ date, accepted, job_id, status }'),
+          schema: z
+            .object({
+              date: z.string(),
+              accepted: z.literal(true),
+              job_id: z
+                .number()
+                .int()
+                .nullable()
+                .meta({ description: 'the ledger row (GET /v1/runs) that follows the run' }),
+              status: z.literal('queued'),
+            })
+            .meta({ id: 'RunAccepted' }),
         },
         409: { description: 'that day is already queued or running', schema: Problem },
         503: { description: 'no scheduler', schema: Problem },
@@ -162,7 +190,7 @@ export function opsRoutes(r: Router): void {
       responses: {
         200: {
           description: 'quarantined records',
-          schema: Obj('QuarantinePage', '{ items, has_more, next_cursor }'),
+          schema: QuarantinePage,
         },
       },
     },
@@ -215,7 +243,7 @@ export function opsRoutes(r: Router): void {
       responses: {
         200: {
           description: 'entries, newest first',
-          schema: Obj('AuditPage', '{ items, has_more, next_cursor }'),
+          schema: AuditPage,
         },
       },
     },

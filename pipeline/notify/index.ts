@@ -28,6 +28,7 @@ export {
   type Mailer,
   type DeliverOptions,
   type DeliverResult,
-  type DeliveryRow,
+  DeliveryRow,
+  DeliveryPage,
 } from './deliver.ts';
 export { notifyJobs, createMailer, type NotifyJob } from './jobs.ts';

@@ -10,9 +10,11 @@ export * from './entity-events.ts';
 export * from './read-model.ts';
 export {
   hideUrls,
+  HeldBatchRow,
+  NoticeRow,
+  OperationsState,
   operationsState,
   recentRejectedFiles,
-  type OperationsState,
-  type RejectedFileRow,
+  RejectedFileRow,
 } from './operations.ts';
 export * from './summary.ts';
