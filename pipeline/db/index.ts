@@ -3,6 +3,7 @@ export {
   settleBulkWrite,
   wrapDbError,
   type Db,
+  type DbChunk,
   type OpenDbOptions,
   type Row,
   type SqlParams,

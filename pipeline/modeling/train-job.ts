@@ -9,6 +9,7 @@ import { dataFingerprint } from '../features/compute.ts';
 import { addDays } from './days.ts';
 import { evaluateOverTime, lastDataDay, type EvaluationReport } from './evaluate.ts';
 import { activateModel, activeVersion, registerModel } from './registry.ts';
+import type { SamplingRecord } from './sampling.ts';
 import { DEFAULT_FOREST, firstDataDay, trainModelAt, type TrainingOptions } from './train.ts';
 
 export interface TrainJobOptions extends Partial<TrainingOptions> {
@@ -25,6 +26,8 @@ export interface TrainJobResult {
   evaluation: EvaluationReport | null;
   examples: number;
   positives: number;
+  /** The negative sampling the model was trained with (absent: the full training set). */
+  sampling?: SamplingRecord;
 }
 
 export async function trainAndRegister(db: Db, o: TrainJobOptions = {}): Promise<TrainJobResult> {
@@ -55,6 +58,8 @@ export async function trainAndRegister(db: Db, o: TrainJobOptions = {}): Promise
       horizonDays: trained.bundle.horizonDays,
       stepDays: o.stepDays ?? 7,
       calibrator: trained.bundle.calibrator.kind,
+      // the negative sampling's rates and counts; null: the full training set
+      sampling: trained.set.sampling ?? null,
     },
     metrics: {
       evaluation,
@@ -81,5 +86,6 @@ export async function trainAndRegister(db: Db, o: TrainJobOptions = {}): Promise
     evaluation,
     examples: trained.set.labels.length,
     positives: trained.positives,
+    ...(trained.set.sampling ? { sampling: trained.set.sampling } : {}),
   };
 }

@@ -6,16 +6,18 @@
 import type { Db } from '../db/index.ts';
 import {
   fitCalibrator,
+  fitForestParallel,
   fitRankFusion,
   fuseAll,
   HistogramForest,
+  predictProbaParallel,
   ruleIndex,
   identityCalibrator,
   chooseFusion,
-  selectRows,
   withRuleIndex,
   type FusionChoice,
   type HistogramForestOptions,
+  type Matrix,
 } from '../../models/index.ts';
 import type { ModelBundle } from './bundle.ts';
 import { addDays } from './days.ts';
@@ -23,6 +25,7 @@ import { withDerived } from './derived.ts';
 import { ensureFeatures } from './ensure-features.ts';
 import { loadFeatureRows, type FeatureRows } from './feature-matrix.ts';
 import { confirmedOn, labelOf } from './outcomes.ts';
+import type { SamplingOptions, SamplingRecord } from './sampling.ts';
 import { AppError } from '../errors.ts';
 
 export interface TrainingOptions {
@@ -44,7 +47,16 @@ export interface TrainingOptions {
    * alone, else the score is the calibrated forest alone. `false`: never fuse.
    */
   fusion?: boolean;
+  /**
+   * Negative sampling of the training set (pipeline/modeling/sampling.ts); default 'auto' rates.
+   * `false`: every example (the full training set).
+   */
+  sampling?: SamplingOptions | false;
+  /** Worker threads growing the trees (default: every core; 1 still runs off the event loop). */
+  threads?: number;
   onProgress?: (message: string) => void;
+  /** After each tree grown: for a progress bar with an ETA. */
+  onTree?: (done: number, total: number) => void;
 }
 
 /**
@@ -61,9 +73,12 @@ export const DEFAULT_FOREST: HistogramForestOptions = {
 };
 
 export interface TrainingSet {
+  /** Ordered by day, then uscc; `rows.weight` is set when negatives were sampled. */
   rows: FeatureRows;
   labels: Uint8Array;
   days: string[];
+  /** The rates and counts of the sampling (absent with `sampling: false`). */
+  sampling?: SamplingRecord;
 }
 
 /** First day with any ad or complaint: the start of the data. */
@@ -95,22 +110,27 @@ export async function buildTrainingSet(db: Db, o: TrainingOptions): Promise<Trai
     );
   }
   await ensureFeatures(db, days, (d, i, n) => o.onProgress?.(`features ${d} (${i + 1}/${n})`));
-  const all = await loadFeatureRows(db, days);
   const confirmed = await confirmedOn(db, o.until);
-  const keep: number[] = [];
-  const labels: number[] = [];
-  for (let i = 0; i < all.matrix.rows; i++) {
-    const y = labelOf(confirmed, all.uscc[i]!, all.day[i]!, horizon);
-    if (y === null) continue;
-    keep.push(i);
-    labels.push(y);
+  // an enterprise already confirmed on the day is no example
+  const rows = await loadFeatureRows(db, days, {
+    keep: (uscc, day) => labelOf(confirmed, uscc, day, horizon) !== null,
+    ...(o.sampling === false ? {} : { sample: { ...o.sampling, until: o.until } }),
+  });
+  const labels = new Uint8Array(rows.uscc.length);
+  for (let i = 0; i < labels.length; i++)
+    labels[i] = labelOf(confirmed, rows.uscc[i]!, rows.day[i]!, horizon)!;
+  if (rows.sampling) {
+    const r = rows.sampling;
+    o.onProgress?.(
+      `training set: ${labels.length} examples from ${r.candidates.confirmed + r.candidates.hard + r.candidates.easy} candidate rows (every row of confirmed enterprises; negatives with ads or complaints kept at ${r.hardRate}, the others at ${r.easyRate}, weighted back)`,
+    );
   }
-  const rows: FeatureRows = {
-    matrix: selectRows(all.matrix, keep),
-    uscc: keep.map((i) => all.uscc[i]!),
-    day: keep.map((i) => all.day[i]!),
-  };
-  return { rows, labels: Uint8Array.from(labels), days };
+  return { rows, labels, days, ...(rows.sampling ? { sampling: rows.sampling } : {}) };
+}
+
+/** Rows [from, to) of a matrix, without a copy. */
+function rowRange(m: Matrix, from: number, to: number): Matrix {
+  return { ...m, rows: to - from, data: m.data.subarray(from * m.cols, to * m.cols) };
 }
 
 export interface TrainedModel {
@@ -133,26 +153,38 @@ export async function trainModelAt(db: Db, o: TrainingOptions): Promise<TrainedM
       `[train] only ${positives} positive examples before ${o.until}: record more confirmed outcomes first`,
     );
   }
+  // rows are ordered by day: the earlier days fit the forest, the latest quarter calibrates it
   const cut = set.days[Math.floor(set.days.length * 0.75)]!;
-  const fitIdx: number[] = [];
-  const calIdx: number[] = [];
-  for (let i = 0; i < set.labels.length; i++) (set.rows.day[i]! < cut ? fitIdx : calIdx).push(i);
-  const fitY = fitIdx.map((i) => set.labels[i]!);
+  let nFit = 0;
+  while (nFit < set.labels.length && set.rows.day[nFit]! < cut) nFit++;
+  const n = set.labels.length;
+  const w = set.rows.weight;
+  const fitY = set.labels.subarray(0, nFit);
   const options = { ...DEFAULT_FOREST, ...o.forest };
   o.onProgress?.(
-    `training ${options.nEstimators} trees on ${fitIdx.length} examples (${fitY.reduce((s, y) => s + y, 0)} positive)`,
+    `training ${options.nEstimators} trees on ${nFit} examples (${fitY.reduce((s, y) => s + y, 0)} positive)`,
   );
   const stacked = o.stackRuleIndex === false ? set.rows.matrix : withRuleIndex(set.rows.matrix);
   const input = o.derived === false ? stacked : withDerived(stacked);
-  const forest = new HistogramForest(options).fit(selectRows(input, fitIdx), fitY);
-  const calY = calIdx.map((i) => set.labels[i]!);
-  const calPositives = calY.reduce((s, y) => s + y, 0);
-  const forestRaw = forest.predictProba(selectRows(input, calIdx));
+  const forest = await fitForestParallel(
+    new HistogramForest(options),
+    rowRange(input, 0, nFit),
+    fitY,
+    w?.subarray(0, nFit),
+    { ...(o.threads ? { threads: o.threads } : {}), ...(o.onTree ? { onTree: o.onTree } : {}) },
+  );
+  const calY = set.labels.subarray(nFit);
+  const calW = w?.subarray(nFit);
+  let calPositives = 0;
+  for (let i = 0; i < calY.length; i++) calPositives += calY[i]!;
+  const forestRaw = await predictProbaParallel(forest, rowRange(input, nFit, n));
   // The fusion's tail maps come from the held-out days too (the forest's scores there are
   // out-of-sample); with fewer than 2 held-out positives there is nothing to calibrate it on.
-  const calRules = ruleIndex(selectRows(set.rows.matrix, calIdx));
+  const calRules = ruleIndex(rowRange(set.rows.matrix, nFit, n));
   let fusion =
-    o.fusion !== false && calPositives >= 2 ? fitRankFusion(forestRaw, calRules) : undefined;
+    o.fusion !== false && calPositives >= 2
+      ? fitRankFusion(forestRaw, calRules, undefined, calW)
+      : undefined;
   let fusionChoice: FusionChoice | undefined;
   if (fusion) {
     // the tail maps use no labels; the choice uses the held-out days' labels (models/ensemble.ts)
@@ -161,8 +193,9 @@ export async function trainModelAt(db: Db, o: TrainingOptions): Promise<TrainedM
       forestRaw,
       calRules,
       calY,
-      calIdx.map((i) => set.rows.day[i]!),
+      set.rows.day.slice(nFit),
       50,
+      calW,
     );
     if (!fusionChoice.fused) fusion = undefined;
     o.onProgress?.(
@@ -174,7 +207,7 @@ export async function trainModelAt(db: Db, o: TrainingOptions): Promise<TrainedM
   const calibrator =
     calPositives < 2
       ? identityCalibrator()
-      : fitCalibrator(calPositives >= 50 ? 'isotonic' : 'platt', raw, calY);
+      : fitCalibrator(calPositives >= 50 ? 'isotonic' : 'platt', raw, calY, calW);
   const bundle: ModelBundle = {
     classifier: forest,
     calibrator,
