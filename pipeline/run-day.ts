@@ -55,7 +55,7 @@ export async function runDay(
     const uscc = keep.map((i) => all.uscc[i]!);
     const version = await activeVersion(db);
     const model = version === null ? null : await loadModel(db, version);
-    const rows = rankRows(scoreMatrix(x, uscc, model, options.thresholds));
+    const rows = rankRows(await scoreMatrix(x, uscc, model, options.thresholds));
     const scoreSeconds = lap();
     const published = await publishList(db, {
       day,

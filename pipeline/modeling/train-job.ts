@@ -38,7 +38,7 @@ export async function trainAndRegister(db: Db, o: TrainJobOptions = {}): Promise
   const evalDays = o.evalDays ?? 60;
   const evalFrom = addDays(until, -evalDays);
   let evaluation: EvaluationReport | null = null;
-  if (first && evalFrom > addDays(first, 60)) {
+  if (first && evalDays > 0 && evalFrom > addDays(first, 60)) {
     try {
       evaluation = await evaluateOverTime(db, { ...o, until: evalFrom, to: until });
     } catch (err) {

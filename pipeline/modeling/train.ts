@@ -144,8 +144,19 @@ export interface TrainedModel {
 
 /** Trains the forest on the earlier days and calibrates it on the latest quarter of days. */
 export async function trainModelAt(db: Db, o: TrainingOptions): Promise<TrainedModel> {
+  return fitModel(await buildTrainingSet(db, o), o);
+}
+
+/**
+ * Fits the model on a training set (no database): the forest on worker threads, then the
+ * calibration and the fusion choice on the held-out days, every step weighted when the set is
+ * sampled.
+ */
+export async function fitModel(
+  set: TrainingSet,
+  o: Omit<TrainingOptions, 'until' | 'stepDays' | 'warmupDays' | 'sampling'> & { until: string },
+): Promise<TrainedModel> {
   const horizon = o.horizonDays ?? 90;
-  const set = await buildTrainingSet(db, o);
   const positives = set.labels.reduce((s, y) => s + y, 0);
   if (positives < 3) {
     throw new AppError(
@@ -180,13 +191,11 @@ export async function trainModelAt(db: Db, o: TrainingOptions): Promise<TrainedM
   const forestRaw = await predictProbaParallel(forest, rowRange(input, nFit, n));
   // The fusion's tail maps come from the held-out days too (the forest's scores there are
   // out-of-sample); with fewer than 2 held-out positives there is nothing to calibrate it on.
-  const calRules = ruleIndex(rowRange(set.rows.matrix, nFit, n));
-  let fusion =
-    o.fusion !== false && calPositives >= 2
-      ? fitRankFusion(forestRaw, calRules, undefined, calW)
-      : undefined;
+  const calRules =
+    o.fusion !== false && calPositives >= 2 ? ruleIndex(rowRange(set.rows.matrix, nFit, n)) : null;
+  let fusion = calRules ? fitRankFusion(forestRaw, calRules, undefined, calW) : undefined;
   let fusionChoice: FusionChoice | undefined;
-  if (fusion) {
+  if (fusion && calRules) {
     // the tail maps use no labels; the choice uses the held-out days' labels (models/ensemble.ts)
     fusionChoice = chooseFusion(
       fusion,
@@ -202,7 +211,7 @@ export async function trainModelAt(db: Db, o: TrainingOptions): Promise<TrainedM
       `fusion with the rule index ${fusionChoice.fused ? 'kept' : 'dropped'}: held-out precision@50 fused ${fusionChoice.fusedPrecisionAtK.toFixed(3)}, forest alone ${fusionChoice.forestPrecisionAtK.toFixed(3)}`,
     );
   }
-  const raw = fusion ? fuseAll(fusion, forestRaw, calRules) : forestRaw;
+  const raw = fusion && calRules ? fuseAll(fusion, forestRaw, calRules) : forestRaw;
   // Isotonic needs many positives to be more than a few flat steps; Platt is smooth with few.
   const calibrator =
     calPositives < 2

@@ -1,0 +1,85 @@
+/**
+ * The weights of a sampled training set keep the calibrated probabilities where the full set puts
+ * them (fitModel: the forest, then Platt / isotonic on the held-out days). A synthetic set, no
+ * database.
+ */
+import { describe, expect, it } from 'vitest';
+import { createRng, selectRows } from '../../models/index.ts';
+import { makeClassification } from '../../models/_synthetic.ts';
+import { addDays } from './days.ts';
+import { predict } from './bundle.ts';
+import { fitModel, type TrainingSet } from './train.ts';
+
+const DAYS = 40;
+const PER_DAY = 800;
+
+function fullSet(): TrainingSet {
+  const { x, y } = makeClassification({
+    rows: DAYS * PER_DAY,
+    cols: 8,
+    seed: 3,
+    positiveRate: 0.03,
+  });
+  const days = Array.from({ length: DAYS }, (_, d) => addDays('2026-01-01', d));
+  const day = Array.from({ length: x.rows }, (_, i) => days[Math.floor(i / PER_DAY)]!);
+  const uscc = Array.from({ length: x.rows }, (_, i) => `U${i}`);
+  return { rows: { matrix: x, uscc, day }, labels: y, days };
+}
+
+/** Every positive, negatives kept at `rate` per day and weighted back (or not). */
+function sampledSet(full: TrainingSet, rate: number, weighted: boolean): TrainingSet {
+  const rng = createRng(9);
+  const keep: number[] = [];
+  for (let i = 0; i < full.labels.length; i++)
+    if (full.labels[i] === 1 || rng.next() < rate) keep.push(i);
+  const weight = new Float64Array(keep.length);
+  for (const d of full.days) {
+    let n = 0;
+    let k = 0;
+    full.rows.day.forEach((x, i) => (x === d && full.labels[i] === 0 ? n++ : 0));
+    keep.forEach((i) => (full.rows.day[i] === d && full.labels[i] === 0 ? k++ : 0));
+    keep.forEach((i, j) => {
+      if (full.rows.day[i] === d) weight[j] = full.labels[i] === 1 ? 1 : n / k;
+    });
+  }
+  return {
+    rows: {
+      matrix: selectRows(full.rows.matrix, keep),
+      uscc: keep.map((i) => full.rows.uscc[i]!),
+      day: keep.map((i) => full.rows.day[i]!),
+      ...(weighted ? { weight } : {}),
+    },
+    labels: Uint8Array.from(keep, (i) => full.labels[i]!),
+    days: full.days,
+  };
+}
+
+describe('fitModel on a sampled training set', () => {
+  it('keeps the calibrated probabilities of the full set (and would not without the weights)', async () => {
+    const full = fullSet();
+    const o = {
+      until: addDays('2026-01-01', DAYS),
+      forest: { nEstimators: 15, minSamplesLeaf: 5 },
+      stackRuleIndex: false,
+      derived: false,
+      fusion: false,
+      threads: 1,
+    };
+    const meanScore = async (set: TrainingSet) => {
+      const m = await fitModel(set, o);
+      expect(m.bundle.calibrator.kind).not.toBe('identity');
+      const s = predict(m.bundle, full.rows.matrix).score;
+      return s.reduce((a, b) => a + b, 0) / s.length;
+    };
+    const rate = full.labels.reduce((a, b) => a + b, 0) / full.labels.length;
+    const fullMean = await meanScore(full);
+    const weighted = await meanScore(sampledSet(full, 0.1, true));
+    const unweighted = await meanScore(sampledSet(full, 0.1, false));
+    expect(fullMean / rate).toBeGreaterThan(0.7);
+    expect(fullMean / rate).toBeLessThan(1.4);
+    expect(weighted / fullMean).toBeGreaterThan(0.75);
+    expect(weighted / fullMean).toBeLessThan(1.33);
+    // the contrast: 10 % of the negatives, unweighted, about 3 times the probability here
+    expect(unweighted / fullMean).toBeGreaterThan(2);
+  });
+});
