@@ -30,22 +30,32 @@ export interface TrainJobResult {
   sampling?: SamplingRecord;
 }
 
+/**
+ * The recipe walking forward over the last `evalDays` (default 60) before `until`, beside the
+ * baselines; null when there is too little history before them (or evalDays is 0).
+ */
+export async function evaluateRecipe(
+  db: Db,
+  o: TrainJobOptions & { until: string },
+): Promise<EvaluationReport | null> {
+  const first = await firstDataDay(db);
+  const evalDays = o.evalDays ?? 60;
+  const evalFrom = addDays(o.until, -evalDays);
+  if (!first || evalDays <= 0 || evalFrom <= addDays(first, 60)) return null;
+  try {
+    return await evaluateOverTime(db, { ...o, until: evalFrom, to: o.until });
+  } catch (err) {
+    if (!(err instanceof AppError)) throw err;
+    o.onProgress?.(`evaluation skipped: ${err.message}`);
+    return null;
+  }
+}
+
 export async function trainAndRegister(db: Db, o: TrainJobOptions = {}): Promise<TrainJobResult> {
   const until = o.until ?? (await lastDataDay(db));
   if (!until)
     throw new AppError('model_failed', '[train] there is no data yet: ingest feeds first');
-  const first = await firstDataDay(db);
-  const evalDays = o.evalDays ?? 60;
-  const evalFrom = addDays(until, -evalDays);
-  let evaluation: EvaluationReport | null = null;
-  if (first && evalDays > 0 && evalFrom > addDays(first, 60)) {
-    try {
-      evaluation = await evaluateOverTime(db, { ...o, until: evalFrom, to: until });
-    } catch (err) {
-      if (!(err instanceof AppError)) throw err;
-      o.onProgress?.(`evaluation skipped: ${err.message}`);
-    }
-  }
+  const evaluation = await evaluateRecipe(db, { ...o, until });
   const trained = await trainModelAt(db, { ...o, until });
   const version = await registerModel(db, {
     bundle: trained.bundle,
