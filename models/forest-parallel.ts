@@ -7,14 +7,12 @@
  * The calling thread's event loop stays free while the trees grow (a server keeps answering).
  */
 import { availableParallelism } from 'node:os';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { ModelError } from './errors.ts';
 import { trainContext, type HistogramForest, type TrainContext, type TreeNodes } from './forest.ts';
 import type { FromWorker, ToWorker } from './forest-worker.ts';
 import type { Matrix } from './matrix.ts';
+import { startTsWorker } from './ts-worker.ts';
 
 export interface ParallelFitOptions {
   /** Worker threads; default: the available cores (at most one per tree). */
@@ -41,17 +39,6 @@ function shareContext(ctx: TrainContext): TrainContext {
     sampleWeight: ctx.sampleWeight ? shared(ctx.sampleWeight, (b) => new Float64Array(b)) : null,
     nBins: shared(ctx.nBins, (b) => new Uint16Array(b)),
   };
-}
-
-/** A worker that runs models/forest-worker.ts through tsx (the sources are TypeScript). */
-function startWorker(): Worker {
-  const require = createRequire(import.meta.url);
-  const api = pathToFileURL(
-    join(require.resolve('tsx/package.json'), '..', 'dist', 'esm', 'api', 'index.mjs'),
-  ).href;
-  const entry = new URL('./forest-worker.ts', import.meta.url).href;
-  const boot = `import(${JSON.stringify(api)}).then((t) => { t.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(boot, { eval: true });
 }
 
 /**
@@ -92,7 +79,7 @@ export async function fitForestParallel(
         w.postMessage(m);
       };
       for (let i = 0; i < threads; i++) {
-        const w = startWorker();
+        const w = startTsWorker(new URL('./forest-worker.ts', import.meta.url));
         workers.push(w);
         w.on('message', (m: FromWorker) => {
           grown[m.tree] = m;

@@ -7,8 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { createRng, selectRows } from '../../models/index.ts';
 import { makeClassification } from '../../models/_synthetic.ts';
 import { addDays } from './days.ts';
-import { predict } from './bundle.ts';
-import { fitModel, type TrainingSet } from './train.ts';
+import { bundleToJson, predict } from './bundle.ts';
+import { fitModel, fitModelInWorker } from './fit-model.ts';
+import type { TrainingSet } from './train.ts';
 
 const DAYS = 40;
 const PER_DAY = 800;
@@ -81,5 +82,41 @@ describe('fitModel on a sampled training set', () => {
     expect(weighted / fullMean).toBeLessThan(1.33);
     // the contrast: 10 % of the negatives, unweighted, about 3 times the probability here
     expect(unweighted / fullMean).toBeGreaterThan(2);
+  });
+});
+
+describe('fitModelInWorker', () => {
+  const set = fullSet();
+  const o = {
+    until: addDays('2026-01-01', DAYS),
+    forest: { nEstimators: 8 },
+    stackRuleIndex: false,
+    derived: false,
+    fusion: false,
+  };
+
+  it('fits on a worker thread the same model as fitModel, with its progress', async () => {
+    const here = await fitModel(set, o);
+    const trees: number[] = [];
+    const messages: string[] = [];
+    const there = await fitModelInWorker(set, {
+      ...o,
+      onTree: (done) => trees.push(done),
+      onProgress: (m) => messages.push(m),
+    });
+    expect(bundleToJson(there.bundle)).toBe(bundleToJson(here.bundle));
+    expect(there.positives).toBe(here.positives);
+    expect(there.calibrationDays).toEqual(here.calibrationDays);
+    expect(trees).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(messages[0]).toMatch(/^training 8 trees on \d+ examples/);
+  });
+
+  it("a worker's error keeps its class and code", async () => {
+    const few = { ...set, labels: new Uint8Array(set.labels.length) };
+    await expect(fitModelInWorker(few, o)).rejects.toMatchObject({
+      name: 'AppError',
+      code: 'model_failed',
+      message: expect.stringMatching(/only 0 positive examples/) as unknown,
+    });
   });
 });

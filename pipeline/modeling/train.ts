@@ -4,29 +4,16 @@
  * fitted on the most recent quarter of the sampled days (held out in time).
  */
 import type { Db } from '../db/index.ts';
-import {
-  fitCalibrator,
-  fitForestParallel,
-  fitRankFusion,
-  fuseAll,
-  HistogramForest,
-  predictProbaParallel,
-  ruleIndex,
-  identityCalibrator,
-  chooseFusion,
-  withRuleIndex,
-  type FusionChoice,
-  type HistogramForestOptions,
-  type Matrix,
-} from '../../models/index.ts';
-import type { ModelBundle } from './bundle.ts';
+import type { HistogramForestOptions } from '../../models/index.ts';
 import { addDays } from './days.ts';
-import { withDerived } from './derived.ts';
 import { ensureFeatures } from './ensure-features.ts';
 import { loadFeatureRows, type FeatureRows } from './feature-matrix.ts';
 import { confirmedOn, labelOf } from './outcomes.ts';
 import type { SamplingOptions, SamplingRecord } from './sampling.ts';
 import { AppError } from '../errors.ts';
+import { fitModelInWorker, type FittedModel } from './fit-model.ts';
+
+export { DEFAULT_FOREST } from './fit-model.ts';
 
 export interface TrainingOptions {
   /** Outcomes decided on or before this day are used; examples have as_of before it. */
@@ -58,19 +45,6 @@ export interface TrainingOptions {
   /** After each tree grown: for a progress bar with an ETA. */
   onTree?: (done: number, total: number) => void;
 }
-
-/**
- * Chosen on the sample city's walk-forward evaluation (few positives: shallow trees with large
- * leaves generalise better there than grown trees; measured in bench/evaluate-city.ts too).
- */
-export const DEFAULT_FOREST: HistogramForestOptions = {
-  nEstimators: 200,
-  minSamplesLeaf: 20,
-  maxDepth: 8,
-  maxFeatures: 'sqrt',
-  classWeight: 'balanced',
-  seed: 20260101,
-};
 
 export interface TrainingSet {
   /** Ordered by day, then uscc; `rows.weight` is set when negatives were sampled. */
@@ -128,107 +102,16 @@ export async function buildTrainingSet(db: Db, o: TrainingOptions): Promise<Trai
   return { rows, labels, days, ...(rows.sampling ? { sampling: rows.sampling } : {}) };
 }
 
-/** Rows [from, to) of a matrix, without a copy. */
-function rowRange(m: Matrix, from: number, to: number): Matrix {
-  return { ...m, rows: to - from, data: m.data.subarray(from * m.cols, to * m.cols) };
-}
-
-export interface TrainedModel {
-  bundle: ModelBundle;
+export interface TrainedModel extends FittedModel {
   set: TrainingSet;
-  calibrationDays: string[];
-  positives: number;
-  /** Absent when the fusion was not allowed or there were too few held-out positives. */
-  fusionChoice?: FusionChoice;
-}
-
-/** Trains the forest on the earlier days and calibrates it on the latest quarter of days. */
-export async function trainModelAt(db: Db, o: TrainingOptions): Promise<TrainedModel> {
-  return fitModel(await buildTrainingSet(db, o), o);
 }
 
 /**
- * Fits the model on a training set (no database): the forest on worker threads, then the
- * calibration and the fusion choice on the held-out days, every step weighted when the set is
- * sampled.
+ * Trains the forest on the earlier days and calibrates it on the latest quarter of days. The
+ * training set is read here (DuckDB reads are asynchronous); everything that computes runs on
+ * worker threads (fit-model.ts), so the calling thread's event loop stays free.
  */
-export async function fitModel(
-  set: TrainingSet,
-  o: Omit<TrainingOptions, 'until' | 'stepDays' | 'warmupDays' | 'sampling'> & { until: string },
-): Promise<TrainedModel> {
-  const horizon = o.horizonDays ?? 90;
-  const positives = set.labels.reduce((s, y) => s + y, 0);
-  if (positives < 3) {
-    throw new AppError(
-      'model_failed',
-      `[train] only ${positives} positive examples before ${o.until}: record more confirmed outcomes first`,
-    );
-  }
-  // rows are ordered by day: the earlier days fit the forest, the latest quarter calibrates it
-  const cut = set.days[Math.floor(set.days.length * 0.75)]!;
-  let nFit = 0;
-  while (nFit < set.labels.length && set.rows.day[nFit]! < cut) nFit++;
-  const n = set.labels.length;
-  const w = set.rows.weight;
-  const fitY = set.labels.subarray(0, nFit);
-  const options = { ...DEFAULT_FOREST, ...o.forest };
-  o.onProgress?.(
-    `training ${options.nEstimators} trees on ${nFit} examples (${fitY.reduce((s, y) => s + y, 0)} positive)`,
-  );
-  const stacked = o.stackRuleIndex === false ? set.rows.matrix : withRuleIndex(set.rows.matrix);
-  const input = o.derived === false ? stacked : withDerived(stacked);
-  const forest = await fitForestParallel(
-    new HistogramForest(options),
-    rowRange(input, 0, nFit),
-    fitY,
-    w?.subarray(0, nFit),
-    { ...(o.threads ? { threads: o.threads } : {}), ...(o.onTree ? { onTree: o.onTree } : {}) },
-  );
-  const calY = set.labels.subarray(nFit);
-  const calW = w?.subarray(nFit);
-  let calPositives = 0;
-  for (let i = 0; i < calY.length; i++) calPositives += calY[i]!;
-  const forestRaw = await predictProbaParallel(forest, rowRange(input, nFit, n));
-  // The fusion's tail maps come from the held-out days too (the forest's scores there are
-  // out-of-sample); with fewer than 2 held-out positives there is nothing to calibrate it on.
-  const calRules =
-    o.fusion !== false && calPositives >= 2 ? ruleIndex(rowRange(set.rows.matrix, nFit, n)) : null;
-  let fusion = calRules ? fitRankFusion(forestRaw, calRules, undefined, calW) : undefined;
-  let fusionChoice: FusionChoice | undefined;
-  if (fusion && calRules) {
-    // the tail maps use no labels; the choice uses the held-out days' labels (models/ensemble.ts)
-    fusionChoice = chooseFusion(
-      fusion,
-      forestRaw,
-      calRules,
-      calY,
-      set.rows.day.slice(nFit),
-      50,
-      calW,
-    );
-    if (!fusionChoice.fused) fusion = undefined;
-    o.onProgress?.(
-      `fusion with the rule index ${fusionChoice.fused ? 'kept' : 'dropped'}: held-out precision@50 fused ${fusionChoice.fusedPrecisionAtK.toFixed(3)}, forest alone ${fusionChoice.forestPrecisionAtK.toFixed(3)}`,
-    );
-  }
-  const raw = fusion && calRules ? fuseAll(fusion, forestRaw, calRules) : forestRaw;
-  // Isotonic needs many positives to be more than a few flat steps; Platt is smooth with few.
-  const calibrator =
-    calPositives < 2
-      ? identityCalibrator()
-      : fitCalibrator(calPositives >= 50 ? 'isotonic' : 'platt', raw, calY, calW);
-  const bundle: ModelBundle = {
-    classifier: forest,
-    calibrator,
-    features: forest.columns,
-    horizonDays: horizon,
-    ...(fusion ? { fusion } : {}),
-  };
-  return {
-    bundle,
-    set,
-    calibrationDays: set.days.filter((d) => d >= cut),
-    positives,
-    ...(fusionChoice ? { fusionChoice } : {}),
-  };
+export async function trainModelAt(db: Db, o: TrainingOptions): Promise<TrainedModel> {
+  const set = await buildTrainingSet(db, o);
+  return { ...(await fitModelInWorker(set, o)), set };
 }
