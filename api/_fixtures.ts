@@ -11,6 +11,8 @@ import { literal, type Db } from '../pipeline/db/index.ts';
 import { withUsccCheckChar } from '../pipeline/feeds/index.ts';
 import { FEATURE_NAMES, featureByName } from '../pipeline/features/registry.ts';
 import { createToken, type Role } from '../pipeline/auth/index.ts';
+import { addDays } from '../pipeline/modeling/days.ts';
+import { createRng } from '../models/index.ts';
 
 export interface CityOptions {
   enterprises: number;
@@ -78,20 +80,6 @@ const STREETS = [
   '唐家湾镇大学路',
 ];
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 0x100000000;
-  };
-}
-
-function addDays(day: string, n: number): string {
-  return new Date(Date.parse(`${day}T00:00:00Z`) + n * 86400_000).toISOString().slice(0, 10);
-}
-
 const USCC_CHARS = '0123456789ABCDEFGHJKLMNPQRTUWXY';
 
 function writeNdjson(dir: string, name: string, rows: unknown[]): string {
@@ -107,7 +95,8 @@ async function load(db: Db, table: string, path: string): Promise<void> {
 }
 
 export async function seedCity(db: Db, o: CityOptions): Promise<City> {
-  const r = rng(o.seed ?? 7);
+  const rng = createRng(o.seed ?? 7);
+  const r = (): number => rng.next();
   const pick = <T>(a: readonly T[]): T => a[Math.floor(r() * a.length)]!;
   const lastDay = o.lastDay ?? '2026-03-31';
   const firstDay = addDays(lastDay, -(o.days - 1));

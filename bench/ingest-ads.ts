@@ -14,6 +14,7 @@ import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { createGzip } from 'node:zlib';
 import { once } from 'node:events';
+import { createRng } from '../models/index.ts';
 
 const { values } = parseArgs({
   options: {
@@ -46,19 +47,9 @@ const rows = Number(values.rows);
 mkdirSync('bench/out', { recursive: true });
 const file = `bench/out/ads-${rows}.ndjson${values.gzip ? '.gz' : ''}`;
 
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 if (!existsSync(file)) {
-  const r = rng(42);
+  const rand = createRng(42);
+  const r = (): number => rand.next();
   const brands = ['鑫盛', '汇通', '金润', '华融', '德信', '恒泰', '安居', '优品', '美味', '康乐'];
   const texts = [
     '本平台承诺保本保息，年化收益高达18%，推荐好友再返现金奖励，名额有限速来！',

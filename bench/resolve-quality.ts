@@ -26,6 +26,7 @@ import { parseArgs } from 'node:util';
 import { loadMigrations, migrate, openDb, type Db } from '../pipeline/db/index.ts';
 import { ingest } from '../pipeline/feeds/index.ts';
 import { resolve } from '../pipeline/resolve/index.ts';
+import { addDays } from '../pipeline/modeling/days.ts';
 
 const { values } = parseArgs({
   options: {
@@ -91,12 +92,6 @@ async function splitNdjson(src: string, field: string, cutoff: string): Promise<
   }
   await Promise.all([new Promise((r) => early.end(r)), new Promise((r) => late.end(r))]);
   return paths;
-}
-
-function addDays(day: string, n: number): string {
-  const d = new Date(`${day}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + n);
-  return d.toISOString().slice(0, 10);
 }
 
 const LINK_COLUMNS = `kind, record_id, uscc, method, confidence, status, candidates::VARCHAR AS candidates, evidence_from::VARCHAR AS evidence_from`;

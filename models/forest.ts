@@ -5,7 +5,7 @@ import { toBinaryLabels } from './classifier.ts';
 import { ModelError } from './errors.ts';
 import { alignColumns, assertMatrix } from './matrix.ts';
 import type { Matrix } from './matrix.ts';
-import { createRng } from './random.ts';
+import { createRng, type Rng } from './random.ts';
 import type { HistogramForestArtifact } from './artifact.ts';
 import { decodeTypedArray, encodeTypedArray } from './typed-codec.ts';
 
@@ -196,17 +196,67 @@ export interface GrownTree {
   counts: Int32Array;
 }
 
-/** Grow one tree. All scratch is local; the PRNG stream is (seed, tree). */
-export function growTree(ctx: TrainContext, tree: number): GrownTree {
-  const { codes, rows: N, cols: F, y, nBins, opts, mtry, subtract } = ctx;
-  const [cw0, cw1] = ctx.classWeight;
-  const sw = ctx.sampleWeight;
-  const rng = createRng(opts.seed, tree + 1);
-  const msl = opts.minSamplesLeaf;
-  const needCounts = msl > 1;
-  const minSplit = Math.max(opts.minSamplesSplit, 2 * msl);
+/** Class histograms of every feature over a node's rows (subtract mode). */
+interface FullHist {
+  /** Weight per (feature, bin, class): f · 2 · HIST_STRIDE + 2 · bin + class. */
+  h: Float64Array;
+  /** Distinct rows per (feature, bin), only when minSamplesLeaf > 1. */
+  c: Int32Array;
+}
 
-  // Bootstrap.
+/** One tree's sample and scratch: what every step of growing it reads. */
+interface TreeState {
+  ctx: TrainContext;
+  rng: Rng;
+  /** Bootstrap count per row. */
+  counts: Int32Array;
+  /** The sampled rows; each node owns a contiguous range, partitioned as the tree grows. */
+  idx: Int32Array;
+  /** Partition scratch (the right side). */
+  right: Int32Array;
+  /** Weight per row (bootstrap count × class weight × sample weight). */
+  w: Float64Array;
+  minLeaf: number;
+  /** Whether splits must count distinct rows (minSamplesLeaf > 1). */
+  needCounts: boolean;
+  /** Direct mode: the histogram of one feature in one node. */
+  h: Float64Array;
+  hc: Int32Array;
+  /** Small nodes: sorted (bin << 8 | position) keys. */
+  keys: Int32Array;
+  /** Feature order for sampling without replacement; a prefix holds the known constants. */
+  perm: Int32Array;
+  /** Subtract mode: full histograms of pending nodes by slot, and the free ones. */
+  live: (FullHist | null)[];
+  pool: FullHist[];
+}
+
+/** A node waiting to be grown: its rows idx[start, end), class weights and histogram slot. */
+interface PendingNode {
+  node: number;
+  start: number;
+  end: number;
+  depth: number;
+  w0: number;
+  w1: number;
+  /** Slot in `live` of the node's full histograms, −1 if none (direct mode or small node). */
+  histSlot: number;
+  /** perm[0, knownConst) are features known to be constant in this node. */
+  knownConst: number;
+}
+
+/** The best split found so far in a node: feature, threshold bin, left class weights. */
+interface BestSplit {
+  score: number;
+  f: number;
+  t: number;
+  l0: number;
+  l1: number;
+}
+
+/** Draws the tree's bootstrap: how many times each row is in its sample. */
+function drawBootstrap(ctx: TrainContext, rng: Rng): Int32Array {
+  const { rows: N, y, opts } = ctx;
   const counts = new Int32Array(N);
   if (opts.bootstrap === 'none') counts.fill(1);
   else if (opts.bootstrap === 'standard') {
@@ -222,10 +272,20 @@ export function growTree(ctx: TrainContext, tree: number): GrownTree {
       for (let k = 0; k < m; k++) counts[cls[rng.int(cls.length)]!]!++;
     }
   }
+  return counts;
+}
+
+/** The sampled rows, their weights, and the tree's scratch; the root's class weights. */
+function createTreeState(
+  ctx: TrainContext,
+  rng: Rng,
+  counts: Int32Array,
+): { s: TreeState; rootW0: number; rootW1: number } {
+  const { rows: N, cols: F, y, sampleWeight: sw } = ctx;
+  const [cw0, cw1] = ctx.classWeight;
   let nIdx = 0;
   for (let i = 0; i < N; i++) if (counts[i]! > 0) nIdx++;
   const idx = new Int32Array(nIdx);
-  const right = new Int32Array(nIdx); // partition scratch
   const w = new Float64Array(N);
   let rootW0 = 0;
   let rootW1 = 0;
@@ -239,290 +299,391 @@ export function growTree(ctx: TrainContext, tree: number): GrownTree {
       else rootW0 += wi;
     }
   }
-
-  // Scratch.
-  const h = new Float64Array(2 * HIST_STRIDE); // direct-mode histogram of one feature
-  const hc = new Int32Array(HIST_STRIDE);
-  const keys = new Int32Array(SMALL_NODE);
   const perm = new Int32Array(F);
   for (let f = 0; f < F; f++) perm[f] = f;
-  // Subtract mode: full histograms (all features) per pending node, pooled.
-  const pool: { h: Float64Array; c: Int32Array }[] = [];
-  const live: ({ h: Float64Array; c: Int32Array } | null)[] = [];
-  const takeHist = (): { h: Float64Array; c: Int32Array } =>
-    pool.pop() ?? {
-      h: new Float64Array(F * 2 * HIST_STRIDE),
-      c: new Int32Array(needCounts ? F * HIST_STRIDE : 0),
-    };
-  const buildFull = (hist: { h: Float64Array; c: Int32Array }, s: number, e: number): void => {
-    const hh = hist.h;
-    const cc = hist.c;
-    hh.fill(0);
-    if (needCounts) cc.fill(0);
-    for (let f = 0; f < F; f++) {
-      const off = f * N;
-      const hb = f * 2 * HIST_STRIDE;
-      const cb = f * HIST_STRIDE;
-      if (needCounts) {
-        for (let k = s; k < e; k++) {
-          const r = idx[k]!;
-          const b = codes[off + r]!;
-          hh[hb + 2 * b + y[r]!]! += w[r]!;
-          cc[cb + b]!++;
-        }
-      } else {
-        for (let k = s; k < e; k++) {
-          const r = idx[k]!;
-          hh[hb + 2 * codes[off + r]! + y[r]!]! += w[r]!;
-        }
+  const s: TreeState = {
+    ctx,
+    rng,
+    counts,
+    idx,
+    right: new Int32Array(nIdx),
+    w,
+    minLeaf: ctx.opts.minSamplesLeaf,
+    needCounts: ctx.opts.minSamplesLeaf > 1,
+    h: new Float64Array(2 * HIST_STRIDE),
+    hc: new Int32Array(HIST_STRIDE),
+    keys: new Int32Array(SMALL_NODE),
+    perm,
+    live: [],
+    pool: [],
+  };
+  return { s, rootW0, rootW1 };
+}
+
+/** A full histogram from the pool (or a new one). */
+function takeHist(s: TreeState): FullHist {
+  return (
+    s.pool.pop() ?? {
+      h: new Float64Array(s.ctx.cols * 2 * HIST_STRIDE),
+      c: new Int32Array(s.needCounts ? s.ctx.cols * HIST_STRIDE : 0),
+    }
+  );
+}
+
+/** Keeps a full histogram for a pending node; returns its slot. */
+function keepHist(s: TreeState, hist: FullHist): number {
+  s.live.push(hist);
+  return s.live.length - 1;
+}
+
+/** Returns a pending node's histogram (if any) to the pool. */
+function releaseHist(s: TreeState, slot: number): void {
+  const hist = slot >= 0 ? s.live[slot] : null;
+  if (hist) {
+    s.pool.push(hist);
+    s.live[slot] = null;
+  }
+}
+
+/** Fills `hist` with the class histograms of every feature over rows idx[start, end). */
+function buildFullHist(s: TreeState, hist: FullHist, start: number, end: number): void {
+  const { codes, rows: N, cols: F, y } = s.ctx;
+  const { idx, w, needCounts } = s;
+  const hh = hist.h;
+  const cc = hist.c;
+  hh.fill(0);
+  if (needCounts) cc.fill(0);
+  for (let f = 0; f < F; f++) {
+    const off = f * N;
+    const hb = f * 2 * HIST_STRIDE;
+    const cb = f * HIST_STRIDE;
+    if (needCounts) {
+      for (let k = start; k < end; k++) {
+        const r = idx[k]!;
+        const b = codes[off + r]!;
+        hh[hb + 2 * b + y[r]!]! += w[r]!;
+        cc[cb + b]!++;
+      }
+    } else {
+      for (let k = start; k < end; k++) {
+        const r = idx[k]!;
+        hh[hb + 2 * codes[off + r]! + y[r]!]! += w[r]!;
       }
     }
-  };
+  }
+}
+
+/**
+ * Best split on feature `f` of a node with fewer than SMALL_NODE rows: sorts its (bin, position)
+ * keys and scans the distinct bins. Returns whether the feature varies in the node.
+ */
+function scanSmallNode(s: TreeState, p: PendingNode, f: number, best: BestSplit): boolean {
+  const { codes, rows: N, y } = s.ctx;
+  const { idx, w, keys, minLeaf: msl } = s;
+  const { start, w0: W0, w1: W1 } = p;
+  const n = p.end - start;
+  const off = f * N;
+  let varied = false;
+  for (let k = 0; k < n; k++) {
+    const key = (codes[off + idx[start + k]!]! << 8) | k;
+    let q = k - 1;
+    while (q >= 0 && keys[q]! > key) {
+      keys[q + 1] = keys[q]!;
+      q--;
+    }
+    keys[q + 1] = key;
+  }
+  let l0 = 0;
+  let l1 = 0;
+  for (let k = 0; k < n - 1; k++) {
+    const key = keys[k]!;
+    const r = idx[start + (key & 255)]!;
+    if (y[r] === 1) l1 += w[r]!;
+    else l0 += w[r]!;
+    const b = key >>> 8;
+    if (keys[k + 1]! >>> 8 === b) continue;
+    varied = true;
+    const lc = k + 1;
+    if (lc < msl || n - lc < msl) continue;
+    const lW = l0 + l1;
+    const r0 = W0 - l0;
+    const r1 = W1 - l1;
+    const rW = r0 + r1;
+    if (lW <= 0 || rW <= 0) continue;
+    const score = (l0 * l0 + l1 * l1) / lW + (r0 * r0 + r1 * r1) / rW;
+    if (score > best.score) {
+      best.score = score;
+      best.f = f;
+      best.t = b;
+      best.l0 = l0;
+      best.l1 = l1;
+    }
+  }
+  return varied;
+}
+
+/**
+ * Best split on feature `f` from its class histogram: the node's full histogram (subtract mode)
+ * or one built here (direct mode). Returns whether the feature varies in the node.
+ */
+function scanHistogram(
+  s: TreeState,
+  p: PendingNode,
+  hist: FullHist | null,
+  f: number,
+  best: BestSplit,
+): boolean {
+  const { codes, rows: N, y, nBins } = s.ctx;
+  const { idx, w, h, hc, needCounts, minLeaf: msl } = s;
+  const { start, end, w0: W0, w1: W1 } = p;
+  const n = end - start;
+  const W = W0 + W1;
+  const off = f * N;
+  const nb = nBins[f]!; // bins 0..nb used
+  let hh: Float64Array;
+  let hb: number;
+  let cc: Int32Array;
+  let cb: number;
+  if (hist) {
+    hh = hist.h;
+    hb = f * 2 * HIST_STRIDE;
+    cc = hist.c;
+    cb = f * HIST_STRIDE;
+  } else {
+    hh = h;
+    hb = 0;
+    cc = hc;
+    cb = 0;
+    h.fill(0, 0, 2 * (nb + 1));
+    if (needCounts) {
+      hc.fill(0, 0, nb + 1);
+      for (let k = start; k < end; k++) {
+        const r = idx[k]!;
+        const b = codes[off + r]!;
+        h[2 * b + y[r]!]! += w[r]!;
+        hc[b]!++;
+      }
+    } else {
+      for (let k = start; k < end; k++) {
+        const r = idx[k]!;
+        h[2 * codes[off + r]! + y[r]!]! += w[r]!;
+      }
+    }
+  }
+  let varied = false;
+  let l0 = 0;
+  let l1 = 0;
+  let lc = 0;
+  for (let t = 0; t < nb; t++) {
+    l0 += hh[hb + 2 * t]!;
+    l1 += hh[hb + 2 * t + 1]!;
+    if (needCounts) lc += cc[cb + t]!;
+    const lW = l0 + l1;
+    if (lW <= 0) continue;
+    const r0 = W0 - l0;
+    const r1 = W1 - l1;
+    const rW = r0 + r1;
+    if (rW <= W * 1e-12) break;
+    varied = true;
+    if (needCounts) {
+      if (lc < msl) continue;
+      if (n - lc < msl) break;
+    }
+    const score = (l0 * l0 + l1 * l1) / lW + (r0 * r0 + r1 * r1) / rW;
+    if (score > best.score) {
+      best.score = score;
+      best.f = f;
+      best.t = t;
+      best.l0 = l0;
+      best.l1 = l1;
+    }
+  }
+  return varied;
+}
+
+/**
+ * The node's best split into `best` (best.f = −1 if none beats the parent). Feature sampling as
+ * scikit-learn's BestSplitter: draw without replacement from perm; perm[0, knownConst) are
+ * features known to be constant in this node (inherited from ancestors) and cost nothing when
+ * drawn; constants found here are moved to perm[knownConst, nTotalConst) and passed down. Stop
+ * after mtry draws (constants included) once at least one non-constant feature was evaluated.
+ * Returns nTotalConst, the children's knownConst.
+ */
+function findBestSplit(s: TreeState, p: PendingNode, best: BestSplit): number {
+  const { cols: F, mtry } = s.ctx;
+  const { perm, rng } = s;
+  const W = p.w0 + p.w1;
+  const n = p.end - p.start;
+  const hist = p.histSlot >= 0 ? s.live[p.histSlot]! : null;
+  best.score = (p.w0 * p.w0 + p.w1 * p.w1) / W + 1e-12 * W;
+  best.f = -1;
+  const nKnown = p.knownConst;
+  let nDrawnConst = 0;
+  let nFoundConst = 0;
+  let nTotalConst = nKnown;
+  let fi = F;
+  let visited = 0;
+  while (fi > nTotalConst && (visited < mtry || visited <= nFoundConst + nDrawnConst)) {
+    visited++;
+    let fj = nDrawnConst + rng.int(fi - nFoundConst - nDrawnConst);
+    if (fj < nKnown) {
+      const t = perm[fj]!;
+      perm[fj] = perm[nDrawnConst]!;
+      perm[nDrawnConst] = t;
+      nDrawnConst++;
+      continue;
+    }
+    fj += nFoundConst;
+    const f = perm[fj]!;
+    const varied =
+      n < SMALL_NODE ? scanSmallNode(s, p, f, best) : scanHistogram(s, p, hist, f, best);
+    if (!varied) {
+      perm[fj] = perm[nTotalConst]!;
+      perm[nTotalConst] = f;
+      nFoundConst++;
+      nTotalConst++;
+    } else {
+      fi--;
+      perm[fj] = perm[fi]!;
+      perm[fi] = f;
+    }
+  }
+  return nTotalConst;
+}
+
+/**
+ * Partitions idx[start, end) by bin ≤ t of feature f, stably: rows stay in ascending order within
+ * every node, so the histogram loops read codes, y and w forwards (cache-friendly; same trees).
+ * Returns where the right side begins.
+ */
+function partitionRows(s: TreeState, start: number, end: number, f: number, t: number): number {
+  const { codes, rows: N } = s.ctx;
+  const { idx, right } = s;
+  const off = f * N;
+  let i = start;
+  let nRight = 0;
+  for (let k = start; k < end; k++) {
+    const r = idx[k]!;
+    if (codes[off + r]! <= t) idx[i++] = r;
+    else right[nRight++] = r;
+  }
+  idx.set(right.subarray(0, nRight), i);
+  return i;
+}
+
+/**
+ * Subtract mode: the children's histogram slots. Builds the smaller child's histograms and turns
+ * the parent's into the larger child's (parent − smaller); children below SMALL_NODE get none.
+ */
+function childHistograms(s: TreeState, p: PendingNode, mid: number): [number, number] {
+  const hist = s.live[p.histSlot]!;
+  const nl = mid - p.start;
+  const nr = p.end - mid;
+  const leftSmaller = nl <= nr;
+  const [ss, se, ls] = leftSmaller ? [p.start, mid, nr] : [mid, p.end, nl];
+  if (ls < SMALL_NODE) {
+    releaseHist(s, p.histSlot);
+    return [-1, -1];
+  }
+  const small = takeHist(s);
+  buildFullHist(s, small, ss, se);
+  const ph = hist.h;
+  const sh = small.h;
+  for (let k = 0; k < ph.length; k++) ph[k] = ph[k]! - sh[k]!;
+  if (s.needCounts) {
+    const pc = hist.c;
+    const sc = small.c;
+    for (let k = 0; k < pc.length; k++) pc[k] = pc[k]! - sc[k]!;
+  }
+  let smallSlot = -1;
+  if (se - ss >= SMALL_NODE) smallSlot = keepHist(s, small);
+  else s.pool.push(small);
+  return leftSmaller ? [smallSlot, p.histSlot] : [p.histSlot, smallSlot];
+}
+
+/**
+ * Grow one tree, depth first: draw the bootstrap, then for each pending node record its value,
+ * stop (depth, size, purity) or find the best split, partition its rows and push both children.
+ * All scratch is local; the PRNG stream is (seed, tree).
+ */
+export function growTree(ctx: TrainContext, tree: number): GrownTree {
+  const { opts, subtract } = ctx;
+  const rng = createRng(opts.seed, tree + 1);
+  const counts = drawBootstrap(ctx, rng);
+  const { s, rootW0, rootW1 } = createTreeState(ctx, rng, counts);
+  const minSplit = Math.max(opts.minSamplesSplit, 2 * s.minLeaf);
+  const nIdx = s.idx.length;
 
   const nodes = new NodeBuffer();
-  // Explicit DFS stack: node id, start, end, depth, W0, W1, hist slot, known constant features.
-  const stack: number[] = [];
   const root = nodes.alloc(1);
   let rootHist = -1;
   if (subtract && nIdx >= SMALL_NODE) {
-    const hist = takeHist();
-    buildFull(hist, 0, nIdx);
-    live.push(hist);
-    rootHist = live.length - 1;
+    const hist = takeHist(s);
+    buildFullHist(s, hist, 0, nIdx);
+    rootHist = keepHist(s, hist);
   }
-  stack.push(root, 0, nIdx, 0, rootW0, rootW1, rootHist, 0);
-
-  // Best split of the current node (reset per node below).
-  let bestScore: number;
-  let bestF: number;
-  let bestT = 0;
-  let bestL0 = 0;
-  let bestL1 = 0;
+  const stack: PendingNode[] = [
+    {
+      node: root,
+      start: 0,
+      end: nIdx,
+      depth: 0,
+      w0: rootW0,
+      w1: rootW1,
+      histSlot: rootHist,
+      knownConst: 0,
+    },
+  ];
+  const best: BestSplit = { score: 0, f: -1, t: 0, l0: 0, l1: 0 };
 
   while (stack.length > 0) {
-    const nodeConst = stack.pop()!;
-    const histSlot = stack.pop()!;
-    const W1 = stack.pop()!;
-    const W0 = stack.pop()!;
-    const depth = stack.pop()!;
-    const end = stack.pop()!;
-    const start = stack.pop()!;
-    const node = stack.pop()!;
-    const n = end - start;
+    const p = stack.pop()!;
+    const { node, start, end, depth, w0: W0, w1: W1 } = p;
     const W = W0 + W1;
     nodes.value[node] = W > 0 ? W1 / W : 0;
     nodes.weight[node] = W;
     nodes.feature[node] = -1;
-    const hist = histSlot >= 0 ? live[histSlot]! : null;
-    const release = (): void => {
-      if (hist) {
-        pool.push(hist);
-        live[histSlot] = null;
-      }
-    };
-    if (depth >= opts.maxDepth || n < minSplit || W0 <= 0 || W1 <= 0) {
-      release();
+    if (depth >= opts.maxDepth || end - start < minSplit || W0 <= 0 || W1 <= 0) {
+      releaseHist(s, p.histSlot);
       continue;
     }
-
-    const parentScore = (W0 * W0 + W1 * W1) / W;
-    bestScore = parentScore + 1e-12 * W;
-    bestF = -1;
-    // Feature sampling as scikit-learn's BestSplitter: draw without replacement from perm;
-    // perm[0, nKnown) are features known to be constant in this node (inherited from ancestors)
-    // and cost nothing when drawn; constants found here are moved to perm[nKnown, nTotalConst)
-    // and passed down. Stop after mtry draws (constants included) once at least one
-    // non-constant feature was evaluated.
-    const nKnown = nodeConst;
-    let nDrawnConst = 0;
-    let nFoundConst = 0;
-    let nTotalConst = nKnown;
-    let fi = F;
-    let visited = 0;
-    while (fi > nTotalConst && (visited < mtry || visited <= nFoundConst + nDrawnConst)) {
-      visited++;
-      let fj = nDrawnConst + rng.int(fi - nFoundConst - nDrawnConst);
-      if (fj < nKnown) {
-        const t = perm[fj]!;
-        perm[fj] = perm[nDrawnConst]!;
-        perm[nDrawnConst] = t;
-        nDrawnConst++;
-        continue;
-      }
-      fj += nFoundConst;
-      const f = perm[fj]!;
-      const off = f * N;
-      const nb = nBins[f]!; // bins 0..nb used
-      let varied = false;
-      if (n < SMALL_NODE) {
-        // Sort (bin, position) keys of the few rows, then scan distinct bins.
-        for (let k = 0; k < n; k++) {
-          const key = (codes[off + idx[start + k]!]! << 8) | k;
-          let p = k - 1;
-          while (p >= 0 && keys[p]! > key) {
-            keys[p + 1] = keys[p]!;
-            p--;
-          }
-          keys[p + 1] = key;
-        }
-        let l0 = 0;
-        let l1 = 0;
-        for (let k = 0; k < n - 1; k++) {
-          const key = keys[k]!;
-          const r = idx[start + (key & 255)]!;
-          if (y[r] === 1) l1 += w[r]!;
-          else l0 += w[r]!;
-          const b = key >>> 8;
-          if (keys[k + 1]! >>> 8 === b) continue;
-          varied = true;
-          const lc = k + 1;
-          if (lc < msl || n - lc < msl) continue;
-          const lW = l0 + l1;
-          const r0 = W0 - l0;
-          const r1 = W1 - l1;
-          const rW = r0 + r1;
-          if (lW <= 0 || rW <= 0) continue;
-          const score = (l0 * l0 + l1 * l1) / lW + (r0 * r0 + r1 * r1) / rW;
-          if (score > bestScore) {
-            bestScore = score;
-            bestF = f;
-            bestT = b;
-            bestL0 = l0;
-            bestL1 = l1;
-          }
-        }
-      } else {
-        let hh: Float64Array;
-        let hb: number;
-        let cc: Int32Array;
-        let cb: number;
-        if (hist) {
-          hh = hist.h;
-          hb = f * 2 * HIST_STRIDE;
-          cc = hist.c;
-          cb = f * HIST_STRIDE;
-        } else {
-          hh = h;
-          hb = 0;
-          cc = hc;
-          cb = 0;
-          h.fill(0, 0, 2 * (nb + 1));
-          if (needCounts) {
-            hc.fill(0, 0, nb + 1);
-            for (let k = start; k < end; k++) {
-              const r = idx[k]!;
-              const b = codes[off + r]!;
-              h[2 * b + y[r]!]! += w[r]!;
-              hc[b]!++;
-            }
-          } else {
-            for (let k = start; k < end; k++) {
-              const r = idx[k]!;
-              h[2 * codes[off + r]! + y[r]!]! += w[r]!;
-            }
-          }
-        }
-        let l0 = 0;
-        let l1 = 0;
-        let lc = 0;
-        for (let t = 0; t < nb; t++) {
-          l0 += hh[hb + 2 * t]!;
-          l1 += hh[hb + 2 * t + 1]!;
-          if (needCounts) lc += cc[cb + t]!;
-          const lW = l0 + l1;
-          if (lW <= 0) continue;
-          const r0 = W0 - l0;
-          const r1 = W1 - l1;
-          const rW = r0 + r1;
-          if (rW <= W * 1e-12) break;
-          varied = true;
-          if (needCounts) {
-            if (lc < msl) continue;
-            if (n - lc < msl) break;
-          }
-          const score = (l0 * l0 + l1 * l1) / lW + (r0 * r0 + r1 * r1) / rW;
-          if (score > bestScore) {
-            bestScore = score;
-            bestF = f;
-            bestT = t;
-            bestL0 = l0;
-            bestL1 = l1;
-          }
-        }
-      }
-      if (!varied) {
-        perm[fj] = perm[nTotalConst]!;
-        perm[nTotalConst] = f;
-        nFoundConst++;
-        nTotalConst++;
-      } else {
-        fi--;
-        perm[fj] = perm[fi]!;
-        perm[fi] = f;
-      }
-    }
-
-    if (bestF < 0) {
-      release();
+    const knownConst = findBestSplit(s, p, best);
+    if (best.f < 0) {
+      releaseHist(s, p.histSlot);
       continue;
     }
-
-    // Partition idx[start, end) by bin ≤ bestT, stable: rows stay in ascending order within
-    // every node, so the histogram loops read codes, y and w forwards (cache-friendly).
-    const off = bestF * N;
-    let i = start;
-    let nRight = 0;
-    for (let k = start; k < end; k++) {
-      const r = idx[k]!;
-      if (codes[off + r]! <= bestT) idx[i++] = r;
-      else right[nRight++] = r;
-    }
-    idx.set(right.subarray(0, nRight), i);
-    const mid = i;
+    const mid = partitionRows(s, start, end, best.f, best.t);
     const left = nodes.alloc(2);
-    nodes.feature[node] = bestF;
-    nodes.thrBin[node] = bestT;
-    nodes.threshold[node] = thresholdOf(ctx.bins, bestF, bestT);
+    nodes.feature[node] = best.f;
+    nodes.thrBin[node] = best.t;
+    nodes.threshold[node] = thresholdOf(ctx.bins, best.f, best.t);
     nodes.child[node] = left;
-    const L0 = bestL0;
-    const L1 = bestL1;
-    const R0 = W0 - L0;
-    const R1 = W1 - L1;
-    const nl = mid - start;
-    const nr = end - mid;
-    let leftHist = -1;
-    let rightHist = -1;
-    if (hist) {
-      const leftSmaller = nl <= nr;
-      const [ss, se, ls] = leftSmaller ? [start, mid, nr] : [mid, end, nl];
-      if (ls >= SMALL_NODE) {
-        const small = takeHist();
-        buildFull(small, ss, se);
-        const ph = hist.h;
-        const sh = small.h;
-        for (let k = 0; k < ph.length; k++) ph[k] = ph[k]! - sh[k]!;
-        if (needCounts) {
-          const pc = hist.c;
-          const sc = small.c;
-          for (let k = 0; k < pc.length; k++) pc[k] = pc[k]! - sc[k]!;
-        }
-        let smallSlot = -1;
-        if (se - ss >= SMALL_NODE) {
-          live.push(small);
-          smallSlot = live.length - 1;
-        } else pool.push(small);
-        if (leftSmaller) {
-          leftHist = smallSlot;
-          rightHist = histSlot;
-        } else {
-          leftHist = histSlot;
-          rightHist = smallSlot;
-        }
-      } else release();
-    }
+    const [leftHist, rightHist] = p.histSlot >= 0 ? childHistograms(s, p, mid) : [-1, -1];
+    const L0 = best.l0;
+    const L1 = best.l1;
     // Right pushed first so the left subtree is grown first.
-    stack.push(left + 1, mid, end, depth + 1, R0, R1, rightHist, nTotalConst);
-    stack.push(left, start, mid, depth + 1, L0, L1, leftHist, nTotalConst);
+    stack.push(
+      {
+        node: left + 1,
+        start: mid,
+        end,
+        depth: depth + 1,
+        w0: W0 - L0,
+        w1: W1 - L1,
+        histSlot: rightHist,
+        knownConst,
+      },
+      {
+        node: left,
+        start,
+        end: mid,
+        depth: depth + 1,
+        w0: L0,
+        w1: L1,
+        histSlot: leftHist,
+        knownConst,
+      },
+    );
   }
   return { nodes, counts };
 }

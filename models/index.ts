@@ -16,7 +16,7 @@ export {
   selectRows,
 } from './matrix.ts';
 export type { Matrix } from './matrix.ts';
-export { createRng } from './random.ts';
+export { createRng, sfc32 } from './random.ts';
 export type { Rng } from './random.ts';
 export type { Classifier, Contributions } from './classifier.ts';
 export { DEFAULT_FOREST_OPTIONS, HistogramForest, resolveMaxFeatures } from './forest.ts';

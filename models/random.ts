@@ -22,15 +22,12 @@ function splitmix32(seed: number): () => number {
   };
 }
 
-/** Create a generator; `stream` derives independent sub-streams from one seed (e.g. one per tree). */
-export function createRng(seed: number, stream = 0): Rng {
-  const sm = splitmix32(
-    (Math.imul(seed | 0, 0x2545f491) ^ Math.imul(stream + 1, 0x9e3779b1)) >>> 0,
-  );
-  let a = sm();
-  let b = sm();
-  let c = sm();
-  let d = sm() | 1;
+/**
+ * The sfc32 generator from its four state words (already warmed up: 12 outputs discarded). The
+ * one PRNG of the project: `createRng` seeds it through splitmix32, the simulator
+ * (data-samples/sim/rng.ts) through a hash of (seed, stream, a, b).
+ */
+export function sfc32(a: number, b: number, c: number, d: number): () => number {
   const u32 = (): number => {
     const t = (((a + b) | 0) + d) | 0;
     d = (d + 1) | 0;
@@ -41,6 +38,18 @@ export function createRng(seed: number, stream = 0): Rng {
     return t >>> 0;
   };
   for (let i = 0; i < 12; i++) u32();
+  return u32;
+}
+
+/** Create a generator; `stream` derives independent sub-streams from one seed (e.g. one per tree). */
+export function createRng(seed: number, stream = 0): Rng {
+  const sm = splitmix32(
+    (Math.imul(seed | 0, 0x2545f491) ^ Math.imul(stream + 1, 0x9e3779b1)) >>> 0,
+  );
+  const a = sm();
+  const b = sm();
+  const c = sm();
+  const u32 = sfc32(a, b, c, sm() | 1);
   return {
     u32,
     next: () => u32() / 4294967296,

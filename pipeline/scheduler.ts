@@ -14,17 +14,14 @@ import type { Config, SourceConfig } from './config.ts';
 import type { Db } from './db/index.ts';
 import { ingest, formatCounts } from './feeds/index.ts';
 import { markInterrupted, withLedger } from './jobs/ledger.ts';
-import { addDays } from './modeling/days.ts';
+import { addDays, shanghaiDay } from './modeling/days.ts';
 import { trainAndRegister } from './modeling/train-job.ts';
 import { runDay } from './run-day.ts';
 import { AppError } from './errors.ts';
 
 export const TIMEZONE = 'Asia/Shanghai';
 
-/** The Asia/Shanghai calendar day of an instant. */
-export function shanghaiDay(at: Date): string {
-  return new Date(at.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
-}
+export { shanghaiDay };
 
 export interface SchedulerDeps {
   db: Db;

@@ -1,184 +1,109 @@
 /**
  * End to end in headless Chromium (Debian's chromium, driven by playwright-core) against the real
- * server on 127.0.0.1 with the dashboard mounted, over a database built from the committed sample
- * city: log in, today's list, filter, an alert with a highlighted phrase, a disposition, the
- * entity timeline, the CSV and XLSX exports, role rules; screenshots to docs/screenshots/.
- * Skips (with a message) when /usr/bin/chromium is absent.
+ * server on 127.0.0.1 with the dashboard mounted, over the small simulated city of `_browser.ts`
+ * (built once through the real pipeline): log in, today's list, filter, an alert with a
+ * highlighted phrase, a disposition, the entity timeline, the CSV and XLSX exports, role rules,
+ * models and runs, logout. Screenshots go to a temporary folder (`npm run screenshots` refreshes
+ * docs/screenshots). Skips (with a message) when /usr/bin/chromium is absent.
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serve, type ServerType } from '@hono/node-server';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { createApp } from '../app.ts';
-import { createToken, createUser } from '../../pipeline/auth/index.ts';
-import { loadConfig } from '../../pipeline/config.ts';
-import { openMigratedDb, type Db } from '../../pipeline/db/index.ts';
-import { mountDashboard } from './index.ts';
-import { isMounted } from './mount-check.ts';
-import { sampleCityPresent, sampleDbCopy } from './fixture.ts';
+import {
+  HAVE_CHROMIUM,
+  launchBrowser,
+  login,
+  loginWithToken,
+  newContext,
+  PASSWORD,
+  screenshot,
+  skipMessage,
+  startDashboard,
+  type RunningDashboard,
+} from './_browser.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const SHOTS = join(ROOT, 'docs', 'screenshots');
-const PASSWORD = 'e2e-password-123';
-/** Every page must be served and drawn within this (the issue: < 1 s with the sample city). */
-const PAGE_BUDGET_MS = 1000;
+skipMessage('dashboard e2e');
 
-if (!HAVE_CHROMIUM) {
-  process.stderr.write(
-    `[dashboard e2e] skipped: ${CHROMIUM} is absent — install Debian's chromium (apt-get install -y chromium fonts-wqy-microhei) to run it\n`,
-  );
-}
-
-describe.skipIf(!HAVE_CHROMIUM)('dashboard e2e (headless Chromium, sample city)', () => {
-  let dir: string;
-  let db: Db;
-  let server: ServerType;
+describe.skipIf(!HAVE_CHROMIUM)('dashboard e2e (headless Chromium, small city)', () => {
+  let d: RunningDashboard;
   let base: string;
   let browser: Browser;
   let ctx: BrowserContext;
   let page: Page;
-  let day: string;
-  let adminToken: string;
-  /** First (cold) load times, and the page each name ended on. */
-  const timings: Record<string, number> = {};
-  const urls: Record<string, string> = {};
-
-  /** Navigates and returns the time until the load event (server + parse + render). */
-  async function timed(p: Page, name: string, go: () => Promise<unknown>): Promise<void> {
-    const t0 = performance.now();
-    await go();
-    await p.waitForLoadState('load');
-    timings[name] = Math.round(performance.now() - t0);
-    urls[name] = p.url();
-  }
-
-  async function shot(p: Page, name: string): Promise<void> {
-    await p.screenshot({ path: join(SHOTS, `${name}.png`) });
-  }
 
   beforeAll(async () => {
-    if (!sampleCityPresent())
-      throw new Error(
-        'data-samples/city/ is missing: run `npm run simulate` (see data-samples/README.md)',
-      );
-    dir = mkdtempSync(join(tmpdir(), 'dafei-dashboard-e2e-'));
-    const prebuilt = process.env['DAFEI_E2E_DB'];
-    if (prebuilt) {
-      // a database that already holds lists (e.g. built by api/dashboard/fixture.ts)
-      copyFileSync(prebuilt, join(dir, 'e2e.duckdb'));
-    } else {
-      await sampleDbCopy(join(dir, 'e2e.duckdb'), {
-        cacheDir: join(ROOT, 'var', 'dashboard-e2e'),
-        days: 14,
-        evalDays: 30,
-        rebuild: process.env['DAFEI_E2E_REBUILD'] === '1',
-      });
-    }
-    db = await openMigratedDb(join(dir, 'e2e.duckdb'));
-    day =
-      (await db.one<{ d: string | null }>(`SELECT max(day)::VARCHAR AS d FROM list_revisions`))
-        ?.d ?? '';
-    if (!day) throw new Error('[dashboard e2e] the database holds no published list');
-    for (const role of ['investigator', 'regulator'] as const) {
-      await createUser(db, { username: `e2e-${role}`, password: PASSWORD, role });
-    }
-    adminToken = (await createToken(db, { name: 'e2e-admin', role: 'admin' })).token;
-    const app = createApp({ db, config: loadConfig({}), log: () => {} });
-    if (!isMounted(app)) mountDashboard(app, app.dafei.deps);
-    const port = await new Promise<number>((resolve, reject) => {
-      server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) =>
-        resolve(info.port),
-      );
-      server.once('error', reject);
+    d = await startDashboard({
+      dbPath: process.env['DAFEI_E2E_DB'],
+      city: process.env['DAFEI_E2E_CITY'] === 'sample' ? 'sample' : 'small',
     });
-    base = `http://127.0.0.1:${port}`;
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-      ],
-    });
-    ctx = await browser.newContext({
-      viewport: { width: 1366, height: 768 },
-      locale: 'zh-CN',
-      timezoneId: 'Asia/Shanghai',
-      acceptDownloads: true,
-    });
+    base = d.base;
+    browser = await launchBrowser();
+    ctx = await newContext(browser);
     page = await ctx.newPage();
-    mkdirSync(SHOTS, { recursive: true });
-  }, 600_000);
+  }, 900_000);
 
   afterAll(async () => {
     await browser?.close();
-    if (server) {
-      if ('closeAllConnections' in server) server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
-    }
-    db?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-    if (Object.keys(timings).length)
-      process.stdout.write(
-        `[dashboard e2e] first (cold) page load times (ms): ${JSON.stringify(timings)}\n`,
-      );
+    await d?.close();
   });
 
   it('sends a visitor to the login page and logs in with a user name and password', async () => {
     await page.goto(`${base}/ui/`);
     expect(new URL(page.url()).pathname).toBe('/ui/login');
-    await shot(page, 'login');
-    await page.fill('input[name=username]', 'e2e-investigator');
+    await screenshot(page, 'login');
+    await page.fill('input[name=username]', 'investigator');
     await page.fill('input[name=password]', 'wrong-password');
     await page.click('button[type=submit]');
     await expect(page.locator('.flash.err').textContent()).resolves.toContain('用户名或密码错误');
     await page.fill('input[name=password]', PASSWORD);
-    await timed(page, 'login→list', () => page.click('button[type=submit]'));
+    await Promise.all([page.waitForURL(`${base}/ui/`), page.click('button[type=submit]')]);
     expect(new URL(page.url()).pathname).toBe('/ui/');
     const cookie = (await ctx.cookies()).find((c) => c.name === 'dafei_session');
     expect(cookie?.httpOnly).toBe(true);
     expect(cookie?.sameSite).toBe('Strict');
   });
 
-  it("opens today's list with levels, scores and changes", async () => {
-    await timed(page, 'list', () => page.goto(`${base}/ui/`));
-    await expect(page.locator('h1').first().textContent()).resolves.toContain(day);
+  it("opens today's list with every listed enterprise and its level", async () => {
+    await page.goto(`${base}/ui/`);
+    await expect(page.locator('h1').first().textContent()).resolves.toContain(d.day);
+    const listed = await d.db.all<{ level: string }>(
+      `SELECT level FROM list_entries WHERE day = $d::DATE AND level IS NOT NULL
+         AND revision = (SELECT max(revision) FROM list_revisions WHERE day = $d::DATE)`,
+      { d: d.day },
+    );
+    expect(listed.length).toBeGreaterThan(0);
     const rows = page.locator('#alerts tbody tr');
-    expect(await rows.count()).toBeGreaterThan(5);
-    expect(
-      await page
-        .locator(
-          '#alerts tbody .badge.lv-red, #alerts tbody .badge.lv-orange, #alerts tbody .badge.lv-yellow',
-        )
-        .count(),
-    ).toBeGreaterThan(0);
-    await shot(page, 'alerts');
+    expect(await rows.count()).toBe(Math.min(50, listed.length));
+    const zh: Record<string, string> = { red: '红', orange: '橙', yellow: '黄' };
+    const badges = await page.locator('#alerts tbody tr td:nth-child(2) .badge').allTextContents();
+    expect(badges.sort()).toEqual(
+      listed
+        .map((r) => zh[r.level]!)
+        .sort()
+        .slice(0, badges.length),
+    );
+    await screenshot(page, 'alerts');
   });
 
   it('filters by level and by keyword', async () => {
     // the select submits its form on change
-    await timed(page, 'list filtered', () =>
-      Promise.all([
-        page.waitForURL((u) => u.searchParams.get('level') === 'red'),
-        page.selectOption('select[name=level]', 'red'),
-      ]),
-    );
-    expect(new URL(page.url()).searchParams.get('level')).toBe('red');
+    await Promise.all([
+      page.waitForURL((u) => u.searchParams.get('level') === 'red'),
+      page.selectOption('select[name=level]', 'red'),
+    ]);
+    const reds = (await d.db.one<{ n: number }>(
+      `SELECT count(*)::INTEGER AS n FROM list_entries WHERE day = $d::DATE AND level = 'red'
+         AND revision = (SELECT max(revision) FROM list_revisions WHERE day = $d::DATE)`,
+      { d: d.day },
+    ))!.n;
     const levels = await page.locator('#alerts tbody tr td:nth-child(2) .badge').allTextContents();
-    expect(levels.length).toBeGreaterThan(0);
-    expect(new Set(levels)).toEqual(new Set(['红']));
+    expect(levels).toEqual(Array.from({ length: Math.min(50, reds) }, () => '红'));
     const name = (await page.locator('#alerts tbody a.alert-link').first().textContent())!.trim();
     await page.fill('input[name=q]', name);
-    await timed(page, 'list keyword', () => page.click('form.filters button[type=submit]'));
+    await Promise.all([
+      page.waitForURL((u) => u.searchParams.get('q') === name),
+      page.click('form.filters button[type=submit]'),
+    ]);
     const names = await page.locator('#alerts tbody a.alert-link').allTextContents();
     expect(names.map((n) => n.trim())).toContain(name);
     expect(names.every((n) => n.includes(name))).toBe(true);
@@ -187,12 +112,12 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboard e2e (headless Chromium, sample city)'
   let alertPath = '';
 
   it('opens an alert and shows red-flag phrases highlighted in the evidence', async () => {
-    await page.goto(`${base}/ui/?date=${day}&level=red`);
+    await page.goto(`${base}/ui/?date=${d.day}&level=red`);
     const hrefs = await page
       .locator('#alerts tbody a.alert-link')
       .evaluateAll((as) => as.map((a) => a.getAttribute('href')!));
     for (const href of hrefs.slice(0, 10)) {
-      await timed(page, 'detail', () => page.goto(base + href));
+      await page.goto(base + href);
       if ((await page.locator('#ads mark.rf, #complaints mark.rf').count()) > 0) {
         alertPath = href;
         break;
@@ -207,7 +132,7 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboard e2e (headless Chromium, sample city)'
     expect((await mark.textContent())!.length).toBeGreaterThan(0);
     expect(await page.locator('#reasons li').count()).toBeGreaterThan(0);
     expect(await page.locator('svg.chart').count()).toBeGreaterThan(0);
-    await shot(page, 'alert-detail');
+    await screenshot(page, 'alert-detail');
   });
 
   it('records a disposition and finds it in the entity timeline', async () => {
@@ -215,36 +140,44 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboard e2e (headless Chromium, sample city)'
     await page.selectOption('#disposition-form select[name=status]', '核查中');
     await page.fill('#disposition-form input[name=assignee]', '王调查');
     await page.fill('#disposition-form textarea[name=note]', 'E2E 已约谈法定代表人');
-    await timed(page, 'disposition', () => page.click('#disposition-form button[type=submit]'));
+    await Promise.all([
+      page.waitForURL(/saved=/),
+      page.click('#disposition-form button[type=submit]'),
+    ]);
     await expect(page.locator('.flash.ok').textContent()).resolves.toContain('处置已记录：核查中');
     await expect(page.locator('#disposition-history').textContent()).resolves.toContain(
       'E2E 已约谈法定代表人',
     );
-    await timed(page, 'entity', () => page.click('#entity-link'));
+    await Promise.all([page.waitForURL(/\/ui\/entities\//), page.click('#entity-link')]);
     expect(new URL(page.url()).pathname).toMatch(/^\/ui\/entities\/[0-9A-Z]{18}$/);
     const disposition = page.locator('#timeline li[data-kind=disposition]').first();
     await expect(disposition.textContent()).resolves.toContain('E2E 已约谈法定代表人');
     await expect(disposition.textContent()).resolves.toContain('核查中');
     expect(await page.locator('#network').count()).toBe(1);
-    await shot(page, 'entity');
+    await screenshot(page, 'entity');
   });
 
-  it('searches enterprises', async () => {
-    await timed(page, 'search', () =>
-      page.goto(`${base}/ui/entities?q=${encodeURIComponent('投资')}`),
-    );
-    expect(await page.locator('#search-results tbody tr').count()).toBeGreaterThan(0);
+  it('searches enterprises by a name fragment', async () => {
+    const hit = (await d.db.one<{ name: string; uscc: string }>(
+      `SELECT name, uscc FROM registrations ORDER BY uscc LIMIT 1`,
+    ))!;
+    const fragment = hit.name.slice(2, 6);
+    await page.goto(`${base}/ui/entities?q=${encodeURIComponent(fragment)}`);
+    const links = await page
+      .locator('#search-results tbody a')
+      .evaluateAll((as) => as.map((a) => a.getAttribute('href') ?? ''));
+    expect(links).toContain(`/ui/entities/${hit.uscc}`);
   });
 
   it('exports the list as CSV (UTF-8 with BOM) and XLSX', async () => {
-    await page.goto(`${base}/ui/?date=${day}`);
-    const listed = (await db.one<{ n: number }>(
+    await page.goto(`${base}/ui/?date=${d.day}`);
+    const listed = (await d.db.one<{ n: number }>(
       `SELECT count(*)::INTEGER AS n FROM list_entries WHERE day = $d::DATE AND level IS NOT NULL
          AND revision = (SELECT max(revision) FROM list_revisions WHERE day = $d::DATE)`,
-      { d: day },
+      { d: d.day },
     ))!.n;
     const [csv] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
-    expect(csv.suggestedFilename()).toBe(`alerts-${day}.csv`);
+    expect(csv.suggestedFilename()).toBe(`alerts-${d.day}.csv`);
     const bytes = readFileSync(await csv.path());
     expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const lines = bytes.subarray(3).toString('utf8').trim().split('\n');
@@ -252,7 +185,7 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboard e2e (headless Chromium, sample city)'
     expect(lines.length - 1).toBe(listed);
     expect(lines.slice(1).join('\n')).toContain('核查中');
     const [xlsx] = await Promise.all([page.waitForEvent('download'), page.click('#export-xlsx')]);
-    expect(xlsx.suggestedFilename()).toBe(`alerts-${day}.xlsx`);
+    expect(xlsx.suggestedFilename()).toBe(`alerts-${d.day}.xlsx`);
     expect(
       readFileSync(await xlsx.path())
         .subarray(0, 2)
@@ -261,76 +194,71 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboard e2e (headless Chromium, sample city)'
   });
 
   it('applies the API role rules: complainant references only for investigators', async () => {
-    const inv = await page.goto(base + alertPath);
+    // an alert whose evidence includes a complaint with a complainant reference (asked of the API)
+    const api = async <T>(path: string): Promise<T> =>
+      (await (
+        await fetch(base + path, { headers: { authorization: `Bearer ${d.adminToken}` } })
+      ).json()) as T;
+    const list = await api<{ items: { id: string }[] }>(`/v1/alerts?date=${d.day}&limit=200`);
+    let withComplaint = '';
+    for (const a of list.items) {
+      const detail = await api<{
+        evidence: { complaints: { items: { complainant_ref: string | null }[] } };
+      }>(`/v1/alerts/${a.id}`);
+      if (detail.evidence.complaints.items.some((c) => c.complainant_ref)) {
+        withComplaint = a.id;
+        break;
+      }
+    }
+    expect(withComplaint, 'an alert of the day has a complaint in its evidence').not.toBe('');
+    const path = `/ui/alerts/${withComplaint}`;
+    const inv = await page.goto(base + path);
     expect(inv?.ok()).toBe(true);
-    const invHasRef = (await page.locator('#complaints').textContent())!.includes('投诉人编号');
-    const reg = await browser.newContext({
-      viewport: { width: 1366, height: 768 },
-      locale: 'zh-CN',
-    });
+    await expect(page.locator('#complaints').textContent()).resolves.toContain('投诉人编号');
+    const reg = await newContext(browser);
     const rp = await reg.newPage();
-    await rp.goto(`${base}/ui/login`);
-    await rp.fill('input[name=username]', 'e2e-regulator');
-    await rp.fill('input[name=password]', PASSWORD);
-    await rp.click('button[type=submit]');
-    await rp.goto(base + alertPath);
-    expect((await rp.locator('#complaints').textContent())!.includes('投诉人编号')).toBe(false);
-    if ((await page.locator('#complaints .ev').count()) > 0) expect(invHasRef).toBe(true);
+    await login(rp, base, 'regulator');
+    const r = await rp.goto(base + path);
+    expect(r?.ok()).toBe(true);
+    expect(await rp.locator('#complaints .ev').count()).toBeGreaterThan(0);
+    await expect(rp.locator('#complaints').textContent()).resolves.not.toContain('投诉人编号');
     await reg.close();
   });
 
   it('logs in with an API token and shows models and runs to an admin', async () => {
-    const admin = await browser.newContext({
-      viewport: { width: 1366, height: 768 },
-      locale: 'zh-CN',
-      timezoneId: 'Asia/Shanghai',
-    });
+    const admin = await newContext(browser);
     const ap = await admin.newPage();
-    await ap.goto(`${base}/ui/login?mode=token`);
-    await ap.fill('input[name=token]', adminToken);
-    await ap.click('button[type=submit]');
-    expect(new URL(ap.url()).pathname).toBe('/ui/');
-    await timed(ap, 'models', () => ap.goto(`${base}/ui/models`));
-    expect(await ap.locator('#models tbody tr').count()).toBeGreaterThan(0);
+    await loginWithToken(ap, base, d.adminToken);
+    await ap.goto(`${base}/ui/models`);
+    expect(await ap.locator('#models tbody tr').count()).toBe(1);
     await expect(ap.locator('#models').textContent()).resolves.toContain('启用中');
-    await shot(ap, 'models');
+    await screenshot(ap, 'models');
     // roll back to the rule index and activate the model again (both ask for confirmation first)
-    ap.on('dialog', (d) => void d.accept());
+    ap.on('dialog', (dlg) => void dlg.accept());
     await Promise.all([ap.waitForURL(/\/ui\/models\?ok=rules/), ap.click('#rollback')]);
     await expect(ap.locator('.flash.ok').textContent()).resolves.toContain('规则指数');
     await expect(ap.locator('#models').textContent()).resolves.not.toContain('启用中');
     await Promise.all([
-      ap.waitForURL(/\/ui\/models\?ok=\d+/),
+      ap.waitForURL(/\/ui\/models\?ok=1$/),
       ap.locator('#models button', { hasText: '启用' }).first().click(),
     ]);
-    await expect(ap.locator('.flash.ok').textContent()).resolves.toContain('已启用模型');
+    await expect(ap.locator('.flash.ok').textContent()).resolves.toContain('已启用模型 v1');
     await expect(ap.locator('#models').textContent()).resolves.toContain('启用中');
-    await timed(ap, 'runs', () => ap.goto(`${base}/ui/runs`));
-    expect(await ap.locator('#runs tbody tr').count()).toBeGreaterThan(0);
-    expect(await ap.locator('#quarantine tbody tr').count()).toBeGreaterThan(0);
-    await shot(ap, 'runs');
+    await ap.goto(`${base}/ui/runs`);
+    const runs = (await d.db.one<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM job_runs`))!.n;
+    expect(await ap.locator('#runs tbody tr').count()).toBe(Math.min(50, runs));
+    const quarantined = (await d.db.one<{ n: number }>(
+      `SELECT count(*)::INTEGER AS n FROM quarantine`,
+    ))!.n;
+    expect(quarantined).toBeGreaterThan(0);
+    expect(await ap.locator('#quarantine tbody tr').count()).toBe(Math.min(30, quarantined));
+    await screenshot(ap, 'runs');
     await admin.close();
-  });
-
-  it('serves every page in under a second', async () => {
-    // first loads above ran against a cold database (and a busy machine); each page again, warm
-    const warm: Record<string, number> = {};
-    const admin = await browser.newContext({ viewport: { width: 1366, height: 768 } });
-    await admin.addCookies([{ name: 'dafei_session', value: adminToken, url: base }]);
-    const ap = await admin.newPage();
-    for (const [name, url] of Object.entries(urls)) {
-      const t0 = performance.now();
-      await ap.goto(url, { waitUntil: 'load' });
-      warm[name] = Math.round(performance.now() - t0);
-    }
-    await admin.close();
-    process.stdout.write(`[dashboard e2e] warm page load times (ms): ${JSON.stringify(warm)}\n`);
-    for (const [name, ms] of Object.entries(warm)) expect(ms, name).toBeLessThan(PAGE_BUDGET_MS);
   });
 
   it('logs out and the session no longer works', async () => {
     await page.goto(`${base}/ui/`);
-    await page.click('header .who button');
+    await Promise.all([page.waitForURL(/\/ui\/login/), page.click('header .who button')]);
     expect(new URL(page.url()).pathname).toBe('/ui/login');
     await page.goto(`${base}/ui/`);
     expect(new URL(page.url()).pathname).toBe('/ui/login');

@@ -4,5 +4,5 @@
  * page reads and writes through the API in process with the session's token (api-call.ts), so the
  * API's roles, redaction, validation and audit apply to the dashboard unchanged.
  */
-export { mountDashboard, type DashboardDeps } from './routes.tsx';
+export { mountDashboard, type DashboardDeps } from './routes.ts';
 export { BASE as DASHBOARD_BASE } from './layout.tsx';

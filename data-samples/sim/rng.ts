@@ -3,6 +3,7 @@
  * finaliser hash of (seed, stream, a, b), so every enterprise and every event has its own
  * independent stream: output never depends on the order in which things are generated.
  */
+import { sfc32 } from '../../models/random.ts';
 
 export function mix32(h: number): number {
   h ^= h >>> 16;
@@ -25,27 +26,16 @@ export function hash4(a: number, b: number, c = 0, d = 0): number {
 const CUMULATIVE = new WeakMap<readonly unknown[], Float64Array>();
 
 export class Rng {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
+  /** Raw uint32 (models/random.ts's sfc32, seeded by the hash of the stream's coordinates). */
+  readonly u32: () => number;
 
   constructor(seed: number, stream = 0, x = 0, y = 0) {
-    this.a = hash4(seed, stream, x, y);
-    this.b = hash4(seed ^ 0x5bd1e995, stream, x, y);
-    this.c = hash4(seed, stream ^ 0x1b873593, x, y);
-    this.d = 1;
-    for (let i = 0; i < 12; i++) this.u32();
-  }
-
-  u32(): number {
-    const t = (((this.a + this.b) | 0) + this.d) | 0;
-    this.d = (this.d + 1) | 0;
-    this.a = this.b ^ (this.b >>> 9);
-    this.b = (this.c + (this.c << 3)) | 0;
-    this.c = (this.c << 21) | (this.c >>> 11);
-    this.c = (this.c + t) | 0;
-    return t >>> 0;
+    this.u32 = sfc32(
+      hash4(seed, stream, x, y),
+      hash4(seed ^ 0x5bd1e995, stream, x, y),
+      hash4(seed, stream ^ 0x1b873593, x, y),
+      1,
+    );
   }
 
   /** Uniform in [0, 1). */

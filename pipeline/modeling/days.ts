@@ -1,5 +1,10 @@
 /** Calendar days as 'YYYY-MM-DD' strings (Asia/Shanghai business days; no time zone involved). */
 
+/** The Asia/Shanghai calendar day of an instant (UTC+8 all year: China has had no DST since 1991). */
+export function shanghaiDay(at: Date): string {
+  return new Date(at.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+}
+
 export function addDays(day: string, n: number): string {
   const t = Date.parse(`${day}T00:00:00Z`) + n * 86_400_000;
   return new Date(t).toISOString().slice(0, 10);

@@ -8,6 +8,7 @@
  */
 import type { Db } from '../db/index.ts';
 import { AppError } from '../errors.ts';
+import { shanghaiDay } from '../modeling/days.ts';
 
 export const DISPOSITION_STATUSES = ['待核查', '核查中', '排除', '移交', '认定'] as const;
 export type DispositionStatus = (typeof DISPOSITION_STATUSES)[number];
@@ -69,11 +70,6 @@ export interface RecordDispositionInput {
   assignee?: string | null | undefined;
   caseRef?: string | undefined;
   now?: Date;
-}
-
-/** Shanghai calendar day of an instant. */
-export function shanghaiDay(d: Date): string {
-  return new Date(d.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
 }
 
 /**

@@ -1,10 +1,12 @@
 /** 今日预警: one day's list with filters, the day's counts, paging and exports. */
 import type { Child } from 'hono/jsx';
 import { DISPOSITION_STATUSES } from '../../../pipeline/queries/index.ts';
-import { alertHref, BASE, LevelBadge, StatusBadge } from '../layout.tsx';
+import { alertHref, BASE, LevelBadge, Problem, StatusBadge } from '../layout.tsx';
 import { CHANGE_ZH, fmtScore, LEVEL_ZH, SCORER_ZH, zh } from '../labels.ts';
-import type { DaySummary } from '../queries.ts';
 import type { Can } from '../permissions.ts';
+import { withQuery } from '../api-call.ts';
+import { DAY_RE, str, type DashboardKit } from '../kit.tsx';
+import { daySummary, listDays, listDistricts, type DaySummary } from '../queries.ts';
 
 export interface AlertItem {
   id: string;
@@ -281,5 +283,109 @@ export function AlertsPage(p: AlertsPageProps): Child {
         </span>
       </div>
     </>
+  );
+}
+
+/** GET /ui/ (the day's list) and GET /ui/exports/alerts.{csv,xlsx} (the API's export, streamed). */
+export function mountAlerts(kit: DashboardKit): void {
+  const { app, db, render, page, fail } = kit;
+
+  app.get(
+    `${BASE}/`,
+    page(async (x) => {
+      const q = x.c.req.query();
+      const filters: AlertFilters = {
+        date: DAY_RE.test(q['date'] ?? '') ? q['date'] : undefined,
+        level: str(q['level']),
+        district: str(q['district']),
+        status: str(q['status']),
+        q: str(q['q']),
+      };
+      const cursor = str(q['cursor']);
+      const r = await x.api.get<{
+        date: string | null;
+        items: AlertItem[];
+        next_cursor: string | null;
+      }>('/v1/alerts', {
+        ...filters,
+        limit: 50,
+        cursor,
+      });
+      if (!r.ok && r.status === 404 && filters.date) {
+        // a day without a list: keep the page (and its date picker) and say so
+        return render(
+          x.c,
+          `预警名单 ${filters.date}`,
+          'alerts',
+          <AlertsPage
+            day={filters.date}
+            filters={filters}
+            items={[]}
+            nextCursor={null}
+            paged={false}
+            summary={undefined}
+            days={await listDays(db)}
+            districts={await listDistricts(db)}
+            can={x.can}
+            notice={`${filters.date} 未发布预警名单。`}
+          />,
+          x,
+          404,
+        );
+      }
+      if (!r.ok) return fail(x, '今日预警', 'alerts', r);
+      const day = r.data.date;
+      const [summary, days, districts] = [
+        day ? await daySummary(db, day) : undefined,
+        await listDays(db),
+        await listDistricts(db),
+      ];
+      return render(
+        x.c,
+        day ? `预警名单 ${day}` : '今日预警',
+        'alerts',
+        <AlertsPage
+          day={day}
+          filters={filters}
+          items={r.data.items}
+          nextCursor={r.data.next_cursor}
+          paged={cursor !== undefined}
+          summary={summary}
+          days={days}
+          districts={districts}
+          can={x.can}
+        />,
+        x,
+      );
+    }),
+  );
+
+  app.get(
+    `${BASE}/exports/:file{alerts\\.(?:csv|xlsx)}`,
+    page(async (x) => {
+      const date = x.c.req.query('date') ?? '';
+      const res = await x.api.raw(
+        'GET',
+        withQuery(`/v1/exports/${x.c.req.param('file') ?? ''}`, { date }),
+      );
+      if (!res.ok) {
+        const text = await res.text();
+        let detail = text.slice(0, 300);
+        try {
+          detail = (JSON.parse(text) as { detail?: string }).detail ?? detail;
+        } catch {
+          /* not JSON */
+        }
+        return render(
+          x.c,
+          '导出',
+          'alerts',
+          <Problem status={res.status} detail={detail} />,
+          x,
+          res.status,
+        );
+      }
+      return res;
+    }),
   );
 }

@@ -21,6 +21,8 @@ import {
 } from '../labels.ts';
 import type { Can } from '../permissions.ts';
 import type { NetworkData } from './entities.tsx';
+import { problemText, str, type DashboardKit, type PageCtx } from '../kit.tsx';
+import { entitySeries } from '../queries.ts';
 
 interface Span extends MarkSpan {
   annual_rate_pct?: number;
@@ -472,5 +474,99 @@ export function DetailPage(p: DetailProps): Child {
         </div>
       </div>
     </>
+  );
+}
+
+/** GET /ui/alerts/:id (the detail page) and POST /ui/alerts/:id/disposition. */
+export function mountDetail(kit: DashboardKit): void {
+  const { app, db, render, page, formOf, fail } = kit;
+
+  const renderDetail = async (
+    x: PageCtx,
+    id: string,
+    flash: { ok?: string; err?: string },
+    form?: Record<string, string>,
+    status = 200,
+  ) => {
+    const r = await x.api.get<AlertDetail>(`/v1/alerts/${encodeURIComponent(id)}`);
+    if (!r.ok) return fail(x, '预警详情', 'alerts', r);
+    const a = r.data.alert;
+    const series = await entitySeries(db, a.uscc, a.day, 90);
+    return render(
+      x.c,
+      `${a.name ?? a.uscc} · 预警详情`,
+      'alerts',
+      <DetailPage
+        d={r.data}
+        series={series}
+        can={x.can}
+        csrf={x.session.csrf}
+        flashOk={flash.ok}
+        flashErr={flash.err}
+        form={form}
+      />,
+      x,
+      status,
+    );
+  };
+
+  app.get(
+    `${BASE}/alerts/:id`,
+    page(async (x) => {
+      const saved = x.c.req.query('saved');
+      return renderDetail(
+        x,
+        x.c.req.param('id') ?? '',
+        saved ? { ok: `处置已记录：${saved}` } : {},
+      );
+    }),
+  );
+
+  app.post(
+    `${BASE}/alerts/:id/disposition`,
+    page(async (x) => {
+      const id = x.c.req.param('id') ?? '';
+      const f = formOf(x.c);
+      const status = str(f['status']) ?? '';
+      const note = str(f['note']);
+      const assignee = str(f['assignee']);
+      const caseRef = str(f['case_ref']);
+      const body = {
+        status,
+        ...(note ? { note } : {}),
+        ...(assignee ? { assignee } : {}),
+        ...(caseRef ? { case_ref: caseRef } : {}),
+      };
+      const r = await x.api.post<{ status: string }>(
+        `/v1/alerts/${encodeURIComponent(id)}/dispositions`,
+        body,
+      );
+      if (r.ok)
+        return x.c.redirect(
+          `${BASE}/alerts/${id}?saved=${encodeURIComponent(r.data.status)}#disposition`,
+          303,
+        );
+      const msg =
+        r.status === 409
+          ? `不允许的状态变更：${r.problem.detail}`
+          : r.status === 403
+            ? '您的角色无权记录处置。'
+            : r.status === 400
+              ? `输入有误：${r.problem.detail}`
+              : `处置未能记录：${problemText(r)}`;
+      const keep: Record<string, string> = {
+        status,
+        note: note ?? '',
+        assignee: assignee ?? '',
+        case_ref: caseRef ?? '',
+      };
+      return renderDetail(
+        x,
+        id,
+        { err: msg },
+        keep,
+        r.status === 403 ? 403 : r.status >= 500 ? 500 : 400,
+      );
+    }),
   );
 }

@@ -7,7 +7,7 @@ import {
 } from '../../../pipeline/queries/index.ts';
 import type { Redacted } from '../../redact.ts';
 import { NetworkGraph, NetworkLegend } from '../charts.tsx';
-import { alertHref, BASE, entityHref, LevelBadge, StatusBadge } from '../layout.tsx';
+import { alertHref, BASE, entityHref, LevelBadge, Problem, StatusBadge } from '../layout.tsx';
 import {
   CHANNEL_ZH,
   FIELD_ZH,
@@ -19,6 +19,8 @@ import {
   text,
   zh,
 } from '../labels.ts';
+import type { ApiResult } from '../api-call.ts';
+import { problemText, str, type DashboardKit } from '../kit.tsx';
 
 export type EntityHit = Redacted<QueryEntityHit>;
 
@@ -429,5 +431,69 @@ export function EntityPage(p: EntityPageProps): Child {
         </div>
       </div>
     </>
+  );
+}
+
+/** GET /ui/entities (search) and GET /ui/entities/:uscc (profile, timeline, network). */
+export function mountEntities(kit: DashboardKit): void {
+  const { app, render, page, fail } = kit;
+
+  app.get(
+    `${BASE}/entities`,
+    page(async (x) => {
+      const q = str(x.c.req.query('q'));
+      if (!q) {
+        if (!x.can('searchEntities'))
+          return render(
+            x.c,
+            '企业查询',
+            'entities',
+            <Problem status={403} detail="searchEntities" />,
+            x,
+            403,
+          );
+        return render(x.c, '企业查询', 'entities', <SearchPage q="" items={null} />, x);
+      }
+      const r = await x.api.get<{ items: EntityHit[] }>('/v1/entities', { q, limit: 30 });
+      if (!r.ok) return fail(x, '企业查询', 'entities', r);
+      return render(x.c, `查询：${q}`, 'entities', <SearchPage q={q} items={r.data.items} />, x);
+    }),
+  );
+
+  app.get(
+    `${BASE}/entities/:uscc`,
+    page(async (x) => {
+      const uscc = x.c.req.param('uscc') ?? '';
+      const kinds = str(x.c.req.query('kinds'));
+      const cursor = str(x.c.req.query('cursor'));
+      const prof = await x.api.get<Profile>(`/v1/entities/${encodeURIComponent(uscc)}`);
+      if (!prof.ok) return fail(x, '企业档案', 'entities', prof);
+      const hist: ApiResult<{
+        items: HistoryItem[];
+        has_more: boolean;
+        next_cursor: string | null;
+      }> = await x.api.get(`/v1/entities/${encodeURIComponent(uscc)}/history`, {
+        kinds,
+        cursor,
+        limit: 60,
+      });
+      const net: ApiResult<NetworkData> = await x.api.get(
+        `/v1/entities/${encodeURIComponent(uscc)}/network`,
+        { limit: 30 },
+      );
+      return render(
+        x.c,
+        `${prof.data.name} · 企业档案`,
+        'entities',
+        <EntityPage
+          profile={prof.data}
+          history={hist.ok ? hist.data : null}
+          historyError={hist.ok ? undefined : problemText(hist)}
+          kinds={kinds}
+          network={net.ok ? net.data : null}
+        />,
+        x,
+      );
+    }),
   );
 }

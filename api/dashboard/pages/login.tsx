@@ -1,6 +1,10 @@
 /** 登录: a user name and password, or an API token. */
 import type { Child } from 'hono/jsx';
 import { BASE } from '../layout.tsx';
+import { revokeToken, verifyToken } from '../../../pipeline/auth/index.ts';
+import { ApiClient } from '../api-call.ts';
+import { problemText, safeNext, type DashboardKit } from '../kit.tsx';
+import { startSession, endSession, readSession } from '../session.ts';
 
 export function LoginPage(p: {
   mode: 'password' | 'token';
@@ -76,5 +80,98 @@ export function LoginPage(p: {
         </form>
       </div>
     </div>
+  );
+}
+
+/** GET/POST /ui/login (password or token) and POST /ui/logout. */
+export function mountLogin(kit: DashboardKit): void {
+  const { app, db, now, render, page, audit } = kit;
+
+  app.get(`${BASE}/login`, async (c) => {
+    const mode = c.req.query('mode') === 'token' ? 'token' : 'password';
+    const session = await readSession(c, db, now());
+    if (session) return c.redirect(safeNext(c.req.query('next')), 303);
+    return render(c, '登录', 'login', <LoginPage mode={mode} next={c.req.query('next')} />);
+  });
+
+  app.post(`${BASE}/login`, async (c) => {
+    const form = await c.req.parseBody();
+    const mode = form['mode'] === 'token' ? 'token' : 'password';
+    const next = safeNext(form['next']);
+    const nextField = typeof form['next'] === 'string' ? form['next'] : undefined;
+    if (mode === 'token') {
+      const token = typeof form['token'] === 'string' ? form['token'].trim() : '';
+      const p = token ? await verifyToken(db, token, now()) : undefined;
+      if (!p) {
+        await audit(c, {
+          actor: 'anonymous',
+          role: null,
+          action: 'auth.login_failed',
+          target: 'dashboard:token',
+          status: 401,
+          at: now(),
+        });
+        return render(
+          c,
+          '登录',
+          'login',
+          <LoginPage mode="token" next={nextField} error="令牌无效、已撤销或已过期。" />,
+          undefined,
+          401,
+        );
+      }
+      await audit(c, {
+        actor: p.name,
+        role: p.role,
+        action: 'auth.login',
+        target: 'dashboard:token',
+        status: 200,
+        at: now(),
+      });
+      startSession(c, token);
+      return c.redirect(next, 303);
+    }
+    const username = typeof form['username'] === 'string' ? form['username'].trim() : '';
+    const password = typeof form['password'] === 'string' ? form['password'] : '';
+    const r = await new ApiClient(app, '').post<{ token: string }>('/v1/auth/login', {
+      username,
+      password,
+    });
+    if (!r.ok) {
+      const msg =
+        r.status === 401
+          ? '用户名或密码错误。'
+          : r.status === 400
+            ? '请填写用户名和密码。'
+            : `登录失败：${problemText(r)}`;
+      return render(
+        c,
+        '登录',
+        'login',
+        <LoginPage mode="password" next={nextField} username={username} error={msg} />,
+        undefined,
+        r.status === 400 ? 400 : 401,
+      );
+    }
+    startSession(c, r.data.token);
+    return c.redirect(next, 303);
+  });
+
+  app.post(
+    `${BASE}/logout`,
+    page(async (x) => {
+      // a session token issued for a user login ends with the session; pasted API tokens stay valid
+      if (x.principal.name.startsWith('user:')) await revokeToken(db, x.principal.tokenId, now());
+      await audit(x.c, {
+        actor: x.principal.name,
+        role: x.principal.role,
+        action: 'auth.logout',
+        target: 'dashboard',
+        status: 200,
+        at: now(),
+      });
+      endSession(x.c);
+      return x.c.redirect(`${BASE}/login`, 303);
+    }),
   );
 }

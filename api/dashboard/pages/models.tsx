@@ -3,6 +3,8 @@ import type { Child } from 'hono/jsx';
 import { Histogram } from '../charts.tsx';
 import { BASE, Flash } from '../layout.tsx';
 import { fmtPct, fmtTime, SCORER_ZH, zh } from '../labels.ts';
+import type { ApiResult } from '../api-call.ts';
+import { problemText, type DashboardKit, type PageCtx } from '../kit.tsx';
 
 interface LeadTime {
   count: number;
@@ -282,5 +284,68 @@ export function ModelsPage(p: {
         </div>
       ) : null}
     </>
+  );
+}
+
+/** GET /ui/models and the activate / roll back buttons (POST, through the API). */
+export function mountModels(kit: DashboardKit): void {
+  const { app, render, page, fail } = kit;
+
+  app.get(
+    `${BASE}/models`,
+    page(async (x) => {
+      const r = await x.api.get<{ active_version: number | null; items: ModelVersion[] }>(
+        '/v1/models',
+      );
+      if (!r.ok) return fail(x, '模型', 'models', r);
+      const ok = x.c.req.query('ok');
+      const err = x.c.req.query('err');
+      return render(
+        x.c,
+        '模型',
+        'models',
+        <ModelsPage
+          activeVersion={r.data.active_version}
+          items={r.data.items}
+          canActivate={x.can('activateModel')}
+          csrf={x.session.csrf}
+          flashOk={
+            ok === undefined
+              ? undefined
+              : ok === 'rules'
+                ? '已回滚：名单改由规则指数排序。'
+                : `已启用模型 v${ok}。`
+          }
+          flashErr={err}
+        />,
+        x,
+      );
+    }),
+  );
+
+  const modelAction = (x: PageCtx, r: ApiResult<{ active_version: number | null }>) =>
+    r.ok
+      ? x.c.redirect(`${BASE}/models?ok=${r.data.active_version ?? 'rules'}`, 303)
+      : x.c.redirect(
+          `${BASE}/models?err=${encodeURIComponent(r.status === 403 ? '您的角色无权启用或回滚模型。' : problemText(r))}`,
+          303,
+        );
+
+  app.post(
+    `${BASE}/models/:version{[0-9]+}/activate`,
+    page(async (x) =>
+      modelAction(
+        x,
+        await x.api.post(`/v1/models/${x.c.req.param('version') ?? ''}/activate`, {
+          note: '通过看板启用',
+        }),
+      ),
+    ),
+  );
+  app.post(
+    `${BASE}/models/rollback`,
+    page(async (x) =>
+      modelAction(x, await x.api.post('/v1/models/rollback', { note: '通过看板回滚' })),
+    ),
   );
 }

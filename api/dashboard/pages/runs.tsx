@@ -3,6 +3,10 @@ import type { Child } from 'hono/jsx';
 import type { RunRow } from '../../../pipeline/queries/index.ts';
 import { BASE, Flash } from '../layout.tsx';
 import { FEED_ZH, RUN_STATUS_ZH, SCORER_ZH, text, zh } from '../labels.ts';
+import { FEED_NAMES } from '../../../pipeline/feeds/index.ts';
+import type { ApiResult } from '../api-call.ts';
+import { problemText, str, type DashboardKit } from '../kit.tsx';
+import { listDays } from '../queries.ts';
 
 /** A ledger row as GET /v1/runs returns it. */
 export type RunItem = RunRow;
@@ -261,5 +265,83 @@ export function RunsPage(p: {
         ) : null}
       </div>
     </>
+  );
+}
+
+/** GET /ui/runs (the ledger and the quarantine) and POST /ui/runs (trigger a day). */
+export function mountRuns(kit: DashboardKit): void {
+  const { app, db, render, page, formOf } = kit;
+
+  app.post(
+    `${BASE}/runs`,
+    page(async (x) => {
+      const date = str(formOf(x.c)['date']) ?? '';
+      const r = await x.api.post<{ date: string }>('/v1/runs', { date });
+      if (r.ok) return x.c.redirect(`${BASE}/runs?started=${encodeURIComponent(r.data.date)}`, 303);
+      const msg =
+        r.status === 503
+          ? '本服务未启动调度器，不能在此触发运行（请用 dafei run --date）。'
+          : r.status === 403
+            ? '您的角色无权触发运行。'
+            : `未能触发运行：${problemText(r)}`;
+      return x.c.redirect(`${BASE}/runs?err=${encodeURIComponent(msg)}`, 303);
+    }),
+  );
+
+  app.get(
+    `${BASE}/runs`,
+    page(async (x) => {
+      const q = x.c.req.query();
+      const status = ['ok', 'failed', 'running'].includes(q['status'] ?? '')
+        ? q['status']
+        : undefined;
+      const feed = (FEED_NAMES as readonly string[]).includes(q['feed'] ?? '')
+        ? q['feed']
+        : undefined;
+      const runs: ApiResult<{ items: RunItem[]; next_cursor: string | null }> = await x.api.get(
+        '/v1/runs',
+        {
+          status,
+          limit: 50,
+          cursor: str(q['run_cursor']),
+        },
+      );
+      const quarantine: ApiResult<{ items: QuarantineItem[]; next_cursor: string | null }> | null =
+        x.can('listQuarantine')
+          ? await x.api.get('/v1/quarantine', { feed, limit: 30, cursor: str(q['q_cursor']) })
+          : null;
+      return render(
+        x.c,
+        '运行',
+        'runs',
+        <RunsPage
+          trigger={
+            x.can('triggerRun')
+              ? { day: (await listDays(db, 1))[0] ?? '', csrf: x.session.csrf }
+              : undefined
+          }
+          flashOk={
+            x.c.req.query('started')
+              ? `已开始运行 ${x.c.req.query('started')}，完成后见运行记录。`
+              : undefined
+          }
+          flashErr={x.c.req.query('err')}
+          runs={runs.ok ? runs.data : null}
+          runsError={runs.ok ? undefined : problemText(runs)}
+          status={status}
+          quarantine={quarantine?.ok ? quarantine.data : null}
+          quarantineError={
+            quarantine === null
+              ? '隔离区仅对数据分析人员和管理员开放。'
+              : quarantine.ok
+                ? undefined
+                : problemText(quarantine)
+          }
+          feed={feed}
+          feeds={FEED_NAMES}
+        />,
+        x,
+      );
+    }),
   );
 }
