@@ -93,12 +93,13 @@ export async function buildTrainingSet(db: Db, o: TrainingOptions): Promise<Trai
   const labels = new Uint8Array(rows.uscc.length);
   for (let i = 0; i < labels.length; i++)
     labels[i] = labelOf(confirmed, rows.uscc[i]!, rows.day[i]!, horizon)!;
-  if (rows.sampling) {
-    const r = rows.sampling;
-    o.onProgress?.(
-      `training set: ${labels.length} examples from ${r.candidates.confirmed + r.candidates.hard + r.candidates.easy} candidate rows (every row of confirmed enterprises; negatives with ads or complaints kept at ${r.hardRate}, the others at ${r.easyRate}, weighted back)`,
-    );
-  }
+  const r = rows.sampling;
+  const candidates = r ? r.candidates.confirmed + r.candidates.hard + r.candidates.easy : 0;
+  o.onProgress?.(
+    r && (r.easyRate < 1 || r.hardRate < 1)
+      ? `training set: ${labels.length} examples sampled from ${candidates} candidate rows (every row of confirmed enterprises; negatives with ads or complaints kept at ${r.hardRate}, the others at ${r.easyRate}, weighted back)`
+      : `training set: ${labels.length} examples (every candidate row${r ? `: under the sampling target` : ''})`,
+  );
   return { rows, labels, days, ...(rows.sampling ? { sampling: rows.sampling } : {}) };
 }
 
