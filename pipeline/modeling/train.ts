@@ -1,7 +1,8 @@
 /**
  * Training: point-in-time examples (enterprise, as_of) on days sampled every `step` days, labels
- * from outcomes decided on or before `until`, a histogram forest, and an isotonic calibrator
- * fitted on the most recent quarter of the sampled days (held out in time).
+ * from outcomes decided on or before `until`, negatives sampled and weighted back
+ * (sampling.ts), a histogram forest, and an isotonic calibrator fitted on the most recent quarter
+ * of the sampled days (held out in time; fit-model.ts).
  */
 import type { Db } from '../db/index.ts';
 import type { HistogramForestOptions } from '../../models/index.ts';
