@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { literal, type Db } from '../pipeline/db/index.ts';
 import { withUsccCheckChar } from '../pipeline/feeds/index.ts';
-import { FEATURE_NAMES, featureByName } from '../pipeline/features/registry.ts';
+import { FEATURE_NAMES, featureByName } from '../pipeline/features/index.ts';
 import { createToken, type Role } from '../pipeline/auth/index.ts';
-import { addDays } from '../pipeline/modeling/days.ts';
+import { addDays } from '../pipeline/modeling/index.ts';
 import { createRng } from '../models/index.ts';
 
 export interface CityOptions {

@@ -1,4 +1,7 @@
 /** Test helpers: a seeded in-memory city, one token per role, request shortcuts. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { openMigratedDb, type Db } from '../pipeline/db/index.ts';
 import { loadConfig } from '../pipeline/config.ts';
 import type { Role } from '../pipeline/auth/index.ts';
@@ -34,7 +37,11 @@ export async function createKit(
   const errors: unknown[] = [];
   const app = createApp({
     db,
-    config: loadConfig({}),
+    // uploads (数据导入) go to a temporary folder, not ./var/uploads
+    config: {
+      ...loadConfig({}),
+      intake: { upload_dir: mkdtempSync(join(tmpdir(), 'dafei-kit-uploads-')), max_upload_mb: 5 },
+    },
     now: () => NOW,
     log: (_m, err) => errors.push(err),
     alertStateTtlMs: 0,

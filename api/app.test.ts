@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { literal } from '../pipeline/db/index.ts';
-import { FEATURE_NAMES } from '../pipeline/features/registry.ts';
+import { FEATURE_NAMES } from '../pipeline/features/index.ts';
 import { createKit, problem, type Kit } from './_test-kit.ts';
 
 let k: Kit;
@@ -667,17 +667,16 @@ describe('score read model (0006)', () => {
       { d: k.city.lastDay },
     );
     expect(await scoreHistoryFresh(k.db)).toBe(false);
-    // the API rebuilds it in the background and answers from list_entries meanwhile
+    // the API rebuilds it in the background and answers from list_entries meanwhile (a fresh
+    // answer is reused for 1 s: forget it, as if that second had passed)
+    k.app.dafei.deps.scores.invalidate();
     const res = await k.get(
       `/v1/entities/${k.city.schemes[0]!.uscc}/history?kinds=score`,
       'investigator',
     );
     expect(res.status).toBe(200);
-    // (a fresh answer is reused for 1 s, so the rebuild starts at the first request after that)
-    for (let i = 0; i < 100 && !(await scoreHistoryFresh(k.db)); i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      await k.get(`/v1/entities/${k.city.schemes[0]!.uscc}/history?kinds=score`, 'investigator');
-    }
+    // that request started the rebuild; warm() waits for it (no sleeping, no polling)
+    await k.app.dafei.deps.scores.warm();
     expect(await scoreHistoryFresh(k.db)).toBe(true);
   });
 });

@@ -12,6 +12,11 @@ import { Metrics } from './metrics.ts';
 import { Router } from './route.ts';
 import { serializeDb } from './serial-db.ts';
 import { createAuditWriter } from './audit.ts';
+import { createTokenVerifier } from './auth.ts';
+import { clientInfo } from './client-info.ts';
+import { createPersonalDataGuard } from './privacy.ts';
+import { createLoginGuard } from '../pipeline/auth/index.ts';
+import { accountRoutes } from './routes/accounts.ts';
 import {
   createAlertReader,
   createEntityEventsKeeper,
@@ -23,6 +28,8 @@ import { exportRoutes } from './routes/exports.ts';
 import { modelRoutes } from './routes/models.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { systemRoutes } from './routes/system.ts';
+import { intakeRoutes, UPLOAD_PATH } from './routes/intake.ts';
+import { INTAKE_UPLOAD_PAGE_PATH } from './dashboard/pages/intake.tsx';
 import { mountDashboard } from './dashboard/index.ts';
 
 /** A revision published by the scheduler shows in GET /v1/alerts within this time. */
@@ -30,6 +37,9 @@ export const ALERT_STATE_TTL_MS = 1_000;
 
 /** Largest accepted request body (dispositions, logins, activations are small JSON). */
 export const MAX_BODY_BYTES = 16 * 1024;
+
+/** POST paths whose body is a file streamed to disk (not held in memory; their own cap). */
+const STREAMED_UPLOADS = new Set([UPLOAD_PATH, INTAKE_UPLOAD_PAGE_PATH]);
 
 export interface CreateAppOptions {
   db: Db;
@@ -61,24 +71,46 @@ export function createApp(o: CreateAppOptions): DafeiApp['app'] & { dafei: Dafei
       );
     });
   const db = serializeDb(o.db);
+  const now = o.now ?? (() => new Date());
+  const audit = createAuditWriter(db);
+  const security = o.config.security;
   const deps: AppDeps = {
     db,
     config: o.config,
-    now: o.now ?? (() => new Date()),
+    now,
     metrics: new Metrics(),
     alerts: createAlertReader({ stateTtlMs: o.alertStateTtlMs ?? ALERT_STATE_TTL_MS }),
-    audit: createAuditWriter(db),
+    audit,
+    tokens: createTokenVerifier(db, {
+      now,
+      idleSeconds: security.session_idle_minutes * 60,
+      log,
+      onIdle: (p) =>
+        audit.write({
+          actor: p.name,
+          role: p.role,
+          action: 'auth.session_idle',
+          target: p.username,
+          status: 401,
+          at: now(),
+        }),
+    }),
+    loginGuard: createLoginGuard(),
+    privacy: createPersonalDataGuard(db, log),
     scores: createScoreHistoryKeeper(db, log),
     events: createEntityEventsKeeper(db, log),
     triggerRun: o.triggerRun,
     log,
   };
   const app = new Hono<AppEnv>();
+  const hsts = security.public_url?.startsWith('https:') ?? false;
   app.use('*', async (c, next) => {
     const t0 = performance.now();
     c.set('deps', deps);
     c.set('route', 'unmatched');
     c.set('principal', undefined);
+    const client = clientInfo(c.env, c.req.raw, security.trusted_proxies);
+    c.set('client', client);
     await next();
     deps.metrics.observe(
       c.req.method,
@@ -89,34 +121,40 @@ export function createApp(o: CreateAppOptions): DafeiApp['app'] & { dafei: Dafei
     // on the response's own headers: c.header() after the response exists makes Hono copy it into
     // a new one with a stream body, which costs @hono/node-server its fast path for string bodies
     // (measured: a tenth of the JavaScript thread's time at 200 req/s)
+    const headers: [string, string][] = [
+      ['x-content-type-options', 'nosniff'],
+      ['cache-control', 'no-store'],
+      ['x-request-id', client.requestId],
+    ];
+    if (hsts || client.https)
+      headers.push(['strict-transport-security', 'max-age=31536000; includeSubDomains']);
     try {
-      c.res.headers.set('x-content-type-options', 'nosniff');
-      c.res.headers.set('cache-control', 'no-store');
+      for (const [k, v] of headers) c.res.headers.set(k, v);
     } catch {
       // immutable headers (a fetched response): let Hono copy it
-      c.header('x-content-type-options', 'nosniff');
-      c.header('cache-control', 'no-store');
+      for (const [k, v] of headers) c.header(k, v);
     }
   });
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () =>
-        problemResponse(
-          'payload_too_large',
-          413,
-          `the body is larger than ${MAX_BODY_BYTES} bytes`,
-        ),
-    }),
+  const limitBody = bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: () =>
+      problemResponse('payload_too_large', 413, `the body is larger than ${MAX_BODY_BYTES} bytes`),
+  });
+  // file uploads stream their body to disk under their own cap (intake.max_upload_mb)
+  app.use('*', (c, next) =>
+    c.req.method === 'POST' && STREAMED_UPLOADS.has(c.req.path)
+      ? next()
+      : limitBody(c as Parameters<typeof limitBody>[0], next),
   );
   const router = new Router(app);
   systemRoutes(router);
+  accountRoutes(router);
   alertRoutes(router);
   entityRoutes(router);
   modelRoutes(router);
   opsRoutes(router);
   exportRoutes(router);
+  intakeRoutes(router);
   if (o.dashboard !== false) mountDashboard(app, deps);
   app.onError(
     createErrorHandler((err, c) => log(`${c.req.method} ${new URL(c.req.url).pathname}`, err)),

@@ -53,8 +53,12 @@ export async function audit(
 ): Promise<void> {
   const deps = c.get('deps');
   const p = c.get('principal');
+  const client = c.get('client');
   const { status, ...rest } = detail ?? {};
   await deps.audit.write({
+    clientIp: client?.ip ?? null,
+    userAgent: client?.userAgent ?? null,
+    requestId: client?.requestId ?? null,
     actor: p?.name ?? 'anonymous',
     role: p?.role ?? null,
     action,

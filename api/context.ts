@@ -9,6 +9,9 @@ import type {
   ScoreHistoryKeeper,
 } from '../pipeline/queries/index.ts';
 import type { AuditWriter } from './audit.ts';
+import type { TokenVerifier } from './auth.ts';
+import type { LoginGuard } from '../pipeline/auth/index.ts';
+import type { PersonalDataGuard } from './privacy.ts';
 
 export interface AppDeps {
   db: SerialDb;
@@ -23,9 +26,23 @@ export interface AppDeps {
   events: EntityEventsKeeper;
   /** Group-committing audit log writer. */
   audit: AuditWriter;
+  /** Verifies bearer tokens (cached for 5 s; `invalidate()` after any revocation). */
+  tokens: TokenVerifier;
+  /** Failed logins by address and by unknown user name (this process). */
+  loginGuard: LoginGuard;
+  /** The personal-data catalogue applied to responses (api/privacy.ts). */
+  privacy: PersonalDataGuard;
   /** Starts a daily run for `day` (YYYY-MM-DD); absent = runs cannot be triggered (503). */
   triggerRun: ((day: string) => Promise<unknown>) | undefined;
   log: (message: string, err?: unknown) => void;
+}
+
+export interface ClientInfo {
+  ip: string | null;
+  userAgent: string | null;
+  requestId: string;
+  /** Reached over https (directly, or as a trusted proxy says). */
+  https: boolean;
 }
 
 export interface AppEnv {
@@ -34,5 +51,7 @@ export interface AppEnv {
     principal: Principal | undefined;
     /** The matched route template, e.g. /v1/alerts/{id} (for metrics). */
     route: string;
+    /** Who is asking, for the audit log: address (behind a trusted proxy: the forwarded one), user agent, request id. */
+    client: ClientInfo;
   };
 }

@@ -12,9 +12,12 @@ import { AppError } from '../pipeline/errors.ts';
 export type ApiErrorCode =
   | 'bad_request'
   | 'unauthorized'
+  | 'totp_required'
   | 'forbidden'
   | 'not_found'
   | 'conflict'
+  | 'account_locked'
+  | 'too_many_requests'
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'unavailable'
@@ -23,9 +26,12 @@ export type ApiErrorCode =
 const TITLES: Record<ApiErrorCode, string> = {
   bad_request: 'Bad request',
   unauthorized: 'Authentication required',
+  totp_required: 'TOTP code required',
   forbidden: 'Forbidden for this role',
   not_found: 'Not found',
   conflict: 'Conflict',
+  account_locked: 'Account locked',
+  too_many_requests: 'Too many requests',
   payload_too_large: 'Payload too large',
   unsupported_media_type: 'Unsupported media type',
   unavailable: 'Service unavailable',
@@ -35,9 +41,12 @@ const TITLES: Record<ApiErrorCode, string> = {
 const STATUS: Record<ApiErrorCode, ContentfulStatusCode> = {
   bad_request: 400,
   unauthorized: 401,
+  totp_required: 401,
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  account_locked: 423,
+  too_many_requests: 429,
   payload_too_large: 413,
   unsupported_media_type: 415,
   unavailable: 503,
@@ -49,16 +58,23 @@ export class ApiError extends Error {
   readonly status: ContentfulStatusCode;
   /** Extra members of the problem body, e.g. validation issues. */
   readonly extra: Record<string, unknown> | undefined;
+  /** Extra response headers, e.g. Retry-After. */
+  readonly headers: Record<string, string> | undefined;
   constructor(
     code: ApiErrorCode,
     message: string,
-    options?: { cause?: unknown; extra?: Record<string, unknown> },
+    options?: {
+      cause?: unknown;
+      extra?: Record<string, unknown>;
+      headers?: Record<string, string>;
+    },
   ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
     this.status = STATUS[code];
     this.extra = options?.extra;
+    this.headers = options?.headers;
   }
 }
 
@@ -137,7 +153,7 @@ export type ErrorLogger = (err: unknown, c: Context) => void;
 export function createErrorHandler(log: ErrorLogger) {
   return (err: Error, c: Context): Response => {
     if (err instanceof ApiError)
-      return problemResponse(err.code, err.status, err.message, err.extra);
+      return problemResponse(err.code, err.status, err.message, err.extra, err.headers);
     if (err instanceof AppError) {
       if (err.code !== 'not_found' && err.code !== 'usage') log(err, c);
       return fromAppError(err);

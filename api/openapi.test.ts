@@ -116,7 +116,21 @@ async function sampleValues(): Promise<Record<string, string>> {
   );
   const first = page.items[0]!;
   const name = k.city.schemes[0]!.name;
-  return { id: first.id, uscc: first.uscc, date: page.date, q: name.slice(2, 6) };
+  // an upload to read back (数据导入)
+  const up = await k.app.request('/v1/intake/uploads?name=a.csv', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${k.tokens.admin}`, 'content-type': 'text/csv' },
+    body: '监测编号,广告内容\nA1,x\n',
+  });
+  const upload = String((await k.json<{ upload_id: number }>(up)).upload_id);
+  return {
+    id: first.id,
+    uscc: first.uscc,
+    date: page.date,
+    q: name.slice(2, 6),
+    template: 'ad-monitor-csv',
+    upload,
+  };
 }
 
 const JSON_TYPE = 'application/json';

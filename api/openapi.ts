@@ -130,6 +130,12 @@ export function buildOpenApi(routes: readonly AnyRouteSpec[], info: { version: s
         content: { 'application/json': { schema: components.convert(r.body, 'input') } },
       };
     }
+    if (r.rawBody) {
+      const content: Json = {};
+      for (const t of r.rawBody.contentTypes)
+        content[t] = { schema: { type: 'string', format: 'binary' } };
+      op['requestBody'] = { required: true, description: r.rawBody.description, content };
+    }
     const responses = op['responses'] as Json;
     for (const [status, spec] of Object.entries(r.responses)) {
       const content: Json = {};

@@ -1,42 +1,35 @@
 /**
- * Personal fields by role (api/README.md, "Personal data"): removed from every response body,
- * however deeply nested, before it leaves the API.
+ * Personal data by role, by meaning (pipeline/privacy: the catalogue). Applied to every response
+ * body before it leaves the API; see docs/security.md, "Personal data".
  */
 import type { Role } from '../pipeline/auth/index.ts';
+import {
+  PERSONAL_FIELDS as FIELDS,
+  redactFor,
+  ROLE_SEES,
+  type NameMatcher,
+} from '../pipeline/privacy/index.ts';
 
-export const PERSONAL_FIELDS = ['legal_rep', 'phone', 'complainant_ref'] as const;
-type PersonalField = (typeof PERSONAL_FIELDS)[number];
+/** Field names that always hold personal data (and their kind: see pipeline/privacy). */
+export const PERSONAL_FIELDS = Object.keys(FIELDS);
+type PersonalField = 'legal_rep' | 'phone' | 'complainant_ref';
 
 /** A record as a response body carries it: its personal fields may have been removed for the role. */
 export type Redacted<T> = Omit<T, PersonalField> &
   Partial<Pick<T, Extract<keyof T, PersonalField>>>;
 
-export const HIDDEN_FIELDS: Readonly<Record<Role, ReadonlySet<string>>> = {
-  admin: new Set(),
-  investigator: new Set(),
-  regulator: new Set(['complainant_ref']),
-  data_scientist: new Set(PERSONAL_FIELDS),
-};
+/** Field names removed for each role (the structured part of the catalogue). */
+export const HIDDEN_FIELDS: Readonly<Record<Role, ReadonlySet<string>>> = Object.fromEntries(
+  (Object.keys(ROLE_SEES) as Role[]).map((role) => [
+    role,
+    new Set(
+      Object.entries(FIELDS)
+        .filter(([, k]) => !ROLE_SEES[role].has(k))
+        .map(([f]) => f),
+    ),
+  ]),
+) as unknown as Record<Role, ReadonlySet<string>>;
 
-/** Mainland mobile and landline numbers inside free text (ads print them). */
-const PHONE_IN_TEXT = /(?:\+?86[- ]?)?1[3-9]\d{9}|0\d{2,3}-?\d{7,8}/g;
-
-export function redact<T>(value: T, role: Role): T {
-  const hidden = HIDDEN_FIELDS[role];
-  if (hidden.size === 0) return value;
-  return strip(value, hidden, hidden.has('phone')) as T;
-}
-
-function strip(v: unknown, hidden: ReadonlySet<string>, maskPhones: boolean): unknown {
-  if (Array.isArray(v)) return v.map((x) => strip(x, hidden, maskPhones));
-  if (v !== null && typeof v === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v))
-      if (!hidden.has(k)) out[k] = strip(x, hidden, maskPhones);
-    return out;
-  }
-  // same length, so evidence span offsets stay valid
-  if (maskPhones && typeof v === 'string')
-    return v.replace(PHONE_IN_TEXT, (m) => '*'.repeat(m.length));
-  return v;
+export function redact<T>(value: T, role: Role, names?: NameMatcher): T {
+  return redactFor(value, role, names);
 }

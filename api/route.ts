@@ -5,7 +5,7 @@
  */
 import type { Context, Hono } from 'hono';
 import { z } from 'zod';
-import type { Role } from '../pipeline/auth/index.ts';
+import type { Role, TokenScope } from '../pipeline/auth/index.ts';
 import { ApiError } from './errors.ts';
 import type { AppEnv } from './context.ts';
 import { authenticate } from './auth.ts';
@@ -28,9 +28,16 @@ export interface RouteSpec<Q extends z.ZodType, P extends z.ZodType, B extends z
   tag: string;
   /** Roles allowed; 'public' needs no token. */
   roles: readonly Role[] | 'public';
+  /**
+   * Token scopes allowed (default full only): a session that must first change its password or
+   * enrol TOTP reaches only the routes naming that scope.
+   */
+  scopes?: readonly TokenScope[];
   query?: Q;
   params?: P;
   body?: B;
+  /** A body that is not JSON (uploads): left unread for the handler to stream; documented only. */
+  rawBody?: { contentTypes: string[]; description: string };
   responses: Record<number, ResponseSpec>;
 }
 
@@ -88,6 +95,15 @@ export class Router {
       c.set('route', template);
       if (spec.roles !== 'public') {
         const p = await authenticate(c);
+        if (p.scope !== 'full' && !(spec.scopes ?? ['full']).includes(p.scope)) {
+          throw new ApiError(
+            'forbidden',
+            p.scope === 'change_password'
+              ? 'this session may only change its one-time password first: POST /v1/me/password'
+              : 'this account must enrol TOTP first: POST /v1/me/totp/setup, then /v1/me/totp/confirm',
+            { extra: { scope: p.scope } },
+          );
+        }
         if (!spec.roles.includes(p.role)) {
           await audit(c, 'auth.denied', `${spec.method.toUpperCase()} ${template}`, {
             status: 403,

@@ -3,6 +3,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import type { Db } from '../pipeline/db/index.ts';
 import { loadConfig, type Config } from '../pipeline/config.ts';
 import { createApp, type CreateAppOptions } from './app.ts';
+import { startAdminSocket } from './admin.ts';
 
 export interface StartServerOptions extends Omit<CreateAppOptions, 'config'> {
   db: Db;
@@ -11,6 +12,8 @@ export interface StartServerOptions extends Omit<CreateAppOptions, 'config'> {
   config?: Config;
   /** Build read models before listening (default true). */
   warm?: boolean;
+  /** Serve the admin verbs on this Unix socket (mode 0600): the CLI's way in (api/admin.ts). */
+  adminSocket?: string;
 }
 
 export interface RunningServer {
@@ -51,11 +54,20 @@ export async function startServer(o: StartServerOptions): Promise<RunningServer>
   });
   // keep-alive connections must not keep close() waiting for minutes
   if ('keepAliveTimeout' in server) server.keepAliveTimeout = 5_000;
+  let admin: Awaited<ReturnType<typeof startAdminSocket>> | undefined;
+  try {
+    admin = o.adminSocket ? await startAdminSocket(app.dafei.deps, o.adminSocket) : undefined;
+  } catch (err) {
+    server.close();
+    app.dafei.deps.db.close();
+    throw err;
+  }
   return {
     url: `http://${host}:${actualPort}`,
     port: actualPort,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    close: async () => {
+      await admin?.close();
+      return new Promise<void>((resolve, reject) => {
         if ('closeAllConnections' in server) server.closeAllConnections();
         server.close((err) => {
           const done = () => {
@@ -72,6 +84,7 @@ export async function startServer(o: StartServerOptions): Promise<RunningServer>
             };
           }
         });
-      }),
+      });
+    },
   };
 }

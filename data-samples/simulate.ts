@@ -8,6 +8,7 @@ import { formatBaseline } from './sim/baseline.ts';
 import { DEFAULTS, type SimOptions } from './sim/config.ts';
 import { parseDay } from './sim/dates.ts';
 import { simulate } from './sim/run.ts';
+import { writeLayouts } from './sim/layouts.ts';
 
 const USAGE = `usage: npm run simulate -- --enterprises N --days D --seed S --out DIR [options]
 
@@ -25,6 +26,9 @@ complaints.csv [GB18030], case_outcomes.csv) and the ground truth in DIR/truth/.
   --recapture-rate R    share of ads captured again with a new ad_id (default ${DEFAULTS.recaptureRate})
   --threads T           worker threads (default: 2, or 1 on a single core; 0 = none); same bytes either way
   --gzip                write .gz files
+  --layouts             also write the feeds in office layouts to DIR/layouts/ (a 12345 hotline
+                        XLSX of complaints, a GBK register extract, an ad-monitoring CSV; see
+                        data-samples/sim/layouts.ts and pipeline/feeds/mapping/templates/)
   --quiet               print nothing but errors
   --help                this text`;
 
@@ -41,6 +45,8 @@ function isDay(v: string): boolean {
 
 /** Worker threads (0 = generate in the main thread); the output does not depend on it. */
 let threads = Math.min(2, availableParallelism());
+/** --layouts: write the office layouts after the contract files. */
+let layouts = false;
 
 function parseArgs(argv: readonly string[]): SimOptions | null {
   const o: Partial<SimOptions> = {};
@@ -109,6 +115,9 @@ function parseArgs(argv: readonly string[]): SimOptions | null {
       case '--gzip':
         o.gzip = true;
         break;
+      case '--layouts':
+        layouts = true;
+        break;
       case '--quiet':
         o.quiet = true;
         break;
@@ -142,10 +151,12 @@ async function main(): Promise<number> {
     return 0;
   }
   const summary = await simulate(opts, threads);
+  const written = layouts ? await writeLayouts(opts.out) : [];
   if (!opts.quiet) {
     for (const f of summary.files) {
       process.stdout.write(`${f.file}  ${f.rows} lines  ${human(f.bytes)}\n`);
     }
+    for (const w of written) process.stdout.write(`${w.file}  ${w.rows} rows (office layout)\n`);
     process.stdout.write(`${formatBaseline(summary.baseline)}\n`);
     process.stdout.write(
       `done in ${(summary.elapsedMs / 1000).toFixed(1)} s (${opts.enterprises} enterprises, ${opts.days} days, seed ${opts.seed})\n`,

@@ -8,11 +8,7 @@ export {
   assertMatrix,
   columnValues,
   createMatrix,
-  getValue,
-  matrixFromColumns,
   matrixFromRows,
-  missingRates,
-  rowView,
   selectRows,
 } from './matrix.ts';
 export type { Matrix } from './matrix.ts';
@@ -51,7 +47,6 @@ export {
   createLevels,
   DEFAULT_LEVEL_THRESHOLDS,
   LEVEL_LABELS_ZH,
-  LEVELS,
   levelCounts,
   levelFor,
   validateLevelThresholds,

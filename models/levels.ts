@@ -13,9 +13,6 @@ export const LEVEL_LABELS_ZH: Readonly<Record<Level, string>> = {
   yellow: '黄',
 };
 
-/** Ordered most severe first. */
-export const LEVELS: readonly Level[] = ['red', 'orange', 'yellow'];
-
 export interface LevelThresholds {
   red: number;
   orange: number;

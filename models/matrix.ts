@@ -53,24 +53,6 @@ export function matrixFromRows(
   return m;
 }
 
-/** Build from named columns of equal length. */
-export function matrixFromColumns(columns: Readonly<Record<string, ArrayLike<number>>>): Matrix {
-  const names = Object.keys(columns);
-  const rows = names.length > 0 ? columns[names[0]!]!.length : 0;
-  const m = createMatrix(rows, names.length, names);
-  names.forEach((name, j) => {
-    const col = columns[name]!;
-    if (col.length !== rows) {
-      throw new ModelError(
-        'input_invalid',
-        `[matrix] column ${name} has ${col.length} rows, expected ${rows}`,
-      );
-    }
-    for (let i = 0; i < rows; i++) m.data[i * m.cols + j] = col[i]!;
-  });
-  return m;
-}
-
 /** Check shape invariants; throws ModelError('input_invalid'). */
 export function assertMatrix(m: Matrix, where = 'matrix'): void {
   if (!(m.data instanceof Float32Array)) {
@@ -88,15 +70,6 @@ export function assertMatrix(m: Matrix, where = 'matrix'): void {
       `[${where}] ${m.columns.length} column names for ${m.cols} columns`,
     );
   }
-}
-
-export function getValue(m: Matrix, row: number, col: number): number {
-  return m.data[row * m.cols + col]!;
-}
-
-/** A view (no copy) of one row. */
-export function rowView(m: Matrix, row: number): Float32Array {
-  return m.data.subarray(row * m.cols, (row + 1) * m.cols);
 }
 
 /** A copy of one column. */
@@ -141,13 +114,5 @@ export function alignColumns(
       out.data[ob + j] = s < 0 ? Number.NaN : m.data[base + s]!;
     }
   }
-  return out;
-}
-
-/** Fraction of NaN per column. */
-export function missingRates(m: Matrix): Float64Array {
-  const out = new Float64Array(m.cols);
-  for (let i = 0; i < m.data.length; i++) if (Number.isNaN(m.data[i]!)) out[i % m.cols]! += 1;
-  for (let j = 0; j < m.cols; j++) out[j] = m.rows > 0 ? out[j]! / m.rows : 0;
   return out;
 }

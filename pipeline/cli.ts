@@ -5,12 +5,18 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig, type Config } from './config.ts';
-import { createToken, createUser, ROLES } from './auth/index.ts';
+import { assertNoDemoPasswords, isDemoDb, ROLES } from './auth/index.ts';
+import { accountVerbs, type AdminContext } from './auth/admin-verbs.ts';
+import { adminSocketPath, callAdminSocket, cliActor } from './admin-socket/index.ts';
+import { writeAudits } from './queries/audit.ts';
+import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { createScheduler } from './scheduler.ts';
 import { openMigratedDb, type Db } from './db/index.ts';
 import { AppError, UsageError } from './errors.ts';
 import { FEED_NAMES, formatCounts, ingest, isFeedName } from './feeds/index.ts';
 import { runDemo } from './demo.ts';
+import { loadMapping } from './feeds/mapping/index.ts';
+import { MAPPING_OPTIONS, MAPPING_USAGE, runMapping } from './cli-mapping.ts';
 import { currentRevisionOf, listAlerts, type AlertRow } from './queries/index.ts';
 import { backfill } from './backfill.ts';
 import { isDay } from './modeling/days.ts';
@@ -35,6 +41,8 @@ export interface ServerHooks {
     port?: number;
     host?: string;
     triggerRun?: (day: string) => Promise<unknown>;
+    /** Serve the admin verbs on this Unix socket (mode 0600) for the CLI. */
+    adminSocket?: string;
   }): Promise<{ url: string; close(): Promise<void> }>;
 }
 
@@ -89,15 +97,18 @@ const VERBS: Record<string, Verb> = {
   },
   ingest: {
     summary: 'load a feed from a file, a drop folder or an http(s) URL',
-    usage: `dafei ingest [--db PATH] FEED SOURCE [--encoding gbk]
+    usage: `dafei ingest [--db PATH] FEED SOURCE [--encoding gbk] [--mapping M]
 
   FEED     ${FEED_NAMES.join(' | ')}
   SOURCE   a file (.ndjson, .jsonl, .csv, optionally .gz), a drop folder (each new file once),
            or an http(s) URL (sent ?since= the time of the last successful pull)
   --encoding gbk   for CSV exported by Excel on Chinese Windows (GBK/GB18030)
+  --mapping M      the source is in another layout (CSV or .xlsx): a mapping template id or a
+                   mapping file turns its columns into the feed's (see dafei mapping --help);
+                   an .xlsx without --mapping must have the contract's column names
 
 Prints one line: read N, accepted N, duplicate N, corrected N, quarantined N`,
-    options: { ...dbOption, encoding: { type: 'string' } },
+    options: { ...dbOption, encoding: { type: 'string' }, mapping: { type: 'string' } },
     async run(values, positionals, io) {
       const [feed, source, ...rest] = positionals;
       if (feed === undefined || source === undefined || rest.length > 0) {
@@ -109,11 +120,16 @@ Prints one line: read N, accepted N, duplicate N, corrected N, quarantined N`,
       if (encoding !== undefined && !/^(utf-?8|gbk|gb2312|gb18030|cp936)$/i.test(encoding)) {
         throw new UsageError(`unknown encoding '${encoding}' (use utf-8 or gbk)`);
       }
+      const mappingRef = values['mapping'] as string | undefined;
+      const mapping = mappingRef === undefined ? undefined : loadMapping(mappingRef);
+      if (mapping && mapping.feed !== feed)
+        throw new UsageError(`mapping '${mappingRef}' is for ${mapping.feed}, not ${feed}`);
       const result = await withOpenDb(values, (db) =>
         ingest(db, {
           feed,
           source,
           ...(encoding ? { encoding } : {}),
+          ...(mapping ? { mapping } : {}),
           onBatch: (b) =>
             io.err(
               `  batch ${b.batchId} ${b.source}: ${formatCounts(b)} (${b.seconds.toFixed(1)} s)`,
@@ -125,6 +141,12 @@ Prints one line: read N, accepted N, duplicate N, corrected N, quarantined N`,
       io.out(formatCounts(result));
       return 0;
     },
+  },
+  mapping: {
+    summary: 'infer or check a mapping of another layout (CSV, XLSX) to a feed; list templates',
+    usage: MAPPING_USAGE,
+    options: { ...MAPPING_OPTIONS },
+    run: runMapping,
   },
   train: {
     summary:
@@ -373,10 +395,27 @@ Prints one line: read N, accepted N, duplicate N, corrected N, quarantined N`,
     async run(values, _pos, io) {
       const config = loadConfig(process.env, values['config'] as string | undefined);
       const db = await openMigratedDb(dbPath(values));
+      try {
+        await assertNoDemoPasswords(db);
+      } catch (err) {
+        db.close();
+        throw err;
+      }
+      if (await isDemoDb(db))
+        io.err(
+          `warning: ${db.path} is a demo database (made by dafei demo): its accounts have the published demo password`,
+        );
       const scheduler = createScheduler({ db, config, log: io.err });
-      const server = await startServer(values, config, db, (day) => scheduler.trigger('run', day));
+      const socket = adminSocketPath(db.path, config.adminSocket);
+      const server = await startServer(
+        values,
+        config,
+        db,
+        (day) => scheduler.trigger('run', day),
+        socket,
+      );
       io.out(
-        `dafei serving ${server.url} (database ${db.path}); jobs: ${scheduler.jobs.join(', ')}`,
+        `dafei serving ${server.url} (database ${db.path}); jobs: ${scheduler.jobs.join(', ')}${socket ? `; admin socket ${socket}` : ''}`,
       );
       await scheduler.start();
       await untilSignal();
@@ -387,36 +426,204 @@ Prints one line: read N, accepted N, duplicate N, corrected N, quarantined N`,
       return 0;
     },
   },
-  token: {
-    summary: 'create an API token for a role',
-    usage: `dafei token create [--db PATH] --name NAME --role ${ROLES.join('|')}`,
-    options: { ...dbOption, name: { type: 'string' }, role: { type: 'string' } },
+  user: {
+    summary: 'dashboard users: list, create, disable, enable, unlock, reset-password, reset-totp',
+    usage: `dafei user list|create|disable|enable|unlock|reset-password|reset-totp [--db PATH] [--username NAME] [--role ${ROLES.join('|')}]
+
+  create           --username NAME --role ROLE; the password comes from $DAFEI_PASSWORD or stdin,
+                   or with --one-time a one-time password is printed (changed at the first login)
+  disable          ends the user's sessions and tokens at once
+  unlock           lifts a lockout after failed logins
+  reset-password   prints a one-time password; the user's sessions and tokens end
+  reset-totp       turns TOTP off (lost device); the user enrols again at the next login
+
+While \`dafei serve\` runs, these go to it over its admin socket (<db>.admin.sock); otherwise
+they open the database.`,
+    options: {
+      ...dbOption,
+      username: { type: 'string' },
+      role: { type: 'string' },
+      'one-time': { type: 'boolean' },
+    },
     async run(values, positionals, io) {
-      if (positionals[0] !== 'create') throw new UsageError('the only action is: token create');
+      const [action, ...rest] = positionals;
+      const actions = [
+        'list',
+        'create',
+        'disable',
+        'enable',
+        'unlock',
+        'reset-password',
+        'reset-totp',
+      ];
+      if (action === undefined || !actions.includes(action) || rest.length > 0)
+        throw new UsageError(`user needs one of: ${actions.join(', ')}`);
+      if (action === 'list') {
+        const users = (await runAdminVerb(values, 'user.list', {})) as {
+          username: string;
+          role: string;
+          disabled_at: string | null;
+          locked_at: string | null;
+          totp: boolean;
+          last_login_at: string | null;
+          active_tokens: number;
+        }[];
+        for (const u of users)
+          io.out(
+            `${u.username.padEnd(20)} ${u.role.padEnd(15)} ${u.disabled_at ? 'disabled' : u.locked_at ? 'LOCKED' : 'active'}${u.totp ? ' totp' : ''}  last login ${u.last_login_at ?? '–'}  ${u.active_tokens} active token(s)`,
+          );
+        return 0;
+      }
+      const username = values['username'] as string | undefined;
+      if (!username) throw new UsageError(`user ${action} needs --username`);
+      if (action === 'create') {
+        const role = values['role'] as string | undefined;
+        if (!role) throw new UsageError('user create needs --role');
+        const password = values['one-time']
+          ? undefined
+          : (process.env['DAFEI_PASSWORD'] ?? (await readStdin()).replace(/\r?\n$/, ''));
+        const r = (await runAdminVerb(values, 'user.create', {
+          username,
+          role,
+          ...(password === undefined ? {} : { password }),
+        })) as { one_time_password?: string };
+        io.err(`user ${username} (${role}) created`);
+        if (r.one_time_password) {
+          io.err('one-time password (shown once; to be changed at the first login):');
+          io.out(r.one_time_password);
+        }
+        return 0;
+      }
+      const r = (await runAdminVerb(values, `user.${action}`, { username })) as {
+        revoked?: number;
+        one_time_password?: string;
+      };
+      io.err(
+        `user ${username}: ${action} done${r.revoked === undefined ? '' : `; ${r.revoked} session(s)/token(s) revoked`}`,
+      );
+      if (r.one_time_password) {
+        io.err('one-time password (shown once; to be changed at the next login):');
+        io.out(r.one_time_password);
+      }
+      return 0;
+    },
+  },
+  token: {
+    summary: 'API tokens: list, create (expiring, shown once), revoke',
+    usage: `dafei token list|create|revoke [--db PATH] [--name NAME --role ${ROLES.join('|')} [--days N] [--user NAME]] [--id ID] [--active]
+
+  create   prints the token once (stored only as a hash); it expires after --days (default 90)
+  revoke   --id ID: ends a token or a session at once
+While \`dafei serve\` runs, these go to it over its admin socket.`,
+    options: {
+      ...dbOption,
+      name: { type: 'string' },
+      role: { type: 'string' },
+      days: { type: 'string' },
+      user: { type: 'string' },
+      id: { type: 'string' },
+      active: { type: 'boolean' },
+    },
+    async run(values, positionals, io) {
+      const [action, ...rest] = positionals;
+      if (rest.length > 0 || !['list', 'create', 'revoke'].includes(action ?? ''))
+        throw new UsageError('token needs one of: list, create, revoke');
+      if (action === 'list') {
+        const tokens = (await runAdminVerb(values, 'token.list', {
+          active: values['active'] === true,
+        })) as {
+          token_id: number;
+          name: string;
+          role: string;
+          kind: string;
+          expires_at: string | null;
+          last_used_at: string | null;
+          revoked_at: string | null;
+        }[];
+        for (const t of tokens)
+          io.out(
+            `${String(t.token_id).padStart(5)}  ${t.kind.padEnd(7)} ${t.role.padEnd(15)} ${t.name.padEnd(24)} expires ${t.expires_at ?? '–'}  last used ${t.last_used_at ?? '–'}${t.revoked_at ? `  revoked ${t.revoked_at}` : ''}`,
+          );
+        return 0;
+      }
+      if (action === 'revoke') {
+        const id = Number(values['id']);
+        if (!Number.isInteger(id) || id < 1) throw new UsageError('token revoke needs --id ID');
+        await runAdminVerb(values, 'token.revoke', { id });
+        io.out(`token ${id} revoked`);
+        return 0;
+      }
       const name = values['name'] as string | undefined;
       const role = values['role'] as string | undefined;
       if (!name || !role) throw new UsageError('token create needs --name and --role');
-      const t = await withOpenDb(values, (db) => createToken(db, { name, role }));
+      const days = values['days'] === undefined ? undefined : Number(values['days']);
+      const t = (await runAdminVerb(values, 'token.create', {
+        name,
+        role,
+        ...(days === undefined ? {} : { days }),
+        ...(values['user'] ? { username: values['user'] } : {}),
+      })) as { tokenId: number; token: string; name: string; role: string; expiresAt: string };
       io.err(
-        `token ${t.tokenId} for ${t.name} (${t.role}); it is shown once and stored only as a hash:`,
+        `token ${t.tokenId} for ${t.name} (${t.role}), expires ${t.expiresAt}; it is shown once and stored only as a hash:`,
       );
       io.out(t.token);
       return 0;
     },
   },
-  user: {
-    summary: 'create a dashboard user (password from $DAFEI_PASSWORD or stdin)',
-    usage: `dafei user create [--db PATH] --username NAME --role ${ROLES.join('|')}`,
-    options: { ...dbOption, username: { type: 'string' }, role: { type: 'string' } },
+  audit: {
+    summary: 'the audit log: verify its hash chain, export it',
+    usage: `dafei audit verify|export [--db PATH] [--out FILE] [--from ISO] [--to ISO]
+
+  verify   walks the hash chain; exit 1 naming the first altered, removed or inserted entry
+  export   writes every entry (with its hashes) as NDJSON to --out FILE (a new file)`,
+    options: {
+      ...dbOption,
+      out: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+    },
     async run(values, positionals, io) {
-      if (positionals[0] !== 'create') throw new UsageError('the only action is: user create');
-      const username = values['username'] as string | undefined;
-      const role = values['role'] as string | undefined;
-      if (!username || !role) throw new UsageError('user create needs --username and --role');
-      const password = process.env['DAFEI_PASSWORD'] ?? (await readStdin()).trim();
-      await withOpenDb(values, (db) => createUser(db, { username, password, role }));
-      io.out(`user ${username} (${role}) created`);
-      return 0;
+      const [action, ...rest] = positionals;
+      if (rest.length > 0 || !['verify', 'export'].includes(action ?? ''))
+        throw new UsageError('audit needs one of: verify, export');
+      if (action === 'export') {
+        const out = values['out'] as string | undefined;
+        if (!out) throw new UsageError('audit export needs --out FILE');
+        const path = isAbsolute(out) ? out : resolvePath(out);
+        const r = (await runAdminVerb(values, 'audit.export', {
+          path,
+          ...(values['from'] ? { from: values['from'] } : {}),
+          ...(values['to'] ? { to: values['to'] } : {}),
+        })) as { rows: number };
+        io.out(`${r.rows} audit entries written to ${path}`);
+        return 0;
+      }
+      const v = (await runAdminVerb(values, 'audit.verify', {})) as {
+        ok: boolean;
+        checked: number;
+        unchained: number;
+        head: string | null;
+        broken?: {
+          audit_id: number;
+          logged_at: string;
+          actor: string;
+          action: string;
+          reason: string;
+        };
+      };
+      const legacy =
+        v.unchained > 0
+          ? ` (${v.unchained} entries from before the chain began are not covered)`
+          : '';
+      if (v.ok) {
+        io.out(`audit log intact: ${v.checked} entries verified${legacy}; head ${v.head ?? '–'}`);
+        return 0;
+      }
+      const b = v.broken!;
+      io.err(
+        `audit log ALTERED at entry ${b.audit_id} (${b.logged_at}, ${b.actor}, ${b.action}): ${b.reason}; ${v.checked} entries before it verified${legacy}`,
+      );
+      return 1;
     },
   },
   demo: {
@@ -447,11 +654,43 @@ Prints one line: read N, accepted N, duplicate N, corrected N, quarantined N`,
   },
 };
 
+/**
+ * Runs an admin verb (pipeline/auth/admin-verbs.ts): through the admin socket of a running
+ * `dafei serve` when one answers, else on the database opened here (audited as the CLI's user).
+ */
+async function runAdminVerb(
+  values: Record<string, unknown>,
+  verb: string,
+  args: Record<string, unknown>,
+): Promise<unknown> {
+  const path = dbPath(values);
+  const config = loadConfig();
+  const socket = adminSocketPath(path, config.adminSocket);
+  if (socket) {
+    const answer = await callAdminSocket(socket, verb, args);
+    if (answer) return answer.result;
+  }
+  return withOpenDb(values, (db) => {
+    const actor = cliActor();
+    const ctx: AdminContext = {
+      db,
+      now: () => new Date(),
+      actor,
+      role: 'admin',
+      security: config.security,
+      audit: (e) => writeAudits(db, [{ ...e, actor, role: 'admin', at: new Date() }]),
+      invalidateTokens: () => undefined,
+    };
+    return accountVerbs().run(verb, args, ctx);
+  });
+}
+
 async function startServer(
   values: Record<string, unknown>,
   config: Config,
   db: Db,
   triggerRun: (day: string) => Promise<unknown>,
+  adminSocket?: string,
 ): Promise<{ url: string; close(): Promise<void> }> {
   if (!hooks) throw new AppError('usage', 'this entry point cannot serve HTTP (run bin/dafei.js)');
   const port = values['port'] === undefined ? config.port : Number(values['port']);
@@ -463,6 +702,7 @@ async function startServer(
     port,
     host: (values['host'] as string | undefined) ?? config.host,
     triggerRun,
+    ...(adminSocket ? { adminSocket } : {}),
   });
 }
 

@@ -10,7 +10,14 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Db } from './db/index.ts';
-import { createUser } from './auth/index.ts';
+import {
+  createUser,
+  DEMO_PASSWORD,
+  demoPasswordAccounts,
+  isDemoDb,
+  markDemoDb,
+} from './auth/index.ts';
+import { AppError } from './errors.ts';
 import { backfill } from './backfill.ts';
 import { FEED_NAMES, formatCounts, ingest, type FeedName } from './feeds/index.ts';
 import { addDays } from './modeling/days.ts';
@@ -23,14 +30,34 @@ import type { Io } from './cli.ts';
 
 export const SAMPLE_DIR = fileURLToPath(new URL('../data-samples/city/', import.meta.url));
 
-/** Demo accounts (one per role), created on the first run only. Local demo data, not for production. */
+/**
+ * Demo accounts (one per role), created only in a database that `dafei demo` made and marked as a
+ * demo (app_meta); `dafei serve` refuses any other database with an account that has this password.
+ */
 export const DEMO_USERS = [
   { username: 'admin', role: 'admin' },
   { username: 'regulator', role: 'regulator' },
   { username: 'investigator', role: 'investigator' },
   { username: 'analyst', role: 'data_scientist' },
 ] as const;
-export const DEMO_PASSWORD = 'dafei-demo-2026';
+export { DEMO_PASSWORD };
+
+/**
+ * A database an earlier `dafei demo` made (before databases were marked): its users are exactly
+ * the demo accounts, each with the demo password. It is marked as a demo and used again.
+ */
+async function madeByAnEarlierDemo(db: Db): Promise<boolean> {
+  const users = await db.all<{ username: string }>(`SELECT username FROM api_users ORDER BY 1`);
+  const names = users.map((u) => u.username).join(',');
+  if (
+    names !==
+    DEMO_USERS.map((u) => u.username)
+      .sort()
+      .join(',')
+  )
+    return false;
+  return (await demoPasswordAccounts(db)).length === DEMO_USERS.length;
+}
 
 /** The sample's file for a feed; complaints come as GBK CSV, as government exports do. */
 export function sampleFile(
@@ -78,6 +105,17 @@ export async function runDemo(db: Db, io: Io, o: DemoOptions): Promise<number> {
   const t0 = performance.now();
   const since = () => `${((performance.now() - t0) / 1000).toFixed(0)} s`;
   io.out(`打非云 · Dafei demo — database ${db.path}`);
+  if (!(await isDemoDb(db))) {
+    const used = await db.one<{ n: number }>(
+      `SELECT ((SELECT count(*) FROM ingest_batches) + (SELECT count(*) FROM api_users) + (SELECT count(*) FROM api_tokens))::INTEGER AS n`,
+    );
+    if (used!.n > 0 && !(await madeByAnEarlierDemo(db)))
+      throw new AppError(
+        'usage',
+        `${db.path} holds data and was not made by dafei demo; the demo (and its published passwords) goes only into a new database: dafei demo --db var/demo.duckdb`,
+      );
+    await markDemoDb(db);
+  }
   io.out('loading the sample city (data-samples/city):');
   await loadSample(db, io);
   const r = await resolve(db);
@@ -90,7 +128,7 @@ export async function runDemo(db: Db, io: Io, o: DemoOptions): Promise<number> {
   io.out(`  list of ${last}: ${first.listed} alerts (${first.scorer}) (${since()})`);
   const users = await db.one<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM api_users`);
   if (users!.n === 0) {
-    for (const u of DEMO_USERS) await createUser(db, { ...u, password: DEMO_PASSWORD });
+    for (const u of DEMO_USERS) await createUser(db, { ...u, password: DEMO_PASSWORD, demo: true });
   }
   let queue: Promise<unknown> = Promise.resolve();
   const server = o.serve

@@ -13,6 +13,7 @@ import cron, { type ScheduledTask } from 'node-cron';
 import type { Config, SourceConfig } from './config.ts';
 import type { Db } from './db/index.ts';
 import { ingest, formatCounts } from './feeds/index.ts';
+import { loadMapping } from './feeds/mapping/index.ts';
 import { markInterrupted, withLedger } from './jobs/ledger.ts';
 import { addDays, shanghaiDay } from './modeling/days.ts';
 import { trainAndRegister } from './modeling/train-job.ts';
@@ -95,6 +96,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
               feed: source.feed,
               source: source.source,
               ...(source.encoding ? { encoding: source.encoding } : {}),
+              ...(source.mapping ? { mapping: loadMapping(source.mapping) } : {}),
               now,
             });
             log(`[scheduler] pull:${source.name}: ${formatCounts(r)}`);

@@ -2,8 +2,9 @@
  * The dashboard reads and writes through the API itself, in process (`app.fetch`), with the
  * session's bearer token: one set of role rules, redaction, validation and audit for both.
  */
-import type { Hono } from 'hono';
+import type { Context, Hono } from 'hono';
 import type { AppEnv } from '../context.ts';
+import { INNER_CLIENT } from '../client-info.ts';
 
 export interface ApiProblem {
   code: string;
@@ -18,11 +19,15 @@ const ORIGIN = 'http://dashboard.internal';
 export class ApiClient {
   readonly #app: Hono<AppEnv>;
   readonly #token: string;
+  /** The outer request's env, carrying its client (address, user agent, request id) inward. */
+  readonly #env: Record<symbol, unknown> | undefined;
   /** Time spent in each API call (for the Server-Timing header). */
   readonly timings: { name: string; ms: number }[] = [];
-  constructor(app: Hono<AppEnv>, token: string) {
+  constructor(app: Hono<AppEnv>, token: string, outer?: Context<AppEnv>) {
     this.#app = app;
     this.#token = token;
+    const client = outer?.get('client');
+    this.#env = client ? { [INNER_CLIENT]: client } : undefined;
   }
 
   /** The raw response (exports are streamed through unchanged). */
@@ -34,7 +39,7 @@ export class ApiClient {
       init.body = JSON.stringify(body);
     }
     const t0 = performance.now();
-    const res = await this.#app.fetch(new Request(`${ORIGIN}${path}`, init));
+    const res = await this.#app.fetch(new Request(`${ORIGIN}${path}`, init), this.#env);
     this.timings.push({ name: `${method} ${path.split('?')[0]}`, ms: performance.now() - t0 });
     return res;
   }

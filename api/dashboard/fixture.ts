@@ -7,9 +7,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import type { Db } from '../../pipeline/db/index.ts';
 import { loadSample, SAMPLE_DIR } from '../../pipeline/demo.ts';
-import { trainAndRegister } from '../../pipeline/modeling/train-job.ts';
-import { lastDataDay } from '../../pipeline/modeling/evaluate.ts';
-import { addDays } from '../../pipeline/modeling/days.ts';
+import { addDays, lastDataDay, trainAndRegister } from '../../pipeline/modeling/index.ts';
 import { backfill } from '../../pipeline/backfill.ts';
 
 export interface SampleDbOptions {

@@ -10,16 +10,19 @@ import type { Child } from 'hono/jsx';
 import type { Principal } from '../../pipeline/auth/index.ts';
 import type { Db } from '../../pipeline/db/index.ts';
 import { writeAudit, type AuditEntry } from '../../pipeline/queries/index.ts';
-import type { AppEnv } from '../context.ts';
+import type { AppEnv, ClientInfo } from '../context.ts';
 import { ApiClient } from './api-call.ts';
 import { BASE, Problem, Shell, type NavKey } from './layout.tsx';
 import { permissionsFor, type Can, type RouteRoles } from './permissions.ts';
-import { checkCsrf, readSession, type Session } from './session.ts';
+import { checkCsrf, readSession, type Session, type SessionOptions } from './session.ts';
 
 /** What the dashboard needs: pass createApp's own deps (its db is the serialised one). */
 export interface DashboardDeps {
   db: Db;
   now?: () => Date;
+  /** The API's token verifier (idle timeout; revocations take effect at once). */
+  tokens?: { verify(token: string): Promise<Principal | undefined>; invalidate(): void };
+  config?: { security: { public_url: string | null; session_hours: number } };
 }
 
 /** A signed-in request: its context, session, the API client with its token, and its permissions. */
@@ -58,6 +61,10 @@ export interface DashboardKit {
   fail: (x: PageCtx, title: string, nav: NavKey, r: ApiProblem) => Response | Promise<Response>;
   /** The API's (group-committed) audit writer when the app has one, else a direct insert. */
   audit: (c: Context<AppEnv>, e: AuditEntry) => Promise<void>;
+  /** How sessions are verified (idle timeout, revocation) and their cookie set (Secure, lifetime). */
+  session: SessionOptions;
+  /** Forget verified tokens after ending one (logout). */
+  invalidateTokens: () => void;
 }
 
 /** Scripts run only with the page's nonce; inline styles (bar widths) are allowed. */
@@ -88,6 +95,11 @@ export function str(v: unknown): string | undefined {
 export function createKit(app: Hono<AppEnv>, deps: DashboardDeps): DashboardKit {
   const now = deps.now ?? (() => new Date());
   const db = deps.db;
+  const session: SessionOptions = {
+    ...(deps.tokens ? { verify: (t: string) => deps.tokens!.verify(t) } : {}),
+    secure: deps.config?.security.public_url?.startsWith('https:') ?? false,
+    maxAgeSeconds: Math.round((deps.config?.security.session_hours ?? 12) * 3600),
+  };
   const routes = (): readonly RouteRoles[] | undefined =>
     (app as unknown as { dafei?: { routes?: RouteRoles[] } }).dafei?.routes;
 
@@ -106,24 +118,32 @@ export function createKit(app: Hono<AppEnv>, deps: DashboardDeps): DashboardKit 
   };
 
   const page: DashboardKit['page'] = (fn) => async (c) => {
-    const session = await readSession(c, db, now());
-    if (!session) {
+    const signedIn = await readSession(c, db, now(), session);
+    if (!signedIn) {
       if (c.req.method === 'GET') {
         const u = new URL(c.req.url);
         return c.redirect(`${BASE}/login?next=${encodeURIComponent(u.pathname + u.search)}`, 303);
       }
       return c.redirect(`${BASE}/login`, 303);
     }
+    // a session that must first change its one-time password or enrol TOTP sees only that page
+    const scope = signedIn.principal.scope;
+    if (scope !== 'full' && !new URL(c.req.url).pathname.startsWith(`${BASE}/account`))
+      return c.redirect(
+        `${BASE}/account/${scope === 'change_password' ? 'password' : 'totp'}`,
+        303,
+      );
     const ctx: PageCtx = {
       c,
-      session,
-      principal: session.principal,
-      api: new ApiClient(app, session.token),
-      can: permissionsFor(session.principal.role, routes()),
+      session: signedIn,
+      principal: signedIn.principal,
+      // the API call carries this request's client (address, user agent, request id) for the audit
+      api: new ApiClient(app, signedIn.token, c),
+      can: permissionsFor(signedIn.principal.role, routes()),
     };
     if (c.req.method === 'POST') {
       const form = await c.req.parseBody();
-      if (!checkCsrf(session, form['_csrf'])) {
+      if (!checkCsrf(signedIn, form['_csrf'])) {
         return render(
           c,
           '请求无效',
@@ -157,8 +177,17 @@ export function createKit(app: Hono<AppEnv>, deps: DashboardDeps): DashboardKit 
     const writer = (
       c.get('deps') as { audit?: { write(e: AuditEntry): Promise<void> } } | undefined
     )?.audit;
-    return writer ? writer.write(e) : writeAudit(db, e);
+    const client = c.get('client') as ClientInfo | undefined;
+    const entry: AuditEntry = {
+      clientIp: client?.ip ?? null,
+      userAgent: client?.userAgent ?? null,
+      requestId: client?.requestId ?? null,
+      ...e,
+    };
+    return writer ? writer.write(entry) : writeAudit(db, entry);
   };
 
-  return { app, db, now, render, page, formOf, fail, audit };
+  const invalidateTokens = () => deps.tokens?.invalidate();
+
+  return { app, db, now, render, page, formOf, fail, audit, session, invalidateTokens };
 }

@@ -1,11 +1,6 @@
 /** zh-CN words for the codes the API returns. */
 
 export const LEVEL_ZH: Readonly<Record<string, string>> = { red: '红', orange: '橙', yellow: '黄' };
-export const LEVEL_LONG_ZH: Readonly<Record<string, string>> = {
-  red: '红色预警',
-  orange: '橙色预警',
-  yellow: '黄色预警',
-};
 
 export const CHANGE_ZH: Readonly<Record<string, string>> = {
   new: '新增',

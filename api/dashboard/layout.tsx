@@ -8,7 +8,8 @@ import type { Session } from './session.ts';
 
 export const BASE = '/ui';
 
-export type NavKey = 'alerts' | 'entities' | 'models' | 'runs' | 'login';
+export type NavKey =
+  'alerts' | 'entities' | 'models' | 'runs' | 'intake' | 'account' | 'admin' | 'login';
 
 export interface ShellProps {
   title: string;
@@ -31,6 +32,19 @@ export function Shell(p: ShellProps): Child {
     },
     { key: 'models', href: `${BASE}/models`, label: '模型', show: true },
     { key: 'runs', href: `${BASE}/runs`, label: '运行', show: true },
+    {
+      key: 'intake',
+      href: `${BASE}/intake`,
+      label: '数据导入',
+      show: p.can?.('uploadIntakeFile') ?? false,
+    },
+    {
+      key: 'admin',
+      href: `${BASE}/admin/users`,
+      label: '用户与令牌',
+      show: p.session?.principal.role === 'admin',
+    },
+    { key: 'account', href: `${BASE}/account`, label: '我的账户', show: true },
   ];
   return (
     <>

@@ -19,7 +19,8 @@ export type Operation =
   | 'listQuarantine'
   | 'triggerRun'
   | 'exportAlertsCsv'
-  | 'exportAlertsXlsx';
+  | 'exportAlertsXlsx'
+  | 'uploadIntakeFile';
 
 const ALL: readonly Role[] = ['regulator', 'investigator', 'data_scientist', 'admin'];
 const REVIEWERS: readonly Role[] = ['regulator', 'investigator', 'admin'];
@@ -41,6 +42,7 @@ export const FALLBACK: Readonly<Record<Operation, readonly Role[]>> = {
   triggerRun: SCIENCE,
   exportAlertsCsv: REVIEWERS,
   exportAlertsXlsx: REVIEWERS,
+  uploadIntakeFile: SCIENCE,
 };
 
 export interface RouteRoles {

@@ -12,6 +12,8 @@ import { mountEntities } from './pages/entities.tsx';
 import { mountLogin } from './pages/login.tsx';
 import { mountModels } from './pages/models.tsx';
 import { mountRuns } from './pages/runs.tsx';
+import { mountAccount } from './pages/account.tsx';
+import { mountIntake } from './pages/intake.tsx';
 
 export type { DashboardDeps } from './kit.tsx';
 
@@ -25,4 +27,6 @@ export function mountDashboard(app: Hono<AppEnv>, deps: DashboardDeps): void {
   mountEntities(kit);
   mountModels(kit);
   mountRuns(kit);
+  mountAccount(kit);
+  mountIntake(kit);
 }

@@ -20,6 +20,13 @@ import { audit } from '../audit.ts';
 import { ApiError } from '../errors.ts';
 import { redact } from '../redact.ts';
 import {
+  maySee,
+  NO_NAMES,
+  PERSON_SEARCH_ROLES,
+  seesAll,
+  type NameMatcher,
+} from '../../pipeline/privacy/index.ts';
+import {
   AlertId,
   Cursor,
   Day,
@@ -67,7 +74,11 @@ const Alert = z
     uscc: z.string(),
     name: z.string().nullable(),
     district: z.string().nullable(),
-    legal_rep: z.string().nullable().optional().meta({ description: 'hidden from data_scientist' }),
+    legal_rep: z
+      .string()
+      .nullable()
+      .optional()
+      .meta({ description: 'a person name: hidden from data_scientist (docs/security.md)' }),
     score: z.number(),
     level: Level,
     rule_score: z.number(),
@@ -110,20 +121,28 @@ const DispositionBody = z
 
 const IdParams = z.strictObject({ id: AlertId });
 
-/** JSON of a listed row's unchanging fields, redacted, by role (kept while the row is cached). */
-const ROW_JSON = new WeakMap<object, Partial<Record<Role, string>>>();
+/**
+ * JSON of a listed row's unchanging fields, redacted, by role (kept while the row is cached, and
+ * while the person names known to the register are the same).
+ */
+const ROW_JSON = new WeakMap<object, Partial<Record<Role, { names: NameMatcher; json: string }>>>();
 
 /** JSON.stringify(redact(item, role)), reusing the serialised listed row the item was made from. */
-function alertJson(item: AlertRow, role: Role): string {
+function alertJson(item: AlertRow, role: Role, names: NameMatcher): string {
   const src = listedRowOf(item);
-  if (!src) return JSON.stringify(redact(item, role));
+  if (!src) return JSON.stringify(redact(item, role, names));
   let byRole = ROW_JSON.get(src);
   if (!byRole) ROW_JSON.set(src, (byRole = {}));
-  const mid = (byRole[role] ??= JSON.stringify(redact(src, role)).slice(1, -1));
+  let cached = byRole[role];
+  if (cached?.names !== names)
+    byRole[role] = cached = { names, json: JSON.stringify(redact(src, role, names)).slice(1, -1) };
+  const mid = cached.json;
   const head = JSON.stringify(
-    redact({ id: item.id, day: item.day, revision: item.revision }, role),
+    redact({ id: item.id, day: item.day, revision: item.revision }, role, names),
   );
-  const tail = JSON.stringify(redact({ status: item.status, assignee: item.assignee }, role));
+  const tail = JSON.stringify(
+    redact({ status: item.status, assignee: item.assignee }, role, names),
+  );
   return `${head.slice(0, -1)}${mid === '' ? '' : `,${mid}`},${tail.slice(1)}`;
 }
 
@@ -161,14 +180,17 @@ export function alertRoutes(r: Router): void {
         revision = cur.r;
         afterRank = cur.k;
       }
-      const { alerts, db } = c.get('deps');
+      const { alerts, db, privacy } = c.get('deps');
+      const role = c.get('principal')!.role;
+      // matching a legal representative's name is a person search: a permission, audited
+      const personSearch = query.q !== undefined && PERSON_SEARCH_ROLES.includes(role);
       const page = await alerts.list(db, {
         ...(day === undefined ? {} : { day }),
         ...(revision === undefined ? {} : { revision }),
         ...(query.level === undefined ? {} : { level: query.level }),
         ...(query.district === undefined ? {} : { district: query.district }),
         ...(query.status === undefined ? {} : { status: query.status }),
-        ...(query.q === undefined ? {} : { q: query.q }),
+        ...(query.q === undefined ? {} : { q: query.q, matchPeople: personSearch }),
         ...(afterRank === undefined ? {} : { afterRank }),
         limit: query.limit,
       });
@@ -177,12 +199,21 @@ export function alertRoutes(r: Router): void {
         page.has_more && last && page.day && page.revision
           ? encodeCursor({ d: page.day, r: page.revision, k: last.rank, f: filters })
           : null;
-      const role = c.get('principal')!.role;
+      // person names known to the register: needed only to mask them for roles that may not see them
+      const names = seesAll(role) ? NO_NAMES : await privacy.names();
+      // a page with legal representatives is a read of personal data (group-committed entry)
+      if (maySee(role, 'person_name') && page.items.length > 0)
+        await audit(c, 'alert.list', page.day, {
+          revision: page.revision,
+          rows: page.items.length,
+          first_rank: page.items[0]!.rank,
+          ...(query.q === undefined ? {} : { q: query.q, person_search: personSearch }),
+        });
       const head = JSON.stringify(redact({ date: page.day, revision: page.revision }, role));
       const tail = JSON.stringify(redact({ has_more: page.has_more, next_cursor }, role));
       // the same JSON as c.json(redact(page)), but each listed row is serialised once per role
       return c.body(
-        `${head.slice(0, -1)},"items":[${page.items.map((i) => alertJson(i, role)).join(',')}],${tail.slice(1)}`,
+        `${head.slice(0, -1)},"items":[${page.items.map((i) => alertJson(i, role, names)).join(',')}],${tail.slice(1)}`,
         200,
         { 'content-type': 'application/json' },
       );
@@ -238,7 +269,7 @@ export function alertRoutes(r: Router): void {
         dispositions,
       };
       await audit(c, 'alert.read', `${day}:${uscc}`, { revision: entry.revision });
-      return c.json(redact(body, c.get('principal')!.role));
+      return c.json(redact(body, c.get('principal')!.role, await c.get('deps').privacy.names()));
     },
   );
 

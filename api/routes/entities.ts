@@ -13,6 +13,7 @@ import type { Router } from '../route.ts';
 import { audit } from '../audit.ts';
 import { ApiError } from '../errors.ts';
 import { redact } from '../redact.ts';
+import { PERSON_SEARCH_ROLES } from '../../pipeline/privacy/index.ts';
 import { Cursor, decodeCursor, encodeCursor, Limit, Obj, Problem, Uscc } from '../schemas.ts';
 
 const READERS = ['regulator', 'investigator', 'admin'] as const;
@@ -47,7 +48,7 @@ export function entityRoutes(r: Router): void {
       operationId: 'searchEntities',
       summary: 'Search enterprises',
       description:
-        'By USCC (exact), phone (digits), or text: name and former names (exact, contained, or by shared character bigrams, so 汇福投资 finds 汇富投资), legal representative (exact), address (contained). Full-width characters and spaces are normalised. Audited.',
+        'By USCC (exact), phone (digits), or text: name and former names (exact, contained, or by shared character bigrams, so 汇福投资 finds 汇富投资), legal representative (exact), address (contained). Full-width characters and spaces are normalised. Searching by a person (legal representative, phone) is a permission of investigators and admins; regulators search enterprises only. Audited.',
       tag: 'entities',
       roles: READERS,
       query: z.strictObject({ q: z.string().min(1).max(100), limit: Limit(20) }),
@@ -56,9 +57,17 @@ export function entityRoutes(r: Router): void {
       },
     },
     async (c, { query }) => {
-      const res = await searchEntities(c.get('deps').db, query.q, query.limit);
-      await audit(c, 'entity.search', null, { q: query.q, mode: res.mode, hits: res.items.length });
-      return c.json(redact(res, c.get('principal')!.role));
+      const role = c.get('principal')!.role;
+      const people = PERSON_SEARCH_ROLES.includes(role);
+      const res = await searchEntities(c.get('deps').db, query.q, query.limit, { people });
+      await audit(c, 'entity.search', null, {
+        q: query.q,
+        mode: res.mode,
+        hits: res.items.length,
+        person_search: people,
+        ...(res.items.some((i) => i.match === 'legal_rep') ? { matched_person: true } : {}),
+      });
+      return c.json(redact(res, role, await c.get('deps').privacy.names()));
     },
   );
 
@@ -82,7 +91,7 @@ export function entityRoutes(r: Router): void {
       const { db, scores } = c.get('deps');
       const profile = await entityProfile(db, params.uscc, await scores.ensure());
       await audit(c, 'entity.read', params.uscc);
-      return c.json(redact(profile, c.get('principal')!.role));
+      return c.json(redact(profile, c.get('principal')!.role, await c.get('deps').privacy.names()));
     },
   );
 
@@ -140,6 +149,7 @@ export function entityRoutes(r: Router): void {
             next_cursor: page.has_more && last ? encodeCursor({ b: last.key }) : null,
           },
           c.get('principal')!.role,
+          await c.get('deps').privacy.names(),
         ),
       );
     },
@@ -162,7 +172,7 @@ export function entityRoutes(r: Router): void {
     async (c, { params, query }) => {
       const net = await entityNetwork(c.get('deps').db, params.uscc, query.limit);
       await audit(c, 'entity.network', params.uscc);
-      return c.json(redact(net, c.get('principal')!.role));
+      return c.json(redact(net, c.get('principal')!.role, await c.get('deps').privacy.names()));
     },
   );
 }

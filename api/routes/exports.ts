@@ -1,7 +1,8 @@
 /**
  * Exports, streamed (no cap on size): DuckDB writes a temporary file (pipeline/queries/exports.ts),
  * which is streamed to the client and removed afterwards.
- *   alerts.csv     UTF-8 with BOM (Excel opens it as UTF-8), header row
+ *   alerts.csv     UTF-8 with BOM (Excel opens it as UTF-8), header row; text cells that would
+ *                  start a formula (= + - @ tab CR) get a leading apostrophe (also in XLSX)
  *   alerts.xlsx    one sheet, streamed by exceljs' WorkbookWriter
  *   alerts.ndjson  one object per line
  *   features.arrow Arrow IPC stream (apache-arrow), batches of 8,192 rows
@@ -26,9 +27,11 @@ import {
   exportFeatures,
   type TempExport,
 } from '../../pipeline/queries/index.ts';
-import { FEATURE_NAMES } from '../../pipeline/features/registry.ts';
+import { FEATURE_NAMES } from '../../pipeline/features/index.ts';
 import type { Router } from '../route.ts';
 import { audit } from '../audit.ts';
+import { maySee } from '../../pipeline/privacy/index.ts';
+import { neutraliseCell } from '../../pipeline/format.ts';
 import { Day, Problem } from '../schemas.ts';
 
 const DayQuery = z.strictObject({ date: Day });
@@ -98,10 +101,15 @@ function xlsxStream(
       ws.getRow(1).commit();
       for await (const row of ndjsonLines(exp.path)) {
         const reasons = row['reasons'];
-        ws.addRow({
+        const cells: Record<string, unknown> = {
           ...row,
           reasons: Array.isArray(reasons) ? reasons.join('；') : (reasons ?? ''),
-        }).commit();
+        };
+        // text cells stay text, never formulas (exceljs writes strings as strings; the prefix
+        // keeps them inert when the sheet is copied or saved as CSV)
+        for (const [k, v] of Object.entries(cells))
+          if (typeof v === 'string') cells[k] = neutraliseCell(v);
+        ws.addRow(cells).commit();
       }
       ws.commit();
       await wb.commit();
@@ -185,7 +193,7 @@ export function exportRoutes(r: Router): void {
       async (c, { query }) => {
         const { db, log } = c.get('deps');
         const exp = await exportAlerts(db, query.date, f.ext === 'csv' ? 'csv' : 'ndjson', {
-          personal: true,
+          personal: maySee(c.get('principal')!.role, 'person_name'),
         });
         await audit(c, `export.alerts.${f.ext}`, query.date, {
           rows: exp.rows,

@@ -5,7 +5,7 @@ import {
   activeVersion,
   listModels,
   rollbackModel,
-} from '../../pipeline/modeling/registry.ts';
+} from '../../pipeline/modeling/index.ts';
 import type { Router } from '../route.ts';
 import { audit } from '../audit.ts';
 import { Obj, Problem } from '../schemas.ts';

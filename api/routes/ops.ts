@@ -4,8 +4,35 @@ import { listAudit, listQuarantine, listRuns } from '../../pipeline/queries/inde
 import type { Router } from '../route.ts';
 import { audit } from '../audit.ts';
 import { ApiError } from '../errors.ts';
+import { redact } from '../redact.ts';
+import type { Role } from '../../pipeline/auth/index.ts';
+import { seesAll, type NameMatcher } from '../../pipeline/privacy/index.ts';
 import { Cursor, Day, decodeCursor, encodeCursor, Limit, Obj, Problem } from '../schemas.ts';
 import { FEED_NAMES } from '../../pipeline/feeds/index.ts';
+
+/** CSV cells kept as they are for a role that may not see personal data: dates, numbers, codes. */
+const PLAIN_CELL = /^(?:[\d\s:./+TZ-]*|[a-z_0-9]{1,20})$/;
+
+/**
+ * A raw line for a role that may not see all personal data: a parseable NDJSON record redacted
+ * field by field (complainant_ref, legal_rep…) and written back as JSON; any other line (CSV,
+ * whose header is not kept, so a cell's meaning is unknown) with every cell masked except dates,
+ * numbers and lower-case codes, so its shape — and the broken cell — still shows.
+ */
+function rawFor(raw: string, role: Role, names: NameMatcher): string {
+  if (seesAll(role)) return raw;
+  if (raw.startsWith('{')) {
+    try {
+      return JSON.stringify(redact(JSON.parse(raw) as unknown, role, names));
+    } catch {
+      // not JSON after all: masked as CSV below
+    }
+  }
+  return raw
+    .split(',')
+    .map((cell) => (PLAIN_CELL.test(cell.replace(/^"|"$/g, '')) ? cell : '*'.repeat(cell.length)))
+    .join(',');
+}
 
 const Id = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 
@@ -115,8 +142,12 @@ export function opsRoutes(r: Router): void {
       });
       const last = page.items[page.items.length - 1];
       await audit(c, 'quarantine.read', query.feed ?? null, { rows: page.items.length });
+      // raw lines are whatever the source sent: names, phones, ID numbers masked by meaning
+      const role = c.get('principal')!.role;
+      const names = await c.get('deps').privacy.names();
       return c.json({
         ...page,
+        items: page.items.map((i) => ({ ...i, raw: rawFor(i.raw, role, names) })),
         next_cursor:
           page.has_more && last ? encodeCursor({ batch: last.batch_id, line: last.line_no }) : null,
       });

@@ -1,8 +1,5 @@
-/** /healthz, /metrics, /openapi.json, /docs, POST /v1/auth/login */
-import { z } from 'zod';
-import { login } from '../../pipeline/auth/index.ts';
+/** /healthz, /metrics, /openapi.json, /docs (login and accounts: routes/accounts.ts) */
 import type { Router } from '../route.ts';
-import { audit } from '../audit.ts';
 import { ApiError } from '../errors.ts';
 import { buildOpenApi } from '../openapi.ts';
 import { docsPage } from '../docs.ts';
@@ -97,39 +94,5 @@ export function systemRoutes(r: Router): void {
         'content-security-policy':
           "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' blob: data:",
       }),
-  );
-
-  r.add(
-    {
-      method: 'post',
-      path: '/v1/auth/login',
-      operationId: 'login',
-      summary: 'Log in (dashboard)',
-      description:
-        'Exchanges a dashboard user name and password (scrypt-hashed in the database) for a bearer token valid 12 hours. Failed attempts are audited.',
-      tag: 'auth',
-      roles: 'public',
-      body: z
-        .strictObject({ username: z.string().min(1).max(64), password: z.string().min(1).max(200) })
-        .meta({ id: 'LoginInput' }),
-      responses: {
-        200: {
-          description: 'a session token',
-          schema: Obj('Session', '{ token, role, expires_at }'),
-        },
-        401: { description: 'wrong user or password', schema: Problem },
-      },
-    },
-    async (c, { body }) => {
-      const { db, now } = c.get('deps');
-      const t = await login(db, body.username, body.password, 12 * 3600, now());
-      if (!t) {
-        await audit(c, 'auth.login_failed', body.username, { status: 401 });
-        throw new ApiError('unauthorized', 'wrong user name or password');
-      }
-      c.set('principal', { name: t.name, role: t.role, tokenId: t.tokenId });
-      await audit(c, 'auth.login', body.username, { status: 200 });
-      return c.json({ token: t.token, role: t.role, expires_at: t.expiresAt });
-    },
   );
 }

@@ -38,7 +38,3 @@ export function timestamp(day: number, second: number): string {
   const s = second % 60;
   return `${ymd(day)}T${pad2(h)}:${pad2(m)}:${pad2(s)}+08:00`;
 }
-
-export function yearOf(day: number): number {
-  return Number(ymd(day).slice(0, 4));
-}

@@ -65,8 +65,6 @@ export interface NoiseLevel {
   typo: number;
 }
 
-export const NO_NOISE: NoiseLevel = { fullWidth: 0, evasion: 0, decor: 0, typo: 0 };
-
 export function applyNoise(s: string, rng: Rng, level: NoiseLevel): string {
   let out = s;
   if (rng.chance(level.evasion)) {

@@ -43,10 +43,6 @@ export function pickDistrict(rng: Rng): District {
   return rng.weighted(DISTRICT_WEIGHTS);
 }
 
-export function districtShort(d: District): string {
-  return d.name === '横琴粤澳深度合作区' ? '横琴' : d.name.replace(/区$/, '');
-}
-
 export type Suffix = '有限公司' | '有限责任公司' | '股份有限公司' | '合伙企业（有限合伙）';
 
 const FORMS = new Map<District, readonly (readonly [number, number])[]>();

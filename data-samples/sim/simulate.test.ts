@@ -262,7 +262,7 @@ describe('ground truth', () => {
       .map(parseCsvLine);
   };
 
-  it('every scheme decided within the period has a confirmed outcome after its trouble began', () => {
+  it('every scheme decided within the period has a confirmed outcome 14–120 days after its collapse', () => {
     const t = truth();
     expect(t).toHaveLength(400);
     const byUscc = new Map(outcomes().map((c) => [c[0]!, c]));
@@ -273,8 +273,13 @@ describe('ground truth', () => {
       const row = byUscc.get(s.uscc);
       expect(row, s.uscc).toBeDefined();
       expect(row![2]).toBe('confirmed');
-      expect(row![1]! > s.trouble_start!).toBe(true);
-      expect(row![1]! >= s.collapse_on! || row![1]! > s.trouble_start!).toBe(true);
+      expect(row![1]).toBe(s.decided_on);
+      expect(s.trouble_start! < s.collapse_on!, s.uscc).toBe(true);
+      const afterCollapse =
+        (Date.parse(`${row![1]!}T00:00:00Z`) - Date.parse(`${s.collapse_on!}T00:00:00Z`)) /
+        86_400_000;
+      expect(afterCollapse, s.uscc).toBeGreaterThanOrEqual(14);
+      expect(afterCollapse, s.uscc).toBeLessThanOrEqual(120);
     }
     for (const c of outcomes()) {
       const e = t.find((x) => x.uscc === c[0]);

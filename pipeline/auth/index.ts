@@ -1,10 +1,22 @@
 /**
  * API credentials: bearer tokens (stored as sha256, shown once) and dashboard users (scrypt
- * password hashes). The roles and what each may do are documented in api/README.md.
+ * password hashes). The roles and what each may do are documented in api/README.md; accounts,
+ * sessions, login protection and MFA in docs/security.md.
+ *
+ * Tokens are of two kinds: `api` tokens (made by an admin, expiring after 90 days by default) and
+ * `session` tokens (issued by a login, idle timeout and absolute lifetime from the config). A
+ * token with a `username` belongs to that user: disabling the user or changing their password
+ * revokes it, and it stops working at once even before (verifyToken joins the user).
  */
-import { createHash, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from '../db/index.ts';
 import { AppError } from '../errors.ts';
+import {
+  assertPasswordPolicy,
+  DEFAULT_SCRYPT,
+  hashPassword,
+  type ScryptCost,
+} from './passwords.ts';
 
 export const ROLES = ['regulator', 'investigator', 'data_scientist', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -13,14 +25,25 @@ export function isRole(s: string): s is Role {
   return (ROLES as readonly string[]).includes(s);
 }
 
-/** Who is calling: the token's name (or the user name) and role. */
+export type TokenKind = 'api' | 'session';
+/** What a token may do: everything, or only the one step its user must take first. */
+export type TokenScope = 'full' | 'change_password' | 'enrol_totp';
+
+/** Who is calling: the token's name (or `user:NAME`), role, and whose token it is. */
 export interface Principal {
   readonly name: string;
   readonly role: Role;
   readonly tokenId: number;
+  readonly kind: TokenKind;
+  /** The user the token belongs to (sessions always), or null. */
+  readonly username: string | null;
+  readonly scope: TokenScope;
 }
 
 const TOKEN_PREFIX = 'dfk_';
+
+/** Default lifetime of an API token (config: security.token_days). */
+export const DEFAULT_TOKEN_DAYS = 90;
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
@@ -29,9 +52,13 @@ export function hashToken(token: string): string {
 export interface CreateTokenOptions {
   name: string;
   role: string;
-  /** Lifetime in seconds; none = until revoked. */
+  /** Lifetime in seconds; default DEFAULT_TOKEN_DAYS days. */
   ttlSeconds?: number;
   now?: Date;
+  kind?: TokenKind;
+  /** The user the token belongs to (a session's user, or a user's API token). */
+  username?: string | null;
+  scope?: TokenScope;
 }
 
 export interface CreatedToken {
@@ -40,7 +67,10 @@ export interface CreatedToken {
   token: string;
   name: string;
   role: Role;
-  expiresAt: string | null;
+  expiresAt: string;
+  kind: TokenKind;
+  username: string | null;
+  scope: TokenScope;
 }
 
 /** Creates a bearer token (what `dafei token create --name N --role R` calls). */
@@ -50,145 +80,227 @@ export async function createToken(db: Db, o: CreateTokenOptions): Promise<Create
     throw new AppError('usage', 'token name must be 1–100 characters');
   if (!isRole(o.role))
     throw new AppError('usage', `role '${o.role}' is not one of ${ROLES.join(', ')}`);
+  const ttl = o.ttlSeconds ?? DEFAULT_TOKEN_DAYS * 86400;
+  if (!(ttl > 0) || ttl > 3650 * 86400)
+    throw new AppError('usage', 'a token lives between 1 second and 3,650 days');
   const token = TOKEN_PREFIX + randomBytes(24).toString('base64url');
   const now = o.now ?? new Date();
-  const expiresAt =
-    o.ttlSeconds === undefined ? null : new Date(now.getTime() + o.ttlSeconds * 1000).toISOString();
+  const expiresAt = new Date(now.getTime() + ttl * 1000).toISOString();
+  const kind = o.kind ?? 'api';
+  const scope = o.scope ?? 'full';
+  const username = o.username ?? null;
   const row = await db.one<{ token_id: number }>(
-    `INSERT INTO api_tokens (token_hash, name, role, created_at, expires_at)
-     VALUES ($h, $name, $role, $now::TIMESTAMPTZ, $exp::TIMESTAMPTZ) RETURNING token_id::INTEGER AS token_id`,
-    { h: hashToken(token), name, role: o.role, now: now.toISOString(), exp: expiresAt },
+    `INSERT INTO api_tokens (token_hash, name, role, created_at, expires_at, kind, username, scope)
+     VALUES ($h, $name, $role, $now::TIMESTAMPTZ, $exp::TIMESTAMPTZ, $kind, $user, $scope)
+     RETURNING token_id::INTEGER AS token_id`,
+    {
+      h: hashToken(token),
+      name,
+      role: o.role,
+      now: now.toISOString(),
+      exp: expiresAt,
+      kind,
+      user: username,
+      scope,
+    },
   );
-  return { tokenId: row!.token_id, token, name, role: o.role, expiresAt };
+  return { tokenId: row!.token_id, token, name, role: o.role, expiresAt, kind, username, scope };
 }
 
 /** Revokes a token by id; returns false when there was no such active token. */
-export async function revokeToken(db: Db, tokenId: number, now = new Date()): Promise<boolean> {
-  const row = await db.one<{ n: number }>(
-    `SELECT count(*)::INTEGER AS n FROM api_tokens WHERE token_id = $id AND revoked_at IS NULL`,
-    { id: tokenId },
+export async function revokeToken(
+  db: Db,
+  tokenId: number,
+  now = new Date(),
+  reason = 'revoked',
+): Promise<boolean> {
+  const rows = await db.all<{ token_id: number }>(
+    `UPDATE api_tokens SET revoked_at = $now::TIMESTAMPTZ, revoked_reason = $why
+     WHERE token_id = $id AND revoked_at IS NULL RETURNING token_id::INTEGER AS token_id`,
+    { id: tokenId, now: now.toISOString(), why: reason },
   );
-  if (!row || row.n === 0) return false;
-  await db.run(`UPDATE api_tokens SET revoked_at = $now::TIMESTAMPTZ WHERE token_id = $id`, {
-    id: tokenId,
-    now: now.toISOString(),
-  });
-  return true;
+  return rows.length > 0;
+}
+
+/** Revokes every active token of a user (disable, password change or reset); returns how many. */
+export async function revokeUserTokens(
+  db: Db,
+  username: string,
+  now: Date,
+  reason: string,
+): Promise<number> {
+  const rows = await db.all<{ token_id: number }>(
+    `UPDATE api_tokens SET revoked_at = $now::TIMESTAMPTZ, revoked_reason = $why
+     WHERE username = $u AND revoked_at IS NULL RETURNING token_id::INTEGER AS token_id`,
+    { u: username, now: now.toISOString(), why: reason },
+  );
+  return rows.length;
 }
 
 export interface TokenInfo {
   token_id: number;
   name: string;
   role: string;
+  kind: TokenKind;
+  username: string | null;
+  scope: TokenScope;
   created_at: string;
   expires_at: string | null;
+  last_used_at: string | null;
   revoked_at: string | null;
+  revoked_reason: string | null;
 }
 
-export async function listTokens(db: Db): Promise<TokenInfo[]> {
+export async function listTokens(
+  db: Db,
+  o: { active?: boolean; username?: string; now?: Date } = {},
+): Promise<TokenInfo[]> {
   return db.all<TokenInfo & Record<string, unknown>>(
-    `SELECT token_id::INTEGER AS token_id, name, role, created_at::VARCHAR AS created_at,
-            expires_at::VARCHAR AS expires_at, revoked_at::VARCHAR AS revoked_at
-     FROM api_tokens ORDER BY token_id`,
+    `SELECT token_id::INTEGER AS token_id, name, role, kind, username, scope,
+            created_at::VARCHAR AS created_at, expires_at::VARCHAR AS expires_at,
+            last_used_at::VARCHAR AS last_used_at, revoked_at::VARCHAR AS revoked_at, revoked_reason
+     FROM api_tokens
+     WHERE ($u::VARCHAR IS NULL OR username = $u::VARCHAR)
+       AND (NOT $active::BOOLEAN OR (revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $now::TIMESTAMPTZ)))
+     ORDER BY token_id`,
+    {
+      u: o.username ?? null,
+      active: o.active ?? false,
+      now: (o.now ?? new Date()).toISOString(),
+    },
   );
 }
 
-/** The principal of a presented token, or undefined when it is unknown, revoked or expired. */
+/** A verified token: its principal, and when it was created and last used (idle timeout). */
+export interface VerifiedToken {
+  principal: Principal;
+  createdAt: Date;
+  expiresAt: Date | null;
+  lastUsedAt: Date | null;
+}
+
+const VERIFY_SQL = `
+SELECT t.token_id::INTEGER AS token_id, t.name, coalesce(u.role, t.role) AS role, t.kind, t.username,
+       t.scope, epoch_ms(t.created_at)::DOUBLE AS created_ms, epoch_ms(t.last_used_at)::DOUBLE AS used_ms,
+       epoch_ms(t.expires_at)::DOUBLE AS expires_ms
+FROM api_tokens t LEFT JOIN api_users u ON u.username = t.username
+WHERE t.token_hash = $h::VARCHAR AND t.revoked_at IS NULL
+  AND (t.expires_at IS NULL OR t.expires_at > $now::TIMESTAMPTZ)
+  AND (t.username IS NULL OR (u.username IS NOT NULL AND u.disabled_at IS NULL))`;
+
+/**
+ * The token behind a presented secret, or undefined when it is unknown, revoked, expired, or its
+ * user is disabled. (The idle timeout of sessions is checked by the caller, api/auth.ts.)
+ */
+export async function lookupToken(
+  db: Db,
+  token: string,
+  now = new Date(),
+): Promise<VerifiedToken | undefined> {
+  if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return undefined;
+  const row = await db.one<{
+    token_id: number;
+    name: string;
+    role: string;
+    kind: string;
+    username: string | null;
+    scope: string;
+    created_ms: number;
+    used_ms: number | null;
+    expires_ms: number | null;
+  }>(VERIFY_SQL, { h: hashToken(token), now: now.toISOString() });
+  if (!row || !isRole(row.role)) return undefined;
+  return {
+    principal: {
+      name: row.name,
+      role: row.role,
+      tokenId: row.token_id,
+      kind: row.kind === 'session' ? 'session' : 'api',
+      username: row.username,
+      scope: row.scope === 'change_password' || row.scope === 'enrol_totp' ? row.scope : 'full',
+    },
+    createdAt: new Date(row.created_ms),
+    expiresAt: row.expires_ms === null ? null : new Date(row.expires_ms),
+    lastUsedAt: row.used_ms === null ? null : new Date(row.used_ms),
+  };
+}
+
+/** The principal of a presented token, or undefined (no idle check: see lookupToken). */
 export async function verifyToken(
   db: Db,
   token: string,
   now = new Date(),
 ): Promise<Principal | undefined> {
-  if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return undefined;
-  const row = await db.one<{ token_id: number; name: string; role: string }>(
-    `SELECT token_id::INTEGER AS token_id, name, role FROM api_tokens
-     WHERE token_hash = $h AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $now::TIMESTAMPTZ)`,
-    { h: hashToken(token), now: now.toISOString() },
+  return (await lookupToken(db, token, now))?.principal;
+}
+
+/** Records the last use of tokens (batched by the caller). */
+export async function touchTokens(db: Db, uses: readonly [number, Date][]): Promise<void> {
+  if (uses.length === 0) return;
+  await db.run(
+    `UPDATE api_tokens SET last_used_at = s.at::TIMESTAMPTZ
+     FROM (SELECT x.id AS id, x.at AS at FROM (
+       SELECT unnest(from_json($uses::VARCHAR, '[{"id":"BIGINT","at":"VARCHAR"}]')) AS x)) s
+     WHERE api_tokens.token_id = s.id AND (api_tokens.last_used_at IS NULL OR api_tokens.last_used_at < s.at::TIMESTAMPTZ)`,
+    { uses: JSON.stringify(uses.map(([id, at]) => ({ id, at: at.toISOString() }))) },
   );
-  if (!row || !isRole(row.role)) return undefined;
-  return { name: row.name, role: row.role, tokenId: row.token_id };
 }
 
 // ---- users -------------------------------------------------------------------------------------
-
-const SCRYPT = { N: 16384, r: 8, p: 1, keylen: 32 } as const;
-
-function scryptAsync(
-  password: string,
-  salt: Buffer,
-  keylen: number,
-  opts: ScryptOptions,
-): Promise<Buffer> {
-  return new Promise((resolve, reject) =>
-    scrypt(password, salt, keylen, opts, (err, key) => (err ? reject(err) : resolve(key))),
-  );
-}
-
-export async function hashPassword(password: string): Promise<string> {
-  const salt = randomBytes(16);
-  const key = await scryptAsync(password, salt, SCRYPT.keylen, {
-    N: SCRYPT.N,
-    r: SCRYPT.r,
-    p: SCRYPT.p,
-  });
-  return `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${salt.toString('base64')}$${key.toString('base64')}`;
-}
-
-export async function checkPassword(password: string, stored: string): Promise<boolean> {
-  const parts = stored.split('$');
-  if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
-  const [N, r, p] = [Number(parts[1]), Number(parts[2]), Number(parts[3])];
-  const salt = Buffer.from(parts[4]!, 'base64');
-  const expected = Buffer.from(parts[5]!, 'base64');
-  const key = await scryptAsync(password, salt, expected.length, { N, r, p });
-  return key.length === expected.length && timingSafeEqual(key, expected);
-}
 
 export interface CreateUserOptions {
   username: string;
   password: string;
   role: string;
+  /** The user must change the password at the first login (an admin's one-time password). */
+  mustChangePassword?: boolean;
+  cost?: ScryptCost;
+  now?: Date;
+  /** Skip the password policy (only `dafei demo`, for its published demo password). */
+  demo?: boolean;
 }
 
-/** Creates a dashboard user (what `dafei user create` would call). */
+export const USERNAME_RE = /^[\p{L}\p{N}_.-]{1,64}$/u;
+
+/** Creates a dashboard user (what `dafei user create` calls). */
 export async function createUser(db: Db, o: CreateUserOptions): Promise<void> {
-  if (!/^[\p{L}\p{N}_.-]{1,64}$/u.test(o.username)) {
+  if (!USERNAME_RE.test(o.username)) {
     throw new AppError('usage', 'username must be 1–64 letters, digits, _ . -');
   }
-  if (o.password.length < 10)
-    throw new AppError('usage', 'password must be at least 10 characters');
   if (!isRole(o.role))
     throw new AppError('usage', `role '${o.role}' is not one of ${ROLES.join(', ')}`);
+  if (!o.demo) assertPasswordPolicy(o.password, { username: o.username });
   const exists = await db.one(`SELECT 1 AS x FROM api_users WHERE username = $u`, {
     u: o.username,
   });
   if (exists) throw new AppError('usage', `user ${o.username} already exists`);
-  await db.run(`INSERT INTO api_users VALUES ($u, $h, $role, now(), NULL)`, {
-    u: o.username,
-    h: await hashPassword(o.password),
-    role: o.role,
-  });
-}
-
-/**
- * Checks a user's password and, when it matches, issues a session token valid for `ttlSeconds`
- * (default 12 h). Undefined when the user is unknown, disabled or the password is wrong.
- */
-export async function login(
-  db: Db,
-  username: string,
-  password: string,
-  ttlSeconds = 12 * 3600,
-  now = new Date(),
-): Promise<CreatedToken | undefined> {
-  const u = await db.one<{ password_hash: string; role: string }>(
-    `SELECT password_hash, role FROM api_users WHERE username = $u AND disabled_at IS NULL`,
-    { u: username },
+  const now = (o.now ?? new Date()).toISOString();
+  await db.run(
+    `INSERT INTO api_users (username, password_hash, role, created_at, password_changed_at, must_change_password)
+     VALUES ($u, $h, $role, $now::TIMESTAMPTZ, $now::TIMESTAMPTZ, $must)`,
+    {
+      u: o.username,
+      h: await hashPassword(o.password, o.cost ?? DEFAULT_SCRYPT),
+      role: o.role,
+      now,
+      must: o.mustChangePassword ?? false,
+    },
   );
-  // same work whether or not the user exists
-  const ok = await checkPassword(password, u?.password_hash ?? DUMMY_HASH);
-  if (!u || !ok) return undefined;
-  return createToken(db, { name: `user:${username}`, role: u.role, ttlSeconds, now });
 }
 
-const DUMMY_HASH = `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$AAAAAAAAAAAAAAAAAAAAAA==$${Buffer.alloc(32).toString('base64')}`;
+export {
+  DEFAULT_SCRYPT,
+  DEMO_PASSWORD,
+  MIN_PASSWORD_LENGTH,
+  checkPassword,
+  hashPassword,
+  needsRehash,
+  oneTimePassword,
+  passwordProblem,
+  type ScryptCost,
+} from './passwords.ts';
+export * from './login.ts';
+export * from './accounts.ts';
+export * from './totp.ts';
+export * from './demo-guard.ts';
+export { accountVerbs, type AdminContext } from './admin-verbs.ts';

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { openMigratedDb, type Db } from '../db/index.ts';
 import { loadSample } from '../demo.ts';
 import { resolve } from '../resolve/index.ts';
-import { cityUpTo, sampleCity, testCity } from '../_test-city.ts';
+import { cityUpTo, testCity } from '../_test-city.ts';
 import { tmpDir } from '../feeds/_fixtures.ts';
 import { computeFeatures } from './compute.ts';
 import { FEATURE_NAMES } from './registry.ts';
@@ -52,9 +52,10 @@ describe('features are point in time', () => {
   it.each([
     ['a test city', testCity(), ['2026-03-01', '2026-03-20', '2026-04-10']],
     [
-      'the sample city (data-samples/city)',
-      sampleCity(),
-      ['2026-05-01', '2026-05-20', '2026-06-10'],
+      // a second, different city: more schemes, a longer history
+      'another test city (800 enterprises, 170 days, 2 % schemes)',
+      testCity(800, 170, 23, 0.02),
+      ['2026-04-20', '2026-05-10', '2026-06-01'],
     ],
   ] as const)(
     'incremental (data arriving day by day) equals from scratch: %s',

@@ -15,3 +15,13 @@ export {
   type FeedSpec,
 } from './specs.ts';
 export { isValidUscc, usccProblem, normaliseUscc, withUsccCheckChar } from './uscc.ts';
+export {
+  checkMapping,
+  inferMapping,
+  isTemplateId,
+  listTemplates,
+  loadTemplate,
+  parseMapping,
+  peekRows,
+  type Mapping,
+} from './mapping/index.ts';

@@ -32,6 +32,10 @@ import {
   type SourceKind,
 } from './sources.ts';
 import { dataColumns, FEEDS, type FeedName, type FeedSpec } from './specs.ts';
+import { identityMapping } from './mapping/compile.ts';
+import { readMapped, type MappedRecord } from './mapping/read-mapped.ts';
+import type { Mapping } from './mapping/schema.ts';
+import type { XlsxLimits } from './xlsx.ts';
 
 export interface IngestCounts {
   read: number;
@@ -59,6 +63,15 @@ export interface IngestOptions {
   fetch?: typeof fetch;
   /** Called after each batch with its counts. */
   onBatch?: (b: BatchResult) => void;
+  /**
+   * How the source's columns become the feed's fields (a layout that is not the contract's:
+   * CSV or XLSX; see mapping/). An .xlsx without one must have the contract's column names.
+   */
+  mapping?: Mapping;
+  /** Caps of .xlsx inflation (zip-bomb guard); default DEFAULT_XLSX_LIMITS. */
+  xlsxLimits?: XlsxLimits;
+  /** Rows read so far in the current batch (mapped sources; for progress bars). */
+  onProgress?: (p: { rows: number; fraction: number | null }) => void;
 }
 
 export interface IngestResult extends IngestCounts {
@@ -89,7 +102,7 @@ export async function ingest(db: Db, options: IngestOptions): Promise<IngestResu
     quarantined: 0,
   };
   for (const input of inputs.list) {
-    const batch = await ingestInput(db, spec, input, encoding, now);
+    const batch = await ingestInput(db, spec, input, encoding, now, options);
     result.batches.push(batch);
     for (const k of ['read', 'accepted', 'duplicate', 'corrected', 'quarantined'] as const) {
       result[k] += batch[k];
@@ -203,6 +216,7 @@ async function ingestInput(
   input: Input,
   encoding: ReturnType<typeof encodingFrom>,
   now: () => Date,
+  options: Pick<IngestOptions, 'mapping' | 'xlsxLimits' | 'onProgress' | 'encoding'> = {},
 ): Promise<BatchResult> {
   const started = now();
   const t0 = performance.now();
@@ -233,7 +247,46 @@ async function ingestInput(
         applying = blocks.drain();
       };
       try {
-        if (opened.format === 'ndjson') {
+        if (options.mapping !== undefined || opened.format === 'xlsx') {
+          // another layout (or a workbook) through a mapping: one entry point for all of them
+          if (opened.format === 'ndjson')
+            throw new IngestError(
+              'ingest_failed',
+              `[ingest:${spec.name}] ${input.name}: a mapping reads CSV or XLSX, not NDJSON`,
+            );
+          const validate = validatorFor(spec.name);
+          ({ bytes } = await readMapped(
+            {
+              label: input.name,
+              format: opened.format,
+              stream: opened.stream,
+              gzip: opened.gzip,
+              ...(opened.path === undefined ? {} : { path: opened.path }),
+              ...(opened.size === undefined ? {} : { size: opened.size }),
+            },
+            {
+              mapping: options.mapping ?? identityMapping(spec.name),
+              // no encoding given: the mapping's, else detected from the bytes
+              ...(options.encoding ? { encoding } : {}),
+              ...(options.xlsxLimits ? { limits: options.xlsxLimits } : {}),
+              ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+            },
+            (rec: MappedRecord) => {
+              counts.read++;
+              let reason = rec.problem;
+              if (rec.value !== undefined) {
+                const checked = validate(rec.value);
+                if (checked.ok) {
+                  blocks.add(rowLine(rec.line, checked.key, checked.values), 1);
+                  return;
+                }
+                reason = rec.explain ? rec.explain(checked.reason) : checked.reason;
+              }
+              bad.add(quarantineLine(rec.line, rec.raw, reason ?? 'unreadable record'));
+            },
+            afterChunk,
+          ));
+        } else if (opened.format === 'ndjson') {
           pool =
             (opened.size ?? 0) > PARALLEL_BYTES && THREADS > 1
               ? new NdjsonPool(THREADS)

@@ -10,7 +10,7 @@ import type { Readable } from 'node:stream';
 import { CsvSplitter } from './csv.ts';
 import { badEncoding } from './stage-lines.ts';
 
-export type Format = 'ndjson' | 'csv';
+export type Format = 'ndjson' | 'csv' | 'xlsx';
 export type Encoding = 'utf-8' | 'gb18030';
 
 export interface RawRecord {
@@ -49,6 +49,7 @@ export function formatFromName(name: string): { format: Format; gzip: boolean } 
     return { format: 'ndjson', gzip };
   }
   if (base.endsWith('.csv')) return { format: 'csv', gzip };
+  if (base.endsWith('.xlsx') && !gzip) return { format: 'xlsx', gzip };
   return undefined;
 }
 

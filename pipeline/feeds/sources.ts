@@ -10,6 +10,7 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { IngestError } from '../errors.ts';
 import { formatFromName, type Format } from './read.ts';
+import { XLS_ADVICE } from './xlsx.ts';
 
 export type SourceKind = 'file' | 'folder' | 'http';
 
@@ -19,6 +20,8 @@ export interface Opened {
   gzip: boolean;
   /** Bytes of the source when known (files; HTTP with Content-Length). */
   size?: number;
+  /** The file on disk, when the source is one (an .xlsx is read from it). */
+  path?: string;
 }
 
 export interface Input {
@@ -45,7 +48,9 @@ function fileFormat(feed: string, path: string): { format: Format; gzip: boolean
   if (!f) {
     throw unreadable(
       feed,
-      `${path}: unknown file type (expected .ndjson, .jsonl or .csv, optionally .gz)`,
+      /\.xls$/i.test(path)
+        ? `${path} ${XLS_ADVICE}`
+        : `${path}: unknown file type (expected .ndjson, .jsonl, .csv or .xlsx; .gz for the first three)`,
     );
   }
   return f;
@@ -67,7 +72,7 @@ function openFile(feed: string, path: string, format: Format, gzip: boolean): Pr
       reject(unreadable(feed, `cannot read ${path}: ${err.message}`, err)),
     );
     stream.once('open', (fd: number) =>
-      resolveOpen({ stream, format, gzip, size: fstatSync(fd).size }),
+      resolveOpen({ stream, format, gzip, size: fstatSync(fd).size, path }),
     );
   });
 }

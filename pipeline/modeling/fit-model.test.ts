@@ -4,8 +4,7 @@
  * database.
  */
 import { describe, expect, it } from 'vitest';
-import { createRng, selectRows } from '../../models/index.ts';
-import { makeClassification } from '../../models/_synthetic.ts';
+import { createMatrix, createRng, selectRows, type Matrix } from '../../models/index.ts';
 import { addDays } from './days.ts';
 import { bundleToJson, predict } from './bundle.ts';
 import { fitModel, fitModelInWorker } from './fit-model.ts';
@@ -14,13 +13,24 @@ import type { TrainingSet } from './train.ts';
 const DAYS = 40;
 const PER_DAY = 800;
 
+/** Seeded rows: 8 normal features, P(1) a logistic function of three of them (about 4 %). */
+function synthetic(rows: number): { x: Matrix; y: Uint8Array } {
+  const rng = createRng(3);
+  const normal = () =>
+    Math.sqrt(-2 * Math.log(Math.max(1e-12, rng.next()))) * Math.cos(2 * Math.PI * rng.next());
+  const x = createMatrix(rows, 8);
+  const y = new Uint8Array(rows);
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < 8; j++) x.data[i * 8 + j] = normal();
+    const v = x.data.subarray(i * 8, i * 8 + 8);
+    const logit = 1.6 * v[0]! + 1.2 * v[1]! * v[2]! - 4;
+    y[i] = rng.next() < 1 / (1 + Math.exp(-logit)) ? 1 : 0;
+  }
+  return { x, y };
+}
+
 function fullSet(): TrainingSet {
-  const { x, y } = makeClassification({
-    rows: DAYS * PER_DAY,
-    cols: 8,
-    seed: 3,
-    positiveRate: 0.03,
-  });
+  const { x, y } = synthetic(DAYS * PER_DAY);
   const days = Array.from({ length: DAYS }, (_, d) => addDays('2026-01-01', d));
   const day = Array.from({ length: x.rows }, (_, i) => days[Math.floor(i / PER_DAY)]!);
   const uscc = Array.from({ length: x.rows }, (_, i) => `U${i}`);

@@ -43,8 +43,10 @@ export interface ListAlertsOptions {
   level?: Level;
   district?: string;
   status?: string;
-  /** Name / USCC / legal representative fragment. */
+  /** Name / USCC fragment (and legal representative, with matchPeople). */
   q?: string;
+  /** Let `q` match legal representatives' names (a person search: a permission). */
+  matchPeople?: boolean;
   /** Rank of the last row of the previous page. */
   afterRank?: number;
   limit: number;
@@ -55,14 +57,6 @@ export interface AlertPage {
   revision: number | null;
   items: AlertRow[];
   has_more: boolean;
-}
-
-/** The latest day with a published list, or undefined. */
-export async function latestListDay(db: Db): Promise<string | undefined> {
-  const r = await db.one<{ day: string | null }>(
-    `SELECT max(day)::VARCHAR AS day FROM list_revisions`,
-  );
-  return r?.day ?? undefined;
 }
 
 /** The current (highest) revision of a day, or undefined when the day has no list. */
@@ -244,7 +238,11 @@ export function createAlertReader(o: AlertReaderOptions = {}): AlertReader {
         if (o.status !== undefined && status !== o.status) continue;
         if (
           q !== undefined &&
-          !(r.uscc === qUpper || r.name?.includes(q) || r.legal_rep?.includes(q))
+          !(
+            r.uscc === qUpper ||
+            r.name?.includes(q) ||
+            (o.matchPeople === true && r.legal_rep?.includes(q))
+          )
         )
           continue;
         if (items.length === o.limit) {

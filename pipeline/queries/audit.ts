@@ -1,4 +1,10 @@
-/** The audit log: who read or changed what, when. Append-only. */
+/**
+ * The audit log: who read or changed what, when, from where. Append-only, and a hash chain:
+ * each entry's `entry_hash` is sha256 over its fields and the previous entry's hash, and ids are
+ * consecutive, so an edited, removed or inserted row breaks the chain at that row
+ * (`verifyAuditChain`, `dafei audit verify`). Entries older than migration 0011 have no hash.
+ */
+import { createHash } from 'node:crypto';
 import type { Db } from '../db/index.ts';
 
 export interface AuditEntry {
@@ -9,10 +15,66 @@ export interface AuditEntry {
   status?: number;
   detail?: Record<string, unknown>;
   at?: Date;
+  /** The client's address, user agent and the request id (HTTP); null elsewhere. */
+  clientIp?: string | null;
+  userAgent?: string | null;
+  requestId?: string | null;
 }
 
 export async function writeAudit(db: Db, e: AuditEntry): Promise<void> {
   await writeAudits(db, [e]);
+}
+
+interface ChainHead {
+  id: number;
+  hash: string;
+}
+
+/** The last entry's id and hash, remembered per Db after the first read (see writeAudits). */
+const heads = new WeakMap<Db, ChainHead>();
+
+async function readHead(db: Db): Promise<ChainHead> {
+  const r = await db.one<{ id: number; h: string | null }>(
+    `SELECT audit_id::DOUBLE AS id, entry_hash AS h FROM audit_log ORDER BY audit_id DESC LIMIT 1`,
+  );
+  return { id: r?.id ?? 0, hash: r?.h ?? '' };
+}
+
+interface StoredFields {
+  id: number;
+  at_ms: number;
+  actor: string;
+  role: string | null;
+  action: string;
+  target: string | null;
+  status: number | null;
+  detail: string | null;
+  ip: string | null;
+  ua: string | null;
+  rid: string | null;
+}
+
+/** sha256 over the previous hash and the entry's fields as stored. */
+export function auditHash(prev: string, f: StoredFields): string {
+  return createHash('sha256')
+    .update(
+      JSON.stringify([
+        prev,
+        f.id,
+        f.at_ms,
+        f.actor,
+        f.role,
+        f.action,
+        f.target,
+        f.status,
+        f.detail,
+        f.ip,
+        f.ua,
+        f.rid,
+      ]),
+      'utf8',
+    )
+    .digest('hex');
 }
 
 /**
@@ -20,31 +82,185 @@ export async function writeAudit(db: Db, e: AuditEntry): Promise<void> {
  * one shape whatever their number (prepared once per connection, see pipeline/db).
  */
 const INSERT_MANY_SQL = `
-INSERT INTO audit_log (logged_at, actor, role, action, target, status, detail)
-SELECT e.at::TIMESTAMPTZ, e.actor, e.role, e.action, e.target, e.status, e.detail::JSON
+INSERT INTO audit_log (audit_id, logged_at, actor, role, action, target, status, detail, client_ip, user_agent, request_id, prev_hash, entry_hash)
+SELECT e.id, make_timestamptz(e.at_ms * 1000), e.actor, e.role, e.action, e.target, e.status, e.detail::JSON,
+       e.ip, e.ua, e.rid, e.prev, e.hash
 FROM (SELECT unnest(from_json($entries::VARCHAR,
-  '[{"at":"VARCHAR","actor":"VARCHAR","role":"VARCHAR","action":"VARCHAR","target":"VARCHAR","status":"INTEGER","detail":"VARCHAR"}]')) AS e)`;
+  '[{"id":"BIGINT","at_ms":"BIGINT","actor":"VARCHAR","role":"VARCHAR","action":"VARCHAR","target":"VARCHAR","status":"INTEGER","detail":"VARCHAR","ip":"VARCHAR","ua":"VARCHAR","rid":"VARCHAR","prev":"VARCHAR","hash":"VARCHAR"}]')) AS e)`;
 
+const clip = (s: string | null | undefined, n: number): string | null =>
+  s === undefined || s === null ? null : s.slice(0, n);
+
+/**
+ * Appends entries to the chain. The chain's head is remembered per Db; if another writer
+ * appended meanwhile (a duplicate id), the head is read again and the batch retried.
+ */
 export async function writeAudits(db: Db, entries: readonly AuditEntry[]): Promise<void> {
   if (entries.length === 0) return;
-  await db.run(INSERT_MANY_SQL, {
-    entries: JSON.stringify(
-      entries.map((e) => ({
-        at: (e.at ?? new Date()).toISOString(),
+  for (let attempt = 0; ; attempt++) {
+    let head = heads.get(db);
+    if (!head || attempt > 0) head = await readHead(db);
+    let prev = head.hash;
+    let id = head.id;
+    const rows = entries.map((e) => {
+      const f: StoredFields = {
+        id: ++id,
+        at_ms: (e.at ?? new Date()).getTime(),
         actor: e.actor,
         role: e.role,
         action: e.action,
         target: e.target,
         status: e.status ?? null,
         detail: e.detail === undefined ? null : JSON.stringify(e.detail),
-      })),
-    ),
-  });
+        ip: clip(e.clientIp, 100),
+        ua: clip(e.userAgent, 300),
+        rid: clip(e.requestId, 100),
+      };
+      const hash = auditHash(prev, f);
+      const row = { ...f, prev, hash };
+      prev = hash;
+      return row;
+    });
+    try {
+      await db.run(INSERT_MANY_SQL, { entries: JSON.stringify(rows) });
+      heads.set(db, { id, hash: prev });
+      return;
+    } catch (err) {
+      heads.delete(db);
+      if (attempt >= 3 || !/duplicate key|constraint|conflict/i.test(String(err))) throw err;
+    }
+  }
+}
+
+const CHAIN_SQL = `
+SELECT audit_id::DOUBLE AS id, epoch_ms(logged_at)::DOUBLE AS at_ms, actor, role, action, target, status,
+       detail::VARCHAR AS detail, client_ip AS ip, user_agent AS ua, request_id AS rid, prev_hash, entry_hash,
+       logged_at::VARCHAR AS logged_at
+FROM audit_log ORDER BY audit_id`;
+
+export interface AuditVerification {
+  ok: boolean;
+  /** Entries checked along the chain. */
+  checked: number;
+  /** Entries written before the chain began (migration 0011), not covered. */
+  unchained: number;
+  /** The hash of the last entry (keep it elsewhere to detect a cut tail later). */
+  head: string | null;
+  /** The first entry where the chain breaks, and why. */
+  broken?: {
+    audit_id: number;
+    logged_at: string;
+    actor: string;
+    action: string;
+    reason: string;
+  };
+}
+
+/** Walks the chain in id order and names the first entry that does not hold. */
+export async function verifyAuditChain(db: Db): Promise<AuditVerification> {
+  let prevHash: string | null = null;
+  let prevId: number | null = null;
+  let checked = 0;
+  let unchained = 0;
+  for await (const chunk of db.stream<
+    StoredFields & { prev_hash: string | null; entry_hash: string | null; logged_at: string }
+  >(CHAIN_SQL)) {
+    for (const r of chunk) {
+      const fail = (reason: string): AuditVerification => ({
+        ok: false,
+        checked,
+        unchained,
+        head: prevHash,
+        broken: {
+          audit_id: r.id,
+          logged_at: r.logged_at,
+          actor: r.actor,
+          action: r.action,
+          reason,
+        },
+      });
+      if (r.entry_hash === null) {
+        if (prevHash !== null)
+          return fail(
+            'it has no hash although it follows hashed entries (inserted without the chain)',
+          );
+        unchained++;
+        prevId = r.id;
+        continue;
+      }
+      if (prevHash === null) {
+        if ((r.prev_hash ?? '') !== '' && unchained === 0)
+          return fail(
+            'the chain starts with a link to an entry that is gone (earlier entries were removed)',
+          );
+      } else {
+        if (prevId !== null && r.id !== prevId + 1)
+          return fail(`entries ${prevId + 1}…${r.id - 1} are missing (removed)`);
+        if (r.prev_hash !== prevHash)
+          return fail(
+            'its link to the previous entry does not match (an entry before it was removed or replaced)',
+          );
+      }
+      const fields: StoredFields = {
+        id: r.id,
+        at_ms: r.at_ms,
+        actor: r.actor,
+        role: r.role,
+        action: r.action,
+        target: r.target,
+        status: r.status,
+        detail: r.detail,
+        ip: r.ip,
+        ua: r.ua,
+        rid: r.rid,
+      };
+      if (auditHash(r.prev_hash ?? '', fields) !== r.entry_hash)
+        return fail('its content was altered after it was written (the hash does not match)');
+      prevHash = r.entry_hash;
+      prevId = r.id;
+      checked++;
+    }
+  }
+  return { ok: true, checked, unchained, head: prevHash };
+}
+
+/** Every entry as NDJSON lines (with its hashes), in id order, to `write`; returns the count. */
+export async function exportAudit(
+  db: Db,
+  write: (line: string) => void | Promise<void>,
+  o: { from?: string | undefined; to?: string | undefined } = {},
+): Promise<number> {
+  let n = 0;
+  for await (const chunk of db.stream<Record<string, unknown>>(
+    `SELECT audit_id::BIGINT AS audit_id, strftime(logged_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%gZ') AS logged_at,
+            actor, role, action, target, status, detail::VARCHAR AS detail, client_ip, user_agent, request_id,
+            prev_hash, entry_hash
+     FROM audit_log
+     WHERE ($from::VARCHAR IS NULL OR logged_at >= $from::VARCHAR::TIMESTAMPTZ)
+       AND ($to::VARCHAR IS NULL OR logged_at < $to::VARCHAR::TIMESTAMPTZ)
+     ORDER BY audit_id`,
+    { from: o.from ?? null, to: o.to ?? null },
+  )) {
+    for (const r of chunk) {
+      const detail = r['detail'];
+      await write(
+        JSON.stringify({
+          ...r,
+          detail: typeof detail === 'string' ? (JSON.parse(detail) as unknown) : null,
+        }),
+      );
+      n++;
+    }
+  }
+  return n;
 }
 
 export interface AuditRow {
   audit_id: number;
   at: string;
+  client_ip: string | null;
+  user_agent: string | null;
+  request_id: string | null;
   actor: string;
   role: string | null;
   action: string;
@@ -67,7 +283,7 @@ export async function listAudit(
   o: ListAuditOptions,
 ): Promise<{ items: AuditRow[]; has_more: boolean }> {
   const rows = await db.all<AuditRow & { detail: string | null }>(
-    `SELECT audit_id::INTEGER AS audit_id, logged_at::VARCHAR AS at, actor, role, action, target, status, detail::VARCHAR AS detail
+    `SELECT audit_id::INTEGER AS audit_id, logged_at::VARCHAR AS at, client_ip, user_agent, request_id, actor, role, action, target, status, detail::VARCHAR AS detail
      FROM audit_log
      WHERE ($actor::VARCHAR IS NULL OR actor = $actor::VARCHAR)
        AND ($action::VARCHAR IS NULL OR action = $action::VARCHAR)

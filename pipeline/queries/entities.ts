@@ -51,15 +51,27 @@ export interface EntityHit {
 
 const NORM = (col: string) => `upper(replace(replace(${col}, ' ', ''), chr(12288), ''))`;
 
+/**
+ * Searches enterprises. Matching a person — a legal representative's name, or a phone number —
+ * needs `people: true` (a permission: the caller checks and audits it); without it a phone-like
+ * query is refused and names match enterprises only.
+ */
 export async function searchEntities(
   db: Db,
   rawQ: string,
   limit: number,
+  o: { people?: boolean } = {},
 ): Promise<{ mode: SearchMode; items: EntityHit[] }> {
   const q = normaliseQuery(rawQ);
   if (q.length === 0)
     throw new AppError('usage', 'q must contain at least one non-space character');
   const mode = searchMode(q);
+  const people = o.people ?? true;
+  if (mode === 'phone' && !people)
+    throw new AppError(
+      'usage',
+      'searching by a phone number is a person search, which this role may not do',
+    );
   const grams = mode === 'text' ? bigrams(q) : [];
   const params: Record<string, string | number> = { q, take: limit };
   grams.forEach((g, i) => (params[`g${i}`] = g));
@@ -75,7 +87,7 @@ export async function searchEntities(
                 WHEN contains(regexp_replace(r.phone, '[^0-9]', '', 'g'), regexp_replace($q, '[^0-9]', '', 'g')) THEN 0.8 ELSE 0.0 END`
         : `CASE WHEN nm = $q THEN 1.0
                 WHEN contains(nm, $q) THEN 0.9
-                WHEN r.legal_rep = $q THEN 0.85
+                ${people ? 'WHEN r.legal_rep = $q THEN 0.85' : ''}
                 WHEN contains(${NORM('r.address')}, $q) THEN 0.6
                 ELSE ${gramScore} * 0.8 END`;
   const matchSql =
@@ -83,7 +95,7 @@ export async function searchEntities(
       ? `'uscc'`
       : mode === 'phone'
         ? `'phone'`
-        : `CASE WHEN nm = $q OR contains(nm, $q) THEN 'name' WHEN r.legal_rep = $q THEN 'legal_rep'
+        : `CASE WHEN nm = $q OR contains(nm, $q) THEN 'name' ${people ? `WHEN r.legal_rep = $q THEN 'legal_rep'` : ''}
                 WHEN contains(${NORM('r.address')}, $q) THEN 'address' ELSE 'name_fuzzy' END`;
   const rows = await db.all<EntityHit & Record<string, unknown>>(
     `WITH s AS (

@@ -11,6 +11,7 @@ import { FEATURE_NAMES } from '../features/registry.ts';
 import { currentRevisionOf } from './alerts.ts';
 import { AppError } from '../errors.ts';
 import { DISPOSITION_INITIAL } from './dispositions.ts';
+import { neutraliseSql } from '../format.ts';
 
 export interface TempExport {
   path: string;
@@ -43,7 +44,8 @@ export const ALERT_EXPORT_COLUMNS = [
 
 /**
  * The current revision of a day's list (listed entries), as CSV (header, no BOM: the caller adds
- * it) or NDJSON, into a temporary file.
+ * it) or NDJSON, into a temporary file. CSV text cells are neutralised against formula injection
+ * (format.ts); `personal: false` leaves the legal representative out (a person name).
  */
 export async function exportAlerts(
   db: Db,
@@ -60,6 +62,7 @@ export async function exportAlerts(
       ? `coalesce(array_to_string(list_transform(from_json(e.reasons, '[{"text":"VARCHAR"}]'), x -> x.text), '；'), '')`
       : `coalesce(list_transform(from_json(e.reasons, '[{"text":"VARCHAR"}]'), x -> x.text), [])`;
   const legalRep = o.personal ? 'reg.legal_rep' : 'NULL::VARCHAR';
+  const text = (e: string) => (format === 'csv' ? neutraliseSql(e) : e);
   const select = `
     WITH e AS (SELECT * FROM list_entries WHERE day = ${'$d'}::DATE AND revision = $rev AND level IS NOT NULL),
     reg AS (
@@ -68,9 +71,10 @@ export async function exportAlerts(
     ),
     st AS (SELECT uscc, arg_max(status, disposition_id) AS status FROM dispositions GROUP BY uscc),
     ch AS (SELECT uscc, change FROM list_changes WHERE day = $d::DATE AND revision = $rev)
-    SELECT e.day::VARCHAR AS date, e.revision, e.rank, e.uscc, reg.name, reg.district, ${legalRep} AS legal_rep,
+    SELECT e.day::VARCHAR AS date, e.revision, e.rank, e.uscc, ${text('reg.name')} AS name,
+           ${text('reg.district')} AS district, ${text(legalRep)} AS legal_rep,
            round(e.score, 6) AS score, e.level, round(e.rule_score, 6) AS rule_score, ch.change,
-           coalesce(st.status, $initial) AS status, ${reasons} AS reasons
+           coalesce(st.status, $initial) AS status, ${text(reasons)} AS reasons
     FROM e LEFT JOIN reg ON reg.uscc = e.uscc LEFT JOIN st ON st.uscc = e.uscc LEFT JOIN ch ON ch.uscc = e.uscc
     ORDER BY e.rank`;
   const params = { d: day, rev: revision, initial: DISPOSITION_INITIAL };

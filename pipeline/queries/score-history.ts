@@ -11,14 +11,6 @@ import {
   type StampedReadModel,
 } from './read-model.ts';
 
-export interface ScorePoint {
-  day: string;
-  revision: number;
-  rank: number;
-  score: number;
-  level: string | null;
-}
-
 const STAMP_SQL = `SELECT count(*) || ':' || coalesce(max(published_at)::VARCHAR, '') FROM list_revisions`;
 
 const MODEL: StampedReadModel = {

@@ -1,6 +1,7 @@
 /** 今日预警: one day's list with filters, the day's counts, paging and exports. */
 import type { Child } from 'hono/jsx';
-import { DISPOSITION_STATUSES } from '../../../pipeline/queries/index.ts';
+import { DISPOSITION_STATUSES, type AlertRow } from '../../../pipeline/queries/index.ts';
+import type { Redacted } from '../../redact.ts';
 import { alertHref, BASE, LevelBadge, Problem, StatusBadge } from '../layout.tsx';
 import { CHANGE_ZH, fmtScore, LEVEL_ZH, SCORER_ZH, zh } from '../labels.ts';
 import type { Can } from '../permissions.ts';
@@ -8,21 +9,8 @@ import { withQuery } from '../api-call.ts';
 import { DAY_RE, str, type DashboardKit } from '../kit.tsx';
 import { daySummary, listDays, listDistricts, type DaySummary } from '../queries.ts';
 
-export interface AlertItem {
-  id: string;
-  day: string;
-  rank: number;
-  uscc: string;
-  name: string | null;
-  district: string | null;
-  score: number;
-  level: string;
-  reasons: { text: string; label: string }[];
-  change: string | null;
-  prev_level: string | null;
-  status: string;
-  assignee: string | null;
-}
+/** A listed row as GET /v1/alerts returns it (personal fields depend on the role). */
+export type AlertItem = Redacted<AlertRow>;
 
 export interface AlertFilters {
   date?: string | undefined;

@@ -1,7 +1,7 @@
 /** 预警详情: the score and its reasons, the evidence, a chart over time, the disposition form and history. */
 import type { Child } from 'hono/jsx';
 import { TRANSITIONS, type DispositionStatus } from '../../../pipeline/queries/index.ts';
-import { benchmarkOn } from '../../../pipeline/features/rates.ts';
+import { benchmarkOn, PRIVATE_LENDING_CAP_MULTIPLE } from '../../../pipeline/features/index.ts';
 import { ChartLegend, ScoreChart, type SeriesPoint } from '../charts.tsx';
 import { Highlighted, type MarkSpan } from '../highlight.tsx';
 import { alertHref, BASE, entityHref, Flash, LevelBadge, StatusBadge } from '../layout.tsx';
@@ -140,7 +140,9 @@ function YieldBesideBenchmark(p: { spans: Span[]; day: string }): Child {
           <span class="yieldcmp">
             承诺收益「{y.term}」≈ 年化 <b>{y.annual_rate_pct!.toFixed(1)}%</b>，为 {p.day} {kind}{' '}
             {bench.ratePct.toFixed(2)}% 的 <b>{ratio.toFixed(1)} 倍</b>
-            {ratio >= 4 ? '（超过民间借贷司法保护上限 4 倍）' : ''}
+            {ratio >= PRIVATE_LENDING_CAP_MULTIPLE
+              ? `（超过民间借贷司法保护上限 ${PRIVATE_LENDING_CAP_MULTIPLE} 倍）`
+              : ''}
           </span>
         );
       })}

@@ -4,6 +4,8 @@ import {
   HISTORY_KINDS,
   type EntityHit as QueryEntityHit,
   type EntityProfile,
+  type HistoryEvent,
+  type Network,
 } from '../../../pipeline/queries/index.ts';
 import type { Redacted } from '../../redact.ts';
 import { NetworkGraph, NetworkLegend } from '../charts.tsx';
@@ -114,26 +116,15 @@ export function SearchPage(p: { q: string; items: EntityHit[] | null }): Child {
 
 export type Profile = Redacted<EntityProfile>;
 
-export interface HistoryItem {
-  at: string;
-  kind: string;
-  ref: string;
-  summary: string;
-  data: Record<string, unknown>;
-}
+/** A timeline event as GET /v1/entities/{uscc}/history returns it. */
+export type HistoryItem = Redacted<HistoryEvent>;
 
-export interface NetworkData {
-  neighbours: {
-    uscc: string;
-    name: string | null;
-    district: string | null;
-    shared: Record<string, string>;
-    kinds: string[];
-    confirmed: boolean;
-    latest_level: string | null;
-  }[];
-  confirmed_neighbours: number;
-  confirmed_distance: number | null;
+/** The network as GET /v1/entities/{uscc}/network returns it. */
+export type NetworkData = Redacted<Network>;
+
+/** The value a neighbour shares of one kind (legal_rep, address, phone, shareholder). */
+function sharedValue(n: NetworkData['neighbours'][number], kind: string): string | undefined {
+  return (n.shared as Readonly<Record<string, string | undefined>>)[kind];
 }
 
 function shareholdersText(v: unknown): string {
@@ -417,7 +408,9 @@ export function EntityPage(p: EntityPageProps): Child {
                           {n.kinds.map((k) => (
                             <div>
                               {zh(SHARED_KIND_ZH, k)}
-                              {n.shared[k] ? <span class="muted">：{n.shared[k]}</span> : null}
+                              {sharedValue(n, k) ? (
+                                <span class="muted">：{sharedValue(n, k)}</span>
+                              ) : null}
                             </div>
                           ))}
                         </td>

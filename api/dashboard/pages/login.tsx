@@ -11,6 +11,9 @@ export function LoginPage(p: {
   error?: string | undefined;
   next?: string | undefined;
   username?: string | undefined;
+  /** Ask for the TOTP code (the account has two-step login). */
+  totp?: boolean | undefined;
+  notice?: string | undefined;
 }): Child {
   const next = p.next ?? '';
   return (
@@ -34,6 +37,7 @@ export function LoginPage(p: {
             API 令牌
           </a>
         </div>
+        {p.notice ? <div class="flash ok">{p.notice}</div> : null}
         {p.error ? <div class="flash err">{p.error}</div> : null}
         <form class="stack" method="post" action={`${BASE}/login`}>
           <input type="hidden" name="mode" value={p.mode} />
@@ -60,6 +64,17 @@ export function LoginPage(p: {
                   autocomplete="current-password"
                   required
                   maxlength={200}
+                />
+              </label>
+              <label>
+                动态验证码{p.totp ? '' : '（已启用两步验证的账户填写）'}
+                <input
+                  type="text"
+                  name="totp"
+                  inputmode="numeric"
+                  autocomplete="one-time-code"
+                  maxlength={20}
+                  required={p.totp === true}
                 />
               </label>
             </>
@@ -89,9 +104,18 @@ export function mountLogin(kit: DashboardKit): void {
 
   app.get(`${BASE}/login`, async (c) => {
     const mode = c.req.query('mode') === 'token' ? 'token' : 'password';
-    const session = await readSession(c, db, now());
+    const session = await readSession(c, db, now(), kit.session);
     if (session) return c.redirect(safeNext(c.req.query('next')), 303);
-    return render(c, '登录', 'login', <LoginPage mode={mode} next={c.req.query('next')} />);
+    return render(
+      c,
+      '登录',
+      'login',
+      <LoginPage
+        mode={mode}
+        next={c.req.query('next')}
+        notice={c.req.query('changed') === '1' ? '密码已修改，请用新密码登录。' : undefined}
+      />,
+    );
   });
 
   app.post(`${BASE}/login`, async (c) => {
@@ -101,7 +125,11 @@ export function mountLogin(kit: DashboardKit): void {
     const nextField = typeof form['next'] === 'string' ? form['next'] : undefined;
     if (mode === 'token') {
       const token = typeof form['token'] === 'string' ? form['token'].trim() : '';
-      const p = token ? await verifyToken(db, token, now()) : undefined;
+      const p = !token
+        ? undefined
+        : kit.session.verify
+          ? await kit.session.verify(token)
+          : await verifyToken(db, token, now());
       if (!p) {
         await audit(c, {
           actor: 'anonymous',
@@ -128,32 +156,56 @@ export function mountLogin(kit: DashboardKit): void {
         status: 200,
         at: now(),
       });
-      startSession(c, token);
+      startSession(c, token, kit.session);
       return c.redirect(next, 303);
     }
     const username = typeof form['username'] === 'string' ? form['username'].trim() : '';
     const password = typeof form['password'] === 'string' ? form['password'] : '';
-    const r = await new ApiClient(app, '').post<{ token: string }>('/v1/auth/login', {
-      username,
-      password,
-    });
+    const code = typeof form['totp'] === 'string' ? form['totp'].trim() : '';
+    // the API call carries this request's client, so throttling by address and the audit see it
+    const r = await new ApiClient(app, '', c).post<{ token: string; scope: string }>(
+      '/v1/auth/login',
+      {
+        username,
+        password,
+        // a recovery code looks like abcde-fghjk; a TOTP code is 6 digits
+        ...(code === '' ? {} : /^\d[\d ]*$/.test(code) ? { totp: code } : { recovery_code: code }),
+      },
+    );
     if (!r.ok) {
+      const wait = /(\d+) s/.exec(r.problem.detail)?.[1];
       const msg =
-        r.status === 401
-          ? '用户名或密码错误。'
-          : r.status === 400
-            ? '请填写用户名和密码。'
-            : `登录失败：${problemText(r)}`;
+        r.problem.code === 'totp_required'
+          ? '此账户已启用两步验证，请输入身份验证器中的动态验证码（或一个恢复码）。'
+          : r.status === 429
+            ? `登录失败次数过多，请 ${wait ?? '稍后'} 秒后再试。`
+            : r.status === 423
+              ? '账户因多次登录失败已被锁定，请联系管理员解锁。'
+              : r.status === 401
+                ? /TOTP/.test(r.problem.detail)
+                  ? '动态验证码不正确或已使用过。'
+                  : '用户名或密码错误。'
+                : r.status === 400
+                  ? '请填写用户名和密码。'
+                  : `登录失败：${problemText(r)}`;
       return render(
         c,
         '登录',
         'login',
-        <LoginPage mode="password" next={nextField} username={username} error={msg} />,
+        <LoginPage
+          mode="password"
+          next={nextField}
+          username={username}
+          error={msg}
+          totp={r.problem.code === 'totp_required' || code !== ''}
+        />,
         undefined,
-        r.status === 400 ? 400 : 401,
+        r.status === 400 ? 400 : r.status === 429 ? 429 : r.status === 423 ? 423 : 401,
       );
     }
-    startSession(c, r.data.token);
+    startSession(c, r.data.token, kit.session);
+    if (r.data.scope === 'change_password') return c.redirect(`${BASE}/account/password`, 303);
+    if (r.data.scope === 'enrol_totp') return c.redirect(`${BASE}/account/totp`, 303);
     return c.redirect(next, 303);
   });
 
@@ -161,7 +213,10 @@ export function mountLogin(kit: DashboardKit): void {
     `${BASE}/logout`,
     page(async (x) => {
       // a session token issued for a user login ends with the session; pasted API tokens stay valid
-      if (x.principal.name.startsWith('user:')) await revokeToken(db, x.principal.tokenId, now());
+      if (x.principal.kind === 'session') {
+        await revokeToken(db, x.principal.tokenId, now(), 'logout');
+        kit.invalidateTokens();
+      }
       await audit(x.c, {
         actor: x.principal.name,
         role: x.principal.role,

@@ -1,5 +1,6 @@
 /** 模型: versions with their evaluation beside the baselines, the lead-time histogram, activation. */
 import type { Child } from 'hono/jsx';
+import type { ModelVersionInfo } from '../../../pipeline/modeling/index.ts';
 import { Histogram } from '../charts.tsx';
 import { BASE, Flash } from '../layout.tsx';
 import { fmtPct, fmtTime, SCORER_ZH, zh } from '../labels.ts';
@@ -41,15 +42,8 @@ interface Evaluation {
   scorers: Record<string, ScorerEvaluation>;
 }
 
-export interface ModelVersion {
-  version: number;
-  created_at: string;
-  kind: string;
-  trained_until: string;
-  window_from: string;
-  window_to: string;
-  horizon_days: number;
-  features: string[];
+/** A version as GET /v1/models returns it: the registry's row, its metrics as the page reads them. */
+export type ModelVersion = Omit<ModelVersionInfo, 'metrics'> & {
   metrics: {
     evaluation?: Evaluation | null;
     examples?: number;
@@ -57,9 +51,7 @@ export interface ModelVersion {
     /** The held-out choice to fuse the rule index (absent before it was recorded). */
     fusion?: { fused: boolean; fusedPrecisionAtK: number; forestPrecisionAtK: number } | null;
   } | null;
-  note: string | null;
-  active: boolean;
-}
+};
 
 /** Bucket labels of models/metrics leadTimeSummary ("[0, 7)", "< 0", …) in words. */
 export function bucketLabel(b: { label: string; from: number | null; to: number | null }): string {

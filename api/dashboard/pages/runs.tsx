@@ -1,6 +1,6 @@
 /** 运行: the run ledger and the quarantine browser. */
 import type { Child } from 'hono/jsx';
-import type { RunRow } from '../../../pipeline/queries/index.ts';
+import type { QuarantineRow, RunRow } from '../../../pipeline/queries/index.ts';
 import { BASE, Flash } from '../layout.tsx';
 import { FEED_ZH, RUN_STATUS_ZH, SCORER_ZH, text, zh } from '../labels.ts';
 import { FEED_NAMES } from '../../../pipeline/feeds/index.ts';
@@ -11,16 +11,8 @@ import { listDays } from '../queries.ts';
 /** A ledger row as GET /v1/runs returns it. */
 export type RunItem = RunRow;
 
-export interface QuarantineItem {
-  id: string;
-  batch_id: number;
-  feed: string;
-  source: string;
-  line_no: number;
-  raw: string;
-  reason: string;
-  quarantined_at: string;
-}
+/** A quarantined record as GET /v1/quarantine returns it. */
+export type QuarantineItem = QuarantineRow;
 
 const short = (s: string | null) =>
   s

@@ -1,0 +1,11 @@
+/** Files uploaded for intake (the 数据导入 page). */
+export {
+  saveUpload,
+  getUpload,
+  listUploads,
+  ingestUpload,
+  safeFileName,
+  uploadFormat,
+  UploadError,
+  type UploadRow,
+} from './uploads.ts';
