@@ -20,7 +20,8 @@ const IO_MODULES = [
 /** Across layers (api → pipeline → models), import a module's index.ts, never a file inside it. */
 const ACROSS_LAYERS =
   "import the module's index.ts across layers (api → pipeline → models), not a file inside it";
-const DEEP_PIPELINE = '^(\\.\\./)+pipeline/[^/]+/(?!index\\.ts$)';
+// across layers only a folder's index.ts (its API) or its _fixtures.ts (what its tests build on)
+const DEEP_PIPELINE = '^(\\.\\./)+pipeline/[^/]+/(?!index\\.ts$|_fixtures\\.ts$)';
 const DEEP_MODELS = '^(\\.\\./)+models/(?!index\\.ts$)';
 
 export default tseslint.config(

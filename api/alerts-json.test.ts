@@ -64,9 +64,12 @@ async function listedRows(): Promise<Item[]> {
       day,
       revision: 1,
       rank: r.rank,
+      // an account of the whole tree: its rank is the revision's; no tree is loaded here
+      overall_rank: r.rank,
       uscc: r.uscc,
       name: e.name,
       district: e.district,
+      office: null,
       legal_rep: e.legal_rep,
       score: r.score,
       level: r.level,

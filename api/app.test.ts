@@ -225,14 +225,32 @@ describe('dispositions', () => {
     expect(bad.status).toBe(409);
     expect((await problem(bad)).code).toBe('conflict');
     expect(await k.snapshot()).toEqual(before);
-    // 认定 writes a confirmed outcome in its own batch
-    const r3 = await k.post(
+    // 认定 is a proposal: nothing is decided until a second person approves it
+    const r3p = await k.post(
       path,
       { status: '认定', note: '移送公安', case_ref: '珠公经〔2026〕12号' },
       'investigator',
     );
+    expect(r3p.status).toBe(202);
+    const proposal = await k.json<{ approval_id: number; state: string }>(r3p);
+    expect(proposal.state).toBe('pending');
+    expect(
+      (await k.db.one<{ n: number }>(
+        `SELECT count(*)::INTEGER AS n FROM case_outcomes WHERE uscc = $u`,
+        {
+          u: top.uscc,
+        },
+      ))!.n,
+    ).toBe(0);
+    // 认定 writes a confirmed outcome in its own batch when approved
+    const r3 = await k.post(
+      `/v1/approvals/${proposal.approval_id}/decision`,
+      { decision: 'approve' },
+      'regulator',
+    );
     expect(r3.status).toBe(201);
-    const e3 = await k.json<{ outcome_batch: number; assignee: string }>(r3);
+    const e3 = (await k.json<{ disposition: { outcome_batch: number; assignee: string } }>(r3))
+      .disposition;
     expect(e3.assignee).toBe('王芳');
     const outcome = await k.db.one<{ outcome: string; decided_on: string; case_ref: string }>(
       `SELECT outcome, decided_on::VARCHAR AS decided_on, case_ref FROM case_outcomes WHERE uscc = $u AND _batch = $b`,
@@ -270,9 +288,13 @@ describe('dispositions', () => {
       'disposition.create',
       'disposition.create',
       'disposition.rejected',
-      'disposition.create',
       'disposition.rejected',
     ]);
+    const approvals = await k.db.all<{ action: string }>(
+      `SELECT action FROM audit_log WHERE target = $t AND action LIKE 'approval.%' ORDER BY audit_id`,
+      { t: top.id },
+    );
+    expect(approvals.map((a) => a.action)).toEqual(['approval.propose', 'approval.approved']);
     // the timeline has it
     const h = await k.json<{ items: { kind: string; summary: string }[] }>(
       await k.get(`/v1/entities/${top.uscc}/history?kinds=disposition,outcome`, 'investigator'),
@@ -283,6 +305,13 @@ describe('dispositions', () => {
       'disposition',
       'outcome',
     ]);
+    const h2 = await k.json<{ items: { kind: string; summary: string }[] }>(
+      await k.get(`/v1/entities/${top.uscc}/history?kinds=approval`, 'investigator'),
+    );
+    expect(h2.items.map((i) => i.summary)).toEqual([
+      '批准认定',
+      '提请认定，待第二人批准（移送公安）',
+    ]);
   });
 
   it('排除 writes a cleared outcome', async () => {
@@ -291,7 +320,12 @@ describe('dispositions', () => {
     const path = `/v1/alerts/${a.id}/dispositions`;
     expect((await k.post(path, { status: '核查中' }, 'regulator')).status).toBe(201);
     const r = await k.post(path, { status: '排除', note: '正常经营' }, 'regulator');
-    expect(r.status).toBe(201);
+    expect(r.status).toBe(202);
+    const { approval_id } = await k.json<{ approval_id: number }>(r);
+    expect(
+      (await k.post(`/v1/approvals/${approval_id}/decision`, { decision: 'approve' }, 'admin'))
+        .status,
+    ).toBe(201);
     const o = await k.db.one<{ outcome: string }>(
       `SELECT outcome FROM case_outcomes WHERE uscc = $u`,
       { u: a.uscc },
@@ -479,7 +513,7 @@ describe('exports', () => {
     expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const lines = new TextDecoder().decode(bytes.slice(3)).trim().split('\n');
     expect(lines[0]).toBe(
-      'date,revision,rank,uscc,name,district,legal_rep,score,level,rule_score,change,status,reasons',
+      'date,revision,rank,uscc,name,district,legal_rep,score,level,rule_score,change,status,reasons,office,overall_rank',
     );
     const listed = (await k.db.one<{ n: number }>(
       `SELECT listed AS n FROM list_revisions WHERE day = $d::DATE`,
@@ -581,6 +615,7 @@ describe('system', () => {
       'district',
       'status',
       'q',
+      'jurisdiction',
       'limit',
       'cursor',
     ]);

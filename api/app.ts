@@ -28,9 +28,13 @@ import { exportRoutes } from './routes/exports.ts';
 import { modelRoutes } from './routes/models.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { systemRoutes } from './routes/system.ts';
+import { watchlistRoutes } from './routes/watchlists.ts';
+import { notificationRoutes } from './routes/notifications.ts';
 import { intakeRoutes, UPLOAD_PATH } from './routes/intake.ts';
 import { INTAKE_UPLOAD_PAGE_PATH } from './dashboard/pages/intake.tsx';
 import { mountDashboard } from './dashboard/index.ts';
+import { createJurisdictionKeeper } from './scope.ts';
+import { workflowRoutes } from './routes/workflow.ts';
 
 /** A revision published by the scheduler shows in GET /v1/alerts within this time. */
 export const ALERT_STATE_TTL_MS = 1_000;
@@ -99,6 +103,7 @@ export function createApp(o: CreateAppOptions): DafeiApp['app'] & { dafei: Dafei
     privacy: createPersonalDataGuard(db, log),
     scores: createScoreHistoryKeeper(db, log),
     events: createEntityEventsKeeper(db, log),
+    jurisdictions: createJurisdictionKeeper(db),
     triggerRun: o.triggerRun,
     log,
   };
@@ -154,6 +159,9 @@ export function createApp(o: CreateAppOptions): DafeiApp['app'] & { dafei: Dafei
   modelRoutes(router);
   opsRoutes(router);
   exportRoutes(router);
+  watchlistRoutes(router);
+  notificationRoutes(router);
+  workflowRoutes(router);
   intakeRoutes(router);
   if (o.dashboard !== false) mountDashboard(app, deps);
   app.onError(

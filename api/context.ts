@@ -9,6 +9,7 @@ import type {
   ScoreHistoryKeeper,
 } from '../pipeline/queries/index.ts';
 import type { AuditWriter } from './audit.ts';
+import type { JurisdictionKeeper } from './scope.ts';
 import type { TokenVerifier } from './auth.ts';
 import type { LoginGuard } from '../pipeline/auth/index.ts';
 import type { PersonalDataGuard } from './privacy.ts';
@@ -26,6 +27,8 @@ export interface AppDeps {
   events: EntityEventsKeeper;
   /** Group-committing audit log writer. */
   audit: AuditWriter;
+  /** The tree of offices (api/scope.ts). */
+  jurisdictions: JurisdictionKeeper;
   /** Verifies bearer tokens (cached for 5 s; `invalidate()` after any revocation). */
   tokens: TokenVerifier;
   /** Failed logins by address and by unknown user name (this process). */

@@ -121,6 +121,10 @@ function fromAppError(err: AppError): Response {
   switch (err.code) {
     case 'not_found':
       return problemResponse('not_found', 404, err.message);
+    case 'conflict':
+      return problemResponse('conflict', 409, err.message);
+    case 'forbidden':
+      return problemResponse('forbidden', 403, err.message);
     case 'usage':
       return problemResponse('bad_request', 400, err.message);
     case 'db_locked':
@@ -155,7 +159,7 @@ export function createErrorHandler(log: ErrorLogger) {
     if (err instanceof ApiError)
       return problemResponse(err.code, err.status, err.message, err.extra, err.headers);
     if (err instanceof AppError) {
-      if (err.code !== 'not_found' && err.code !== 'usage') log(err, c);
+      if (!['not_found', 'usage', 'conflict', 'forbidden'].includes(err.code)) log(err, c);
       return fromAppError(err);
     }
     if (err instanceof HTTPException) {

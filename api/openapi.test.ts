@@ -116,6 +116,9 @@ async function sampleValues(): Promise<Record<string, string>> {
   );
   const first = page.items[0]!;
   const name = k.city.schemes[0]!.name;
+  const list = await k.json<{ watchlist_id: number }>(
+    await k.post('/v1/watchlists', { name: 'openapi' }, 'admin'),
+  );
   // an upload to read back (数据导入)
   const up = await k.app.request('/v1/intake/uploads?name=a.csv', {
     method: 'POST',
@@ -128,6 +131,7 @@ async function sampleValues(): Promise<Record<string, string>> {
     uscc: first.uscc,
     date: page.date,
     q: name.slice(2, 6),
+    watchlist: String(list.watchlist_id),
     template: 'ad-monitor-csv',
     upload,
   };

@@ -42,6 +42,12 @@ let uscc: string;
 let tokenId: number;
 /** One upload per role, so that each allowed role's ingest of it is its first. */
 const uploadIds: Partial<Record<Role, number>> = {};
+/** Each role's own watchlists, entry and subscription; the admin's endpoint and a dead delivery. */
+const own: Partial<
+  Record<Role, Record<'watchlist' | 'archivable' | 'entry' | 'subscription', number>>
+> = {};
+let endpointId: number;
+let deliveryId: number;
 
 /** The matrix (api/README.md "Permission matrix"). `{day}`, `{alert}`, `{uscc}` are filled in. */
 const MATRIX: Row[] = [
@@ -80,6 +86,79 @@ const MATRIX: Row[] = [
   { method: 'GET', path: '/v1/exports/alerts.ndjson?date={day}', allowed: [R, I, A] },
   { method: 'GET', path: '/v1/exports/features.arrow?date={day}', allowed: [D, A] },
   { method: 'GET', path: '/v1/exports/features.parquet?date={day}', allowed: [D, A] },
+  { method: 'GET', path: '/v1/watchlists', allowed: [R, I, A] },
+  {
+    method: 'POST',
+    path: '/v1/watchlists',
+    allowed: [R, I, A],
+    body: () => ({ name: '名单' }),
+    ok: 201,
+  },
+  // {watchlist}, {entry}, {archivable}, {subscription}: the calling role's own, made in beforeAll
+  { method: 'GET', path: '/v1/watchlists/{watchlist}', allowed: [R, I, A] },
+  { method: 'POST', path: '/v1/watchlists/{archivable}/archive', allowed: [R, I, A] },
+  {
+    method: 'POST',
+    path: '/v1/watchlists/{watchlist}/entries',
+    allowed: [R, I, A],
+    body: () => ({ kind: 'keyword', value: '鑫盛', reason: '测试' }),
+    ok: 201,
+  },
+  { method: 'POST', path: '/v1/watchlists/{watchlist}/entries/{entry}/remove', allowed: [R, I, A] },
+  { method: 'GET', path: '/v1/notifications', allowed: ALL },
+  { method: 'GET', path: '/v1/notifications/unread-count', allowed: ALL },
+  { method: 'POST', path: '/v1/notifications/read', allowed: ALL, body: () => ({}) },
+  {
+    method: 'POST',
+    path: '/v1/notifications/contact',
+    allowed: ALL,
+    body: () => ({ email: 'someone@dfb.gov.cn' }),
+  },
+  { method: 'GET', path: '/v1/subscriptions', allowed: ALL },
+  {
+    method: 'POST',
+    path: '/v1/subscriptions',
+    allowed: ALL,
+    body: () => ({ kind: 'new_alerts' }),
+    ok: 201,
+  },
+  { method: 'POST', path: '/v1/subscriptions/{subscription}/remove', allowed: ALL },
+  { method: 'GET', path: '/v1/endpoints', allowed: ALL },
+  {
+    method: 'POST',
+    path: '/v1/endpoints',
+    allowed: [A],
+    body: () => ({ name: '群', format: 'wecom', url: 'https://robot.invalid/send?key=1' }),
+    ok: 201,
+  },
+  { method: 'POST', path: '/v1/endpoints/{endpoint}/disable', allowed: [A] },
+  { method: 'GET', path: '/v1/deliveries', allowed: [A] },
+  { method: 'POST', path: '/v1/deliveries/{delivery}/retry', allowed: [A] },
+  {
+    method: 'POST',
+    path: '/v1/alerts/{alert}/reopen',
+    allowed: [R, A],
+    body: () => ({ reason: '新证据' }),
+    ok: 409, // not closed
+  },
+  { method: 'GET', path: '/v1/jurisdictions', allowed: ALL },
+  { method: 'GET', path: '/v1/summary', allowed: ALL },
+  { method: 'GET', path: '/v1/approvals', allowed: [R, I, A] },
+  {
+    method: 'POST',
+    path: '/v1/approvals/999/decision',
+    allowed: [R, I, A],
+    body: () => ({ decision: 'approve' }),
+    ok: 404,
+  },
+  { method: 'GET', path: '/v1/referrals', allowed: [R, I, A] },
+  {
+    method: 'POST',
+    path: '/v1/referrals/999/answer',
+    allowed: [R, A],
+    body: () => ({ answer: 'accept' }),
+    ok: 404,
+  },
   { method: 'POST', path: '/v1/auth/logout', allowed: ALL, body: () => ({}) },
   { method: 'GET', path: '/v1/me', allowed: ALL },
   // the matrix calls with API tokens, which have no password or TOTP: these routes' own 400 (not
@@ -184,6 +263,55 @@ beforeAll(async () => {
     expect(up.status).toBe(201);
     uploadIds[role] = ((await up.json()) as { upload_id: number }).upload_id;
   }
+  // watchlists are their owner's (others get 404): each role acts on its own
+  const id = async (res: Response, key: string): Promise<number> => {
+    expect(res.status, await res.clone().text()).toBe(201);
+    return (await k.json<Record<string, number>>(res))[key]!;
+  };
+  for (const role of ROLES) {
+    const sub = await id(
+      await k.post('/v1/subscriptions', { kind: 'new_alerts' }, role),
+      'subscription_id',
+    );
+    if (role === D) {
+      own[role] = { watchlist: 0, archivable: 0, entry: 0, subscription: sub };
+      continue;
+    }
+    const wl = await id(
+      await k.post('/v1/watchlists', { name: `${role}的名单` }, role),
+      'watchlist_id',
+    );
+    const entry = await id(
+      await k.post(
+        `/v1/watchlists/${wl}/entries`,
+        { kind: 'keyword', value: '富诚', reason: '测试' },
+        role,
+      ),
+      'entry_id',
+    );
+    const archivable = await id(
+      await k.post('/v1/watchlists', { name: `${role}的旧名单` }, role),
+      'watchlist_id',
+    );
+    own[role] = { watchlist: wl, archivable, entry, subscription: sub };
+  }
+  endpointId = await id(
+    await k.post(
+      '/v1/endpoints',
+      { name: '群', format: 'wecom', url: 'https://robot.invalid/send?key=2' },
+      A,
+    ),
+    'endpoint_id',
+  );
+  // a webhook delivery that gave up (what the back-off leaves after its last attempt)
+  const dead = await k.db.one<{ id: number }>(
+    `INSERT INTO deliveries (channel, recipient, endpoint_id, notification_ids, status, attempts,
+                             last_error, created_at)
+     VALUES ('webhook', 'test-admin', $e, [], 'dead', 5, 'HTTP 500', now())
+     RETURNING delivery_id::INTEGER AS id`,
+    { e: endpointId },
+  );
+  deliveryId = dead!.id;
 });
 afterAll(() => k.close());
 
@@ -196,7 +324,13 @@ function fill(path: string, role: Role): string {
     .replace('{user}', 'matrix-target')
     .replace('{token}', String(tokenId))
     .replace('{template}', 'ad-monitor-csv')
-    .replace('{upload}', String(uploadIds[role]));
+    .replace('{upload}', String(uploadIds[role]))
+    .replace('{watchlist}', String(own[role]!.watchlist))
+    .replace('{archivable}', String(own[role]!.archivable))
+    .replace('{entry}', String(own[role]!.entry))
+    .replace('{subscription}', String(own[role]!.subscription))
+    .replace('{endpoint}', String(endpointId))
+    .replace('{delivery}', String(deliveryId));
 }
 
 describe('permission matrix', () => {
@@ -212,7 +346,12 @@ describe('permission matrix', () => {
         .replace('{token}', ':id')
         .replace('{template}', ':template')
         .replace('{upload}', ':upload')
-        .replace('/2/', '/:version/');
+        .replace('/2/', '/:version/')
+        .replace('{watchlist}', ':watchlist')
+        .replace('{archivable}', ':watchlist')
+        .replace('{entry}', ':entry')
+        .replace(/\{(subscription|endpoint|delivery)\}/, ':id')
+        .replace('/999/', '/:id/');
     const inMatrix = [
       ...MATRIX.map((r) => `${r.method} ${norm(r.path)}`),
       'POST /v1/auth/login',

@@ -150,6 +150,7 @@ function paths(): string[] {
     '/v1/quarantine': ['/v1/quarantine?limit=200'],
     '/v1/audit': ['/v1/audit?limit=200'],
     '/v1/audit/export.ndjson': ['/v1/audit/export.ndjson'],
+    '/v1/watchlists/:watchlist': ['/v1/watchlists/1?all=true'],
     '/v1/intake/templates/:template': ['/v1/intake/templates/ad-monitor-csv'],
     '/v1/intake/uploads/:upload': [`/v1/intake/uploads/${uploadId}`],
   };
@@ -170,6 +171,9 @@ function paths(): string[] {
     '/ui/runs?feed=registrations',
     '/ui/runs?feed=complaints',
     '/ui/models',
+    '/ui/inbox',
+    '/ui/inbox/settings',
+    '/ui/watchlists',
   );
   return out;
 }

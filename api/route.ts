@@ -29,6 +29,11 @@ export interface RouteSpec<Q extends z.ZodType, P extends z.ZodType, B extends z
   /** Roles allowed; 'public' needs no token. */
   roles: readonly Role[] | 'public';
   /**
+   * Deployment-wide actions (models, runs, the quarantine, the audit log): only accounts of the
+   * whole tree (no jurisdiction, or its root) may call it; others get 403.
+   */
+  wholeTree?: true;
+  /**
    * Token scopes allowed (default full only): a session that must first change its password or
    * enrol TOTP reaches only the routes naming that scope.
    */
@@ -109,6 +114,19 @@ export class Router {
             status: 403,
           });
           throw new ApiError('forbidden', `role ${p.role} may not ${spec.summary.toLowerCase()}`);
+        }
+        if (spec.wholeTree && p.jurisdiction !== null) {
+          const root = (await c.get('deps').jurisdictions.tree()).root;
+          if (p.jurisdiction !== root?.code) {
+            await audit(c, 'auth.denied', `${spec.method.toUpperCase()} ${template}`, {
+              status: 403,
+              jurisdiction: p.jurisdiction,
+            });
+            throw new ApiError(
+              'forbidden',
+              `${spec.summary.toLowerCase()} concerns the whole deployment: it needs an account of the whole tree, not of ${p.jurisdiction}`,
+            );
+          }
         }
       }
       const url = new URL(c.req.url);

@@ -95,3 +95,9 @@ export const AlertId = z
 
 /** A JSON object response documented loosely (the handlers' types are the contract in code). */
 export const Obj = (id: string, description: string) => z.looseObject({}).meta({ id, description });
+
+/** An office of the jurisdiction tree (GB/T 2260 division code or a functional zone's code). */
+export const JurisdictionCode = z
+  .string()
+  .regex(/^\d{2,12}$/, 'must be an office code of the jurisdiction tree, e.g. 440402')
+  .meta({ description: 'office code (GET /v1/jurisdictions)', example: '440402' });

@@ -59,16 +59,23 @@ describe('timeline read models', () => {
     // events of every kind: a disposition with a note, an outcome (认定), a linked complaint
     const e = k.city.schemes[0]!;
     const day = k.city.lastDay;
-    for (const status of ['核查中', '认定'])
-      expect(
-        (
-          await k.post(
-            `/v1/alerts/${day}:${e.uscc}/dispositions`,
-            { status, note: `备注 ${status}`, case_ref: 'C-1' },
-            'investigator',
-          )
-        ).status,
-      ).toBe(201);
+    for (const status of ['核查中', '认定']) {
+      const res = await k.post(
+        `/v1/alerts/${day}:${e.uscc}/dispositions`,
+        { status, note: `备注 ${status}`, case_ref: 'C-1' },
+        'investigator',
+      );
+      expect(res.status).toBe(status === '认定' ? 202 : 201);
+      if (status === '认定') {
+        const { approval_id } = await k.json<{ approval_id: number }>(res);
+        const ok = await k.post(
+          `/v1/approvals/${approval_id}/decision`,
+          { decision: 'approve' },
+          'regulator',
+        );
+        expect(ok.status).toBe(201);
+      }
+    }
     await rebuildScoreHistory(k.db);
     await rebuildEntityEvents(k.db);
     expect(await entityEventsFresh(k.db)).toBe(true);
@@ -103,7 +110,16 @@ describe('timeline read models', () => {
       }
     }
     expect([...kindsSeen].sort()).toEqual(
-      ['ad', 'change', 'complaint', 'disposition', 'established', 'outcome', 'score'].sort(),
+      [
+        'ad',
+        'approval',
+        'change',
+        'complaint',
+        'disposition',
+        'established',
+        'outcome',
+        'score',
+      ].sort(),
     );
   });
 
@@ -155,7 +171,12 @@ describe('timeline read models', () => {
       { status: '排除', note: '已核实' },
       'investigator',
     );
-    expect(res.status).toBe(201);
+    expect(res.status).toBe(202);
+    const { approval_id } = await k.json<{ approval_id: number }>(res);
+    expect(
+      (await k.post(`/v1/approvals/${approval_id}/decision`, { decision: 'approve' }, 'regulator'))
+        .status,
+    ).toBe(201);
     const body = await k.json<{ items: { kind: string; summary: string }[] }>(
       await k.get(`/v1/entities/${e.uscc}/history?kinds=outcome,disposition`, 'investigator'),
     );

@@ -11,6 +11,7 @@ import { adminSocketPath, callAdminSocket, cliActor } from './admin-socket/index
 import { writeAudits } from './queries/audit.ts';
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { createScheduler } from './scheduler.ts';
+import { notifyJobs } from './notify/jobs.ts';
 import { openMigratedDb, type Db } from './db/index.ts';
 import { AppError, UsageError } from './errors.ts';
 import { FEED_NAMES, formatCounts, ingest, isFeedName } from './feeds/index.ts';
@@ -27,6 +28,7 @@ import type { TrainingOptions } from './modeling/train.ts';
 import { createProgress, type Progress } from './progress.ts';
 import { runDay } from './run-day.ts';
 import { csvLine, LEVEL_ZH } from './format.ts';
+import { ensureJurisdictions, loadJurisdictionFile, readTree } from './jurisdictions/index.ts';
 
 export interface Io {
   out: (line: string) => void;
@@ -83,6 +85,26 @@ async function withOpenDb<T>(
   }
 }
 
+/** Opens the database with its tree of offices: the configured file, else the sample city's. */
+async function withTreeDb<T>(
+  values: Record<string, unknown>,
+  io: Io,
+  fn: (db: Db) => Promise<T>,
+): Promise<T> {
+  return withOpenDb(values, async (db) => {
+    await ensureTree(db, loadConfig().jurisdictionsFile, io);
+    return fn(db);
+  });
+}
+
+async function ensureTree(db: Db, file: string | null, io: Io): Promise<void> {
+  const loaded = await ensureJurisdictions(db, file);
+  if (loaded?.changed)
+    io.err(
+      `jurisdictions: loaded ${loaded.nodes} offices and ${loaded.agencies} agencies from ${loaded.file}`,
+    );
+}
+
 const VERBS: Record<string, Verb> = {
   init: {
     summary: 'create or migrate the database',
@@ -90,7 +112,7 @@ const VERBS: Record<string, Verb> = {
     options: { ...dbOption },
     async run(values, _pos, io) {
       const path = dbPath(values);
-      await withOpenDb(values, () => Promise.resolve());
+      await withTreeDb(values, io, () => Promise.resolve());
       io.out(`database ready: ${path}`);
       return 0;
     },
@@ -405,7 +427,13 @@ Prints one line: read N, accepted N, duplicate N, corrected N, quarantined N`,
         io.err(
           `warning: ${db.path} is a demo database (made by dafei demo): its accounts have the published demo password`,
         );
-      const scheduler = createScheduler({ db, config, log: io.err });
+      await ensureTree(db, config.jurisdictionsFile, io);
+      const scheduler = createScheduler({
+        db,
+        config,
+        log: io.err,
+        extraJobs: notifyJobs(db, config),
+      });
       const socket = adminSocketPath(db.path, config.adminSocket);
       const server = await startServer(
         values,
@@ -428,10 +456,12 @@ Prints one line: read N, accepted N, duplicate N, corrected N, quarantined N`,
   },
   user: {
     summary: 'dashboard users: list, create, disable, enable, unlock, reset-password, reset-totp',
-    usage: `dafei user list|create|disable|enable|unlock|reset-password|reset-totp [--db PATH] [--username NAME] [--role ${ROLES.join('|')}]
+    usage: `dafei user list|create|disable|enable|unlock|reset-password|reset-totp [--db PATH] [--username NAME] [--role ${ROLES.join('|')}] [--jurisdiction CODE]
 
-  create           --username NAME --role ROLE; the password comes from $DAFEI_PASSWORD or stdin,
-                   or with --one-time a one-time password is printed (changed at the first login)
+  create           --username NAME --role ROLE [--jurisdiction CODE]; the password comes from
+                   $DAFEI_PASSWORD or stdin, or with --one-time a one-time password is printed
+                   (changed at the first login); --jurisdiction: the office whose area the user
+                   sees (dafei jurisdictions list), none = the whole tree
   disable          ends the user's sessions and tokens at once
   unlock           lifts a lockout after failed logins
   reset-password   prints a one-time password; the user's sessions and tokens end
@@ -443,6 +473,7 @@ they open the database.`,
       ...dbOption,
       username: { type: 'string' },
       role: { type: 'string' },
+      jurisdiction: { type: 'string' },
       'one-time': { type: 'boolean' },
     },
     async run(values, positionals, io) {
@@ -482,12 +513,14 @@ they open the database.`,
         const password = values['one-time']
           ? undefined
           : (process.env['DAFEI_PASSWORD'] ?? (await readStdin()).replace(/\r?\n$/, ''));
+        const jurisdiction = values['jurisdiction'] as string | undefined;
         const r = (await runAdminVerb(values, 'user.create', {
           username,
           role,
           ...(password === undefined ? {} : { password }),
+          ...(jurisdiction ? { jurisdiction } : {}),
         })) as { one_time_password?: string };
-        io.err(`user ${username} (${role}) created`);
+        io.err(`user ${username} (${role}, ${jurisdiction ?? 'whole tree'}) created`);
         if (r.one_time_password) {
           io.err('one-time password (shown once; to be changed at the first login):');
           io.out(r.one_time_password);
@@ -510,9 +543,11 @@ they open the database.`,
   },
   token: {
     summary: 'API tokens: list, create (expiring, shown once), revoke',
-    usage: `dafei token list|create|revoke [--db PATH] [--name NAME --role ${ROLES.join('|')} [--days N] [--user NAME]] [--id ID] [--active]
+    usage: `dafei token list|create|revoke [--db PATH] [--name NAME --role ${ROLES.join('|')} [--days N] [--user NAME] [--jurisdiction CODE]] [--id ID] [--active]
 
-  create   prints the token once (stored only as a hash); it expires after --days (default 90)
+  create   prints the token once (stored only as a hash); it expires after --days (default 90);
+           --jurisdiction: the office whose area it sees (dafei jurisdictions list), none = the
+           whole tree (a user's token has the user's office)
   revoke   --id ID: ends a token or a session at once
 While \`dafei serve\` runs, these go to it over its admin socket.`,
     options: {
@@ -521,6 +556,7 @@ While \`dafei serve\` runs, these go to it over its admin socket.`,
       role: { type: 'string' },
       days: { type: 'string' },
       user: { type: 'string' },
+      jurisdiction: { type: 'string' },
       id: { type: 'string' },
       active: { type: 'boolean' },
     },
@@ -562,11 +598,51 @@ While \`dafei serve\` runs, these go to it over its admin socket.`,
         role,
         ...(days === undefined ? {} : { days }),
         ...(values['user'] ? { username: values['user'] } : {}),
-      })) as { tokenId: number; token: string; name: string; role: string; expiresAt: string };
+        ...(values['jurisdiction'] ? { jurisdiction: values['jurisdiction'] } : {}),
+      })) as {
+        tokenId: number;
+        token: string;
+        name: string;
+        role: string;
+        expiresAt: string;
+        jurisdiction: string | null;
+      };
       io.err(
-        `token ${t.tokenId} for ${t.name} (${t.role}), expires ${t.expiresAt}; it is shown once and stored only as a hash:`,
+        `token ${t.tokenId} for ${t.name} (${t.role}, ${t.jurisdiction ?? 'whole tree'}), expires ${t.expiresAt}; it is shown once and stored only as a hash:`,
       );
       io.out(t.token);
+      return 0;
+    },
+  },
+  jurisdictions: {
+    summary: 'list the offices (jurisdiction tree) or load a new jurisdiction file',
+    usage: `dafei jurisdictions [--db PATH] list | load FILE
+
+  list        the tree: code, kind, name (indented by level), aliases; then the outside agencies
+  load FILE   replace the tree with FILE (see data-samples/jurisdictions.json); refused when an
+              account, a token or a referral names an office FILE lacks`,
+    options: { ...dbOption },
+    async run(values, positionals, io) {
+      const [action = 'list', file, ...rest] = positionals;
+      if (rest.length > 0) throw new UsageError('too many arguments');
+      if (action === 'load') {
+        if (!file) throw new UsageError('jurisdictions load needs a FILE');
+        const r = await withOpenDb(values, (db) => loadJurisdictionFile(db, file));
+        io.out(
+          r.changed
+            ? `loaded ${r.nodes} offices and ${r.agencies} agencies from ${r.file}`
+            : `${r.file} is already loaded (${r.nodes} offices)`,
+        );
+        return 0;
+      }
+      if (action !== 'list') throw new UsageError(`unknown action '${action}' (list, load)`);
+      const tree = await withTreeDb(values, io, (db) => readTree(db));
+      for (const n of tree.ordered()) {
+        io.out(
+          `${n.code.padEnd(8)} ${n.kind.padEnd(8)} ${'  '.repeat(n.depth)}${n.name}${n.aliases.length ? `（${n.aliases.join('、')}）` : ''}`,
+        );
+      }
+      for (const a of tree.agencies) io.out(`${a.id.padEnd(8)} agency   ${a.name}`);
       return 0;
     },
   },
@@ -635,6 +711,7 @@ While \`dafei serve\` runs, these go to it over its admin socket.`,
       const config = loadConfig();
       const db = await openMigratedDb(dbPath(values));
       try {
+        await ensureTree(db, config.jurisdictionsFile, io);
         return await runDemo(db, io, {
           serve: values['no-serve']
             ? undefined
@@ -670,7 +747,9 @@ async function runAdminVerb(
     const answer = await callAdminSocket(socket, verb, args);
     if (answer) return answer.result;
   }
-  return withOpenDb(values, (db) => {
+  return withOpenDb(values, async (db) => {
+    // accounts and tokens name offices of the tree
+    await ensureJurisdictions(db, config.jurisdictionsFile);
     const actor = cliActor();
     const ctx: AdminContext = {
       db,

@@ -42,6 +42,30 @@ export const SourceSchema = z
   })
   .strict();
 
+/** Notifications (pipeline/notify): pushes and the digest's SMTP server (links use security.public_url). */
+export const NotificationsSchema = z
+  .object({
+    /** When the daily digest goes out (Asia/Shanghai). */
+    digest_cron: cronExpr.default('30 7 * * *'),
+    /** How often pending pushes are sent and dispositions screened. */
+    deliver_cron: cronExpr.default('* * * * *'),
+    /** Seconds before each retry of a failed push; after the last one it is dead (dead-letter list). */
+    retry_seconds: z.array(z.number().positive()).max(10).default([30, 120, 600, 3600, 21600]),
+    timeout_seconds: z.number().positive().max(60).default(10),
+    /** The digest's SMTP server; its password comes from $DAFEI_SMTP_PASSWORD, never from this file. */
+    smtp: z
+      .object({
+        host: z.string().min(1),
+        port: z.number().int().min(1).max(65535).default(25),
+        /** TLS from the start (port 465); otherwise STARTTLS when the server offers it. */
+        secure: z.boolean().default(false),
+        user: z.string().min(1).optional(),
+        from: z.string().min(3),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
 /** Accounts, sessions and login protection (docs/security.md). */
 export const SecuritySchema = z
   .object({
@@ -110,6 +134,9 @@ export const FileConfigSchema = z
       .default({ cron: '0 3 * * 1', auto_promote: false }),
     levels: z.object({ model: thresholds, rules: thresholds }).strict().default(DEFAULT_THRESHOLDS),
     sources: z.array(SourceSchema).default([]),
+    notifications: NotificationsSchema.default(NotificationsSchema.parse({})),
+    /** The deployment's jurisdiction file (offices); default: the sample city's. */
+    jurisdictions: z.string().min(1).optional(),
     security: SecuritySchema.prefault({}),
     intake: z
       .object({
@@ -133,6 +160,13 @@ export interface Config extends FileConfig {
   readonly host: string;
   /** The config file read, if any. */
   readonly configFile: string | null;
+  /** The SMTP password of notifications.smtp.user ($DAFEI_SMTP_PASSWORD). */
+  readonly smtpPassword: string | null;
+  /**
+   * The jurisdiction file (the tree of offices) to load: $DAFEI_JURISDICTIONS, then
+   * `jurisdictions` of the config file; null = keep the database's, or the sample city's default.
+   */
+  readonly jurisdictionsFile: string | null;
   /** The admin socket ($DAFEI_ADMIN_SOCKET); null = `<db path>.admin.sock`. */
   readonly adminSocket: string | null;
 }
@@ -198,6 +232,8 @@ export function loadConfig(
     port,
     host: env['DAFEI_HOST'] || '127.0.0.1',
     configFile: file,
+    smtpPassword: env['DAFEI_SMTP_PASSWORD'] || null,
+    jurisdictionsFile: env['DAFEI_JURISDICTIONS'] || fileConfig.jurisdictions || null,
     adminSocket: env['DAFEI_ADMIN_SOCKET'] || null,
   });
 }

@@ -18,6 +18,7 @@ import {
   markDemoDb,
 } from './auth/index.ts';
 import { AppError } from './errors.ts';
+import { readTree, type JurisdictionTree } from './jurisdictions/index.ts';
 import { backfill } from './backfill.ts';
 import { FEED_NAMES, formatCounts, ingest, type FeedName } from './feeds/index.ts';
 import { addDays } from './modeling/days.ts';
@@ -57,6 +58,36 @@ async function madeByAnEarlierDemo(db: Db): Promise<boolean> {
   )
     return false;
   return (await demoPasswordAccounts(db)).length === DEMO_USERS.length;
+}
+
+/** User names of the sample city's offices (others get office-CODE). */
+const OFFICE_USERNAMES: Readonly<Record<string, string>> = {
+  '4404': 'zhuhai',
+  '440402': 'xiangzhou',
+  '440403': 'doumen',
+  '440404': 'jinwan',
+  '440471': 'hengqin',
+  '440472': 'gaoxin',
+  '440473': 'gaolangang',
+  '440474': 'wanshan',
+};
+
+/**
+ * Demo accounts of the offices: a regulator of each city of the tree and of each office below a
+ * city (districts and zones), so that lists, referrals and two-person decisions can be tried.
+ */
+export function officeDemoUsers(
+  tree: JurisdictionTree,
+): { username: string; role: 'regulator'; jurisdiction: string; label: string }[] {
+  const cities = tree.nodes.filter((n) => n.kind === 'city');
+  return cities.flatMap((city) =>
+    [city, ...tree.children(city.code)].map((n) => ({
+      username: OFFICE_USERNAMES[n.code] ?? `office-${n.code}`,
+      role: 'regulator' as const,
+      jurisdiction: n.code,
+      label: tree.label(n.code),
+    })),
+  );
 }
 
 /** The sample's file for a feed; complaints come as GBK CSV, as government exports do. */
@@ -126,10 +157,14 @@ export async function runDemo(db: Db, io: Io, o: DemoOptions): Promise<number> {
   if (!last) throw new Error('the sample city holds no ads or complaints');
   const first = await runDay(db, last, { skipResolve: true });
   io.out(`  list of ${last}: ${first.listed} alerts (${first.scorer}) (${since()})`);
-  const users = await db.one<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM api_users`);
-  if (users!.n === 0) {
-    for (const u of DEMO_USERS) await createUser(db, { ...u, password: DEMO_PASSWORD, demo: true });
-  }
+  // the demo accounts: one per role for the whole city, and a regulator of each office
+  const existing = new Set(
+    (await db.all<{ username: string }>(`SELECT username FROM api_users`)).map((u) => u.username),
+  );
+  const offices = officeDemoUsers(await readTree(db));
+  for (const u of [...DEMO_USERS, ...offices])
+    if (!existing.has(u.username))
+      await createUser(db, { ...u, password: DEMO_PASSWORD, demo: true });
   let queue: Promise<unknown> = Promise.resolve();
   const server = o.serve
     ? await o.serve((day) => (queue = queue.then(() => runDay(db, day))))
@@ -138,8 +173,12 @@ export async function runDemo(db: Db, io: Io, o: DemoOptions): Promise<number> {
     io.out('');
     io.out(`  dashboard: ${server.url}/   (ready after ${since()})`);
     io.out(
-      `  log in as ${DEMO_USERS.map((u) => u.username).join(' / ')} with password ${DEMO_PASSWORD}`,
+      `  log in as ${DEMO_USERS.map((u) => u.username).join(' / ')} (whole tree) with password ${DEMO_PASSWORD}`,
     );
+    if (offices.length > 0)
+      io.out(
+        `  offices (regulators): ${offices.map((u) => `${u.username} = ${u.label.split(' / ').pop() ?? u.label}`).join(', ')}`,
+      );
     io.out(`  API reference: ${server.url}/docs`);
     io.out('');
   }

@@ -8,6 +8,8 @@ export type ErrorCode =
   | 'ingest_failed'
   | 'source_unreadable'
   | 'not_found'
+  | 'conflict'
+  | 'forbidden'
   | 'model_failed';
 
 export class AppError extends Error {

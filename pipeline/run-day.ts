@@ -11,6 +11,7 @@ import { activeVersion, loadModel } from './modeling/registry.ts';
 import { rankRows, scoreMatrix, type DEFAULT_THRESHOLDS } from './modeling/score.ts';
 import { publishList, type PublishResult } from './publish.ts';
 import { resolve } from './resolve/index.ts';
+import { rescreenAfter } from './notify/screen.ts';
 import { selectRows } from '../models/index.ts';
 
 export interface RunDayResult extends PublishResult {
@@ -64,6 +65,8 @@ export async function runDay(
       dataFingerprint: features.fingerprint,
       rows,
     });
+    // what the run changed (new links, the new revision) against watchlists and subscriptions
+    await rescreenAfter(db);
     return {
       ...published,
       scorer: model ? ('model' as const) : ('rules' as const),

@@ -24,9 +24,20 @@ export const TIMEZONE = 'Asia/Shanghai';
 
 export { shanghaiDay };
 
+/** A job the scheduler runs on its own cron, through the same queue and ledger. */
+export interface ExtraJob {
+  name: string;
+  cron: string;
+  /** false: not a ledger entry per run (a job every minute would drown the ledger); it records its own failures. */
+  ledger?: boolean;
+  run(): Promise<unknown>;
+}
+
 export interface SchedulerDeps {
   db: Db;
   config: Pick<Config, 'daily_run' | 'training' | 'sources' | 'levels'>;
+  /** More jobs on their own cron (`dafei serve`: the notification jobs, pipeline/notify/jobs.ts). */
+  extraJobs?: readonly ExtraJob[];
   now?: () => Date;
   sleep?: (ms: number) => Promise<void>;
   log?: (line: string) => void;
@@ -168,7 +179,18 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     ((expr: string, fn: () => void): ScheduledTask =>
       cron.schedule(expr, () => fn(), { timezone: TIMEZONE, noOverlap: true }));
 
-  const jobs = ['run', 'train', ...config.sources.map((s) => `pull:${s.name}`)];
+  const extra = deps.extraJobs ?? [];
+  const extraJob = (j: ExtraJob) =>
+    enqueue(j.name, () =>
+      j.ledger === false ? j.run() : withLedger(db, j.name, null, () => j.run()),
+    );
+
+  const jobs = [
+    'run',
+    'train',
+    ...config.sources.map((s) => `pull:${s.name}`),
+    ...extra.map((j) => j.name),
+  ];
 
   return {
     jobs,
@@ -183,6 +205,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       }
       tasks.push(schedule(config.daily_run.cron, () => void dailyRun()));
       tasks.push(schedule(config.training.cron, () => void train()));
+      for (const j of extra) tasks.push(schedule(j.cron, () => void extraJob(j)));
       await catchUp();
     },
     async stop() {
@@ -193,6 +216,8 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     trigger(job, target) {
       if (job === 'run') return dailyRun(target);
       if (job === 'train') return train();
+      const x = extra.find((j) => j.name === job);
+      if (x) return extraJob(x);
       const source = config.sources.find((s) => `pull:${s.name}` === job);
       if (!source) return Promise.reject(new AppError('not_found', `no job named ${job}`));
       return enqueue(job, () => pull(source));

@@ -11,6 +11,7 @@ header.top nav{display:flex;gap:2px;flex:1}
 header.top nav a{color:#cfdaeb;padding:12px 12px;display:block}
 header.top nav a.on{color:#fff;background:#1f4a84;box-shadow:inset 0 -3px 0 #f5b301}
 header.top nav a:hover{text-decoration:none;color:#fff}
+header.top nav a .unread{display:inline-block;min-width:18px;margin-left:4px;padding:0 5px;border-radius:9px;background:#d92d20;color:#fff;font-size:11px;line-height:18px;text-align:center;font-weight:700}
 header.top .who{color:#cfdaeb;white-space:nowrap;display:flex;gap:10px;align-items:center}
 header.top .who form{margin:0}
 header.top .who button{background:none;border:1px solid #5f7fab;color:#e8eef7;border-radius:3px;padding:2px 8px;cursor:pointer;font:inherit}

@@ -256,7 +256,8 @@ export function Histogram(props: {
 export interface GraphNode {
   id: string;
   label: string;
-  href: string;
+  /** Absent for a neighbour of another jurisdiction (no link, no name). */
+  href?: string | undefined;
   kinds: string[];
   confirmed: boolean;
   level: string | null;
@@ -314,26 +315,51 @@ export function NetworkGraph(props: {
         const nx = cx + R * Math.cos(a);
         const ny = cy + R * Math.sin(a);
         return (
-          <a href={nd.href}>
-            <title>{nd.label}</title>
-            <circle
-              cx={r1(nx)}
-              cy={r1(ny)}
-              r="8"
-              fill={nd.level ? (LEVEL_FILL[nd.level] ?? '#fff') : '#fff'}
-              stroke={nd.confirmed ? '#000' : '#6b7785'}
-              stroke-width={nd.confirmed ? '3' : '1.5'}
-            />
-            <text
-              x={r1(nx)}
-              y={r1(ny + (Math.sin(a) >= 0 ? 20 : -12))}
-              font-size="10"
-              text-anchor="middle"
-              fill="#1f2933"
-            >
-              {short(nd.label)}
-            </text>
-          </a>
+          <g>
+            {nd.href ? (
+              <a href={nd.href}>
+                <title>{nd.label}</title>
+                <circle
+                  cx={r1(nx)}
+                  cy={r1(ny)}
+                  r="8"
+                  fill={nd.level ? (LEVEL_FILL[nd.level] ?? '#fff') : '#fff'}
+                  stroke={nd.confirmed ? '#000' : '#6b7785'}
+                  stroke-width={nd.confirmed ? '3' : '1.5'}
+                />
+                <text
+                  x={r1(nx)}
+                  y={r1(ny + (Math.sin(a) >= 0 ? 20 : -12))}
+                  font-size="10"
+                  text-anchor="middle"
+                  fill="#1f2933"
+                >
+                  {short(nd.label)}
+                </text>
+              </a>
+            ) : (
+              <g class="other-jurisdiction">
+                <title>{nd.label}</title>
+                <circle
+                  cx={r1(nx)}
+                  cy={r1(ny)}
+                  r="8"
+                  fill={nd.level ? (LEVEL_FILL[nd.level] ?? '#fff') : '#fff'}
+                  stroke={nd.confirmed ? '#000' : '#6b7785'}
+                  stroke-width={nd.confirmed ? '3' : '1.5'}
+                />
+                <text
+                  x={r1(nx)}
+                  y={r1(ny + (Math.sin(a) >= 0 ? 20 : -12))}
+                  font-size="10"
+                  text-anchor="middle"
+                  fill="#1f2933"
+                >
+                  {short(nd.label)}
+                </text>
+              </g>
+            )}
+          </g>
         );
       })}
       <circle

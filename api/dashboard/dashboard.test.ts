@@ -3,6 +3,10 @@
  * list, the detail page with marked evidence (and escaped text), dispositions with CSRF, the API's
  * role rules, exports; plus the pure helpers (marks, chart axes, permissions).
  */
+import {
+  DEFAULT_JURISDICTION_FILE,
+  loadJurisdictionFile,
+} from '../../pipeline/jurisdictions/index.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../app.ts';
 import { createToken, createUser } from '../../pipeline/auth/index.ts';
@@ -81,6 +85,7 @@ describe('dashboard pages', () => {
 
   beforeAll(async () => {
     db = await openMigratedDb(':memory:');
+    await loadJurisdictionFile(db, DEFAULT_JURISDICTION_FILE);
     await seed(db);
     for (const role of ['regulator', 'investigator', 'data_scientist', 'admin'] as const) {
       tokens[role] = (await createToken(db, { name: `t-${role}`, role })).token;
@@ -250,6 +255,7 @@ describe('dashboard pages', () => {
     const form = new FormData();
     form.set('_csrf', csrfFor(tokens['admin']!));
     form.set('status', '移交');
+    form.set('refer_to', 'amr');
     form.set('note', note);
     const res = await app.request(`/ui/alerts/${DAY}:${A}/disposition`, {
       method: 'POST',

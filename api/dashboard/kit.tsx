@@ -92,6 +92,12 @@ export function str(v: unknown): string | undefined {
   return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
 }
 
+/** The root office of the API's jurisdiction tree (undefined when none is loaded). */
+async function rootOffice(c: Context<AppEnv>): Promise<string | undefined> {
+  const keeper = (c.get('deps') as Partial<AppEnv['Variables']['deps']> | undefined)?.jurisdictions;
+  return keeper ? (await keeper.tree()).root?.code : undefined;
+}
+
 export function createKit(app: Hono<AppEnv>, deps: DashboardDeps): DashboardKit {
   const now = deps.now ?? (() => new Date());
   const db = deps.db;
@@ -103,14 +109,25 @@ export function createKit(app: Hono<AppEnv>, deps: DashboardDeps): DashboardKit 
   const routes = (): readonly RouteRoles[] | undefined =>
     (app as unknown as { dafei?: { routes?: RouteRoles[] } }).dafei?.routes;
 
-  const render: DashboardKit['render'] = (c, title, nav, body, ctx, status = 200) => {
+  const render: DashboardKit['render'] = async (c, title, nav, body, ctx, status = 200) => {
     const nonce = randomBytes(16).toString('base64');
+    // the header's 通知 badge, through the API like everything else
+    const unread = ctx
+      ? await ctx.api.get<{ unread: number }>('/v1/notifications/unread-count')
+      : undefined;
     c.header('content-security-policy', csp(nonce));
     c.header('x-frame-options', 'DENY');
     c.header('referrer-policy', 'same-origin');
     if (ctx && ctx.api.timings.length > 0) c.header('server-timing', ctx.api.serverTiming());
     return c.html(
-      <Shell title={title} nav={nav} session={ctx?.session} can={ctx?.can} nonce={nonce}>
+      <Shell
+        title={title}
+        nav={nav}
+        session={ctx?.session}
+        can={ctx?.can}
+        nonce={nonce}
+        unread={unread?.ok ? unread.data.unread : undefined}
+      >
         {body}
       </Shell>,
       status as 200,
@@ -139,7 +156,12 @@ export function createKit(app: Hono<AppEnv>, deps: DashboardDeps): DashboardKit 
       principal: signedIn.principal,
       // the API call carries this request's client (address, user agent, request id) for the audit
       api: new ApiClient(app, signedIn.token, c),
-      can: permissionsFor(signedIn.principal.role, routes()),
+      can: permissionsFor(
+        signedIn.principal.role,
+        routes(),
+        signedIn.principal.jurisdiction !== null &&
+          signedIn.principal.jurisdiction !== (await rootOffice(c)),
+      ),
     };
     if (c.req.method === 'POST') {
       const form = await c.req.parseBody();

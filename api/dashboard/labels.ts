@@ -17,6 +17,8 @@ export const HISTORY_KIND_ZH: Readonly<Record<string, string>> = {
   score: '评分',
   disposition: '处置',
   outcome: '结论',
+  referral: '移交',
+  approval: '审批',
 };
 
 export const CHANNEL_ZH: Readonly<Record<string, string>> = {

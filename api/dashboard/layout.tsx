@@ -9,7 +9,18 @@ import type { Session } from './session.ts';
 export const BASE = '/ui';
 
 export type NavKey =
-  'alerts' | 'entities' | 'models' | 'runs' | 'intake' | 'account' | 'admin' | 'login';
+  | 'alerts'
+  | 'entities'
+  | 'watchlists'
+  | 'inbox'
+  | 'approvals'
+  | 'referrals'
+  | 'models'
+  | 'runs'
+  | 'intake'
+  | 'account'
+  | 'admin'
+  | 'login';
 
 export interface ShellProps {
   title: string;
@@ -18,6 +29,8 @@ export interface ShellProps {
   can?: Can | undefined;
   /** The Content-Security-Policy nonce of the page's script. */
   nonce?: string | undefined;
+  /** The signed-in account's unread notifications (the 通知 badge). */
+  unread?: number | undefined;
   children?: Child;
 }
 
@@ -29,6 +42,24 @@ export function Shell(p: ShellProps): Child {
       href: `${BASE}/entities`,
       label: '企业查询',
       show: p.can?.('searchEntities') ?? false,
+    },
+    {
+      key: 'watchlists',
+      href: `${BASE}/watchlists`,
+      label: '关注名单',
+      show: p.can?.('listWatchlists') ?? false,
+    },
+    {
+      key: 'approvals',
+      href: `${BASE}/approvals`,
+      label: '审批',
+      show: p.can?.('listApprovals') ?? false,
+    },
+    {
+      key: 'referrals',
+      href: `${BASE}/referrals`,
+      label: '移交',
+      show: p.can?.('listReferrals') ?? false,
     },
     { key: 'models', href: `${BASE}/models`, label: '模型', show: true },
     { key: 'runs', href: `${BASE}/runs`, label: '运行', show: true },
@@ -70,6 +101,15 @@ export function Shell(p: ShellProps): Child {
                       {i.label}
                     </a>
                   ))}
+                <a
+                  href={`${BASE}/inbox`}
+                  class={p.nav === 'inbox' ? 'on' : ''}
+                  id="nav-inbox"
+                  title={p.unread ? `${p.unread} 条未读通知` : '通知'}
+                >
+                  通知
+                  {p.unread ? <span class="unread">{p.unread > 99 ? '99+' : p.unread}</span> : null}
+                </a>
               </nav>
             ) : (
               <nav />

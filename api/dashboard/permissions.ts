@@ -20,6 +20,12 @@ export type Operation =
   | 'triggerRun'
   | 'exportAlertsCsv'
   | 'exportAlertsXlsx'
+  | 'listWatchlists'
+  | 'listApprovals'
+  | 'decideApproval'
+  | 'listReferrals'
+  | 'answerReferral'
+  | 'reopenEnterprise'
   | 'uploadIntakeFile';
 
 const ALL: readonly Role[] = ['regulator', 'investigator', 'data_scientist', 'admin'];
@@ -42,21 +48,48 @@ export const FALLBACK: Readonly<Record<Operation, readonly Role[]>> = {
   triggerRun: SCIENCE,
   exportAlertsCsv: REVIEWERS,
   exportAlertsXlsx: REVIEWERS,
+  listWatchlists: REVIEWERS,
+  listApprovals: REVIEWERS,
+  decideApproval: REVIEWERS,
+  listReferrals: REVIEWERS,
+  answerReferral: ['regulator', 'admin'],
+  reopenEnterprise: ['regulator', 'admin'],
   uploadIntakeFile: SCIENCE,
 };
+
+/** Deployment-wide operations: an account of one office (not the whole tree) may not call them. */
+const WHOLE_TREE_FALLBACK: ReadonlySet<string> = new Set([
+  'activateModel',
+  'rollbackModel',
+  'listQuarantine',
+  'triggerRun',
+  'uploadIntakeFile',
+]);
 
 export interface RouteRoles {
   operationId: string;
   roles: readonly string[] | 'public';
+  wholeTree?: true;
 }
 
 export type Can = (op: Operation) => boolean;
 
-export function permissionsFor(role: Role, routes: readonly RouteRoles[] | undefined): Can {
-  const byOp = new Map<string, readonly string[] | 'public'>();
-  for (const r of routes ?? []) byOp.set(r.operationId, r.roles);
+/**
+ * What `role` may do. `office`: true when the account belongs to one office rather than the whole
+ * tree, which rules out the deployment-wide operations (models, runs, the quarantine).
+ */
+export function permissionsFor(
+  role: Role,
+  routes: readonly RouteRoles[] | undefined,
+  office = false,
+): Can {
+  const byOp = new Map<string, RouteRoles>();
+  for (const r of routes ?? []) byOp.set(r.operationId, r);
   return (op) => {
-    const roles = byOp.get(op) ?? FALLBACK[op];
+    const route = byOp.get(op);
+    const roles = route?.roles ?? FALLBACK[op];
+    const wholeTree = route ? route.wholeTree === true : WHOLE_TREE_FALLBACK.has(op);
+    if (office && wholeTree) return false;
     return roles === 'public' || roles.includes(role);
   };
 }

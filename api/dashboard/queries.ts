@@ -1,7 +1,8 @@
 /**
- * The few reads the API has no route for, all without personal fields: the days that have a list,
- * a day's level and change counts, the districts, and one enterprise's daily series of score, ads
- * and complaints (for the chart). Callers check access through the API first.
+ * The few reads the API has no route for, all without personal fields or enterprises: the days
+ * that have a list, the districts, and one enterprise's daily series of score, ads and complaints
+ * (for the chart). Callers check access through the API first. (A day's counts come from
+ * GET /v1/summary: they depend on the caller's area.)
  */
 import type { Db } from '../../pipeline/db/index.ts';
 
@@ -13,6 +14,7 @@ export async function listDays(db: Db, limit = 400): Promise<string[]> {
   return rows.map((r) => r.d);
 }
 
+/** A day's list in numbers, as GET /v1/summary answers. */
 export interface DaySummary {
   day: string;
   revision: number;
@@ -28,23 +30,6 @@ export interface DaySummary {
   level_up: number;
   level_down: number;
   dropped: number;
-}
-
-export async function daySummary(db: Db, day: string): Promise<DaySummary | undefined> {
-  return db.one<DaySummary>(
-    `WITH r AS (SELECT * FROM list_revisions WHERE day = $d::DATE ORDER BY revision DESC LIMIT 1),
-     c AS (SELECT change, count(*)::INTEGER AS n FROM list_changes JOIN r USING (day, revision) GROUP BY change)
-     SELECT r.day::VARCHAR AS day, r.revision::INTEGER AS revision,
-            strftime(r.published_at AT TIME ZONE 'Asia/Shanghai', '%Y-%m-%d %H:%M') AS published_at,
-            r.scorer, r.model_version::INTEGER AS model_version, r.enterprises::INTEGER AS enterprises,
-            r.listed::INTEGER AS listed, r.red::INTEGER AS red, r.orange::INTEGER AS orange, r.yellow::INTEGER AS yellow,
-            coalesce((SELECT n FROM c WHERE change = 'new'), 0) AS new,
-            coalesce((SELECT n FROM c WHERE change = 'level_up'), 0) AS level_up,
-            coalesce((SELECT n FROM c WHERE change = 'level_down'), 0) AS level_down,
-            coalesce((SELECT n FROM c WHERE change = 'dropped'), 0) AS dropped
-     FROM r`,
-    { d: day },
-  );
 }
 
 export async function listDistricts(db: Db): Promise<string[]> {

@@ -12,6 +12,9 @@ import { mountEntities } from './pages/entities.tsx';
 import { mountLogin } from './pages/login.tsx';
 import { mountModels } from './pages/models.tsx';
 import { mountRuns } from './pages/runs.tsx';
+import { mountWatchlists } from './pages/watchlists.tsx';
+import { mountInbox } from './pages/inbox.tsx';
+import { mountWorkflowPages } from './pages/workflow.tsx';
 import { mountAccount } from './pages/account.tsx';
 import { mountIntake } from './pages/intake.tsx';
 
@@ -27,6 +30,9 @@ export function mountDashboard(app: Hono<AppEnv>, deps: DashboardDeps): void {
   mountEntities(kit);
   mountModels(kit);
   mountRuns(kit);
+  mountWatchlists(kit);
+  mountInbox(kit);
+  mountWorkflowPages(kit);
   mountAccount(kit);
   mountIntake(kit);
 }

@@ -133,6 +133,7 @@ export function accountRoutes(r: Router): void {
         kind: t.kind,
         username: t.username,
         scope: t.scope,
+        jurisdiction: t.jurisdiction,
       });
       await audit(c, 'auth.login', body.username, {
         status: 200,
@@ -145,6 +146,7 @@ export function accountRoutes(r: Router): void {
         role: t.role,
         expires_at: t.expiresAt,
         scope: t.scope,
+        jurisdiction: t.jurisdiction,
         idle_minutes: config.security.session_idle_minutes,
       });
     },
@@ -310,6 +312,7 @@ export function accountRoutes(r: Router): void {
       summary: 'List users',
       tag: 'admin',
       roles: ADMIN,
+      wholeTree: true,
       responses: { 200: { description: 'users', schema: Obj('UserList', '{ items }') } },
     },
     async (c) => c.json({ items: await runVerb(c, 'user.list', {}) }),
@@ -325,6 +328,7 @@ export function accountRoutes(r: Router): void {
         'Without `password`, a one-time password is returned (once); the user must change it at the first login.',
       tag: 'admin',
       roles: ADMIN,
+      wholeTree: true,
       body: z
         .strictObject({
           username: Username,
@@ -358,6 +362,7 @@ export function accountRoutes(r: Router): void {
         summary,
         tag: 'admin',
         roles: ADMIN,
+        wholeTree: true,
         params: UserParams,
         body: z.strictObject({}),
         responses: {
@@ -384,6 +389,7 @@ export function accountRoutes(r: Router): void {
         'With expiry, last use (to the minute) and revocation. `active=true` hides ended ones.',
       tag: 'admin',
       roles: ADMIN,
+      wholeTree: true,
       query: z.strictObject({ active: z.enum(['true', 'false']).optional() }),
       responses: { 200: { description: 'tokens', schema: Obj('TokenList', '{ items }') } },
     },
@@ -401,6 +407,7 @@ export function accountRoutes(r: Router): void {
         'The secret is in the answer once. Expires after `days` (default from the config, 90).',
       tag: 'admin',
       roles: ADMIN,
+      wholeTree: true,
       body: z
         .strictObject({
           name: z.string().min(1).max(100),
@@ -427,6 +434,7 @@ export function accountRoutes(r: Router): void {
       summary: 'Revoke a token or session',
       tag: 'admin',
       roles: ADMIN,
+      wholeTree: true,
       params: z.strictObject({ id: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER) }),
       body: z.strictObject({}),
       responses: {
@@ -448,6 +456,7 @@ export function accountRoutes(r: Router): void {
       description: '`ok`, entries checked, and the first entry where the chain breaks.',
       tag: 'admin',
       roles: ADMIN,
+      wholeTree: true,
       responses: {
         200: {
           description: 'result',
@@ -468,6 +477,7 @@ export function accountRoutes(r: Router): void {
         'Every entry (optionally `from` / `to`, ISO timestamps) as NDJSON with its hashes, in id order, streamed. Audited.',
       tag: 'admin',
       roles: ADMIN,
+      wholeTree: true,
       query: z.strictObject({
         from: z.iso.datetime({ offset: true }).optional(),
         to: z.iso.datetime({ offset: true }).optional(),

@@ -9,16 +9,23 @@ import {
   entityNetwork,
   getAlertEntry,
   listedRowOf,
-  recordDisposition,
   registerAnomalies,
   WorkflowError,
   type AlertRow,
 } from '../../pipeline/queries/index.ts';
+import {
+  pendingApproval,
+  pendingReferral,
+  reopen,
+  requestDisposition,
+} from '../../pipeline/workflow/index.ts';
 import type { Role } from '../../pipeline/auth/index.ts';
 import type { Router } from '../route.ts';
 import { audit } from '../audit.ts';
 import { ApiError } from '../errors.ts';
+import { AppError } from '../../pipeline/errors.ts';
 import { redact } from '../redact.ts';
+import { actorOf, callerScope, requireVisible, scopedNetwork } from '../scope.ts';
 import {
   maySee,
   NO_NAMES,
@@ -34,6 +41,7 @@ import {
   encodeCursor,
   Level,
   Limit,
+  JurisdictionCode,
   Obj,
   Problem,
 } from '../schemas.ts';
@@ -47,6 +55,7 @@ const AlertsQuery = z.strictObject({
   district: z.string().min(1).max(50).optional(),
   status: z.enum(DISPOSITION_STATUSES).optional(),
   q: z.string().min(1).max(100).optional(),
+  jurisdiction: JurisdictionCode.optional(),
   limit: Limit(50),
   cursor: Cursor.optional(),
 });
@@ -70,10 +79,18 @@ const Alert = z
     id: z.string(),
     day: z.string(),
     revision: z.number().int(),
-    rank: z.number().int(),
+    rank: z.number().int().meta({
+      description:
+        "rank within the caller's area (or the jurisdiction filter): its office's own list",
+    }),
+    overall_rank: z.number().int().meta({ description: 'rank in the whole published revision' }),
     uscc: z.string(),
     name: z.string().nullable(),
     district: z.string().nullable(),
+    office: z
+      .string()
+      .nullable()
+      .meta({ description: 'the office the enterprise belongs to as of the list day' }),
     legal_rep: z
       .string()
       .nullable()
@@ -116,6 +133,10 @@ const DispositionBody = z
       .max(100)
       .optional()
       .meta({ description: 'case number, kept with the outcome of 认定 / 排除' }),
+    refer_to: z.string().min(1).max(40).optional().meta({
+      description:
+        '移交 only: an office code of the tree (it answers in its inbox) or an outside agency id (GET /v1/jurisdictions)',
+    }),
   })
   .meta({ id: 'DispositionInput' });
 
@@ -138,7 +159,17 @@ function alertJson(item: AlertRow, role: Role, names: NameMatcher): string {
     byRole[role] = cached = { names, json: JSON.stringify(redact(src, role, names)).slice(1, -1) };
   const mid = cached.json;
   const head = JSON.stringify(
-    redact({ id: item.id, day: item.day, revision: item.revision }, role, names),
+    redact(
+      {
+        id: item.id,
+        day: item.day,
+        revision: item.revision,
+        rank: item.rank,
+        overall_rank: item.overall_rank,
+      },
+      role,
+      names,
+    ),
   );
   const tail = JSON.stringify(
     redact({ status: item.status, assignee: item.assignee }, role, names),
@@ -154,7 +185,7 @@ export function alertRoutes(r: Router): void {
       operationId: 'listAlerts',
       summary: 'List alerts',
       description:
-        "One day's published list (its current revision), in rank order. Keyset pagination: pass `next_cursor` as `cursor`; a cursor pins the revision and the filters, so pages stay consistent when a new revision is published.",
+        "One day's published list (its current revision), in rank order, holding only enterprises of the caller's area as of that day (narrowed by `jurisdiction`, an office code below the caller's): `rank` is the rank within that area (its office's own list), `overall_rank` the rank in the whole revision. Keyset pagination: pass `next_cursor` as `cursor`; a cursor pins the revision and the filters, so pages stay consistent when a new revision is published.",
       tag: 'alerts',
       roles: ALL,
       query: AlertsQuery,
@@ -164,7 +195,14 @@ export function alertRoutes(r: Router): void {
       },
     },
     async (c, { query }) => {
-      const filters = JSON.stringify([query.level, query.district, query.status, query.q]);
+      const scope = await callerScope(c, query.jurisdiction);
+      const filters = JSON.stringify([
+        query.level,
+        query.district,
+        query.status,
+        query.q,
+        ...(query.jurisdiction === undefined ? [] : [query.jurisdiction]),
+      ]);
       let day = query.date;
       let revision: number | undefined;
       let afterRank: number | undefined;
@@ -193,11 +231,12 @@ export function alertRoutes(r: Router): void {
         ...(query.q === undefined ? {} : { q: query.q, matchPeople: personSearch }),
         ...(afterRank === undefined ? {} : { afterRank }),
         limit: query.limit,
+        offices: scope.offices,
       });
       const last = page.items[page.items.length - 1];
       const next_cursor =
         page.has_more && last && page.day && page.revision
-          ? encodeCursor({ d: page.day, r: page.revision, k: last.rank, f: filters })
+          ? encodeCursor({ d: page.day, r: page.revision, k: last.overall_rank, f: filters })
           : null;
       // person names known to the register: needed only to mask them for roles that may not see them
       const names = seesAll(role) ? NO_NAMES : await privacy.names();
@@ -227,7 +266,7 @@ export function alertRoutes(r: Router): void {
       operationId: 'getAlert',
       summary: 'Read an alert',
       description:
-        'The score as issued, its reasons in words, and the evidence as of the list day: ads of the last 90 days with red-flag phrases and promised yields marked as `spans` (offsets in UTF-16 code units of `text`, end exclusive), complaints, register changes and anomalies, network neighbours, and the disposition history. Audited.',
+        "The score as issued, its reasons in words, and the evidence as of the list day: ads of the last 90 days with red-flag phrases and promised yields marked as `spans` (offsets in UTF-16 code units of `text`, end exclusive), complaints, register changes and anomalies, network neighbours (those outside the caller's area only as `another jurisdiction`, without names or personal fields), the disposition history, and the workflow (the enterprise's office, a proposal awaiting approval, a referral awaiting its answer). 404 when the enterprise was not in the caller's area that day and is not now. Audited.",
       tag: 'alerts',
       roles: ALL,
       params: IdParams,
@@ -241,20 +280,33 @@ export function alertRoutes(r: Router): void {
       },
     },
     async (c, { params, query }) => {
-      const { db } = c.get('deps');
+      const { db, alerts } = c.get('deps');
       const { day, uscc } = params.id;
+      const notFound = `no alert for ${uscc} on the list of ${day}`;
+      const { scope, placement } = await requireVisible(c, uscc, { day, notFound });
       const entry = await getAlertEntry(db, day, uscc, query.revision);
-      if (!entry || entry.level === null) {
-        throw new ApiError('not_found', `no alert for ${uscc} on the list of ${day}`);
-      }
-      const [ads, complaints, changes, network, dispositions] = [
+      if (!entry || entry.level === null) throw new ApiError('not_found', notFound);
+      const [ads, complaints, changes, network, dispositions, approval, referral] = [
         await adsOf(db, uscc, day, { days: 90, limit: 20 }),
         await complaintsOf(db, uscc, day, { days: 90, limit: 20 }),
         await changesOf(db, uscc, day, 365),
-        await entityNetwork(db, uscc, 10),
+        await scopedNetwork(c, await entityNetwork(db, uscc, 10), scope),
         await dispositionsOf(db, uscc),
+        await pendingApproval(db, uscc),
+        await pendingReferral(db, uscc),
       ];
-      const { features, contributions, ...alert } = entry;
+      const { features, contributions, ...issued } = entry;
+      const rank =
+        scope.offices === null
+          ? issued.rank
+          : await alerts.rankOf(db, {
+              day,
+              revision: issued.revision,
+              uscc,
+              offices: scope.offices,
+            });
+      const alert = { ...issued, rank: rank ?? null };
+      const office = placement?.today ?? null;
       const body = {
         alert,
         explanation: alert.reasons.map((x) => x.text),
@@ -267,6 +319,14 @@ export function alertRoutes(r: Router): void {
           network,
         },
         dispositions,
+        workflow: {
+          office,
+          office_name: office === null ? null : scope.tree.label(office),
+          pending_approval: approval ?? null,
+          pending_referral: referral
+            ? { ...referral, target_name: scope.tree.get(referral.target)?.name ?? referral.target }
+            : null,
+        },
       };
       await audit(c, 'alert.read', `${day}:${uscc}`, { revision: entry.revision });
       return c.json(redact(body, c.get('principal')!.role, await c.get('deps').privacy.names()));
@@ -280,62 +340,145 @@ export function alertRoutes(r: Router): void {
       operationId: 'createDisposition',
       summary: 'Record a disposition',
       description:
-        "Appends one event to the enterprise's review workflow: 待核查 → 核查中 → 排除 | 移交 | 认定 (移交 → 排除 | 认定). Repeating the current state changes only the assignee / note. 认定 and 排除 also write a case_outcomes record (confirmed / cleared) that the next training uses. 409 on a transition the workflow does not allow. Audited.",
+        "Appends one event to the enterprise's review workflow: 待核查 → 核查中 → 排除 | 移交 | 认定 (移交 → 排除 | 认定). Repeating the current state changes only the assignee / note. 移交 needs `refer_to`: another office (it accepts or returns the case in its inbox, GET /v1/referrals) or an outside agency. 认定 and 排除 are proposals (202): they take effect, with the case_outcomes record that the next training uses, when a second regulator of the same office or above approves (POST /v1/approvals/{id}/decision). Changes to one enterprise are serialised: 409 on a transition the workflow does not allow, while a proposal or a referral is pending, or when another change won a race. 404 outside the caller's area. Audited.",
       tag: 'alerts',
       roles: REVIEWERS,
       params: IdParams,
       body: DispositionBody,
       responses: {
         201: {
-          description: 'the event as stored',
+          description: 'the event as stored (with the referral it made, for 移交)',
           schema: Obj('Disposition', 'one workflow event'),
         },
+        202: {
+          description: '认定 / 排除 proposed: awaiting a second person',
+          schema: Obj('Approval', 'a proposal awaiting approval'),
+        },
+        403: { description: 'the enterprise belongs to another office now', schema: Problem },
         404: { description: 'no such alert', schema: Problem },
-        409: { description: 'transition not allowed', schema: Problem },
+        409: { description: 'transition not allowed, or a concurrent change', schema: Problem },
       },
     },
     async (c, { params, body }) => {
-      const { db, now } = c.get('deps');
-      const p = c.get('principal')!;
+      const { db, now, jurisdictions } = c.get('deps');
       const { day, uscc } = params.id;
+      const notFound = `no alert for ${uscc} on the list of ${day}`;
+      const { scope, placement } = await requireVisible(c, uscc, { day, notFound });
       const entry = await getAlertEntry(db, day, uscc);
-      if (!entry || entry.level === null)
-        throw new ApiError('not_found', `no alert for ${uscc} on the list of ${day}`);
-      let row;
+      if (!entry || entry.level === null) throw new ApiError('not_found', notFound);
+      requireOwned(scope.offices, placement?.today ?? null, uscc);
+      let result;
       try {
-        row = await recordDisposition(db, {
+        result = await requestDisposition(db, await jurisdictions.tree(), {
           day,
           uscc,
           status: body.status,
-          actor: p.name,
-          role: p.role,
+          actor: actorOf(c),
           note: body.note,
           assignee: body.assignee,
           caseRef: body.case_ref,
+          referTo: body.refer_to,
           now: now(),
         });
       } catch (err) {
-        if (err instanceof WorkflowError) {
+        if (err instanceof WorkflowError || (err instanceof AppError && err.code === 'conflict')) {
           await audit(c, 'disposition.rejected', `${day}:${uscc}`, {
             status: 409,
-            from: err.from,
-            to: err.to,
+            ...(err instanceof WorkflowError ? { from: err.from, to: err.to } : {}),
+            to_status: body.status,
           });
-          throw new ApiError('conflict', err.message, { extra: { from: err.from, to: err.to } });
+          throw new ApiError(
+            'conflict',
+            err.message,
+            err instanceof WorkflowError ? { extra: { from: err.from, to: err.to } } : undefined,
+          );
         }
         throw err;
       }
       c.get('deps').alerts.invalidate();
-      // an 认定 / 排除 wrote a case outcome, which timelines read from api_entity_events
-      c.get('deps').events.invalidate();
+      if (result.kind === 'approval') {
+        await audit(c, 'approval.propose', `${day}:${uscc}`, {
+          status: 202,
+          approval_id: result.approval.approval_id,
+          proposed: result.approval.proposed,
+        });
+        return c.json({ ...result.approval, state: 'pending' }, 202);
+      }
+      const row = result.disposition;
       await audit(c, 'disposition.create', `${day}:${uscc}`, {
         status: 201,
         disposition_id: row.disposition_id,
         to: row.status,
         assignee: row.assignee,
-        ...(row.outcome_batch === null ? {} : { outcome_batch: row.outcome_batch }),
+        ...(result.referral === null
+          ? {}
+          : { referral_id: result.referral.referral_id, refer_to: result.referral.target }),
       });
-      return c.json(row, 201);
+      return c.json({ ...row, referral: result.referral }, 201);
     },
   );
+
+  r.add(
+    {
+      method: 'post',
+      path: '/v1/alerts/:id/reopen',
+      operationId: 'reopenEnterprise',
+      summary: 'Reopen a closed enterprise',
+      description:
+        "A supervisor (an admin, or a regulator of an office above the enterprise's) reopens an enterprise closed by 认定 or 排除, with a reason (new evidence): it goes back to 核查中, and the earlier case outcome is superseded — kept in the history, no longer a training label. 409 when it is not closed. Audited.",
+      tag: 'alerts',
+      roles: ['regulator', 'admin'],
+      params: IdParams,
+      body: z
+        .strictObject({ reason: z.string().trim().min(1).max(2000) })
+        .meta({ id: 'ReopenInput' }),
+      responses: {
+        201: {
+          description: 'the 核查中 event',
+          schema: Obj('Reopened', '{ disposition, superseded_batch }'),
+        },
+        403: { description: 'not a supervisor of this enterprise', schema: Problem },
+        404: { description: 'no such alert', schema: Problem },
+        409: { description: 'not closed', schema: Problem },
+      },
+    },
+    async (c, { params, body }) => {
+      const { db, now, jurisdictions } = c.get('deps');
+      const { day, uscc } = params.id;
+      const notFound = `no alert for ${uscc} on the list of ${day}`;
+      const { scope, placement } = await requireVisible(c, uscc, { day, notFound });
+      const entry = await getAlertEntry(db, day, uscc);
+      if (!entry || entry.level === null) throw new ApiError('not_found', notFound);
+      requireOwned(scope.offices, placement?.today ?? null, uscc);
+      const out = await reopen(db, await jurisdictions.tree(), {
+        day,
+        uscc,
+        reason: body.reason,
+        actor: actorOf(c),
+        office: placement?.today ?? null,
+        now: now(),
+      });
+      c.get('deps').alerts.invalidate();
+      c.get('deps').events.invalidate();
+      await audit(c, 'disposition.reopen', `${day}:${uscc}`, {
+        status: 201,
+        disposition_id: out.disposition.disposition_id,
+        superseded_batch: out.superseded_batch,
+      });
+      return c.json(out, 201);
+    },
+  );
+}
+
+/** Writes need the enterprise to belong to the caller's area today (not only on the list day). */
+function requireOwned(
+  offices: ReadonlySet<string> | null,
+  today: string | null,
+  uscc: string,
+): void {
+  if (offices !== null && (today === null || !offices.has(today)))
+    throw new ApiError(
+      'forbidden',
+      `${uscc} belongs to another office now: only its own office (or one above) may change its review`,
+    );
 }

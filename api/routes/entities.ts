@@ -13,6 +13,7 @@ import type { Router } from '../route.ts';
 import { audit } from '../audit.ts';
 import { ApiError } from '../errors.ts';
 import { redact } from '../redact.ts';
+import { callerScope, officeList, requireVisible, scopedNetwork, today } from '../scope.ts';
 import { PERSON_SEARCH_ROLES } from '../../pipeline/privacy/index.ts';
 import { Cursor, decodeCursor, encodeCursor, Limit, Obj, Problem, Uscc } from '../schemas.ts';
 
@@ -48,7 +49,7 @@ export function entityRoutes(r: Router): void {
       operationId: 'searchEntities',
       summary: 'Search enterprises',
       description:
-        'By USCC (exact), phone (digits), or text: name and former names (exact, contained, or by shared character bigrams, so 汇福投资 finds 汇富投资), legal representative (exact), address (contained). Full-width characters and spaces are normalised. Searching by a person (legal representative, phone) is a permission of investigators and admins; regulators search enterprises only. Audited.',
+        "By USCC (exact), phone (digits), or text: name and former names (exact, contained, or by shared character bigrams, so 汇福投资 finds 汇富投资), legal representative (exact), address (contained). Full-width characters and spaces are normalised. Searching by a person (legal representative, phone) is a permission of investigators and admins; regulators search enterprises only. Only enterprises of the caller's area (today) are found. Audited.",
       tag: 'entities',
       roles: READERS,
       query: z.strictObject({ q: z.string().min(1).max(100), limit: Limit(20) }),
@@ -59,7 +60,11 @@ export function entityRoutes(r: Router): void {
     async (c, { query }) => {
       const role = c.get('principal')!.role;
       const people = PERSON_SEARCH_ROLES.includes(role);
-      const res = await searchEntities(c.get('deps').db, query.q, query.limit, { people });
+      const scope = await callerScope(c);
+      const res = await searchEntities(c.get('deps').db, query.q, query.limit, {
+        people,
+        scope: { offices: officeList(scope), today: today(c) },
+      });
       await audit(c, 'entity.search', null, {
         q: query.q,
         mode: res.mode,
@@ -78,7 +83,7 @@ export function entityRoutes(r: Router): void {
       operationId: 'getEntity',
       summary: 'Read an enterprise profile',
       description:
-        'The latest register snapshot, former names, counts, the latest list entry, the review state and case outcomes. Audited.',
+        "The latest register snapshot, former names, counts, the latest list entry, the review state and case outcomes. 404 outside the caller's area (as of today). Audited.",
       tag: 'entities',
       roles: READERS,
       params: UsccParams,
@@ -89,6 +94,7 @@ export function entityRoutes(r: Router): void {
     },
     async (c, { params }) => {
       const { db, scores } = c.get('deps');
+      await requireVisible(c, params.uscc, { notFound: `no enterprise with USCC ${params.uscc}` });
       const profile = await entityProfile(db, params.uscc, await scores.ensure());
       await audit(c, 'entity.read', params.uscc);
       return c.json(redact(profile, c.get('principal')!.role, await c.get('deps').privacy.names()));
@@ -120,6 +126,7 @@ export function entityRoutes(r: Router): void {
     },
     async (c, { params, query }) => {
       const { db, scores, events } = c.get('deps');
+      await requireVisible(c, params.uscc, { notFound: `no enterprise with USCC ${params.uscc}` });
       const before =
         query.cursor === undefined
           ? undefined
@@ -162,7 +169,7 @@ export function entityRoutes(r: Router): void {
       operationId: 'getEntityNetwork',
       summary: 'Read an enterprise network',
       description:
-        'Enterprises sharing a legal representative, address, phone or shareholder with it (in any register snapshot), confirmed cases first, and its distance to confirmed cases. Audited.',
+        "Enterprises sharing a legal representative, address, phone or shareholder with it (in any register snapshot), confirmed cases first, and its distance to confirmed cases. A neighbour outside the caller's area appears as `another jurisdiction` (other_jurisdiction: true) with the kinds of tie only: no USCC, name or shared value. Audited.",
       tag: 'entities',
       roles: READERS,
       params: UsccParams,
@@ -170,7 +177,14 @@ export function entityRoutes(r: Router): void {
       responses: { 200: { description: 'network', schema: Obj('EntityNetwork', 'neighbours') } },
     },
     async (c, { params, query }) => {
-      const net = await entityNetwork(c.get('deps').db, params.uscc, query.limit);
+      const { scope } = await requireVisible(c, params.uscc, {
+        notFound: `no enterprise with USCC ${params.uscc}`,
+      });
+      const net = await scopedNetwork(
+        c,
+        await entityNetwork(c.get('deps').db, params.uscc, query.limit),
+        scope,
+      );
       await audit(c, 'entity.network', params.uscc);
       return c.json(redact(net, c.get('principal')!.role, await c.get('deps').privacy.names()));
     },

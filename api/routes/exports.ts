@@ -32,9 +32,10 @@ import type { Router } from '../route.ts';
 import { audit } from '../audit.ts';
 import { maySee } from '../../pipeline/privacy/index.ts';
 import { neutraliseCell } from '../../pipeline/format.ts';
-import { Day, Problem } from '../schemas.ts';
+import { Day, JurisdictionCode, Problem } from '../schemas.ts';
+import { callerScope, officeList } from '../scope.ts';
 
-const DayQuery = z.strictObject({ date: Day });
+const DayQuery = z.strictObject({ date: Day, jurisdiction: JurisdictionCode.optional() });
 const BOM = new Uint8Array([0xef, 0xbb, 0xbf]);
 
 /** A web stream of `prefix` then the file, removing the export when done or cancelled. */
@@ -181,7 +182,7 @@ export function exportRoutes(r: Router): void {
         path: `/v1/exports/alerts.${f.ext}`,
         operationId: `exportAlerts${f.ext[0]!.toUpperCase()}${f.ext.slice(1)}`,
         summary: `Export a day's alerts as ${f.ext.toUpperCase()}`,
-        description: `The current revision of the list of \`date\`, listed entries in rank order; columns: ${ALERT_EXPORT_COLUMNS.join(', ')}. Streamed. Audited.`,
+        description: `The current revision of the list of \`date\`, listed entries of the caller's area (as of that day; narrowed by \`jurisdiction\`) in rank order, \`rank\` within the area; columns: ${ALERT_EXPORT_COLUMNS.join(', ')}. Streamed. Audited.`,
         tag: 'exports',
         roles: alertRoles,
         query: DayQuery,
@@ -192,8 +193,10 @@ export function exportRoutes(r: Router): void {
       },
       async (c, { query }) => {
         const { db, log } = c.get('deps');
+        const scope = await callerScope(c, query.jurisdiction);
         const exp = await exportAlerts(db, query.date, f.ext === 'csv' ? 'csv' : 'ndjson', {
           personal: maySee(c.get('principal')!.role, 'person_name'),
+          offices: officeList(scope),
         });
         await audit(c, `export.alerts.${f.ext}`, query.date, {
           rows: exp.rows,
@@ -229,7 +232,7 @@ export function exportRoutes(r: Router): void {
         operationId: `exportFeatures${f.ext[0]!.toUpperCase()}${f.ext.slice(1)}`,
         summary: `Export a day's feature table as ${f.ext === 'arrow' ? 'an Arrow IPC stream' : 'Parquet'}`,
         description:
-          "Every enterprise's features as of `date` (as_of, uscc, one DOUBLE column per registry feature); the feature table holds no personal fields. Streamed. Audited.",
+          "Every enterprise's features as of `date` (as_of, uscc, one DOUBLE column per registry feature), for the enterprises of the caller's area that day (narrowed by `jurisdiction`); the feature table holds no personal fields. Streamed. Audited.",
         tag: 'exports',
         roles: ['data_scientist', 'admin'],
         query: DayQuery,
@@ -240,10 +243,14 @@ export function exportRoutes(r: Router): void {
       },
       async (c, { query }) => {
         const { db, log } = c.get('deps');
+        const scope = await callerScope(c, query.jurisdiction);
         const exp = await exportFeatures(
           db,
           query.date,
           f.ext === 'parquet' ? 'parquet' : 'ndjson',
+          {
+            offices: officeList(scope),
+          },
         );
         await audit(c, `export.features.${f.ext}`, query.date, { rows: exp.rows });
         const body =

@@ -126,6 +126,7 @@ export function intakeRoutes(r: Router): void {
         'The mapping files shipped for common office layouts (12345 hotline XLSX, register extract, ad-monitoring CSV).',
       tag: 'intake',
       roles: ROLES,
+      wholeTree: true,
       responses: { 200: { description: 'templates', schema: Obj('TemplateList', '{ items }') } },
     },
     (c) => c.json({ items: listTemplates() }),
@@ -139,6 +140,7 @@ export function intakeRoutes(r: Router): void {
       summary: 'Get a mapping template',
       tag: 'intake',
       roles: ROLES,
+      wholeTree: true,
       params: z.strictObject({ template: z.string().max(100) }),
       responses: {
         200: { description: 'the mapping file', schema: Obj('MappingFile', 'a mapping file') },
@@ -162,6 +164,7 @@ export function intakeRoutes(r: Router): void {
         'The body is the file itself (CSV, optionally gzipped, or XLSX), streamed to disk up to intake.max_upload_mb; `name` is its file name. An old .xls is refused (415) with what to do.',
       tag: 'intake',
       roles: ROLES,
+      wholeTree: true,
       query: z.strictObject({ name: z.string().min(1).max(255) }),
       rawBody: {
         contentTypes: [
@@ -233,6 +236,7 @@ export function intakeRoutes(r: Router): void {
       summary: 'List uploads',
       tag: 'intake',
       roles: ROLES,
+      wholeTree: true,
       query: z.strictObject({ limit: z.coerce.number().int().min(1).max(200).default(50) }),
       responses: { 200: { description: 'newest first', schema: Obj('UploadList', '{ items }') } },
     },
@@ -250,6 +254,7 @@ export function intakeRoutes(r: Router): void {
       summary: 'An upload, its ingest and its progress',
       tag: 'intake',
       roles: ROLES,
+      wholeTree: true,
       params: Params,
       responses: {
         200: { description: 'the upload', schema: Obj('Upload', 'an upload') },
@@ -269,6 +274,7 @@ export function intakeRoutes(r: Router): void {
         'From its headers (a dictionary of Chinese header synonyms) and a sample of its values.',
       tag: 'intake',
       roles: ROLES,
+      wholeTree: true,
       params: Params,
       body: z.strictObject({ feed: z.enum(FEED_NAMES).optional() }),
       responses: {
@@ -303,6 +309,7 @@ export function intakeRoutes(r: Router): void {
         'Rows read, rows that would land, what would be quarantined and why, and the first rows as they would land. `rows` stops after that many data rows (default 1000).',
       tag: 'intake',
       roles: ROLES,
+      wholeTree: true,
       params: Params,
       body: z
         .strictObject({
@@ -357,6 +364,7 @@ export function intakeRoutes(r: Router): void {
         'Starts the ingest in the background (202); follow it with GET /v1/intake/uploads/{id} (progress, then counts and the ingest batch, whose quarantine is GET /v1/quarantine?batch=).',
       tag: 'intake',
       roles: ROLES,
+      wholeTree: true,
       params: Params,
       body: MappingRef,
       responses: {

@@ -44,6 +44,7 @@ export function modelRoutes(r: Router): void {
       summary: 'Activate a model version',
       tag: 'models',
       roles: ['data_scientist', 'admin'],
+      wholeTree: true,
       params: z.strictObject({ version: z.coerce.number().int().min(1).max(1_000_000) }),
       body: NoteBody,
       responses: {
@@ -72,6 +73,7 @@ export function modelRoutes(r: Router): void {
       description: 'Goes back to the model active before the current one (null = the rule index).',
       tag: 'models',
       roles: ['data_scientist', 'admin'],
+      wholeTree: true,
       body: NoteBody,
       responses: {
         200: { description: 'now active', schema: Obj('Rollback', '{ active_version }') },

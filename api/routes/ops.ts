@@ -87,6 +87,7 @@ export function opsRoutes(r: Router): void {
         'Starts features → scores → publish for `date` in the background; follow it in GET /v1/runs. 503 when this server cannot run jobs.',
       tag: 'runs',
       roles: ['data_scientist', 'admin'],
+      wholeTree: true,
       body: z.strictObject({ date: Day }).meta({ id: 'RunInput' }),
       responses: {
         202: { description: 'accepted', schema: Obj('RunAccepted', '{ date, accepted }') },
@@ -113,9 +114,10 @@ export function opsRoutes(r: Router): void {
       operationId: 'listQuarantine',
       summary: 'Browse the quarantine',
       description:
-        'Records that broke the feed contract, with source, line, raw text and the reason. Newest batch first.',
+        'Records that broke the feed contract, with source, line, raw text and the reason. Newest batch first. A broken record cannot be placed in an office, so only accounts of the whole tree see the quarantine.',
       tag: 'runs',
       roles: ['data_scientist', 'admin'],
+      wholeTree: true,
       query: z.strictObject({
         feed: z.enum(FEED_NAMES).optional(),
         batch: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
@@ -162,6 +164,7 @@ export function opsRoutes(r: Router): void {
       summary: 'Read the audit log',
       tag: 'admin',
       roles: ['admin'],
+      wholeTree: true,
       query: z.strictObject({
         actor: z.string().max(100).optional(),
         action: z.string().max(100).optional(),

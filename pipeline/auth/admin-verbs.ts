@@ -77,6 +77,7 @@ export function accountVerbs(): AdminRegistry<AdminContext> {
       const role = str(args, 'role');
       const given = optStr(args, 'password');
       const password = given ?? oneTimePassword();
+      const jurisdiction = optStr(args, 'jurisdiction') ?? null;
       await createUser(ctx.db, {
         username: name,
         role,
@@ -84,8 +85,14 @@ export function accountVerbs(): AdminRegistry<AdminContext> {
         mustChangePassword: given === undefined,
         cost: ctx.security.scrypt,
         now: ctx.now(),
+        jurisdiction,
       });
-      await ctx.audit({ action: 'user.create', target: name, status: 201, detail: { role } });
+      await ctx.audit({
+        action: 'user.create',
+        target: name,
+        status: 201,
+        detail: { role, jurisdiction },
+      });
       return {
         username: name,
         role,
@@ -158,18 +165,20 @@ export function accountVerbs(): AdminRegistry<AdminContext> {
     if (!Number.isInteger(days) || days < 1 || days > 3650)
       throw new AppError('usage', 'days must be a whole number from 1 to 3650');
     const owner = optStr(args, 'username');
+    const jurisdiction = optStr(args, 'jurisdiction');
     const t = await createToken(ctx.db, {
       name,
       role,
       ttlSeconds: days * 86400,
       now: ctx.now(),
       ...(owner ? { username: owner } : {}),
+      ...(jurisdiction ? { jurisdiction } : {}),
     });
     await ctx.audit({
       action: 'token.create',
       target: String(t.tokenId),
       status: 201,
-      detail: { name, role, expires_at: t.expiresAt },
+      detail: { name, role, expires_at: t.expiresAt, jurisdiction: t.jurisdiction },
     });
     return t;
   });

@@ -29,7 +29,7 @@ export type TokenKind = 'api' | 'session';
 /** What a token may do: everything, or only the one step its user must take first. */
 export type TokenScope = 'full' | 'change_password' | 'enrol_totp';
 
-/** Who is calling: the token's name (or `user:NAME`), role, and whose token it is. */
+/** Who is calling: the token's name (or `user:NAME`), role, office, and whose token it is. */
 export interface Principal {
   readonly name: string;
   readonly role: Role;
@@ -38,6 +38,30 @@ export interface Principal {
   /** The user the token belongs to (sessions always), or null. */
   readonly username: string | null;
   readonly scope: TokenScope;
+  /**
+   * The office (jurisdictions.code) whose subtree the caller sees; null = the whole tree. A
+   * user's token carries the user's office as it is now; an API token its own.
+   */
+  readonly jurisdiction: string | null;
+}
+
+/** Checks that `code` is an office of the loaded tree (accounts and tokens may only name one). */
+export async function checkJurisdiction(
+  db: Db,
+  code: string | null | undefined,
+): Promise<string | null> {
+  if (code === undefined || code === null) return null;
+  const row = await db.one(`SELECT 1 AS x FROM jurisdictions WHERE code = $c`, { c: code });
+  if (!row) {
+    const n = await db.one<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM jurisdictions`);
+    throw new AppError(
+      'usage',
+      n?.n
+        ? `jurisdiction ${code} is not an office of the loaded tree (dafei jurisdictions list)`
+        : `jurisdiction ${code}: no jurisdiction file is loaded (dafei jurisdictions load FILE)`,
+    );
+  }
+  return code;
 }
 
 const TOKEN_PREFIX = 'dfk_';
@@ -59,6 +83,8 @@ export interface CreateTokenOptions {
   /** The user the token belongs to (a session's user, or a user's API token). */
   username?: string | null;
   scope?: TokenScope;
+  /** Office code of a token of no user; none = the whole tree (a user's token has the user's). */
+  jurisdiction?: string | null;
 }
 
 export interface CreatedToken {
@@ -71,6 +97,7 @@ export interface CreatedToken {
   kind: TokenKind;
   username: string | null;
   scope: TokenScope;
+  jurisdiction: string | null;
 }
 
 /** Creates a bearer token (what `dafei token create --name N --role R` calls). */
@@ -80,6 +107,20 @@ export async function createToken(db: Db, o: CreateTokenOptions): Promise<Create
     throw new AppError('usage', 'token name must be 1–100 characters');
   if (!isRole(o.role))
     throw new AppError('usage', `role '${o.role}' is not one of ${ROLES.join(', ')}`);
+  if (o.username && o.jurisdiction)
+    throw new AppError(
+      'usage',
+      "a user's token has the user's office: give --user or --jurisdiction",
+    );
+  // a user's token is verified with the user's office as it is then; it is kept here for the record
+  const jurisdiction = o.username
+    ? ((
+        await db.one<{ j: string | null }>(
+          `SELECT jurisdiction AS j FROM api_users WHERE username = $u`,
+          { u: o.username },
+        )
+      )?.j ?? null)
+    : await checkJurisdiction(db, o.jurisdiction);
   const ttl = o.ttlSeconds ?? DEFAULT_TOKEN_DAYS * 86400;
   if (!(ttl > 0) || ttl > 3650 * 86400)
     throw new AppError('usage', 'a token lives between 1 second and 3,650 days');
@@ -90,8 +131,8 @@ export async function createToken(db: Db, o: CreateTokenOptions): Promise<Create
   const scope = o.scope ?? 'full';
   const username = o.username ?? null;
   const row = await db.one<{ token_id: number }>(
-    `INSERT INTO api_tokens (token_hash, name, role, created_at, expires_at, kind, username, scope)
-     VALUES ($h, $name, $role, $now::TIMESTAMPTZ, $exp::TIMESTAMPTZ, $kind, $user, $scope)
+    `INSERT INTO api_tokens (token_hash, name, role, created_at, expires_at, kind, username, scope, jurisdiction)
+     VALUES ($h, $name, $role, $now::TIMESTAMPTZ, $exp::TIMESTAMPTZ, $kind, $user, $scope, $j)
      RETURNING token_id::INTEGER AS token_id`,
     {
       h: hashToken(token),
@@ -102,9 +143,20 @@ export async function createToken(db: Db, o: CreateTokenOptions): Promise<Create
       kind,
       user: username,
       scope,
+      j: jurisdiction,
     },
   );
-  return { tokenId: row!.token_id, token, name, role: o.role, expiresAt, kind, username, scope };
+  return {
+    tokenId: row!.token_id,
+    token,
+    name,
+    role: o.role,
+    expiresAt,
+    kind,
+    username,
+    scope,
+    jurisdiction,
+  };
 }
 
 /** Revokes a token by id; returns false when there was no such active token. */
@@ -149,6 +201,7 @@ export interface TokenInfo {
   last_used_at: string | null;
   revoked_at: string | null;
   revoked_reason: string | null;
+  jurisdiction: string | null;
 }
 
 export async function listTokens(
@@ -158,7 +211,8 @@ export async function listTokens(
   return db.all<TokenInfo & Record<string, unknown>>(
     `SELECT token_id::INTEGER AS token_id, name, role, kind, username, scope,
             created_at::VARCHAR AS created_at, expires_at::VARCHAR AS expires_at,
-            last_used_at::VARCHAR AS last_used_at, revoked_at::VARCHAR AS revoked_at, revoked_reason
+            last_used_at::VARCHAR AS last_used_at, revoked_at::VARCHAR AS revoked_at, revoked_reason,
+            jurisdiction
      FROM api_tokens
      WHERE ($u::VARCHAR IS NULL OR username = $u::VARCHAR)
        AND (NOT $active::BOOLEAN OR (revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $now::TIMESTAMPTZ)))
@@ -181,7 +235,8 @@ export interface VerifiedToken {
 
 const VERIFY_SQL = `
 SELECT t.token_id::INTEGER AS token_id, t.name, coalesce(u.role, t.role) AS role, t.kind, t.username,
-       t.scope, epoch_ms(t.created_at)::DOUBLE AS created_ms, epoch_ms(t.last_used_at)::DOUBLE AS used_ms,
+       t.scope, CASE WHEN t.username IS NULL THEN t.jurisdiction ELSE u.jurisdiction END AS jurisdiction,
+       epoch_ms(t.created_at)::DOUBLE AS created_ms, epoch_ms(t.last_used_at)::DOUBLE AS used_ms,
        epoch_ms(t.expires_at)::DOUBLE AS expires_ms
 FROM api_tokens t LEFT JOIN api_users u ON u.username = t.username
 WHERE t.token_hash = $h::VARCHAR AND t.revoked_at IS NULL
@@ -205,6 +260,7 @@ export async function lookupToken(
     kind: string;
     username: string | null;
     scope: string;
+    jurisdiction: string | null;
     created_ms: number;
     used_ms: number | null;
     expires_ms: number | null;
@@ -218,6 +274,7 @@ export async function lookupToken(
       kind: row.kind === 'session' ? 'session' : 'api',
       username: row.username,
       scope: row.scope === 'change_password' || row.scope === 'enrol_totp' ? row.scope : 'full',
+      jurisdiction: row.jurisdiction,
     },
     createdAt: new Date(row.created_ms),
     expiresAt: row.expires_ms === null ? null : new Date(row.expires_ms),
@@ -258,6 +315,8 @@ export interface CreateUserOptions {
   now?: Date;
   /** Skip the password policy (only `dafei demo`, for its published demo password). */
   demo?: boolean;
+  /** Office code; none = the whole tree. */
+  jurisdiction?: string | null;
 }
 
 export const USERNAME_RE = /^[\p{L}\p{N}_.-]{1,64}$/u;
@@ -270,20 +329,22 @@ export async function createUser(db: Db, o: CreateUserOptions): Promise<void> {
   if (!isRole(o.role))
     throw new AppError('usage', `role '${o.role}' is not one of ${ROLES.join(', ')}`);
   if (!o.demo) assertPasswordPolicy(o.password, { username: o.username });
+  const jurisdiction = await checkJurisdiction(db, o.jurisdiction);
   const exists = await db.one(`SELECT 1 AS x FROM api_users WHERE username = $u`, {
     u: o.username,
   });
   if (exists) throw new AppError('usage', `user ${o.username} already exists`);
   const now = (o.now ?? new Date()).toISOString();
   await db.run(
-    `INSERT INTO api_users (username, password_hash, role, created_at, password_changed_at, must_change_password)
-     VALUES ($u, $h, $role, $now::TIMESTAMPTZ, $now::TIMESTAMPTZ, $must)`,
+    `INSERT INTO api_users (username, password_hash, role, created_at, password_changed_at, must_change_password, jurisdiction)
+     VALUES ($u, $h, $role, $now::TIMESTAMPTZ, $now::TIMESTAMPTZ, $must, $j)`,
     {
       u: o.username,
       h: await hashPassword(o.password, o.cost ?? DEFAULT_SCRYPT),
       role: o.role,
       now,
       must: o.mustChangePassword ?? false,
+      j: jurisdiction,
     },
   );
 }

@@ -32,6 +32,7 @@ import {
   type SourceKind,
 } from './sources.ts';
 import { dataColumns, FEEDS, type FeedName, type FeedSpec } from './specs.ts';
+import { rescreenAfter } from '../notify/screen.ts';
 import { identityMapping } from './mapping/compile.ts';
 import { readMapped, type MappedRecord } from './mapping/read-mapped.ts';
 import type { Mapping } from './mapping/schema.ts';
@@ -102,7 +103,13 @@ export async function ingest(db: Db, options: IngestOptions): Promise<IngestResu
     quarantined: 0,
   };
   for (const input of inputs.list) {
-    const batch = await ingestInput(db, spec, input, encoding, now, options);
+    let batch: BatchResult;
+    try {
+      batch = await ingestInput(db, spec, input, encoding, now, options);
+    } finally {
+      // watchlists and subscriptions hear of the batch (or of its failure) at once
+      await rescreenAfter(db, { now });
+    }
     result.batches.push(batch);
     for (const k of ['read', 'accepted', 'duplicate', 'corrected', 'quarantined'] as const) {
       result[k] += batch[k];

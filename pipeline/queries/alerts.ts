@@ -4,6 +4,7 @@
  */
 import type { Db } from '../db/index.ts';
 import { AppError } from '../errors.ts';
+import { ensureOffices, officesAsOfSql } from '../jurisdictions/index.ts';
 import { DISPOSITION_INITIAL } from './dispositions.ts';
 
 export type Level = 'red' | 'orange' | 'yellow';
@@ -20,10 +21,15 @@ export interface AlertRow {
   id: string;
   day: string;
   revision: number;
+  /** Rank within the caller's area (its office's own list): 1, 2, 3 … */
   rank: number;
+  /** Rank in the day's published revision (the whole tree). */
+  overall_rank: number;
   uscc: string;
   name: string | null;
   district: string | null;
+  /** The enterprise's office as of the list day (null when no jurisdiction tree is loaded). */
+  office: string | null;
   legal_rep: string | null;
   score: number;
   level: Level;
@@ -47,9 +53,14 @@ export interface ListAlertsOptions {
   q?: string;
   /** Let `q` match legal representatives' names (a person search: a permission). */
   matchPeople?: boolean;
-  /** Rank of the last row of the previous page. */
+  /** overall_rank of the last row of the previous page. */
   afterRank?: number;
   limit: number;
+  /**
+   * The offices whose enterprises (as of the list day) the list holds, ranked among themselves;
+   * absent or null = the whole tree.
+   */
+  offices?: ReadonlySet<string> | null;
 }
 
 export interface AlertPage {
@@ -83,24 +94,38 @@ reg AS (
   WHERE r.as_of <= $d::DATE
   QUALIFY row_number() OVER (PARTITION BY r.uscc ORDER BY r.as_of DESC) = 1
 ),
-ch AS (SELECT uscc, change, prev_level FROM list_changes WHERE day = $d::DATE AND revision = $rev)
-SELECT e.rank::INTEGER AS rank, e.uscc, reg.name, reg.district, reg.legal_rep, e.score, e.level, e.rule_score,
+ch AS (SELECT uscc, change, prev_level FROM list_changes WHERE day = $d::DATE AND revision = $rev),
+off AS ${officesAsOfSql({ relation: 'e' }, '$d::DATE')}
+SELECT e.rank::INTEGER AS rank, e.uscc, reg.name, reg.district, off.office, reg.legal_rep, e.score, e.level, e.rule_score,
        e.reasons::VARCHAR AS reasons, ch.change, ch.prev_level
-FROM e LEFT JOIN reg ON reg.uscc = e.uscc LEFT JOIN ch ON ch.uscc = e.uscc
+FROM e LEFT JOIN reg ON reg.uscc = e.uscc LEFT JOIN ch ON ch.uscc = e.uscc LEFT JOIN off ON off.uscc = e.uscc
 ORDER BY e.rank`;
 
-/** One round trip: which revision, a stamp of the register's version, and the review states. */
+/**
+ * One round trip for every day at once: the revisions of each day, a stamp of the register's
+ * version (and of what places enterprises in offices), and the review states.
+ */
 const STATE_SQL = `
-WITH d AS (SELECT coalesce($d::DATE, (SELECT max(day) FROM list_revisions)) AS day)
-SELECT (SELECT day::VARCHAR FROM d) AS day,
-       (SELECT max(revision)::INTEGER FROM list_revisions WHERE day = (SELECT day FROM d)) AS current_revision,
-       (SELECT count(*)::INTEGER FROM list_revisions WHERE day = (SELECT day FROM d) AND revision = $rev::INTEGER) AS pinned,
-       (SELECT coalesce(max(batch_id), 0)::VARCHAR FROM ingest_batches) AS stamp,
+SELECT (SELECT to_json(list([day::VARCHAR, revision::VARCHAR] ORDER BY day, revision)) FROM list_revisions)::VARCHAR AS revisions,
+       (SELECT coalesce(max(batch_id), 0)::VARCHAR FROM ingest_batches)
+         || ':' || (SELECT count(*) FROM referral_answers)::VARCHAR
+         || ':' || (SELECT coalesce(max(sha256), '') FROM jurisdiction_source) AS stamp,
        (SELECT to_json(list([uscc, status, assignee]))::VARCHAR FROM (
           SELECT uscc, arg_max(status, disposition_id) AS status, arg_max(assignee, disposition_id) AS assignee
           FROM dispositions GROUP BY uscc)) AS states`;
 
-type ListedRow = Omit<AlertRow, 'id' | 'day' | 'revision' | 'status' | 'assignee'>;
+/** A listed entry of a revision: its overall rank and the fields that never change. */
+interface ListedRow {
+  rank: number;
+  office: string | null;
+  fields: Omit<
+    AlertRow,
+    'id' | 'day' | 'revision' | 'rank' | 'overall_rank' | 'status' | 'assignee'
+  >;
+}
+
+/** Listed rows of one scope, with their rank within it. */
+type ScopedRows = { rank: number; row: ListedRow }[];
 
 export function parseReasons(json: string | null): Reason[] {
   if (!json) return [];
@@ -114,28 +139,70 @@ export function parseReasons(json: string | null): Reason[] {
 
 export interface AlertReader {
   list(db: Db, o: ListAlertsOptions): Promise<AlertPage>;
+  /** An enterprise's rank within `offices` (null = overall) on a revision, if listed there. */
+  rankOf(
+    db: Db,
+    o: { day: string; revision: number; uscc: string; offices: ReadonlySet<string> | null },
+  ): Promise<number | undefined>;
   /** Forget the remembered state (call after writing a disposition). */
   invalidate(): void;
 }
 
 interface ListState {
-  day: string | null;
-  current_revision: number | null;
-  pinned: number;
+  revisions: string | null;
   stamp: string;
   states: string | null;
+}
+
+/** The parsed state: each day's revisions (ascending), the latest day, the review states. */
+interface State {
+  revisions: Map<string, number[]>;
+  latest: string | null;
+  stamp: string;
+  reviews: ReviewStates;
+}
+
+function parseState(st: ListState): State {
+  const revisions = new Map<string, number[]>();
+  let latest: string | null = null;
+  for (const [d, r] of JSON.parse(st.revisions ?? '[]') as [string, string][]) {
+    const list = revisions.get(d) ?? [];
+    list.push(Number(r));
+    revisions.set(d, list);
+    if (latest === null || d > latest) latest = d;
+  }
+  return { revisions, latest, stamp: st.stamp, reviews: parseStates(st.states) };
 }
 
 type ReviewStates = Map<string, { s: string; a: string | null }>;
 
 /**
- * The cached listed row an AlertRow was made from (its fields other than id, day, revision,
+ * The cached fields an AlertRow was made from (all but id, day, revision, rank, overall_rank,
  * status and assignee, unchanged). A published revision never changes, so whatever is derived
- * from the row alone — e.g. its JSON — may be kept as long as the row is.
+ * from these alone — e.g. their JSON — may be kept as long as the row is.
  */
-const SOURCES = new WeakMap<AlertRow, ListedRow>();
+const SOURCES = new WeakMap<AlertRow, ListedRow['fields']>();
 export function listedRowOf(item: AlertRow): Readonly<Record<string, unknown>> | undefined {
   return SOURCES.get(item);
+}
+
+/** Per list (rows array) and scope: the rows of the scope with their rank within it. */
+const SCOPED = new WeakMap<ListedRow[], Map<string, ScopedRows>>();
+
+function scopedRows(rows: ListedRow[], offices: ReadonlySet<string> | null): ScopedRows {
+  if (offices === null) return rows.map((row) => ({ rank: row.rank, row }));
+  let perList = SCOPED.get(rows);
+  if (!perList) SCOPED.set(rows, (perList = new Map<string, ScopedRows>()));
+  const key = [...offices].sort().join(',');
+  let hit = perList.get(key);
+  if (!hit) {
+    hit = [];
+    for (const row of rows)
+      if (row.office !== null && offices.has(row.office)) hit.push({ rank: hit.length + 1, row });
+    if (perList.size > 256) perList.clear();
+    perList.set(key, hit);
+  }
+  return hit;
 }
 
 /** The review state of each enterprise with dispositions, from STATE_SQL's JSON. */
@@ -149,7 +216,7 @@ function parseStates(json: string | null): ReviewStates {
 }
 
 export interface AlertReaderOptions {
-  /** Lists kept in memory (a few hundred KB each). */
+  /** Lists kept in memory (a few hundred KB to a few MB each; default 32: a month of days). */
   size?: number;
   /**
    * How long the list state (current revision, register stamp, review states) is reused, in ms.
@@ -162,13 +229,10 @@ export interface AlertReaderOptions {
 
 /** A reader that keeps the last lists in memory and reuses the list state for a short time. */
 export function createAlertReader(o: AlertReaderOptions = {}): AlertReader {
-  const size = o.size ?? 8;
+  const size = o.size ?? 32;
   const ttl = o.stateTtlMs ?? 0;
   const clock = o.now ?? Date.now;
-  const remembered = new Map<
-    string,
-    { at: number; st: Promise<(ListState & { reviews: ReviewStates }) | undefined> }
-  >();
+  let remembered: { at: number; st: Promise<State | undefined> } | undefined;
   const cache = new Map<string, Promise<ListedRow[]>>();
   const load = (db: Db, day: string, revision: number, stamp: string): Promise<ListedRow[]> => {
     const key = `${day}|${revision}|${stamp}`;
@@ -178,59 +242,88 @@ export function createAlertReader(o: AlertReaderOptions = {}): AlertReader {
       cache.set(key, hit);
       return hit;
     }
-    hit = db
-      .all<Omit<ListedRow, 'reasons'> & { reasons: string | null }>(LIST_SQL, {
-        d: day,
-        rev: revision,
-      })
-      .then((rows) => rows.map((r) => ({ ...r, reasons: parseReasons(r.reasons) })));
+    hit = ensureOffices(db)
+      .then(() =>
+        db.all<
+          Omit<ListedRow['fields'], 'reasons'> & {
+            rank: number;
+            office: string | null;
+            reasons: string | null;
+          }
+        >(LIST_SQL, {
+          d: day,
+          rev: revision,
+        }),
+      )
+      .then((rows) =>
+        rows.map(({ rank, ...r }) => ({
+          rank,
+          office: r.office,
+          fields: { ...r, reasons: parseReasons(r.reasons) },
+        })),
+      );
     hit.catch(() => cache.delete(key));
     cache.set(key, hit);
     while (cache.size > size) cache.delete(cache.keys().next().value!);
     return hit;
   };
+  const stateOf = (db: Db): Promise<State | undefined> => {
+    let entry = remembered;
+    if (!entry || clock() - entry.at >= ttl) {
+      const fresh = {
+        at: clock(),
+        st: db.one<ListState>(STATE_SQL).then((st) => st && parseState(st)),
+      };
+      fresh.st.catch(() => {
+        if (remembered === fresh) remembered = undefined;
+      });
+      if (ttl > 0) remembered = fresh;
+      entry = fresh;
+    }
+    return entry.st;
+  };
   return {
     invalidate() {
-      remembered.clear();
+      remembered = undefined;
+    },
+    async rankOf(db, o) {
+      const st = await stateOf(db);
+      if (!st?.revisions.get(o.day)?.includes(o.revision)) return undefined;
+      const rows = scopedRows(await load(db, o.day, o.revision, st.stamp), o.offices);
+      return rows.find((r) => r.row.fields.uscc === o.uscc)?.rank;
     },
     async list(db, o) {
-      const skey = `${o.day ?? ''}|${o.revision ?? ''}`;
-      let entry = remembered.get(skey);
-      if (!entry || clock() - entry.at >= ttl) {
-        entry = {
-          at: clock(),
-          st: db
-            .one<ListState>(STATE_SQL, { d: o.day ?? null, rev: o.revision ?? null })
-            .then((st) => st && { ...st, reviews: parseStates(st.states) }),
-        };
-        entry.st.catch(() => remembered.delete(skey));
-        if (ttl > 0) {
-          if (remembered.size > 64) remembered.clear();
-          remembered.set(skey, entry);
-        }
-      }
-      const st = await entry.st;
-      const day = st?.day ?? null;
-      if (day === null) return { day: null, revision: null, items: [], has_more: false };
+      const st = await stateOf(db);
+      const day = o.day ?? st?.latest ?? null;
+      if (day === null || !st) return { day: null, revision: null, items: [], has_more: false };
+      const revisions = st.revisions.get(day) ?? [];
       let revision: number;
       if (o.revision !== undefined) {
-        if (!st!.pinned)
+        if (!revisions.includes(o.revision))
           throw new AppError('not_found', `the list of ${day} has no revision ${o.revision}`);
         revision = o.revision;
       } else {
-        if (st!.current_revision === null)
+        if (revisions.length === 0)
           throw new AppError('not_found', `no alert list has been published for ${day}`);
-        revision = st!.current_revision;
+        revision = revisions[revisions.length - 1]!;
       }
-      const rows = await load(db, day, revision, st!.stamp);
-      const states = st!.reviews;
+      const rows = scopedRows(await load(db, day, revision, st.stamp), o.offices ?? null);
+      const states = st.reviews;
       const q = o.q;
       const qUpper = q?.toUpperCase();
       const after = o.afterRank ?? 0;
       const items: AlertRow[] = [];
       let has_more = false;
-      for (const r of rows) {
-        if (r.rank <= after) continue;
+      // first row after the cursor (rows are in overall rank order)
+      let lo = 0;
+      for (let hi = rows.length; lo < hi;) {
+        const mid = (lo + hi) >>> 1;
+        if (rows[mid]!.row.rank <= after) lo = mid + 1;
+        else hi = mid;
+      }
+      for (let i = lo; i < rows.length; i++) {
+        const { rank, row } = rows[i]!;
+        const r = row.fields;
         if (o.level !== undefined && r.level !== o.level) continue;
         if (o.district !== undefined && r.district !== o.district) continue;
         const state = states.get(r.uscc);
@@ -253,6 +346,8 @@ export function createAlertReader(o: AlertReaderOptions = {}): AlertReader {
           id: `${day}:${r.uscc}`,
           day,
           revision,
+          rank,
+          overall_rank: row.rank,
           ...r,
           status,
           assignee: state?.a ?? null,
@@ -302,13 +397,15 @@ export async function getAlertEntry(
                  FROM dispositions WHERE uscc = $u),
           reg AS (SELECT name, district, legal_rep FROM registrations WHERE uscc = $u AND as_of <= $d::DATE
                   ORDER BY as_of DESC LIMIT 1),
-          ch AS (SELECT change, prev_level FROM list_changes WHERE day = $d::DATE AND revision = $rev AND uscc = $u LIMIT 1)
-     SELECT e.rank::INTEGER AS rank, e.uscc, reg.name, reg.district, reg.legal_rep, e.score, e.level, e.rule_score,
+          ch AS (SELECT change, prev_level FROM list_changes WHERE day = $d::DATE AND revision = $rev AND uscc = $u LIMIT 1),
+          off AS ${officesAsOfSql({ param: '$u' }, '$d::DATE')}
+     SELECT e.rank::INTEGER AS rank, e.rank::INTEGER AS overall_rank, e.uscc, reg.name, reg.district, off.office,
+            reg.legal_rep, e.score, e.level, e.rule_score,
             e.reasons::VARCHAR AS reasons, e.contributions::VARCHAR AS contributions, e.features::VARCHAR AS features,
             coalesce(st.status, $initial) AS status, st.assignee, ch.change, ch.prev_level,
             lr.scorer, lr.model_version, lr.published_at::VARCHAR AS published_at
      FROM list_entries e JOIN list_revisions lr ON lr.day = e.day AND lr.revision = e.revision
-     LEFT JOIN reg ON true LEFT JOIN st ON true LEFT JOIN ch ON true
+     LEFT JOIN reg ON true LEFT JOIN st ON true LEFT JOIN ch ON true LEFT JOIN off ON true
      WHERE e.day = $d::DATE AND e.revision = $rev AND e.uscc = $u`,
     { d: day, rev, u: uscc, initial: DISPOSITION_INITIAL },
   );

@@ -74,55 +74,85 @@ export interface RecordDispositionInput {
 
 /**
  * Appends one event after checking the transition. Runs in one transaction with the outcome
- * record it may produce. The caller checks that (day, uscc) is an alert.
+ * record it may produce. The caller checks that (day, uscc) is an alert. (The API goes through
+ * pipeline/workflow, which also serialises changes per enterprise and asks for two people.)
  */
 export async function recordDisposition(
   db: Db,
   i: RecordDispositionInput,
 ): Promise<DispositionRow> {
+  return db.transaction((tx) => appendDisposition(tx, i));
+}
+
+/** The latest event of an enterprise (its state), or undefined (待核查, never touched). */
+export async function lastDisposition(
+  tx: Db,
+  uscc: string,
+): Promise<
+  | {
+      disposition_id: number;
+      status: DispositionStatus;
+      assignee: string | null;
+      outcome_batch: number | null;
+    }
+  | undefined
+> {
+  return tx.one(
+    `SELECT disposition_id::INTEGER AS disposition_id, status, assignee, outcome_batch::INTEGER AS outcome_batch
+     FROM dispositions WHERE uscc = $u ORDER BY disposition_id DESC LIMIT 1`,
+    { u: uscc },
+  );
+}
+
+/**
+ * Appends one event inside the caller's transaction. `check: false` skips the transition check,
+ * for the workflow's own moves (an accepted or returned referral, a reopening).
+ */
+export async function appendDisposition(
+  tx: Db,
+  i: RecordDispositionInput,
+  o: { check?: boolean } = {},
+): Promise<DispositionRow> {
   const now = i.now ?? new Date();
-  return db.transaction(async (tx) => {
-    const last = await tx.one<{ status: DispositionStatus; assignee: string | null }>(
-      `SELECT status, assignee FROM dispositions WHERE uscc = $u ORDER BY disposition_id DESC LIMIT 1`,
-      { u: i.uscc },
-    );
-    const from = last?.status ?? DISPOSITION_INITIAL;
+  const last = await lastDisposition(tx, i.uscc);
+  const from = last?.status ?? DISPOSITION_INITIAL;
+  if (o.check !== false) {
     if (from !== i.status && !TRANSITIONS[from].includes(i.status))
       throw new WorkflowError(from, i.status);
     if (from === i.status && (from === '排除' || from === '认定'))
       throw new WorkflowError(from, i.status);
-    const assignee = i.assignee === undefined ? (last?.assignee ?? null) : i.assignee;
-    let batch: number | null = null;
-    if (i.status === '认定' || i.status === '排除') {
-      batch = await writeOutcome(tx, {
-        uscc: i.uscc,
-        decidedOn: shanghaiDay(now),
-        outcome: i.status === '认定' ? 'confirmed' : 'cleared',
-        caseRef: i.caseRef ?? null,
-        note: i.note ?? null,
-        actor: i.actor,
-        alertDay: i.day,
-        now,
-      });
-    }
-    const row = await tx.one<DispositionRow & Record<string, unknown>>(
-      `INSERT INTO dispositions (alert_day, uscc, status, actor, role, acted_at, note, assignee, outcome_batch)
-       VALUES ($d::DATE, $u, $s, $actor, $role, $at::TIMESTAMPTZ, $note, $assignee, $batch)
-       RETURNING ${COLUMNS}`,
-      {
-        d: i.day,
-        u: i.uscc,
-        s: i.status,
-        actor: i.actor,
-        role: i.role,
-        at: now.toISOString(),
-        note: i.note ?? null,
-        assignee,
-        batch,
-      },
-    );
-    return row!;
-  });
+  }
+  const assignee = i.assignee === undefined ? (last?.assignee ?? null) : i.assignee;
+  let batch: number | null = null;
+  if (i.status === '认定' || i.status === '排除') {
+    batch = await writeOutcome(tx, {
+      uscc: i.uscc,
+      decidedOn: shanghaiDay(now),
+      outcome: i.status === '认定' ? 'confirmed' : 'cleared',
+      caseRef: i.caseRef ?? null,
+      note: i.note ?? null,
+      actor: i.actor,
+      alertDay: i.day,
+      now,
+    });
+  }
+  const row = await tx.one<DispositionRow & Record<string, unknown>>(
+    `INSERT INTO dispositions (alert_day, uscc, status, actor, role, acted_at, note, assignee, outcome_batch)
+     VALUES ($d::DATE, $u, $s, $actor, $role, $at::TIMESTAMPTZ, $note, $assignee, $batch)
+     RETURNING ${COLUMNS}`,
+    {
+      d: i.day,
+      u: i.uscc,
+      s: i.status,
+      actor: i.actor,
+      role: i.role,
+      at: now.toISOString(),
+      note: i.note ?? null,
+      assignee,
+      batch,
+    },
+  );
+  return row!;
 }
 
 interface OutcomeInput {
@@ -188,6 +218,38 @@ async function writeOutcome(tx: Db, o: OutcomeInput): Promise<number> {
       dup: cls === 'duplicate' ? 1 : 0,
       cor: cls === 'corrected' ? 1 : 0,
     },
+  );
+  return batch;
+}
+
+/**
+ * Supersedes the case outcome a 认定 / 排除 event wrote (batch `outcomeBatch`) when the enterprise
+ * is reopened: its rows stay in case_outcomes_history, marked superseded in their own ingest batch
+ * (source 'reopen', nothing read), so training no longer uses them. Returns that batch, or null
+ * when nothing was current any more (e.g. a later correction had already replaced it).
+ */
+export async function supersedeOutcome(
+  tx: Db,
+  outcomeBatch: number,
+  o: { now: Date },
+): Promise<number | null> {
+  const rows = await tx.all<{ _batch: number; _line: number }>(
+    `SELECT _batch::INTEGER AS _batch, _line::INTEGER AS _line FROM case_outcomes WHERE _batch = $b`,
+    { b: outcomeBatch },
+  );
+  if (rows.length === 0) return null;
+  const batch = (await tx.one<{ b: number }>(`SELECT nextval('ingest_batch_seq')::INTEGER AS b`))!
+    .b;
+  for (const r of rows)
+    await tx.run(`INSERT INTO case_outcomes_superseded VALUES ($b, $l, $by)`, {
+      b: r._batch,
+      l: r._line,
+      by: batch,
+    });
+  await tx.run(
+    `INSERT INTO ingest_batches VALUES ($b, 'case_outcomes', 'reopen', 'api', $at::TIMESTAMPTZ, $at::TIMESTAMPTZ,
+       'ok', 0, 0, 0, 0, 0, NULL, NULL)`,
+    { b: batch, at: o.now.toISOString() },
   );
   return batch;
 }

@@ -8,7 +8,8 @@ import type { Db } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 import { DISPOSITION_INITIAL } from './dispositions.ts';
 import { scoreRowsSql } from './score-history.ts';
-import { EVENT_COLUMNS, EVENT_STRUCT } from './entity-events.ts';
+import { EVENT_COLUMNS, EVENT_STRUCT, WORKFLOW_EVENTS_SQL } from './entity-events.ts';
+import { officesAsOfSql } from '../jurisdictions/index.ts';
 
 const MAX_GRAMS = 12;
 
@@ -51,22 +52,31 @@ export interface EntityHit {
 
 const NORM = (col: string) => `upper(replace(replace(${col}, ' ', ''), chr(12288), ''))`;
 
+export interface SearchScope {
+  /** Only enterprises whose office today is one of these (null = all). */
+  offices: readonly string[] | null;
+  /** Today (Asia/Shanghai), for where enterprises belong now. */
+  today: string;
+}
+
 /**
  * Searches enterprises. Matching a person — a legal representative's name, or a phone number —
  * needs `people: true` (a permission: the caller checks and audits it); without it a phone-like
- * query is refused and names match enterprises only.
+ * query is refused and names match enterprises only. With `scope`, only enterprises of the
+ * caller's offices (today) match.
  */
 export async function searchEntities(
   db: Db,
   rawQ: string,
   limit: number,
-  o: { people?: boolean } = {},
+  o: { people?: boolean; scope?: SearchScope } = {},
 ): Promise<{ mode: SearchMode; items: EntityHit[] }> {
   const q = normaliseQuery(rawQ);
   if (q.length === 0)
     throw new AppError('usage', 'q must contain at least one non-space character');
   const mode = searchMode(q);
   const people = o.people ?? true;
+  const scope = o.scope ?? { offices: null, today: '9999-12-31' };
   if (mode === 'phone' && !people)
     throw new AppError(
       'usage',
@@ -74,6 +84,16 @@ export async function searchEntities(
     );
   const grams = mode === 'text' ? bigrams(q) : [];
   const params: Record<string, string | number> = { q, take: limit };
+  if (scope.offices !== null) {
+    params['offices'] = JSON.stringify(scope.offices);
+    params['today'] = scope.today;
+  }
+  // outside the caller's area an enterprise is not a match (filtered before the limit)
+  const inScope =
+    scope.offices === null
+      ? ''
+      : `AND uscc IN (SELECT uscc FROM ${officesAsOfSql({ relation: 'cand' }, '$today::DATE')}
+                       WHERE list_contains(from_json($offices, '["VARCHAR"]'), office))`;
   grams.forEach((g, i) => (params[`g${i}`] = g));
   const gramScore =
     grams.length === 0
@@ -102,10 +122,10 @@ export async function searchEntities(
        SELECT r.uscc, ${scoreSql} AS score, ${matchSql} AS match, r.as_of
        FROM (SELECT *, ${NORM('name')} AS nm FROM registrations) r
      ),
-     best AS (
+     cand AS (
        SELECT uscc, max(score) AS score, arg_max(match, score) AS match FROM s WHERE score >= 0.4 GROUP BY uscc
-       ORDER BY score DESC, uscc LIMIT $take
      ),
+     best AS (SELECT * FROM cand WHERE true ${inScope} ORDER BY score DESC, uscc LIMIT $take),
      cur AS (
        SELECT r.* FROM registrations r SEMI JOIN best b ON r.uscc = b.uscc
        QUALIFY row_number() OVER (PARTITION BY r.uscc ORDER BY r.as_of DESC) = 1
@@ -245,6 +265,8 @@ export const HISTORY_KINDS = [
   'score',
   'disposition',
   'outcome',
+  'referral',
+  'approval',
 ] as const;
 export type HistoryKind = (typeof HISTORY_KINDS)[number];
 
@@ -299,6 +321,7 @@ ev AS (
   SELECT ${EVENT_COLUMNS.disposition} FROM dispositions d WHERE d.uscc = $u
   UNION ALL
   SELECT ${EVENT_COLUMNS.outcome} FROM case_outcomes o WHERE o.uscc = $u
+  {{WORKFLOW}}
 ),
 k AS (SELECT *, t || '|' || kind || '|' || ref AS key FROM ev)
 SELECT t || '+08:00' AS at, kind, ref, summary, data::VARCHAR AS data, key FROM k
@@ -310,7 +333,8 @@ LIMIT $take`;
 /**
  * The timeline from the read models, one round trip: the enterprise's rendered events
  * (api_entity_events, case outcomes included), its scores (api_score_history), and its
- * dispositions, which the API writes itself, read live, one row each. Every lookup goes through
+ * dispositions, which the API writes itself, read live, one row each; and, only for an enterprise
+ * whose workflow ever changed (a row in workflow_heads), its referrals and approvals. Every lookup goes through
  * an index on uscc. (Rows of a UNION ALL: the same as scalar subqueries cost twice as much.)
  */
 const TIMELINE_SQL = `
@@ -319,7 +343,12 @@ UNION ALL
 SELECT 'scores', scores::VARCHAR FROM api_score_history WHERE uscc = $u::VARCHAR
 UNION ALL
 SELECT 'event', to_json(${EVENT_STRUCT})::VARCHAR FROM (
-  SELECT ${EVENT_COLUMNS.disposition} FROM dispositions d WHERE d.uscc = $u::VARCHAR)`;
+  SELECT ${EVENT_COLUMNS.disposition} FROM dispositions d WHERE d.uscc = $u::VARCHAR)
+UNION ALL
+SELECT 'head', version::VARCHAR FROM workflow_heads WHERE uscc = $u::VARCHAR`;
+
+/** Referrals and approvals of one enterprise (only asked when its workflow ever changed). */
+const WORKFLOW_TIMELINE_SQL = `SELECT to_json(${EVENT_STRUCT})::VARCHAR AS json FROM (${WORKFLOW_EVENTS_SQL})`;
 
 const LEVEL_WORDS: Record<string, string> = { red: '红色', orange: '橙色', yellow: '黄色' };
 
@@ -379,10 +408,14 @@ export async function entityHistory(
 ): Promise<{ items: HistoryEvent[]; has_more: boolean }> {
   const kinds = o.kinds && o.kinds.length > 0 ? o.kinds : HISTORY_KINDS;
   if (o.freshScores && o.freshEvents) return timelineFromReadModels(db, uscc, kinds, o);
-  const sql = HISTORY_SQL.replace('{{SCORES}}', scoreRowsSql(o.freshScores ?? false)).replace(
-    '$kinds::VARCHAR[]',
-    `[${kinds.map((_, i) => `$k${i}`).join(', ')}]`,
-  );
+  // referrals and approvals exist only for an enterprise whose workflow ever changed
+  const workflow =
+    (kinds.includes('referral') || kinds.includes('approval')) &&
+    (await db.one(`SELECT 1 AS x FROM workflow_heads WHERE uscc = $u::VARCHAR`, { u: uscc })) !==
+      undefined;
+  const sql = HISTORY_SQL.replace('{{SCORES}}', scoreRowsSql(o.freshScores ?? false))
+    .replace('{{WORKFLOW}}', workflow ? `UNION ALL ${WORKFLOW_EVENTS_SQL}` : '')
+    .replace('$kinds::VARCHAR[]', `[${kinds.map((_, i) => `$k${i}`).join(', ')}]`);
   const rows = await db.all<Omit<HistoryEvent, 'data'> & { data: string }>(sql, {
     u: uscc,
     before: o.before ?? null,
@@ -403,9 +436,16 @@ async function timelineFromReadModels(
   kinds: readonly HistoryKind[],
   o: HistoryOptions,
 ): Promise<{ items: HistoryEvent[]; has_more: boolean }> {
-  const rows = await db.all<{ part: 'events' | 'scores' | 'event'; json: string }>(TIMELINE_SQL, {
-    u: uscc,
-  });
+  const rows = await db.all<{ part: 'events' | 'scores' | 'event' | 'head'; json: string }>(
+    TIMELINE_SQL,
+    { u: uscc },
+  );
+  if (
+    rows.some((r) => r.part === 'head') &&
+    (kinds.includes('referral') || kinds.includes('approval'))
+  )
+    for (const r of await db.all<{ json: string }>(WORKFLOW_TIMELINE_SQL, { u: uscc }))
+      rows.push({ part: 'event', json: r.json });
   const want = new Set<string>(kinds);
   const before = o.before;
   const keep = (e: HistoryEvent) =>
@@ -417,6 +457,8 @@ async function timelineFromReadModels(
     } else if (r.part === 'event') {
       const e = JSON.parse(r.json) as HistoryEvent;
       if (keep(e)) all.push(e);
+    } else if (r.part === 'head') {
+      continue;
     } else if (want.has('score')) {
       for (const s of JSON.parse(r.json) as ScorePointJson[]) {
         const e = scoreEvent(s);

@@ -40,6 +40,39 @@ export const EVENT_COLUMNS = {
          json_object('outcome', o.outcome, 'case_ref', o.case_ref, 'note', o.note) AS data`,
 } as const;
 
+/**
+ * The workflow's own events of enterprise `$u`, read live like dispositions (columns t, kind, ref,
+ * summary, data): referrals (移交) and their answers, proposals of 认定 / 排除 and their decisions.
+ */
+export const WORKFLOW_EVENTS_SQL = `
+  SELECT ${LOCAL('r.created_at')} AS t, 'referral' AS kind, 'R' || r.referral_id AS ref,
+         '移交至' || coalesce(j.name, ag.name, r.target) || coalesce('（' || r.note || '）', '') AS summary,
+         json_object('referral_id', r.referral_id, 'target_kind', r.target_kind, 'target', r.target,
+                     'target_name', coalesce(j.name, ag.name), 'from_office', r.from_office, 'actor', r.actor,
+                     'role', r.role, 'note', r.note, 'alert_day', r.alert_day::VARCHAR) AS data
+  FROM referrals r LEFT JOIN jurisdictions j ON r.target_kind = 'office' AND j.code = r.target
+    LEFT JOIN referral_agencies ag ON r.target_kind = 'agency' AND ag.id = r.target
+  WHERE r.uscc = $u::VARCHAR
+  UNION ALL
+  SELECT ${LOCAL('a.answered_at')}, 'referral', 'R' || a.referral_id || ':' || a.answer,
+         CASE a.answer WHEN 'accepted' THEN '移交已被接收' ELSE '移交被退回：' || coalesce(a.reason, '') END,
+         json_object('referral_id', a.referral_id, 'answer', a.answer, 'reason', a.reason, 'actor', a.actor,
+                     'role', a.role, 'office', a.actor_office, 'effective_on', a.effective_on::VARCHAR)
+  FROM referral_answers a JOIN referrals r USING (referral_id) WHERE r.uscc = $u::VARCHAR
+  UNION ALL
+  SELECT ${LOCAL('p.proposed_at')}, 'approval', 'A' || p.approval_id,
+         '提请' || p.proposed || '，待第二人批准' || coalesce('（' || p.note || '）', ''),
+         json_object('approval_id', p.approval_id, 'proposed', p.proposed, 'actor', p.actor, 'role', p.role,
+                     'office', p.actor_office, 'note', p.note, 'case_ref', p.case_ref, 'alert_day', p.alert_day::VARCHAR)
+  FROM approvals p WHERE p.uscc = $u::VARCHAR
+  UNION ALL
+  SELECT ${LOCAL('d.decided_at')}, 'approval', 'A' || d.approval_id || ':' || d.decision,
+         CASE d.decision WHEN 'approved' THEN '批准' WHEN 'rejected' THEN '驳回' ELSE '撤回' END || p.proposed
+           || coalesce('（' || d.note || '）', ''),
+         json_object('approval_id', d.approval_id, 'decision', d.decision, 'proposed', p.proposed, 'actor', d.actor,
+                     'role', d.role, 'office', d.actor_office, 'note', d.note)
+  FROM approval_decisions d JOIN approvals p USING (approval_id) WHERE p.uscc = $u::VARCHAR`;
+
 /** One event as the API returns it, from the columns above. */
 export const EVENT_STRUCT = `{'at': t || '+08:00', 'kind': kind, 'ref': ref, 'summary': summary, 'data': data, 'key': t || '|' || kind || '|' || ref}`;
 

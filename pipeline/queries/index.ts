@@ -8,3 +8,4 @@ export * from './ops.ts';
 export * from './score-history.ts';
 export * from './entity-events.ts';
 export * from './read-model.ts';
+export * from './summary.ts';

@@ -7,7 +7,8 @@ import { CHANGE_ZH, fmtScore, LEVEL_ZH, SCORER_ZH, zh } from '../labels.ts';
 import type { Can } from '../permissions.ts';
 import { withQuery } from '../api-call.ts';
 import { DAY_RE, str, type DashboardKit } from '../kit.tsx';
-import { daySummary, listDays, listDistricts, type DaySummary } from '../queries.ts';
+import { listDays, listDistricts, type DaySummary } from '../queries.ts';
+import { jurisdictionsOf, switcherFor } from './workflow.tsx';
 
 /** A listed row as GET /v1/alerts returns it (personal fields depend on the role). */
 export type AlertItem = Redacted<AlertRow>;
@@ -18,6 +19,8 @@ export interface AlertFilters {
   district?: string | undefined;
   status?: string | undefined;
   q?: string | undefined;
+  /** An office below the caller's (the jurisdiction switcher). */
+  jurisdiction?: string | undefined;
 }
 
 export interface AlertsPageProps {
@@ -30,6 +33,8 @@ export interface AlertsPageProps {
   days: string[];
   districts: string[];
   can: Can;
+  /** The jurisdiction switcher (offices above a district); null for one office. */
+  switcher?: Child;
   /** A message above the table (e.g. no list that day). */
   notice?: string | undefined;
 }
@@ -67,13 +72,17 @@ export function AlertsPage(p: AlertsPageProps): Child {
               <a
                 class="btn ghost"
                 id="export-xlsx"
-                href={`${BASE}/exports/alerts.xlsx?date=${day}`}
+                href={`${BASE}/exports/alerts.xlsx${qs({ date: day, jurisdiction: f.jurisdiction })}`}
               >
                 导出 Excel
               </a>
             ) : null}
             {p.can('exportAlertsCsv') ? (
-              <a class="btn ghost" id="export-csv" href={`${BASE}/exports/alerts.csv?date=${day}`}>
+              <a
+                class="btn ghost"
+                id="export-csv"
+                href={`${BASE}/exports/alerts.csv${qs({ date: day, jurisdiction: f.jurisdiction })}`}
+              >
                 导出 CSV
               </a>
             ) : null}
@@ -82,6 +91,7 @@ export function AlertsPage(p: AlertsPageProps): Child {
       </div>
       <div class="card">
         <form class="filters" method="get" action={`${BASE}/`}>
+          {p.switcher ?? null}
           <label>
             日期
             <span class="row" style="gap:4px">
@@ -151,7 +161,10 @@ export function AlertsPage(p: AlertsPageProps): Child {
           </label>
           <button type="submit">筛选</button>
           {filtered ? (
-            <a class="btn ghost" href={`${BASE}/${qs({ date: day ?? undefined })}`}>
+            <a
+              class="btn ghost"
+              href={`${BASE}/${qs({ date: day ?? undefined, jurisdiction: f.jurisdiction })}`}
+            >
               清除筛选
             </a>
           ) : null}
@@ -288,8 +301,10 @@ export function mountAlerts(kit: DashboardKit): void {
         district: str(q['district']),
         status: str(q['status']),
         q: str(q['q']),
+        jurisdiction: str(q['jurisdiction']),
       };
       const cursor = str(q['cursor']);
+      const switcher = switcherFor(await jurisdictionsOf(x.api), filters.jurisdiction);
       const r = await x.api.get<{
         date: string | null;
         items: AlertItem[];
@@ -315,6 +330,7 @@ export function mountAlerts(kit: DashboardKit): void {
             days={await listDays(db)}
             districts={await listDistricts(db)}
             can={x.can}
+            switcher={switcher}
             notice={`${filters.date} 未发布预警名单。`}
           />,
           x,
@@ -323,8 +339,15 @@ export function mountAlerts(kit: DashboardKit): void {
       }
       if (!r.ok) return fail(x, '今日预警', 'alerts', r);
       const day = r.data.date;
+      // the day's counts for the caller's area (and the switcher's office)
+      const sum = day
+        ? await x.api.get<DaySummary>('/v1/summary', {
+            date: day,
+            jurisdiction: filters.jurisdiction,
+          })
+        : undefined;
       const [summary, days, districts] = [
-        day ? await daySummary(db, day) : undefined,
+        sum?.ok ? sum.data : undefined,
         await listDays(db),
         await listDistricts(db),
       ];
@@ -342,6 +365,7 @@ export function mountAlerts(kit: DashboardKit): void {
           days={days}
           districts={districts}
           can={x.can}
+          switcher={switcher}
         />,
         x,
       );
@@ -354,7 +378,10 @@ export function mountAlerts(kit: DashboardKit): void {
       const date = x.c.req.query('date') ?? '';
       const res = await x.api.raw(
         'GET',
-        withQuery(`/v1/exports/${x.c.req.param('file') ?? ''}`, { date }),
+        withQuery(`/v1/exports/${x.c.req.param('file') ?? ''}`, {
+          date,
+          jurisdiction: x.c.req.query('jurisdiction'),
+        }),
       );
       if (!res.ok) {
         const text = await res.text();

@@ -20,7 +20,8 @@ import {
   zh,
 } from '../labels.ts';
 import type { Can } from '../permissions.ts';
-import type { NetworkData } from './entities.tsx';
+import { OTHER_JURISDICTION, type NetworkData } from './entities.tsx';
+import { jurisdictionsOf, ReferToField, WorkflowPanel, type AlertWorkflow } from './workflow.tsx';
 import { problemText, str, type DashboardKit, type PageCtx } from '../kit.tsx';
 import { entitySeries } from '../queries.ts';
 
@@ -100,6 +101,7 @@ export interface AlertDetail {
     };
     network: NetworkData;
   };
+  workflow?: AlertWorkflow;
   dispositions: {
     disposition_id: number;
     alert_day: string;
@@ -120,6 +122,12 @@ export interface DetailProps {
   flashOk?: string | undefined;
   flashErr?: string | undefined;
   form?: { status?: string; note?: string; assignee?: string; case_ref?: string } | undefined;
+  /** Pending proposal / referral and reopening (pages/workflow.tsx). */
+  workflow?: Child;
+  /** A proposal or a referral awaits an answer: no other change until then. */
+  pending?: boolean;
+  /** The 移交 target field (pages/workflow.tsx). */
+  referTo?: Child;
 }
 
 function YieldBesideBenchmark(p: { spans: Span[]; day: string }): Child {
@@ -305,10 +313,11 @@ export function DetailPage(p: DetailProps): Child {
         <div>
           <div class="card" id="disposition">
             <h2>处置</h2>
+            {p.workflow ?? null}
             {p.can('createDisposition') ? (
               closed ? (
                 <p class="muted">该案已{a.status}，流程结束。</p>
-              ) : (
+              ) : p.pending ? null : (
                 <form
                   class="stack"
                   method="post"
@@ -319,7 +328,7 @@ export function DetailPage(p: DetailProps): Child {
                   <input type="hidden" name="_csrf" value={p.csrf} />
                   <div class="muted small">
                     流程：待核查 → 核查中 → 排除 / 移交 / 认定（移交 → 排除 /
-                    认定）。认定、排除将写入案件结论，用于下次训练。
+                    认定）。认定、排除须同级或上级另一名监管人员批准后生效，写入案件结论，用于下次训练。
                   </div>
                   <label>
                     新状态
@@ -334,6 +343,7 @@ export function DetailPage(p: DetailProps): Child {
                       ))}
                     </select>
                   </label>
+                  {p.referTo ?? null}
                   <label>
                     承办人
                     <input
@@ -452,7 +462,9 @@ export function DetailPage(p: DetailProps): Child {
                   {ev.network.neighbours.map((n) => (
                     <tr>
                       <td>
-                        {p.can('getEntity') ? (
+                        {n.uscc === null ? (
+                          <span class="muted other-jurisdiction">{OTHER_JURISDICTION}</span>
+                        ) : p.can('getEntity') ? (
                           <a href={entityHref(n.uscc)}>{n.name ?? n.uscc}</a>
                         ) : (
                           (n.name ?? n.uscc)
@@ -494,6 +506,8 @@ export function mountDetail(kit: DashboardKit): void {
     if (!r.ok) return fail(x, '预警详情', 'alerts', r);
     const a = r.data.alert;
     const series = await entitySeries(db, a.uscc, a.day, 90);
+    const jurisdictions = x.can('createDisposition') ? await jurisdictionsOf(x.api) : undefined;
+    const closed = a.status === '认定' || a.status === '排除';
     return render(
       x.c,
       `${a.name ?? a.uscc} · 预警详情`,
@@ -506,6 +520,16 @@ export function mountDetail(kit: DashboardKit): void {
         flashOk={flash.ok}
         flashErr={flash.err}
         form={form}
+        workflow={
+          <WorkflowPanel
+            w={r.data.workflow}
+            x={x}
+            alertPath={alertHref(a.day, a.uscc)}
+            closed={closed && x.can('reopenEnterprise')}
+          />
+        }
+        pending={Boolean(r.data.workflow?.pending_approval ?? r.data.workflow?.pending_referral)}
+        referTo={<ReferToField j={jurisdictions} office={r.data.workflow?.office ?? null} />}
       />,
       x,
       status,
@@ -533,19 +557,25 @@ export function mountDetail(kit: DashboardKit): void {
       const note = str(f['note']);
       const assignee = str(f['assignee']);
       const caseRef = str(f['case_ref']);
+      const referTo = status === '移交' ? str(f['refer_to']) : undefined;
       const body = {
         status,
         ...(note ? { note } : {}),
         ...(assignee ? { assignee } : {}),
         ...(caseRef ? { case_ref: caseRef } : {}),
+        ...(referTo ? { refer_to: referTo } : {}),
       };
-      const r = await x.api.post<{ status: string }>(
+      const r = await x.api.post<{ status?: string; proposed?: string }>(
         `/v1/alerts/${encodeURIComponent(id)}/dispositions`,
         body,
       );
       if (r.ok)
         return x.c.redirect(
-          `${BASE}/alerts/${id}?saved=${encodeURIComponent(r.data.status)}#disposition`,
+          `${BASE}/alerts/${id}?saved=${encodeURIComponent(
+            r.status === 202
+              ? `已提请${r.data.proposed ?? status}，待同级或上级另一人批准`
+              : (r.data.status ?? status),
+          )}#disposition`,
           303,
         );
       const msg =

@@ -5,9 +5,9 @@ import {
   type EntityHit as QueryEntityHit,
   type EntityProfile,
   type HistoryEvent,
-  type Network,
 } from '../../../pipeline/queries/index.ts';
 import type { Redacted } from '../../redact.ts';
+import type { ScopedNetwork } from '../../scope.ts';
 import { NetworkGraph, NetworkLegend } from '../charts.tsx';
 import { alertHref, BASE, entityHref, LevelBadge, Problem, StatusBadge } from '../layout.tsx';
 import {
@@ -119,8 +119,14 @@ export type Profile = Redacted<EntityProfile>;
 /** A timeline event as GET /v1/entities/{uscc}/history returns it. */
 export type HistoryItem = Redacted<HistoryEvent>;
 
-/** The network as GET /v1/entities/{uscc}/network returns it. */
-export type NetworkData = Redacted<Network>;
+/** How a network neighbour outside the caller's area is named. */
+export const OTHER_JURISDICTION = '另一辖区的企业';
+
+/**
+ * The network as GET /v1/entities/{uscc}/network returns it: a neighbour outside the caller's
+ * area has no USCC, name or shared value (other_jurisdiction).
+ */
+export type NetworkData = Redacted<ScopedNetwork>;
 
 /** The value a neighbour shares of one kind (legal_rep, address, phone, shareholder). */
 function sharedValue(n: NetworkData['neighbours'][number], kind: string): string | undefined {
@@ -371,10 +377,10 @@ export function EntityPage(p: EntityPageProps): Child {
               <>
                 <NetworkGraph
                   center={{ label: pr.name, level: la?.level ?? null }}
-                  nodes={p.network.neighbours.map((n) => ({
-                    id: n.uscc,
-                    label: n.name ?? n.uscc,
-                    href: entityHref(n.uscc),
+                  nodes={p.network.neighbours.map((n, i) => ({
+                    id: n.uscc ?? `other-${i}`,
+                    label: n.uscc === null ? OTHER_JURISDICTION : (n.name ?? n.uscc),
+                    href: n.uscc === null ? undefined : entityHref(n.uscc),
                     kinds: n.kinds,
                     confirmed: n.confirmed,
                     level: n.latest_level,
@@ -393,7 +399,11 @@ export function EntityPage(p: EntityPageProps): Child {
                     {p.network.neighbours.map((n) => (
                       <tr>
                         <td>
-                          <a href={entityHref(n.uscc)}>{n.name ?? n.uscc}</a>
+                          {n.uscc === null ? (
+                            <span class="muted other-jurisdiction">{OTHER_JURISDICTION}</span>
+                          ) : (
+                            <a href={entityHref(n.uscc)}>{n.name ?? n.uscc}</a>
+                          )}
                           {n.confirmed ? (
                             <span class="badge lv-red" style="margin-left:4px">
                               已认定

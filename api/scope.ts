@@ -1,0 +1,195 @@
+/**
+ * The caller's area. Every account and token belongs to an office (null = the whole tree) and sees
+ * that office's subtree, optionally narrowed by a `jurisdiction` filter below it. An enterprise
+ * outside the area answers 404, as if it did not exist. Which office an enterprise belongs to is
+ * pipeline/jurisdictions (one place, as of each day).
+ */
+import type { Context } from 'hono';
+import {
+  ensureOffices,
+  officesOf,
+  placementOf,
+  placementVisible,
+  readTree,
+  type JurisdictionTree,
+  type Placement,
+} from '../pipeline/jurisdictions/index.ts';
+import type { Network, Neighbour } from '../pipeline/queries/index.ts';
+import { shanghaiDay } from '../pipeline/modeling/index.ts';
+import type { Actor } from '../pipeline/workflow/index.ts';
+import type { Db } from '../pipeline/db/index.ts';
+import type { AppEnv } from './context.ts';
+import { ApiError } from './errors.ts';
+
+export interface Scope {
+  /** The office whose subtree is shown (the caller's, or the filter's); null = the whole tree. */
+  code: string | null;
+  /** Offices whose enterprises are shown; null = every enterprise. */
+  offices: ReadonlySet<string> | null;
+  tree: JurisdictionTree;
+}
+
+/** A register move shows in every answer within this time (enterprise_offices is checked). */
+export const OFFICES_CHECK_MS = 1_000;
+
+/**
+ * The loaded tree, read once per app (a new file is loaded at start: `dafei serve`), and the
+ * placement of enterprises kept current (pipeline/jurisdictions ensureOffices, checked at most
+ * once per OFFICES_CHECK_MS).
+ */
+export interface JurisdictionKeeper {
+  tree(): Promise<JurisdictionTree>;
+  /** Makes sure enterprise_offices reflects the register and the tree. */
+  offices(): Promise<void>;
+  /** Read the tree again, check the offices again (tests; after loading a file). */
+  invalidate(): void;
+}
+
+export function createJurisdictionKeeper(db: Db): JurisdictionKeeper {
+  let current: Promise<JurisdictionTree> | undefined;
+  let checkedAt = -Infinity;
+  let checking: Promise<void> | undefined;
+  return {
+    tree() {
+      if (!current) {
+        current = readTree(db);
+        current.catch(() => (current = undefined));
+      }
+      return current;
+    },
+    async offices() {
+      if (Date.now() - checkedAt < OFFICES_CHECK_MS) return;
+      checking ??= ensureOffices(db)
+        .then(() => {
+          checkedAt = Date.now();
+        })
+        .finally(() => (checking = undefined));
+      await checking;
+    },
+    invalidate() {
+      current = undefined;
+      checkedAt = -Infinity;
+    },
+  };
+}
+
+/** The office an account's own area starts at; unknown offices see nothing (fail closed). */
+function ownArea(tree: JurisdictionTree, code: string | null): Scope {
+  if (code === null || (tree.root !== undefined && code === tree.root.code))
+    return { code, offices: null, tree };
+  return { code, offices: tree.subtree(code), tree };
+}
+
+/**
+ * The caller's scope, narrowed to `filter` (a jurisdiction code) when given: 400 when the tree
+ * has no such office, 403 when it lies outside the caller's area.
+ */
+export async function callerScope(c: Context<AppEnv>, filter?: string): Promise<Scope> {
+  const p = c.get('principal');
+  if (!p) throw new Error('callerScope needs an authenticated caller');
+  const keeper = c.get('deps').jurisdictions;
+  const tree = await keeper.tree();
+  await keeper.offices();
+  const own = ownArea(tree, p.jurisdiction);
+  if (filter === undefined) return own;
+  if (!tree.has(filter))
+    throw new ApiError('bad_request', `jurisdiction ${filter} is not an office of the tree`);
+  if (own.offices !== null && !own.offices.has(filter))
+    throw new ApiError('forbidden', `jurisdiction ${filter} is outside your area`);
+  return ownArea(tree, filter);
+}
+
+/** The Asia/Shanghai day of the app's clock: "today" for where an enterprise belongs now. */
+export function today(c: Context<AppEnv>): string {
+  return shanghaiDay(c.get('deps').now());
+}
+
+export function actorOf(c: Context<AppEnv>): Actor {
+  const p = c.get('principal')!;
+  return { name: p.name, role: p.role, office: p.jurisdiction };
+}
+
+/**
+ * Answers 404 unless the caller may see enterprise `uscc`: it belongs to the caller's area today,
+ * or on `day` when given (an alert of that day's list), or a pending referral asks the caller's
+ * office to take it over.
+ */
+export async function requireVisible(
+  c: Context<AppEnv>,
+  uscc: string,
+  o: { day?: string; notFound: string },
+): Promise<{ scope: Scope; placement: Placement | undefined }> {
+  const scope = await callerScope(c);
+  const t = today(c);
+  const placement = await placementOf(c.get('deps').db, uscc, o.day ?? t, t);
+  const visible =
+    scope.offices === null ||
+    (placement !== undefined &&
+      placementVisible(placement, scope.offices, { atDay: o.day !== undefined }));
+  if (!visible) throw new ApiError('not_found', o.notFound);
+  return { scope, placement };
+}
+
+/** Offices as a sorted list for SQL (null = all). */
+export function officeList(scope: Scope): string[] | null {
+  return scope.offices === null ? null : [...scope.offices].sort();
+}
+
+/** A network neighbour outside the caller's area: that it exists and what kind of tie, nothing else. */
+export interface OtherJurisdiction {
+  uscc: null;
+  name: null;
+  district: null;
+  other_jurisdiction: true;
+  jurisdiction: '另一辖区';
+  shared: Record<string, never>;
+  kinds: string[];
+  confirmed: boolean;
+  latest_level: null;
+}
+
+/**
+ * The network as the caller may see it: neighbours outside the caller's area (as of today) become
+ * "another jurisdiction" — the kinds of tie and whether it is a confirmed case, no USCC, name,
+ * district or shared value.
+ */
+export async function scopedNetwork(
+  c: Context<AppEnv>,
+  net: Network,
+  scope: Scope,
+): Promise<
+  Omit<Network, 'neighbours'> & {
+    neighbours: ((Neighbour & { other_jurisdiction: false }) | OtherJurisdiction)[];
+  }
+> {
+  const offices =
+    scope.offices === null
+      ? undefined
+      : await officesOf(
+          c.get('deps').db,
+          net.neighbours.map((n) => n.uscc),
+          today(c),
+        );
+  return {
+    ...net,
+    neighbours: net.neighbours.map((n) => {
+      const o = offices?.get(n.uscc);
+      if (scope.offices === null || (o != null && scope.offices.has(o)))
+        return { ...n, other_jurisdiction: false as const };
+      return {
+        uscc: null,
+        name: null,
+        district: null,
+        other_jurisdiction: true,
+        jurisdiction: '另一辖区',
+        shared: {},
+        kinds: n.kinds,
+        confirmed: n.confirmed,
+        latest_level: null,
+      };
+    }),
+  };
+}
+
+/** A network as the caller may see it (what scopedNetwork returns). */
+export type ScopedNetwork = Awaited<ReturnType<typeof scopedNetwork>>;

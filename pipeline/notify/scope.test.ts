@@ -1,0 +1,117 @@
+/**
+ * Nothing outside a subscriber's area: with an office model (a city and two districts; accounts
+ * placed in offices; an enterprise's office from its register district as of the event's day),
+ * new 红/橙 alerts and watchlist hits reach only the accounts whose subtree holds the enterprise on
+ * the day of the event. The model here is a small stand-in with the interface of issue 14's
+ * pipeline/jurisdictions (OfficeModel).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openMigratedDb, type Db } from '../db/index.ts';
+import { tmpDir } from '../feeds/_fixtures.ts';
+import { runDay } from '../run-day.ts';
+import { accounts, complaint, E, feed, inbox, registration } from './_fixtures.ts';
+import { useOfficeModel, type OfficeModel } from './recipients.ts';
+import { subscribe } from './subscriptions.ts';
+import { addEntry, createWatchlist } from './watchlists.ts';
+
+const MODEL: OfficeModel = {
+  accountOfficesSql: () => `(SELECT subscriber, jurisdiction FROM t_account_offices)`,
+  officesAsOfSql: (relation, day) => `(
+    SELECT r.uscc, o.code AS office
+      FROM (SELECT uscc, arg_max(district, as_of) AS district FROM registrations
+             WHERE uscc IN (SELECT uscc FROM ${relation}) AND as_of <= ${day} GROUP BY uscc) r
+      JOIN t_offices o ON o.name = r.district)`,
+  subtreeSql: (code) => `(WITH RECURSIVE sub(code) AS (
+      SELECT code FROM t_offices WHERE code = ${code}
+      UNION ALL SELECT o.code FROM t_offices o JOIN sub ON o.parent = sub.code)
+    SELECT code FROM sub)`,
+};
+const ALL_RED = {
+  model: { red: 0, orange: 0, yellow: 0 },
+  rules: { red: 0, orange: 0, yellow: 0 },
+};
+
+describe('notifications stay inside the subscriber’s jurisdiction', () => {
+  let db: Db;
+  beforeAll(async () => {
+    // installed as the jurisdictions module installs the real one: every screening uses it
+    useOfficeModel(MODEL);
+    db = await openMigratedDb(`${tmpDir()}/scope.duckdb`);
+    await db.run(`CREATE TABLE t_offices (code VARCHAR, parent VARCHAR, name VARCHAR);
+      INSERT INTO t_offices VALUES ('4404', NULL, '珠海市'), ('440402', '4404', '香洲区'), ('440403', '4404', '斗门区');
+      CREATE TABLE t_account_offices (subscriber VARCHAR, jurisdiction VARCHAR);
+      INSERT INTO t_account_offices VALUES ('city', '4404'), ('xiangzhou', '440402'), ('doumen', '440403');`);
+    await accounts(db, {
+      city: 'regulator',
+      xiangzhou: 'regulator',
+      doumen: 'investigator',
+      top: 'admin',
+    });
+    await feed(db, 'registrations', [
+      registration(E.xinsheng, '2026-03-01'), // 香洲区
+      registration(E.meiwei, '2026-03-01'), // 香洲区
+      registration(E.hengtai, '2026-03-01'), // 斗门区
+    ]);
+    for (const who of ['city', 'xiangzhou', 'doumen', 'top'])
+      await subscribe(
+        db,
+        { name: who, role: who === 'doumen' ? 'investigator' : 'regulator' },
+        { kind: 'new_alerts' },
+      );
+    // 斗门's investigator watches a 香洲 enterprise: the list says so, the area says no
+    const l = await createWatchlist(
+      db,
+      { name: 'doumen', role: 'investigator', jurisdiction: '440403' },
+      { name: '跨区' },
+    );
+    const dm = { name: 'doumen', role: 'investigator', jurisdiction: '440403' };
+    await addEntry(db, dm, l.watchlist_id, {
+      kind: 'enterprise',
+      value: E.xinsheng,
+      reason: '测试',
+    });
+    await addEntry(db, dm, l.watchlist_id, {
+      kind: 'enterprise',
+      value: E.hengtai,
+      reason: '测试',
+    });
+    await subscribe(db, dm, { kind: 'watch_hits' });
+  });
+  afterAll(() => {
+    useOfficeModel(undefined);
+    db.close();
+  });
+
+  it('new 红/橙 alerts: each district its own, the city all of them', async () => {
+    await runDay(db, '2026-03-01', { thresholds: ALL_RED });
+    const alerts = async (who: string) =>
+      (await inbox(db, who))
+        .filter((n) => n.kind === 'alert')
+        .map((n) => n.event_key.split(':')[2])
+        .sort();
+    expect(await alerts('city')).toEqual([E.xinsheng, E.meiwei, E.hengtai].sort());
+    expect(await alerts('top')).toEqual([E.xinsheng, E.meiwei, E.hengtai].sort()); // no office: the whole tree
+    expect(await alerts('xiangzhou')).toEqual([E.xinsheng, E.meiwei].sort());
+    expect(await alerts('doumen')).toEqual([E.hengtai]);
+  });
+
+  it('watchlist hits outside the area are dropped; an enterprise that moved counts where it was that day', async () => {
+    await db.run(
+      `DELETE FROM notify_screened WHERE source LIKE 'batch:%' OR source LIKE 'resolve:%'`,
+    );
+    // 恒泰 moves to 香洲区 on 3 March; complaints of 2 and 4 March
+    await db.run(`UPDATE subscriptions SET removed_at = now() WHERE kind = 'new_alerts'`);
+    await feed(db, 'registrations', [
+      registration(E.hengtai, '2026-03-03', { district: '香洲区' }),
+    ]);
+    await feed(db, 'complaints', [
+      complaint('C-1', '2026-03-02', E.xinsheng),
+      complaint('C-2', '2026-03-02', E.hengtai),
+      complaint('C-3', '2026-03-04', E.hengtai),
+    ]);
+    const got = (await inbox(db, 'doumen'))
+      .filter((n) => n.kind === 'complaint')
+      .map((n) => n.event_key);
+    expect(got).toEqual(['complaint:C-2']); // not 鑫盛 (香洲), not 恒泰 after its move
+  });
+});
