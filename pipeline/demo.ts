@@ -4,8 +4,8 @@
  * behind it, on the job connection — trains a model (first run only; negatives sampled, trees on
  * worker threads) and activates it, re-publishes the last day with it, evaluates its recipe over
  * time (added to its registry entry) and backfills the last 30 days. The dashboard is reachable
- * within seconds and the model within a minute on 2 idle cores; the lists fill in as the
- * backfill goes.
+ * within seconds; the lists fill in as the backfill goes. How long the first model takes:
+ * bench/demo-start.ts.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
