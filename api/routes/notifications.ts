@@ -27,7 +27,7 @@ import { ApiError } from '../errors.ts';
 import { redact } from '../redact.ts';
 import type { Router } from '../route.ts';
 import { Level, Limit, Obj } from '../schemas.ts';
-import { actorOf } from './watchlists.ts';
+import { actorOf, callerScope } from '../scope.ts';
 
 const ALL = ['regulator', 'investigator', 'data_scientist', 'admin'] as const;
 const Id = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
@@ -220,13 +220,13 @@ export function notificationRoutes(r: Router): void {
       operationId: 'listEndpoints',
       summary: 'Push endpoints (webhooks, group robots)',
       description:
-        'Everyone sees their names and formats, to subscribe to them; only administrators see the URLs.',
+        'Everyone sees their names and formats, to subscribe to them; only administrators of the whole tree see the URLs.',
       tag: 'notifications',
       roles: ALL,
       responses: { 200: { description: 'endpoints', schema: Obj('EndpointList', '{ items }') } },
     },
     async (c) => {
-      const admin = c.get('principal')!.role === 'admin';
+      const admin = c.get('principal')!.role === 'admin' && (await callerScope(c)).offices === null;
       const items = (await listEndpoints(c.get('deps').db))
         .filter((e) => admin || e.disabled_at === null)
         .map((e) => (admin ? e : { endpoint_id: e.endpoint_id, name: e.name, format: e.format }));
@@ -244,6 +244,7 @@ export function notificationRoutes(r: Router): void {
         'format json: our payload, signed `x-dafei-signature: sha256=HMAC-SHA256(secret, "${x-dafei-timestamp}.${body}")`; wecom: a 企业微信 group robot’s webhook URL; dingtalk: a 钉钉 group robot’s URL, with its 加签 secret.',
       tag: 'notifications',
       roles: ['admin'],
+      wholeTree: true,
       body: z
         .strictObject({
           name: z.string().min(1).max(60),
@@ -275,6 +276,7 @@ export function notificationRoutes(r: Router): void {
       summary: 'Disable a push endpoint',
       tag: 'notifications',
       roles: ['admin'],
+      wholeTree: true,
       params: z.strictObject({ id: Id }),
       responses: { 200: { description: 'disabled', schema: Obj('Disabled', '{ disabled }') } },
     },
@@ -293,6 +295,7 @@ export function notificationRoutes(r: Router): void {
       summary: 'Pushes and their state; status=dead is the dead-letter list',
       tag: 'notifications',
       roles: ['admin'],
+      wholeTree: true,
       query: z.strictObject({
         status: z.enum(['pending', 'sent', 'dead']).optional(),
         limit: Limit(50),
@@ -323,6 +326,7 @@ export function notificationRoutes(r: Router): void {
       summary: 'Queue a dead delivery again',
       tag: 'notifications',
       roles: ['admin'],
+      wholeTree: true,
       params: z.strictObject({ id: Id }),
       responses: { 200: { description: 'queued', schema: Obj('Queued', '{ queued }') } },
     },

@@ -1,9 +1,9 @@
 /** Watchlists (重点关注名单): /v1/watchlists … (api/README.md, "Watchlists and notifications") */
-import type { Context } from 'hono';
 import { z } from 'zod';
 import {
   addEntry,
   archiveWatchlist,
+  checkEntryValue,
   createWatchlist,
   ENTRY_KINDS,
   getWatchlist,
@@ -11,21 +11,14 @@ import {
   listWatchlists,
   removeEntry,
   WATCHLIST_ROLES,
-  type Actor,
 } from '../../pipeline/notify/index.ts';
 import { shanghaiDay } from '../../pipeline/modeling/index.ts';
 import { audit } from '../audit.ts';
-import type { AppEnv } from '../context.ts';
 import type { Router } from '../route.ts';
+import { actorOf, requireVisible } from '../scope.ts';
 import { Day, Obj, Uscc } from '../schemas.ts';
 
 const Id = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
-
-/** The caller as the notify module sees it. */
-export function actorOf(c: Context<AppEnv>): Actor {
-  const p = c.get('principal')!;
-  return { name: p.name, role: p.role, jurisdiction: null };
-}
 
 export function watchlistRoutes(r: Router): void {
   r.add(
@@ -154,6 +147,13 @@ export function watchlistRoutes(r: Router): void {
       responses: { 201: { description: 'added', schema: Obj('WatchEntry', 'a watch entry') } },
     },
     async (c, { params, body }) => {
+      // an enterprise outside the caller's area does not exist for it (404), as everywhere
+      const checked = checkEntryValue(body.kind, body.value, body.companies);
+      const named = [
+        ...(checked.kind === 'enterprise' ? [checked.value] : []),
+        ...(checked.companies ?? []),
+      ];
+      for (const u of named) await requireVisible(c, u, { notFound: `no enterprise ${u}` });
       const e = await addEntry(c.get('deps').db, actorOf(c), params.watchlist, {
         kind: body.kind,
         value: body.value,

@@ -19,8 +19,8 @@ import { createEndpoint, setContact, subscribe, unsubscribe } from './subscripti
 import { addEntry, createWatchlist, type Actor } from './watchlists.ts';
 
 const SECRET = 'whsec-0123456789abcdef';
-const ADMIN: Actor = { name: 'ops', role: 'admin' };
-const INV: Actor = { name: 'inv-a', role: 'investigator' };
+const ADMIN: Actor = { name: 'ops', role: 'admin', office: null };
+const INV: Actor = { name: 'inv-a', role: 'investigator', office: null };
 
 interface Received {
   url: string;

@@ -19,7 +19,7 @@ describe('notification jobs in the scheduler', () => {
     try {
       await accounts(db, { 'inv-a': 'investigator', 'reg-b': 'regulator' });
       await feed(db, 'registrations', [registration(E.xinsheng, '2026-03-01')]);
-      const me = { name: 'inv-a', role: 'investigator' };
+      const me = { name: 'inv-a', role: 'investigator', office: null };
       const l = await createWatchlist(db, me, { name: '案' });
       await addEntry(db, me, l.watchlist_id, {
         kind: 'enterprise',

@@ -55,16 +55,16 @@ describe('notifications stay inside the subscriber’s jurisdiction', () => {
     for (const who of ['city', 'xiangzhou', 'doumen', 'top'])
       await subscribe(
         db,
-        { name: who, role: who === 'doumen' ? 'investigator' : 'regulator' },
+        { name: who, role: who === 'doumen' ? 'investigator' : 'regulator', office: null },
         { kind: 'new_alerts' },
       );
     // 斗门's investigator watches a 香洲 enterprise: the list says so, the area says no
     const l = await createWatchlist(
       db,
-      { name: 'doumen', role: 'investigator', jurisdiction: '440403' },
+      { name: 'doumen', role: 'investigator', office: '440403' },
       { name: '跨区' },
     );
-    const dm = { name: 'doumen', role: 'investigator', jurisdiction: '440403' };
+    const dm = { name: 'doumen', role: 'investigator', office: '440403' };
     await addEntry(db, dm, l.watchlist_id, {
       kind: 'enterprise',
       value: E.xinsheng,

@@ -15,8 +15,8 @@ import { addEntry, createWatchlist, type Actor } from './watchlists.ts';
 
 /** The data are of March 2026; the screening runs on the machine's clock, later. */
 const PAST = new Date('2026-03-01T12:00:00+08:00');
-const INV: Actor = { name: 'inv-a', role: 'investigator' };
-const REG: Actor = { name: 'reg-b', role: 'regulator' };
+const INV: Actor = { name: 'inv-a', role: 'investigator', office: null };
+const REG: Actor = { name: 'reg-b', role: 'regulator', office: null };
 const complaintsOf = async (db: Db, who: string) =>
   (await inbox(db, who)).filter((n) => n.kind === 'complaint');
 
