@@ -1,13 +1,20 @@
 /** GET /v1/runs, POST /v1/runs, GET /v1/quarantine, GET /v1/audit */
 import { z } from 'zod';
-import { listAudit, listQuarantine, listRuns } from '../../pipeline/queries/index.ts';
+import {
+  AuditRow,
+  listAudit,
+  listQuarantine,
+  listRuns,
+  QuarantineRow,
+  RunRow,
+} from '../../pipeline/queries/index.ts';
 import type { Router } from '../route.ts';
 import { audit } from '../audit.ts';
 import { ApiError } from '../errors.ts';
 import { redact } from '../redact.ts';
 import type { Role } from '../../pipeline/auth/index.ts';
 import { seesAll, type NameMatcher } from '../../pipeline/privacy/index.ts';
-import { Cursor, Day, decodeCursor, encodeCursor, Limit, Obj, Problem } from '../schemas.ts';
+import { Cursor, Day, decodeCursor, encodeCursor, Limit, Problem } from '../schemas.ts';
 import { FEED_NAMES } from '../../pipeline/feeds/index.ts';
 
 /** CSV cells kept as they are for a role that may not see personal data: dates, numbers, codes. */
@@ -36,6 +43,15 @@ function rawFor(raw: string, role: Role, names: NameMatcher): string {
 
 const Id = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 
+/** A keyset page of `item`, newest first. */
+const pageOf = (id: string, item: z.ZodType) =>
+  z
+    .object({ items: z.array(item), has_more: z.boolean(), next_cursor: z.string().nullable() })
+    .meta({ id });
+const RunPage = pageOf('RunPage', RunRow);
+const QuarantinePage = pageOf('QuarantinePage', QuarantineRow);
+const AuditPage = pageOf('AuditPage', AuditRow);
+
 export function opsRoutes(r: Router): void {
   r.add(
     {
@@ -54,7 +70,7 @@ export function opsRoutes(r: Router): void {
       responses: {
         200: {
           description: 'the run ledger, newest first',
-          schema: Obj('RunPage', '{ items, has_more, next_cursor }'),
+          schema: RunPage,
         },
       },
     },
@@ -90,7 +106,12 @@ export function opsRoutes(r: Router): void {
       wholeTree: true,
       body: z.strictObject({ date: Day }).meta({ id: 'RunInput' }),
       responses: {
-        202: { description: 'accepted', schema: Obj('RunAccepted', '{ date, accepted }') },
+        202: {
+          description: 'accepted',
+          schema: z
+            .object({ date: z.string(), accepted: z.literal(true) })
+            .meta({ id: 'RunAccepted' }),
+        },
         503: { description: 'no scheduler', schema: Problem },
       },
     },
@@ -127,7 +148,7 @@ export function opsRoutes(r: Router): void {
       responses: {
         200: {
           description: 'quarantined records',
-          schema: Obj('QuarantinePage', '{ items, has_more, next_cursor }'),
+          schema: QuarantinePage,
         },
       },
     },
@@ -175,7 +196,7 @@ export function opsRoutes(r: Router): void {
       responses: {
         200: {
           description: 'entries, newest first',
-          schema: Obj('AuditPage', '{ items, has_more, next_cursor }'),
+          schema: AuditPage,
         },
       },
     },

@@ -3,9 +3,39 @@ import type { Router } from '../route.ts';
 import { ApiError } from '../errors.ts';
 import { buildOpenApi } from '../openapi.ts';
 import { docsPage } from '../docs.ts';
-import { Obj, Problem } from '../schemas.ts';
+import { z } from 'zod';
+import { Problem } from '../schemas.ts';
 
 export const API_VERSION = '1.0.0';
+
+const Health = z
+  .object({
+    status: z.literal('ok'),
+    db: z.literal('ok'),
+    latest_list: z
+      .string()
+      .nullable()
+      .meta({ description: 'the latest day with a published list' }),
+    version: z.string(),
+  })
+  .meta({ id: 'Health' });
+
+/** This document: its own schema is the OpenAPI 3.1 specification's. */
+const OpenApiDocument = z
+  .object({
+    openapi: z.literal('3.1.0'),
+    info: z.looseObject({ title: z.string(), version: z.string() }),
+    servers: z.array(z.object({ url: z.string() })),
+    paths: z
+      .record(z.string(), z.record(z.string(), z.looseObject({ operationId: z.string() })))
+      .meta({ description: 'path items (https://spec.openapis.org/oas/v3.1.0#paths-object)' }),
+    components: z.looseObject({
+      schemas: z
+        .record(z.string(), z.record(z.string(), z.unknown()))
+        .meta({ description: 'JSON Schema 2020-12 objects, by name' }),
+    }),
+  })
+  .meta({ id: 'OpenApiDocument' });
 
 export function systemRoutes(r: Router): void {
   r.add(
@@ -18,7 +48,7 @@ export function systemRoutes(r: Router): void {
       tag: 'system',
       roles: 'public',
       responses: {
-        200: { description: 'healthy', schema: Obj('Health', '{ status, db, latest_list }') },
+        200: { description: 'healthy', schema: Health },
         503: { description: 'unhealthy', schema: Problem },
       },
     },
@@ -33,7 +63,13 @@ export function systemRoutes(r: Router): void {
       } catch (err) {
         throw new ApiError('unavailable', 'the database does not answer', { cause: err });
       }
-      return c.json({ status: 'ok', db: 'ok', latest_list: latest, version: API_VERSION });
+      const body: z.output<typeof Health> = {
+        status: 'ok',
+        db: 'ok',
+        latest_list: latest,
+        version: API_VERSION,
+      };
+      return c.json(body);
     },
   );
 
@@ -74,7 +110,7 @@ export function systemRoutes(r: Router): void {
       summary: 'The OpenAPI 3.1 document',
       tag: 'system',
       roles: ['regulator', 'investigator', 'data_scientist', 'admin'],
-      responses: { 200: { description: 'OpenAPI 3.1', schema: Obj('OpenApi', 'the document') } },
+      responses: { 200: { description: 'OpenAPI 3.1', schema: OpenApiDocument } },
     },
     (c) => c.json(buildOpenApi(r.routes, { version: API_VERSION })),
   );

@@ -23,5 +23,9 @@ export {
   loadTemplate,
   parseMapping,
   peekRows,
+  CheckReport,
+  Inference,
+  MappingSchema,
+  TemplateInfo,
   type Mapping,
 } from './mapping/index.ts';

@@ -3,25 +3,34 @@
  * metrics and artefact; the active model (champion) is the latest activation; the others are
  * challengers. Activate and roll back are recorded, never edited.
  */
+import { z } from 'zod';
 import type { Db } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 import { bundleFromJson, bundleToJson, type ModelBundle } from './bundle.ts';
 
-export interface ModelVersionInfo {
-  version: number;
-  created_at: string;
-  kind: string;
-  trained_until: string;
-  window_from: string;
-  window_to: string;
-  horizon_days: number;
-  data_fingerprint: string;
-  features: string[];
-  params: unknown;
-  metrics: unknown;
-  note: string | null;
-  active: boolean;
-}
+export const ModelVersionInfo = z
+  .object({
+    version: z.number().int(),
+    created_at: z.string(),
+    kind: z.string(),
+    trained_until: z.string(),
+    window_from: z.string(),
+    window_to: z.string(),
+    horizon_days: z.number().int(),
+    data_fingerprint: z.string(),
+    features: z.array(z.string()),
+    params: z
+      .record(z.string(), z.unknown())
+      .meta({ description: "the learner's parameters as trained (by model kind)" }),
+    metrics: z.record(z.string(), z.unknown()).nullable().meta({
+      description:
+        'the evaluation recorded at training (evaluation, examples, positives, fusion; versions trained earlier may lack parts)',
+    }),
+    note: z.string().nullable(),
+    active: z.boolean(),
+  })
+  .meta({ id: 'ModelVersion' });
+export type ModelVersionInfo = z.output<typeof ModelVersionInfo>;
 
 export interface RegisterInput {
   bundle: ModelBundle;
@@ -115,8 +124,8 @@ export async function listModels(db: Db): Promise<ModelVersionInfo[]> {
   return rows.map((r) => ({
     ...r,
     features: JSON.parse(r.features) as string[],
-    params: JSON.parse(r.params) as unknown,
-    metrics: JSON.parse(r.metrics) as unknown,
+    params: JSON.parse(r.params) as ModelVersionInfo['params'],
+    metrics: JSON.parse(r.metrics) as ModelVersionInfo['metrics'],
     active: r.version === active,
   }));
 }

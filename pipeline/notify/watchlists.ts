@@ -4,6 +4,7 @@
  * domains and brand keywords, each with a reason and an expiry. Entries and lists are never
  * deleted: removing an entry or archiving a list stamps it, so the trail stays.
  */
+import { z } from 'zod';
 import type { Db } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 import { isValidUscc, normaliseUscc } from '../feeds/index.ts';
@@ -15,31 +16,37 @@ import { DEFAULT_ENTRY_DAYS, ENTRY_KINDS, MAX_ENTRY_DAYS, type EntryKind } from 
 import type { Actor } from '../workflow/index.ts';
 export type { Actor };
 
-export interface Watchlist {
-  watchlist_id: number;
-  name: string;
-  owner: string | null;
-  office: string | null;
-  shared: boolean;
-  created_by: string;
-  created_at: string;
-  archived_at: string | null;
-  entries: number;
-}
+export const Watchlist = z
+  .object({
+    watchlist_id: z.number().int(),
+    name: z.string(),
+    owner: z.string().nullable().meta({ description: 'null: shared by an office' }),
+    office: z.string().nullable(),
+    shared: z.boolean(),
+    created_by: z.string(),
+    created_at: z.string(),
+    archived_at: z.string().nullable(),
+    entries: z.number().int().meta({ description: 'active entries' }),
+  })
+  .meta({ id: 'Watchlist' });
+export type Watchlist = z.output<typeof Watchlist>;
 
-export interface WatchEntry {
-  entry_id: number;
-  watchlist_id: number;
-  kind: EntryKind;
-  value: string;
-  companies: string[] | null;
-  reason: string;
-  expires_on: string;
-  expired: boolean;
-  created_by: string;
-  created_at: string;
-  removed_at: string | null;
-}
+export const WatchEntry = z
+  .object({
+    entry_id: z.number().int(),
+    watchlist_id: z.number().int(),
+    kind: z.enum(ENTRY_KINDS),
+    value: z.string(),
+    companies: z.array(z.string()).nullable(),
+    reason: z.string(),
+    expires_on: z.string(),
+    expired: z.boolean(),
+    created_by: z.string(),
+    created_at: z.string(),
+    removed_at: z.string().nullable(),
+  })
+  .meta({ id: 'WatchEntry' });
+export type WatchEntry = z.output<typeof WatchEntry>;
 
 const TS = (c: string) => `strftime(${c} AT TIME ZONE 'Asia/Shanghai', '%Y-%m-%dT%H:%M:%S+08:00')`;
 
