@@ -63,6 +63,7 @@ function pausePublish(db: Db) {
     all: (sql, params) => inner.all(sql, params),
     one: (sql, params) => inner.one(sql, params),
     stream: (sql, params) => inner.stream(sql, params),
+    streamChunks: (sql, params) => inner.streamChunks(sql, params),
     transaction: (fn) => inner.transaction((tx) => fn(wrap(tx, true))),
     fork: () => inner.fork(),
     checkpoint: () => inner.checkpoint(),

@@ -2,9 +2,7 @@
  * GET /v1/alerts latency while a training job runs in the same server (issue 16): `dafei serve`'s
  * pieces (the API server, the scheduler) in a child process over a simulated city; an open-loop
  * client sends GET /v1/alerts at a fixed rate with the server idle, then while the scheduler
- * catches up 7 daily runs, then while it runs the weekly training job (scheduler.trigger: the
- * forests fit and score on worker threads), then — side by side — while the same training runs on
- * the serving thread itself (as it did before the worker threads). Every
+ * catches up 7 daily runs, then while it runs the weekly training job (scheduler.trigger). Every
  * request's latency counts, those that waited through a stall included. The child also reports
  * the longest event-loop stall it saw (perf_hooks.monitorEventLoopDelay).
  *
@@ -87,15 +85,6 @@ async function child(): Promise<void> {
         { id: job.jobId },
       );
       say({ trained: (performance.now() - t0) / 1000, ...row });
-    } else if (line === 'train-inline') {
-      // the same training on the serving thread (before it moved to worker threads), side by side
-      const t0 = performance.now();
-      const { trainAndRegister } = await import('../pipeline/modeling/train-job.ts');
-      let error: string | null = null;
-      await scheduler
-        .exclusive('train', () => trainAndRegister(db, { activate: false }))
-        .catch((err: unknown) => (error = (err as Error).message));
-      say({ trained: (performance.now() - t0) / 1000, status: error ? 'failed' : 'ok', error });
     } else if (line === 'stop') break;
   }
   await server.close();
@@ -233,33 +222,12 @@ async function main(): Promise<void> {
     console.log(`catch-up: ${c.caughtUp} daily runs in ${c.seconds.toFixed(0)} s`);
     report('GET /v1/alerts, while catching up', catchUp.load, catchUp.stalls);
 
-    const trainings: Load[] = [];
-    const trainRound = async (command: 'train' | 'train-inline', title: string) => {
-      const r = await during(command);
-      const f = r.finished as { status: string; trained: number; error: string | null };
-      console.log(
-        `${title}: ${f.status} in ${f.trained.toFixed(0)} s${f.error ? ` (${f.error})` : ''}`,
-      );
-      report(
-        `GET /v1/alerts, ${command === 'train' ? 'training (workers)' : 'training inline'}`,
-        r.load,
-        r.stalls,
-      );
-      trainings.push(r.load);
-    };
-    // the first training also computes the features of its sample days (on the serving thread,
-    // through DuckDB); the next two find them computed and differ only in where the forests grow
-    await trainRound('train', "training job, first (computes the sample days' features)");
-    await trainRound('train-inline', 'the same training on the serving thread');
-    await trainRound('train', 'the training job again (forests on worker threads)');
-    const p99 = (l: Load) =>
-      percentile(
-        [...l.latencies].sort((x, y) => x - y),
-        99,
-      );
+    const training = await during('train');
+    const f = training.finished as { status: string; trained: number; error: string | null };
     console.log(
-      `p99 while training: worker threads ${p99(trainings[2]!).toFixed(0)} ms, serving thread ${p99(trainings[1]!).toFixed(0)} ms (ratio ${(p99(trainings[1]!) / p99(trainings[2]!)).toFixed(1)}×)`,
+      `training job: ${f.status} in ${f.trained.toFixed(0)} s${f.error ? ` (${f.error})` : ''}`,
     );
+    report('GET /v1/alerts, while training', training.load, training.stalls);
   } finally {
     send('stop');
     await new Promise((r) => proc.once('exit', r));

@@ -4,12 +4,18 @@
  * T, score every later day, retrain every 30 days — beside the two baselines.
  *
  *   node --import tsx bench/evaluate-city.ts [--enterprises 20000] [--days 300] [--seed 99] [--train-days 150] [--scheme-rate 0.006]
+ *        [--city data-samples/city] [--negative-rate auto|all|RATE]
+ *
+ * --city evaluates a city already on disk (e.g. the committed sample) instead of simulating one;
+ * --negative-rate is the training sets' negative sampling (`dafei train`'s flag; 'all': the full
+ * training sets).
  *
  * The simulator's ground truth is never read: labels are the city's own case_outcomes feed.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openMigratedDb } from '../pipeline/db/index.ts';
 import { loadSample } from '../pipeline/demo.ts';
@@ -24,15 +30,20 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '99' },
     'train-days': { type: 'string', default: '150' },
     'scheme-rate': { type: 'string', default: '0.006' },
+    city: { type: 'string' },
+    'negative-rate': { type: 'string', default: 'auto' },
   },
 });
-const dir = `bench/out/eval-city-${values.enterprises}-${values.days}-${values.seed}-${values['scheme-rate']}`;
+const simulated = `bench/out/eval-city-${values.enterprises}-${values.days}-${values.seed}-${values['scheme-rate']}`;
+const dir = values.city?.replace(/\/$/, '') ?? simulated;
+const rate = values['negative-rate'];
+const sampling = rate === 'all' ? false : rate === 'auto' ? {} : { negativeRate: Number(rate) };
 const start = '2026-01-01';
 const t0 = performance.now();
 console.log(
   `machine: ${cpus().length} cores (${cpus()[0]?.model.trim()}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
 );
-if (!existsSync(`${dir}/truth/manifest.json`)) {
+if (!values.city && !existsSync(`${dir}/truth/manifest.json`)) {
   execFileSync(
     process.execPath,
     [
@@ -54,12 +65,16 @@ if (!existsSync(`${dir}/truth/manifest.json`)) {
     { stdio: 'inherit' },
   );
 }
-const dbPath = `${dir}.duckdb`;
+const dbPath = values.city ? `bench/out/eval-city-${basename(dir)}.duckdb` : `${dir}.duckdb`;
 rmSync(dbPath, { force: true });
 rmSync(`${dbPath}.wal`, { force: true });
 const db = await openMigratedDb(dbPath);
+const load = () =>
+  `load average ${loadavg()
+    .map((v) => v.toFixed(1))
+    .join(' ')}`;
 const lap = (what: string) =>
-  console.error(`  ${what} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+  console.error(`  ${what} (${((performance.now() - t0) / 1000).toFixed(0)} s; ${load()})`);
 await loadSample(db, { out: () => {}, err: () => {} }, `${dir}/`);
 lap('ingested');
 await resolve(db);
@@ -67,11 +82,15 @@ lap('resolved');
 const until = addDays(start, Number(values['train-days']) - 1);
 const r = await evaluateOverTime(db, {
   until,
+  sampling,
   onProgress: (m) => (m.startsWith('training') ? lap(m) : undefined),
 });
 console.log(
-  `city: ${values.enterprises} enterprises, ${values.days} days, seed ${values.seed}, scheme rate ${values['scheme-rate']}`,
+  values.city
+    ? `city: ${dir}`
+    : `city: ${values.enterprises} enterprises, ${values.days} days, seed ${values.seed}, scheme rate ${values['scheme-rate']}`,
 );
+console.log(`training sets: negative rate ${rate}`);
 console.log(formatEvaluation(r));
-console.log(`elapsed: ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+console.log(`elapsed: ${((performance.now() - t0) / 1000).toFixed(0)} s; ${load()}`);
 db.close();

@@ -26,6 +26,8 @@ import { isDay } from './modeling/days.ts';
 import { evaluateOverTime, formatEvaluation } from './modeling/evaluate.ts';
 import { activateModel, listModels, rollbackModel } from './modeling/registry.ts';
 import { trainAndRegister } from './modeling/train-job.ts';
+import type { TrainingOptions } from './modeling/train.ts';
+import { createProgress, type Progress } from './progress.ts';
 import { runDay } from './run-day.ts';
 import { csvLine, LEVEL_ZH } from './format.ts';
 import { ensureJurisdictions, loadJurisdictionFile, readTree } from './jurisdictions/index.ts';
@@ -85,6 +87,10 @@ async function runAdmin(
   return 0;
 }
 const helpOption = { help: { type: 'boolean' as const, short: 'h' } };
+const trainOptions = {
+  'negative-rate': { type: 'string' as const },
+  threads: { type: 'string' as const },
+};
 
 function dbPath(values: Record<string, unknown>): string {
   return (values['db'] as string | undefined) ?? loadConfig().dbPath;
@@ -216,23 +222,36 @@ Prints one line: read N, accepted N, duplicate N, corrected N, quarantined N`,
   train: {
     summary:
       'train on outcomes decided on or before DATE, register a model version, print its metrics',
-    usage: `dafei train [--db PATH] [--until DATE] [--activate]
+    usage: `dafei train [--db PATH] [--until DATE] [--activate] [--negative-rate auto|all|RATE] [--threads N]
 
-  --until DATE   outcomes decided on or before DATE are used (default: the last day with data)
-  --activate     make the new version active (the first model ever trained always is)`,
-    options: { ...dbOption, until: { type: 'string' }, activate: { type: 'boolean' } },
+  --until DATE            outcomes decided on or before DATE are used (default: the last day with data)
+  --activate              make the new version active (the first model ever trained always is)
+  --negative-rate R       share of negatives without ads or complaints kept in the training set
+                          (those with ads or complaints: 4 × R; every row of a confirmed enterprise
+                          is kept; kept rows are weighted back). 'auto' (default): about 250,000
+                          examples, no sampling below that; 'all': the full training set
+  --threads N             worker threads growing the trees (default: every core)`,
+    options: {
+      ...dbOption,
+      until: { type: 'string' },
+      activate: { type: 'boolean' },
+      ...trainOptions,
+    },
     async run(values, _pos, io) {
       const until = optionalDay(values, 'until');
       const r = await withOpenDb(values, (db) =>
         trainAndRegister(db, {
           ...(until ? { until } : {}),
           ...(values['activate'] ? { activate: true } : {}),
+          ...trainingFlags(values),
           onProgress: (m) => io.err(`  ${m}`),
+          onTree: treeProgress(),
         }),
       );
       if (r.evaluation) io.out(formatEvaluation(r.evaluation, true));
+      const s = r.sampling;
       io.out(
-        `model version ${r.version} registered (${r.examples} examples, ${r.positives} positive)${r.active ? ', active' : ' as a challenger: dafei models activate ' + r.version}`,
+        `model version ${r.version} registered (${r.examples} examples, ${r.positives} positive${s && (s.easyRate < 1 || s.hardRate < 1) ? `; negatives sampled at ${s.easyRate}, with ads or complaints at ${s.hardRate}` : ''})${r.active ? ', active' : ' as a challenger: dafei models activate ' + r.version}`,
       );
       return 0;
     },
@@ -240,12 +259,15 @@ Prints one line: read N, accepted N, duplicate N, corrected N, quarantined N`,
   evaluate: {
     summary:
       'evaluation over time: train up to DATE, test on the days after it, beside the baselines',
-    usage: `dafei evaluate [--db PATH] --until DATE [--to DATE] [--retrain-every DAYS]`,
+    usage: `dafei evaluate [--db PATH] --until DATE [--to DATE] [--retrain-every DAYS] [--negative-rate auto|all|RATE] [--threads N]
+
+  (--negative-rate and --threads: as for dafei train, for every model of the walk forward)`,
     options: {
       ...dbOption,
       until: { type: 'string' },
       to: { type: 'string' },
       'retrain-every': { type: 'string' },
+      ...trainOptions,
     },
     async run(values, _pos, io) {
       const until = requireDay(values, 'until');
@@ -258,7 +280,9 @@ Prints one line: read N, accepted N, duplicate N, corrected N, quarantined N`,
           until,
           ...(to ? { to } : {}),
           retrainEveryDays: every,
+          ...trainingFlags(values),
           onProgress: (m) => io.err(`  ${m}`),
+          onTree: treeProgress(),
         }),
       );
       io.out(formatEvaluation(r));
@@ -921,6 +945,40 @@ async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(c as Buffer);
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** --negative-rate and --threads as training options. */
+function trainingFlags(
+  values: Record<string, unknown>,
+): Pick<TrainingOptions, 'sampling' | 'threads'> {
+  const out: Pick<TrainingOptions, 'sampling' | 'threads'> = {};
+  const rate = values['negative-rate'] as string | undefined;
+  if (rate === 'all') out.sampling = false;
+  else if (rate !== undefined && rate !== 'auto') {
+    const r = Number(rate);
+    if (!(r > 0 && r <= 1))
+      throw new UsageError(
+        `--negative-rate must be auto, all or a number in (0, 1], got '${rate}'`,
+      );
+    out.sampling = { negativeRate: r };
+  }
+  const threads = values['threads'] as string | undefined;
+  if (threads !== undefined) {
+    const n = Number(threads);
+    if (!Number.isInteger(n) || n < 1) throw new UsageError('--threads must be a whole number ≥ 1');
+    out.threads = n;
+  }
+  return out;
+}
+
+/** A progress bar with an ETA over each forest's trees (one per model trained). */
+function treeProgress(): (done: number, total: number) => void {
+  let bar: Progress | null = null;
+  return (done, total) => {
+    if (done === 1) bar = createProgress('  trees', total);
+    bar?.tick();
+    if (done === total) bar?.done();
+  };
 }
 
 function optionalDay(values: Record<string, unknown>, name: string): string | undefined {

@@ -110,24 +110,24 @@ async function scoreWithFallback(
   uscc: string[],
   options: RunDayOptions,
 ): Promise<{ model: ModelBundle | null; rows: ReturnType<typeof rankRows>; fallback?: string }> {
-  const rules = () => rankRows(scoreMatrix(x, uscc, null, options.thresholds));
-  if (version === null) return { model: null, rows: rules() };
+  const rules = async () => rankRows(await scoreMatrix(x, uscc, null, options.thresholds));
+  if (version === null) return { model: null, rows: await rules() };
   let model: ModelBundle;
   try {
     model = await loadModel(db, version);
   } catch (err) {
     return {
       model: null,
-      rows: rules(),
+      rows: await rules(),
       fallback: `model v${version} could not be loaded (${(err as Error).message})`,
     };
   }
   try {
-    return { model, rows: rankRows(scoreMatrix(x, uscc, model, options.thresholds)) };
+    return { model, rows: rankRows(await scoreMatrix(x, uscc, model, options.thresholds)) };
   } catch (err) {
     return {
       model: null,
-      rows: rules(),
+      rows: await rules(),
       fallback: `model v${version} failed to score (${(err as Error).message})`,
     };
   }

@@ -18,7 +18,7 @@
  *   restart, tries again).
  * - Transient source errors (HTTP 5xx, network) are retried after the source's delays.
  * - Backups run beside the queue (they read a snapshot on their own connection).
- * - Training fits its forests on a worker thread (pipeline/modeling/model-thread.ts).
+ * - Training fits on worker threads (pipeline/modeling/fit-model.ts).
  */
 import cron, { type ScheduledTask } from 'node-cron';
 import { ingestPolicy, type Config, type SourceConfig } from './config.ts';
@@ -318,8 +318,8 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
         db,
         'train',
         null,
-        // the forest grows on a worker thread: the API in this process keeps answering
-        () => trainAndRegister(db, { activate: config.training.auto_promote, worker: true }),
+        // the fit runs on worker threads (fit-model.ts): the API in this process keeps answering
+        () => trainAndRegister(db, { activate: config.training.auto_promote }),
         (r) => ({
           version: r.version,
           active: r.active,

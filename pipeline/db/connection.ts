@@ -4,6 +4,7 @@ import {
   DuckDBInstance,
   JsonDuckDBValueConverter,
   type DuckDBConnection,
+  type DuckDBDataChunk,
   type DuckDBMaterializedResult,
   type DuckDBPreparedStatement,
   type DuckDBValue,
@@ -25,6 +26,12 @@ export interface Db {
    * Run no other statement on this Db until the iteration ends.
    */
   stream<T extends object = Row>(sql: string, params?: SqlParams): AsyncIterable<T[]>;
+  /**
+   * Streams a query's result chunk by chunk (about 2,048 rows each), read column by column:
+   * numbers go straight into typed arrays, with no object per row (feature matrices). Same rule
+   * as `stream`: run no other statement on this Db until the iteration ends.
+   */
+  streamChunks(sql: string, params?: SqlParams): AsyncIterable<DbChunk>;
   /** First row or undefined. */
   one<T extends object = Row>(sql: string, params?: SqlParams): Promise<T | undefined>;
   /** Runs `fn` inside BEGIN … COMMIT; rolls back and rethrows on error. Not re-entrant. */
@@ -43,6 +50,44 @@ export interface Db {
    */
   checkpoint(): Promise<void>;
   close(): void;
+}
+
+/** One chunk of a streamed result (Db.streamChunks). */
+export interface DbChunk {
+  readonly rowCount: number;
+  /**
+   * Writes numeric column `column` to target[offset + i·stride] for each row i (NULL → NaN).
+   * The column must be a number type (cast DECIMAL to DOUBLE in SQL).
+   */
+  numbers(
+    column: number,
+    target: Float32Array | Float64Array,
+    offset: number,
+    stride: number,
+  ): void;
+  /** A column's values as strings (cast dates to VARCHAR in SQL); NULL → null. */
+  strings(column: number): (string | null)[];
+}
+
+/** A streamed result chunk, read through its column vectors. */
+function chunkReader(chunk: DuckDBDataChunk, what: string): DbChunk {
+  return {
+    rowCount: chunk.rowCount,
+    numbers(column, target, offset, stride) {
+      const vector = chunk.getColumnVector(column);
+      const n = chunk.rowCount;
+      for (let i = 0, p = offset; i < n; i++, p += stride) {
+        const v = vector.getItem(i);
+        if (typeof v === 'number') target[p] = v;
+        else if (v === null) target[p] = Number.NaN;
+        else if (typeof v === 'bigint') target[p] = Number(v);
+        else throw new DbError('db_failed', `[db] ${what}: column ${column} is not a number`);
+      }
+    },
+    strings(column) {
+      return chunk.getColumnValues(column).map((v) => (v === null ? null : String(v)));
+    },
+  };
 }
 
 export interface OpenDbOptions {
@@ -247,6 +292,27 @@ class DuckDb implements Db {
       for await (const rows of result.yieldRowObjectJson()) yield rows as T[];
     } catch (err) {
       throw wrapDbError(err, summarise(sql), this.path);
+    }
+  }
+
+  async *streamChunks(sql: string, params?: SqlParams): AsyncIterable<DbChunk> {
+    const what = summarise(sql);
+    let result;
+    try {
+      result =
+        params === undefined ? await this.#conn.stream(sql) : await this.#conn.stream(sql, params);
+    } catch (err) {
+      throw wrapDbError(err, what);
+    }
+    for (;;) {
+      let chunk: DuckDBDataChunk | null;
+      try {
+        chunk = await result.fetchChunk();
+      } catch (err) {
+        throw wrapDbError(err, what);
+      }
+      if (chunk === null || chunk.rowCount === 0) return;
+      yield chunkReader(chunk, what);
     }
   }
 

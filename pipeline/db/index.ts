@@ -5,6 +5,7 @@ export {
   dbFatalError,
   onDbFatal,
   type Db,
+  type DbChunk,
   type OpenDbOptions,
   type Row,
   type SqlParams,

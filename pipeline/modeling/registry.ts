@@ -69,6 +69,27 @@ export async function registerModel(db: Db, m: RegisterInput): Promise<number> {
   });
 }
 
+/**
+ * Adds the walk-forward evaluation of a version's recipe to its metrics, when it was measured
+ * after the version was registered (the demo activates its first model before evaluating it).
+ */
+export async function recordEvaluation(
+  db: Db,
+  version: number,
+  evaluation: unknown,
+): Promise<void> {
+  const r = await db.one<{ metrics: string }>(
+    `SELECT metrics::VARCHAR AS metrics FROM model_versions WHERE version = $v`,
+    { v: version },
+  );
+  if (!r) throw new AppError('not_found', `model version ${version} does not exist`);
+  const metrics = { ...(JSON.parse(r.metrics) as Record<string, unknown>), evaluation };
+  await db.run(`UPDATE model_versions SET metrics = $m::JSON WHERE version = $v`, {
+    v: version,
+    m: JSON.stringify(metrics),
+  });
+}
+
 /** The active model's version, or null when the rule index ranks alone. */
 export async function activeVersion(db: Db): Promise<number | null> {
   const r = await db.one<{ version: number | null }>(

@@ -1,18 +1,20 @@
 /**
  * Training: point-in-time examples (enterprise, as_of) on days sampled every `step` days, labels
- * from outcomes decided on or before `until`, a histogram forest, and an isotonic calibrator
- * fitted on the most recent quarter of the sampled days (held out in time).
+ * from outcomes decided on or before `until`, negatives sampled and weighted back
+ * (sampling.ts), a histogram forest, and an isotonic calibrator fitted on the most recent quarter
+ * of the sampled days (held out in time; fit-model.ts).
  */
 import type { Db } from '../db/index.ts';
-import { selectRows, type FusionChoice, type HistogramForestOptions } from '../../models/index.ts';
-import type { ModelBundle } from './bundle.ts';
+import type { HistogramForestOptions } from '../../models/index.ts';
 import { addDays } from './days.ts';
-import { DEFAULT_FOREST, fitBundle, type TrainingSet } from './fit.ts';
-import { fitBundleInWorker } from './model-thread.ts';
 import { ensureFeatures } from './ensure-features.ts';
 import { loadFeatureRows, type FeatureRows } from './feature-matrix.ts';
 import { confirmedOn, labelOf } from './outcomes.ts';
+import type { SamplingOptions, SamplingRecord } from './sampling.ts';
 import { AppError } from '../errors.ts';
+import { fitModelInWorker, type FittedModel } from './fit-model.ts';
+
+export { DEFAULT_FOREST } from './fit-model.ts';
 
 export interface TrainingOptions {
   /** Outcomes decided on or before this day are used; examples have as_of before it. */
@@ -33,17 +35,26 @@ export interface TrainingOptions {
    * alone, else the score is the calibrated forest alone. `false`: never fuse.
    */
   fusion?: boolean;
-  onProgress?: (message: string) => void;
   /**
-   * Fit on a worker thread (pipeline/modeling/model-thread.ts), so that the calling thread — the
-   * API of `dafei serve` — keeps answering while the forest grows (default false).
+   * Negative sampling of the training set (pipeline/modeling/sampling.ts); default 'auto' rates.
+   * `false`: every example (the full training set).
    */
-  worker?: boolean;
+  sampling?: SamplingOptions | false;
+  /** Worker threads growing the trees (default: every core; 1 still runs off the event loop). */
+  threads?: number;
+  onProgress?: (message: string) => void;
+  /** After each tree grown: for a progress bar with an ETA. */
+  onTree?: (done: number, total: number) => void;
 }
 
-export { DEFAULT_FOREST };
-
-export type { TrainingSet };
+export interface TrainingSet {
+  /** Ordered by day, then uscc; `rows.weight` is set when negatives were sampled. */
+  rows: FeatureRows;
+  labels: Uint8Array;
+  days: string[];
+  /** The rates and counts of the sampling (absent with `sampling: false`). */
+  sampling?: SamplingRecord;
+}
 
 /** First day with any ad or complaint: the start of the data. */
 export async function firstDataDay(db: Db): Promise<string | null> {
@@ -74,49 +85,35 @@ export async function buildTrainingSet(db: Db, o: TrainingOptions): Promise<Trai
     );
   }
   await ensureFeatures(db, days, (d, i, n) => o.onProgress?.(`features ${d} (${i + 1}/${n})`));
-  const all = await loadFeatureRows(db, days);
   const confirmed = await confirmedOn(db, o.until);
-  const keep: number[] = [];
-  const labels: number[] = [];
-  for (let i = 0; i < all.matrix.rows; i++) {
-    const y = labelOf(confirmed, all.uscc[i]!, all.day[i]!, horizon);
-    if (y === null) continue;
-    keep.push(i);
-    labels.push(y);
-  }
-  const rows: FeatureRows = {
-    matrix: selectRows(all.matrix, keep),
-    uscc: keep.map((i) => all.uscc[i]!),
-    day: keep.map((i) => all.day[i]!),
-  };
-  return { rows, labels: Uint8Array.from(labels), days };
+  // an enterprise already confirmed on the day is no example
+  const rows = await loadFeatureRows(db, days, {
+    keep: (uscc, day) => labelOf(confirmed, uscc, day, horizon) !== null,
+    ...(o.sampling === false ? {} : { sample: { ...o.sampling, until: o.until } }),
+  });
+  const labels = new Uint8Array(rows.uscc.length);
+  for (let i = 0; i < labels.length; i++)
+    labels[i] = labelOf(confirmed, rows.uscc[i]!, rows.day[i]!, horizon)!;
+  const r = rows.sampling;
+  const candidates = r ? r.candidates.confirmed + r.candidates.hard + r.candidates.easy : 0;
+  o.onProgress?.(
+    r && (r.easyRate < 1 || r.hardRate < 1)
+      ? `training set: ${labels.length} examples sampled from ${candidates} candidate rows (every row of confirmed enterprises; negatives with ads or complaints kept at ${r.hardRate}, the others at ${r.easyRate}, weighted back)`
+      : `training set: ${labels.length} examples (every candidate row${r ? `: under the sampling target` : ''})`,
+  );
+  return { rows, labels, days, ...(rows.sampling ? { sampling: rows.sampling } : {}) };
 }
 
-export interface TrainedModel {
-  bundle: ModelBundle;
+export interface TrainedModel extends FittedModel {
   set: TrainingSet;
-  calibrationDays: string[];
-  positives: number;
-  /** Absent when the fusion was not allowed or there were too few held-out positives. */
-  fusionChoice?: FusionChoice;
 }
 
-/** Builds the training set, then fits the bundle (pipeline/modeling/fit.ts) here or on a worker thread. */
+/**
+ * Trains the forest on the earlier days and calibrates it on the latest quarter of days. The
+ * training set is read here (DuckDB reads are asynchronous); everything that computes runs on
+ * worker threads (fit-model.ts), so the calling thread's event loop stays free.
+ */
 export async function trainModelAt(db: Db, o: TrainingOptions): Promise<TrainedModel> {
   const set = await buildTrainingSet(db, o);
-  const positives = set.labels.reduce((s, y) => s + y, 0);
-  if (positives < 3) {
-    throw new AppError(
-      'model_failed',
-      `[train] only ${positives} positive examples before ${o.until}: record more confirmed outcomes first`,
-    );
-  }
-  const fitted = o.worker ? await fitBundleInWorker(set, o) : fitBundle(set, o);
-  return {
-    bundle: fitted.bundle,
-    set,
-    calibrationDays: fitted.calibrationDays,
-    positives,
-    ...(fitted.fusionChoice ? { fusionChoice: fitted.fusionChoice } : {}),
-  };
+  return { ...(await fitModelInWorker(set, o)), set };
 }
