@@ -7,6 +7,7 @@ import { loadConfig } from '../pipeline/config.ts';
 import type { Role } from '../pipeline/auth/index.ts';
 import { createApp, type CreateAppOptions } from './app.ts';
 import { roleTokens, seedCity, type City } from './_fixtures.ts';
+import { checkResponses } from './_contract.ts';
 
 export interface Kit {
   db: Db;
@@ -47,6 +48,8 @@ export async function createKit(
     alertStateTtlMs: 0,
     ...(o.triggerRun ? { triggerRun: o.triggerRun } : {}),
   });
+  // every response the tests read is checked against the OpenAPI document (api/_contract.ts)
+  checkResponses(app);
   const auth = (role: Role | null | undefined): Record<string, string> =>
     role === null ? {} : { authorization: `Bearer ${tokens[role ?? 'admin']}` };
   return {

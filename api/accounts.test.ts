@@ -14,6 +14,7 @@ import {
   passwordProblem,
   totpCode,
 } from '../pipeline/auth/index.ts';
+import { checkResponses } from './_contract.ts';
 import { createApp } from './app.ts';
 import { seedCity } from './_fixtures.ts';
 import { problem } from './_test-kit.ts';
@@ -38,6 +39,7 @@ beforeAll(async () => {
   await seedCity(db, { enterprises: 30, days: 2 });
   clock = T0;
   app = createApp({ db, config: makeConfig(), now: () => clock, log: () => undefined });
+  checkResponses(app);
   adminToken = (await createToken(db, { name: 'root', role: 'admin', now: T0 })).token;
 });
 afterAll(() => app.dafei.deps.db.close());

@@ -7,11 +7,21 @@
 import type { AdminRegistry, AdminSocketServer } from '../pipeline/admin-socket/index.ts';
 import { listenAdminSocket } from '../pipeline/admin-socket/index.ts';
 import { accountVerbs, type AdminContext } from '../pipeline/auth/index.ts';
+import { registerOpsVerbs } from '../pipeline/ops/index.ts';
 import type { AppDeps, ClientInfo } from './context.ts';
 
 /** The verbs a server offers on its admin socket. Other modules add theirs here. */
-export function adminRegistry(): AdminRegistry<AdminContext> {
-  return accountVerbs();
+export function adminRegistry(
+  deps?: Pick<AppDeps, 'config' | 'exclusive'>,
+): AdminRegistry<AdminContext> {
+  const registry = accountVerbs();
+  // backups, held batches, db stats and retention (pipeline/ops); writes between scheduled jobs
+  if (deps)
+    registerOpsVerbs(registry, {
+      config: deps.config,
+      ...(deps.exclusive ? { exclusive: deps.exclusive } : {}),
+    });
+  return registry;
 }
 
 export function adminContext(
@@ -44,7 +54,7 @@ export function adminContext(
 export function startAdminSocket(
   deps: AppDeps,
   path: string,
-  registry = adminRegistry(),
+  registry = adminRegistry(deps),
 ): Promise<AdminSocketServer> {
   return listenAdminSocket(
     path,

@@ -27,6 +27,7 @@ import { entityRoutes } from './routes/entities.ts';
 import { exportRoutes } from './routes/exports.ts';
 import { modelRoutes } from './routes/models.ts';
 import { opsRoutes } from './routes/ops.ts';
+import { operationsRoutes } from './routes/operations.ts';
 import { systemRoutes } from './routes/system.ts';
 import { watchlistRoutes } from './routes/watchlists.ts';
 import { notificationRoutes } from './routes/notifications.ts';
@@ -49,8 +50,13 @@ export interface CreateAppOptions {
   db: Db;
   config: Config;
   now?: () => Date;
-  /** Starts a daily run for a day; without it POST /v1/runs answers 503. */
-  triggerRun?: (day: string) => Promise<unknown>;
+  /**
+   * Queues a daily run for a day and answers its job id (throws AppError 'conflict' when that day
+   * is already queued or running); without it POST /v1/runs answers 503.
+   */
+  triggerRun?: (day: string) => Promise<{ jobId: number | null } | void>;
+  /** Runs an admin write (releasing a held batch …) between scheduled jobs. */
+  exclusive?: <T>(name: string, fn: () => Promise<T>) => Promise<T>;
   /** How long GET /v1/alerts reuses the list state (default ALERT_STATE_TTL_MS; 0 = never). */
   alertStateTtlMs?: number;
   /** Mount the zh-CN dashboard under /ui (api/dashboard; default true). */
@@ -105,6 +111,7 @@ export function createApp(o: CreateAppOptions): DafeiApp['app'] & { dafei: Dafei
     events: createEntityEventsKeeper(db, log),
     jurisdictions: createJurisdictionKeeper(db),
     triggerRun: o.triggerRun,
+    exclusive: o.exclusive,
     log,
   };
   const app = new Hono<AppEnv>();
@@ -158,6 +165,7 @@ export function createApp(o: CreateAppOptions): DafeiApp['app'] & { dafei: Dafei
   entityRoutes(router);
   modelRoutes(router);
   opsRoutes(router);
+  operationsRoutes(router);
   exportRoutes(router);
   watchlistRoutes(router);
   notificationRoutes(router);

@@ -36,7 +36,9 @@ export interface AppDeps {
   /** The personal-data catalogue applied to responses (api/privacy.ts). */
   privacy: PersonalDataGuard;
   /** Starts a daily run for `day` (YYYY-MM-DD); absent = runs cannot be triggered (503). */
-  triggerRun: ((day: string) => Promise<unknown>) | undefined;
+  triggerRun: ((day: string) => Promise<{ jobId: number | null } | void>) | undefined;
+  /** Runs an admin write between scheduled jobs (the scheduler's queue); absent = directly. */
+  exclusive: (<T>(name: string, fn: () => Promise<T>) => Promise<T>) | undefined;
   log: (message: string, err?: unknown) => void;
 }
 

@@ -142,6 +142,16 @@ function fromAppError(err: AppError): Response {
       return problemResponse(err.code, 422, err.message);
     case 'model_failed':
       return problemResponse('model_failed', 500, err.message);
+    case 'source_held':
+      return problemResponse('conflict', 409, err.message);
+    case 'db_fatal':
+      return problemResponse(
+        'unavailable',
+        503,
+        'the database failed fatally; the server is restarting',
+        undefined,
+        { 'retry-after': '30' },
+      );
     default:
       // db_failed, migration_failed, config_invalid: details stay in the server log
       return problemResponse(

@@ -22,12 +22,27 @@ let k: OfficeKit;
 let listed: Map<string, Set<string>>;
 let uA: string;
 let uB: string;
+/** Each persona's own watchlists, entry and subscriptions (none for the data scientist's lists). */
+const own = {} as Record<
+  (typeof PERSONAS)[number],
+  Record<'watchlist' | 'archivable' | 'entry' | 'subscription', number>
+>;
+/** District A's shared list and a personal list and subscription of district A's regulator. */
+let sharedA: number;
+let personalA: number;
+let subA: number;
+let endpointId: number;
+let deliveryId: number;
 
 /** 'ok': allowed — any answer but 401, 403 or a 5xx (the route's own outcome, e.g. 404 for an unknown id). */
 type Cell = 'all' | 'F' | 'ok' | number;
 interface Row {
   method: 'GET' | 'POST';
-  /** {first} {last} {A} {B} {uA} {uB} {M1} (the mover's alert of the first day) are filled in. */
+  /**
+   * {first} {last} {A} {B} {uA} {uB} {M1} (the mover's alert of the first day) are filled in; so
+   * are the calling persona's own {watchlist} {archivable} {entry} {subscription} and {who}, and
+   * {sharedA} {personalA} {subA} (district A's), {endpoint} {delivery} (the whole tree's).
+   */
   path: string;
   body?: unknown;
   /** What the body should hold: enterprises listed that day, or all known ones (as of today). */
@@ -131,6 +146,25 @@ const TABLE: Row[] = [
     cells: cells(503, 403, 403, 403, 403, 403),
   },
   { method: 'GET', path: '/v1/quarantine', cells: cells(200, 403, 403, 403, 403, 403) },
+  // held batches and operations notices are not placed in an office: the whole tree's admins
+  {
+    method: 'POST',
+    path: '/v1/held/999999/release',
+    body: {},
+    cells: cells(404, 403, 403, 403, 403, 403),
+  },
+  {
+    method: 'POST',
+    path: '/v1/held/999999/discard',
+    body: {},
+    cells: cells(404, 403, 403, 403, 403, 403),
+  },
+  {
+    method: 'POST',
+    path: '/v1/notices/999/resolve',
+    body: {},
+    cells: cells(404, 403, 403, 403, 403, 403),
+  },
   { method: 'GET', path: '/v1/audit', cells: cells(200, 403, 403, 403, 403, 403) },
   { method: 'GET', path: '/metrics', cells: cells(200, 200, 403, 403, 403, 403) },
   { method: 'GET', path: '/openapi.json', cells: cells(200, 200, 200, 200, 200, 200) },
@@ -268,6 +302,103 @@ const TABLE: Row[] = [
     body: { template: 'ad-monitor-csv' },
     cells: cells('ok', 403, 403, 403, 403, 403),
   },
+  // watchlists and notifications: a persona acts on its own lists and subscriptions; an office's
+  // shared list is its subtree's; endpoints and the delivery log are deployment-wide
+  { method: 'GET', path: '/v1/watchlists', cells: cells(200, 200, 200, 200, 403, 200) },
+  {
+    method: 'POST',
+    path: '/v1/watchlists',
+    body: { name: '名单{who}', shared: true },
+    cells: cells(201, 201, 201, 201, 403, 201),
+  },
+  { method: 'GET', path: '/v1/watchlists/{watchlist}', cells: cells(200, 200, 200, 200, 403, 200) },
+  { method: 'GET', path: '/v1/watchlists/{sharedA}', cells: cells(200, 200, 200, 404, 403, 404) },
+  {
+    method: 'GET',
+    path: '/v1/watchlists/{personalA}',
+    cells: cells(404, 404, 200, 404, 403, 404),
+  },
+  {
+    method: 'POST',
+    path: '/v1/watchlists/{archivable}/archive',
+    cells: cells(200, 200, 200, 200, 403, 200),
+  },
+  {
+    method: 'POST',
+    path: '/v1/watchlists/{watchlist}/entries',
+    body: { kind: 'enterprise', value: '{uA}', reason: '测试' },
+    cells: cells(201, 201, 201, 404, 403, 404),
+  },
+  {
+    method: 'POST',
+    path: '/v1/watchlists/{watchlist}/entries',
+    body: { kind: 'person', value: '张{who}', companies: ['{uB}'], reason: '测试' },
+    cells: cells(201, 201, 404, 201, 403, 404),
+  },
+  {
+    method: 'POST',
+    path: '/v1/watchlists/{sharedA}/entries',
+    body: { kind: 'keyword', value: '鑫盛{who}', reason: '测试' },
+    cells: cells(201, 201, 201, 404, 403, 404),
+  },
+  {
+    method: 'POST',
+    path: '/v1/watchlists/{watchlist}/entries/{entry}/remove',
+    cells: cells(200, 200, 200, 200, 403, 200),
+  },
+  { method: 'GET', path: '/v1/notifications', cells: cells(200, 200, 200, 200, 200, 200) },
+  {
+    method: 'GET',
+    path: '/v1/notifications/unread-count',
+    cells: cells(200, 200, 200, 200, 200, 200),
+  },
+  {
+    method: 'POST',
+    path: '/v1/notifications/read',
+    body: {},
+    cells: cells(200, 200, 200, 200, 200, 200),
+  },
+  {
+    method: 'POST',
+    path: '/v1/notifications/contact',
+    body: { email: '{who}@dfb.gov.cn' },
+    cells: cells(200, 200, 200, 200, 200, 200),
+  },
+  { method: 'GET', path: '/v1/subscriptions', cells: cells(200, 200, 200, 200, 200, 200) },
+  {
+    method: 'POST',
+    path: '/v1/subscriptions',
+    body: { kind: 'new_alerts', levels: ['red'] },
+    cells: cells(201, 201, 201, 201, 201, 201),
+  },
+  {
+    method: 'POST',
+    path: '/v1/subscriptions/{subscription}/remove',
+    cells: cells(200, 200, 200, 200, 200, 200),
+  },
+  {
+    method: 'POST',
+    path: '/v1/subscriptions/{subA}/remove',
+    cells: cells(404, 404, 200, 404, 404, 404),
+  },
+  { method: 'GET', path: '/v1/endpoints', cells: cells(200, 200, 200, 200, 200, 200) },
+  {
+    method: 'POST',
+    path: '/v1/endpoints',
+    body: { name: '群{who}', format: 'wecom', url: 'https://robot.invalid/send?key=1' },
+    cells: cells(201, 403, 403, 403, 403, 403),
+  },
+  {
+    method: 'POST',
+    path: '/v1/endpoints/{endpoint}/disable',
+    cells: cells(200, 403, 403, 403, 403, 403),
+  },
+  { method: 'GET', path: '/v1/deliveries', cells: cells(200, 403, 403, 403, 403, 403) },
+  {
+    method: 'POST',
+    path: '/v1/deliveries/{delivery}/retry',
+    cells: cells(200, 403, 403, 403, 403, 403),
+  },
   { method: 'GET', path: '/ui/', page: true, cells: cells(200, 200, 200, 200, 200, 200) },
   { method: 'GET', path: '/ui/alerts/{A}', page: true, cells: cells(200, 200, 200, 404, 200, 404) },
   {
@@ -286,6 +417,14 @@ const TABLE: Row[] = [
   { method: 'GET', path: '/ui/runs', page: true, cells: cells(200, 200, 200, 200, 200, 200) },
   { method: 'GET', path: '/ui/approvals', page: true, cells: cells(200, 200, 200, 200, 403, 200) },
   { method: 'GET', path: '/ui/referrals', page: true, cells: cells(200, 200, 200, 200, 403, 200) },
+  { method: 'GET', path: '/ui/watchlists', page: true, cells: cells(200, 200, 200, 200, 403, 200) },
+  {
+    method: 'GET',
+    path: '/ui/watchlists/{sharedA}',
+    page: true,
+    cells: cells(200, 200, 200, 404, 403, 404),
+  },
+  { method: 'GET', path: '/ui/inbox', page: true, cells: cells(200, 200, 200, 200, 200, 200) },
   {
     method: 'GET',
     path: '/ui/exports/alerts.csv?date={last}',
@@ -311,11 +450,83 @@ beforeAll(async () => {
     )!.uscc;
   uA = pick('440402');
   uB = pick('440403');
+  const id = async (res: Response, key: string): Promise<number> => {
+    expect(res.status, await res.clone().text()).toBe(201);
+    return ((await res.json()) as Record<string, number>)[key]!;
+  };
+  for (const who of PERSONAS) {
+    const subscription = await id(
+      await k.postAs('/v1/subscriptions', { kind: 'new_alerts' }, who),
+      'subscription_id',
+    );
+    if (who === 'dsCity') {
+      // no watchlists for the role: any id is refused before it is looked up
+      own[who] = { watchlist: 999999, archivable: 999999, entry: 999999, subscription };
+      continue;
+    }
+    const watchlist = await id(
+      await k.postAs('/v1/watchlists', { name: `${who}的名单` }, who),
+      'watchlist_id',
+    );
+    const entry = await id(
+      await k.postAs(
+        `/v1/watchlists/${watchlist}/entries`,
+        { kind: 'keyword', value: '富诚', reason: '测试' },
+        who,
+      ),
+      'entry_id',
+    );
+    const archivable = await id(
+      await k.postAs('/v1/watchlists', { name: `${who}的旧名单` }, who),
+      'watchlist_id',
+    );
+    own[who] = { watchlist, archivable, entry, subscription };
+  }
+  sharedA = await id(
+    await k.postAs('/v1/watchlists', { name: '香洲区名单', shared: true }, 'regA'),
+    'watchlist_id',
+  );
+  personalA = await id(
+    await k.postAs('/v1/watchlists', { name: '个人名单' }, 'regA'),
+    'watchlist_id',
+  );
+  subA = await id(
+    await k.postAs('/v1/subscriptions', { kind: 'new_alerts' }, 'regA'),
+    'subscription_id',
+  );
+  endpointId = await id(
+    await k.postAs(
+      '/v1/endpoints',
+      { name: '群', format: 'wecom', url: 'https://robot.invalid/send?key=2' },
+      'root',
+    ),
+    'endpoint_id',
+  );
+  // a webhook delivery that gave up (what the back-off leaves after its last attempt)
+  const dead = await k.db.one<{ id: number }>(
+    `INSERT INTO deliveries (channel, recipient, endpoint_id, notification_ids, status, attempts,
+                             last_error, created_at)
+     VALUES ('webhook', 'office-root', $e, [], 'dead', 5, 'HTTP 500', now())
+     RETURNING delivery_id::INTEGER AS id`,
+    { e: endpointId },
+  );
+  deliveryId = dead!.id;
 });
 afterAll(() => k.close());
 
-function fill(path: string): string {
+function fill(path: string, who: Persona = 'root'): string {
+  const mine = own[who as (typeof PERSONAS)[number]];
   return path
+    .replaceAll('{who}', who)
+    .replaceAll('{watchlist}', String(mine?.watchlist))
+    .replaceAll('{archivable}', String(mine?.archivable))
+    .replaceAll('{entry}', String(mine?.entry))
+    .replaceAll('{subscription}', String(mine?.subscription))
+    .replaceAll('{sharedA}', String(sharedA))
+    .replaceAll('{personalA}', String(personalA))
+    .replaceAll('{subA}', String(subA))
+    .replaceAll('{endpoint}', String(endpointId))
+    .replaceAll('{delivery}', String(deliveryId))
     .replaceAll('{first}', k.city.firstDay)
     .replaceAll('{last}', k.city.lastDay)
     .replaceAll('{A}', `${k.city.lastDay}:${uA}`)
@@ -326,9 +537,10 @@ function fill(path: string): string {
 }
 
 async function call(row: Row, who: Persona): Promise<Response> {
-  const path = fill(row.path);
+  const path = fill(row.path, who);
   if (row.page) return k.app.request(path, { headers: { cookie: `dafei_session=${k.as[who]}` } });
-  return row.method === 'GET' ? k.getAs(path, who) : k.postAs(path, row.body ?? {}, who);
+  const body = JSON.parse(fill(JSON.stringify(row.body ?? {}), who)) as unknown;
+  return row.method === 'GET' ? k.getAs(path, who) : k.postAs(path, body, who);
 }
 
 /** The enterprises `row` should return to `who` ('all': as if it saw everything). */
@@ -377,7 +589,7 @@ describe('roles × jurisdictions', () => {
           expect([...found].sort()).toEqual([...expected(row, who, cell === 'all')].sort());
         }
         // (an enterprise the request itself names may be echoed, e.g. in a 404's detail)
-        const asked = fill(row.path) + JSON.stringify(row.body ?? '');
+        const asked = fill(row.path + JSON.stringify(row.body ?? ''), who);
         for (const e of k.neverInArea(who))
           if (!asked.includes(e.uscc)) expect(text, `${e.uscc} ${e.name}`).not.toContain(e.uscc);
       });
@@ -397,9 +609,13 @@ describe('roles × jurisdictions', () => {
         .replace('/999/', '/:id/')
         .replace('/nobody-here/', '/:username/')
         .replace('/tokens/999999/', '/tokens/:id/')
+        .replace('/held/999999/', '/held/:batch/')
         .replace('/templates/ad-monitor-csv', '/templates/:template')
         .replace(/\/uploads\/999999/, '/uploads/:upload')
-        .replace(/alerts\.(csv|xlsx|ndjson)$/, 'alerts.$1');
+        .replace(/alerts\.(csv|xlsx|ndjson)$/, 'alerts.$1')
+        .replace(/\{(watchlist|archivable|sharedA|personalA)\}/, ':watchlist')
+        .replace('{entry}', ':entry')
+        .replace(/\{(subscription|subA|endpoint|delivery)\}/, ':id');
     const inTable = new Set(TABLE.filter((r) => !r.page).map((r) => `${r.method} ${norm(r.path)}`));
     for (const d of declared) expect(inTable, d).toContain(d);
   });

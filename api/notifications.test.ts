@@ -103,8 +103,10 @@ describe('watchlists API', () => {
     expect(bad.status).toBe(400);
     const email = await k.post('/v1/subscriptions', { kind: 'my_cases', email: true }, 'regulator');
     expect((await problem(email)).detail).toMatch(/e-mail address first/);
-    const queue = await k.post('/v1/subscriptions', { kind: 'office_queue' }, 'regulator');
-    expect((await problem(queue)).detail).toMatch(/not available yet.*issue 14/);
+    expect((await sub('office_queue', 'investigator')).status).toBe(403);
+    expect((await k.post('/v1/subscriptions', { kind: 'office_queue' }, 'regulator')).status).toBe(
+      201,
+    );
     const list = await k.json<{ items: { kind: string }[] }>(
       await k.get('/v1/subscriptions', 'investigator'),
     );

@@ -7,12 +7,16 @@
  * nowhere once the schema sits inside an OpenAPI document, so they are hoisted here. A schema
  * whose request form (`io: 'input'`: defaults optional, objects open) differs from its response
  * form gets a second entry, `<id>Input`.
+ *
+ * Response bodies are redacted by role (api/redact.ts): a personal field of the catalogue
+ * (pipeline/privacy) may be absent at any depth, so response schemas never require one.
  */
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import type { AnyRouteSpec } from './route.ts';
 import { openApiPath } from './route.ts';
 import { Problem } from './schemas.ts';
+import { PERSONAL_FIELDS } from '../pipeline/privacy/index.ts';
 
 type Json = Record<string, unknown>;
 
@@ -35,13 +39,39 @@ function rewriteRefs(node: unknown, names: ReadonlyMap<string, string>): unknown
   return out;
 }
 
+const PERSONAL_NOTE = 'personal data: absent for roles that may not read it (docs/security.md)';
+
+/**
+ * A response schema as redactFor leaves it: personal fields (and the before / after of a register
+ * change, which may name a person) are optional, wherever they are.
+ */
+function personalOptional(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(personalOptional);
+  if (node === null || typeof node !== 'object') return node;
+  const out: Json = {};
+  for (const [k, v] of Object.entries(node as Json)) out[k] = personalOptional(v);
+  const props = out['properties'] as Record<string, Json> | undefined;
+  const required = out['required'] as string[] | undefined;
+  if (props && required) {
+    const change = 'field' in props;
+    const personal = (k: string) =>
+      Object.hasOwn(PERSONAL_FIELDS, k) || (change && (k === 'before' || k === 'after'));
+    out['required'] = required.filter((k) => !personal(k));
+    for (const k of Object.keys(props))
+      if (personal(k) && props[k]!['description'] === undefined)
+        props[k] = { ...props[k], description: PERSONAL_NOTE };
+  }
+  return out;
+}
+
 /** The document's `components/schemas`, filled as the routes' schemas are converted. */
 class Components {
   readonly schemas: Record<string, Json> = {};
 
   /** JSON Schema of `s` whose named parts are references into `components/schemas`. */
   convert(s: z.ZodType, io: 'input' | 'output'): Json {
-    const j = z.toJSONSchema(s, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as Json;
+    const raw = z.toJSONSchema(s, { io, unrepresentable: 'any', target: 'draft-2020-12' });
+    const j = (io === 'output' ? personalOptional(raw) : raw) as Json;
     delete j['$schema'];
     const defs = (j['$defs'] ?? {}) as Record<string, Json>;
     delete j['$defs'];

@@ -3,9 +3,14 @@
  * roles get the route's success status (200 unless the row says otherwise: a 400 or 404 is not
  * "allowed", it is a broken row), the others get 403 problem+json (and the refusal is audited).
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { revokeToken, createToken, createUser, type Role } from '../pipeline/auth/index.ts';
 import { clearTokenCache } from './auth.ts';
+import { ingest } from '../pipeline/feeds/index.ts';
+import { ADS, renamedText, tmpDir, toNdjson } from './_feed-lines.ts';
+import { openNotices, raiseNotice } from '../pipeline/ops/index.ts';
 import { createKit, problem, type Kit } from './_test-kit.ts';
 
 const R = 'regulator';
@@ -40,6 +45,9 @@ let k: Kit;
 let alertIds: string[];
 let uscc: string;
 let tokenId: number;
+/** Two held batches (one to release, one to discard) and an open notice, for the admin rows. */
+const heldIds = { release: 0, discard: 0 };
+let noticeId = 0;
 /** One upload per role, so that each allowed role's ingest of it is its first. */
 const uploadIds: Partial<Record<Role, number>> = {};
 /** Each role's own watchlists, entry and subscription; the admin's endpoint and a dead delivery. */
@@ -80,6 +88,9 @@ const MATRIX: Row[] = [
     ok: 202,
   },
   { method: 'GET', path: '/v1/quarantine', allowed: [D, A] },
+  { method: 'POST', path: '/v1/held/{batch:release}/release', allowed: [A] },
+  { method: 'POST', path: '/v1/held/{batch:discard}/discard', allowed: [A] },
+  { method: 'POST', path: '/v1/notices/{notice}/resolve', allowed: [A] },
   { method: 'GET', path: '/v1/audit', allowed: [A] },
   { method: 'GET', path: '/v1/exports/alerts.csv?date={day}', allowed: [R, I, A] },
   { method: 'GET', path: '/v1/exports/alerts.xlsx?date={day}', allowed: [R, I, A] },
@@ -253,6 +264,21 @@ beforeAll(async () => {
   // a real user and a real token for the admin routes that act on one
   await createUser(k.db, { username: 'matrix-target', password: 'matrix-password-1', role: R });
   tokenId = (await createToken(k.db, { name: 'matrix-target', role: R })).tokenId;
+  // real held batches (a required field renamed on every line) and a real notice
+  const drop = tmpDir();
+  for (const name of ['release', 'discard'] as const)
+    writeFileSync(join(drop, `${name}.ndjson`), toNdjson(renamedText(ADS, 'body', `${name}-`)));
+  const held = await ingest(k.db, { feed: 'ads', source: drop });
+  const heldFrom = (name: string) => held.held.find((h) => h.source.endsWith(`${name}.ndjson`))!;
+  heldIds.release = heldFrom('release').batchId;
+  heldIds.discard = heldFrom('discard').batchId;
+  await raiseNotice(k.db, {
+    level: 'error',
+    kind: 'backup_failed',
+    subject: null,
+    message: 'test',
+  });
+  noticeId = (await openNotices(k.db))[0]!.notice_id;
   // real uploads for the intake routes that act on one
   for (const role of ROLES) {
     const up = await k.app.request(`/v1/intake/uploads?name=matrix-${role}.csv`, {
@@ -325,6 +351,9 @@ function fill(path: string, role: Role): string {
     .replace('{token}', String(tokenId))
     .replace('{template}', 'ad-monitor-csv')
     .replace('{upload}', String(uploadIds[role]))
+    .replace('{batch:release}', String(heldIds.release))
+    .replace('{batch:discard}', String(heldIds.discard))
+    .replace('{notice}', String(noticeId))
     .replace('{watchlist}', String(own[role]!.watchlist))
     .replace('{archivable}', String(own[role]!.archivable))
     .replace('{entry}', String(own[role]!.entry))
@@ -346,6 +375,8 @@ describe('permission matrix', () => {
         .replace('{token}', ':id')
         .replace('{template}', ':template')
         .replace('{upload}', ':upload')
+        .replace(/\{batch:[a-z]+\}/, ':batch')
+        .replace('{notice}', ':id')
         .replace('/2/', '/:version/')
         .replace('{watchlist}', ':watchlist')
         .replace('{archivable}', ':watchlist')

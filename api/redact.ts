@@ -12,11 +12,22 @@ import {
 
 /** Field names that always hold personal data (and their kind: see pipeline/privacy). */
 export const PERSONAL_FIELDS = Object.keys(FIELDS);
-type PersonalField = 'legal_rep' | 'phone' | 'complainant_ref';
+type PersonalField = 'legal_rep' | 'shareholder' | 'phone' | 'complainant_ref' | 'id_number';
+/** Keys removed from a record that also has a `field` (a register change of a person field). */
+type ChangeField = 'before' | 'after';
+type Removable<T> = PersonalField | (T extends { field: unknown } ? ChangeField : never);
 
-/** A record as a response body carries it: its personal fields may have been removed for the role. */
-export type Redacted<T> = Omit<T, PersonalField> &
-  Partial<Pick<T, Extract<keyof T, PersonalField>>>;
+/**
+ * A value as a response body carries it: at any depth, its personal fields may have been removed
+ * for the role (redactFor). Distributes over unions (e.g. the kinds of timeline events).
+ */
+export type Redacted<T> = T extends readonly (infer U)[]
+  ? Redacted<U>[]
+  : T extends object
+    ? { [K in keyof T as K extends Removable<T> ? never : K]: Redacted<T[K]> } & {
+        [K in keyof T as K extends Removable<T> ? K : never]?: Redacted<T[K]>;
+      }
+    : T;
 
 /** Field names removed for each role (the structured part of the catalogue). */
 export const HIDDEN_FIELDS: Readonly<Record<Role, ReadonlySet<string>>> = Object.fromEntries(

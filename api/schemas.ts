@@ -1,6 +1,7 @@
 /** Shared zod schemas: days, USCCs, limits, cursors, problems. */
 import { z } from 'zod';
 import { isValidUscc, normaliseUscc } from '../pipeline/feeds/index.ts';
+import { LEVELS } from '../pipeline/queries/index.ts';
 import { ApiError } from './errors.ts';
 
 export const MAX_LIMIT = 200;
@@ -35,7 +36,7 @@ export const Limit = (dflt: number) =>
     .default(dflt)
     .meta({ description: `page size, 1–${MAX_LIMIT}` });
 
-export const Level = z.enum(['red', 'orange', 'yellow']);
+export const Level = z.enum(LEVELS);
 
 export const Problem = z
   .object({
@@ -44,7 +45,20 @@ export const Problem = z
     status: z.number().int(),
     code: z.string(),
     detail: z.string(),
-    issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    issues: z
+      .array(z.object({ path: z.string(), message: z.string() }))
+      .optional()
+      .meta({ description: 'bad_request: each invalid field' }),
+    from: z.string().optional().meta({ description: 'conflict: the current workflow state' }),
+    to: z.string().optional().meta({ description: 'conflict: the state asked for' }),
+    scope: z
+      .string()
+      .optional()
+      .meta({ description: 'forbidden: the one step this session must take first' }),
+    retry_after: z
+      .number()
+      .optional()
+      .meta({ description: 'too_many_requests: seconds until the next attempt' }),
   })
   .meta({ id: 'Problem' });
 
@@ -92,9 +106,6 @@ export const AlertId = z
     return { day, uscc };
   })
   .meta({ description: 'alert id: `YYYY-MM-DD:USCC` (list day and enterprise)' });
-
-/** A JSON object response documented loosely (the handlers' types are the contract in code). */
-export const Obj = (id: string, description: string) => z.looseObject({}).meta({ id, description });
 
 /** An office of the jurisdiction tree (GB/T 2260 division code or a functional zone's code). */
 export const JurisdictionCode = z

@@ -5,6 +5,7 @@
  * pipeline/jurisdictions (one place, as of each day).
  */
 import type { Context } from 'hono';
+import { z } from 'zod';
 import {
   ensureOffices,
   officesOf,
@@ -14,7 +15,7 @@ import {
   type JurisdictionTree,
   type Placement,
 } from '../pipeline/jurisdictions/index.ts';
-import type { Network, Neighbour } from '../pipeline/queries/index.ts';
+import { Network, Neighbour } from '../pipeline/queries/index.ts';
 import { shanghaiDay } from '../pipeline/modeling/index.ts';
 import type { Actor } from '../pipeline/workflow/index.ts';
 import type { Db } from '../pipeline/db/index.ts';
@@ -136,17 +137,31 @@ export function officeList(scope: Scope): string[] | null {
 }
 
 /** A network neighbour outside the caller's area: that it exists and what kind of tie, nothing else. */
-export interface OtherJurisdiction {
-  uscc: null;
-  name: null;
-  district: null;
-  other_jurisdiction: true;
-  jurisdiction: '另一辖区';
-  shared: Record<string, never>;
-  kinds: string[];
-  confirmed: boolean;
-  latest_level: null;
-}
+export const OtherJurisdiction = z
+  .object({
+    uscc: z.null(),
+    name: z.null(),
+    district: z.null(),
+    other_jurisdiction: z.literal(true),
+    jurisdiction: z.literal('另一辖区'),
+    shared: z.strictObject({}).meta({ description: 'nothing: the shared values are not shown' }),
+    kinds: Neighbour.shape.kinds,
+    confirmed: z.boolean(),
+    latest_level: z.null(),
+  })
+  .meta({ id: 'OtherJurisdiction' });
+export type OtherJurisdiction = z.output<typeof OtherJurisdiction>;
+
+/** A network as the caller may see it (what scopedNetwork returns). */
+export const ScopedNetwork = Network.extend({
+  neighbours: z.array(
+    z.discriminatedUnion('other_jurisdiction', [
+      Neighbour.extend({ other_jurisdiction: z.literal(false) }).meta({ id: 'NeighbourInArea' }),
+      OtherJurisdiction,
+    ]),
+  ),
+}).meta({ id: 'EntityNetwork' });
+export type ScopedNetwork = z.output<typeof ScopedNetwork>;
 
 /**
  * The network as the caller may see it: neighbours outside the caller's area (as of today) become
@@ -157,11 +172,7 @@ export async function scopedNetwork(
   c: Context<AppEnv>,
   net: Network,
   scope: Scope,
-): Promise<
-  Omit<Network, 'neighbours'> & {
-    neighbours: ((Neighbour & { other_jurisdiction: false }) | OtherJurisdiction)[];
-  }
-> {
+): Promise<ScopedNetwork> {
   const offices =
     scope.offices === null
       ? undefined
@@ -190,6 +201,3 @@ export async function scopedNetwork(
     }),
   };
 }
-
-/** A network as the caller may see it (what scopedNetwork returns). */
-export type ScopedNetwork = Awaited<ReturnType<typeof scopedNetwork>>;

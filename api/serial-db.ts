@@ -8,7 +8,7 @@
  * busy. startServer() gives the API its own fork, so the scheduler's transactions on the main
  * connection never interleave with API reads.
  */
-import type { Db, Row, SqlParams } from '../pipeline/db/index.ts';
+import type { Db, DbChunk, Row, SqlParams } from '../pipeline/db/index.ts';
 
 const SERIAL = Symbol('dafei.serialDb');
 
@@ -91,6 +91,14 @@ export function serializeDb(db: Db, size = POOL_SIZE): SerialDb {
       const c = await acquire();
       try {
         yield* c.stream<T>(sql, params);
+      } finally {
+        release(c);
+      }
+    },
+    async *streamChunks(sql: string, params?: SqlParams): AsyncIterable<DbChunk> {
+      const c = await acquire();
+      try {
+        yield* c.streamChunks(sql, params);
       } finally {
         release(c);
       }

@@ -2,18 +2,30 @@
  * Benchmark: a large simulated city through the whole daily pipeline.
  *
  *   node --import tsx bench/city-scale.ts [--enterprises 500000] [--days 365] [--seed 7]
+ *        [--evaluate-days 84] [--negative-rate auto|all|RATE] [--memory 2.5GB] [--reuse]
  *
  * 1. simulate the city (cached in bench/out/), split its feeds into "history" (all days but the
  *    last) and "the last day";
  * 2. ingest the history, resolve, compute features as of the day before the last: the FULL
  *    computation (per-ad text analysis of every ad, then the feature SQL);
- * 3. ingest the last day and run `runDay` for it: the daily INCREMENTAL run (resolve the new
- *    records, analyse only the new texts, features, score, publish).
- * Prints times, row counts and the process's peak RSS (DuckDB's memory limit: --memory, 2.5GB). Bars: features full < 10 min and daily
- * < 30 s (issue 4), daily run < 60 s (issue 6), peak RSS < 4 GB, on 2 cores.
+ * 3. train a model on the history (`dafei train`'s recipe: negatives sampled, trees on worker
+ *    threads): the features of its training days first (every 7th day; the daily runs of a city
+ *    in production have computed them already), then the training itself — examples, seconds,
+ *    CPU, the peak RSS while it trains (sampled every 100 ms), the event loop's longest stall;
+ * 4. ingest the last day and run `runDay` for it with that model: the daily INCREMENTAL run
+ *    (resolve the new records, analyse only the new texts, features, score, publish);
+ * 5. evaluate the recipe over time on the city (--evaluate-days, 84 by default; 0 skips it):
+ *    walk forward, retraining every 28 days, beside the rule index and the complaint baseline.
+ * --reuse starts from the database saved after step 3's features by an earlier run (steps 1–2
+ * skipped). Prints times, row counts, peak RSS and the load average (DuckDB's memory limit:
+ * --memory, 2.5GB). Bars: features full < 10 min and daily < 30 s (issue 4), daily run < 60 s
+ * (issue 6), training < 10 min (issue 19), peak RSS < 4 GB, on 2 cores; the last lines print
+ * issue 19's bars (training seconds, peak RSS while training, the daily run with the model, the
+ * whole run's peak RSS) as PASS / FAIL beside the measured figure, then the load average.
  */
 import { execFileSync } from 'node:child_process';
 import {
+  copyFileSync,
   createReadStream,
   createWriteStream,
   existsSync,
@@ -21,7 +33,8 @@ import {
   rmSync,
   type WriteStream,
 } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import iconv from 'iconv-lite';
@@ -29,7 +42,12 @@ import { openMigratedDb } from '../pipeline/db/index.ts';
 import { loadSample } from '../pipeline/demo.ts';
 import { computeFeatures } from '../pipeline/features/compute.ts';
 import { addDays } from '../pipeline/modeling/days.ts';
+import { ensureFeatures } from '../pipeline/modeling/ensure-features.ts';
+import { evaluateOverTime, formatEvaluation } from '../pipeline/modeling/evaluate.ts';
+import { trainAndRegister } from '../pipeline/modeling/train-job.ts';
+import { firstDataDay, sampleDays } from '../pipeline/modeling/train.ts';
 import { resolve } from '../pipeline/resolve/index.ts';
+import { createProgress, type Progress } from '../pipeline/progress.ts';
 import { runDay } from '../pipeline/run-day.ts';
 
 const { values } = parseArgs({
@@ -39,8 +57,16 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '7' },
     // DuckDB's memory limit: the bar is a peak RSS under 4 GB for the whole process
     memory: { type: 'string', default: '2.5GB' },
+    // start from the database an earlier run saved after ingest, resolution and features
+    reuse: { type: 'boolean', default: false },
+    // test days of the evaluation over time (0: none)
+    'evaluate-days': { type: 'string', default: '84' },
+    // the training sets' negative sampling, as `dafei train --negative-rate` ('all': no sampling)
+    'negative-rate': { type: 'string', default: 'auto' },
   },
 });
+const rate = values['negative-rate'];
+const sampling = rate === 'all' ? false : rate === 'auto' ? {} : { negativeRate: Number(rate) };
 const n = Number(values.enterprises);
 const days = Number(values.days);
 const start = '2026-01-01';
@@ -49,6 +75,10 @@ const dir = `bench/out/city-${n}-${days}-${values.seed}`;
 const rss = () => `${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`;
 const t = () => performance.now();
 const secs = (a: number) => `${((performance.now() - a) / 1000).toFixed(1)} s`;
+const load = () =>
+  `load average ${loadavg()
+    .map((v) => v.toFixed(1))
+    .join(' ')}`;
 
 console.log(
   `machine: ${cpus().length} cores (${cpus()[0]?.model.trim()}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
@@ -122,43 +152,138 @@ if (!existsSync(`${dir}/last/case_outcomes.csv`)) {
 }
 
 const dbPath = `bench/out/city-scale.duckdb`;
+const snapshot = `${dir}-history.duckdb`;
 rmSync(dbPath, { force: true });
 rmSync(`${dbPath}.wal`, { force: true });
+const reuse = values.reuse === true && existsSync(snapshot);
+if (reuse) copyFileSync(snapshot, dbPath);
 const db = await openMigratedDb(dbPath, { memoryLimit: values.memory });
 const quiet = { out: (l: string) => console.log(`  ${l.trim()}`), err: () => {} };
 let a = t();
-await loadSample(db, quiet, `${dir}/hist/`);
-console.log(`ingest history: ${secs(a)}, peak RSS ${rss()}`);
-const counts = await db.one<{ e: number; ads: number; c: number }>(
-  `SELECT (SELECT count(DISTINCT uscc) FROM registrations)::INTEGER AS e, (SELECT count(*) FROM ads)::INTEGER AS ads, (SELECT count(*) FROM complaints)::INTEGER AS c`,
-);
-console.log(`history: ${counts!.e} enterprises, ${counts!.ads} ads, ${counts!.c} complaints`);
+if (reuse) {
+  console.log(
+    `history: reused ${snapshot} (ingested, resolved and with its features, by an earlier run of this script)`,
+  );
+} else {
+  await loadSample(db, quiet, `${dir}/hist/`);
+  console.log(`ingest history: ${secs(a)}, peak RSS ${rss()}; ${load()}`);
+  const counts = await db.one<{ e: number; ads: number; c: number }>(
+    `SELECT (SELECT count(DISTINCT uscc) FROM registrations)::INTEGER AS e, (SELECT count(*) FROM ads)::INTEGER AS ads, (SELECT count(*) FROM complaints)::INTEGER AS c`,
+  );
+  console.log(`history: ${counts!.e} enterprises, ${counts!.ads} ads, ${counts!.c} complaints`);
+  a = t();
+  const r = await resolve(db, {
+    onBatch: (p) =>
+      process.stderr.write(
+        `\r  resolve: batch ${p.batch}/${p.batches} (${p.seconds.toFixed(1)} s)   `,
+      ),
+  });
+  process.stderr.write('\n');
+  console.log(
+    `resolve (full): ${secs(a)} — ads linked ${r.ads.linked}, complaints linked ${r.complaints.linked}; peak RSS ${rss()}; ${load()}`,
+  );
+  a = t();
+  const f = await computeFeatures(db, addDays(lastDay, -1));
+  console.log(
+    `features full (as of ${addDays(lastDay, -1)}): ${secs(a)} — ${f.analysed.ads} ads and ${f.analysed.complaints} complaints analysed, ${f.enterprises} enterprises; peak RSS ${rss()}; ${load()}`,
+  );
+}
+
+// --- the model: trained on the history (outcomes decided up to the day before the last) ---
+const until = addDays(lastDay, -1);
+const trainDays = sampleDays((await firstDataDay(db))!, until, 7, 30);
 a = t();
-const r = await resolve(db, {
-  onBatch: (p) =>
-    process.stderr.write(
-      `\r  resolve: batch ${p.batch}/${p.batches} (${p.seconds.toFixed(1)} s)   `,
-    ),
-});
+await ensureFeatures(db, trainDays, (d, i, k) =>
+  process.stderr.write(`\r  features of training day ${d} (${i + 1}/${k})   `),
+);
 process.stderr.write('\n');
 console.log(
-  `resolve (full): ${secs(a)} — ads linked ${r.ads.linked}, complaints linked ${r.complaints.linked}; peak RSS ${rss()}`,
+  `features of the ${trainDays.length} training days (every 7th day; a daily run computes each day's once): ${secs(a)}; ${load()}`,
 );
+if (!reuse) {
+  await db.checkpoint();
+  copyFileSync(dbPath, snapshot);
+}
+let peak = process.memoryUsage.rss();
+const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 100);
+const lag = monitorEventLoopDelay({ resolution: 10 });
+lag.enable();
 a = t();
-const f = await computeFeatures(db, addDays(lastDay, -1));
+const trainStart = a;
+const cpu0 = process.cpuUsage();
+const trained = await trainAndRegister(db, {
+  until,
+  evalDays: 0,
+  sampling,
+  onProgress: (m) => (m.startsWith('features') ? undefined : console.log(`  ${m}`)),
+  onTree: treeBar(),
+});
+const trainSeconds = (t() - trainStart) / 1000;
+const cpu = process.cpuUsage(cpu0);
+clearInterval(sampler);
+lag.disable();
+const sr = trained.sampling;
 console.log(
-  `features full (as of ${addDays(lastDay, -1)}): ${secs(a)} — ${f.analysed.ads} ads and ${f.analysed.complaints} complaints analysed, ${f.enterprises} enterprises; peak RSS ${rss()}`,
+  `training (model v${trained.version}): ${secs(a)} — ${trained.examples} examples (${trained.positives} positive) from ${sr ? sr.candidates.confirmed + sr.candidates.hard + sr.candidates.easy : '?'} candidate rows, negatives sampled at ${sr?.easyRate ?? 1} (with ads or complaints ${sr?.hardRate ?? 1}); CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s; peak RSS during training ${(peak / 2 ** 20).toFixed(0)} MB; event loop max delay ${(lag.max / 1e6).toFixed(0)} ms; ${load()}`,
 );
+
 a = t();
 await loadSample(db, quiet, `${dir}/last/`);
 console.log(`ingest the last day: ${secs(a)}`);
 a = t();
 const run = await runDay(db, lastDay);
+const runSeconds = (t() - a) / 1000;
 console.log(
-  `daily run (incremental: resolve new records, text of new ads, features, score, publish) for ${lastDay}: ${secs(a)} — ${run.enterprises} scored, ${run.listed} listed (${run.scorer}); peak RSS ${rss()}`,
+  `daily run (incremental: resolve new records, text of new ads, features, score, publish) for ${lastDay}: ${secs(a)} — ${run.enterprises} scored, ${run.listed} listed (${run.scorer}${run.modelVersion ? ` v${run.modelVersion}` : ''}); peak RSS ${rss()}; ${load()}`,
 );
 const st = Object.entries(run.steps)
   .map(([k, v]) => `${k} ${v.toFixed(1)} s`)
   .join(', ');
 console.log(`  daily run steps: ${st}`);
+
+// --- evaluation over time on this city: the recipe walking forward, beside the baselines ---
+const evalDays = Number(values['evaluate-days']);
+if (evalDays > 0) {
+  a = t();
+  // retrained every 28 days: the training days of every walk-forward model fall on the same
+  // 7-day grid as the model above, so their features are computed once
+  const ev = await evaluateOverTime(db, {
+    until: addDays(until, -evalDays),
+    to: lastDay,
+    retrainEveryDays: 28,
+    sampling,
+    onProgress: (m) =>
+      m.startsWith('features')
+        ? process.stderr.write(`\r  ${m}   `)
+        : console.log(`  ${m} (${secs(a)}; ${load()})`),
+    onTree: treeBar(),
+  });
+  console.log(formatEvaluation(ev));
+  console.log(`evaluation over time: ${secs(a)}; peak RSS ${rss()}; ${load()}`);
+}
 db.close();
+
+// --- the issue's bars, from the figures above (measured on this machine, under its load) ---
+const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
+const bar = (name: string, ok: boolean, figure: string) =>
+  console.log(`bar ${name}: ${figure} — ${ok ? 'PASS' : 'FAIL'}`);
+console.log(`summary (${n} enterprises, ${days} days, seed ${values.seed}):`);
+bar('training < 600 s', trainSeconds < 600, `${trainSeconds.toFixed(1)} s`);
+bar('peak RSS while training < 4 GB', peak < 4 * 2 ** 30, mb(peak));
+bar(
+  'daily run with the model < 60 s',
+  runSeconds < 60 && run.scorer === 'model',
+  `${runSeconds.toFixed(1)} s, scored by ${run.scorer}${run.modelVersion ? ` v${run.modelVersion}` : ''}`,
+);
+bar('peak RSS of the whole run < 4 GB', process.resourceUsage().maxRSS * 1024 < 4 * 2 ** 30, rss());
+console.log(`at the end: ${load()}`);
+
+/** A progress bar with an ETA over each forest's trees (stderr). */
+function treeBar(): (done: number, total: number) => void {
+  let bar: Progress | null = null;
+  return (done, total) => {
+    if (done === 1) bar = createProgress('  trees', total);
+    bar?.tick();
+    if (done === total) bar?.done();
+  };
+}

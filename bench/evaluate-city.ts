@@ -5,7 +5,11 @@
  *
  *   node --import tsx bench/evaluate-city.ts [--enterprises 20000] [--days 300] [--seed 99]
  *     [--train-days 150] [--scheme-rate 0.006] [--traits quiet] [--test-every 1]
+ *     [--negative-rate auto|all|RATE] [--reuse]
  *   node --import tsx bench/evaluate-city.ts --city data-samples/city --until 2026-05-30
+ *
+ * --negative-rate is the training sets' negative sampling (`dafei train`'s flag; 'all': the full
+ * training sets).
  *
  * `--traits quiet` simulates the quiet city of issue 21 (data-samples/sim/traits.ts); `--city`
  * evaluates a city already simulated (the committed sample). The simulator's ground truth is read
@@ -14,6 +18,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
+import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openMigratedDb } from '../pipeline/db/index.ts';
 import { loadSample } from '../pipeline/demo.ts';
@@ -37,6 +42,7 @@ const { values } = parseArgs({
     'test-every': { type: 'string', default: '1' },
     city: { type: 'string' },
     until: { type: 'string' },
+    'negative-rate': { type: 'string', default: 'auto' },
     /** Keep the database of an earlier run (its features are reused). */
     reuse: { type: 'boolean', default: false },
   },
@@ -47,8 +53,10 @@ const load = () =>
     .join(' ');
 const traits = values.traits ? `-${values.traits}` : '';
 const dir =
-  values.city ??
+  values.city?.replace(/\/$/, '') ??
   `bench/out/eval-city-${values.enterprises}-${values.days}-${values.seed}-${values['scheme-rate']}${traits}`;
+const rate = values['negative-rate'];
+const sampling = rate === 'all' ? false : rate === 'auto' ? {} : { negativeRate: Number(rate) };
 const start = '2026-01-01';
 const t0 = performance.now();
 console.log(
@@ -77,7 +85,8 @@ if (values.city === undefined && !existsSync(`${dir}/truth/manifest.json`)) {
     { stdio: 'inherit' },
   );
 }
-const dbPath = `${dir.replace(/\/$/, '')}.duckdb`;
+// a city on disk (the committed sample) gets its database under bench/out, never beside it
+const dbPath = values.city ? `bench/out/eval-city-${basename(dir)}.duckdb` : `${dir}.duckdb`;
 if (!values.reuse || !existsSync(dbPath)) {
   rmSync(dbPath, { force: true });
   rmSync(`${dbPath}.wal`, { force: true });
@@ -87,7 +96,7 @@ const db = await openMigratedDb(dbPath);
 const lap = (what: string) =>
   console.error(`  ${what} (${((performance.now() - t0) / 1000).toFixed(0)} s, load ${load()})`);
 if (fresh) {
-  await loadSample(db, { out: () => {}, err: () => {} }, `${dir.replace(/\/$/, '')}/`);
+  await loadSample(db, { out: () => {}, err: () => {} }, `${dir}/`);
   lap('ingested');
 }
 await resolve(db);
@@ -96,6 +105,7 @@ const until = values.until ?? addDays(start, Number(values['train-days']) - 1);
 const r = await evaluateOverTime(db, {
   until,
   testEveryDays: Number(values['test-every']),
+  sampling,
   onProgress: (m) => (/^(training|fusion|ad-text)/.test(m) ? lap(m) : undefined),
 });
 const manifest = cityManifest(dir);
@@ -105,6 +115,7 @@ console.log(
     ? `city: ${dir}, trained until ${until}`
     : `city: ${values.enterprises} enterprises, ${values.days} days, seed ${values.seed}, scheme rate ${values['scheme-rate']}${values.traits ? `, traits ${values.traits} ${JSON.stringify(manifest.options['traits'])}` : ''}`,
 );
+console.log(`training sets: negative rate ${rate}`);
 console.log(formatKindShares(kinds));
 console.log(formatEvaluation(r));
 console.log(formatRecallByKind(r, kinds, KIND_ORDER));

@@ -78,7 +78,8 @@ function edgesFor(sorted: Float32Array, maxBins: number): Float32Array {
   if (n === 0) return new Float32Array(0);
   // Distinct values.
   const distinct: number[] = [];
-  for (let i = 0; i < n; i++) {
+  // (only whether there are more than maxBins matters beyond that: stop there)
+  for (let i = 0; i < n && distinct.length <= maxBins; i++) {
     const v = sorted[i]!;
     if (distinct.length === 0 || v !== distinct[distinct.length - 1]) distinct.push(v);
   }

@@ -127,18 +127,31 @@ function isotonicFromPoints(x: number[], y: number[]): Calibrator {
   return c;
 }
 
-/** Platt scaling: logistic regression of the label on the score (one feature). */
-export function fitPlatt(scores: ArrayLike<number>, labels: ArrayLike<number>): Calibrator {
+/**
+ * Platt scaling: logistic regression of the label on the score (one feature); optional per-row
+ * weights (a sampled-down negative stands for 1 / its sampling rate rows).
+ */
+export function fitPlatt(
+  scores: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  weights?: ArrayLike<number>,
+): Calibrator {
   checkInputs(scores, labels, 'platt');
   const s: number[] = [];
   const yv: number[] = [];
+  const wv: number[] = [];
   for (let i = 0; i < scores.length; i++) {
     if (Number.isNaN(scores[i]!)) continue;
     s.push(scores[i]!);
     yv.push(labels[i]!);
+    wv.push(weights ? weights[i]! : 1);
   }
-  const nPos = yv.filter((v) => v === 1).length;
-  const nNeg = yv.length - nPos;
+  let nPos = 0;
+  let nNeg = 0;
+  for (let i = 0; i < yv.length; i++) {
+    if (yv[i] === 1) nPos += wv[i]!;
+    else nNeg += wv[i]!;
+  }
   // Platt's targets avoid infinite weights on separable data.
   const hiT = (nPos + 1) / (nPos + 2);
   const loT = 1 / (nNeg + 2);
@@ -152,7 +165,7 @@ export function fitPlatt(scores: ArrayLike<number>, labels: ArrayLike<number>): 
       const f = aa * s[i]! + bb;
       // log(1 + e^f) stably
       const log1pexp = f > 0 ? f + Math.log1p(Math.exp(-f)) : Math.log1p(Math.exp(f));
-      l += t[i]! * log1pexp + (1 - t[i]!) * (log1pexp - f);
+      l += wv[i]! * (t[i]! * log1pexp + (1 - t[i]!) * (log1pexp - f));
     }
     return l;
   };
@@ -167,8 +180,8 @@ export function fitPlatt(scores: ArrayLike<number>, labels: ArrayLike<number>): 
       const f = a * s[i]! + b;
       const p = f >= 0 ? Math.exp(-f) / (1 + Math.exp(-f)) : 1 / (1 + Math.exp(f));
       const q = 1 - p;
-      const d1 = t[i]! - p; // dL/df
-      const d2 = p * q;
+      const d1 = wv[i]! * (t[i]! - p); // dL/df
+      const d2 = wv[i]! * p * q;
       g1 += s[i]! * d1;
       g2 += d1;
       h11 += s[i]! * s[i]! * d2;
@@ -216,14 +229,15 @@ function plattFromParams(a: number, b: number): Calibrator {
   return c;
 }
 
-/** Fit a calibrator by name. */
+/** Fit a calibrator by name; optional per-row weights. */
 export function fitCalibrator(
   kind: CalibratorJson['kind'],
   scores: ArrayLike<number>,
   labels: ArrayLike<number>,
+  weights?: ArrayLike<number>,
 ): Calibrator {
-  if (kind === 'isotonic') return fitIsotonic(scores, labels);
-  if (kind === 'platt') return fitPlatt(scores, labels);
+  if (kind === 'isotonic') return fitIsotonic(scores, labels, weights);
+  if (kind === 'platt') return fitPlatt(scores, labels, weights);
   return identityCalibrator();
 }
 

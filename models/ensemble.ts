@@ -36,7 +36,13 @@ export interface TailMap {
 const EXACT_RANKS = 512;
 const LOG_POINTS = 256;
 
-export function fitTailMap(values: ArrayLike<number>): TailMap {
+/**
+ * The tail map of a reference population. With `weights` (a sampled reference, each row standing
+ * for weights[i] rows), ranks count weight: the value at rank r is the highest value whose rows,
+ * with all the rows above it, weigh at least r; n is the total weight, rounded.
+ */
+export function fitTailMap(values: ArrayLike<number>, weights?: ArrayLike<number>): TailMap {
+  if (weights) return fitWeightedTailMap(values, weights);
   const v = Float64Array.from(values, (x) => (Number.isNaN(x) ? Number.NEGATIVE_INFINITY : x))
     .sort()
     .reverse();
@@ -46,6 +52,11 @@ export function fitTailMap(values: ArrayLike<number>): TailMap {
       'input_invalid',
       '[ensemble] a tail map needs at least one reference value',
     );
+  const ranks = tailRanks(n);
+  return { n, ranks, thresholds: ranks.map((r) => v[r - 1]!) };
+}
+
+function tailRanks(n: number): number[] {
   const ranks: number[] = [];
   for (let r = 1; r <= Math.min(n, EXACT_RANKS); r++) ranks.push(r);
   if (n > EXACT_RANKS) {
@@ -56,7 +67,36 @@ export function fitTailMap(values: ArrayLike<number>): TailMap {
       if (r > ranks[ranks.length - 1]!) ranks.push(r);
     }
   }
-  return { n, ranks, thresholds: ranks.map((r) => v[r - 1]!) };
+  return ranks;
+}
+
+function fitWeightedTailMap(values: ArrayLike<number>, weights: ArrayLike<number>): TailMap {
+  if (weights.length !== values.length)
+    throw new ModelError(
+      'input_invalid',
+      `[ensemble] ${weights.length} weights for ${values.length} reference values`,
+    );
+  const v = Float64Array.from(values, (x) => (Number.isNaN(x) ? Number.NEGATIVE_INFINITY : x));
+  const order = Int32Array.from({ length: v.length }, (_, i) => i).sort(
+    (a, b) => v[b]! - v[a]! || a - b,
+  );
+  let total = 0;
+  for (let i = 0; i < weights.length; i++) total += weights[i]!;
+  const n = Math.round(total);
+  if (order.length === 0 || n < 1)
+    throw new ModelError(
+      'input_invalid',
+      '[ensemble] a tail map needs at least one reference value',
+    );
+  const ranks = tailRanks(n);
+  const thresholds: number[] = [];
+  let k = 0;
+  let cum = weights[order[0]!]!;
+  for (const r of ranks) {
+    while (cum < r - 1e-9 && k + 1 < order.length) cum += weights[order[++k]!]!;
+    thresholds.push(v[order[k]!]!);
+  }
+  return { n, ranks, thresholds };
 }
 
 /**
@@ -98,6 +138,7 @@ export function fitRankFusion(
   modelRaw: ArrayLike<number>,
   rules: ArrayLike<number>,
   lambda = FUSION_LAMBDA,
+  weights?: ArrayLike<number>,
 ): RankFusion {
   if (modelRaw.length !== rules.length) {
     throw new ModelError(
@@ -109,8 +150,8 @@ export function fitRankFusion(
     kind: 'rank-fusion',
     version: 1,
     lambda,
-    model: fitTailMap(modelRaw),
-    rules: fitTailMap(rules),
+    model: fitTailMap(modelRaw, weights),
+    rules: fitTailMap(rules, weights),
   };
 }
 
@@ -200,13 +241,15 @@ export function chooseFusion(
   labels: ArrayLike<number>,
   groups: readonly string[],
   k = 50,
+  weights?: ArrayLike<number>,
 ): FusionChoice {
-  const forestPrecisionAtK = meanPrecisionAtKByGroup(labels, modelRaw, groups, k);
+  const forestPrecisionAtK = meanPrecisionAtKByGroup(labels, modelRaw, groups, k, weights);
   const fusedPrecisionAtK = meanPrecisionAtKByGroup(
     labels,
     fuseAll(fusion, modelRaw, rules),
     groups,
     k,
+    weights,
   );
   return {
     k,

@@ -163,11 +163,14 @@ class NodeBuffer {
   }
 }
 
-interface TrainContext {
+/** Everything growing a tree needs; plain data (typed arrays), so it can go to a worker thread. */
+export interface TrainContext {
   codes: Uint8Array;
   rows: number;
   cols: number;
   y: Uint8Array;
+  /** Per-row sample weights (e.g. inverse sampling rates), or null for 1 each. */
+  sampleWeight: Float64Array | null;
   nBins: Uint16Array;
   bins: BinEdges;
   classWeight: [number, number];
@@ -176,8 +179,19 @@ interface TrainContext {
   opts: ResolvedForestOptions;
 }
 
-interface GrownTree {
-  nodes: NodeBuffer;
+/** One tree's nodes (node 0 is its root; child ids are relative to the tree). */
+export interface TreeNodes {
+  n: number;
+  feature: Int16Array;
+  thrBin: Uint8Array;
+  threshold: Float32Array;
+  child: Int32Array;
+  value: Float32Array;
+  weight: Float32Array;
+}
+
+export interface GrownTree {
+  nodes: TreeNodes;
   /** Bootstrap count per row (for out-of-bag). */
   counts: Int32Array;
 }
@@ -198,7 +212,9 @@ interface TreeState {
   counts: Int32Array;
   /** The sampled rows; each node owns a contiguous range, partitioned as the tree grows. */
   idx: Int32Array;
-  /** Sample weight per row (bootstrap count × class weight). */
+  /** Partition scratch (the right side). */
+  right: Int32Array;
+  /** Weight per row (bootstrap count × class weight × sample weight). */
   w: Float64Array;
   minLeaf: number;
   /** Whether splits must count distinct rows (minSamplesLeaf > 1). */
@@ -265,7 +281,7 @@ function createTreeState(
   rng: Rng,
   counts: Int32Array,
 ): { s: TreeState; rootW0: number; rootW1: number } {
-  const { rows: N, cols: F, y } = ctx;
+  const { rows: N, cols: F, y, sampleWeight: sw } = ctx;
   const [cw0, cw1] = ctx.classWeight;
   let nIdx = 0;
   for (let i = 0; i < N; i++) if (counts[i]! > 0) nIdx++;
@@ -277,7 +293,7 @@ function createTreeState(
     const c = counts[i]!;
     if (c > 0) {
       idx[k++] = i;
-      const wi = c * (y[i] === 1 ? cw1 : cw0);
+      const wi = c * (y[i] === 1 ? cw1 : cw0) * (sw ? sw[i]! : 1);
       w[i] = wi;
       if (y[i] === 1) rootW1 += wi;
       else rootW0 += wi;
@@ -290,6 +306,7 @@ function createTreeState(
     rng,
     counts,
     idx,
+    right: new Int32Array(nIdx),
     w,
     minLeaf: ctx.opts.minSamplesLeaf,
     needCounts: ctx.opts.minSamplesLeaf > 1,
@@ -534,22 +551,23 @@ function findBestSplit(s: TreeState, p: PendingNode, best: BestSplit): number {
   return nTotalConst;
 }
 
-/** Partitions idx[start, end) by bin ≤ t of feature f; returns where the right side begins. */
+/**
+ * Partitions idx[start, end) by bin ≤ t of feature f, stably: rows stay in ascending order within
+ * every node, so the histogram loops read codes, y and w forwards (cache-friendly; same trees).
+ * Returns where the right side begins.
+ */
 function partitionRows(s: TreeState, start: number, end: number, f: number, t: number): number {
   const { codes, rows: N } = s.ctx;
-  const idx = s.idx;
+  const { idx, right } = s;
   const off = f * N;
   let i = start;
-  let j = end - 1;
-  while (i <= j) {
-    if (codes[off + idx[i]!]! <= t) i++;
-    else {
-      const r = idx[i]!;
-      idx[i] = idx[j]!;
-      idx[j] = r;
-      j--;
-    }
+  let nRight = 0;
+  for (let k = start; k < end; k++) {
+    const r = idx[k]!;
+    if (codes[off + r]! <= t) idx[i++] = r;
+    else right[nRight++] = r;
   }
+  idx.set(right.subarray(0, nRight), i);
   return i;
 }
 
@@ -588,7 +606,7 @@ function childHistograms(s: TreeState, p: PendingNode, mid: number): [number, nu
  * stop (depth, size, purity) or find the best split, partition its rows and push both children.
  * All scratch is local; the PRNG stream is (seed, tree).
  */
-function growTree(ctx: TrainContext, tree: number): GrownTree {
+export function growTree(ctx: TrainContext, tree: number): GrownTree {
   const { opts, subtract } = ctx;
   const rng = createRng(opts.seed, tree + 1);
   const counts = drawBootstrap(ctx, rng);
@@ -739,6 +757,74 @@ export function accumulateScores(
   }
 }
 
+/**
+ * Bins the matrix and resolves class weights and candidate features: the shared input of every
+ * tree (HistogramForest.fit, or the worker threads of models/forest-parallel.ts).
+ */
+export function trainContext(
+  opts: ResolvedForestOptions,
+  x: Matrix,
+  y: ArrayLike<number>,
+  sampleWeight?: ArrayLike<number>,
+): TrainContext {
+  assertMatrix(x, 'forest');
+  const labels = toBinaryLabels(y, x.rows, 'forest');
+  if (x.rows === 0 || x.cols === 0)
+    throw new ModelError('input_invalid', '[forest] empty training matrix');
+  let sw: Float64Array | null = null;
+  if (sampleWeight !== undefined) {
+    if (sampleWeight.length !== x.rows)
+      throw new ModelError(
+        'input_invalid',
+        `[forest] ${sampleWeight.length} sample weights for ${x.rows} rows`,
+      );
+    sw = new Float64Array(x.rows);
+    for (let i = 0; i < x.rows; i++) {
+      const v = sampleWeight[i]!;
+      if (!(v > 0 && Number.isFinite(v)))
+        throw new ModelError('input_invalid', `[forest] sample weight ${i} is ${v}, expected > 0`);
+      sw[i] = v;
+    }
+  }
+  const bins = fitBins(x, { maxBins: opts.maxBins, seed: opts.seed });
+  const binned = applyBins(x, bins);
+  let n1 = 0;
+  let n0 = 0;
+  for (let i = 0; i < labels.length; i++) {
+    const wi = sw ? sw[i]! : 1;
+    if (labels[i] === 1) n1 += wi;
+    else n0 += wi;
+  }
+  let classWeight: [number, number] = [1, 1];
+  if (opts.classWeight === 'balanced') {
+    const total = n0 + n1;
+    classWeight = [n0 > 0 ? total / (2 * n0) : 1, n1 > 0 ? total / (2 * n1) : 1];
+  } else if (opts.classWeight) {
+    classWeight = [opts.classWeight[0], opts.classWeight[1]];
+  }
+  if (!(classWeight[0] > 0 && classWeight[1] > 0)) {
+    throw new ModelError('input_invalid', '[forest] class weights must be positive');
+  }
+  const mtry = resolveMaxFeatures(opts.maxFeatures, x.cols);
+  // Cost model per tree level: direct ≈ n·mtry row visits; subtract ≈ n/2·cols row visits
+  // (+ cols·256 per node for the subtraction itself).
+  const subtract =
+    opts.histogram === 'subtract' || (opts.histogram === 'auto' && mtry * 2 > x.cols * 1.25);
+  return {
+    codes: binned.codes,
+    rows: x.rows,
+    cols: x.cols,
+    y: labels,
+    sampleWeight: sw,
+    nBins: bins.nBins,
+    bins,
+    classWeight,
+    mtry,
+    subtract,
+    opts,
+  };
+}
+
 export class HistogramForest implements Classifier {
   readonly kind = 'dafei-forest' as const;
   readonly options: ResolvedForestOptions;
@@ -751,51 +837,21 @@ export class HistogramForest implements Classifier {
     this.options = resolveOptions(options);
   }
 
-  fit(x: Matrix, y: ArrayLike<number>): this {
-    assertMatrix(x, 'forest');
-    const labels = toBinaryLabels(y, x.rows, 'forest');
-    if (x.rows === 0 || x.cols === 0)
-      throw new ModelError('input_invalid', '[forest] empty training matrix');
-    const opts = this.options;
-    const bins = fitBins(x, { maxBins: opts.maxBins, seed: opts.seed });
-    const binned = applyBins(x, bins);
-    let n1 = 0;
-    for (let i = 0; i < labels.length; i++) n1 += labels[i]!;
-    const n0 = labels.length - n1;
-    let classWeight: [number, number] = [1, 1];
-    if (opts.classWeight === 'balanced') {
-      classWeight = [n0 > 0 ? x.rows / (2 * n0) : 1, n1 > 0 ? x.rows / (2 * n1) : 1];
-    } else if (opts.classWeight) {
-      classWeight = [opts.classWeight[0], opts.classWeight[1]];
-    }
-    if (!(classWeight[0] > 0 && classWeight[1] > 0)) {
-      throw new ModelError('input_invalid', '[forest] class weights must be positive');
-    }
-    const mtry = resolveMaxFeatures(opts.maxFeatures, x.cols);
-    // Cost model per tree level: direct ≈ n·mtry row visits; subtract ≈ n/2·cols row visits
-    // (+ cols·256 per node for the subtraction itself).
-    const subtract =
-      opts.histogram === 'subtract' || (opts.histogram === 'auto' && mtry * 2 > x.cols * 1.25);
-    const ctx: TrainContext = {
-      codes: binned.codes,
-      rows: x.rows,
-      cols: x.cols,
-      y: labels,
-      nBins: bins.nBins,
-      bins,
-      classWeight,
-      mtry,
-      subtract,
-      opts,
-    };
-    const grown: NodeBuffer[] = [];
-    const oobSum = opts.oobScore ? new Float64Array(x.rows) : null;
-    const oobCnt = opts.oobScore ? new Int32Array(x.rows) : null;
-    for (let t = 0; t < opts.nEstimators; t++) {
+  /**
+   * Fits the forest on this thread. `sampleWeight` (optional, > 0) multiplies each row's weight:
+   * a row standing for k sampled-out rows counts k times in every split and leaf value, and the
+   * 'balanced' class weights use the weighted class totals.
+   */
+  fit(x: Matrix, y: ArrayLike<number>, sampleWeight?: ArrayLike<number>): this {
+    const ctx = trainContext(this.options, x, y, sampleWeight);
+    const grown: TreeNodes[] = [];
+    const oobSum = this.options.oobScore ? new Float64Array(x.rows) : null;
+    const oobCnt = this.options.oobScore ? new Int32Array(x.rows) : null;
+    for (let t = 0; t < this.options.nEstimators; t++) {
       const { nodes, counts } = growTree(ctx, t);
       grown.push(nodes);
       if (oobSum && oobCnt) {
-        const { codes } = binned;
+        const { codes } = ctx;
         const N = x.rows;
         for (let i = 0; i < N; i++) {
           if (counts[i] !== 0) continue;
@@ -810,14 +866,19 @@ export class HistogramForest implements Classifier {
         }
       }
     }
-    this.trees = concatTrees(grown);
-    this.columns = [...x.columns];
+    this.setTrees(grown, x.columns);
     if (oobSum && oobCnt) {
       this.oobScores = new Float64Array(x.rows);
       for (let i = 0; i < x.rows; i++)
         this.oobScores[i] = oobCnt[i]! > 0 ? oobSum[i]! / oobCnt[i]! : Number.NaN;
     }
     return this;
+  }
+
+  /** Installs grown trees (in tree order) as the fitted model (fit, or the parallel fit). */
+  setTrees(grown: readonly TreeNodes[], columns: readonly string[]): void {
+    this.trees = concatTrees(grown);
+    this.columns = [...columns];
   }
 
   private fitted(): ForestTrees {
@@ -964,7 +1025,7 @@ export class HistogramForest implements Classifier {
   }
 }
 
-function concatTrees(grown: NodeBuffer[]): ForestTrees {
+function concatTrees(grown: readonly TreeNodes[]): ForestTrees {
   const total = grown.reduce((s, g) => s + g.n, 0);
   const offsets = new Int32Array(grown.length + 1);
   const feature = new Int16Array(total);

@@ -66,6 +66,7 @@ export {
   precision,
   precisionAtK,
   meanPrecisionAtKByGroup,
+  weightedPrecisionAtK,
   rankByScore,
   recall,
   recallAtK,
@@ -89,6 +90,9 @@ export { csvField, featureTableFromCsv, parseCsv, parseCsvObjects, toCsv } from 
 export type { FeatureTable, FeatureTableOptions } from './csv.ts';
 export { predictProbaParallel } from './parallel-score.ts';
 export type { ParallelScoreOptions } from './parallel-score.ts';
+export { fitForestParallel } from './forest-parallel.ts';
+export type { ParallelFitOptions } from './forest-parallel.ts';
+export { startTsWorker } from './ts-worker.ts';
 export {
   chooseFusion,
   fitRankFusion,

@@ -100,14 +100,45 @@ export function precisionAtK(
 }
 
 /**
+ * Precision@k when each row stands for `weights[i]` rows (a sampled set): the k places are filled
+ * in score order by whole rows' weights (the last one in part), and precision is the labelled
+ * weight among them over the places filled. With weights all 1 it equals precisionAtK.
+ */
+export function weightedPrecisionAtK(
+  labels: ArrayLike<number>,
+  scores: ArrayLike<number>,
+  weights: ArrayLike<number>,
+  k: number,
+): number {
+  check(labels, scores, 'weightedPrecisionAtK');
+  if (weights.length !== labels.length)
+    throw new ModelError(
+      'input_invalid',
+      `[metrics:weightedPrecisionAtK] ${weights.length} weights for ${labels.length} labels`,
+    );
+  const idx = rankByScore(scores);
+  let places = 0;
+  let tp = 0;
+  for (let i = 0; i < idx.length && places < k; i++) {
+    const r = idx[i]!;
+    const take = Math.min(weights[r]!, k - places);
+    places += take;
+    if (labels[r] === 1) tp += take;
+  }
+  return places > 0 ? tp / places : Number.NaN;
+}
+
+/**
  * Mean over groups (e.g. days) of precision@k within each group: how a daily list of k places
- * would have done. Groups without a positive count too (their precision is 0).
+ * would have done. Groups without a positive count too (their precision is 0). With `weights`
+ * (a sampled set), each group's precision is weightedPrecisionAtK.
  */
 export function meanPrecisionAtKByGroup(
   labels: ArrayLike<number>,
   scores: ArrayLike<number>,
   groups: readonly string[],
   k: number,
+  weights?: ArrayLike<number>,
 ): number {
   check(labels, scores, 'meanPrecisionAtKByGroup');
   if (groups.length !== labels.length)
@@ -123,11 +154,16 @@ export function meanPrecisionAtKByGroup(
   });
   let sum = 0;
   for (const idx of rows.values()) {
-    sum += precisionAtK(
-      idx.map((i) => labels[i]!),
-      idx.map((i) => scores[i]!),
-      k,
-    );
+    const l = idx.map((i) => labels[i]!);
+    const sc = idx.map((i) => scores[i]!);
+    sum += weights
+      ? weightedPrecisionAtK(
+          l,
+          sc,
+          idx.map((i) => weights[i]!),
+          k,
+        )
+      : precisionAtK(l, sc, k);
   }
   return rows.size ? sum / rows.size : Number.NaN;
 }

@@ -4,15 +4,17 @@
  * as one clear sentence; results go to stdout.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { loadConfig, type Config } from './config.ts';
+import { duckdbSettings, ingestPolicy, loadConfig, type Config } from './config.ts';
 import { assertNoDemoPasswords, isDemoDb, ROLES } from './auth/index.ts';
 import { accountVerbs, type AdminContext } from './auth/admin-verbs.ts';
 import { adminSocketPath, callAdminSocket, cliActor } from './admin-socket/index.ts';
+import { registerOpsVerbs, type AdminReply } from './ops/admin-ops.ts';
+import { formatRestore, restore } from './ops/restore.ts';
 import { writeAudits } from './queries/audit.ts';
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { createScheduler } from './scheduler.ts';
 import { notifyJobs } from './notify/jobs.ts';
-import { openMigratedDb, type Db } from './db/index.ts';
+import { onDbFatal, openMigratedDb, type Db } from './db/index.ts';
 import { AppError, UsageError } from './errors.ts';
 import { FEED_NAMES, formatCounts, ingest, isFeedName } from './feeds/index.ts';
 import { runDemo } from './demo.ts';
@@ -24,6 +26,8 @@ import { isDay } from './modeling/days.ts';
 import { evaluateOverTime, formatEvaluation } from './modeling/evaluate.ts';
 import { activateModel, listModels, rollbackModel } from './modeling/registry.ts';
 import { trainAndRegister } from './modeling/train-job.ts';
+import type { TrainingOptions } from './modeling/train.ts';
+import { createProgress, type Progress } from './progress.ts';
 import { runDay } from './run-day.ts';
 import { csvLine, LEVEL_ZH } from './format.ts';
 import { ensureJurisdictions, loadJurisdictionFile, readTree } from './jurisdictions/index.ts';
@@ -40,7 +44,9 @@ export interface ServerHooks {
     config: Config;
     port?: number;
     host?: string;
-    triggerRun?: (day: string) => Promise<unknown>;
+    triggerRun?: (day: string) => Promise<{ jobId: number | null } | void>;
+    /** Runs an admin write between scheduled jobs (the scheduler's queue). */
+    exclusive?: <T>(name: string, fn: () => Promise<T>) => Promise<T>;
     /** Serve the admin verbs on this Unix socket (mode 0600) for the CLI. */
     adminSocket?: string;
   }): Promise<{ url: string; close(): Promise<void> }>;
@@ -61,17 +67,44 @@ interface Verb {
 }
 
 const dbOption = { db: { type: 'string' as const } };
+const configOption = { config: { type: 'string' as const } };
+
+/**
+ * Runs one of the operations verbs (pipeline/ops/admin-ops.ts: backup.create, held.*, db.*)
+ * through runAdminVerb — the running server's admin socket, or the database opened here — and
+ * prints its lines.
+ */
+async function runAdmin(
+  values: Record<string, unknown>,
+  verb: string,
+  args: Record<string, unknown>,
+  io: Io,
+): Promise<number> {
+  // a backup or a compaction of a big database takes minutes: wait for it
+  const { result, served } = await adminVerb(values, verb, args, { timeoutMs: 24 * 3600_000 });
+  if (served) io.err(`  (done by the server that holds ${dbPath(values)})`);
+  for (const l of (result as AdminReply).lines) io.out(l);
+  return 0;
+}
 const helpOption = { help: { type: 'boolean' as const, short: 'h' } };
+const trainOptions = {
+  'negative-rate': { type: 'string' as const },
+  threads: { type: 'string' as const },
+};
 
 function dbPath(values: Record<string, unknown>): string {
   return (values['db'] as string | undefined) ?? loadConfig().dbPath;
+}
+
+function configOf(values: Record<string, unknown>): Config {
+  return loadConfig(process.env, values['config'] as string | undefined);
 }
 
 async function withOpenDb<T>(
   values: Record<string, unknown>,
   fn: (db: Db) => Promise<T>,
 ): Promise<T> {
-  const db = await openMigratedDb(dbPath(values));
+  const db = await openMigratedDb(dbPath(values), duckdbSettings(configOf(values)));
   try {
     return await fn(db);
   } finally {
@@ -124,7 +157,12 @@ const VERBS: Record<string, Verb> = {
                    an .xlsx without --mapping must have the contract's column names
 
 Prints one line: read N, accepted N, duplicate N, corrected N, quarantined N`,
-    options: { ...dbOption, encoding: { type: 'string' }, mapping: { type: 'string' } },
+    options: {
+      ...dbOption,
+      ...configOption,
+      encoding: { type: 'string' },
+      mapping: { type: 'string' },
+    },
     async run(values, positionals, io) {
       const [feed, source, ...rest] = positionals;
       if (feed === undefined || source === undefined || rest.length > 0) {
@@ -136,6 +174,7 @@ Prints one line: read N, accepted N, duplicate N, corrected N, quarantined N`,
       if (encoding !== undefined && !/^(utf-?8|gbk|gb2312|gb18030|cp936)$/i.test(encoding)) {
         throw new UsageError(`unknown encoding '${encoding}' (use utf-8 or gbk)`);
       }
+      const config = configOf(values);
       const mappingRef = values['mapping'] as string | undefined;
       const mapping = mappingRef === undefined ? undefined : loadMapping(mappingRef);
       if (mapping && mapping.feed !== feed)
@@ -145,17 +184,33 @@ Prints one line: read N, accepted N, duplicate N, corrected N, quarantined N`,
           feed,
           source,
           ...(encoding ? { encoding } : {}),
+          ...ingestPolicy(config, db.path),
+          ...(config.sources.find((s) => s.source === source)?.headers
+            ? { headers: config.sources.find((s) => s.source === source)!.headers! }
+            : {}),
           ...(mapping ? { mapping } : {}),
           onBatch: (b) =>
             io.err(
               `  batch ${b.batchId} ${b.source}: ${formatCounts(b)} (${b.seconds.toFixed(1)} s)`,
             ),
+          onHeld: (h) =>
+            io.err(
+              `  batch ${h.batchId} ${h.source} HELD, not applied: ${h.reason} (dafei held release ${h.batchId} | discard ${h.batchId})`,
+            ),
+          onRejected: (r) =>
+            io.err(
+              `  ${r.file} could not be read and was ${r.movedTo ? `moved to ${r.movedTo}` : 'left in place (could not be moved), never to be taken again'}: ${r.reason}`,
+            ),
         }),
       );
-      if (result.kind === 'folder' && result.batches.length === 0)
+      if (
+        result.kind === 'folder' &&
+        result.batches.length + result.held.length + result.rejected.length === 0
+      )
         io.err(`  no new files in ${source}`);
       io.out(formatCounts(result));
-      return 0;
+      // something needs a person: not a silent success
+      return result.held.length + result.rejected.length > 0 ? 1 : 0;
     },
   },
   mapping: {
@@ -167,23 +222,36 @@ Prints one line: read N, accepted N, duplicate N, corrected N, quarantined N`,
   train: {
     summary:
       'train on outcomes decided on or before DATE, register a model version, print its metrics',
-    usage: `dafei train [--db PATH] [--until DATE] [--activate]
+    usage: `dafei train [--db PATH] [--until DATE] [--activate] [--negative-rate auto|all|RATE] [--threads N]
 
-  --until DATE   outcomes decided on or before DATE are used (default: the last day with data)
-  --activate     make the new version active (the first model ever trained always is)`,
-    options: { ...dbOption, until: { type: 'string' }, activate: { type: 'boolean' } },
+  --until DATE            outcomes decided on or before DATE are used (default: the last day with data)
+  --activate              make the new version active (the first model ever trained always is)
+  --negative-rate R       share of negatives without ads or complaints kept in the training set
+                          (those with ads or complaints: 4 × R; every row of a confirmed enterprise
+                          is kept; kept rows are weighted back). 'auto' (default): about 250,000
+                          examples, no sampling below that; 'all': the full training set
+  --threads N             worker threads growing the trees (default: every core)`,
+    options: {
+      ...dbOption,
+      until: { type: 'string' },
+      activate: { type: 'boolean' },
+      ...trainOptions,
+    },
     async run(values, _pos, io) {
       const until = optionalDay(values, 'until');
       const r = await withOpenDb(values, (db) =>
         trainAndRegister(db, {
           ...(until ? { until } : {}),
           ...(values['activate'] ? { activate: true } : {}),
+          ...trainingFlags(values),
           onProgress: (m) => io.err(`  ${m}`),
+          onTree: treeProgress(),
         }),
       );
       if (r.evaluation) io.out(formatEvaluation(r.evaluation, true));
+      const s = r.sampling;
       io.out(
-        `model version ${r.version} registered (${r.examples} examples, ${r.positives} positive)${r.active ? ', active' : ' as a challenger: dafei models activate ' + r.version}`,
+        `model version ${r.version} registered (${r.examples} examples, ${r.positives} positive${s && (s.easyRate < 1 || s.hardRate < 1) ? `; negatives sampled at ${s.easyRate}, with ads or complaints at ${s.hardRate}` : ''})${r.active ? ', active' : ' as a challenger: dafei models activate ' + r.version}`,
       );
       return 0;
     },
@@ -191,12 +259,15 @@ Prints one line: read N, accepted N, duplicate N, corrected N, quarantined N`,
   evaluate: {
     summary:
       'evaluation over time: train up to DATE, test on the days after it, beside the baselines',
-    usage: `dafei evaluate [--db PATH] --until DATE [--to DATE] [--retrain-every DAYS]`,
+    usage: `dafei evaluate [--db PATH] --until DATE [--to DATE] [--retrain-every DAYS] [--negative-rate auto|all|RATE] [--threads N]
+
+  (--negative-rate and --threads: as for dafei train, for every model of the walk forward)`,
     options: {
       ...dbOption,
       until: { type: 'string' },
       to: { type: 'string' },
       'retrain-every': { type: 'string' },
+      ...trainOptions,
     },
     async run(values, _pos, io) {
       const until = requireDay(values, 'until');
@@ -209,7 +280,9 @@ Prints one line: read N, accepted N, duplicate N, corrected N, quarantined N`,
           until,
           ...(to ? { to } : {}),
           retrainEveryDays: every,
+          ...trainingFlags(values),
           onProgress: (m) => io.err(`  ${m}`),
+          onTree: treeProgress(),
         }),
       );
       io.out(formatEvaluation(r));
@@ -383,7 +456,9 @@ Prints one line: read N, accepted N, duplicate N, corrected N, quarantined N`,
     usage: `dafei serve [--db PATH] [--port 8787] [--host 127.0.0.1] [--config FILE]
 
   The scheduler pulls the configured sources, publishes the daily list (06:00 Asia/Shanghai) and
-  trains a weekly challenger; see dafei.config.example.json.`,
+  trains a weekly challenger; see dafei.config.example.json. The command line reaches the server
+  through its admin socket (<database>.admin.sock): dafei backup, held, db, user, token, audit. A fatal database
+  error (a full disk) makes /healthz answer 503 and the process exit 1 for its supervisor.`,
     options: {
       ...dbOption,
       port: { type: 'string' },
@@ -392,7 +467,7 @@ Prints one line: read N, accepted N, duplicate N, corrected N, quarantined N`,
     },
     async run(values, _pos, io) {
       const config = loadConfig(process.env, values['config'] as string | undefined);
-      const db = await openMigratedDb(dbPath(values));
+      const db = await openMigratedDb(dbPath(values), duckdbSettings(config));
       try {
         await assertNoDemoPasswords(db);
       } catch (err) {
@@ -404,25 +479,44 @@ Prints one line: read N, accepted N, duplicate N, corrected N, quarantined N`,
           `warning: ${db.path} is a demo database (made by dafei demo): its accounts have the published demo password`,
         );
       await ensureTree(db, config.jurisdictionsFile, io);
+      // a fatal database error (disk full, an invalidated database) ends the process with 1 after
+      // a grace period in which /healthz answers 503, so that a supervisor restarts it
+      let fatal: ((err: Error) => void) | undefined;
+      const fatalError = new Promise<Error>((resolve) => (fatal = resolve));
+      const unsubscribe = onDbFatal((path, err) => {
+        if (path === db.path) fatal?.(err);
+      });
       const scheduler = createScheduler({
         db,
         config,
         log: io.err,
         extraJobs: notifyJobs(db, config),
       });
+      // the command line reaches this server through the admin socket (accounts, tokens, the
+      // audit log, backups, held batches, db stats)
       const socket = adminSocketPath(db.path, config.adminSocket);
-      const server = await startServer(
-        values,
-        config,
-        db,
-        (day) => scheduler.trigger('run', day),
-        socket,
-      );
+      const server = await startServer(values, config, db, {
+        triggerRun: async (day) => ({ jobId: (await scheduler.trigger('run', day)).jobId }),
+        exclusive: (name, fn) => scheduler.exclusive(name, fn),
+        ...(socket ? { adminSocket: socket } : {}),
+      });
       io.out(
         `dafei serving ${server.url} (database ${db.path}); jobs: ${scheduler.jobs.join(', ')}${socket ? `; admin socket ${socket}` : ''}`,
       );
       await scheduler.start();
-      await untilSignal();
+      const stop = await Promise.race([untilSignal().then(() => null), fatalError]);
+      unsubscribe();
+      if (stop) {
+        io.err(
+          `dafei serve: fatal database error, exiting in ${config.fatal_exit_delay_seconds} s so that a supervisor restarts it: ${stop.message}`,
+        );
+        // whatever happens below, the process ends
+        setTimeout(() => process.exit(1), (config.fatal_exit_delay_seconds + 10) * 1000).unref();
+        void scheduler.stop().catch(() => undefined);
+        await new Promise((r) => setTimeout(r, config.fatal_exit_delay_seconds * 1000));
+        await server.close().catch(() => undefined);
+        return 1;
+      }
       io.err('stopping…');
       await server.close();
       await scheduler.stop();
@@ -678,6 +772,71 @@ While \`dafei serve\` runs, these go to it over its admin socket.`,
       return 1;
     },
   },
+  backup: {
+    summary: 'a consistent online backup (asks the running server, or reads the file directly)',
+    usage: `dafei backup [--db PATH] --to DIR [--keep N] [--config FILE]
+
+  Writes DIR/dafei-<UTC time>/ (dafei.duckdb + manifest.json, written last) and keeps the newest
+  N complete backups (default backup.keep of the config, 7). While \`dafei serve\` holds the
+  database, the server takes the backup (through its admin socket <db>.admin.sock) and goes on
+  serving.`,
+    options: { ...dbOption, ...configOption, to: { type: 'string' }, keep: { type: 'string' } },
+    run: (values, _pos, io) =>
+      runAdmin(
+        values,
+        'backup.create',
+        {
+          ...(values['to'] === undefined ? {} : { to: values['to'] }),
+          ...(values['keep'] === undefined ? {} : { keep: values['keep'] }),
+        },
+        io,
+      ),
+  },
+  restore: {
+    summary: 'restore a backup into a new database file and verify it',
+    usage: `dafei restore --from DIR --db NEWPATH
+
+  DIR is a backup folder, or a folder of backups (the newest complete one is taken). NEWPATH must
+  not exist. Every table's row count and every published list's fingerprint are checked against
+  the manifest; an incomplete or damaged backup is refused (exit 1).`,
+    options: { ...dbOption, from: { type: 'string' } },
+    async run(values, _pos, io) {
+      const from = values['from'] as string | undefined;
+      const db = values['db'] as string | undefined;
+      if (!from || !db) throw new UsageError('restore needs --from DIR and --db NEWPATH');
+      io.out(formatRestore(await restore({ from, db })));
+      return 0;
+    },
+  },
+  held: {
+    summary: 'batches held for an admin: list, release (apply) or discard',
+    usage: `dafei held [--db PATH] list [--all] | release BATCH | discard BATCH`,
+    options: { ...dbOption, ...configOption, all: { type: 'boolean' } },
+    async run(values, positionals, io) {
+      const [action = 'list', batch, ...rest] = positionals;
+      if (rest.length > 0) throw new UsageError('too many arguments');
+      if (action === 'list')
+        return runAdmin(values, 'held.list', { all: values['all'] === true }, io);
+      if (action === 'release' || action === 'discard') {
+        if (batch === undefined) throw new UsageError(`held ${action} needs a BATCH number`);
+        return runAdmin(values, `held.${action}`, { batch }, io);
+      }
+      throw new UsageError(`unknown held action '${action}' (list, release, discard)`);
+    },
+  },
+  db: {
+    summary:
+      'database upkeep: stats (what takes the space), compact (apply the retention policy now)',
+    usage: `dafei db [--db PATH] stats | compact [--config FILE]`,
+    options: { ...dbOption, ...configOption },
+    async run(values, positionals, io) {
+      const [action, ...rest] = positionals;
+      if (rest.length > 0) throw new UsageError('too many arguments');
+      if (action === 'stats') return runAdmin(values, 'db.stats', {}, io);
+      if (action === 'compact') return runAdmin(values, 'db.compact', {}, io);
+      throw new UsageError(`db needs an action: stats or compact`);
+    },
+  },
   demo: {
     summary:
       'load the sample city, train, backfill and serve the dashboard on :8787 (what npm start runs)',
@@ -685,7 +844,7 @@ While \`dafei serve\` runs, these go to it over its admin socket.`,
     options: { ...dbOption, port: { type: 'string' }, 'no-serve': { type: 'boolean' } },
     async run(values, _pos, io) {
       const config = loadConfig();
-      const db = await openMigratedDb(dbPath(values));
+      const db = await openMigratedDb(dbPath(values), duckdbSettings(config));
       try {
         await ensureTree(db, config.jurisdictionsFile, io);
         return await runDemo(db, io, {
@@ -696,7 +855,7 @@ While \`dafei serve\` runs, these go to it over its admin socket.`,
                   { ...values, port: values['port'] ?? String(config.port) },
                   config,
                   db,
-                  triggerRun,
+                  { triggerRun },
                 ),
           untilStopped: untilSignal,
         });
@@ -716,14 +875,24 @@ async function runAdminVerb(
   verb: string,
   args: Record<string, unknown>,
 ): Promise<unknown> {
+  return (await adminVerb(values, verb, args)).result;
+}
+
+/** runAdminVerb, saying whether the running server did it. */
+async function adminVerb(
+  values: Record<string, unknown>,
+  verb: string,
+  args: Record<string, unknown>,
+  o: { timeoutMs?: number } = {},
+): Promise<{ result: unknown; served: boolean }> {
   const path = dbPath(values);
-  const config = loadConfig();
+  const config = configOf(values);
   const socket = adminSocketPath(path, config.adminSocket);
   if (socket) {
-    const answer = await callAdminSocket(socket, verb, args);
-    if (answer) return answer.result;
+    const answer = await callAdminSocket(socket, verb, args, o);
+    if (answer) return { result: answer.result, served: true };
   }
-  return withOpenDb(values, async (db) => {
+  const result = await withOpenDb(values, async (db) => {
     // accounts and tokens name offices of the tree
     await ensureJurisdictions(db, config.jurisdictionsFile);
     const actor = cliActor();
@@ -736,16 +905,16 @@ async function runAdminVerb(
       audit: (e) => writeAudits(db, [{ ...e, actor, role: 'admin', at: new Date() }]),
       invalidateTokens: () => undefined,
     };
-    return accountVerbs().run(verb, args, ctx);
+    return registerOpsVerbs(accountVerbs(), { config }).run(verb, args, ctx);
   });
+  return { result, served: false };
 }
 
 async function startServer(
   values: Record<string, unknown>,
   config: Config,
   db: Db,
-  triggerRun: (day: string) => Promise<unknown>,
-  adminSocket?: string,
+  jobs: Pick<Parameters<ServerHooks['startServer']>[0], 'triggerRun' | 'exclusive' | 'adminSocket'>,
 ): Promise<{ url: string; close(): Promise<void> }> {
   if (!hooks) throw new AppError('usage', 'this entry point cannot serve HTTP (run bin/dafei.js)');
   const port = values['port'] === undefined ? config.port : Number(values['port']);
@@ -756,8 +925,7 @@ async function startServer(
     config,
     port,
     host: (values['host'] as string | undefined) ?? config.host,
-    triggerRun,
-    ...(adminSocket ? { adminSocket } : {}),
+    ...jobs,
   });
 }
 
@@ -777,6 +945,40 @@ async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(c as Buffer);
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** --negative-rate and --threads as training options. */
+function trainingFlags(
+  values: Record<string, unknown>,
+): Pick<TrainingOptions, 'sampling' | 'threads'> {
+  const out: Pick<TrainingOptions, 'sampling' | 'threads'> = {};
+  const rate = values['negative-rate'] as string | undefined;
+  if (rate === 'all') out.sampling = false;
+  else if (rate !== undefined && rate !== 'auto') {
+    const r = Number(rate);
+    if (!(r > 0 && r <= 1))
+      throw new UsageError(
+        `--negative-rate must be auto, all or a number in (0, 1], got '${rate}'`,
+      );
+    out.sampling = { negativeRate: r };
+  }
+  const threads = values['threads'] as string | undefined;
+  if (threads !== undefined) {
+    const n = Number(threads);
+    if (!Number.isInteger(n) || n < 1) throw new UsageError('--threads must be a whole number ≥ 1');
+    out.threads = n;
+  }
+  return out;
+}
+
+/** A progress bar with an ETA over each forest's trees (one per model trained). */
+function treeProgress(): (done: number, total: number) => void {
+  let bar: Progress | null = null;
+  return (done, total) => {
+    if (done === 1) bar = createProgress('  trees', total);
+    bar?.tick();
+    if (done === total) bar?.done();
+  };
 }
 
 function optionalDay(values: Record<string, unknown>, name: string): string | undefined {

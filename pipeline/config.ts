@@ -4,9 +4,11 @@
  * declares feed sources, schedules and level thresholds. See dafei.config.example.json.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism, totalmem } from 'node:os';
 import { z } from 'zod';
 import { AppError } from './errors.ts';
 import { FEED_NAMES } from './feeds/specs.ts';
+import { defaultFilesDir, type HoldPolicy, type IngestLimits } from './feeds/index.ts';
 import { loadMapping } from './feeds/mapping/index.ts';
 import { DEFAULT_THRESHOLDS } from './modeling/score.ts';
 import { ROLES } from './auth/index.ts';
@@ -39,6 +41,45 @@ export const SourceSchema = z
     mapping: z.string().min(1).optional(),
     /** seconds to wait before each retry of a transient failure (HTTP 5xx, network) */
     retry_seconds: z.array(z.number().positive()).max(10).default([30, 120, 600]),
+    /**
+     * HTTP request headers, e.g. {"Authorization": "Bearer ${ADS_TOKEN}"}: `${NAME}` is replaced by
+     * the environment variable NAME when the config is loaded (credentials stay out of the file).
+     */
+    headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/, 'a header name'), z.string()).optional(),
+  })
+  .strict();
+
+const MiB = 1 << 20;
+const GiB = 1 << 30;
+
+/** What a source may send: beyond these the line is quarantined or the source refused. */
+export const LimitsSchema = z
+  .object({
+    /** A longer line is quarantined (its first 64 KiB kept) without being held whole in memory. */
+    max_line_bytes: z.number().int().min(1024).default(MiB),
+    /** A gzip that expands to more is refused (a zip bomb). */
+    max_gzip_output_bytes: z
+      .number()
+      .int()
+      .min(MiB)
+      .default(20 * GiB),
+    /** An HTTP response body larger than this is refused. */
+    http_max_bytes: z
+      .number()
+      .int()
+      .min(1024)
+      .default(2 * GiB),
+    http_timeout_seconds: z.number().positive().default(300),
+  })
+  .strict();
+
+/** When a batch is held back for an admin instead of applied. */
+export const HoldSchema = z
+  .object({
+    /** Held when more than this fraction of its lines is quarantined (0.2 = 20 %). */
+    quarantine_fraction: z.number().min(0).max(1).default(0.2),
+    /** ... and it has at least this many lines (a 3-line file with one typo is applied). */
+    min_lines: z.number().int().min(1).default(20),
   })
   .strict();
 
@@ -125,15 +166,72 @@ export const FileConfigSchema = z
       .object({
         cron: cronExpr.default('0 6 * * *'),
         catch_up_days: z.number().int().min(0).max(366).default(30),
+        /** minutes to wait before each retry of a failed daily run */
+        retry_minutes: z.array(z.number().positive()).max(10).default([5, 30, 120]),
+        /** how often missed or failed days are looked for while serving */
+        catch_up_cron: cronExpr.default('15 * * * *'),
       })
       .strict()
-      .default({ cron: '0 6 * * *', catch_up_days: 30 }),
+      .default({
+        cron: '0 6 * * *',
+        catch_up_days: 30,
+        retry_minutes: [5, 30, 120],
+        catch_up_cron: '15 * * * *',
+      }),
     training: z
       .object({ cron: cronExpr.default('0 3 * * 1'), auto_promote: z.boolean().default(false) })
       .strict()
       .default({ cron: '0 3 * * 1', auto_promote: false }),
     levels: z.object({ model: thresholds, rules: thresholds }).strict().default(DEFAULT_THRESHOLDS),
     sources: z.array(SourceSchema).default([]),
+    limits: LimitsSchema.default(LimitsSchema.parse({})),
+    hold: HoldSchema.default(HoldSchema.parse({})),
+    backup: z
+      .object({
+        /** where `dafei serve` writes its scheduled backups (none when absent) */
+        dir: z.string().min(1).optional(),
+        cron: cronExpr.default('30 2 * * *'),
+        /** complete backups kept; older ones are deleted after a new one is complete */
+        keep: z.number().int().min(1).max(1000).default(7),
+      })
+      .strict()
+      .default({ cron: '30 2 * * *', keep: 7 }),
+    retention: z
+      .object({
+        cron: cronExpr.default('45 4 * * *'),
+        /** superseded revisions older than this keep only their listed entries */
+        superseded_entries_days: z.number().int().min(0).default(30),
+        /** quarantine raw text older than this is replaced by a marker */
+        quarantine_raw_days: z.number().int().min(0).default(180),
+        /** audit entries older than this go to Parquet in the files folder (kept) */
+        audit_days: z.number().int().min(0).default(365),
+      })
+      .strict()
+      .default({
+        cron: '45 4 * * *',
+        superseded_entries_days: 30,
+        quarantine_raw_days: 180,
+        audit_days: 365,
+      }),
+    duckdb: z
+      .object({
+        /** e.g. "8GB"; default half of this machine's memory */
+        memory_limit: z
+          .string()
+          .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'a size such as 8GB')
+          .optional(),
+        /** default: this machine's cores */
+        threads: z.number().int().min(1).max(1024).optional(),
+      })
+      .strict()
+      .default({}),
+    /**
+     * Where held batches' copies and audit archives are kept; default `<database>.files/` beside
+     * the database file.
+     */
+    files_dir: z.string().min(1).optional(),
+    /** Seconds `dafei serve` keeps answering /healthz 503 after a fatal database error, then exits 1. */
+    fatal_exit_delay_seconds: z.number().min(0).max(300).default(3),
     notifications: NotificationsSchema.default(NotificationsSchema.parse({})),
     /** The deployment's jurisdiction file (offices); default: the sample city's. */
     jurisdictions: z.string().min(1).optional(),
@@ -152,6 +250,67 @@ export const FileConfigSchema = z
 
 export type FileConfig = z.infer<typeof FileConfigSchema>;
 export type SourceConfig = z.infer<typeof SourceSchema>;
+export type LimitsConfig = z.infer<typeof LimitsSchema>;
+export type HoldConfig = z.infer<typeof HoldSchema>;
+
+/** DuckDB settings: from the config, else half of this machine's memory and all its cores. */
+export function duckdbSettings(c: Pick<FileConfig, 'duckdb'>): {
+  memoryLimit: string;
+  threads: number;
+} {
+  return {
+    memoryLimit: c.duckdb.memory_limit ?? `${Math.max(1, Math.floor(totalmem() / 2 / MiB))}MB`,
+    threads: c.duckdb.threads ?? availableParallelism(),
+  };
+}
+
+/** Where held batches and audit archives are kept (see FileConfig.files_dir). */
+export function filesDir(c: Pick<FileConfig, 'files_dir'>, dbPath: string): string {
+  return c.files_dir ?? defaultFilesDir(dbPath);
+}
+
+/** The ingest options that come from the config: limits, the hold policy, the files folder. */
+export function ingestPolicy(
+  c: Pick<FileConfig, 'limits' | 'hold' | 'files_dir'>,
+  dbPath: string,
+): { limits: IngestLimits; hold: HoldPolicy; filesDir: string } {
+  return {
+    limits: {
+      maxLineBytes: c.limits.max_line_bytes,
+      maxGzipBytes: c.limits.max_gzip_output_bytes,
+      httpMaxBytes: c.limits.http_max_bytes,
+      httpTimeoutMs: c.limits.http_timeout_seconds * 1000,
+    },
+    hold: { fraction: c.hold.quarantine_fraction, minLines: c.hold.min_lines },
+    filesDir: filesDir(c, dbPath),
+  };
+}
+
+/** Replaces `${NAME}` in source headers with environment variables; lists the missing ones. */
+function expandHeaders(
+  config: FileConfig,
+  env: Record<string, string | undefined>,
+  problems: string[],
+): FileConfig {
+  return {
+    ...config,
+    sources: config.sources.map((s) => {
+      if (!s.headers) return s;
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(s.headers)) {
+        headers[k] = v.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, name: string) => {
+          const value = env[name];
+          if (value === undefined) {
+            problems.push(`source ${s.name}: header ${k} needs the environment variable ${name}`);
+            return '';
+          }
+          return value;
+        });
+      }
+      return { ...s, headers };
+    }),
+  };
+}
 
 export interface Config extends FileConfig {
   /** DuckDB file. `--db` wins, then $DAFEI_DB, then ./var/dafei.duckdb. */
@@ -206,7 +365,7 @@ export function loadConfig(
     try {
       const parsed = FileConfigSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
       if (parsed.success) {
-        fileConfig = parsed.data;
+        fileConfig = expandHeaders(parsed.data, env, problems);
         problems.push(...mappingProblems(file, fileConfig.sources));
       } else
         problems.push(

@@ -9,6 +9,7 @@ import { openMigratedDb } from './db/index.ts';
 import { loadSample } from './demo.ts';
 import { tmpDir } from './feeds/_fixtures.ts';
 import { markInterrupted } from './jobs/ledger.ts';
+import { addDays } from './modeling/days.ts';
 import { runDay } from './run-day.ts';
 import { testCity } from './_test-city.ts';
 
@@ -26,27 +27,26 @@ describe('crash safety', () => {
     );
     db.close();
 
-    for (const killAfterMs of [300, 1200]) {
+    // two rounds: each backfill is killed when it reports a day it ran (no wall-clock timing)
+    let lastRunId = 0;
+    for (const round of [1, 2]) {
       const child = spawn(
         process.execPath,
         ['bin/dafei.js', 'backfill', '--db', path, '--from', '2026-03-02', '--to', '2026-04-29'],
-        {
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
+        { stdio: ['ignore', 'pipe', 'pipe'] },
       );
-      let progressed = false;
-      child.stderr.on('data', (b: Buffer) => {
-        if (/backfill \[/.test(b.toString())) progressed = true;
-      });
       let exited = false;
       child.once('exit', () => (exited = true));
       await new Promise<void>((resolve, reject) => {
-        const wait = () => {
-          if (exited) reject(new Error('the backfill ended before it could be killed'));
-          else if (progressed) setTimeout(() => (child.kill('SIGKILL'), resolve()), killAfterMs);
-          else setTimeout(wait, 50);
-        };
-        wait();
+        child.stderr.on('data', (b: Buffer) => {
+          if (/backfill \[.*\d{4}-\d{2}-\d{2} listed \d+/.test(b.toString())) {
+            child.kill('SIGKILL');
+            resolve();
+          }
+        });
+        child.once('exit', () =>
+          reject(new Error(`round ${round}: the backfill ended before it could be killed`)),
+        );
       });
       if (!exited) await new Promise((r) => child.once('exit', r));
       expect(child.signalCode).toBe('SIGKILL');
@@ -73,7 +73,33 @@ describe('crash safety', () => {
           `SELECT uscc, rank, score, level FROM list_entries WHERE day = '2026-03-01' ORDER BY rank`,
         ),
       ).toEqual(before);
-      expect(await markInterrupted(db)).toBeGreaterThanOrEqual(0);
+      // the ledger of this round: every run marked ok published its day, in order, and only
+      // those; at most the run after the last of them was caught running
+      const runs = await db.all<{ id: number; target: string; status: string }>(
+        `SELECT run_id::INTEGER AS id, target, status FROM job_runs WHERE job = 'run' AND run_id > $after ORDER BY run_id`,
+        { after: lastRunId },
+      );
+      const ok = runs.filter((r) => r.status === 'ok').map((r) => r.target);
+      expect(ok.length).toBeGreaterThan(0);
+      const listed = (
+        await db.all<{ d: string }>(
+          `SELECT day::VARCHAR AS d FROM list_revisions WHERE day BETWEEN $f::DATE AND $t::DATE ORDER BY day`,
+          { f: ok[0]!, t: ok.at(-1)! },
+        )
+      ).map((r) => r.d);
+      expect(listed).toEqual(ok);
+      const running = runs.filter((r) => r.status === 'running');
+      expect(runs.map((r) => r.status)).toEqual([
+        ...ok.map(() => 'ok'),
+        ...running.map(() => 'running'),
+      ]);
+      expect(running.map((r) => r.target)).toEqual(running.length ? [addDays(ok.at(-1)!, 1)] : []);
+      // the interrupted run is marked failed, and only it
+      expect(await markInterrupted(db)).toBe(running.length);
+      expect(
+        await db.all(`SELECT status FROM job_runs WHERE status IN ('running', 'queued')`),
+      ).toEqual([]);
+      lastRunId = runs.at(-1)!.id;
       db.close();
     }
 

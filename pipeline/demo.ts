@@ -1,9 +1,11 @@
 /**
  * `dafei demo` / `npm start`: the sample city end to end. Loads data-samples/city, resolves,
  * publishes the list of the last day with the rule index, serves the dashboard at once, then —
- * behind it, on the job connection — trains a model (first run only), re-publishes the last day
- * with it and backfills the last 30 days. The dashboard is reachable within seconds; the lists
- * fill in as the backfill goes.
+ * behind it, on the job connection — trains a model (first run only; negatives sampled, trees on
+ * worker threads) and activates it, re-publishes the last day with it, evaluates its recipe over
+ * time (added to its registry entry) and backfills the last 30 days. The dashboard is reachable
+ * within seconds; the lists fill in as the backfill goes. How long the first model takes:
+ * bench/demo-start.ts.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -21,8 +23,8 @@ import { backfill } from './backfill.ts';
 import { FEED_NAMES, formatCounts, ingest, type FeedName } from './feeds/index.ts';
 import { addDays } from './modeling/days.ts';
 import { formatEvaluation, lastDataDay } from './modeling/evaluate.ts';
-import { activeVersion } from './modeling/registry.ts';
-import { trainAndRegister } from './modeling/train-job.ts';
+import { activeVersion, recordEvaluation } from './modeling/registry.ts';
+import { evaluateRecipe, trainAndRegister } from './modeling/train-job.ts';
 import { resolve } from './resolve/index.ts';
 import { runDay } from './run-day.ts';
 import type { Io } from './cli.ts';
@@ -124,7 +126,7 @@ export interface DemoOptions {
   /** Starts the HTTP server; absent = no server (--no-serve). */
   serve?:
     | ((
-        triggerRun: (day: string) => Promise<unknown>,
+        triggerRun: (day: string) => Promise<{ jobId: number | null }>,
       ) => Promise<{ url: string; close(): Promise<void> }>)
     | undefined;
   untilStopped: () => Promise<void>;
@@ -165,7 +167,11 @@ export async function runDemo(db: Db, io: Io, o: DemoOptions): Promise<number> {
       await createUser(db, { ...u, password: DEMO_PASSWORD, demo: true });
   let queue: Promise<unknown> = Promise.resolve();
   const server = o.serve
-    ? await o.serve((day) => (queue = queue.then(() => runDay(db, day))))
+    ? await o.serve((day) => {
+        // queued behind the demo's own work; its ledger row appears when it starts
+        queue = queue.then(() => runDay(db, day));
+        return Promise.resolve({ jobId: null });
+      })
     : undefined;
   if (server) {
     io.out('');
@@ -180,14 +186,24 @@ export async function runDemo(db: Db, io: Io, o: DemoOptions): Promise<number> {
     io.out(`  API reference: ${server.url}/docs`);
     io.out('');
   }
-  // behind the server: a model, then the last 30 days
+  // behind the server: a model (active as soon as it is trained; its recipe's evaluation over
+  // time follows and is added to its registry entry), then the last 30 days
   queue = queue.then(async () => {
     if ((await activeVersion(db)) === null) {
-      io.out(`training the first model (evaluation over time on the last 60 days)… (${since()})`);
-      const t = await trainAndRegister(db, { until: last, onProgress: () => undefined });
-      if (t.evaluation) io.out(formatEvaluation(t.evaluation, true));
-      io.out(`  model version ${t.version} active (${since()})`);
+      io.out(`training the first model… (${since()})`);
+      const t = await trainAndRegister(db, { until: last, evalDays: 0 });
+      const s = t.sampling;
+      io.out(
+        `  model version ${t.version} active: ${t.examples} examples, ${t.positives} positive${s && s.easyRate < 1 ? ` (negatives sampled at ${s.easyRate}, with ads or complaints at ${s.hardRate})` : ''} (${since()})`,
+      );
       await runDay(db, last, { skipResolve: true });
+      io.out(`  list of ${last} scored with the model (${since()})`);
+      io.out(`evaluating the model's recipe over time on the last 60 days… (${since()})`);
+      const evaluation = await evaluateRecipe(db, { until: last });
+      if (evaluation) {
+        await recordEvaluation(db, t.version, evaluation);
+        io.out(formatEvaluation(evaluation, true));
+      }
     }
     const b = await backfill(db, { from: addDays(last, -29), to: last });
     io.out(`backfill of the last 30 days: ${b.ran} run, ${b.skipped} already listed (${since()})`);

@@ -3,14 +3,21 @@ export type ErrorCode =
   | 'usage'
   | 'config_invalid'
   | 'db_failed'
+  /** the database engine cannot go on (invalidated after a fatal error, disk full): restart */
+  | 'db_fatal'
   | 'db_locked'
   | 'migration_failed'
   | 'ingest_failed'
   | 'source_unreadable'
   | 'not_found'
+  | 'model_failed'
+  /** the request clashes with the current state (a day already queued, a batch no longer held) */
   | 'conflict'
   | 'forbidden'
-  | 'model_failed';
+  /** a source waits for an admin: a batch of it is held */
+  | 'source_held'
+  /** a backup that is incomplete, corrupt or does not verify */
+  | 'backup_invalid';
 
 export class AppError extends Error {
   readonly code: ErrorCode;

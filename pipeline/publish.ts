@@ -17,6 +17,8 @@ export interface PublishInput {
   dataFingerprint: string;
   /** Ranked, best first. */
   rows: ScoredRow[];
+  /** Why the rule index ranked although a model was active (stored in list_revision_notes). */
+  note?: { fallback: string; modelVersion: number | null };
 }
 
 export interface PublishResult {
@@ -106,6 +108,14 @@ export async function publishList(db: Db, p: PublishInput): Promise<PublishResul
                           maximum_object_size = 268435456, columns = {v: 'VARCHAR[]'})`,
           { d: p.day, rev: revision },
         );
+      }
+      if (p.note) {
+        await tx.run(`INSERT INTO list_revision_notes VALUES ($d::DATE, $rev, $fallback, $mv)`, {
+          d: p.day,
+          rev: revision,
+          fallback: p.note.fallback,
+          mv: p.note.modelVersion,
+        });
       }
       // changes since the previous day that has a list (its current revision)
       await tx.run(

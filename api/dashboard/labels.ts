@@ -68,9 +68,12 @@ export const ROLE_ZH: Readonly<Record<string, string>> = {
 };
 
 export const RUN_STATUS_ZH: Readonly<Record<string, string>> = {
+  queued: '排队中',
   running: '运行中',
   ok: '成功',
   failed: '失败',
+  held: '暂扣待处理',
+  warning: '部分文件无法读取',
 };
 
 export const FEED_ZH: Readonly<Record<string, string>> = {

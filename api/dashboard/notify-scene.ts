@@ -43,8 +43,8 @@ export async function startNotifyScene(dir: string): Promise<NotifyScene> {
   await seedCity(db, { enterprises: 80, days: 3 });
   await createUser(db, { username: SCENE_USER, password: SCENE_PASSWORD, role: 'investigator' });
   await createUser(db, { username: 'wang.qiang', password: SCENE_PASSWORD, role: 'regulator' });
-  const me: Actor = { name: `user:${SCENE_USER}`, role: 'investigator' };
-  const boss: Actor = { name: 'user:wang.qiang', role: 'regulator' };
+  const me: Actor = { name: `user:${SCENE_USER}`, role: 'investigator', office: null };
+  const boss: Actor = { name: 'user:wang.qiang', role: 'regulator', office: null };
   await feed(db, 'registrations', [
     registration(E.xinsheng, '2026-03-01'),
     registration(E.meiwei, '2026-03-01'),

@@ -18,6 +18,7 @@ export type Operation =
   | 'listRuns'
   | 'listQuarantine'
   | 'triggerRun'
+  | 'releaseHeldBatch'
   | 'exportAlertsCsv'
   | 'exportAlertsXlsx'
   | 'listWatchlists'
@@ -46,6 +47,7 @@ export const FALLBACK: Readonly<Record<Operation, readonly Role[]>> = {
   listRuns: ALL,
   listQuarantine: SCIENCE,
   triggerRun: SCIENCE,
+  releaseHeldBatch: ['admin'],
   exportAlertsCsv: REVIEWERS,
   exportAlertsXlsx: REVIEWERS,
   listWatchlists: REVIEWERS,
@@ -63,6 +65,7 @@ const WHOLE_TREE_FALLBACK: ReadonlySet<string> = new Set([
   'rollbackModel',
   'listQuarantine',
   'triggerRun',
+  'releaseHeldBatch',
   'uploadIntakeFile',
 ]);
 

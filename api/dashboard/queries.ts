@@ -5,6 +5,7 @@
  * GET /v1/summary: they depend on the caller's area.)
  */
 import type { Db } from '../../pipeline/db/index.ts';
+import type { SummaryOfArea } from '../routes/workflow.ts';
 
 export async function listDays(db: Db, limit = 400): Promise<string[]> {
   const rows = await db.all<{ d: string }>(
@@ -15,22 +16,7 @@ export async function listDays(db: Db, limit = 400): Promise<string[]> {
 }
 
 /** A day's list in numbers, as GET /v1/summary answers. */
-export interface DaySummary {
-  day: string;
-  revision: number;
-  published_at: string;
-  scorer: string;
-  model_version: number | null;
-  enterprises: number;
-  listed: number;
-  red: number;
-  orange: number;
-  yellow: number;
-  new: number;
-  level_up: number;
-  level_down: number;
-  dropped: number;
-}
+export type DaySummary = SummaryOfArea;
 
 export async function listDistricts(db: Db): Promise<string[]> {
   const rows = await db.all<{ d: string }>(

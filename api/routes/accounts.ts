@@ -8,23 +8,70 @@ import {
   attemptLogin,
   changePassword,
   confirmTotp,
+  CreatedToken,
   revokeToken,
   ROLES,
   setupTotp,
+  TOKEN_KINDS,
+  TOKEN_SCOPES,
+  TokenInfo,
+  TotpSetup,
+  UserInfo,
   type Principal,
 } from '../../pipeline/auth/index.ts';
-import { exportAudit } from '../../pipeline/queries/index.ts';
+import { AuditVerification, exportAudit } from '../../pipeline/queries/index.ts';
 import type { Router } from '../route.ts';
 import type { Context } from 'hono';
 import type { AppEnv } from '../context.ts';
 import { audit } from '../audit.ts';
 import { ApiError } from '../errors.ts';
 import { adminContext, adminRegistry } from '../admin.ts';
-import { Obj, Problem } from '../schemas.ts';
+import { Problem } from '../schemas.ts';
 
 const ALL = ['regulator', 'investigator', 'data_scientist', 'admin'] as const;
 const ADMIN = ['admin'] as const;
 const ANY_SCOPE = ['full', 'change_password', 'enrol_totp'] as const;
+
+const Session = z
+  .object({
+    token: z.string(),
+    role: z.enum(ROLES),
+    expires_at: z.string(),
+    scope: z.enum(TOKEN_SCOPES),
+    jurisdiction: z
+      .string()
+      .nullable()
+      .meta({ description: "the user's office; null: the whole tree" }),
+    idle_minutes: z.number().int().meta({ description: 'the session ends after this idle time' }),
+  })
+  .meta({ id: 'Session' });
+const Me = z
+  .object({
+    name: z.string(),
+    role: z.enum(ROLES),
+    kind: z.enum(TOKEN_KINDS),
+    username: z.string().nullable().meta({ description: 'null: an API token of no user' }),
+    scope: z.enum(TOKEN_SCOPES),
+    totp: z.boolean(),
+  })
+  .meta({ id: 'Me' });
+/** Sessions and tokens ended by the action. */
+const Revoked = z.number().int().meta({ description: 'sessions and tokens ended' });
+const UserDone = z.object({ username: z.string() }).meta({ id: 'UserDone' });
+/** What each admin action on a user answers (pipeline/auth/admin-verbs.ts). */
+const USER_ACTION_RESULTS = {
+  disable: z.object({ username: z.string(), revoked: Revoked }).meta({ id: 'UserDisabled' }),
+  enable: UserDone,
+  unlock: UserDone,
+  'reset-password': z
+    .object({
+      username: z.string(),
+      one_time_password: z.string().meta({ description: 'shown once' }),
+      revoked: Revoked,
+    })
+    .meta({ id: 'UserPasswordReset' }),
+  'reset-totp': UserDone,
+} as const;
 
 const Username = z.string().regex(/^[\p{L}\p{N}_.-]{1,64}$/u, '1–64 letters, digits, _ . -');
 const UserParams = z.strictObject({ username: Username });
@@ -66,7 +113,7 @@ export function accountRoutes(r: Router): void {
       responses: {
         200: {
           description: 'a session token',
-          schema: Obj('Session', '{ token, role, expires_at, scope }'),
+          schema: Session,
         },
         401: { description: 'wrong user, password or code; or `totp_required`', schema: Problem },
         423: { description: 'the account is locked', schema: Problem },
@@ -141,14 +188,15 @@ export function accountRoutes(r: Router): void {
         ...(r.rehashed ? { rehashed: true } : {}),
         ...(r.usedRecoveryCode ? { recovery_code: true } : {}),
       });
-      return c.json({
+      const session: z.output<typeof Session> = {
         token: t.token,
         role: t.role,
         expires_at: t.expiresAt,
         scope: t.scope,
         jurisdiction: t.jurisdiction,
         idle_minutes: config.security.session_idle_minutes,
-      });
+      };
+      return c.json(session);
     },
   );
 
@@ -163,7 +211,12 @@ export function accountRoutes(r: Router): void {
       roles: ALL,
       scopes: ANY_SCOPE,
       body: z.strictObject({}).meta({ id: 'LogoutInput' }),
-      responses: { 200: { description: 'revoked', schema: Obj('Logout', '{ revoked }') } },
+      responses: {
+        200: {
+          description: 'revoked',
+          schema: z.object({ revoked: z.boolean() }).meta({ id: 'Logout' }),
+        },
+      },
     },
     async (c) => {
       const { db, now, tokens } = c.get('deps');
@@ -184,7 +237,7 @@ export function accountRoutes(r: Router): void {
       tag: 'auth',
       roles: ALL,
       scopes: ANY_SCOPE,
-      responses: { 200: { description: 'the caller', schema: Obj('Me', '{ name, role, scope }') } },
+      responses: { 200: { description: 'the caller', schema: Me } },
     },
     async (c) => {
       const p = c.get('principal')!;
@@ -196,14 +249,15 @@ export function accountRoutes(r: Router): void {
               { u: p.username },
             )
         : undefined;
-      return c.json({
+      const me: z.output<typeof Me> = {
         name: p.name,
         role: p.role,
         kind: p.kind,
-        username: p.username,
+        username: p.username ?? null,
         scope: p.scope,
         totp: u?.totp ?? false,
-      });
+      };
+      return c.json(me);
     },
   );
 
@@ -222,7 +276,10 @@ export function accountRoutes(r: Router): void {
         .strictObject({ current: z.string().min(1).max(200), new: z.string().min(1).max(200) })
         .meta({ id: 'PasswordChange' }),
       responses: {
-        200: { description: 'changed', schema: Obj('PasswordChanged', '{ revoked }') },
+        200: {
+          description: 'changed',
+          schema: z.object({ revoked: Revoked }).meta({ id: 'PasswordChanged' }),
+        },
         400: { description: 'wrong current password, or the new one is refused', schema: Problem },
       },
     },
@@ -261,7 +318,7 @@ export function accountRoutes(r: Router): void {
       roles: ALL,
       scopes: ['full', 'enrol_totp'],
       body: z.strictObject({}).meta({ id: 'TotpSetupInput' }),
-      responses: { 200: { description: 'secret', schema: Obj('TotpSetup', '{ secret, uri }') } },
+      responses: { 200: { description: 'secret', schema: TotpSetup } },
     },
     async (c) => {
       const username = requireUser(c.get('principal')!);
@@ -284,7 +341,15 @@ export function accountRoutes(r: Router): void {
       scopes: ['full', 'enrol_totp'],
       body: z.strictObject({ code: z.string().min(6).max(12) }).meta({ id: 'TotpConfirmInput' }),
       responses: {
-        200: { description: 'on', schema: Obj('TotpOn', '{ recovery_codes }') },
+        200: {
+          description: 'on',
+          schema: z
+            .object({
+              recovery_codes: z.array(z.string()).meta({ description: 'shown once' }),
+              session_ended: z.boolean(),
+            })
+            .meta({ id: 'TotpOn' }),
+        },
         400: { description: 'wrong code', schema: Problem },
       },
     },
@@ -313,7 +378,12 @@ export function accountRoutes(r: Router): void {
       tag: 'admin',
       roles: ADMIN,
       wholeTree: true,
-      responses: { 200: { description: 'users', schema: Obj('UserList', '{ items }') } },
+      responses: {
+        200: {
+          description: 'users',
+          schema: z.object({ items: z.array(UserInfo) }).meta({ id: 'UserList' }),
+        },
+      },
     },
     async (c) => c.json({ items: await runVerb(c, 'user.list', {}) }),
   );
@@ -339,7 +409,16 @@ export function accountRoutes(r: Router): void {
       responses: {
         201: {
           description: 'created',
-          schema: Obj('UserCreated', '{ username, role, one_time_password? }'),
+          schema: z
+            .object({
+              username: z.string(),
+              role: z.enum(ROLES),
+              one_time_password: z
+                .string()
+                .optional()
+                .meta({ description: 'when no password was given: shown once' }),
+            })
+            .meta({ id: 'UserCreated' }),
         },
         400: { description: 'exists, or the password is refused', schema: Problem },
       },
@@ -368,7 +447,7 @@ export function accountRoutes(r: Router): void {
         responses: {
           200: {
             description: 'done',
-            schema: Obj(`User${action.replace(/-/g, '')}`, '{ username }'),
+            schema: USER_ACTION_RESULTS[action],
           },
           404: { description: 'no such user', schema: Problem },
         },
@@ -391,7 +470,12 @@ export function accountRoutes(r: Router): void {
       roles: ADMIN,
       wholeTree: true,
       query: z.strictObject({ active: z.enum(['true', 'false']).optional() }),
-      responses: { 200: { description: 'tokens', schema: Obj('TokenList', '{ items }') } },
+      responses: {
+        200: {
+          description: 'tokens',
+          schema: z.object({ items: z.array(TokenInfo) }).meta({ id: 'TokenList' }),
+        },
+      },
     },
     async (c, { query }) =>
       c.json({ items: await runVerb(c, 'token.list', { active: query.active === 'true' }) }),
@@ -419,7 +503,7 @@ export function accountRoutes(r: Router): void {
       responses: {
         201: {
           description: 'created',
-          schema: Obj('TokenCreated', '{ token, tokenId, expiresAt }'),
+          schema: CreatedToken,
         },
       },
     },
@@ -438,7 +522,12 @@ export function accountRoutes(r: Router): void {
       params: z.strictObject({ id: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER) }),
       body: z.strictObject({}),
       responses: {
-        200: { description: 'revoked', schema: Obj('TokenRevoked', '{ token_id, revoked }') },
+        200: {
+          description: 'revoked',
+          schema: z
+            .object({ token_id: z.number().int(), revoked: z.literal(true) })
+            .meta({ id: 'TokenRevoked' }),
+        },
         404: { description: 'no active token with that id', schema: Problem },
       },
     },
@@ -460,7 +549,7 @@ export function accountRoutes(r: Router): void {
       responses: {
         200: {
           description: 'result',
-          schema: Obj('AuditVerification', '{ ok, checked, broken? }'),
+          schema: AuditVerification,
         },
       },
     },

@@ -1,8 +1,15 @@
 /** GET /v1/alerts, GET /v1/alerts/{id}, POST /v1/alerts/{id}/dispositions */
 import { z } from 'zod';
 import {
+  AdEvidence,
   adsOf,
+  AlertRow,
+  Anomaly,
   changesOf,
+  ComplaintEvidence,
+  DispositionRow,
+  IssuedAlert,
+  RegisterChange,
   complaintsOf,
   dispositionsOf,
   DISPOSITION_STATUSES,
@@ -11,12 +18,14 @@ import {
   listedRowOf,
   registerAnomalies,
   WorkflowError,
-  type AlertRow,
 } from '../../pipeline/queries/index.ts';
 import {
+  ApprovalRow,
   pendingApproval,
   pendingReferral,
+  ReferralRow,
   reopen,
+  Reopened,
   requestDisposition,
 } from '../../pipeline/workflow/index.ts';
 import type { Role } from '../../pipeline/auth/index.ts';
@@ -25,7 +34,7 @@ import { audit } from '../audit.ts';
 import { ApiError } from '../errors.ts';
 import { AppError } from '../../pipeline/errors.ts';
 import { redact } from '../redact.ts';
-import { actorOf, callerScope, requireVisible, scopedNetwork } from '../scope.ts';
+import { actorOf, callerScope, requireVisible, ScopedNetwork, scopedNetwork } from '../scope.ts';
 import {
   maySee,
   NO_NAMES,
@@ -42,7 +51,6 @@ import {
   Level,
   Limit,
   JurisdictionCode,
-  Obj,
   Problem,
 } from '../schemas.ts';
 
@@ -67,55 +75,57 @@ const CursorShape = z.strictObject({
   f: z.string().max(400),
 });
 
-const Reason = z.object({
-  feature: z.string(),
-  label: z.string(),
-  value: z.number(),
-  contribution: z.number(),
-  text: z.string(),
-});
-const Alert = z
-  .object({
-    id: z.string(),
-    day: z.string(),
-    revision: z.number().int(),
-    rank: z.number().int().meta({
-      description:
-        "rank within the caller's area (or the jurisdiction filter): its office's own list",
-    }),
-    overall_rank: z.number().int().meta({ description: 'rank in the whole published revision' }),
-    uscc: z.string(),
-    name: z.string().nullable(),
-    district: z.string().nullable(),
-    office: z
-      .string()
-      .nullable()
-      .meta({ description: 'the office the enterprise belongs to as of the list day' }),
-    legal_rep: z
-      .string()
-      .nullable()
-      .optional()
-      .meta({ description: 'a person name: hidden from data_scientist (docs/security.md)' }),
-    score: z.number(),
-    level: Level,
-    rule_score: z.number(),
-    reasons: z.array(Reason),
-    change: z.enum(['new', 'level_up', 'level_down']).nullable(),
-    prev_level: z.string().nullable(),
-    status: z.enum(DISPOSITION_STATUSES),
-    assignee: z.string().nullable(),
-  })
-  .meta({ id: 'Alert' });
-
 const AlertPage = z
   .object({
     date: z.string().nullable(),
     revision: z.number().int().nullable(),
-    items: z.array(Alert),
+    items: z.array(AlertRow),
     has_more: z.boolean(),
     next_cursor: z.string().nullable(),
   })
   .meta({ id: 'AlertPage' });
+
+/** GET /v1/alerts/{id}: the alert as issued, its reasons, features and evidence. */
+export const AlertDetail = z
+  .object({
+    alert: IssuedAlert.extend({
+      rank: z.number().int().nullable().meta({
+        description:
+          "rank within the caller's area (its office's own list); null: not on it that day",
+      }),
+      scorer_note: z.string().nullable().meta({
+        description:
+          'why the rule index ranked this revision although a model was active (the model failed), if it did',
+      }),
+    }).meta({ id: 'IssuedAlert' }),
+    explanation: z.array(z.string()),
+    features: z.record(z.string(), z.number().nullable()),
+    contributions: z.record(z.string(), z.number()),
+    evidence: z.object({
+      ads: z.object({ total: z.number().int(), items: z.array(AdEvidence) }),
+      complaints: z.object({ total: z.number().int(), items: z.array(ComplaintEvidence) }),
+      register: z.object({ changes: z.array(RegisterChange), anomalies: z.array(Anomaly) }),
+      network: ScopedNetwork,
+    }),
+    dispositions: z.array(DispositionRow),
+    workflow: z.object({
+      office: z.string().nullable().meta({ description: "the enterprise's office today" }),
+      office_name: z.string().nullable(),
+      pending_approval: ApprovalRow.nullable().meta({
+        description: 'a proposal of 认定 / 排除 awaiting a second person',
+      }),
+      pending_referral: ReferralRow.extend({ target_name: z.string() })
+        .nullable()
+        .meta({ description: "a referral (移交) awaiting the target office's answer" }),
+    }),
+  })
+  .meta({ id: 'AlertDetail' });
+export type AlertDetail = z.output<typeof AlertDetail>;
+
+/** A disposition event as stored, with the referral it made (移交 only). */
+const DispositionWithReferral = DispositionRow.extend({
+  referral: ReferralRow.nullable(),
+}).meta({ id: 'DispositionCreated' });
 
 const DispositionBody = z
   .strictObject({
@@ -274,7 +284,7 @@ export function alertRoutes(r: Router): void {
       responses: {
         200: {
           description: 'the alert with its evidence',
-          schema: Obj('AlertDetail', 'alert, evidence, dispositions'),
+          schema: AlertDetail,
         },
         404: { description: 'no such alert', schema: Problem },
       },
@@ -307,7 +317,7 @@ export function alertRoutes(r: Router): void {
             });
       const alert = { ...issued, rank: rank ?? null };
       const office = placement?.today ?? null;
-      const body = {
+      const body: AlertDetail = {
         alert,
         explanation: alert.reasons.map((x) => x.text),
         features,
@@ -348,11 +358,13 @@ export function alertRoutes(r: Router): void {
       responses: {
         201: {
           description: 'the event as stored (with the referral it made, for 移交)',
-          schema: Obj('Disposition', 'one workflow event'),
+          schema: DispositionWithReferral,
         },
         202: {
           description: '认定 / 排除 proposed: awaiting a second person',
-          schema: Obj('Approval', 'a proposal awaiting approval'),
+          schema: ApprovalRow.extend({ state: z.literal('pending') }).meta({
+            id: 'ApprovalProposed',
+          }),
         },
         403: { description: 'the enterprise belongs to another office now', schema: Problem },
         404: { description: 'no such alert', schema: Problem },
@@ -435,7 +447,7 @@ export function alertRoutes(r: Router): void {
       responses: {
         201: {
           description: 'the 核查中 event',
-          schema: Obj('Reopened', '{ disposition, superseded_batch }'),
+          schema: Reopened,
         },
         403: { description: 'not a supervisor of this enterprise', schema: Problem },
         404: { description: 'no such alert', schema: Problem },

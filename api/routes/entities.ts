@@ -1,10 +1,13 @@
 /** GET /v1/entities, /v1/entities/{uscc}, /history, /network — every read is audited. */
 import { z } from 'zod';
 import {
+  EntityProfile,
+  EntitySearch,
   entityExists,
   entityHistory,
   entityNetwork,
   entityProfile,
+  HistoryEvent,
   HISTORY_KINDS,
   searchEntities,
   type HistoryKind,
@@ -13,12 +16,28 @@ import type { Router } from '../route.ts';
 import { audit } from '../audit.ts';
 import { ApiError } from '../errors.ts';
 import { redact } from '../redact.ts';
-import { callerScope, officeList, requireVisible, scopedNetwork, today } from '../scope.ts';
+import {
+  callerScope,
+  officeList,
+  requireVisible,
+  ScopedNetwork,
+  scopedNetwork,
+  today,
+} from '../scope.ts';
 import { PERSON_SEARCH_ROLES } from '../../pipeline/privacy/index.ts';
-import { Cursor, decodeCursor, encodeCursor, Limit, Obj, Problem, Uscc } from '../schemas.ts';
+import { Cursor, decodeCursor, encodeCursor, Limit, Problem, Uscc } from '../schemas.ts';
 
 const READERS = ['regulator', 'investigator', 'admin'] as const;
 const UsccParams = z.strictObject({ uscc: Uscc });
+
+const EntityHistory = z
+  .object({
+    uscc: z.string(),
+    items: z.array(HistoryEvent),
+    has_more: z.boolean(),
+    next_cursor: z.string().nullable(),
+  })
+  .meta({ id: 'EntityHistory' });
 
 const Kinds = z
   .string()
@@ -54,7 +73,7 @@ export function entityRoutes(r: Router): void {
       roles: READERS,
       query: z.strictObject({ q: z.string().min(1).max(100), limit: Limit(20) }),
       responses: {
-        200: { description: 'matches, best first', schema: Obj('EntitySearch', '{ mode, items }') },
+        200: { description: 'matches, best first', schema: EntitySearch },
       },
     },
     async (c, { query }) => {
@@ -88,7 +107,7 @@ export function entityRoutes(r: Router): void {
       roles: READERS,
       params: UsccParams,
       responses: {
-        200: { description: 'profile', schema: Obj('EntityProfile', 'profile') },
+        200: { description: 'profile', schema: EntityProfile },
         404: { description: 'unknown', schema: Problem },
       },
     },
@@ -120,7 +139,7 @@ export function entityRoutes(r: Router): void {
       responses: {
         200: {
           description: 'timeline page',
-          schema: Obj('EntityHistory', '{ uscc, items, has_more, next_cursor }'),
+          schema: EntityHistory,
         },
       },
     },
@@ -147,18 +166,13 @@ export function entityRoutes(r: Router): void {
       }
       const last = page.items[page.items.length - 1];
       await audit(c, 'entity.history', params.uscc);
-      return c.json(
-        redact(
-          {
-            uscc: params.uscc,
-            items: page.items,
-            has_more: page.has_more,
-            next_cursor: page.has_more && last ? encodeCursor({ b: last.key }) : null,
-          },
-          c.get('principal')!.role,
-          await c.get('deps').privacy.names(),
-        ),
-      );
+      const body: z.output<typeof EntityHistory> = {
+        uscc: params.uscc,
+        items: page.items,
+        has_more: page.has_more,
+        next_cursor: page.has_more && last ? encodeCursor({ b: last.key }) : null,
+      };
+      return c.json(redact(body, c.get('principal')!.role, await c.get('deps').privacy.names()));
     },
   );
 
@@ -174,7 +188,7 @@ export function entityRoutes(r: Router): void {
       roles: READERS,
       params: UsccParams,
       query: z.strictObject({ limit: Limit(50) }),
-      responses: { 200: { description: 'network', schema: Obj('EntityNetwork', 'neighbours') } },
+      responses: { 200: { description: 'network', schema: ScopedNetwork } },
     },
     async (c, { params, query }) => {
       const { scope } = await requireVisible(c, params.uscc, {

@@ -12,6 +12,7 @@ import { openMigratedDb, type Db } from '../../pipeline/db/index.ts';
 import { withUsccCheckChar } from '../../pipeline/feeds/index.ts';
 import type { Role } from '../../pipeline/auth/index.ts';
 import { createApp } from '../app.ts';
+import { checkResponses } from '../_contract.ts';
 import { roleTokens } from '../_fixtures.ts';
 
 const USCC_1 = withUsccCheckChar('91440400MA4UABC12');
@@ -44,6 +45,7 @@ beforeAll(async () => {
     log: () => {},
     dashboard: false,
   });
+  checkResponses(app);
 });
 
 afterAll(() => app.dafei.deps.db.close());

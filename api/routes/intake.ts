@@ -16,13 +16,17 @@ import type { Context } from 'hono';
 import type { Role } from '../../pipeline/auth/index.ts';
 import {
   checkMapping,
+  CheckReport,
   FEED_NAMES,
+  Inference,
   inferMapping,
   isTemplateId,
   listTemplates,
   loadTemplate,
+  MappingSchema,
   parseMapping,
   peekRows,
+  TemplateInfo,
   type FeedName,
   type Mapping,
 } from '../../pipeline/feeds/index.ts';
@@ -32,19 +36,40 @@ import {
   listUploads,
   saveUpload,
   UploadError,
-  type UploadRow,
+  UploadRow,
 } from '../../pipeline/intake/index.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { audit } from '../audit.ts';
 import { redact } from '../redact.ts';
 import { ApiError } from '../errors.ts';
 import type { Router } from '../route.ts';
-import { Obj, Problem } from '../schemas.ts';
+import { Problem } from '../schemas.ts';
 
 const ROLES: readonly Role[] = ['data_scientist', 'admin'];
 
 /** The upload route streams its body itself (the API's 16 KB body limit does not apply). */
 export const UPLOAD_PATH = '/v1/intake/uploads';
+
+/** An upload as the API shows it: where the file is kept is the server's business. */
+export const Upload = UploadRow.omit({ stored_path: true })
+  .extend({
+    status: z.enum(['uploaded', 'ingesting', 'done', 'failed']),
+    progress: z
+      .object({ rows: z.number().int(), fraction: z.number().nullable(), seconds: z.number() })
+      .nullable()
+      .meta({ description: 'while ingesting in this process' }),
+  })
+  .meta({ id: 'Upload' });
+export type Upload = z.output<typeof Upload>;
+
+const MappingFile = MappingSchema.meta({ id: 'MappingFile' });
+
+/** A dry run, with the mapping it ran (a template's id, or null for a mapping given whole). */
+export const IntakePreview = CheckReport.extend({
+  template: z.string().nullable(),
+  mapping_file: MappingSchema,
+}).meta({ id: 'IntakePreview' });
+export type IntakePreview = z.output<typeof IntakePreview>;
 
 /** Progress of the ingests running in this process, by upload id. */
 interface Running {
@@ -88,9 +113,9 @@ async function uploadOr404(c: Context<AppEnv>, id: number): Promise<UploadRow> {
   return u;
 }
 
-function view(u: UploadRow, deps: AppDeps): Record<string, unknown> {
+function view(u: UploadRow, deps: AppDeps): Upload {
   // where the file is kept is the server's business
-  const rest: Partial<UploadRow> = { ...u };
+  const rest: Omit<UploadRow, 'stored_path'> & { stored_path?: string } = { ...u };
   delete rest.stored_path;
   const live = runningOf(deps).get(u.upload_id);
   const status =
@@ -127,7 +152,12 @@ export function intakeRoutes(r: Router): void {
       tag: 'intake',
       roles: ROLES,
       wholeTree: true,
-      responses: { 200: { description: 'templates', schema: Obj('TemplateList', '{ items }') } },
+      responses: {
+        200: {
+          description: 'templates',
+          schema: z.object({ items: z.array(TemplateInfo) }).meta({ id: 'MappingTemplateList' }),
+        },
+      },
     },
     (c) => c.json({ items: listTemplates() }),
   );
@@ -143,7 +173,7 @@ export function intakeRoutes(r: Router): void {
       wholeTree: true,
       params: z.strictObject({ template: z.string().max(100) }),
       responses: {
-        200: { description: 'the mapping file', schema: Obj('MappingFile', 'a mapping file') },
+        200: { description: 'the mapping file', schema: MappingFile },
         404: { description: 'no such template', schema: Problem },
       },
     },
@@ -175,7 +205,7 @@ export function intakeRoutes(r: Router): void {
         description: 'the file',
       },
       responses: {
-        201: { description: 'stored', schema: Obj('Upload', 'an upload') },
+        201: { description: 'stored', schema: Upload },
         413: { description: 'larger than intake.max_upload_mb', schema: Problem },
         415: { description: 'not a CSV or XLSX file', schema: Problem },
       },
@@ -238,7 +268,12 @@ export function intakeRoutes(r: Router): void {
       roles: ROLES,
       wholeTree: true,
       query: z.strictObject({ limit: z.coerce.number().int().min(1).max(200).default(50) }),
-      responses: { 200: { description: 'newest first', schema: Obj('UploadList', '{ items }') } },
+      responses: {
+        200: {
+          description: 'newest first',
+          schema: z.object({ items: z.array(Upload) }).meta({ id: 'UploadList' }),
+        },
+      },
     },
     async (c, { query }) => {
       const deps = c.get('deps');
@@ -257,7 +292,7 @@ export function intakeRoutes(r: Router): void {
       wholeTree: true,
       params: Params,
       responses: {
-        200: { description: 'the upload', schema: Obj('Upload', 'an upload') },
+        200: { description: 'the upload', schema: Upload },
         404: { description: 'no such upload', schema: Problem },
       },
     },
@@ -280,7 +315,7 @@ export function intakeRoutes(r: Router): void {
       responses: {
         200: {
           description: '{ feed, mapping, columns, warnings }',
-          schema: Obj('Inference', 'a proposed mapping'),
+          schema: Inference,
         },
         404: { description: 'no such upload', schema: Problem },
         422: { description: 'the file cannot be read', schema: Problem },
@@ -321,7 +356,7 @@ export function intakeRoutes(r: Router): void {
           message: 'give exactly one of template, mapping',
         }),
       responses: {
-        200: { description: 'the dry run', schema: Obj('CheckReport', 'a dry run') },
+        200: { description: 'the dry run', schema: IntakePreview },
         404: { description: 'no such upload', schema: Problem },
         422: { description: 'the mapping does not fit the file', schema: Problem },
       },
@@ -368,7 +403,7 @@ export function intakeRoutes(r: Router): void {
       params: Params,
       body: MappingRef,
       responses: {
-        202: { description: 'started', schema: Obj('Upload', 'an upload') },
+        202: { description: 'started', schema: Upload },
         404: { description: 'no such upload', schema: Problem },
         409: { description: 'already being ingested', schema: Problem },
       },

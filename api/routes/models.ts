@@ -4,15 +4,32 @@ import {
   activateModel,
   activeVersion,
   listModels,
+  ModelVersionInfo,
   rollbackModel,
 } from '../../pipeline/modeling/index.ts';
 import type { Router } from '../route.ts';
 import { audit } from '../audit.ts';
-import { Obj, Problem } from '../schemas.ts';
+import { Problem } from '../schemas.ts';
 
 const NoteBody = z
   .strictObject({ note: z.string().max(500).optional() })
   .meta({ id: 'ActivationInput' });
+
+const ModelList = z
+  .object({
+    active_version: z
+      .number()
+      .int()
+      .nullable()
+      .meta({ description: 'null: the rule index ranks alone' }),
+    items: z.array(ModelVersionInfo),
+  })
+  .meta({ id: 'ModelList' });
+
+/** The champion after an activation or a rollback (null: the rule index). */
+const Activation = z
+  .object({ active_version: z.number().int().nullable() })
+  .meta({ id: 'Activation' });
 
 export function modelRoutes(r: Router): void {
   r.add(
@@ -26,7 +43,7 @@ export function modelRoutes(r: Router): void {
       tag: 'models',
       roles: ['regulator', 'investigator', 'data_scientist', 'admin'],
       responses: {
-        200: { description: 'versions', schema: Obj('ModelList', '{ active_version, items }') },
+        200: { description: 'versions', schema: ModelList },
       },
     },
     async (c) => {
@@ -48,7 +65,7 @@ export function modelRoutes(r: Router): void {
       params: z.strictObject({ version: z.coerce.number().int().min(1).max(1_000_000) }),
       body: NoteBody,
       responses: {
-        200: { description: 'now active', schema: Obj('Activation', '{ active_version }') },
+        200: { description: 'now active', schema: Activation },
         404: { description: 'unknown version', schema: Problem },
       },
     },
@@ -76,7 +93,7 @@ export function modelRoutes(r: Router): void {
       wholeTree: true,
       body: NoteBody,
       responses: {
-        200: { description: 'now active', schema: Obj('Rollback', '{ active_version }') },
+        200: { description: 'now active', schema: Activation },
         404: { description: 'nothing to roll back', schema: Problem },
       },
     },

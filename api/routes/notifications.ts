@@ -6,9 +6,12 @@
 import { z } from 'zod';
 import {
   createEndpoint,
+  DeliveryPage,
   disableEndpoint,
+  Endpoint,
   ENDPOINT_FORMATS,
   getContact,
+  InboxPage,
   listDeliveries,
   listEndpoints,
   listInbox,
@@ -17,6 +20,7 @@ import {
   retryDelivery,
   setContact,
   subscribe,
+  Subscription,
   SUBSCRIPTION_KINDS,
   SUBSCRIPTION_ROLES,
   unreadCount,
@@ -26,11 +30,30 @@ import { audit } from '../audit.ts';
 import { ApiError } from '../errors.ts';
 import { redact } from '../redact.ts';
 import type { Router } from '../route.ts';
-import { Level, Limit, Obj } from '../schemas.ts';
-import { actorOf } from './watchlists.ts';
+import { Level, Limit } from '../schemas.ts';
+import { actorOf, callerScope } from '../scope.ts';
+import { Removed } from './watchlists.ts';
 
 const ALL = ['regulator', 'investigator', 'data_scientist', 'admin'] as const;
 const Id = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+const UnreadCount = z.object({ unread: z.number().int() }).meta({ id: 'UnreadCount' });
+const Marked = z
+  .object({ marked: z.number().int(), unread: z.number().int() })
+  .meta({ id: 'Marked' });
+const Contact = z
+  .object({ email: z.string().nullable().meta({ description: 'the digest address; null: none' }) })
+  .meta({ id: 'Contact' });
+const SubscriptionList = z
+  .object({ items: z.array(Subscription), email: Contact.shape.email })
+  .meta({ id: 'SubscriptionList' });
+/** Administrators see whole endpoints; everyone else their names and formats, to subscribe. */
+const EndpointList = z
+  .object({
+    items: z.array(
+      z.union([Endpoint, Endpoint.pick({ endpoint_id: true, name: true, format: true })]),
+    ),
+  })
+  .meta({ id: 'EndpointList' });
 const Clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM');
 
 export function notificationRoutes(r: Router): void {
@@ -56,7 +79,7 @@ export function notificationRoutes(r: Router): void {
       responses: {
         200: {
           description: 'notifications',
-          schema: Obj('InboxPage', '{ items, unread, has_more, next_cursor }'),
+          schema: InboxPage,
         },
       },
     },
@@ -81,7 +104,7 @@ export function notificationRoutes(r: Router): void {
       summary: 'How many notifications I have not read',
       tag: 'notifications',
       roles: ALL,
-      responses: { 200: { description: 'the count', schema: Obj('UnreadCount', '{ unread }') } },
+      responses: { 200: { description: 'the count', schema: UnreadCount } },
     },
     async (c) => c.json({ unread: await unreadCount(c.get('deps').db, c.get('principal')!.name) }),
   );
@@ -98,7 +121,7 @@ export function notificationRoutes(r: Router): void {
       body: z
         .strictObject({ ids: z.array(z.number().int().min(1)).min(1).max(500).optional() })
         .meta({ id: 'MarkReadInput' }),
-      responses: { 200: { description: 'marked', schema: Obj('Marked', '{ marked, unread }') } },
+      responses: { 200: { description: 'marked', schema: Marked } },
     },
     async (c, { body }) => {
       const { db, now } = c.get('deps');
@@ -118,7 +141,7 @@ export function notificationRoutes(r: Router): void {
       tag: 'notifications',
       roles: ALL,
       body: z.strictObject({ email: z.string().min(3).max(254) }).meta({ id: 'ContactInput' }),
-      responses: { 200: { description: 'saved', schema: Obj('Contact', '{ email }') } },
+      responses: { 200: { description: 'saved', schema: Contact } },
     },
     async (c, { body }) => {
       const { db, now } = c.get('deps');
@@ -138,7 +161,7 @@ export function notificationRoutes(r: Router): void {
       tag: 'notifications',
       roles: ALL,
       responses: {
-        200: { description: 'subscriptions', schema: Obj('SubscriptionList', '{ items, email }') },
+        200: { description: 'subscriptions', schema: SubscriptionList },
       },
     },
     async (c) => {
@@ -170,7 +193,7 @@ export function notificationRoutes(r: Router): void {
         })
         .meta({ id: 'SubscriptionInput' }),
       responses: {
-        201: { description: 'subscribed', schema: Obj('Subscription', 'a subscription') },
+        201: { description: 'subscribed', schema: Subscription },
       },
     },
     async (c, { body }) => {
@@ -204,7 +227,7 @@ export function notificationRoutes(r: Router): void {
       tag: 'notifications',
       roles: ALL,
       params: z.strictObject({ id: Id }),
-      responses: { 200: { description: 'ended', schema: Obj('Removed', '{ removed }') } },
+      responses: { 200: { description: 'ended', schema: Removed } },
     },
     async (c, { params }) => {
       await unsubscribe(c.get('deps').db, c.get('principal')!.name, params.id, c.get('deps').now());
@@ -220,13 +243,13 @@ export function notificationRoutes(r: Router): void {
       operationId: 'listEndpoints',
       summary: 'Push endpoints (webhooks, group robots)',
       description:
-        'Everyone sees their names and formats, to subscribe to them; only administrators see the URLs.',
+        'Everyone sees their names and formats, to subscribe to them; only administrators of the whole tree see the URLs.',
       tag: 'notifications',
       roles: ALL,
-      responses: { 200: { description: 'endpoints', schema: Obj('EndpointList', '{ items }') } },
+      responses: { 200: { description: 'endpoints', schema: EndpointList } },
     },
     async (c) => {
-      const admin = c.get('principal')!.role === 'admin';
+      const admin = c.get('principal')!.role === 'admin' && (await callerScope(c)).offices === null;
       const items = (await listEndpoints(c.get('deps').db))
         .filter((e) => admin || e.disabled_at === null)
         .map((e) => (admin ? e : { endpoint_id: e.endpoint_id, name: e.name, format: e.format }));
@@ -244,6 +267,7 @@ export function notificationRoutes(r: Router): void {
         'format json: our payload, signed `x-dafei-signature: sha256=HMAC-SHA256(secret, "${x-dafei-timestamp}.${body}")`; wecom: a 企业微信 group robot’s webhook URL; dingtalk: a 钉钉 group robot’s URL, with its 加签 secret.',
       tag: 'notifications',
       roles: ['admin'],
+      wholeTree: true,
       body: z
         .strictObject({
           name: z.string().min(1).max(60),
@@ -252,7 +276,7 @@ export function notificationRoutes(r: Router): void {
           secret: z.string().min(8).max(200).optional(),
         })
         .meta({ id: 'EndpointInput' }),
-      responses: { 201: { description: 'added', schema: Obj('Endpoint', 'an endpoint') } },
+      responses: { 201: { description: 'added', schema: Endpoint } },
     },
     async (c, { body }) => {
       const e = await createEndpoint(c.get('deps').db, actorOf(c), {
@@ -275,8 +299,14 @@ export function notificationRoutes(r: Router): void {
       summary: 'Disable a push endpoint',
       tag: 'notifications',
       roles: ['admin'],
+      wholeTree: true,
       params: z.strictObject({ id: Id }),
-      responses: { 200: { description: 'disabled', schema: Obj('Disabled', '{ disabled }') } },
+      responses: {
+        200: {
+          description: 'disabled',
+          schema: z.object({ disabled: z.number().int() }).meta({ id: 'Disabled' }),
+        },
+      },
     },
     async (c, { params }) => {
       await disableEndpoint(c.get('deps').db, params.id, c.get('deps').now());
@@ -293,6 +323,7 @@ export function notificationRoutes(r: Router): void {
       summary: 'Pushes and their state; status=dead is the dead-letter list',
       tag: 'notifications',
       roles: ['admin'],
+      wholeTree: true,
       query: z.strictObject({
         status: z.enum(['pending', 'sent', 'dead']).optional(),
         limit: Limit(50),
@@ -302,7 +333,7 @@ export function notificationRoutes(r: Router): void {
           .optional(),
       }),
       responses: {
-        200: { description: 'deliveries', schema: Obj('DeliveryPage', '{ items, next_cursor }') },
+        200: { description: 'deliveries', schema: DeliveryPage },
       },
     },
     async (c, { query }) =>
@@ -323,8 +354,14 @@ export function notificationRoutes(r: Router): void {
       summary: 'Queue a dead delivery again',
       tag: 'notifications',
       roles: ['admin'],
+      wholeTree: true,
       params: z.strictObject({ id: Id }),
-      responses: { 200: { description: 'queued', schema: Obj('Queued', '{ queued }') } },
+      responses: {
+        200: {
+          description: 'queued',
+          schema: z.object({ queued: z.number().int() }).meta({ id: 'Queued' }),
+        },
+      },
     },
     async (c, { params }) => {
       await retryDelivery(c.get('deps').db, params.id, c.get('deps').now());

@@ -1,13 +1,23 @@
 /** GET /v1/runs, POST /v1/runs, GET /v1/quarantine, GET /v1/audit */
 import { z } from 'zod';
-import { listAudit, listQuarantine, listRuns } from '../../pipeline/queries/index.ts';
+import {
+  AuditRow,
+  hideUrls,
+  listAudit,
+  listQuarantine,
+  listRuns,
+  OperationsState,
+  operationsState,
+  QuarantineRow,
+  RunRow,
+} from '../../pipeline/queries/index.ts';
 import type { Router } from '../route.ts';
 import { audit } from '../audit.ts';
 import { ApiError } from '../errors.ts';
 import { redact } from '../redact.ts';
 import type { Role } from '../../pipeline/auth/index.ts';
 import { seesAll, type NameMatcher } from '../../pipeline/privacy/index.ts';
-import { Cursor, Day, decodeCursor, encodeCursor, Limit, Obj, Problem } from '../schemas.ts';
+import { Cursor, Day, decodeCursor, encodeCursor, Limit, Problem } from '../schemas.ts';
 import { FEED_NAMES } from '../../pipeline/feeds/index.ts';
 
 /** CSV cells kept as they are for a role that may not see personal data: dates, numbers, codes. */
@@ -36,6 +46,22 @@ function rawFor(raw: string, role: Role, names: NameMatcher): string {
 
 const Id = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 
+/** A keyset page of `item`, newest first. */
+const pageOf = (id: string, item: z.ZodType) =>
+  z
+    .object({ items: z.array(item), has_more: z.boolean(), next_cursor: z.string().nullable() })
+    .meta({ id });
+const RunPage = z
+  .object({
+    items: z.array(RunRow),
+    has_more: z.boolean(),
+    next_cursor: z.string().nullable(),
+    ...OperationsState.shape,
+  })
+  .meta({ id: 'RunPage' });
+const QuarantinePage = pageOf('QuarantinePage', QuarantineRow);
+const AuditPage = pageOf('AuditPage', AuditRow);
+
 export function opsRoutes(r: Router): void {
   r.add(
     {
@@ -43,18 +69,20 @@ export function opsRoutes(r: Router): void {
       path: '/v1/runs',
       operationId: 'listRuns',
       summary: 'List job runs',
+      description:
+        'The run ledger, newest first (status queued → running → ok | failed | held | warning), and beside it what needs an admin: `held_batches` (feed batches held back, not applied), `rejected_files` (drop-folder files moved aside, with the reason) and open `notices` (a list ranked by the rule index because the model failed, a day that failed every retry, a failed backup). Source URLs are shown to admins only.',
       tag: 'runs',
       roles: ['regulator', 'investigator', 'data_scientist', 'admin'],
       query: z.strictObject({
         job: z.string().max(100).optional(),
-        status: z.enum(['running', 'ok', 'failed']).optional(),
+        status: z.enum(['queued', 'running', 'ok', 'failed', 'held', 'warning']).optional(),
         limit: Limit(50),
         cursor: Cursor.optional(),
       }),
       responses: {
         200: {
-          description: 'the run ledger, newest first',
-          schema: Obj('RunPage', '{ items, has_more, next_cursor }'),
+          description: 'the run ledger, newest first, and what needs an admin',
+          schema: RunPage,
         },
       },
     },
@@ -63,16 +91,29 @@ export function opsRoutes(r: Router): void {
         query.cursor === undefined
           ? undefined
           : decodeCursor(query.cursor, z.strictObject({ b: Id })).b;
-      const page = await listRuns(c.get('deps').db, {
+      const { db } = c.get('deps');
+      const page = await listRuns(db, {
         ...(query.job === undefined ? {} : { job: query.job }),
         ...(query.status === undefined ? {} : { status: query.status }),
         ...(before === undefined ? {} : { before }),
         limit: query.limit,
       });
+      const ops = await db.exclusive((inner) => operationsState(inner));
+      const admin = c.get('principal')?.role === 'admin';
       const last = page.items[page.items.length - 1];
       return c.json({
-        ...page,
+        items: admin
+          ? page.items
+          : page.items.map((r) => ({ ...r, target: hideUrls(r.target), error: hideUrls(r.error) })),
+        has_more: page.has_more,
         next_cursor: page.has_more && last ? encodeCursor({ b: last.run_id }) : null,
+        held_batches: admin
+          ? ops.held_batches
+          : ops.held_batches.map((h) => ({ ...h, source: hideUrls(h.source) })),
+        rejected_files: ops.rejected_files,
+        notices: admin
+          ? ops.notices
+          : ops.notices.map((n) => ({ ...n, message: hideUrls(n.message) })),
       });
     },
   );
@@ -84,26 +125,48 @@ export function opsRoutes(r: Router): void {
       operationId: 'triggerRun',
       summary: 'Trigger a daily run',
       description:
-        'Starts features → scores → publish for `date` in the background; follow it in GET /v1/runs. 503 when this server cannot run jobs.',
+        'Queues features → scores → publish for `date`; follow it in GET /v1/runs by its `job_id` (the ledger row, status queued → running → ok | failed). 409 when the run of that day is already queued or running; 503 when this server cannot run jobs.',
       tag: 'runs',
       roles: ['data_scientist', 'admin'],
       wholeTree: true,
       body: z.strictObject({ date: Day }).meta({ id: 'RunInput' }),
       responses: {
-        202: { description: 'accepted', schema: Obj('RunAccepted', '{ date, accepted }') },
+        202: {
+          description: 'queued',
+          schema: z
+            .object({
+              date: z.string(),
+              accepted: z.literal(true),
+              job_id: z
+                .number()
+                .int()
+                .nullable()
+                .meta({ description: 'the ledger row (GET /v1/runs) that follows the run' }),
+              status: z.literal('queued'),
+            })
+            .meta({ id: 'RunAccepted' }),
+        },
+        409: { description: 'that day is already queued or running', schema: Problem },
         503: { description: 'no scheduler', schema: Problem },
       },
     },
     async (c, { body }) => {
-      const { triggerRun, log } = c.get('deps');
+      const { triggerRun } = c.get('deps');
       if (!triggerRun)
         throw new ApiError(
           'unavailable',
           'this server was started without a scheduler: runs cannot be triggered here',
         );
-      await audit(c, 'run.trigger', body.date, { status: 202 });
-      triggerRun(body.date).catch((err: unknown) => log(`run for ${body.date} failed`, err));
-      return c.json({ date: body.date, accepted: true }, 202);
+      let queued: { jobId: number | null } | void;
+      try {
+        queued = await triggerRun(body.date);
+      } catch (err) {
+        await audit(c, 'run.trigger', body.date, { status: 409 });
+        throw err;
+      }
+      const jobId = queued ? queued.jobId : null;
+      await audit(c, 'run.trigger', body.date, { status: 202, job_id: jobId });
+      return c.json({ date: body.date, accepted: true, job_id: jobId, status: 'queued' }, 202);
     },
   );
 
@@ -127,7 +190,7 @@ export function opsRoutes(r: Router): void {
       responses: {
         200: {
           description: 'quarantined records',
-          schema: Obj('QuarantinePage', '{ items, has_more, next_cursor }'),
+          schema: QuarantinePage,
         },
       },
     },
@@ -144,12 +207,17 @@ export function opsRoutes(r: Router): void {
       });
       const last = page.items[page.items.length - 1];
       await audit(c, 'quarantine.read', query.feed ?? null, { rows: page.items.length });
-      // raw lines are whatever the source sent: names, phones, ID numbers masked by meaning
+      // raw lines are whatever the source sent: names, phones, ID numbers masked by meaning;
+      // source URLs are for admins only
       const role = c.get('principal')!.role;
       const names = await c.get('deps').privacy.names();
       return c.json({
         ...page,
-        items: page.items.map((i) => ({ ...i, raw: rawFor(i.raw, role, names) })),
+        items: page.items.map((i) => ({
+          ...i,
+          raw: rawFor(i.raw, role, names),
+          ...(role === 'admin' ? {} : { source: hideUrls(i.source) }),
+        })),
         next_cursor:
           page.has_more && last ? encodeCursor({ batch: last.batch_id, line: last.line_no }) : null,
       });
@@ -175,7 +243,7 @@ export function opsRoutes(r: Router): void {
       responses: {
         200: {
           description: 'entries, newest first',
-          schema: Obj('AuditPage', '{ items, has_more, next_cursor }'),
+          schema: AuditPage,
         },
       },
     },

@@ -1,31 +1,33 @@
 /** Watchlists (重点关注名单): /v1/watchlists … (api/README.md, "Watchlists and notifications") */
-import type { Context } from 'hono';
 import { z } from 'zod';
 import {
   addEntry,
   archiveWatchlist,
+  checkEntryValue,
   createWatchlist,
   ENTRY_KINDS,
   getWatchlist,
   listEntries,
   listWatchlists,
   removeEntry,
+  WatchEntry,
+  Watchlist,
   WATCHLIST_ROLES,
-  type Actor,
 } from '../../pipeline/notify/index.ts';
 import { shanghaiDay } from '../../pipeline/modeling/index.ts';
 import { audit } from '../audit.ts';
-import type { AppEnv } from '../context.ts';
 import type { Router } from '../route.ts';
-import { Day, Obj, Uscc } from '../schemas.ts';
+import { actorOf, requireVisible } from '../scope.ts';
+import { Day, Uscc } from '../schemas.ts';
 
 const Id = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 
-/** The caller as the notify module sees it. */
-export function actorOf(c: Context<AppEnv>): Actor {
-  const p = c.get('principal')!;
-  return { name: p.name, role: p.role, jurisdiction: null };
-}
+const WatchlistList = z.object({ items: z.array(Watchlist) }).meta({ id: 'WatchlistList' });
+const WatchlistDetail = z
+  .object({ watchlist: Watchlist, entries: z.array(WatchEntry) })
+  .meta({ id: 'WatchlistDetail' });
+/** The id of what a POST …/remove ended. */
+export const Removed = z.object({ removed: z.number().int() }).meta({ id: 'Removed' });
 
 export function watchlistRoutes(r: Router): void {
   r.add(
@@ -37,7 +39,7 @@ export function watchlistRoutes(r: Router): void {
       tag: 'watchlists',
       roles: WATCHLIST_ROLES,
       query: z.strictObject({ archived: z.enum(['true', 'false']).default('false') }),
-      responses: { 200: { description: 'lists', schema: Obj('WatchlistList', '{ items }') } },
+      responses: { 200: { description: 'lists', schema: WatchlistList } },
     },
     async (c, { query }) => {
       const { db, now } = c.get('deps');
@@ -61,7 +63,7 @@ export function watchlistRoutes(r: Router): void {
       body: z
         .strictObject({ name: z.string().min(1).max(60), shared: z.boolean().optional() })
         .meta({ id: 'WatchlistInput' }),
-      responses: { 201: { description: 'created', schema: Obj('Watchlist', 'a watchlist') } },
+      responses: { 201: { description: 'created', schema: Watchlist } },
     },
     async (c, { body }) => {
       const w = await createWatchlist(c.get('deps').db, actorOf(c), {
@@ -89,7 +91,7 @@ export function watchlistRoutes(r: Router): void {
       params: z.strictObject({ watchlist: Id }),
       query: z.strictObject({ all: z.enum(['true', 'false']).default('false') }),
       responses: {
-        200: { description: 'the list', schema: Obj('WatchlistDetail', '{ watchlist, entries }') },
+        200: { description: 'the list', schema: WatchlistDetail },
       },
     },
     async (c, { params, query }) => {
@@ -117,7 +119,7 @@ export function watchlistRoutes(r: Router): void {
       tag: 'watchlists',
       roles: WATCHLIST_ROLES,
       params: z.strictObject({ watchlist: Id }),
-      responses: { 200: { description: 'archived', schema: Obj('Watchlist', 'a watchlist') } },
+      responses: { 200: { description: 'archived', schema: Watchlist } },
     },
     async (c, { params }) => {
       const w = await archiveWatchlist(
@@ -151,9 +153,16 @@ export function watchlistRoutes(r: Router): void {
           expires_on: Day.optional(),
         })
         .meta({ id: 'WatchEntryInput' }),
-      responses: { 201: { description: 'added', schema: Obj('WatchEntry', 'a watch entry') } },
+      responses: { 201: { description: 'added', schema: WatchEntry } },
     },
     async (c, { params, body }) => {
+      // an enterprise outside the caller's area does not exist for it (404), as everywhere
+      const checked = checkEntryValue(body.kind, body.value, body.companies);
+      const named = [
+        ...(checked.kind === 'enterprise' ? [checked.value] : []),
+        ...(checked.companies ?? []),
+      ];
+      for (const u of named) await requireVisible(c, u, { notFound: `no enterprise ${u}` });
       const e = await addEntry(c.get('deps').db, actorOf(c), params.watchlist, {
         kind: body.kind,
         value: body.value,
@@ -181,7 +190,7 @@ export function watchlistRoutes(r: Router): void {
       tag: 'watchlists',
       roles: WATCHLIST_ROLES,
       params: z.strictObject({ watchlist: Id, entry: Id }),
-      responses: { 200: { description: 'removed', schema: Obj('Removed', '{ removed }') } },
+      responses: { 200: { description: 'removed', schema: Removed } },
     },
     async (c, { params }) => {
       await removeEntry(

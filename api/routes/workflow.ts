@@ -9,8 +9,12 @@
  */
 import { z } from 'zod';
 import {
+  AnswerResult,
   APPROVAL_STATES,
+  ApprovalItem,
+  DecisionResult,
   REFERRAL_STATES,
+  ReferralItem,
   answerReferral,
   decideApproval,
   getApproval,
@@ -18,8 +22,8 @@ import {
   listApprovals,
   listReferrals,
 } from '../../pipeline/workflow/index.ts';
-import { listSummary } from '../../pipeline/queries/index.ts';
-import { officeOf } from '../../pipeline/jurisdictions/index.ts';
+import { ListSummary, listSummary } from '../../pipeline/queries/index.ts';
+import { JURISDICTION_KINDS, officeOf } from '../../pipeline/jurisdictions/index.ts';
 import type { Router } from '../route.ts';
 import { audit } from '../audit.ts';
 import { ApiError } from '../errors.ts';
@@ -30,7 +34,6 @@ import {
   encodeCursor,
   JurisdictionCode,
   Limit,
-  Obj,
   Problem,
 } from '../schemas.ts';
 import { actorOf, callerScope, officeList, requireVisible, today } from '../scope.ts';
@@ -49,6 +52,62 @@ const Id = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 const IdParams = z.strictObject({ id: Id });
 const Before = z.strictObject({ b: z.number().int().min(1) });
 
+const Jurisdictions = z
+  .object({
+    nodes: z.array(
+      z.object({
+        code: z.string(),
+        name: z.string(),
+        parent: z.string().nullable(),
+        kind: z.enum(JURISDICTION_KINDS),
+        depth: z.number().int(),
+        label: z
+          .string()
+          .meta({ description: 'the name with its parents, e.g. 广东省珠海市香洲区' }),
+      }),
+    ),
+    agencies: z.array(z.object({ id: z.string(), name: z.string() })),
+    own: z.object({
+      code: z
+        .string()
+        .nullable()
+        .meta({ description: "the caller's office; null: the whole tree" }),
+      label: z.string(),
+    }),
+    visible: z.array(z.string()).meta({ description: 'the offices the caller sees' }),
+  })
+  .meta({ id: 'Jurisdictions' });
+export type Jurisdictions = z.output<typeof Jurisdictions>;
+
+const SummaryOfArea = ListSummary.extend({
+  jurisdiction: z
+    .string()
+    .nullable()
+    .meta({ description: 'the area counted; null: the whole tree' }),
+  jurisdiction_name: z.string(),
+}).meta({ id: 'ListSummary' });
+export type SummaryOfArea = z.output<typeof SummaryOfArea>;
+
+/** A keyset page of `item`, newest first. */
+const pageOf = (id: string, item: z.ZodType) =>
+  z
+    .object({ items: z.array(item), has_more: z.boolean(), next_cursor: z.string().nullable() })
+    .meta({ id });
+
+const ApprovalEntry = ApprovalItem.extend({
+  office_name: z.string().nullable(),
+  proposer_office_name: z.string(),
+  can_decide: z.boolean().meta({ description: 'whether the caller may approve or reject it' }),
+}).meta({ id: 'ApprovalItem' });
+export type ApprovalEntry = z.output<typeof ApprovalEntry>;
+const ApprovalPage = pageOf('ApprovalPage', ApprovalEntry);
+
+const ReferralEntry = ReferralItem.extend({
+  can_answer: z.boolean().meta({ description: 'whether the caller may accept or return it' }),
+}).meta({ id: 'ReferralItem' });
+export type ReferralEntry = z.output<typeof ReferralEntry>;
+const ReferralPage = pageOf('ReferralPage', ReferralEntry);
+
 export function workflowRoutes(r: Router): void {
   r.add(
     {
@@ -63,7 +122,7 @@ export function workflowRoutes(r: Router): void {
       responses: {
         200: {
           description: 'the tree',
-          schema: Obj('Jurisdictions', '{ nodes, agencies, own, visible }'),
+          schema: Jurisdictions,
         },
       },
     },
@@ -98,7 +157,7 @@ export function workflowRoutes(r: Router): void {
       roles: ALL,
       query: z.strictObject({ date: Day.optional(), jurisdiction: JurisdictionCode.optional() }),
       responses: {
-        200: { description: 'the numbers', schema: Obj('ListSummary', 'counts') },
+        200: { description: 'the numbers', schema: SummaryOfArea },
         404: { description: 'no list that day', schema: Problem },
       },
     },
@@ -138,7 +197,7 @@ export function workflowRoutes(r: Router): void {
       responses: {
         200: {
           description: 'a page of proposals',
-          schema: Obj('ApprovalPage', '{ items, has_more, next_cursor }'),
+          schema: ApprovalPage,
         },
       },
     },
@@ -195,7 +254,7 @@ export function workflowRoutes(r: Router): void {
       responses: {
         201: {
           description: 'the decision',
-          schema: Obj('ApprovalDecision', '{ decision, disposition }'),
+          schema: DecisionResult,
         },
         403: { description: 'not allowed to decide it', schema: Problem },
         404: { description: 'no such proposal in your area', schema: Problem },
@@ -262,7 +321,7 @@ export function workflowRoutes(r: Router): void {
       responses: {
         200: {
           description: 'a page of referrals',
-          schema: Obj('ReferralPage', '{ items, has_more, next_cursor }'),
+          schema: ReferralPage,
         },
       },
     },
@@ -315,7 +374,7 @@ export function workflowRoutes(r: Router): void {
       responses: {
         201: {
           description: 'the answer',
-          schema: Obj('ReferralAnswer', '{ answer, disposition }'),
+          schema: AnswerResult,
         },
         400: { description: 'a return without a reason', schema: Problem },
         404: { description: 'no such referral to your area', schema: Problem },

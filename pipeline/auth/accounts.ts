@@ -3,9 +3,11 @@
  * own password. Whatever ends a user's right to their sessions (disable, reset, change) revokes
  * their tokens in the same call; callers that cache verified tokens (api/auth.ts) forget them.
  */
+import { z } from 'zod';
 import type { Db } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 import { revokeUserTokens } from './index.ts';
+import { ROLES } from './roles.ts';
 import {
   assertPasswordPolicy,
   checkPassword,
@@ -15,19 +17,22 @@ import {
   type ScryptCost,
 } from './passwords.ts';
 
-export interface UserInfo {
-  username: string;
-  role: string;
-  created_at: string;
-  disabled_at: string | null;
-  locked_at: string | null;
-  failed_logins: number;
-  last_login_at: string | null;
-  password_changed_at: string | null;
-  must_change_password: boolean;
-  totp: boolean;
-  active_tokens: number;
-}
+export const UserInfo = z
+  .object({
+    username: z.string(),
+    role: z.enum(ROLES),
+    created_at: z.string(),
+    disabled_at: z.string().nullable(),
+    locked_at: z.string().nullable(),
+    failed_logins: z.number().int(),
+    last_login_at: z.string().nullable(),
+    password_changed_at: z.string().nullable(),
+    must_change_password: z.boolean(),
+    totp: z.boolean(),
+    active_tokens: z.number().int(),
+  })
+  .meta({ id: 'User' });
+export type UserInfo = z.output<typeof UserInfo>;
 
 export async function listUsers(db: Db, now = new Date()): Promise<UserInfo[]> {
   return db.all<UserInfo & Record<string, unknown>>(

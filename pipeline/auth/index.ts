@@ -9,6 +9,7 @@
  * revokes it, and it stops working at once even before (verifyToken joins the user).
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { z } from 'zod';
 import type { Db } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 import {
@@ -18,16 +19,14 @@ import {
   type ScryptCost,
 } from './passwords.ts';
 
-export const ROLES = ['regulator', 'investigator', 'data_scientist', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
+import { ROLES, isRole, type Role } from './roles.ts';
+export { ROLES, isRole, type Role };
 
-export function isRole(s: string): s is Role {
-  return (ROLES as readonly string[]).includes(s);
-}
-
-export type TokenKind = 'api' | 'session';
+export const TOKEN_KINDS = ['api', 'session'] as const;
+export type TokenKind = (typeof TOKEN_KINDS)[number];
 /** What a token may do: everything, or only the one step its user must take first. */
-export type TokenScope = 'full' | 'change_password' | 'enrol_totp';
+export const TOKEN_SCOPES = ['full', 'change_password', 'enrol_totp'] as const;
+export type TokenScope = (typeof TOKEN_SCOPES)[number];
 
 /** Who is calling: the token's name (or `user:NAME`), role, office, and whose token it is. */
 export interface Principal {
@@ -87,18 +86,28 @@ export interface CreateTokenOptions {
   jurisdiction?: string | null;
 }
 
-export interface CreatedToken {
-  tokenId: number;
-  /** The secret. It is not stored and cannot be shown again. */
-  token: string;
-  name: string;
-  role: Role;
-  expiresAt: string;
-  kind: TokenKind;
-  username: string | null;
-  scope: TokenScope;
-  jurisdiction: string | null;
-}
+/** A token's office: its user's, or its own for a token of no user; null = the whole tree. */
+const Jurisdiction = z
+  .string()
+  .nullable()
+  .meta({ description: 'office code; null: the whole tree' });
+
+export const CreatedToken = z
+  .object({
+    tokenId: z.number().int(),
+    token: z
+      .string()
+      .meta({ description: 'the secret: it is not stored and cannot be shown again' }),
+    name: z.string(),
+    role: z.enum(ROLES),
+    expiresAt: z.string(),
+    kind: z.enum(TOKEN_KINDS),
+    username: z.string().nullable(),
+    scope: z.enum(TOKEN_SCOPES),
+    jurisdiction: Jurisdiction,
+  })
+  .meta({ id: 'CreatedToken' });
+export type CreatedToken = z.output<typeof CreatedToken>;
 
 /** Creates a bearer token (what `dafei token create --name N --role R` calls). */
 export async function createToken(db: Db, o: CreateTokenOptions): Promise<CreatedToken> {
@@ -189,20 +198,23 @@ export async function revokeUserTokens(
   return rows.length;
 }
 
-export interface TokenInfo {
-  token_id: number;
-  name: string;
-  role: string;
-  kind: TokenKind;
-  username: string | null;
-  scope: TokenScope;
-  created_at: string;
-  expires_at: string | null;
-  last_used_at: string | null;
-  revoked_at: string | null;
-  revoked_reason: string | null;
-  jurisdiction: string | null;
-}
+export const TokenInfo = z
+  .object({
+    token_id: z.number().int(),
+    name: z.string(),
+    role: z.enum(ROLES),
+    kind: z.enum(TOKEN_KINDS),
+    username: z.string().nullable(),
+    scope: z.enum(TOKEN_SCOPES),
+    created_at: z.string(),
+    expires_at: z.string().nullable(),
+    last_used_at: z.string().nullable(),
+    revoked_at: z.string().nullable(),
+    revoked_reason: z.string().nullable(),
+    jurisdiction: Jurisdiction,
+  })
+  .meta({ id: 'TokenInfo' });
+export type TokenInfo = z.output<typeof TokenInfo>;
 
 export async function listTokens(
   db: Db,

@@ -5,6 +5,7 @@
  */
 import { createHash, randomInt } from 'node:crypto';
 import { Secret, TOTP } from 'otpauth';
+import { z } from 'zod';
 import type { Db } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 
@@ -46,11 +47,16 @@ export function verifyTotp(
   return step;
 }
 
-export interface TotpSetup {
-  secret: string;
-  /** otpauth://totp/… for authenticator apps (as a QR code, or typed in as `secret`). */
-  uri: string;
-}
+export const TotpSetup = z
+  .object({
+    secret: z.string().meta({ description: 'base32' }),
+    uri: z.string().meta({
+      description:
+        'otpauth://totp/… for authenticator apps (as a QR code, or typed in as `secret`)',
+    }),
+  })
+  .meta({ id: 'TotpSetup' });
+export type TotpSetup = z.output<typeof TotpSetup>;
 
 /** Starts an enrolment: a new secret, pending until confirmed with a code from it. */
 export async function setupTotp(db: Db, username: string): Promise<TotpSetup> {

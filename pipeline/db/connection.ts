@@ -4,6 +4,7 @@ import {
   DuckDBInstance,
   JsonDuckDBValueConverter,
   type DuckDBConnection,
+  type DuckDBDataChunk,
   type DuckDBMaterializedResult,
   type DuckDBPreparedStatement,
   type DuckDBValue,
@@ -25,6 +26,12 @@ export interface Db {
    * Run no other statement on this Db until the iteration ends.
    */
   stream<T extends object = Row>(sql: string, params?: SqlParams): AsyncIterable<T[]>;
+  /**
+   * Streams a query's result chunk by chunk (about 2,048 rows each), read column by column:
+   * numbers go straight into typed arrays, with no object per row (feature matrices). Same rule
+   * as `stream`: run no other statement on this Db until the iteration ends.
+   */
+  streamChunks(sql: string, params?: SqlParams): AsyncIterable<DbChunk>;
   /** First row or undefined. */
   one<T extends object = Row>(sql: string, params?: SqlParams): Promise<T | undefined>;
   /** Runs `fn` inside BEGIN … COMMIT; rolls back and rethrows on error. Not re-entrant. */
@@ -45,6 +52,44 @@ export interface Db {
   close(): void;
 }
 
+/** One chunk of a streamed result (Db.streamChunks). */
+export interface DbChunk {
+  readonly rowCount: number;
+  /**
+   * Writes numeric column `column` to target[offset + i·stride] for each row i (NULL → NaN).
+   * The column must be a number type (cast DECIMAL to DOUBLE in SQL).
+   */
+  numbers(
+    column: number,
+    target: Float32Array | Float64Array,
+    offset: number,
+    stride: number,
+  ): void;
+  /** A column's values as strings (cast dates to VARCHAR in SQL); NULL → null. */
+  strings(column: number): (string | null)[];
+}
+
+/** A streamed result chunk, read through its column vectors. */
+function chunkReader(chunk: DuckDBDataChunk, what: string): DbChunk {
+  return {
+    rowCount: chunk.rowCount,
+    numbers(column, target, offset, stride) {
+      const vector = chunk.getColumnVector(column);
+      const n = chunk.rowCount;
+      for (let i = 0, p = offset; i < n; i++, p += stride) {
+        const v = vector.getItem(i);
+        if (typeof v === 'number') target[p] = v;
+        else if (v === null) target[p] = Number.NaN;
+        else if (typeof v === 'bigint') target[p] = Number(v);
+        else throw new DbError('db_failed', `[db] ${what}: column ${column} is not a number`);
+      }
+    },
+    strings(column) {
+      return chunk.getColumnValues(column).map((v) => (v === null ? null : String(v)));
+    },
+  };
+}
+
 export interface OpenDbOptions {
   readOnly?: boolean;
   /** DuckDB memory_limit, e.g. '4GB'. */
@@ -55,8 +100,35 @@ export interface OpenDbOptions {
 const LOCK_RE =
   /Could not set lock on file "([^"]+)": Conflicting lock is held in (.+?) \(PID (\d+)\)/;
 
+/**
+ * Errors after which the database cannot be trusted to go on: DuckDB invalidates the database
+ * after a fatal error (every later statement fails), and a full disk fails every commit.
+ */
+const FATAL_RE =
+  /FATAL Error|database has been invalidated|No space left on device|Input\/output error/;
+
+const fatalByPath = new Map<string, DbError>();
+const fatalListeners = new Set<(path: string, err: DbError) => void>();
+
+/** The fatal error of the database at `path` in this process, if one happened. */
+export function dbFatalError(path: string): DbError | undefined {
+  return fatalByPath.get(path);
+}
+
+/** Calls `fn` once per database, on its first fatal error. Returns the unsubscribe function. */
+export function onDbFatal(fn: (path: string, err: DbError) => void): () => void {
+  fatalListeners.add(fn);
+  return () => fatalListeners.delete(fn);
+}
+
+function noteFatal(path: string, err: DbError): void {
+  if (fatalByPath.has(path)) return;
+  fatalByPath.set(path, err);
+  for (const fn of fatalListeners) fn(path, err);
+}
+
 /** Wraps a DuckDB error into a DbError whose message names the statement's purpose, not its text. */
-export function wrapDbError(err: unknown, what: string): DbError {
+export function wrapDbError(err: unknown, what: string, path?: string): DbError {
   const message = err instanceof Error ? err.message : String(err);
   const lock = LOCK_RE.exec(message);
   if (lock) {
@@ -67,6 +139,11 @@ export function wrapDbError(err: unknown, what: string): DbError {
     );
   }
   const firstLine = message.split('\n')[0] ?? message;
+  if (FATAL_RE.test(message)) {
+    const fatal = new DbError('db_fatal', `[db] ${what}: ${firstLine}`, { cause: err });
+    if (path !== undefined) noteFatal(path, fatal);
+    return fatal;
+  }
   return new DbError('db_failed', `[db] ${what}: ${firstLine}`, { cause: err });
 }
 
@@ -191,7 +268,7 @@ class DuckDb implements Db {
     try {
       await this.#execute(sql, params);
     } catch (err) {
-      throw wrapDbError(err, summarise(sql));
+      throw wrapDbError(err, summarise(sql), this.path);
     }
   }
 
@@ -199,7 +276,7 @@ class DuckDb implements Db {
     try {
       return rowObjectsJson(await this.#execute(sql, params)) as T[];
     } catch (err) {
-      throw wrapDbError(err, summarise(sql));
+      throw wrapDbError(err, summarise(sql), this.path);
     }
   }
 
@@ -209,12 +286,33 @@ class DuckDb implements Db {
       result =
         params === undefined ? await this.#conn.stream(sql) : await this.#conn.stream(sql, params);
     } catch (err) {
-      throw wrapDbError(err, summarise(sql));
+      throw wrapDbError(err, summarise(sql), this.path);
     }
     try {
       for await (const rows of result.yieldRowObjectJson()) yield rows as T[];
     } catch (err) {
-      throw wrapDbError(err, summarise(sql));
+      throw wrapDbError(err, summarise(sql), this.path);
+    }
+  }
+
+  async *streamChunks(sql: string, params?: SqlParams): AsyncIterable<DbChunk> {
+    const what = summarise(sql);
+    let result;
+    try {
+      result =
+        params === undefined ? await this.#conn.stream(sql) : await this.#conn.stream(sql, params);
+    } catch (err) {
+      throw wrapDbError(err, what);
+    }
+    for (;;) {
+      let chunk: DuckDBDataChunk | null;
+      try {
+        chunk = await result.fetchChunk();
+      } catch (err) {
+        throw wrapDbError(err, what);
+      }
+      if (chunk === null || chunk.rowCount === 0) return;
+      yield chunkReader(chunk, what);
     }
   }
 

@@ -5,6 +5,11 @@
  * into staging files first, then applied in one transaction. So a source that cannot be read at all
  * changes nothing, and a broken line only sends that line to quarantine.
  *
+ * Failures never go silent: bytes are read through limits (a line over `maxLineBytes` is
+ * quarantined while streaming, gzip output and HTTP bodies are capped); a drop-folder file that
+ * cannot be read is moved aside (reject.ts) and the other files go on; a batch that looks broken
+ * as a whole is held for an admin instead of applied (held-store.ts, held.ts).
+ *
  * Counts add up: read = accepted + duplicate + corrected + quarantined, where
  *   accepted   a key not seen before
  *   duplicate  the same key with the same content as the current version (or earlier in the batch)
@@ -12,15 +17,25 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
 import { ident, literal, settleBulkWrite, type Db } from '../db/index.ts';
 import { AppError, IngestError } from '../errors.ts';
 import { StageFile } from '../stage-file.ts';
-import { createGunzip } from 'node:zlib';
-import { availableParallelism } from 'node:os';
+import {
+  decideHold,
+  DEFAULT_HOLD,
+  HoldSignal,
+  recordHeld,
+  spoolTo,
+  type HeldBatch,
+  type HoldPolicy,
+} from './held-store.ts';
+import { capBytes, gunzipOf, limitLines, type LongLine } from './limits.ts';
 import { encodingFrom, readRecords, type Encoding } from './read.ts';
 import { lineChunks, NdjsonPool, stageLocally, type ChunkResult } from './ndjson-pool.ts';
+import { rejectFile, type RejectedFile } from './reject.ts';
 import { quarantineLine, rowLine, validatorFor } from './stage-lines.ts';
 import {
   fileInput,
@@ -54,6 +69,24 @@ export interface BatchResult extends IngestCounts {
   seconds: number;
 }
 
+/** What a source may make the reader hold or write (config `limits`). */
+export interface IngestLimits {
+  /** A longer line is quarantined without being held whole in memory. */
+  maxLineBytes: number;
+  /** A gzip expanding to more is refused. */
+  maxGzipBytes: number;
+  /** An HTTP body larger than this is refused. */
+  httpMaxBytes: number;
+  httpTimeoutMs: number;
+}
+
+export const DEFAULT_LIMITS: IngestLimits = {
+  maxLineBytes: 1 << 20,
+  maxGzipBytes: 20 * 2 ** 30,
+  httpMaxBytes: 2 * 2 ** 30,
+  httpTimeoutMs: 300_000,
+};
+
 export interface IngestOptions {
   feed: FeedName;
   /** A file, a folder, or an http(s) URL. */
@@ -62,8 +95,19 @@ export interface IngestOptions {
   encoding?: string;
   now?: () => Date;
   fetch?: typeof fetch;
+  /** HTTP request headers (e.g. credentials). */
+  headers?: Record<string, string>;
+  limits?: Partial<IngestLimits>;
+  /** When a batch is held for an admin instead of applied; false = never (default DEFAULT_HOLD). */
+  hold?: HoldPolicy | false;
+  /** Where copies of held batches are kept (default `<database>.files`). */
+  filesDir?: string;
   /** Called after each batch with its counts. */
   onBatch?: (b: BatchResult) => void;
+  /** Called for each batch held for an admin. */
+  onHeld?: (h: HeldBatch) => void;
+  /** Called for each drop-folder file that could not be read and was moved aside. */
+  onRejected?: (r: RejectedFile) => void;
   /**
    * How the source's columns become the feed's fields (a layout that is not the contract's:
    * CSV or XLSX; see mapping/). An .xlsx without one must have the contract's column names.
@@ -75,11 +119,33 @@ export interface IngestOptions {
   onProgress?: (p: { rows: number; fraction: number | null }) => void;
 }
 
+/**
+ * Counts are those of the batches applied; held batches and files moved aside are listed
+ * apart (their lines are not in the counts).
+ */
 export interface IngestResult extends IngestCounts {
   feed: FeedName;
   source: string;
   kind: SourceKind;
   batches: BatchResult[];
+  held: HeldBatch[];
+  rejected: RejectedFile[];
+}
+
+/** Where held batches are copied when the caller does not say: beside the database file. */
+export function defaultFilesDir(dbPath: string): string {
+  return dbPath === ':memory:' ? join(tmpdir(), 'dafei-files') : `${dbPath}.files`;
+}
+
+/** How one input is read and whether it may be held (shared by ingest and the release of a held batch). */
+export interface InputPolicy {
+  limits: IngestLimits;
+  hold: HoldPolicy | false;
+  filesDir: string;
+  /** Runs inside the batch's transaction after it is applied (e.g. marking a held batch released). */
+  inTransaction?: (tx: Db, batchId: number) => Promise<void>;
+  /** How a mapped layout or a workbook is read (mapping/). */
+  read?: Pick<IngestOptions, 'mapping' | 'xlsxLimits' | 'onProgress' | 'encoding'>;
 }
 
 export function formatCounts(c: IngestCounts): string {
@@ -90,12 +156,26 @@ export async function ingest(db: Db, options: IngestOptions): Promise<IngestResu
   const spec = FEEDS[options.feed];
   const now = options.now ?? (() => new Date());
   const encoding = encodingFrom(options.encoding);
-  const inputs = await resolveInputs(db, options, now());
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const policy: InputPolicy = {
+    limits,
+    hold: options.hold ?? DEFAULT_HOLD,
+    filesDir: options.filesDir ?? defaultFilesDir(db.path),
+    read: {
+      ...(options.mapping ? { mapping: options.mapping } : {}),
+      ...(options.xlsxLimits ? { xlsxLimits: options.xlsxLimits } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(options.encoding ? { encoding: options.encoding } : {}),
+    },
+  };
+  const inputs = await resolveInputs(db, options, limits, now());
   const result: IngestResult = {
     feed: options.feed,
     source: options.source,
     kind: inputs.kind,
     batches: [],
+    held: [],
+    rejected: [],
     read: 0,
     accepted: 0,
     duplicate: 0,
@@ -103,18 +183,32 @@ export async function ingest(db: Db, options: IngestOptions): Promise<IngestResu
     quarantined: 0,
   };
   for (const input of inputs.list) {
-    let batch: BatchResult;
+    let outcome: BatchResult | HeldBatch;
     try {
-      batch = await ingestInput(db, spec, input, encoding, now, options);
+      outcome = await ingestInput(db, spec, input, encoding, now, policy);
+    } catch (err) {
+      // one unreadable file of a drop folder never stops the others: it is moved aside
+      if (input.folderFile && err instanceof AppError && err.code === 'source_unreadable') {
+        const rejected = await rejectFile(db, input, err, now());
+        result.rejected.push(rejected);
+        options.onRejected?.(rejected);
+        continue;
+      }
+      throw err;
     } finally {
       // watchlists and subscriptions hear of the batch (or of its failure) at once
       await rescreenAfter(db, { now });
     }
-    result.batches.push(batch);
-    for (const k of ['read', 'accepted', 'duplicate', 'corrected', 'quarantined'] as const) {
-      result[k] += batch[k];
+    if ('reason' in outcome) {
+      result.held.push(outcome);
+      options.onHeld?.(outcome);
+      continue;
     }
-    options.onBatch?.(batch);
+    result.batches.push(outcome);
+    for (const k of ['read', 'accepted', 'duplicate', 'corrected', 'quarantined'] as const) {
+      result[k] += outcome[k];
+    }
+    options.onBatch?.(outcome);
   }
   return result;
 }
@@ -122,10 +216,24 @@ export async function ingest(db: Db, options: IngestOptions): Promise<IngestResu
 async function resolveInputs(
   db: Db,
   options: IngestOptions,
+  limits: IngestLimits,
   now: Date,
 ): Promise<{ kind: SourceKind; list: Input[] }> {
   const { feed, source } = options;
   if (isUrl(source)) {
+    // while a batch of this source waits for an admin, the source is not pulled again: the
+    // cursor has not moved, so a new pull would only hold the same records again
+    const held = await db.one<{ id: number }>(
+      `SELECT batch_id::INTEGER AS id FROM held_batches WHERE status = 'held' AND feed = $feed AND http_url = $url
+       ORDER BY batch_id LIMIT 1`,
+      { feed, url: source },
+    );
+    if (held) {
+      throw new IngestError(
+        'source_held',
+        `[ingest:${feed}] batch ${held.id} of this source is held for an admin (release or discard it on the 运行 page or with dafei held); not pulled until then`,
+      );
+    }
     const cursor = await db.one<{ since: string }>(
       `SELECT since FROM http_cursors WHERE feed = $feed AND url = $url ORDER BY updated_at DESC LIMIT 1`,
       { feed, url: source },
@@ -133,6 +241,9 @@ async function resolveInputs(
     const httpOptions = {
       since: cursor?.since ?? null,
       now,
+      maxBytes: limits.httpMaxBytes,
+      timeoutMs: limits.httpTimeoutMs,
+      ...(options.headers ? { headers: options.headers } : {}),
       ...(options.fetch ? { fetch: options.fetch } : {}),
     };
     return { kind: 'http', list: [httpInput(feed, source, httpOptions)] };
@@ -148,8 +259,11 @@ async function resolveInputs(
     );
   }
   if (st.isDirectory()) {
+    // taken before, held for an admin, or moved aside: never taken again
     const seen = await db.all<{ k: string }>(
-      `SELECT file_name || chr(31) || sha256 AS k FROM source_files WHERE folder = $folder`,
+      `SELECT file_name || chr(31) || sha256 AS k FROM source_files WHERE folder = $folder
+       UNION ALL SELECT file_name || chr(31) || file_sha256 FROM held_batches WHERE folder = $folder AND status = 'held'
+       UNION ALL SELECT file_name || chr(31) || sha256 FROM rejected_files WHERE folder = $folder`,
       { folder: resolve(source) },
     );
     return {
@@ -217,28 +331,67 @@ class BlockWriter {
   }
 }
 
-async function ingestInput(
+/**
+ * The decompressed, capped, line-limited bytes of an opened input. Every line-based reader (NDJSON,
+ * CSV, and any new one) reads these, so the limits hold for all of them.
+ */
+function boundedBytes(
+  raw: AsyncIterable<Buffer>,
+  gzip: boolean,
+  limits: IngestLimits,
+  onLong: (l: LongLine) => void,
+): AsyncIterable<Buffer> {
+  let bytes = raw;
+  if (gzip) {
+    bytes = capBytes(
+      gunzipOf(raw),
+      limits.maxGzipBytes,
+      (max) => `the gzip expands to more than ${max} bytes (limits.max_gzip_output_bytes); refused`,
+    );
+  }
+  return limitLines(bytes, limits.maxLineBytes, onLong);
+}
+
+/** Reads one input and applies it as one batch, or holds it for an admin (see held-store.ts). */
+export async function ingestInput(
   db: Db,
   spec: FeedSpec,
   input: Input,
   encoding: ReturnType<typeof encodingFrom>,
   now: () => Date,
-  options: Pick<IngestOptions, 'mapping' | 'xlsxLimits' | 'onProgress' | 'encoding'> = {},
-): Promise<BatchResult> {
+  policy: InputPolicy,
+): Promise<BatchResult | HeldBatch> {
   const started = now();
   const t0 = performance.now();
   const dir = mkdtempSync(join(tmpdir(), 'dafei-ingest-'));
   const counts: IngestCounts = { read: 0, accepted: 0, duplicate: 0, corrected: 0, quarantined: 0 };
   let bytes = 0;
   let pool: NdjsonPool | undefined;
+  let opened: Opened | undefined;
+  // HTTP bodies are kept while read: a held batch is released from this copy
+  const spool = input.kind === 'http' ? join(dir, 'body') : undefined;
+  const bad = new StageFile(join(dir, 'quarantine.ndjson'));
   try {
     // The source is opened before the transaction, so an unreachable one costs nothing.
-    const opened = await input.open();
+    opened = await input.open();
+    // the bytes as received (an HTTP body is kept while read: a held batch is released from it)
+    const raw: AsyncIterable<Buffer> = spool ? spoolTo(opened.stream, spool) : opened.stream;
+    const source = boundedBytes(raw, opened.gzip, policy.limits, (long) => {
+      counts.read++;
+      const head = new TextDecoder(encoding).decode(long.head);
+      bad.add(
+        quarantineLine(
+          long.line,
+          head,
+          `line is ${long.bytes} bytes, longer than the limit of ${policy.limits.maxLineBytes} (limits.max_line_bytes); only its beginning is kept`,
+        ),
+      );
+    });
+    const format = opened.format;
     const result = await db.transaction(async (tx) => {
       const batchId = (await tx.one<{ id: number }>(
         `SELECT nextval('ingest_batch_seq')::INTEGER AS id`,
       ))!.id;
-      const bad = new StageFile(join(dir, 'quarantine.ndjson'));
       const blocks = new BlockWriter(dir, async (path) => {
         const c = await applyBlock(tx, spec, path, batchId);
         counts.accepted += c.accepted;
@@ -254,9 +407,13 @@ async function ingestInput(
         applying = blocks.drain();
       };
       try {
-        if (options.mapping !== undefined || opened.format === 'xlsx') {
+        // Readers: a mapped layout or a workbook (mapping/read-mapped.ts), NDJSON, CSV. A new
+        // line-based reader reads `source` (bounded bytes) and hands staged rows to `blocks` and
+        // rejected lines to `bad`.
+        const read = policy.read ?? {};
+        if (read.mapping !== undefined || format === 'xlsx') {
           // another layout (or a workbook) through a mapping: one entry point for all of them
-          if (opened.format === 'ndjson')
+          if (format === 'ndjson')
             throw new IngestError(
               'ingest_failed',
               `[ingest:${spec.name}] ${input.name}: a mapping reads CSV or XLSX, not NDJSON`,
@@ -265,18 +422,24 @@ async function ingestInput(
           ({ bytes } = await readMapped(
             {
               label: input.name,
-              format: opened.format,
-              stream: opened.stream,
-              gzip: opened.gzip,
-              ...(opened.path === undefined ? {} : { path: opened.path }),
-              ...(opened.size === undefined ? {} : { size: opened.size }),
+              format,
+              // a workbook is a zip: its own inflation caps (xlsxLimits), read from the file (or
+              // the HTTP body, kept as it arrives); CSV reads the bounded bytes like every line format
+              ...(format === 'xlsx'
+                ? {
+                    stream: Readable.from(raw),
+                    gzip: opened!.gzip,
+                    ...(opened!.path === undefined ? {} : { path: opened!.path }),
+                  }
+                : { stream: Readable.from(source), gzip: false }),
+              ...(opened!.size === undefined ? {} : { size: opened!.size }),
             },
             {
-              mapping: options.mapping ?? identityMapping(spec.name),
+              mapping: read.mapping ?? identityMapping(spec.name),
               // no encoding given: the mapping's, else detected from the bytes
-              ...(options.encoding ? { encoding } : {}),
-              ...(options.xlsxLimits ? { limits: options.xlsxLimits } : {}),
-              ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+              ...(read.encoding ? { encoding } : {}),
+              ...(read.xlsxLimits ? { limits: read.xlsxLimits } : {}),
+              ...(read.onProgress ? { onProgress: read.onProgress } : {}),
             },
             (rec: MappedRecord) => {
               counts.read++;
@@ -293,13 +456,13 @@ async function ingestInput(
             },
             afterChunk,
           ));
-        } else if (opened.format === 'ndjson') {
+        } else if (format === 'ndjson') {
           pool =
-            (opened.size ?? 0) > PARALLEL_BYTES && THREADS > 1
+            (opened!.size ?? 0) > PARALLEL_BYTES && THREADS > 1
               ? new NdjsonPool(THREADS)
               : undefined;
           bytes = await readNdjson(
-            opened,
+            source,
             spec.name,
             encoding,
             pool,
@@ -314,8 +477,8 @@ async function ingestInput(
           const validate = validatorFor(spec.name);
           const requiredColumns = spec.fields.filter((f) => f.required).map((f) => f.name);
           ({ bytes } = await readRecords(
-            opened.stream,
-            { format: opened.format, gzip: opened.gzip, encoding, requiredColumns },
+            source,
+            { format, gzip: false, encoding, requiredColumns },
             (rec) => {
               counts.read++;
               let reason = rec.problem;
@@ -350,18 +513,13 @@ async function ingestInput(
         bad.close();
       }
       counts.quarantined = bad.rows;
-      if (bad.rows > 0) {
-        // A line already quarantined from the same source (a re-ingest) is not stored twice.
-        await tx.run(
-          `INSERT INTO quarantine
-           SELECT $batch, $feed, $source, q.line_no, q.raw, q.reason, $at::TIMESTAMPTZ
-           FROM read_json(${literal(bad.path)}, format = 'newline_delimited', maximum_object_size = 268435456,
-                          columns = {line_no: 'BIGINT', raw: 'VARCHAR', reason: 'VARCHAR'}) q
-           ANTI JOIN quarantine o
-             ON o.feed = $feed AND o.source = $source AND o.line_no = q.line_no AND o.raw = q.raw`,
-          { batch: batchId, feed: spec.name, source: input.name, at: started.toISOString() },
-        );
+      if (policy.hold) {
+        const reason = await decideHold(tx, policy.hold, counts, bad.path);
+        // rolls the batch back; caught below, where it is recorded as held
+        if (reason) throw new HoldSignal(batchId, reason);
       }
+      if (bad.rows > 0)
+        await insertQuarantine(tx, spec.name, input.name, batchId, bad.path, started);
       const seconds = (performance.now() - t0) / 1000;
       await tx.run(
         `INSERT INTO ingest_batches VALUES ($batch, $feed, $source, $kind, $started::TIMESTAMPTZ, $finished::TIMESTAMPTZ,
@@ -377,36 +535,33 @@ async function ingestInput(
           bytes,
         },
       );
-      if (input.folderFile) {
-        await tx.run(
-          `INSERT INTO source_files VALUES ($folder, $file, $sha, $size, $batch, $at::TIMESTAMPTZ)`,
-          {
-            folder: input.folderFile.folder,
-            file: input.folderFile.fileName,
-            sha: input.folderFile.sha256,
-            size: input.folderFile.size,
-            batch: batchId,
-            at: started.toISOString(),
-          },
-        );
-      }
-      if (input.http) {
-        await tx.run(
-          `INSERT INTO http_cursors VALUES ($feed, $url, $since, $batch, $at::TIMESTAMPTZ)`,
-          {
-            feed: spec.name,
-            url: input.http.url,
-            since: input.http.nextSince,
-            batch: batchId,
-            at: started.toISOString(),
-          },
-        );
-      }
+      await markTaken(tx, spec.name, input, batchId, started);
+      await policy.inTransaction?.(tx, batchId);
       return { batchId, feed: spec.name, source: input.name, bytes, seconds, ...counts };
     });
     await settleBulkWrite(db, result.accepted + result.corrected + result.quarantined);
     return result;
   } catch (err) {
+    if (err instanceof HoldSignal && opened) {
+      return await recordHeld(db, {
+        batchId: err.batchId,
+        reason: err.reason,
+        feed: spec.name,
+        input,
+        format: opened.format,
+        gzip: opened.gzip,
+        encoding,
+        counts,
+        bytes,
+        badPath: bad.path,
+        spoolPath: spool,
+        filesDir: policy.filesDir,
+        heldAt: started,
+        ...(policy.read?.mapping ? { mapping: policy.read.mapping } : {}),
+        insertQuarantine: (tx, batchId, path) =>
+          insertQuarantine(tx, spec.name, input.name, batchId, path, started),
+      });
+    }
     await recordFailure(db, spec.name, input, started, now(), err);
     throw err;
   } finally {
@@ -415,25 +570,78 @@ async function ingestInput(
   }
 }
 
+/** Stores a batch's quarantined lines (a line already quarantined from the same source is not stored twice). */
+async function insertQuarantine(
+  tx: Db,
+  feed: FeedName,
+  source: string,
+  batchId: number,
+  path: string,
+  at: Date,
+): Promise<void> {
+  await tx.run(
+    `INSERT INTO quarantine
+     SELECT $batch, $feed, $source, q.line_no, q.raw, q.reason, $at::TIMESTAMPTZ
+     FROM read_json(${literal(path)}, format = 'newline_delimited', maximum_object_size = 268435456,
+                    columns = {line_no: 'BIGINT', raw: 'VARCHAR', reason: 'VARCHAR'}) q
+     ANTI JOIN quarantine o
+       ON o.feed = $feed AND o.source = $source AND o.line_no = q.line_no AND o.raw = q.raw`,
+    { batch: batchId, feed, source, at: at.toISOString() },
+  );
+}
+
+/** Remembers a drop-folder file as taken, and moves an HTTP source's cursor. */
+export async function markTaken(
+  tx: Db,
+  feed: FeedName,
+  input: Pick<Input, 'folderFile' | 'http'>,
+  batchId: number,
+  at: Date,
+): Promise<void> {
+  if (input.folderFile) {
+    await tx.run(
+      `INSERT INTO source_files VALUES ($folder, $file, $sha, $size, $batch, $at::TIMESTAMPTZ)`,
+      {
+        folder: input.folderFile.folder,
+        file: input.folderFile.fileName,
+        sha: input.folderFile.sha256,
+        size: input.folderFile.size,
+        batch: batchId,
+        at: at.toISOString(),
+      },
+    );
+  }
+  if (input.http) {
+    await tx.run(
+      `INSERT INTO http_cursors VALUES ($feed, $url, $since, $batch, $at::TIMESTAMPTZ)`,
+      {
+        feed,
+        url: input.http.url,
+        since: input.http.nextSince,
+        batch: batchId,
+        at: at.toISOString(),
+      },
+    );
+  }
+}
+
 /**
  * Reads NDJSON in chunks of whole lines, staged by worker threads when `pool` is given; results
  * are handed to `onChunk` in source order. Returns the bytes read (after decompression).
  */
 async function readNdjson(
-  opened: Opened,
+  stream: AsyncIterable<Buffer>,
   feed: FeedName,
   declared: Encoding,
   pool: NdjsonPool | undefined,
   onChunk: (r: ChunkResult) => void,
   afterChunk: () => Promise<void>,
 ): Promise<number> {
-  const stream = opened.gzip ? opened.stream.pipe(createGunzip()) : opened.stream;
-  if (opened.gzip) opened.stream.on('error', (err) => stream.destroy(err));
   let bytes = 0;
   let encoding = declared;
   let first = true;
   const inFlight: Promise<ChunkResult>[] = [];
-  for await (const chunk of lineChunks(stream as AsyncIterable<Buffer>)) {
+  for await (const chunk of lineChunks(stream)) {
     bytes += chunk.bytes.length;
     if (first && chunk.bytes[0] === 0xef && chunk.bytes[1] === 0xbb && chunk.bytes[2] === 0xbf) {
       encoding = 'utf-8'; // a UTF-8 BOM wins over a declared GBK

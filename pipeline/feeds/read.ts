@@ -6,7 +6,7 @@
  * bytes themselves cannot be read (missing file, truncated gzip, dropped connection): then it throws.
  */
 import { createGunzip } from 'node:zlib';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { CsvSplitter } from './csv.ts';
 import { badEncoding } from './stage-lines.ts';
 
@@ -58,19 +58,24 @@ export function formatFromName(name: string): { format: Format; gzip: boolean } 
  * the caller's chance to do asynchronous work (write a block) with backpressure.
  */
 export async function readRecords(
-  input: Readable,
+  input: Readable | AsyncIterable<Buffer>,
   options: ReadOptions,
   onRecord: (r: RawRecord) => void,
   afterChunk?: () => Promise<void>,
 ): Promise<{ bytes: number }> {
-  const stream = options.gzip ? input.pipe(createGunzip()) : input;
-  if (options.gzip) input.on('error', (err) => stream.destroy(err));
+  let stream: AsyncIterable<Buffer> = input;
+  if (options.gzip) {
+    const src = input instanceof Readable ? input : Readable.from(input);
+    const gunzip = src.pipe(createGunzip());
+    src.on('error', (err) => gunzip.destroy(err));
+    stream = gunzip;
+  }
   let decoder: TextDecoder | undefined;
   let bytes = 0;
   if (options.format !== 'csv')
     throw new Error('readRecords reads CSV; NDJSON goes through ndjson-pool.ts');
   const splitter = csvSplitter(options.encoding, options.requiredColumns ?? [], onRecord);
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
+  for await (const chunk of stream) {
     if (decoder === undefined) {
       // A UTF-8 BOM wins over a declared GBK: Excel writes "CSV UTF-8" with a BOM.
       const hasBom = UTF8_BOM.every((b, i) => chunk[i] === b);

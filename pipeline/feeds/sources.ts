@@ -9,6 +9,7 @@ import { basename, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { IngestError } from '../errors.ts';
+import { capBytes } from './limits.ts';
 import { formatFromName, type Format } from './read.ts';
 import { XLS_ADVICE } from './xlsx.ts';
 
@@ -126,26 +127,72 @@ export interface HttpInputOptions {
   now: Date;
   fetch?: typeof fetch;
   timeoutMs?: number;
+  /** Request headers (credentials from the config or the environment). */
+  headers?: Record<string, string>;
+  /** A larger body is refused (default 2 GiB). */
+  maxBytes?: number;
+}
+
+/** Same-host redirects followed at most this many times. */
+const MAX_REDIRECTS = 5;
+
+/**
+ * Fetches `target`, following redirects only within its origin (scheme, host and port): the
+ * source's credentials are never sent to another host, and a redirect elsewhere is refused.
+ */
+async function fetchSameOrigin(
+  feed: string,
+  url: string,
+  target: URL,
+  options: HttpInputOptions,
+): Promise<Response> {
+  const doFetch = options.fetch ?? fetch;
+  const signal = AbortSignal.timeout(options.timeoutMs ?? 300_000);
+  let at = target;
+  for (let hop = 0; ; hop++) {
+    let res: Response;
+    try {
+      res = await doFetch(at, { signal, redirect: 'manual', headers: options.headers ?? {} });
+    } catch (err) {
+      throw unreadable(feed, `cannot fetch ${url}: ${(err as Error).message}`, err);
+    }
+    if (res.status < 300 || res.status > 399) return res;
+    await res.body?.cancel();
+    const location = res.headers.get('location');
+    if (!location) throw unreadable(feed, `HTTP ${res.status} without a Location from ${url}`);
+    const next = new URL(location, at);
+    if (next.origin !== target.origin) {
+      throw unreadable(
+        feed,
+        `${url} redirects to another host (${next.origin}); refused, so that its credentials stay with ${target.origin}`,
+      );
+    }
+    if (hop >= MAX_REDIRECTS)
+      throw unreadable(feed, `${url}: more than ${MAX_REDIRECTS} redirects`);
+    at = next;
+  }
 }
 
 /** An HTTP(S) source; `since` is sent as a query parameter when known. */
 export function httpInput(feed: string, url: string, options: HttpInputOptions): Input {
   const target = new URL(url);
   if (options.since) target.searchParams.set('since', options.since);
-  const doFetch = options.fetch ?? fetch;
+  const maxBytes = options.maxBytes ?? 2 ** 31;
   return {
     name: url,
     kind: 'http',
     http: { url, since: options.since, nextSince: options.now.toISOString() },
     async open() {
-      let res: Response;
-      try {
-        res = await doFetch(target, { signal: AbortSignal.timeout(options.timeoutMs ?? 300_000) });
-      } catch (err) {
-        throw unreadable(feed, `cannot fetch ${url}: ${(err as Error).message}`, err);
-      }
+      const res = await fetchSameOrigin(feed, url, target, options);
       if (!res.ok || !res.body) {
         throw unreadable(feed, `HTTP ${res.status} ${res.statusText} from ${url}`);
+      }
+      const tooLarge = (max: number) =>
+        `${url}: the response is larger than ${max} bytes (limits.http_max_bytes); refused`;
+      const declared = Number(res.headers.get('content-length'));
+      if (Number.isFinite(declared) && declared > maxBytes) {
+        await res.body.cancel();
+        throw unreadable(feed, tooLarge(maxBytes));
       }
       const byName = formatFromName(basename(target.pathname));
       const format = formatFromContentType(res.headers.get('content-type')) ?? byName?.format;
@@ -156,12 +203,12 @@ export function httpInput(feed: string, url: string, options: HttpInputOptions):
         );
       }
       const gzip = (byName?.gzip ?? false) || /gzip/i.test(res.headers.get('content-type') ?? '');
-      const length = Number(res.headers.get('content-length'));
+      const body = Readable.fromWeb(res.body as WebReadableStream);
       return {
-        stream: Readable.fromWeb(res.body as WebReadableStream),
+        stream: Readable.from(capBytes(body, maxBytes, tooLarge)),
         format,
         gzip,
-        ...(Number.isFinite(length) && length > 0 ? { size: length } : {}),
+        ...(Number.isFinite(declared) && declared > 0 ? { size: declared } : {}),
       };
     },
   };

@@ -7,5 +7,5 @@ export {
   safeFileName,
   uploadFormat,
   UploadError,
-  type UploadRow,
+  UploadRow,
 } from './uploads.ts';

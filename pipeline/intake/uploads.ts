@@ -8,6 +8,7 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
+import { z } from 'zod';
 import type { Db } from '../db/index.ts';
 import { AppError, IngestError } from '../errors.ts';
 import { ingest, type FeedName, type IngestResult } from '../feeds/index.ts';
@@ -24,36 +25,40 @@ export class UploadError extends AppError {
   }
 }
 
-export interface UploadRow {
-  upload_id: number;
-  file_name: string;
-  stored_path: string;
-  format: 'csv' | 'xlsx';
-  bytes: number;
-  sha256: string;
-  uploaded_by: string;
-  uploaded_at: string;
-  /** The latest ingest: none yet (null), or its job run. */
-  ingest: {
-    run_id: number;
-    feed: string;
-    template: string | null;
-    status: 'running' | 'ok' | 'failed';
-    counts: (IngestCounts & { batch_ids?: number[] }) | null;
-    error: string | null;
-    actor: string;
-    started_at: string;
-    finished_at: string | null;
-  } | null;
-}
+const IngestCounts = z.object({
+  read: z.number().int(),
+  accepted: z.number().int(),
+  duplicate: z.number().int(),
+  corrected: z.number().int(),
+  quarantined: z.number().int(),
+  batch_ids: z.array(z.number().int()).optional(),
+});
 
-interface IngestCounts {
-  read: number;
-  accepted: number;
-  duplicate: number;
-  corrected: number;
-  quarantined: number;
-}
+export const UploadRow = z.object({
+  upload_id: z.number().int(),
+  file_name: z.string(),
+  stored_path: z.string(),
+  format: z.enum(['csv', 'xlsx']),
+  bytes: z.number().int(),
+  sha256: z.string(),
+  uploaded_by: z.string(),
+  uploaded_at: z.string(),
+  ingest: z
+    .object({
+      run_id: z.number().int(),
+      feed: z.string(),
+      template: z.string().nullable(),
+      status: z.enum(['running', 'ok', 'failed']),
+      counts: IngestCounts.nullable(),
+      error: z.string().nullable(),
+      actor: z.string(),
+      started_at: z.string(),
+      finished_at: z.string().nullable(),
+    })
+    .nullable()
+    .meta({ description: 'the latest ingest: none yet (null), or its job run' }),
+});
+export type UploadRow = z.output<typeof UploadRow>;
 
 /** A file name as shown and stored: no folders, no control or reserved characters. */
 export function safeFileName(name: string): string {
@@ -207,7 +212,7 @@ function toUpload(r: UploadSqlRow): UploadRow {
             feed: r.feed!,
             template: r.template,
             status: r.status ?? 'running',
-            counts: r.counts ? (JSON.parse(r.counts) as UploadRow['ingest'] & IngestCounts) : null,
+            counts: r.counts ? (JSON.parse(r.counts) as z.output<typeof IngestCounts>) : null,
             error: r.error,
             actor: r.actor!,
             started_at: r.started_at!,
@@ -270,14 +275,23 @@ export async function ingestUpload(
       ...(o.now ? { now: o.now } : {}),
       ...(o.onProgress ? { onProgress: o.onProgress } : {}),
     });
-    await finishRun(db, runId, {
-      read: r.read,
-      accepted: r.accepted,
-      duplicate: r.duplicate,
-      corrected: r.corrected,
-      quarantined: r.quarantined,
-      batch_ids: r.batches.map((b) => b.batchId),
-    });
+    // a batch that looks broken as a whole is held for an admin (运行 page), not applied
+    await finishRun(
+      db,
+      runId,
+      {
+        read: r.read,
+        accepted: r.accepted,
+        duplicate: r.duplicate,
+        corrected: r.corrected,
+        quarantined: r.quarantined,
+        batch_ids: r.batches.map((b) => b.batchId),
+        ...(r.held.length > 0
+          ? { held: r.held.map((h) => ({ batch: h.batchId, reason: h.reason })) }
+          : {}),
+      },
+      r.held.length > 0 ? 'held' : 'ok',
+    );
     return r;
   } catch (err) {
     await failRun(db, runId, err);

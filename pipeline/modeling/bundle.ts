@@ -9,6 +9,8 @@ import {
   ModelError,
   alignColumns,
   fuseAll,
+  HistogramForest,
+  predictProbaParallel,
   rankFusionFromJSON,
   ruleIndex,
   RULE_INDEX_COLUMN,
@@ -19,6 +21,7 @@ import {
   type Classifier,
   type Matrix,
   type ModelArtifact,
+  type ParallelScoreOptions,
 } from '../../models/index.ts';
 
 import { DERIVED_NAMES, withDerived } from './derived.ts';
@@ -123,17 +126,40 @@ export function modelInput(b: ModelBundle, x: Matrix): Matrix {
   return alignColumns(derived, b.classifier.columns);
 }
 
-/**
- * Scores every row (columns aligned by name). A bundle with a text score needs its column in `x`
- * (text-score.ts `withTextScore`).
- */
-export function predict(b: ModelBundle, x: Matrix): Prediction {
+/** A bundle with a text score needs its column in `x` (text-score.ts `withTextScore`). */
+function checkInput(b: ModelBundle, x: Matrix): void {
   if (b.text && !x.columns.includes(TEXT_SCORE_COLUMN))
     throw new ModelError(
       'input_invalid',
       `[model] this model reads the ad-text score: add the ${TEXT_SCORE_COLUMN} column (withTextScore) before predict`,
     );
-  const forest = b.classifier.predictProba(modelInput(b, x));
+}
+
+/** Scores every row (columns aligned by name), on this thread. */
+export function predict(b: ModelBundle, x: Matrix): Prediction {
+  checkInput(b, x);
+  return fromForest(b, x, b.classifier.predictProba(modelInput(b, x)));
+}
+
+/**
+ * Scores every row like `predict`, the forest's trees walked on worker threads (the same
+ * numbers): how production scores a day (run-day.ts) and the evaluation scores its test days.
+ */
+export async function predictParallel(
+  b: ModelBundle,
+  x: Matrix,
+  options: ParallelScoreOptions = {},
+): Promise<Prediction> {
+  checkInput(b, x);
+  const input = modelInput(b, x);
+  const forest =
+    b.classifier instanceof HistogramForest
+      ? await predictProbaParallel(b.classifier, input, options)
+      : b.classifier.predictProba(input);
+  return fromForest(b, x, forest);
+}
+
+function fromForest(b: ModelBundle, x: Matrix, forest: Float64Array): Prediction {
   if (!b.fusion) return { score: b.calibrator.applyAll(forest), raw: forest, forest };
   const rules = ruleIndex(x);
   const raw = fuseAll(b.fusion, forest, rules);

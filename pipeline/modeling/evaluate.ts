@@ -10,16 +10,16 @@ import {
   pairedBootstrap,
   precisionAtK,
   ruleIndex,
-  selectRows,
   type LeadTimeSummary,
   type PairedBootstrapResult,
 } from '../../models/index.ts';
-import { predict } from './bundle.ts';
+import { predictParallel } from './bundle.ts';
 import { addDays, dayRange, daysBetween } from './days.ts';
 import { ensureFeatures } from './ensure-features.ts';
 import { loadFeatureRows } from './feature-matrix.ts';
 import { confirmedOn } from './outcomes.ts';
 import { withTextScore } from './text-score.ts';
+import { AppError } from '../errors.ts';
 import { trainModelAt, type TrainingOptions } from './train.ts';
 
 /**
@@ -151,22 +151,50 @@ async function surgeDays(db: Db, n: number): Promise<Map<string, string>> {
   return new Map(rows.map((r) => [r.uscc, r.d]));
 }
 
+/** What one scorer's daily lists add up to over the test days. */
+interface ScorerTally {
+  p20: number[];
+  p50: number[];
+  p100: number[];
+  ap: number[];
+  /** First test day each enterprise was in the top K. */
+  firstTop: Map<string, string>;
+  /** Days each scheme was in the top 50 while labelled positive. */
+  hits: Map<string, number>;
+}
+
+/**
+ * Walks forward over the test days: each day is read, scored by the model trained last (and by
+ * the baselines) and tallied on its own, so memory holds one day at a time (a city of 500,000
+ * enterprises has 500,000 rows a day).
+ */
 export async function evaluateOverTime(db: Db, o: EvaluateOptions): Promise<EvaluationReport> {
   const horizon = o.evalHorizonDays ?? o.horizonDays ?? 90;
   const topK = o.topK ?? 50;
   const to = o.to ?? (await lastDataDay(db))!;
   const every = Math.max(1, o.testEveryDays ?? 1);
   const testDays = dayRange(addDays(o.until, 1), to).filter((_, i) => i % every === 0);
+  if (testDays.length === 0)
+    throw new AppError('model_failed', `[evaluate] no test day after ${o.until} (data ends ${to})`);
   await ensureFeatures(db, testDays, (d, i, n) => o.onProgress?.(`features ${d} (${i + 1}/${n})`));
-  const rows = await loadFeatureRows(db, testDays);
   const confirmed = await confirmedOn(db, to);
   const surge = await surgeDays(db, o.surgeComplaints ?? 3);
-  const x = rows.matrix;
+  const names = Object.keys(SCORER_LABELS) as ScorerName[];
+  const tally = Object.fromEntries(
+    names.map((n) => [
+      n,
+      { p20: [], p50: [], p100: [], ap: [], firstTop: new Map(), hits: new Map() },
+    ]),
+  ) as unknown as Record<ScorerName, ScorerTally>;
+  const schemes = [...confirmed].filter(([, d]) => d > o.until && d <= to);
+  const labelOn = (uscc: string, day: string) => {
+    const d = confirmed.get(uscc);
+    return d !== undefined && d > day && d <= addDays(day, horizon) ? 1 : 0;
+  };
+  // the ceilings: precision@k of a perfect list (positives first)
+  const ceilP = { 20: [] as number[], 50: [] as number[], 100: [] as number[] };
   // Walk forward: each model scores only the days after its own cut-off, until the next retrain.
   const step = o.retrainEveryDays ?? 30;
-  const modelScores = new Float64Array(x.rows);
-  const noTextScores = new Float64Array(x.rows);
-  const forestScores = new Float64Array(x.rows);
   let first: Awaited<ReturnType<typeof trainModelAt>> | undefined;
   let models = 0;
   let fusedModels = 0;
@@ -180,95 +208,56 @@ export async function evaluateOverTime(db: Db, o: EvaluateOptions): Promise<Eval
     if (trained.textChoice) textModels++;
     if (trained.textChoice?.kept) textKept++;
     const end = step > 0 ? addDays(t, step) : to;
-    const idx: number[] = [];
-    for (let i = 0; i < x.rows; i++) if (rows.day[i]! > t && rows.day[i]! <= end) idx.push(i);
-    const sub = selectRows(x, idx);
-    const input = await withTextScore(
-      db,
-      trained.bundle.text,
-      sub,
-      idx.map((i) => rows.uscc[i]!),
-      idx.map((i) => rows.day[i]!),
-    );
-    // the score before calibration ranks (calibration is monotone: same order, without its ties)
-    const p = predict(trained.bundle, input);
-    const alt = trained.withoutText ? predict(trained.withoutText, sub) : p;
-    idx.forEach((i, k) => {
-      modelScores[i] = p.raw[k]!;
-      noTextScores[i] = alt.raw[k]!;
-      forestScores[i] = p.forest[k]!;
-    });
+    for (const day of testDays.filter((d) => d > t && d <= end)) {
+      // enterprises already confirmed on the day are known cases, not candidates
+      const rows = await loadFeatureRows(db, [day], {
+        keep: (uscc) => {
+          const d = confirmed.get(uscc);
+          return d === undefined || d > day;
+        },
+      });
+      const x = rows.matrix;
+      if (x.rows === 0) continue;
+      const input = await withTextScore(
+        db,
+        trained.bundle.text,
+        x,
+        rows.uscc,
+        rows.uscc.map(() => day),
+      );
+      // the score before calibration ranks (calibration is monotone: same order, without its ties)
+      const p = await predictParallel(trained.bundle, input);
+      const alt = trained.withoutText ? await predictParallel(trained.withoutText, x) : p;
+      const ci30 = x.columns.indexOf('complaints_30d');
+      const ci90 = x.columns.indexOf('complaints_90d');
+      const scores: Record<ScorerName, ArrayLike<number>> = {
+        model: p.raw,
+        noText: alt.raw,
+        forest: p.forest,
+        rules: p.rules ?? ruleIndex(x),
+        complaints: Float64Array.from(
+          { length: x.rows },
+          (_, i) => x.data[i * x.cols + ci30]! + x.data[i * x.cols + ci90]! / 1000,
+        ),
+      };
+      const labels = rows.uscc.map((u) => labelOn(u, day));
+      const positives = labels.filter((l) => l === 1).length;
+      for (const k of [20, 50, 100] as const) ceilP[k].push(Math.min(positives, k) / k);
+      for (const name of names) tallyDay(tally[name], scores[name], labels, rows.uscc, day, topK);
+    }
   }
-  const ci30 = x.columns.indexOf('complaints_30d');
-  const ci90 = x.columns.indexOf('complaints_90d');
-  const scores: Record<ScorerName, Float64Array> = {
-    model: modelScores,
-    noText: noTextScores,
-    forest: forestScores,
-    rules: ruleIndex(x),
-    complaints: Float64Array.from(
-      { length: x.rows },
-      (_, i) => x.data[i * x.cols + ci30]! + x.data[i * x.cols + ci90]! / 1000,
-    ),
-  };
-  // rows by day, skipping enterprises already confirmed
-  const byDay = new Map<string, number[]>();
-  for (let i = 0; i < x.rows; i++) {
-    const d = confirmed.get(rows.uscc[i]!);
-    if (d !== undefined && d <= rows.day[i]!) continue;
-    let list = byDay.get(rows.day[i]!);
-    if (!list) byDay.set(rows.day[i]!, (list = []));
-    list.push(i);
-  }
-  const schemes = [...confirmed].filter(([, d]) => d > o.until && d <= to);
-  const labelOn = (i: number, day: string) => {
-    const d = confirmed.get(rows.uscc[i]!);
-    return d !== undefined && d > day && d <= addDays(day, horizon) ? 1 : 0;
-  };
-  // the ceiling: precision@50 of a perfect list (positives first); the longest possible lead, a
-  // scheme in the top 50 from the first test day (lead times are censored there)
-  const ceilP = { 20: [] as number[], 50: [] as number[], 100: [] as number[] };
-  for (const day of testDays) {
-    const idx = byDay.get(day) ?? [];
-    if (idx.length === 0) continue;
-    const positives = idx.filter((i) => labelOn(i, day) === 1).length;
-    for (const k of [20, 50, 100] as const) ceilP[k].push(Math.min(positives, k) / k);
-  }
+  // the longest possible lead: a scheme in the top 50 from the first test day (lead times are
+  // censored there)
   const perfectLead = (d: string) =>
     testDays[0] !== undefined && testDays[0] < d ? daysBetween(testDays[0], d) : 0;
   const ceilLead = schemes.map(([, d]) => perfectLead(d)).filter((x) => x > 0);
   const hitsOf = {} as Record<ScorerName, Map<string, number>>;
   const leadOf = {} as Record<ScorerName, Map<string, number>>;
   const result = {} as Record<ScorerName, ScorerEvaluation>;
-  for (const name of Object.keys(scores) as ScorerName[]) {
-    const s = scores[name];
-    const p20: number[] = [];
-    const p50: number[] = [];
-    const p100: number[] = [];
-    const ap: number[] = [];
-    const firstTop = new Map<string, string>();
-    const hits = (hitsOf[name] = new Map<string, number>());
+  for (const name of names) {
+    const { p20, p50, p100, ap, firstTop, hits } = tally[name];
+    hitsOf[name] = hits;
     const leads = (leadOf[name] = new Map<string, number>());
-    for (const day of testDays) {
-      const idx = byDay.get(day) ?? [];
-      if (idx.length === 0) continue;
-      const sc = idx.map((i) => s[i]!);
-      const labels = idx.map((i) => labelOn(i, day));
-      // deterministic ranking: score, then uscc
-      const order = idx
-        .map((i, k) => ({ k, score: sc[k]!, uscc: rows.uscc[i]! }))
-        .sort((a, b) => b.score - a.score || (a.uscc < b.uscc ? -1 : 1));
-      const ranked = order.map((o2) => labels[o2.k]!);
-      const rankScores = order.map((_, r) => order.length - r);
-      p20.push(precisionAtK(ranked, rankScores, 20));
-      p50.push(precisionAtK(ranked, rankScores, 50));
-      p100.push(precisionAtK(ranked, rankScores, 100));
-      if (labels.some((l) => l === 1)) ap.push(averagePrecision(ranked, rankScores));
-      for (const o2 of order.slice(0, topK)) {
-        if (!firstTop.has(o2.uscc)) firstTop.set(o2.uscc, day);
-        if (topK === 50 && labels[o2.k] === 1) hits.set(o2.uscc, (hits.get(o2.uscc) ?? 0) + 1);
-      }
-    }
     const leadDecision: number[] = [];
     const leadSurge: number[] = [];
     let flagged = 0;
@@ -344,6 +333,31 @@ export async function evaluateOverTime(db: Db, o: EvaluateOptions): Promise<Eval
     })),
     testEveryDays: every,
   };
+}
+
+/** One day's list for one scorer: precision at 20/50/100, average precision, the top K. */
+function tallyDay(
+  t: ScorerTally,
+  s: ArrayLike<number>,
+  labels: number[],
+  uscc: string[],
+  day: string,
+  topK: number,
+): void {
+  // deterministic ranking: score, then uscc
+  const order = labels
+    .map((_, k) => ({ k, score: s[k]!, uscc: uscc[k]! }))
+    .sort((a, b) => b.score - a.score || (a.uscc < b.uscc ? -1 : 1));
+  const ranked = order.map((o2) => labels[o2.k]!);
+  const rankScores = order.map((_, r) => order.length - r);
+  t.p20.push(precisionAtK(ranked, rankScores, 20));
+  t.p50.push(precisionAtK(ranked, rankScores, 50));
+  t.p100.push(precisionAtK(ranked, rankScores, 100));
+  if (labels.some((l) => l === 1)) t.ap.push(averagePrecision(ranked, rankScores));
+  for (const o2 of order.slice(0, topK)) {
+    if (!t.firstTop.has(o2.uscc)) t.firstTop.set(o2.uscc, day);
+    if (topK === 50 && labels[o2.k] === 1) t.hits.set(o2.uscc, (t.hits.get(o2.uscc) ?? 0) + 1);
+  }
 }
 
 const f2 = (v: number) => (Number.isNaN(v) ? '–' : v.toFixed(2));

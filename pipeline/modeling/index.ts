@@ -5,7 +5,7 @@ export {
   activeVersion,
   listModels,
   rollbackModel,
-  type ModelVersionInfo,
+  ModelVersionInfo,
 } from './registry.ts';
 export { trainAndRegister, type TrainJobOptions, type TrainJobResult } from './train-job.ts';
 export { lastDataDay } from './evaluate.ts';

@@ -149,7 +149,7 @@ describe('the classifier', () => {
   it('explanations of fused scores sum to the score and come from the scorer that ranks the row higher', async () => {
     const t = await fusedModel();
     const rows = await loadFeatureRows(db, [addDays(UNTIL, 5)]);
-    const scored = scoreMatrix(rows.matrix, rows.uscc, t.bundle, {
+    const scored = await scoreMatrix(rows.matrix, rows.uscc, t.bundle, {
       model: { red: 0.3, orange: 0.1, yellow: 0 },
       rules: { red: 1, orange: 1, yellow: 1 },
     });
@@ -172,6 +172,37 @@ describe('the classifier', () => {
       leads.add(lead);
       expect(Object.keys(r.contributions!).includes('rule_index')).toBe(lead === 'model');
     }
+  });
+
+  it('a sampled training set keeps every positive; its weights add up to the full set', async () => {
+    const full = await trainModelAt(db, { until: UNTIL, forest: { nEstimators: 20 } });
+    const sampled = await trainModelAt(db, {
+      until: UNTIL,
+      forest: { nEstimators: 20 },
+      sampling: { negativeRate: 0.2 },
+    });
+    // the small city is under the 'auto' target: the full set, unweighted
+    expect(full.set.sampling).toMatchObject({ easyRate: 1, hardRate: 1 });
+    expect(full.set.rows.weight).toBeUndefined();
+    expect(sampled.set.sampling).toMatchObject({ easyRate: 0.2, hardRate: 0.8 });
+    expect(sampled.positives).toBe(full.positives);
+    expect(sampled.set.labels.length).toBeLessThan(full.set.labels.length * 0.6);
+    const total = sampled.set.rows.weight!.reduce((s, w) => s + w, 0);
+    expect(total).toBeCloseTo(full.set.labels.length, 0);
+  });
+
+  it('production scoring walks the trees on worker threads and gives the same numbers', async () => {
+    const t = await trainModelAt(db, { until: UNTIL, forest: { nEstimators: 20 } });
+    const day = await loadFeatureRows(db, [addDays(UNTIL, 3)]);
+    // a day of 24,000 rows: enough for two scoring threads
+    const big = selectRows(
+      day.matrix,
+      Int32Array.from({ length: 24_000 }, (_, i) => i % day.matrix.rows),
+    );
+    const uscc = Array.from({ length: big.rows }, (_, i) => day.uscc[i % day.uscc.length]!);
+    const scored = await scoreMatrix(big, uscc, t.bundle);
+    const p = predict(t.bundle, big);
+    expect(scored.every((r, i) => r.score === p.score[i] && r.tie === p.raw[i])).toBe(true);
   });
 
   it('calibration is monotone in the raw score', async () => {
@@ -199,6 +230,7 @@ describe('registry, scoring and publication', () => {
       until: addDays(UNTIL, 14),
       forest: { nEstimators: 40 },
       evalDays: 0,
+      sampling: { negativeRate: 0.5 },
     });
     expect(second.active).toBe(false);
     expect(await activeVersion(db)).toBe(first.version);
@@ -210,6 +242,15 @@ describe('registry, scoring and publication', () => {
     expect(models.map((m) => [m.version, m.active])).toEqual([
       [first.version, true],
       [second.version, false],
+    ]);
+    // the training command's sampling rates are in the registry entry
+    const rates = models.map((m) => {
+      const s = (m.params as { sampling: { easyRate: number; hardRate: number } }).sampling;
+      return [s.easyRate, s.hardRate];
+    });
+    expect(rates).toEqual([
+      [1, 1],
+      [0.5, 1],
     ]);
     await expect(activateModel(db, 999)).rejects.toThrow(/model version 999 does not exist/);
   });

@@ -3,25 +3,34 @@
  * metrics and artefact; the active model (champion) is the latest activation; the others are
  * challengers. Activate and roll back are recorded, never edited.
  */
+import { z } from 'zod';
 import type { Db } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 import { bundleFromJson, bundleToJson, type ModelBundle } from './bundle.ts';
 
-export interface ModelVersionInfo {
-  version: number;
-  created_at: string;
-  kind: string;
-  trained_until: string;
-  window_from: string;
-  window_to: string;
-  horizon_days: number;
-  data_fingerprint: string;
-  features: string[];
-  params: unknown;
-  metrics: unknown;
-  note: string | null;
-  active: boolean;
-}
+export const ModelVersionInfo = z
+  .object({
+    version: z.number().int(),
+    created_at: z.string(),
+    kind: z.string(),
+    trained_until: z.string(),
+    window_from: z.string(),
+    window_to: z.string(),
+    horizon_days: z.number().int(),
+    data_fingerprint: z.string(),
+    features: z.array(z.string()),
+    params: z
+      .record(z.string(), z.unknown())
+      .meta({ description: "the learner's parameters as trained (by model kind)" }),
+    metrics: z.record(z.string(), z.unknown()).nullable().meta({
+      description:
+        'the evaluation recorded at training (evaluation, examples, positives, fusion; versions trained earlier may lack parts)',
+    }),
+    note: z.string().nullable(),
+    active: z.boolean(),
+  })
+  .meta({ id: 'ModelVersion' });
+export type ModelVersionInfo = z.output<typeof ModelVersionInfo>;
 
 export interface RegisterInput {
   bundle: ModelBundle;
@@ -60,6 +69,27 @@ export async function registerModel(db: Db, m: RegisterInput): Promise<number> {
   });
 }
 
+/**
+ * Adds the walk-forward evaluation of a version's recipe to its metrics, when it was measured
+ * after the version was registered (the demo activates its first model before evaluating it).
+ */
+export async function recordEvaluation(
+  db: Db,
+  version: number,
+  evaluation: unknown,
+): Promise<void> {
+  const r = await db.one<{ metrics: string }>(
+    `SELECT metrics::VARCHAR AS metrics FROM model_versions WHERE version = $v`,
+    { v: version },
+  );
+  if (!r) throw new AppError('not_found', `model version ${version} does not exist`);
+  const metrics = { ...(JSON.parse(r.metrics) as Record<string, unknown>), evaluation };
+  await db.run(`UPDATE model_versions SET metrics = $m::JSON WHERE version = $v`, {
+    v: version,
+    m: JSON.stringify(metrics),
+  });
+}
+
 /** The active model's version, or null when the rule index ranks alone. */
 export async function activeVersion(db: Db): Promise<number | null> {
   const r = await db.one<{ version: number | null }>(
@@ -94,8 +124,8 @@ export async function listModels(db: Db): Promise<ModelVersionInfo[]> {
   return rows.map((r) => ({
     ...r,
     features: JSON.parse(r.features) as string[],
-    params: JSON.parse(r.params) as unknown,
-    metrics: JSON.parse(r.metrics) as unknown,
+    params: JSON.parse(r.params) as ModelVersionInfo['params'],
+    metrics: JSON.parse(r.metrics) as ModelVersionInfo['metrics'],
     active: r.version === active,
   }));
 }

@@ -18,7 +18,7 @@ import {
   type RankFusion,
 } from '../../models/index.ts';
 import { FEATURES } from '../features/registry.ts';
-import { modelInput, predict, type ModelBundle } from './bundle.ts';
+import { modelInput, predictParallel, type ModelBundle } from './bundle.ts';
 import { DERIVED_FEATURES } from './derived.ts';
 import { TEXT_SCORE_COLUMN, TEXT_SCORE_LABEL } from './text-score.ts';
 
@@ -66,14 +66,15 @@ function calibrated(c: Contributions, calibrate: (p: number) => number): Contrib
   return { bias, values: c.values.map((v) => v * k), prediction: score, columns: c.columns };
 }
 
-export function scoreMatrix(
+/** Scores a day's matrix: the model's trees on worker threads (bundle.ts predictParallel). */
+export async function scoreMatrix(
   x: Matrix,
   uscc: readonly string[],
   model: ModelBundle | null,
   thresholds = DEFAULT_THRESHOLDS,
-): ScoredRow[] {
-  const rules = ruleIndex(x);
-  const pred = model ? predict(model, x) : null;
+): Promise<ScoredRow[]> {
+  const pred = model ? await predictParallel(model, x) : null;
+  const rules = pred?.rules ?? ruleIndex(x);
   const levels = createLevels(model ? thresholds.model : thresholds.rules);
   const rows: ScoredRow[] = uscc.map((u, i) => {
     const score = pred ? pred.score[i]! : rules[i]!;

@@ -1,38 +1,26 @@
 /**
  * Training: point-in-time examples (enterprise, as_of) on days sampled every `step` days, labels
- * from outcomes decided on or before `until`, a histogram forest, and an isotonic calibrator
- * fitted on the most recent quarter of the sampled days (held out in time).
+ * from outcomes decided on or before `until`, negatives sampled and weighted back
+ * (sampling.ts), a histogram forest, and an isotonic calibrator fitted on the most recent quarter
+ * of the sampled days (held out in time; fit-model.ts).
  */
 import type { Db } from '../db/index.ts';
 import {
-  fitCalibrator,
-  fitRankFusion,
-  fuseAll,
-  HistogramForest,
-  ruleIndex,
-  identityCalibrator,
-  chooseFusion,
   meanPrecisionAtKByGroup,
-  selectRows,
-  withRuleIndex,
-  type FusionChoice,
   type HistogramForestOptions,
   type Matrix,
 } from '../../models/index.ts';
-import type { ModelBundle } from './bundle.ts';
+import { predictParallel, type ModelBundle } from './bundle.ts';
 import { addDays } from './days.ts';
-import { withDerived } from './derived.ts';
 import { ensureFeatures } from './ensure-features.ts';
 import { loadFeatureRows, type FeatureRows } from './feature-matrix.ts';
 import { confirmedOn, labelOf } from './outcomes.ts';
-import {
-  TEXT_SCORE_COLUMN,
-  textScores,
-  trainAdTextScorer,
-  withColumn,
-  type AdTextScorer,
-} from './text-score.ts';
+import { TEXT_SCORE_COLUMN, textScores, trainAdTextScorer, withColumn } from './text-score.ts';
+import type { SamplingOptions, SamplingRecord } from './sampling.ts';
 import { AppError } from '../errors.ts';
+import { fitModelInWorker, type FittedModel } from './fit-model.ts';
+
+export { DEFAULT_FOREST } from './fit-model.ts';
 
 export interface TrainingOptions {
   /** Outcomes decided on or before this day are used; examples have as_of before it. */
@@ -59,26 +47,25 @@ export interface TrainingOptions {
    * alone, else the score is the calibrated forest alone. `false`: never fuse.
    */
   fusion?: boolean;
+  /**
+   * Negative sampling of the training set (pipeline/modeling/sampling.ts); default 'auto' rates.
+   * `false`: every example (the full training set).
+   */
+  sampling?: SamplingOptions | false;
+  /** Worker threads growing the trees (default: every core; 1 still runs off the event loop). */
+  threads?: number;
   onProgress?: (message: string) => void;
+  /** After each tree grown: for a progress bar with an ETA. */
+  onTree?: (done: number, total: number) => void;
 }
 
-/**
- * Chosen on the sample city's walk-forward evaluation (few positives: shallow trees with large
- * leaves generalise better there than grown trees; measured in bench/evaluate-city.ts too).
- */
-export const DEFAULT_FOREST: HistogramForestOptions = {
-  nEstimators: 200,
-  minSamplesLeaf: 20,
-  maxDepth: 8,
-  maxFeatures: 'sqrt',
-  classWeight: 'balanced',
-  seed: 20260101,
-};
-
 export interface TrainingSet {
+  /** Ordered by day, then uscc; `rows.weight` is set when negatives were sampled. */
   rows: FeatureRows;
   labels: Uint8Array;
   days: string[];
+  /** The rates and counts of the sampling (absent with `sampling: false`). */
+  sampling?: SamplingRecord;
 }
 
 /** First day with any ad or complaint: the start of the data. */
@@ -110,31 +97,27 @@ export async function buildTrainingSet(db: Db, o: TrainingOptions): Promise<Trai
     );
   }
   await ensureFeatures(db, days, (d, i, n) => o.onProgress?.(`features ${d} (${i + 1}/${n})`));
-  const all = await loadFeatureRows(db, days);
   const confirmed = await confirmedOn(db, o.until);
-  const keep: number[] = [];
-  const labels: number[] = [];
-  for (let i = 0; i < all.matrix.rows; i++) {
-    const y = labelOf(confirmed, all.uscc[i]!, all.day[i]!, horizon);
-    if (y === null) continue;
-    keep.push(i);
-    labels.push(y);
-  }
-  const rows: FeatureRows = {
-    matrix: selectRows(all.matrix, keep),
-    uscc: keep.map((i) => all.uscc[i]!),
-    day: keep.map((i) => all.day[i]!),
-  };
-  return { rows, labels: Uint8Array.from(labels), days };
+  // an enterprise already confirmed on the day is no example
+  const rows = await loadFeatureRows(db, days, {
+    keep: (uscc, day) => labelOf(confirmed, uscc, day, horizon) !== null,
+    ...(o.sampling === false ? {} : { sample: { ...o.sampling, until: o.until } }),
+  });
+  const labels = new Uint8Array(rows.uscc.length);
+  for (let i = 0; i < labels.length; i++)
+    labels[i] = labelOf(confirmed, rows.uscc[i]!, rows.day[i]!, horizon)!;
+  const r = rows.sampling;
+  const candidates = r ? r.candidates.confirmed + r.candidates.hard + r.candidates.easy : 0;
+  o.onProgress?.(
+    r && (r.easyRate < 1 || r.hardRate < 1)
+      ? `training set: ${labels.length} examples sampled from ${candidates} candidate rows (every row of confirmed enterprises; negatives with ads or complaints kept at ${r.hardRate}, the others at ${r.easyRate}, weighted back)`
+      : `training set: ${labels.length} examples (every candidate row${r ? `: under the sampling target` : ''})`,
+  );
+  return { rows, labels, days, ...(rows.sampling ? { sampling: rows.sampling } : {}) };
 }
 
-export interface TrainedModel {
-  bundle: ModelBundle;
+export interface TrainedModel extends FittedModel {
   set: TrainingSet;
-  calibrationDays: string[];
-  positives: number;
-  /** Absent when the fusion was not allowed or there were too few held-out positives. */
-  fusionChoice?: FusionChoice;
   /** Absent when the text score was not allowed or too few positive ads to learn it from. */
   textChoice?: TextChoice;
   /** The model without the text score, when one with it was trained (for with / without tables). */
@@ -153,131 +136,75 @@ export interface TextChoice {
 }
 
 /**
- * Trains the forest on the earlier days and calibrates it on the latest quarter of days; with the
- * learned text score allowed (text-score.ts), trains a forest with it and one without, and keeps
- * the text score only when the held-out days' daily top 50 is strictly more precise with it.
+ * Trains the forest on the earlier days and calibrates it on the latest quarter of days. The
+ * training set is read here (DuckDB reads are asynchronous); everything that computes runs on
+ * worker threads (fit-model.ts), so the calling thread's event loop stays free. With the learned
+ * text score allowed (text-score.ts), a second model is fitted with it, and the text score is kept
+ * only when the held-out days' daily top 50 of the forest is strictly more precise with it.
  */
 export async function trainModelAt(db: Db, o: TrainingOptions): Promise<TrainedModel> {
-  const horizon = o.horizonDays ?? 90;
   const set = await buildTrainingSet(db, o);
-  const positives = set.labels.reduce((s, y) => s + y, 0);
-  if (positives < 3) {
-    throw new AppError(
-      'model_failed',
-      `[train] only ${positives} positive examples before ${o.until}: record more confirmed outcomes first`,
-    );
-  }
+  const plain = await fitModelInWorker(set, o);
+  if (o.textScore === false) return { ...plain, set };
+  const confirmed = await confirmedOn(db, o.until);
+  o.onProgress?.('training the ad-text model (4 cross-fitted folds)');
+  const scorer = await trainAdTextScorer(db, addDays(set.days[0]!, -89), o.until, confirmed);
+  if (!scorer) return { ...plain, set };
+  const col = await textScores(db, scorer, set.rows.uscc, set.rows.day);
+  const textSet: TrainingSet = {
+    ...set,
+    rows: { ...set.rows, matrix: withColumn(set.rows.matrix, TEXT_SCORE_COLUMN, col) },
+  };
+  const fitted = await fitModelInWorker(textSet, {
+    ...o,
+    ...(o.onProgress
+      ? {
+          onProgress: (m: string) =>
+            o.onProgress!(m.startsWith('training ') ? `${m} with the ad-text score` : m),
+        }
+      : {}),
+  });
+  const withText: FittedModel = { ...fitted, bundle: { ...fitted.bundle, text: scorer } };
+  // the forests' own scores on the held-out days (the latest quarter, as fit-model.ts splits)
   const cut = set.days[Math.floor(set.days.length * 0.75)]!;
-  const fitIdx: number[] = [];
-  const calIdx: number[] = [];
-  for (let i = 0; i < set.labels.length; i++) (set.rows.day[i]! < cut ? fitIdx : calIdx).push(i);
-  const stacked = o.stackRuleIndex === false ? set.rows.matrix : withRuleIndex(set.rows.matrix);
-  const input = o.derived === false ? stacked : withDerived(stacked);
-  const split: Split = { fitIdx, calIdx, horizon };
-  const plain = fitVariant(set, input, split, o, undefined);
-  let chosen = plain;
-  let textChoice: TextChoice | undefined;
-  if (o.textScore !== false) {
-    const confirmed = await confirmedOn(db, o.until);
-    o.onProgress?.('training the ad-text model (4 cross-fitted folds)');
-    const scorer = await trainAdTextScorer(db, addDays(set.days[0]!, -89), o.until, confirmed);
-    if (scorer) {
-      const col = await textScores(db, scorer, set.rows.uscc, set.rows.day);
-      const withText = fitVariant(set, withColumn(input, TEXT_SCORE_COLUMN, col), split, o, scorer);
-      const calY = calIdx.map((i) => set.labels[i]!);
-      const calDays = calIdx.map((i) => set.rows.day[i]!);
-      const k = 50;
-      const withoutP = meanPrecisionAtKByGroup(calY, plain.forestRaw, calDays, k);
-      const withP = meanPrecisionAtKByGroup(calY, withText.forestRaw, calDays, k);
-      textChoice = {
-        k,
-        withoutPrecisionAtK: withoutP,
-        withPrecisionAtK: withP,
-        kept: withP > withoutP,
-        ads: scorer.trainedOn.ads,
-        positiveAds: scorer.trainedOn.positives,
-      };
-      o.onProgress?.(
-        `ad-text score ${textChoice.kept ? 'kept' : 'dropped'}: held-out precision@50 with it ${withP.toFixed(3)}, without ${withoutP.toFixed(3)} (${scorer.trainedOn.ads} ads, ${scorer.trainedOn.positives} positive)`,
-      );
-      if (textChoice.kept) chosen = withText;
-    }
-  }
-  return {
-    bundle: chosen.bundle,
-    set,
-    calibrationDays: set.days.filter((d) => d >= cut),
-    positives,
-    ...(chosen.fusionChoice ? { fusionChoice: chosen.fusionChoice } : {}),
-    ...(textChoice ? { textChoice } : {}),
-    ...(textChoice ? { withoutText: plain.bundle } : {}),
-  };
-}
-
-interface Split {
-  fitIdx: number[];
-  calIdx: number[];
-  horizon: number;
-}
-
-interface Variant {
-  bundle: ModelBundle;
-  /** The forest's own probabilities on the held-out rows. */
-  forestRaw: Float64Array;
-  fusionChoice?: FusionChoice;
-}
-
-/** One forest on the fit rows, its fusion choice and calibrator from the held-out rows. */
-function fitVariant(
-  set: TrainingSet,
-  input: Matrix,
-  { fitIdx, calIdx, horizon }: Split,
-  o: TrainingOptions,
-  text: AdTextScorer | undefined,
-): Variant {
-  const fitY = fitIdx.map((i) => set.labels[i]!);
-  const options = { ...DEFAULT_FOREST, ...o.forest };
-  o.onProgress?.(
-    `training ${options.nEstimators} trees on ${fitIdx.length} examples (${fitY.reduce((s, y) => s + y, 0)} positive)${text ? ' with the ad-text score' : ''}`,
+  const cal: number[] = [];
+  for (let i = 0; i < set.labels.length; i++) if (set.rows.day[i]! >= cut) cal.push(i);
+  const from = cal[0] ?? set.labels.length;
+  const heldOut = (m: Matrix) => rowRange(m, from, set.labels.length);
+  const calY = set.labels.subarray(from);
+  const calDays = set.rows.day.slice(from);
+  const calW = set.rows.weight?.subarray(from);
+  const k = 50;
+  const withoutP = meanPrecisionAtKByGroup(
+    calY,
+    (await predictParallel(plain.bundle, heldOut(set.rows.matrix))).forest,
+    calDays,
+    k,
+    calW,
   );
-  const forest = new HistogramForest(options).fit(selectRows(input, fitIdx), fitY);
-  const calY = calIdx.map((i) => set.labels[i]!);
-  const calPositives = calY.reduce((s, y) => s + y, 0);
-  const forestRaw = forest.predictProba(selectRows(input, calIdx));
-  // The fusion's tail maps come from the held-out days too (the forest's scores there are
-  // out-of-sample); with fewer than 2 held-out positives there is nothing to calibrate it on.
-  const calRules = ruleIndex(selectRows(set.rows.matrix, calIdx));
-  let fusion =
-    o.fusion !== false && calPositives >= 2 ? fitRankFusion(forestRaw, calRules) : undefined;
-  let fusionChoice: FusionChoice | undefined;
-  if (fusion) {
-    // the tail maps use no labels; the choice uses the held-out days' labels (models/ensemble.ts)
-    fusionChoice = chooseFusion(
-      fusion,
-      forestRaw,
-      calRules,
-      calY,
-      calIdx.map((i) => set.rows.day[i]!),
-      50,
-    );
-    if (!fusionChoice.fused) fusion = undefined;
-    o.onProgress?.(
-      `fusion with the rule index ${fusionChoice.fused ? 'kept' : 'dropped'}: held-out precision@50 fused ${fusionChoice.fusedPrecisionAtK.toFixed(3)}, forest alone ${fusionChoice.forestPrecisionAtK.toFixed(3)}`,
-    );
-  }
-  const raw = fusion ? fuseAll(fusion, forestRaw, calRules) : forestRaw;
-  // Isotonic needs many positives to be more than a few flat steps; Platt is smooth with few.
-  const calibrator =
-    calPositives < 2
-      ? identityCalibrator()
-      : fitCalibrator(calPositives >= 50 ? 'isotonic' : 'platt', raw, calY);
-  const bundle: ModelBundle = {
-    classifier: forest,
-    calibrator,
-    features: forest.columns,
-    horizonDays: horizon,
-    ...(fusion ? { fusion } : {}),
-    ...(text ? { text } : {}),
+  const withP = meanPrecisionAtKByGroup(
+    calY,
+    (await predictParallel(withText.bundle, heldOut(textSet.rows.matrix))).forest,
+    calDays,
+    k,
+    calW,
+  );
+  const textChoice: TextChoice = {
+    k,
+    withoutPrecisionAtK: withoutP,
+    withPrecisionAtK: withP,
+    kept: withP > withoutP,
+    ads: scorer.trainedOn.ads,
+    positiveAds: scorer.trainedOn.positives,
   };
-  return { bundle, forestRaw, ...(fusionChoice ? { fusionChoice } : {}) };
+  o.onProgress?.(
+    `ad-text score ${textChoice.kept ? 'kept' : 'dropped'}: held-out precision@50 with it ${withP.toFixed(3)}, without ${withoutP.toFixed(3)} (${scorer.trainedOn.ads} ads, ${scorer.trainedOn.positives} positive)`,
+  );
+  const chosen = textChoice.kept ? withText : plain;
+  return { ...chosen, set, textChoice, withoutText: plain.bundle };
+}
+
+/** Rows [from, to) of a matrix, without a copy (rows are ordered by day). */
+function rowRange(m: Matrix, from: number, to: number): Matrix {
+  return { ...m, rows: to - from, data: m.data.subarray(from * m.cols, to * m.cols) };
 }

@@ -19,8 +19,8 @@ import { createEndpoint, setContact, subscribe, unsubscribe } from './subscripti
 import { addEntry, createWatchlist, type Actor } from './watchlists.ts';
 
 const SECRET = 'whsec-0123456789abcdef';
-const ADMIN: Actor = { name: 'ops', role: 'admin' };
-const INV: Actor = { name: 'inv-a', role: 'investigator' };
+const ADMIN: Actor = { name: 'ops', role: 'admin', office: null };
+const INV: Actor = { name: 'inv-a', role: 'investigator', office: null };
 
 interface Received {
   url: string;
@@ -104,7 +104,9 @@ describe('push channels', () => {
         url: hook.url,
         secret: SECRET,
       });
-      subs.push(await subscribe(db, INV, { kind: 'watch_hits', endpointId: ep.endpoint_id }));
+      subs.push(
+        await subscribe(db, INV, { kind: 'watch_hits', endpointId: ep.endpoint_id, now: t0 }),
+      );
       await feed(db, 'complaints', [complaint('C-1', '2026-03-02', E.xinsheng)], at(0));
       const retry = [30, 120, 600];
       const run = (s: number) => deliverDue(db, { now: at(s), retrySeconds: retry });
@@ -151,7 +153,9 @@ describe('push channels', () => {
         url: hook.url,
         secret: SECRET,
       });
-      subs.push(await subscribe(db, INV, { kind: 'watch_hits', endpointId: ep.endpoint_id }));
+      subs.push(
+        await subscribe(db, INV, { kind: 'watch_hits', endpointId: ep.endpoint_id, now: t0 }),
+      );
       await feed(db, 'complaints', [complaint('C-2', '2026-03-02', E.xinsheng)], at(20_000));
       const run = (s: number) => deliverDue(db, { now: at(s), retrySeconds: [10, 10] });
       await run(20_000);
@@ -193,8 +197,12 @@ describe('push channels', () => {
         url: `${ding.url}?access_token=xyz`,
         secret: dingSecret,
       });
-      subs.push(await subscribe(db, INV, { kind: 'watch_hits', endpointId: w.endpoint_id }));
-      subs.push(await subscribe(db, INV, { kind: 'watch_hits', endpointId: d.endpoint_id }));
+      subs.push(
+        await subscribe(db, INV, { kind: 'watch_hits', endpointId: w.endpoint_id, now: t0 }),
+      );
+      subs.push(
+        await subscribe(db, INV, { kind: 'watch_hits', endpointId: d.endpoint_id, now: t0 }),
+      );
       await feed(db, 'complaints', [complaint('C-3', '2026-03-03', E.xinsheng)], at(30_000));
       const r1 = await deliverDue(db, { now: at(30_000), retrySeconds: [5] });
       expect(r1.failed).toBe(1); // the first 企业微信 answer had errcode 93000
@@ -248,7 +256,7 @@ describe('push channels', () => {
     });
     try {
       await setContact(db, 'inv-a', 'inv-a@dfb.zhuhai.gov.cn');
-      subs.push(await subscribe(db, INV, { kind: 'watch_hits', email: true }));
+      subs.push(await subscribe(db, INV, { kind: 'watch_hits', email: true, now: t0 }));
       await feed(db, 'complaints', [complaint('C-4', '2026-03-04', E.xinsheng)], at(40_000));
       expect(await queueDigests(db, { now: at(40_000) })).toBe(1);
       expect(await queueDigests(db, { now: at(40_001) })).toBe(0); // one digest a day

@@ -7,6 +7,7 @@
  * Time comes from `now()`: the scheduler passes the clock, tests a fake one (no sleeps).
  */
 import { createHmac } from 'node:crypto';
+import { z } from 'zod';
 import type { Db } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 import { writeAudit } from '../queries/audit.ts';
@@ -293,28 +294,36 @@ async function sendDigest(
 
 // ---- the dead-letter list -------------------------------------------------------------------------
 
-export interface DeliveryRow {
-  delivery_id: number;
-  channel: string;
-  recipient: string;
-  endpoint_id: number | null;
-  address: string | null;
-  digest_day: string | null;
-  notification_ids: number[];
-  status: string;
-  attempts: number;
-  next_attempt_at: string | null;
-  last_error: string | null;
-  created_at: string;
-  sent_at: string | null;
-}
+export const DeliveryRow = z
+  .object({
+    delivery_id: z.number().int(),
+    channel: z.string(),
+    recipient: z.string(),
+    endpoint_id: z.number().int().nullable(),
+    address: z.string().nullable(),
+    digest_day: z.string().nullable(),
+    notification_ids: z.array(z.number().int()),
+    status: z.enum(['pending', 'sent', 'dead']),
+    attempts: z.number().int(),
+    next_attempt_at: z.string().nullable(),
+    last_error: z.string().nullable(),
+    created_at: z.string(),
+    sent_at: z.string().nullable(),
+  })
+  .meta({ id: 'Delivery' });
+export type DeliveryRow = z.output<typeof DeliveryRow>;
+
+export const DeliveryPage = z
+  .object({ items: z.array(DeliveryRow), next_cursor: z.string().nullable() })
+  .meta({ id: 'DeliveryPage' });
+export type DeliveryPage = z.output<typeof DeliveryPage>;
 
 const TS = (c: string) => `strftime(${c} AT TIME ZONE 'Asia/Shanghai', '%Y-%m-%dT%H:%M:%S+08:00')`;
 
 export async function listDeliveries(
   db: Db,
   o: { status?: string; limit?: number; cursor?: string } = {},
-): Promise<{ items: DeliveryRow[]; next_cursor: string | null }> {
+): Promise<DeliveryPage> {
   const limit = Math.min(Math.max(o.limit ?? 50, 1), 200);
   const before = o.cursor === undefined ? null : Number(o.cursor);
   const rows = await db.all<DeliveryRow & Record<string, unknown>>(

@@ -1,27 +1,38 @@
 /** The in-app inbox: a recipient's notifications, newest first, with read marks. */
+import { z } from 'zod';
 import type { Db } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 
-export interface InboxItem {
-  notification_id: number;
-  event_key: string;
-  kind: string;
-  uscc: string | null;
-  day: string | null;
-  title: string;
-  data: Record<string, unknown>;
-  link: string | null;
-  reasons: Record<string, unknown>[];
-  created_at: string;
-  read_at: string | null;
-}
+export const InboxItem = z
+  .object({
+    notification_id: z.number().int(),
+    event_key: z.string(),
+    kind: z.string(),
+    uscc: z.string().nullable(),
+    day: z.string().nullable(),
+    title: z.string(),
+    data: z
+      .record(z.string(), z.unknown())
+      .meta({ description: "the event's own fields (each kind of event names its own)" }),
+    link: z.string().nullable(),
+    reasons: z
+      .array(z.record(z.string(), z.unknown()))
+      .meta({ description: 'why it reached the recipient: one per matching subscription' }),
+    created_at: z.string(),
+    read_at: z.string().nullable(),
+  })
+  .meta({ id: 'Notification' });
+export type InboxItem = z.output<typeof InboxItem>;
 
-export interface InboxPage {
-  items: InboxItem[];
-  unread: number;
-  has_more: boolean;
-  next_cursor: string | null;
-}
+export const InboxPage = z
+  .object({
+    items: z.array(InboxItem),
+    unread: z.number().int(),
+    has_more: z.boolean(),
+    next_cursor: z.string().nullable(),
+  })
+  .meta({ id: 'InboxPage' });
+export type InboxPage = z.output<typeof InboxPage>;
 
 const TS = (c: string) => `strftime(${c} AT TIME ZONE 'Asia/Shanghai', '%Y-%m-%dT%H:%M:%S+08:00')`;
 

@@ -6,7 +6,13 @@
 export * from './kinds.ts';
 export * from './watchlists.ts';
 export * from './subscriptions.ts';
-export { rescreen, rescreenAfter, type ScreenOptions, type ScreenResult } from './screen.ts';
+export {
+  rescreen,
+  rescreenAfter,
+  HISTORY_DAYS,
+  type ScreenOptions,
+  type ScreenResult,
+} from './screen.ts';
 export { quietUntil, nextPushTime, isClock } from './quiet.ts';
 export * from './inbox.ts';
 export {
@@ -22,12 +28,7 @@ export {
   type Mailer,
   type DeliverOptions,
   type DeliverResult,
-  type DeliveryRow,
+  DeliveryRow,
+  DeliveryPage,
 } from './deliver.ts';
 export { notifyJobs, createMailer, type NotifyJob } from './jobs.ts';
-export {
-  useOfficeModel,
-  officeModel,
-  restrictToJurisdiction,
-  type OfficeModel,
-} from './recipients.ts';

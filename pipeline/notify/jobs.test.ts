@@ -19,7 +19,7 @@ describe('notification jobs in the scheduler', () => {
     try {
       await accounts(db, { 'inv-a': 'investigator', 'reg-b': 'regulator' });
       await feed(db, 'registrations', [registration(E.xinsheng, '2026-03-01')]);
-      const me = { name: 'inv-a', role: 'investigator' };
+      const me = { name: 'inv-a', role: 'investigator', office: null };
       const l = await createWatchlist(db, me, { name: '案' });
       await addEntry(db, me, l.watchlist_id, {
         kind: 'enterprise',
@@ -44,11 +44,15 @@ describe('notification jobs in the scheduler', () => {
         log: () => {},
       });
       expect(s.jobs).toEqual(expect.arrayContaining(['notify', 'digest']));
-      await s.trigger('notify');
+      await (
+        await s.trigger('notify')
+      ).done;
       expect((await inbox(db, 'inv-a')).map((n) => n.title)).toEqual([
         '珠海鑫盛财富管理有限公司：处置 核查中',
       ]);
-      await s.trigger('digest');
+      await (
+        await s.trigger('digest')
+      ).done;
       const d = await db.all<{ channel: string; status: string; last_error: string | null }>(
         `SELECT channel, status, last_error FROM deliveries`,
       );

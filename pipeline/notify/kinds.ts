@@ -32,17 +32,6 @@ export const SUBSCRIPTION_KINDS = [
 ] as const;
 export type SubscriptionKind = (typeof SUBSCRIPTION_KINDS)[number];
 
-/**
- * The kinds the screening produces events for. office_queue (referrals and approvals waiting for
- * my office) is declared but waits for the office model's referral and approval tables (issue 14).
- */
-export const AVAILABLE_KINDS: readonly SubscriptionKind[] = [
-  'watch_hits',
-  'new_alerts',
-  'my_cases',
-  'feed_problems',
-];
-
 export const SUBSCRIPTION_KIND_ZH: Readonly<Record<SubscriptionKind, string>> = {
   watch_hits: '关注名单命中',
   new_alerts: '本辖区新增红/橙色预警',
@@ -75,6 +64,8 @@ export const EVENT_KIND_ZH: Readonly<Record<string, string>> = {
   alert: '新增预警',
   disposition: '处置',
   batch: '数据批次',
+  referral: '移交待接收',
+  approval: '待审批',
 };
 
 export const LEVEL_ZH: Readonly<Record<string, string>> = { red: '红', orange: '橙', yellow: '黄' };

@@ -320,3 +320,29 @@ export const DISPOSITION_SQL: readonly string[] = [
      FROM dispositions d JOIN nt_src_disp s USING (disposition_id)
     WHERE d.uscc IN ${NORMS('enterprise')}`,
 ];
+
+// ---- the office's queue: referrals to it, proposals awaiting a second person -------------------
+
+/**
+ * New referrals to an office (written with their 移交 disposition) and new 认定 / 排除 proposals,
+ * for office_queue subscribers. match_norm is the office the event waits for: the referral's
+ * target; the proposer's office (someone of that office or above decides), the tree's root for a
+ * proposer of the whole tree. Dated by the alert they are about.
+ */
+export const OFFICE_QUEUE_SQL: readonly string[] = [
+  `INSERT INTO nt_hits
+   SELECT 'referral:' || r.referral_id, 'referral', r.uscc, r.alert_day, NULL,
+          json_object('referral_id', r.referral_id, 'alert_day', r.alert_day, 'from_office', r.from_office,
+                      'from_office_name', j.name, 'target', r.target, 'actor', r.actor),
+          '/ui/referrals', 'disposition:' || r.disposition_id, 'office_queue', r.target, NULL, 'referral'
+     FROM referrals r JOIN nt_src_disp s USING (disposition_id)
+     LEFT JOIN jurisdictions j ON j.code = r.from_office
+    WHERE r.target_kind = 'office'`,
+  `INSERT INTO nt_hits
+   SELECT 'approval:' || a.approval_id, 'approval', a.uscc, a.alert_day, NULL,
+          json_object('approval_id', a.approval_id, 'alert_day', a.alert_day, 'proposed', a.proposed,
+                      'actor', a.actor, 'actor_office', a.actor_office),
+          '/ui/approvals', 'approval:' || a.approval_id, 'office_queue',
+          coalesce(a.actor_office, (SELECT code FROM jurisdictions WHERE parent IS NULL LIMIT 1)), NULL, 'approval'
+     FROM approvals a JOIN nt_src_appr s USING (approval_id)`,
+];

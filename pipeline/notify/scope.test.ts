@@ -1,31 +1,19 @@
 /**
- * Nothing outside a subscriber's area: with an office model (a city and two districts; accounts
- * placed in offices; an enterprise's office from its register district as of the event's day),
- * new 红/橙 alerts and watchlist hits reach only the accounts whose subtree holds the enterprise on
- * the day of the event. The model here is a small stand-in with the interface of issue 14's
- * pipeline/jurisdictions (OfficeModel).
+ * Nothing outside a subscriber's area, with issue 14's office model (pipeline/jurisdictions: the
+ * sample city's tree; accounts placed in offices by their token's jurisdiction; an enterprise's
+ * office from its register as of the event's day): new 红/橙 alerts and watchlist hits reach only
+ * the accounts whose subtree holds the enterprise on the day of the event.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createToken } from '../auth/index.ts';
 import { openMigratedDb, type Db } from '../db/index.ts';
 import { tmpDir } from '../feeds/_fixtures.ts';
+import { DEFAULT_JURISDICTION_FILE, loadJurisdictionFile } from '../jurisdictions/index.ts';
 import { runDay } from '../run-day.ts';
-import { accounts, complaint, E, feed, inbox, registration } from './_fixtures.ts';
-import { useOfficeModel, type OfficeModel } from './recipients.ts';
+import { complaint, E, feed, inbox, registration } from './_fixtures.ts';
 import { subscribe } from './subscriptions.ts';
 import { addEntry, createWatchlist } from './watchlists.ts';
 
-const MODEL: OfficeModel = {
-  accountOfficesSql: () => `(SELECT subscriber, jurisdiction FROM t_account_offices)`,
-  officesAsOfSql: (relation, day) => `(
-    SELECT r.uscc, o.code AS office
-      FROM (SELECT uscc, arg_max(district, as_of) AS district FROM registrations
-             WHERE uscc IN (SELECT uscc FROM ${relation}) AND as_of <= ${day} GROUP BY uscc) r
-      JOIN t_offices o ON o.name = r.district)`,
-  subtreeSql: (code) => `(WITH RECURSIVE sub(code) AS (
-      SELECT code FROM t_offices WHERE code = ${code}
-      UNION ALL SELECT o.code FROM t_offices o JOIN sub ON o.parent = sub.code)
-    SELECT code FROM sub)`,
-};
 const ALL_RED = {
   model: { red: 0, orange: 0, yellow: 0 },
   rules: { red: 0, orange: 0, yellow: 0 },
@@ -34,19 +22,15 @@ const ALL_RED = {
 describe('notifications stay inside the subscriber’s jurisdiction', () => {
   let db: Db;
   beforeAll(async () => {
-    // installed as the jurisdictions module installs the real one: every screening uses it
-    useOfficeModel(MODEL);
     db = await openMigratedDb(`${tmpDir()}/scope.duckdb`);
-    await db.run(`CREATE TABLE t_offices (code VARCHAR, parent VARCHAR, name VARCHAR);
-      INSERT INTO t_offices VALUES ('4404', NULL, '珠海市'), ('440402', '4404', '香洲区'), ('440403', '4404', '斗门区');
-      CREATE TABLE t_account_offices (subscriber VARCHAR, jurisdiction VARCHAR);
-      INSERT INTO t_account_offices VALUES ('city', '4404'), ('xiangzhou', '440402'), ('doumen', '440403');`);
-    await accounts(db, {
-      city: 'regulator',
-      xiangzhou: 'regulator',
-      doumen: 'investigator',
-      top: 'admin',
-    });
+    await loadJurisdictionFile(db, DEFAULT_JURISDICTION_FILE);
+    for (const [name, role, jurisdiction] of [
+      ['city', 'regulator', '4404'],
+      ['xiangzhou', 'regulator', '440402'],
+      ['doumen', 'investigator', '440403'],
+      ['top', 'admin', null],
+    ] as const)
+      await createToken(db, { name, role, ...(jurisdiction ? { jurisdiction } : {}) });
     await feed(db, 'registrations', [
       registration(E.xinsheng, '2026-03-01'), // 香洲区
       registration(E.meiwei, '2026-03-01'), // 香洲区
@@ -55,16 +39,16 @@ describe('notifications stay inside the subscriber’s jurisdiction', () => {
     for (const who of ['city', 'xiangzhou', 'doumen', 'top'])
       await subscribe(
         db,
-        { name: who, role: who === 'doumen' ? 'investigator' : 'regulator' },
+        { name: who, role: who === 'doumen' ? 'investigator' : 'regulator', office: null },
         { kind: 'new_alerts' },
       );
     // 斗门's investigator watches a 香洲 enterprise: the list says so, the area says no
     const l = await createWatchlist(
       db,
-      { name: 'doumen', role: 'investigator', jurisdiction: '440403' },
+      { name: 'doumen', role: 'investigator', office: '440403' },
       { name: '跨区' },
     );
-    const dm = { name: 'doumen', role: 'investigator', jurisdiction: '440403' };
+    const dm = { name: 'doumen', role: 'investigator', office: '440403' };
     await addEntry(db, dm, l.watchlist_id, {
       kind: 'enterprise',
       value: E.xinsheng,
@@ -77,10 +61,7 @@ describe('notifications stay inside the subscriber’s jurisdiction', () => {
     });
     await subscribe(db, dm, { kind: 'watch_hits' });
   });
-  afterAll(() => {
-    useOfficeModel(undefined);
-    db.close();
-  });
+  afterAll(() => db.close());
 
   it('new 红/橙 alerts: each district its own, the city all of them', async () => {
     await runDay(db, '2026-03-01', { thresholds: ALL_RED });

@@ -15,8 +15,8 @@ import { addEntry, createWatchlist, type Actor } from './watchlists.ts';
 
 /** The data are of March 2026; the screening runs on the machine's clock, later. */
 const PAST = new Date('2026-03-01T12:00:00+08:00');
-const INV: Actor = { name: 'inv-a', role: 'investigator' };
-const REG: Actor = { name: 'reg-b', role: 'regulator' };
+const INV: Actor = { name: 'inv-a', role: 'investigator', office: null };
+const REG: Actor = { name: 'reg-b', role: 'regulator', office: null };
 const complaintsOf = async (db: Db, who: string) =>
   (await inbox(db, who)).filter((n) => n.kind === 'complaint');
 
@@ -58,7 +58,13 @@ describe('re-screening', () => {
   it('does not notify what happened before anyone subscribed', async () => {
     expect(await inbox(db, 'inv-a')).toEqual([]);
     const again = await rescreen(db);
-    expect(again.sources).toEqual({ batches: 0, runs: 0, revisions: 0, dispositions: 0 });
+    expect(again.sources).toEqual({
+      batches: 0,
+      runs: 0,
+      revisions: 0,
+      dispositions: 0,
+      approvals: 0,
+    });
   });
 
   it('a watched enterprise’s new complaint: one notification per subscriber, at ingest', async () => {
@@ -173,5 +179,44 @@ describe('re-screening', () => {
     expect(JSON.parse(got[0]!.reasons)).toMatchObject([
       { via: 'legal_rep_name_only', entry_kind: 'person', legal_rep: '王强' },
     ]);
+  });
+  it('a backfill of old complaints notifies nobody (history); a late one within a month does', async () => {
+    // the data's newest day is the list of 2 March: complaints of 2025 and of 20 January are
+    // history, one of 10 February (20 days late: a monthly export) is news
+    const r0 = await rescreen(db);
+    expect(r0.notifications).toBe(0);
+    await feed(db, 'complaints', [
+      complaint('C-OLD-1', '2025-01-05', E.xinsheng),
+      complaint('C-OLD-2', '2026-01-20', E.xinsheng),
+      complaint('C-LATE', '2026-02-10', E.xinsheng),
+    ]);
+    const keys = (await complaintsOf(db, 'inv-a')).map((n) => n.event_key);
+    expect(keys).toContain('complaint:C-LATE');
+    expect(keys).not.toContain('complaint:C-OLD-1');
+    expect(keys).not.toContain('complaint:C-OLD-2');
+    const s = await db.one<{ history: number }>(
+      `SELECT count(*)::INTEGER AS history FROM notification_events WHERE event_key LIKE 'complaint:C-OLD%'`,
+    );
+    expect(s!.history).toBe(0);
+  });
+
+  it('a subscription made after a source arrived does not hear of it (a backlog screened late)', async () => {
+    // a batch that arrived (was ingested) before the subscription, screened only afterwards
+    const b = await feed(db, 'complaints', [complaint('C-BACKLOG', '2026-03-04', E.hengtai)]);
+    await db.run(`DELETE FROM notify_screened WHERE source = $s`, { s: `batch:${b}` });
+    const dm = { name: 'quiet', role: 'regulator', office: null };
+    const l = await createWatchlist(db, dm, { name: '恒泰' });
+    await addEntry(db, dm, l.watchlist_id, {
+      kind: 'enterprise',
+      value: E.hengtai,
+      reason: '测试',
+    });
+    await subscribe(db, dm, { kind: 'watch_hits' });
+    const r = await rescreen(db);
+    expect(r.sources.batches).toBe(1);
+    expect(r.history).toBe(1);
+    expect((await complaintsOf(db, 'quiet')).map((n) => n.event_key)).toEqual([]);
+    await feed(db, 'complaints', [complaint('C-NEW', '2026-03-04', E.hengtai)]);
+    expect((await complaintsOf(db, 'quiet')).map((n) => n.event_key)).toEqual(['complaint:C-NEW']);
   });
 });

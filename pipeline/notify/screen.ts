@@ -6,46 +6,60 @@
  * dispositions — never the whole history. Idempotent: an event has a stable key, and
  * UNIQUE (recipient, event_key) holds across re-runs and corrections.
  *
+ * News, not history: a subscription hears of what arrived from its creation on (a source ingested,
+ * run or recorded before it was made is not news to it), and an event dated more than
+ * HISTORY_DAYS before the newest day the data know (a backfill of old exports, an import of years
+ * of complaints, a re-run of an old day) is history: it is matched and counted but notifies nobody.
+ * What someone records now (a disposition, a referral, a proposal) is news whatever its alert's day.
+ *
  * Everything a screening writes (events, notifications, deliveries, audit entries, the marks of
  * the sources it screened) goes in one transaction: a screening that fails leaves its sources
  * unscreened, and the next one picks them up.
  */
 import { literal, type Db } from '../db/index.ts';
 import { failRun, startRun } from '../jobs/ledger.ts';
-import { writeAudits } from '../queries/audit.ts';
+import { forgetAuditHead, writeAudits } from '../queries/audit.ts';
 import { installMacros, loadNormalizeConfig } from '../resolve/normalize.ts';
 import { shanghaiDay } from '../modeling/days.ts';
 import {
   BATCH_SQL,
   DISPOSITION_SQL,
   HITS_TABLE,
+  OFFICE_QUEUE_SQL,
   NAMES_SQL,
   PERSON_SQL,
   REVISION_SQL,
   RUN_SQL,
 } from './matchers.ts';
-import {
-  officeModel,
-  recipientsSql,
-  restrictToJurisdiction,
-  type OfficeModel,
-} from './recipients.ts';
+import { recipientSubtrees, recipientsSql, restrictToJurisdiction } from './recipients.ts';
 import { SUBSCRIPTION_ROLES } from './kinds.ts';
 import { nextPushTime } from './quiet.ts';
 
 export interface ScreenOptions {
   now?: () => Date;
-  /** The office model (default: the one installed with useOfficeModel; none = no scoping). */
-  offices?: OfficeModel | undefined;
 }
 
+/**
+ * Events dated more than this many days before the newest day the data know are history: a month,
+ * as offices that receive monthly exports get a complaint up to a month after it was made.
+ */
+export const HISTORY_DAYS = 31;
+
 export interface ScreenResult {
-  /** Sources screened: batches, resolve runs, revisions, dispositions. */
-  sources: { batches: number; runs: number; revisions: number; dispositions: number };
+  /** Sources screened: batches, resolve runs, revisions, dispositions, approval proposals. */
+  sources: {
+    batches: number;
+    runs: number;
+    revisions: number;
+    dispositions: number;
+    approvals: number;
+  };
   /** Watch-entry matches found (before recipients and dedup). */
   hits: number;
   /** Same-name person matches that the entry's companies did not confirm (not notified). */
   ambiguous: number;
+  /** (recipient, event) pairs left out as history: before the subscription, or older than HISTORY_DAYS. */
+  history: number;
   events: number;
   notifications: number;
   pushes: number;
@@ -83,6 +97,8 @@ const TITLE_SQL = `
          CASE h.data->>'level' WHEN 'red' THEN '红' WHEN 'orange' THEN '橙' ELSE '黄' END || '色预警（' || h.day::VARCHAR || '）'
     WHEN 'disposition' THEN coalesce(n.name, h.uscc) || '：处置 ' || (h.data->>'status')
     WHEN 'batch' THEN '数据批次失败：' || (h.data->>'feed') || ' ' || (h.data->>'source')
+    WHEN 'referral' THEN coalesce(n.name, h.uscc) || '：移交待接收（来自 ' || coalesce(h.data->>'from_office_name', '上级') || '）'
+    WHEN 'approval' THEN coalesce(n.name, h.uscc) || '：' || (h.data->>'proposed') || ' 待审批'
     ELSE h.kind END`;
 
 /** Marks every source not screened yet as screened. */
@@ -92,7 +108,8 @@ SELECT source, $now::TIMESTAMPTZ, 0, 0, 0 FROM (
   SELECT 'batch:' || batch_id AS source FROM ingest_batches
   UNION ALL SELECT 'resolve:' || run_id FROM resolve_runs WHERE finished_at IS NOT NULL
   UNION ALL SELECT 'revision:' || day::VARCHAR || '/' || revision FROM list_revisions
-  UNION ALL SELECT 'disposition:' || max(disposition_id) FROM dispositions HAVING count(*) > 0)
+  UNION ALL SELECT 'disposition:' || max(disposition_id) FROM dispositions HAVING count(*) > 0
+  UNION ALL SELECT 'approval:' || max(approval_id) FROM approvals HAVING count(*) > 0)
 ON CONFLICT DO NOTHING`;
 
 /** The sources not screened yet. */
@@ -101,6 +118,7 @@ async function pendingSources(db: Db): Promise<{
   runs: number[];
   revisions: { day: string; revision: number }[];
   dispositions: number[];
+  approvals: number[];
 }> {
   const batches = await db.all<{ batch_id: number; status: string }>(
     `SELECT batch_id::BIGINT AS batch_id, status FROM ingest_batches b
@@ -124,11 +142,18 @@ async function pendingSources(db: Db): Promise<{
                                         WHERE source LIKE 'disposition:%'), 0)
       ORDER BY disposition_id`,
   );
+  const appr = await db.all<{ id: number }>(
+    `SELECT approval_id::BIGINT AS id FROM approvals
+      WHERE approval_id > coalesce((SELECT max(TRY_CAST(substr(source, 10) AS BIGINT)) FROM notify_screened
+                                     WHERE source LIKE 'approval:%'), 0)
+      ORDER BY approval_id`,
+  );
   return {
     batches: batches.map((b) => ({ batch_id: Number(b.batch_id), status: b.status })),
     runs: runs.map((r) => Number(r.run_id)),
     revisions,
     dispositions: disp.map((d) => Number(d.id)),
+    approvals: appr.map((a) => Number(a.id)),
   };
 }
 
@@ -158,9 +183,10 @@ export async function rescreen(db: Db, options: ScreenOptions = {}): Promise<Scr
     // this runs after every ingest batch and daily run)
     await db.run(MARK_ALL_SQL, { now: now.toISOString() });
     return {
-      sources: { batches: 0, runs: 0, revisions: 0, dispositions: 0 },
+      sources: { batches: 0, runs: 0, revisions: 0, dispositions: 0, approvals: 0 },
       hits: 0,
       ambiguous: 0,
+      history: 0,
       events: 0,
       notifications: 0,
       pushes: 0,
@@ -174,9 +200,11 @@ export async function rescreen(db: Db, options: ScreenOptions = {}): Promise<Scr
       runs: src.runs.length,
       revisions: src.revisions.length,
       dispositions: src.dispositions.length,
+      approvals: src.approvals.length,
     },
     hits: 0,
     ambiguous: 0,
+    history: 0,
     events: 0,
     notifications: 0,
     pushes: 0,
@@ -187,6 +215,7 @@ export async function rescreen(db: Db, options: ScreenOptions = {}): Promise<Scr
     ...src.runs.map((r) => `resolve:${r}`),
     ...src.revisions.map((r) => `revision:${r.day}/${r.revision}`),
     ...(src.dispositions.length > 0 ? [`disposition:${Math.max(...src.dispositions)}`] : []),
+    ...(src.approvals.length > 0 ? [`approval:${Math.max(...src.approvals)}`] : []),
   ];
   if (marks.length === 0) return result;
 
@@ -212,9 +241,23 @@ export async function rescreen(db: Db, options: ScreenOptions = {}): Promise<Scr
        FROM (SELECT unnest(from_json(${literal(JSON.stringify(src.revisions))}, '[{"day":"VARCHAR","revision":"INTEGER"}]')) AS r)`,
   );
   await tempList(db, 'nt_src_disp', 'disposition_id', 'BIGINT', src.dispositions);
+  await tempList(db, 'nt_src_appr', 'approval_id', 'BIGINT', src.approvals);
+  // when each source arrived (a subscription hears of what arrived from its creation on)
+  await db.run(
+    `CREATE OR REPLACE TEMP TABLE nt_src_at AS
+     SELECT 'batch:' || batch_id AS source, started_at AS at FROM ingest_batches
+      WHERE batch_id IN (SELECT batch_id FROM nt_src_batch UNION ALL SELECT batch_id FROM nt_src_failed)
+     UNION ALL SELECT 'resolve:' || run_id, finished_at FROM resolve_runs WHERE run_id IN (SELECT run_id FROM nt_src_run)
+     UNION ALL SELECT 'revision:' || r.day::VARCHAR || '/' || r.revision, r.published_at
+       FROM list_revisions r JOIN nt_src_rev s ON s.day = r.day AND s.revision = r.revision
+     UNION ALL SELECT 'disposition:' || disposition_id, acted_at FROM dispositions
+      WHERE disposition_id IN (SELECT disposition_id FROM nt_src_disp)
+     UNION ALL SELECT 'approval:' || approval_id, proposed_at FROM approvals
+      WHERE approval_id IN (SELECT approval_id FROM nt_src_appr)`,
+  );
   const today = shanghaiDay(now);
-  const offices = 'offices' in options ? options.offices : officeModel();
-  await db.run(`CREATE OR REPLACE TEMP TABLE nt_recipients AS ${recipientsSql(offices, now)}`);
+  await db.run(`CREATE OR REPLACE TEMP TABLE nt_recipients AS ${recipientsSql(now)}`);
+  await recipientSubtrees(db);
   // the active entries, and the enterprises assigned to subscribers of my_cases
   await db.run(
     `CREATE OR REPLACE TEMP TABLE nt_entries AS
@@ -239,18 +282,19 @@ export async function rescreen(db: Db, options: ScreenOptions = {}): Promise<Scr
   await db.run(
     `CREATE OR REPLACE TEMP TABLE nt_watch AS
      SELECT n.kind, n.norm, n.entry_id, n.value, n.watchlist_id, n.watchlist, s.subscription_id,
-            s.kind AS sub_kind, s.subscriber, s.email, s.endpoint_id, s.quiet_from, s.quiet_to
+            s.kind AS sub_kind, s.subscriber, s.email, s.endpoint_id, s.quiet_from, s.quiet_to, s.created_at AS sub_at
        FROM nt_entries n
        JOIN subscriptions s ON s.kind = 'watch_hits' AND s.removed_at IS NULL
        JOIN nt_recipients r ON r.subscriber = s.subscriber
       WHERE n.entry_id IS NOT NULL
         AND (n.owner = s.subscriber
-             OR (n.owner IS NULL AND (r.jurisdiction IS NULL OR starts_with(n.office, r.jurisdiction))))
+             OR (n.owner IS NULL AND (r.jurisdiction IS NULL
+                 OR EXISTS (SELECT 1 FROM nt_sub t WHERE t.root = r.jurisdiction AND t.code = n.office))))
         AND (s.watchlist_id = n.watchlist_id
              OR (s.watchlist_id IS NULL AND (n.owner = s.subscriber OR n.office = coalesce(r.jurisdiction, ''))))
      UNION ALL
      SELECT 'enterprise', n.norm, NULL, n.norm, NULL, NULL, s.subscription_id, s.kind, s.subscriber,
-            s.email, s.endpoint_id, s.quiet_from, s.quiet_to
+            s.email, s.endpoint_id, s.quiet_from, s.quiet_to, s.created_at
        FROM nt_entries n
        JOIN subscriptions s ON s.kind = 'my_cases' AND s.removed_at IS NULL
                            AND (s.subscriber = n.assignee OR s.subscriber = 'user:' || n.assignee)
@@ -278,8 +322,8 @@ export async function rescreen(db: Db, options: ScreenOptions = {}): Promise<Scr
   await db.run(
     `CREATE OR REPLACE TEMP TABLE nt_cand AS
      SELECT h.event_key, h.kind, h.uscc, h.day, h.source, w.subscriber AS recipient, r.role,
-            r.jurisdiction AS recipient_jurisdiction, w.subscription_id, w.sub_kind, w.email, w.endpoint_id,
-            w.quiet_from, w.quiet_to,
+            r.jurisdiction AS recipient_jurisdiction, NULL::VARCHAR AS scope_office, w.sub_at,
+            w.subscription_id, w.sub_kind, w.email, w.endpoint_id, w.quiet_from, w.quiet_to,
             json_object('subscription_id', w.subscription_id, 'kind', w.sub_kind, 'watchlist_id', w.watchlist_id,
                         'watchlist', w.watchlist, 'entry_id', w.entry_id, 'entry_kind', h.match_kind, 'via', h.via,
                         'value', CASE WHEN h.match_kind IN ('enterprise', 'address', 'domain', 'keyword') THEN w.value END,
@@ -308,8 +352,8 @@ export async function rescreen(db: Db, options: ScreenOptions = {}): Promise<Scr
     );
     await db.run(
       `INSERT INTO nt_cand
-       SELECT h.event_key, h.kind, h.uscc, h.day, h.source, s.subscriber, r.role, r.jurisdiction,
-              s.subscription_id, s.kind, s.email, s.endpoint_id, s.quiet_from, s.quiet_to,
+       SELECT h.event_key, h.kind, h.uscc, h.day, h.source, s.subscriber, r.role, r.jurisdiction, NULL,
+              s.created_at, s.subscription_id, s.kind, s.email, s.endpoint_id, s.quiet_from, s.quiet_to,
               json_object('subscription_id', s.subscription_id, 'kind', s.kind, 'via', 'list')
          FROM nt_hits h
          JOIN subscriptions s ON s.kind = 'new_alerts' AND s.removed_at IS NULL
@@ -328,16 +372,47 @@ export async function rescreen(db: Db, options: ScreenOptions = {}): Promise<Scr
   );
   await db.run(
     `INSERT INTO nt_cand
-     SELECT h.event_key, h.kind, h.uscc, h.day, h.source, s.subscriber, r.role, r.jurisdiction,
-            s.subscription_id, s.kind, s.email, s.endpoint_id, s.quiet_from, s.quiet_to,
+     SELECT h.event_key, h.kind, h.uscc, h.day, h.source, s.subscriber, r.role, r.jurisdiction, NULL,
+            s.created_at, s.subscription_id, s.kind, s.email, s.endpoint_id, s.quiet_from, s.quiet_to,
             json_object('subscription_id', s.subscription_id, 'kind', s.kind, 'via', 'ledger')
        FROM nt_hits h
        JOIN subscriptions s ON s.kind = 'feed_problems' AND s.removed_at IS NULL
        JOIN nt_recipients r ON r.subscriber = s.subscriber
       WHERE h.kind = 'batch' AND ${roleAllowed('s.kind')}`,
   );
+  // referrals and approval proposals waiting for the recipient's office
+  if (src.dispositions.length > 0 || src.approvals.length > 0) {
+    for (const sql of OFFICE_QUEUE_SQL) await db.run(sql);
+    await db.run(
+      `INSERT INTO nt_cand
+       SELECT h.event_key, h.kind, h.uscc, h.day, h.source, s.subscriber, r.role, r.jurisdiction,
+              h.match_norm, s.created_at, s.subscription_id, s.kind, s.email, s.endpoint_id,
+              s.quiet_from, s.quiet_to, json_object('subscription_id', s.subscription_id, 'kind', s.kind, 'via', h.via)
+         FROM nt_hits h
+         JOIN subscriptions s ON s.kind = 'office_queue' AND s.removed_at IS NULL
+         JOIN nt_recipients r ON r.subscriber = s.subscriber
+        WHERE h.kind IN ('referral', 'approval') AND ${roleAllowed('s.kind')}
+          AND (h.data->>'actor') <> s.subscriber AND ('user:' || (h.data->>'actor')) <> s.subscriber`,
+    );
+  }
+  // news, not history: what arrived before the subscription, and data (feed records, lists)
+  // dated long before the newest day the data know; what someone records now (a disposition, a
+  // referral, a proposal — dated by the alert it is about) and feed problems (dated by the ledger)
+  // are news whatever their day
+  const before = (await db.one<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM nt_cand`))!.n;
+  await db.run(
+    `DELETE FROM nt_cand c
+      WHERE c.sub_at > (SELECT a.at FROM nt_src_at a WHERE a.source = c.source)
+         OR (c.kind NOT IN ('batch', 'disposition', 'referral', 'approval') AND c.day < (
+               SELECT max(d) - ${HISTORY_DAYS}
+                 FROM (SELECT max(day) AS d FROM list_revisions
+                       UNION ALL SELECT max(day) FROM nt_hits
+                        WHERE kind NOT IN ('batch', 'disposition', 'referral', 'approval'))))`,
+  );
+  result.history =
+    before - (await db.one<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM nt_cand`))!.n;
   // nothing outside the recipient's jurisdiction
-  await restrictToJurisdiction(db, 'nt_cand', offices);
+  await restrictToJurisdiction(db, 'nt_cand');
 
   await db.run(NAMES_SQL);
   // one row per (recipient, event): the reasons together, the push channels merged
@@ -418,6 +493,7 @@ export async function rescreen(db: Db, options: ScreenOptions = {}): Promise<Scr
                           list_transform(coalesce(endpoints, []), e -> 'webhook:' || e)) AS channels
          FROM nt_new ORDER BY notification_id`,
     );
+    forgetAuditHead(tx);
     await writeAudits(
       tx,
       made.map((m) => ({

@@ -3,29 +3,29 @@
  * address of a subscriber's digest, and the push endpoints (webhooks, 企业微信 / 钉钉 robots) that an
  * administrator sets up.
  */
+import { z } from 'zod';
+import { LEVELS } from '../queries/alerts.ts';
 import type { Db } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 import { isClock } from './quiet.ts';
-import {
-  AVAILABLE_KINDS,
-  SUBSCRIPTION_KINDS,
-  SUBSCRIPTION_ROLES,
-  type SubscriptionKind,
-} from './kinds.ts';
+import { SUBSCRIPTION_KINDS, SUBSCRIPTION_ROLES, type SubscriptionKind } from './kinds.ts';
 import { getWatchlist, type Actor } from './watchlists.ts';
 
-export interface Subscription {
-  subscription_id: number;
-  subscriber: string;
-  kind: SubscriptionKind;
-  watchlist_id: number | null;
-  levels: string[] | null;
-  email: boolean;
-  endpoint_id: number | null;
-  quiet_from: string | null;
-  quiet_to: string | null;
-  created_at: string;
-}
+export const Subscription = z
+  .object({
+    subscription_id: z.number().int(),
+    subscriber: z.string(),
+    kind: z.enum(SUBSCRIPTION_KINDS),
+    watchlist_id: z.number().int().nullable(),
+    levels: z.array(z.enum(LEVELS)).nullable(),
+    email: z.boolean(),
+    endpoint_id: z.number().int().nullable(),
+    quiet_from: z.string().nullable(),
+    quiet_to: z.string().nullable(),
+    created_at: z.string(),
+  })
+  .meta({ id: 'Subscription' });
+export type Subscription = z.output<typeof Subscription>;
 
 const COLUMNS = `subscription_id::INTEGER AS subscription_id, subscriber, kind, watchlist_id::INTEGER AS watchlist_id,
   levels, email, endpoint_id::INTEGER AS endpoint_id, quiet_from, quiet_to,
@@ -53,11 +53,6 @@ export async function subscribe(db: Db, actor: Actor, i: SubscribeInput): Promis
   if (!(SUBSCRIPTION_KINDS as readonly string[]).includes(i.kind))
     throw new AppError('usage', `kind must be one of ${SUBSCRIPTION_KINDS.join(', ')}`);
   const kind = i.kind as SubscriptionKind;
-  if (!AVAILABLE_KINDS.includes(kind))
-    throw new AppError(
-      'usage',
-      `${kind} is not available yet: referrals and approvals come with the office model (issue 14)`,
-    );
   if (!(SUBSCRIPTION_ROLES[kind] as readonly string[]).includes(actor.role))
     throw new AppError('usage', `role ${actor.role} cannot subscribe to ${kind}`);
   if (i.watchlistId !== undefined && i.watchlistId !== null) {
@@ -167,17 +162,21 @@ export async function getContact(db: Db, subscriber: string): Promise<string | n
 export const ENDPOINT_FORMATS = ['json', 'wecom', 'dingtalk'] as const;
 export type EndpointFormat = (typeof ENDPOINT_FORMATS)[number];
 
-export interface Endpoint {
-  endpoint_id: number;
-  name: string;
-  format: EndpointFormat;
-  url: string;
-  /** Whether a secret is set (the secret itself is never read back). */
-  signed: boolean;
-  created_by: string;
-  created_at: string;
-  disabled_at: string | null;
-}
+export const Endpoint = z
+  .object({
+    endpoint_id: z.number().int(),
+    name: z.string(),
+    format: z.enum(ENDPOINT_FORMATS),
+    url: z.string(),
+    signed: z
+      .boolean()
+      .meta({ description: 'whether a secret is set (the secret itself is never read back)' }),
+    created_by: z.string(),
+    created_at: z.string(),
+    disabled_at: z.string().nullable(),
+  })
+  .meta({ id: 'Endpoint' });
+export type Endpoint = z.output<typeof Endpoint>;
 
 const ENDPOINT_COLUMNS = `endpoint_id::INTEGER AS endpoint_id, name, format, url, secret IS NOT NULL AS signed, created_by,
   strftime(created_at AT TIME ZONE 'Asia/Shanghai', '%Y-%m-%dT%H:%M:%S+08:00') AS created_at,

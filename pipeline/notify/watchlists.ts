@@ -4,49 +4,57 @@
  * domains and brand keywords, each with a reason and an expiry. Entries and lists are never
  * deleted: removing an entry or archiving a list stamps it, so the trail stays.
  */
+import { z } from 'zod';
 import type { Db } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 import { isValidUscc, normaliseUscc } from '../feeds/index.ts';
+import { subtreeSql } from '../jurisdictions/index.ts';
 import { addDays, shanghaiDay } from '../modeling/days.ts';
 import { DEFAULT_ENTRY_DAYS, ENTRY_KINDS, MAX_ENTRY_DAYS, type EntryKind } from './kinds.ts';
 
-/** Who acts: the principal's name, role and jurisdiction (NULL = the whole tree). */
-export interface Actor {
-  name: string;
-  role: string;
-  jurisdiction?: string | null;
-}
+/** Who acts: the principal's name, role and office (null = the whole tree), as the workflow sees it. */
+import type { Actor } from '../workflow/index.ts';
+export type { Actor };
 
-export interface Watchlist {
-  watchlist_id: number;
-  name: string;
-  owner: string | null;
-  office: string | null;
-  shared: boolean;
-  created_by: string;
-  created_at: string;
-  archived_at: string | null;
-  entries: number;
-}
+export const Watchlist = z
+  .object({
+    watchlist_id: z.number().int(),
+    name: z.string(),
+    owner: z.string().nullable().meta({ description: 'null: shared by an office' }),
+    office: z.string().nullable(),
+    shared: z.boolean(),
+    created_by: z.string(),
+    created_at: z.string(),
+    archived_at: z.string().nullable(),
+    entries: z.number().int().meta({ description: 'active entries' }),
+  })
+  .meta({ id: 'Watchlist' });
+export type Watchlist = z.output<typeof Watchlist>;
 
-export interface WatchEntry {
-  entry_id: number;
-  watchlist_id: number;
-  kind: EntryKind;
-  value: string;
-  companies: string[] | null;
-  reason: string;
-  expires_on: string;
-  expired: boolean;
-  created_by: string;
-  created_at: string;
-  removed_at: string | null;
-}
+export const WatchEntry = z
+  .object({
+    entry_id: z.number().int(),
+    watchlist_id: z.number().int(),
+    kind: z.enum(ENTRY_KINDS),
+    value: z.string(),
+    companies: z.array(z.string()).nullable(),
+    reason: z.string(),
+    expires_on: z.string(),
+    expired: z.boolean(),
+    created_by: z.string(),
+    created_at: z.string(),
+    removed_at: z.string().nullable(),
+  })
+  .meta({ id: 'WatchEntry' });
+export type WatchEntry = z.output<typeof WatchEntry>;
 
 const TS = (c: string) => `strftime(${c} AT TIME ZONE 'Asia/Shanghai', '%Y-%m-%dT%H:%M:%S+08:00')`;
 
-/** SQL: can the actor ($name, $jur) see watchlist w? Its own, or shared by an office in its subtree. */
-const VISIBLE = `(w.owner = $name OR (w.owner IS NULL AND ($jur::VARCHAR IS NULL OR starts_with(w.office, $jur::VARCHAR))))`;
+/**
+ * SQL: can the actor ($name, $jur) see watchlist w? Its own, or shared by an office in its subtree
+ * (a list shared by an account of the whole tree has office '': the whole tree's accounts see it).
+ */
+const VISIBLE = `(w.owner = $name OR (w.owner IS NULL AND ($jur::VARCHAR IS NULL OR w.office IN ${subtreeSql('$jur::VARCHAR')})))`;
 
 const LIST_COLUMNS = `w.watchlist_id::INTEGER AS watchlist_id, w.name, w.owner, w.office, w.owner IS NULL AS shared,
   w.created_by, ${TS('w.created_at')} AS created_at, ${TS('w.archived_at')} AS archived_at`;
@@ -65,7 +73,7 @@ export async function listWatchlists(
       ORDER BY w.owner IS NULL, w.watchlist_id`,
     {
       name: actor.name,
-      jur: actor.jurisdiction ?? null,
+      jur: actor.office,
       archived: o.archived ?? false,
       today: o.today ?? shanghaiDay(new Date()),
     },
@@ -83,7 +91,7 @@ export async function getWatchlist(
             (SELECT count(*)::INTEGER FROM watch_entries e
               WHERE e.watchlist_id = w.watchlist_id AND e.removed_at IS NULL AND e.expires_on >= $today::DATE) AS entries
        FROM watchlists w WHERE w.watchlist_id = $id AND ${VISIBLE}`,
-    { id, name: actor.name, jur: actor.jurisdiction ?? null, today },
+    { id, name: actor.name, jur: actor.office, today },
   );
   if (!w) throw new AppError('not_found', `no watchlist ${id}`);
   return w;
@@ -110,7 +118,7 @@ export async function createWatchlist(
     {
       n: name,
       owner: i.shared ? null : actor.name,
-      office: i.shared ? (actor.jurisdiction ?? '') : null,
+      office: i.shared ? (actor.office ?? '') : null,
       by: actor.name,
       at: (i.now ?? new Date()).toISOString(),
     },

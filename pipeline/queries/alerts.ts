@@ -2,44 +2,72 @@
  * The published alert list: one day's current revision (or a pinned one), filtered, in rank order,
  * with keyset pagination on rank; and one alert with its evidence.
  */
+import { z } from 'zod';
 import type { Db } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 import { ensureOffices, officesAsOfSql } from '../jurisdictions/index.ts';
-import { DISPOSITION_INITIAL } from './dispositions.ts';
+import {
+  DISPOSITION_INITIAL,
+  DISPOSITION_STATUSES,
+  type DispositionStatus,
+} from './dispositions.ts';
 
-export type Level = 'red' | 'orange' | 'yellow';
+// Row types are zod schemas (the API's OpenAPI document and its contract tests use them); the
+// TypeScript types are inferred from them, so the two cannot drift. Nothing validates at run time.
 
-export interface Reason {
-  feature: string;
-  label: string;
-  value: number;
-  contribution: number;
-  text: string;
-}
+export const LEVELS = ['red', 'orange', 'yellow'] as const;
+export const Level = z.enum(LEVELS);
+export type Level = z.output<typeof Level>;
 
-export interface AlertRow {
-  id: string;
-  day: string;
-  revision: number;
-  /** Rank within the caller's area (its office's own list): 1, 2, 3 … */
-  rank: number;
-  /** Rank in the day's published revision (the whole tree). */
-  overall_rank: number;
-  uscc: string;
-  name: string | null;
-  district: string | null;
-  /** The enterprise's office as of the list day (null when no jurisdiction tree is loaded). */
-  office: string | null;
-  legal_rep: string | null;
-  score: number;
-  level: Level;
-  rule_score: number;
-  reasons: Reason[];
-  change: string | null;
-  prev_level: string | null;
-  status: string;
-  assignee: string | null;
-}
+export const Reason = z
+  .object({
+    feature: z.string(),
+    label: z.string(),
+    value: z.number(),
+    contribution: z.number(),
+    text: z.string(),
+  })
+  .meta({ id: 'Reason' });
+export type Reason = z.output<typeof Reason>;
+
+const alertShape = {
+  id: z.string().meta({ description: 'DAY:USCC' }),
+  day: z.string(),
+  revision: z.number().int(),
+  rank: z.number().int().meta({
+    description:
+      "rank within the caller's area (or the jurisdiction filter): its office's own list",
+  }),
+  overall_rank: z.number().int().meta({ description: 'rank in the whole published revision' }),
+  uscc: z.string(),
+  name: z.string().nullable(),
+  district: z.string().nullable(),
+  office: z.string().nullable().meta({
+    description:
+      'the office the enterprise belongs to as of the list day (null: no jurisdiction tree loaded)',
+  }),
+  legal_rep: z.string().nullable(),
+  score: z.number(),
+  level: Level,
+  rule_score: z.number(),
+  reasons: z.array(Reason),
+  change: z.enum(['new', 'level_up', 'level_down']).nullable(),
+  prev_level: Level.nullable(),
+  status: z.enum(DISPOSITION_STATUSES),
+  assignee: z.string().nullable(),
+};
+
+export const AlertRow = z.object(alertShape).meta({ id: 'Alert' });
+export type AlertRow = z.output<typeof AlertRow>;
+
+/** An alert as issued: the row and how its list was made. */
+export const IssuedAlert = z.object({
+  ...alertShape,
+  scorer: z.string(),
+  model_version: z.number().int().nullable(),
+  published_at: z.string(),
+});
+export type IssuedAlert = z.output<typeof IssuedAlert>;
 
 export interface ListAlertsOptions {
   /** Day; default the latest day with a published list. */
@@ -174,7 +202,7 @@ function parseState(st: ListState): State {
   return { revisions, latest, stamp: st.stamp, reviews: parseStates(st.states) };
 }
 
-type ReviewStates = Map<string, { s: string; a: string | null }>;
+type ReviewStates = Map<string, { s: DispositionStatus; a: string | null }>;
 
 /**
  * The cached fields an AlertRow was made from (all but id, day, revision, rank, overall_rank,
@@ -208,7 +236,7 @@ function scopedRows(rows: ListedRow[], offices: ReadonlySet<string> | null): Sco
 /** The review state of each enterprise with dispositions, from STATE_SQL's JSON. */
 function parseStates(json: string | null): ReviewStates {
   return new Map(
-    (JSON.parse(json ?? '[]') as [string, string, string | null][]).map(([u, s, a]) => [
+    (JSON.parse(json ?? '[]') as [string, DispositionStatus, string | null][]).map(([u, s, a]) => [
       u,
       { s, a },
     ]),
@@ -372,12 +400,11 @@ export async function getAlertEntry(
   uscc: string,
   revision?: number,
 ): Promise<
-  | (AlertRow & {
+  | (IssuedAlert & {
       contributions: Record<string, number>;
       features: Record<string, number | null>;
-      scorer: string;
-      model_version: number | null;
-      published_at: string;
+      /** Why the rule index ranked although a model was active, if it did. */
+      scorer_note: string | null;
     })
   | undefined
 > {
@@ -390,6 +417,7 @@ export async function getAlertEntry(
       features: string | null;
       scorer: string;
       model_version: number | null;
+      scorer_note: string | null;
       published_at: string;
     }
   >(
@@ -403,7 +431,8 @@ export async function getAlertEntry(
             reg.legal_rep, e.score, e.level, e.rule_score,
             e.reasons::VARCHAR AS reasons, e.contributions::VARCHAR AS contributions, e.features::VARCHAR AS features,
             coalesce(st.status, $initial) AS status, st.assignee, ch.change, ch.prev_level,
-            lr.scorer, lr.model_version, lr.published_at::VARCHAR AS published_at
+            lr.scorer, lr.model_version, lr.published_at::VARCHAR AS published_at,
+            (SELECT n.fallback FROM list_revision_notes n WHERE n.day = e.day AND n.revision = e.revision) AS scorer_note
      FROM list_entries e JOIN list_revisions lr ON lr.day = e.day AND lr.revision = e.revision
      LEFT JOIN reg ON true LEFT JOIN st ON true LEFT JOIN ch ON true LEFT JOIN off ON true
      WHERE e.day = $d::DATE AND e.revision = $rev AND e.uscc = $u`,

@@ -5,6 +5,7 @@
  * (`verifyAuditChain`, `dafei audit verify`). Entries older than migration 0011 have no hash.
  */
 import { createHash } from 'node:crypto';
+import { z } from 'zod';
 import type { Db } from '../db/index.ts';
 
 export interface AuditEntry {
@@ -32,6 +33,15 @@ interface ChainHead {
 
 /** The last entry's id and hash, remembered per Db after the first read (see writeAudits). */
 const heads = new WeakMap<Db, ChainHead>();
+
+/**
+ * Forgets the remembered head of `db`: the next write reads it again. For a write inside a
+ * transaction, where a conflict cannot be retried (the failed insert aborts the transaction) and
+ * another connection (the API's fork) may have written since.
+ */
+export function forgetAuditHead(db: Db): void {
+  heads.delete(db);
+}
 
 async function readHead(db: Db): Promise<ChainHead> {
   const r = await db.one<{ id: number; h: string | null }>(
@@ -138,28 +148,41 @@ SELECT audit_id::DOUBLE AS id, epoch_ms(logged_at)::DOUBLE AS at_ms, actor, role
        logged_at::VARCHAR AS logged_at
 FROM audit_log ORDER BY audit_id`;
 
-export interface AuditVerification {
-  ok: boolean;
-  /** Entries checked along the chain. */
-  checked: number;
-  /** Entries written before the chain began (migration 0011), not covered. */
-  unchained: number;
-  /** The hash of the last entry (keep it elsewhere to detect a cut tail later). */
-  head: string | null;
-  /** The first entry where the chain breaks, and why. */
-  broken?: {
-    audit_id: number;
-    logged_at: string;
-    actor: string;
-    action: string;
-    reason: string;
-  };
-}
+export const AuditVerification = z
+  .object({
+    ok: z.boolean(),
+    checked: z.number().int().meta({ description: 'entries checked along the chain' }),
+    unchained: z.number().int().meta({
+      description: 'entries written before the chain began (migration 0011), not covered',
+    }),
+    head: z.string().nullable().meta({
+      description: 'the hash of the last entry (keep it elsewhere to detect a cut tail later)',
+    }),
+    broken: z
+      .object({
+        audit_id: z.number().int(),
+        logged_at: z.string(),
+        actor: z.string(),
+        action: z.string(),
+        reason: z.string(),
+      })
+      .optional()
+      .meta({ description: 'the first entry where the chain breaks, and why' }),
+  })
+  .meta({ id: 'AuditVerification' });
+export type AuditVerification = z.output<typeof AuditVerification>;
 
-/** Walks the chain in id order and names the first entry that does not hold. */
+/**
+ * Walks the chain in id order and names the first entry that does not hold. When the oldest
+ * entries were archived (retention, audit_archives), the chain must go on from the last archived
+ * entry: the first entry left links to its hash, with the next id.
+ */
 export async function verifyAuditChain(db: Db): Promise<AuditVerification> {
-  let prevHash: string | null = null;
-  let prevId: number | null = null;
+  const archive = await db.one<{ id: number; hash: string | null }>(
+    `SELECT last_id::DOUBLE AS id, last_hash AS hash FROM audit_archives ORDER BY last_id DESC LIMIT 1`,
+  );
+  let prevHash: string | null = archive?.hash ?? null;
+  let prevId: number | null = archive?.id ?? null;
   let checked = 0;
   let unchained = 0;
   for await (const chunk of db.stream<
@@ -255,19 +278,25 @@ export async function exportAudit(
   return n;
 }
 
-export interface AuditRow {
-  audit_id: number;
-  at: string;
-  client_ip: string | null;
-  user_agent: string | null;
-  request_id: string | null;
-  actor: string;
-  role: string | null;
-  action: string;
-  target: string | null;
-  status: number | null;
-  detail: unknown;
-}
+export const AuditRow = z
+  .object({
+    audit_id: z.number().int(),
+    at: z.string(),
+    client_ip: z.string().nullable(),
+    user_agent: z.string().nullable(),
+    request_id: z.string().nullable(),
+    actor: z.string(),
+    role: z.string().nullable(),
+    action: z.string(),
+    target: z.string().nullable(),
+    status: z.number().int().nullable(),
+    detail: z
+      .record(z.string(), z.unknown())
+      .nullable()
+      .meta({ description: "the action's own details (each action names its own)" }),
+  })
+  .meta({ id: 'AuditEntry' });
+export type AuditRow = z.output<typeof AuditRow>;
 
 export interface ListAuditOptions {
   actor?: string;
@@ -299,9 +328,10 @@ export async function listAudit(
     },
   );
   return {
-    items: rows
-      .slice(0, o.limit)
-      .map((r) => ({ ...r, detail: r.detail ? (JSON.parse(r.detail) as unknown) : null })),
+    items: rows.slice(0, o.limit).map((r) => ({
+      ...r,
+      detail: r.detail ? (JSON.parse(r.detail) as AuditRow['detail']) : null,
+    })),
     has_more: rows.length > o.limit,
   };
 }

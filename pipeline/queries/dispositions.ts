@@ -6,6 +6,7 @@
  * decided_on = the event's Shanghai day) in its own ingest batch (source 'dispositions'), so
  * reviews feed retraining and the ingest ledger's counts still add up.
  */
+import { z } from 'zod';
 import type { Db } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 import { shanghaiDay } from '../modeling/days.ts';
@@ -36,18 +37,21 @@ export class WorkflowError extends AppError {
   }
 }
 
-export interface DispositionRow {
-  disposition_id: number;
-  alert_day: string;
-  uscc: string;
-  status: DispositionStatus;
-  actor: string;
-  role: string;
-  at: string;
-  note: string | null;
-  assignee: string | null;
-  outcome_batch: number | null;
-}
+export const DispositionRow = z
+  .object({
+    disposition_id: z.number().int(),
+    alert_day: z.string(),
+    uscc: z.string(),
+    status: z.enum(DISPOSITION_STATUSES),
+    actor: z.string(),
+    role: z.string(),
+    at: z.string(),
+    note: z.string().nullable(),
+    assignee: z.string().nullable(),
+    outcome_batch: z.number().int().nullable(),
+  })
+  .meta({ id: 'Disposition' });
+export type DispositionRow = z.output<typeof DispositionRow>;
 
 const COLUMNS = `disposition_id::INTEGER AS disposition_id, alert_day::VARCHAR AS alert_day, uscc, status, actor, role,
   strftime(acted_at AT TIME ZONE 'Asia/Shanghai', '%Y-%m-%dT%H:%M:%S+08:00') AS at, note, assignee, outcome_batch::INTEGER AS outcome_batch`;

@@ -4,9 +4,15 @@
  * User input only ever reaches SQL as $parameters; the shape of the search SQL depends only on
  * the number of bigrams of the query (at most MAX_GRAMS), never on its content.
  */
+import { z } from 'zod';
 import type { Db } from '../db/index.ts';
 import { AppError } from '../errors.ts';
-import { DISPOSITION_INITIAL } from './dispositions.ts';
+import {
+  DISPOSITION_INITIAL,
+  DISPOSITION_STATUSES,
+  type DispositionStatus,
+} from './dispositions.ts';
+import { Level } from './alerts.ts';
 import { scoreRowsSql } from './score-history.ts';
 import { EVENT_COLUMNS, EVENT_STRUCT, WORKFLOW_EVENTS_SQL } from './entity-events.ts';
 import { officesAsOfSql } from '../jurisdictions/index.ts';
@@ -29,7 +35,8 @@ export function bigrams(s: string): string[] {
   return [...out].slice(0, MAX_GRAMS);
 }
 
-export type SearchMode = 'uscc' | 'phone' | 'text';
+export const SEARCH_MODES = ['uscc', 'phone', 'text'] as const;
+export type SearchMode = (typeof SEARCH_MODES)[number];
 
 export function searchMode(q: string): SearchMode {
   if (/^[0-9A-Z]{18}$/.test(q)) return 'uscc';
@@ -37,18 +44,26 @@ export function searchMode(q: string): SearchMode {
   return 'text';
 }
 
-export interface EntityHit {
-  uscc: string;
-  name: string;
-  legal_rep: string | null;
-  district: string | null;
-  address: string | null;
-  phone: string | null;
-  status: string | null;
-  match: string;
-  score: number;
-  latest_level: string | null;
-}
+export const EntityHit = z
+  .object({
+    uscc: z.string(),
+    name: z.string(),
+    legal_rep: z.string().nullable(),
+    district: z.string().nullable(),
+    address: z.string().nullable(),
+    phone: z.string().nullable(),
+    status: z.string().nullable(),
+    match: z.enum(['uscc', 'phone', 'name', 'legal_rep', 'address', 'name_fuzzy']),
+    score: z.number(),
+    latest_level: Level.nullable(),
+  })
+  .meta({ id: 'EntityHit' });
+export type EntityHit = z.output<typeof EntityHit>;
+
+export const EntitySearch = z
+  .object({ mode: z.enum(SEARCH_MODES), items: z.array(EntityHit) })
+  .meta({ id: 'EntitySearch' });
+export type EntitySearch = z.output<typeof EntitySearch>;
 
 const NORM = (col: string) => `upper(replace(replace(${col}, ' ', ''), chr(12288), ''))`;
 
@@ -70,7 +85,7 @@ export async function searchEntities(
   rawQ: string,
   limit: number,
   o: { people?: boolean; scope?: SearchScope } = {},
-): Promise<{ mode: SearchMode; items: EntityHit[] }> {
+): Promise<EntitySearch> {
   const q = normaliseQuery(rawQ);
   if (q.length === 0)
     throw new AppError('usage', 'q must contain at least one non-space character');
@@ -136,7 +151,7 @@ export async function searchEntities(
        QUALIFY e.revision = max(e.revision) OVER (PARTITION BY e.uscc)
      )
      SELECT b.uscc, cur.name, cur.legal_rep, cur.district, cur.address, cur.phone, cur.status, b.match,
-            round(b.score, 3) AS score, lvl.level AS latest_level
+            round(b.score, 3)::DOUBLE AS score, lvl.level AS latest_level
      FROM best b JOIN cur ON cur.uscc = b.uscc LEFT JOIN lvl ON lvl.uscc = b.uscc
      ORDER BY b.score DESC, b.uscc`,
     params,
@@ -144,35 +159,66 @@ export async function searchEntities(
   return { mode, items: rows };
 }
 
-export interface EntityProfile {
-  uscc: string;
-  name: string;
-  as_of: string;
-  established_on: string | null;
-  legal_rep: string | null;
-  registered_capital_wan: number | null;
-  paid_in_capital_wan: number | null;
-  status: string | null;
-  enterprise_type: string | null;
-  industry_code: string | null;
-  business_scope: string | null;
-  address: string | null;
-  district: string | null;
-  phone: string | null;
-  website: string | null;
-  shareholders: unknown;
-  former_names: string[];
-  counts: { ads: number; complaints: number; changes: number; snapshots: number };
-  latest_alert: {
-    day: string;
-    revision: number;
-    rank: number;
-    score: number;
-    level: string | null;
-  } | null;
-  disposition: { status: string; assignee: string | null };
-  outcomes: { decided_on: string; outcome: string; case_ref: string | null }[];
-}
+export const Shareholder = z
+  .object({
+    name: z
+      .string()
+      .nullable()
+      .meta({ description: "a person's name is null for roles that may not read names" }),
+    kind: z.enum(['person', 'company']),
+    uscc: z.string().optional(),
+    share_pct: z.number().optional(),
+  })
+  .meta({ id: 'Shareholder' });
+
+export const EntityProfile = z
+  .object({
+    uscc: z.string(),
+    name: z.string(),
+    as_of: z.string(),
+    established_on: z.string().nullable(),
+    legal_rep: z.string().nullable(),
+    registered_capital_wan: z.number().nullable(),
+    paid_in_capital_wan: z.number().nullable(),
+    status: z.string().nullable(),
+    enterprise_type: z.string().nullable(),
+    industry_code: z.string().nullable(),
+    business_scope: z.string().nullable(),
+    address: z.string().nullable(),
+    district: z.string().nullable(),
+    phone: z.string().nullable(),
+    website: z.string().nullable(),
+    shareholders: z.array(Shareholder).nullable(),
+    former_names: z.array(z.string()),
+    counts: z.object({
+      ads: z.number().int(),
+      complaints: z.number().int(),
+      changes: z.number().int(),
+      snapshots: z.number().int(),
+    }),
+    latest_alert: z
+      .object({
+        day: z.string(),
+        revision: z.number().int(),
+        rank: z.number().int(),
+        score: z.number(),
+        level: Level.nullable(),
+      })
+      .nullable(),
+    disposition: z.object({
+      status: z.enum(DISPOSITION_STATUSES),
+      assignee: z.string().nullable(),
+    }),
+    outcomes: z.array(
+      z.object({
+        decided_on: z.string(),
+        outcome: z.enum(['confirmed', 'cleared']),
+        case_ref: z.string().nullable(),
+      }),
+    ),
+  })
+  .meta({ id: 'EntityProfile' });
+export type EntityProfile = z.output<typeof EntityProfile>;
 
 export async function entityProfile(
   db: Db,
@@ -193,7 +239,7 @@ export async function entityProfile(
     changes: number;
     ads: number;
     complaints: number;
-    status: string | null;
+    status: DispositionStatus | null;
     assignee: string | null;
     outcomes: string | null;
   }>(
@@ -214,13 +260,7 @@ export async function entityProfile(
                FROM case_outcomes WHERE uscc = $u)::VARCHAR AS outcomes`,
     { u: uscc },
   );
-  const latest = await db.one<{
-    day: string;
-    revision: number;
-    rank: number;
-    score: number;
-    level: string | null;
-  }>(
+  const latest = await db.one<NonNullable<EntityProfile['latest_alert']>>(
     `SELECT day::VARCHAR AS day, revision::INTEGER AS revision, rank::INTEGER AS rank, score, level
      FROM (${scoreRowsSql(freshScores)}) ORDER BY day DESC LIMIT 1`,
     { u: uscc },
@@ -231,7 +271,9 @@ export async function entityProfile(
       EntityProfile,
       'shareholders' | 'former_names' | 'counts' | 'latest_alert' | 'disposition' | 'outcomes'
     >),
-    shareholders: r.shareholders ? (JSON.parse(r.shareholders) as unknown) : null,
+    shareholders: r.shareholders
+      ? (JSON.parse(r.shareholders) as EntityProfile['shareholders'])
+      : null,
     former_names: names.filter((n) => n !== r['name']).sort(),
     counts: {
       ads: extra?.ads ?? 0,
@@ -270,16 +312,120 @@ export const HISTORY_KINDS = [
 ] as const;
 export type HistoryKind = (typeof HISTORY_KINDS)[number];
 
-export interface HistoryEvent {
-  /** Shanghai local time, ISO 8601 with +08:00 (date-only facts at 00:00). */
-  at: string;
-  kind: HistoryKind;
-  ref: string;
-  summary: string;
-  data: Record<string, unknown>;
-  /** Opaque sort key; pass the last one as `before` for the next page. */
-  key: string;
-}
+const nullableText = z.string().nullable();
+/** The `data` of each kind of event (entity-events.ts EVENT_COLUMNS, scoreEvent below). */
+const EVENT_DATA = {
+  established: z.object({ established_on: z.string() }),
+  change: z.object({ field: z.string(), before: nullableText, after: nullableText }),
+  ad: z.object({
+    channel: z.string(),
+    title: nullableText,
+    text: z.string(),
+    advertiser_name: nullableText,
+    phone: nullableText,
+    url: nullableText,
+  }),
+  complaint: z.object({
+    channel: z.string(),
+    text: z.string(),
+    amount_cny: z.number().nullable(),
+    complainant_ref: nullableText,
+    district: nullableText,
+  }),
+  score: z.object({
+    day: z.string(),
+    revision: z.number().int(),
+    rank: z.number().int(),
+    score: z.number(),
+    level: Level.nullable(),
+  }),
+  disposition: z.object({
+    status: z.enum(DISPOSITION_STATUSES),
+    actor: z.string(),
+    role: z.string(),
+    note: nullableText,
+    assignee: nullableText,
+    alert_day: z.string(),
+  }),
+  outcome: z.object({
+    outcome: z.enum(['confirmed', 'cleared']),
+    case_ref: nullableText,
+    note: nullableText,
+  }),
+  // entity-events.ts WORKFLOW_EVENTS_SQL: a referral (移交) made, or its answer
+  referral: z.union([
+    z.object({
+      referral_id: z.number().int(),
+      target_kind: z.enum(['office', 'agency']),
+      target: z.string(),
+      target_name: nullableText,
+      from_office: nullableText,
+      actor: z.string(),
+      role: z.string(),
+      note: nullableText,
+      alert_day: z.string(),
+    }),
+    z.object({
+      referral_id: z.number().int(),
+      answer: z.enum(['accepted', 'returned']),
+      reason: nullableText,
+      actor: z.string(),
+      role: z.string(),
+      office: nullableText,
+      effective_on: z.string(),
+    }),
+  ]),
+  // a proposal of 认定 / 排除, or its decision
+  approval: z.union([
+    z.object({
+      approval_id: z.number().int(),
+      proposed: z.enum(DISPOSITION_STATUSES),
+      actor: z.string(),
+      role: z.string(),
+      office: nullableText,
+      note: nullableText,
+      case_ref: nullableText,
+      alert_day: z.string(),
+    }),
+    z.object({
+      approval_id: z.number().int(),
+      decision: z.enum(['approved', 'rejected', 'withdrawn']),
+      proposed: z.enum(DISPOSITION_STATUSES),
+      actor: z.string(),
+      role: z.string(),
+      office: nullableText,
+      note: nullableText,
+    }),
+  ]),
+} as const;
+
+const eventOf = <K extends HistoryKind>(kind: K) =>
+  z.object({
+    /** Shanghai local time, ISO 8601 with +08:00 (date-only facts at 00:00). */
+    at: z.string().meta({ description: 'Shanghai local time, ISO 8601 with +08:00' }),
+    kind: z.literal(kind),
+    ref: z.string(),
+    summary: z.string(),
+    data: EVENT_DATA[kind],
+    /** Opaque sort key; pass the last one as `before` for the next page. */
+    key: z.string(),
+  });
+
+/** One event of a timeline; `data` depends on `kind`. */
+export const HistoryEvent = z
+  .discriminatedUnion('kind', [
+    eventOf('established'),
+    eventOf('change'),
+    eventOf('ad'),
+    eventOf('complaint'),
+    eventOf('score'),
+    eventOf('disposition'),
+    eventOf('outcome'),
+    eventOf('referral'),
+    eventOf('approval'),
+  ])
+  .meta({ id: 'HistoryEvent' });
+export type HistoryEvent = z.output<typeof HistoryEvent>;
 
 export interface HistoryOptions {
   kinds?: readonly HistoryKind[];
@@ -363,13 +509,7 @@ export function fixed3(x: number): string {
   return x.toFixed(3);
 }
 
-interface ScorePointJson {
-  day: string;
-  revision: number;
-  rank: number;
-  score: number;
-  level: string | null;
-}
+type ScorePointJson = z.output<typeof EVENT_DATA.score>;
 
 /** A `score` event, as SCORE_COLUMNS renders it. */
 function scoreEvent(s: ScorePointJson): HistoryEvent {
@@ -425,7 +565,7 @@ export async function entityHistory(
   return {
     items: rows
       .slice(0, o.limit)
-      .map((r) => ({ ...r, data: JSON.parse(r.data) as Record<string, unknown> })),
+      .map((r) => ({ ...r, data: JSON.parse(r.data) as HistoryEvent['data'] }) as HistoryEvent),
     has_more: rows.length > o.limit,
   };
 }
@@ -472,24 +612,39 @@ async function timelineFromReadModels(
 
 // ---- network -----------------------------------------------------------------------------------
 
-export interface Neighbour {
-  uscc: string;
-  name: string | null;
-  district: string | null;
-  /** What is shared, by kind: the shared value. */
-  shared: { legal_rep?: string; address?: string; phone?: string; shareholder?: string };
-  kinds: string[];
-  confirmed: boolean;
-  latest_level: string | null;
-}
+export const Neighbour = z
+  .object({
+    uscc: z.string(),
+    name: z.string().nullable(),
+    district: z.string().nullable(),
+    /** What is shared, by kind: the shared value. */
+    shared: z
+      .object({
+        legal_rep: z.string().optional(),
+        address: z.string().optional(),
+        phone: z.string().optional(),
+        shareholder: z.string().optional(),
+      })
+      .meta({ description: 'what is shared, by kind: the shared value' }),
+    kinds: z.array(z.enum(['legal_rep', 'address', 'phone', 'shareholder'])),
+    confirmed: z.boolean(),
+    latest_level: Level.nullable(),
+  })
+  .meta({ id: 'Neighbour' });
+export type Neighbour = z.output<typeof Neighbour>;
 
-export interface Network {
-  uscc: string;
-  neighbours: Neighbour[];
-  confirmed_neighbours: number;
-  /** The confirmed_distance feature of the latest list (hops to a confirmed case, 3 = none near). */
-  confirmed_distance: number | null;
-}
+export const Network = z
+  .object({
+    uscc: z.string(),
+    neighbours: z.array(Neighbour),
+    confirmed_neighbours: z.number().int(),
+    confirmed_distance: z.number().nullable().meta({
+      description:
+        'the confirmed_distance feature of the latest list (hops to a confirmed case, 3 = none near)',
+    }),
+  })
+  .meta({ id: 'Network' });
+export type Network = z.output<typeof Network>;
 
 /** Enterprises that share (in any register snapshot) a legal rep, address, phone or shareholder. */
 export async function entityNetwork(db: Db, uscc: string, limit: number): Promise<Network> {
@@ -502,7 +657,7 @@ export async function entityNetwork(db: Db, uscc: string, limit: number): Promis
     name: string | null;
     district: string | null;
     confirmed: boolean;
-    latest_level: string | null;
+    latest_level: Level | null;
   }>(
     `WITH me AS (SELECT * FROM registrations WHERE uscc = $u),
      holders AS (
@@ -553,7 +708,7 @@ export async function entityNetwork(db: Db, uscc: string, limit: number): Promis
       };
       by.set(r.uscc, n);
     }
-    const kind = r.kind as keyof Neighbour['shared'];
+    const kind = r.kind as Neighbour['kinds'][number];
     if (n.shared[kind] === undefined) {
       n.shared[kind] = r.value;
       n.kinds.push(kind);

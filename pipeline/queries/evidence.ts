@@ -3,22 +3,24 @@
  * spans of the original text), its complaints (withdrawal-trouble phrases marked), its register
  * changes, and register anomalies in words. Everything is as of the alert's day.
  */
+import { z } from 'zod';
 import type { Db } from '../db/index.ts';
 import { familyById, findRedFlags } from '../features/lexicon.ts';
 import { extractYields } from '../features/yield.ts';
 import { featureByName } from '../features/registry.ts';
 
-export interface Span {
-  start: number;
-  end: number;
-  kind: 'red_flag' | 'yield';
-  /** red_flag: lexicon family id; yield: 'yield'. */
-  family: string;
-  label: string;
-  /** The lexicon term, or the promised yield phrase. */
-  term: string;
-  annual_rate_pct?: number;
-}
+export const Span = z
+  .object({
+    start: z.number().int().meta({ description: 'UTF-16 offset into `text`' }),
+    end: z.number().int().meta({ description: 'exclusive' }),
+    kind: z.enum(['red_flag', 'yield']),
+    family: z.string().meta({ description: "red_flag: lexicon family id; yield: 'yield'" }),
+    label: z.string(),
+    term: z.string().meta({ description: 'the lexicon term, or the promised yield phrase' }),
+    annual_rate_pct: z.number().optional(),
+  })
+  .meta({ id: 'Span' });
+export type Span = z.output<typeof Span>;
 
 export function markSpans(text: string): Span[] {
   const spans: Span[] = findRedFlags(text).map((h) => ({
@@ -43,31 +45,37 @@ export function markSpans(text: string): Span[] {
   return spans.sort((a, b) => a.start - b.start || b.end - a.end);
 }
 
-export interface AdEvidence {
-  ad_id: string;
-  seen_at: string;
-  channel: string;
-  advertiser_name: string | null;
-  phone: string | null;
-  url: string | null;
-  title: string | null;
-  text: string;
-  link_method: string | null;
-  spans: Span[];
-}
+export const AdEvidence = z
+  .object({
+    ad_id: z.string(),
+    seen_at: z.string(),
+    channel: z.string(),
+    advertiser_name: z.string().nullable(),
+    phone: z.string().nullable(),
+    url: z.string().nullable(),
+    title: z.string().nullable(),
+    text: z.string(),
+    link_method: z.string().nullable(),
+    spans: z.array(Span),
+  })
+  .meta({ id: 'AdEvidence' });
+export type AdEvidence = z.output<typeof AdEvidence>;
 
-export interface ComplaintEvidence {
-  complaint_id: string;
-  received_at: string;
-  channel: string;
-  target_name: string;
-  text: string;
-  amount_cny: number | null;
-  complainant_ref: string | null;
-  district: string | null;
-  link_method: string | null;
-  spans: Span[];
-}
+export const ComplaintEvidence = z
+  .object({
+    complaint_id: z.string(),
+    received_at: z.string(),
+    channel: z.string(),
+    target_name: z.string(),
+    text: z.string(),
+    amount_cny: z.number().nullable(),
+    complainant_ref: z.string().nullable(),
+    district: z.string().nullable(),
+    link_method: z.string().nullable(),
+    spans: z.array(Span),
+  })
+  .meta({ id: 'ComplaintEvidence' });
+export type ComplaintEvidence = z.output<typeof ComplaintEvidence>;
 
 const TS = (col: string) =>
   `strftime(${col} AT TIME ZONE 'Asia/Shanghai', '%Y-%m-%dT%H:%M:%S+08:00')`;
@@ -123,12 +131,15 @@ export async function complaintsOf(
   };
 }
 
-export interface RegisterChange {
-  changed_on: string;
-  field: string;
-  before: string | null;
-  after: string | null;
-}
+export const RegisterChange = z
+  .object({
+    changed_on: z.string(),
+    field: z.string(),
+    before: z.string().nullable(),
+    after: z.string().nullable(),
+  })
+  .meta({ id: 'RegisterChange' });
+export type RegisterChange = z.output<typeof RegisterChange>;
 
 export async function changesOf(
   db: Db,
@@ -144,13 +155,16 @@ export async function changesOf(
   );
 }
 
-export interface Anomaly {
-  feature: string;
-  label: string;
-  value: number;
-  text: string;
-  contribution: number | null;
-}
+export const Anomaly = z
+  .object({
+    feature: z.string(),
+    label: z.string(),
+    value: z.number(),
+    text: z.string(),
+    contribution: z.number().nullable(),
+  })
+  .meta({ id: 'Anomaly' });
+export type Anomaly = z.output<typeof Anomaly>;
 
 /** Register-family indicators that pushed the score up, in words (from the alert as issued). */
 export function registerAnomalies(

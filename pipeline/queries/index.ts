@@ -8,4 +8,13 @@ export * from './ops.ts';
 export * from './score-history.ts';
 export * from './entity-events.ts';
 export * from './read-model.ts';
+export {
+  hideUrls,
+  HeldBatchRow,
+  NoticeRow,
+  OperationsState,
+  operationsState,
+  recentRejectedFiles,
+  RejectedFileRow,
+} from './operations.ts';
 export * from './summary.ts';

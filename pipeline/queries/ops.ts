@@ -1,16 +1,25 @@
 /** The run ledger and the quarantine, for operators. */
+import { z } from 'zod';
 import type { Db } from '../db/index.ts';
 
-export interface RunRow {
-  run_id: number;
-  job: string;
-  target: string | null;
-  started_at: string;
-  finished_at: string | null;
-  status: string;
-  counts: unknown;
-  error: string | null;
-}
+export const RunRow = z
+  .object({
+    run_id: z.number().int(),
+    job: z.string(),
+    target: z.string().nullable(),
+    started_at: z.string(),
+    finished_at: z.string().nullable(),
+    status: z.enum(['queued', 'running', 'ok', 'failed', 'held', 'warning']).meta({
+      description: 'held: a batch waits for an admin; warning: a file was moved aside',
+    }),
+    counts: z
+      .record(z.string(), z.unknown())
+      .nullable()
+      .meta({ description: "the job's own counts (each job names its own), null while running" }),
+    error: z.string().nullable(),
+  })
+  .meta({ id: 'Run' });
+export type RunRow = z.output<typeof RunRow>;
 
 export async function listRuns(
   db: Db,
@@ -26,23 +35,27 @@ export async function listRuns(
     { job: o.job ?? null, status: o.status ?? null, before: o.before ?? null, take: o.limit + 1 },
   );
   return {
-    items: rows
-      .slice(0, o.limit)
-      .map((r) => ({ ...r, counts: r.counts ? (JSON.parse(r.counts) as unknown) : null })),
+    items: rows.slice(0, o.limit).map((r) => ({
+      ...r,
+      counts: r.counts ? (JSON.parse(r.counts) as RunRow['counts']) : null,
+    })),
     has_more: rows.length > o.limit,
   };
 }
 
-export interface QuarantineRow {
-  id: string;
-  batch_id: number;
-  feed: string;
-  source: string;
-  line_no: number;
-  raw: string;
-  reason: string;
-  quarantined_at: string;
-}
+export const QuarantineRow = z
+  .object({
+    id: z.string().meta({ description: 'BATCH:LINE' }),
+    batch_id: z.number().int(),
+    feed: z.string(),
+    source: z.string(),
+    line_no: z.number().int(),
+    raw: z.string(),
+    reason: z.string(),
+    quarantined_at: z.string(),
+  })
+  .meta({ id: 'QuarantinedRecord' });
+export type QuarantineRow = z.output<typeof QuarantineRow>;
 
 /** Quarantined records, newest batch first; keyset on (batch_id, line_no). */
 export async function listQuarantine(

@@ -2,25 +2,33 @@
  * A day's list in numbers — scored, listed per level, changes since the previous list — for the
  * whole tree or for some offices (their enterprises as of that day).
  */
+import { z } from 'zod';
 import type { Db } from '../db/index.ts';
 import { officesAsOfSql } from '../jurisdictions/index.ts';
 
-export interface ListSummary {
-  day: string;
-  revision: number;
-  published_at: string;
-  scorer: string;
-  model_version: number | null;
-  enterprises: number;
-  listed: number;
-  red: number;
-  orange: number;
-  yellow: number;
-  new: number;
-  level_up: number;
-  level_down: number;
-  dropped: number;
-}
+const Count = z.number().int();
+
+export const ListSummary = z.object({
+  day: z.string(),
+  revision: z.number().int(),
+  published_at: z.string(),
+  scorer: z.string(),
+  model_version: z.number().int().nullable(),
+  fallback: z.string().nullable().meta({
+    description:
+      'why the rule index ranked although a model was active (the model failed), if it did',
+  }),
+  enterprises: Count.meta({ description: 'enterprises scored' }),
+  listed: Count,
+  red: Count,
+  orange: Count,
+  yellow: Count,
+  new: Count.meta({ description: 'listed, not on the previous list' }),
+  level_up: Count,
+  level_down: Count,
+  dropped: Count.meta({ description: 'on the previous list, not on this one' }),
+});
+export type ListSummary = z.output<typeof ListSummary>;
 
 /**
  * The current revision of `day` (default: the latest day with a list) in numbers, or undefined
@@ -49,6 +57,7 @@ export async function listSummary(
      SELECT r.day::VARCHAR AS day, r.revision::INTEGER AS revision,
             strftime(r.published_at AT TIME ZONE 'Asia/Shanghai', '%Y-%m-%d %H:%M') AS published_at,
             r.scorer, r.model_version::INTEGER AS model_version,
+            (SELECT n.fallback FROM list_revision_notes n WHERE n.day = r.day AND n.revision = r.revision) AS fallback,
             ${
               scoped
                 ? `(SELECT count(*) FROM e)::INTEGER AS enterprises,

@@ -11,6 +11,7 @@
  * Who may see the enterprise is the caller's business (the API answers 404 first); the rules
  * about people and offices are checked here.
  */
+import { z } from 'zod';
 import type { Db } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 import { officeOf, type JurisdictionTree } from '../jurisdictions/index.ts';
@@ -21,7 +22,8 @@ import {
   TRANSITIONS,
   WorkflowError,
   DISPOSITION_INITIAL,
-  type DispositionRow,
+  DISPOSITION_STATUSES,
+  DispositionRow,
   type DispositionStatus,
 } from '../queries/index.ts';
 import { shanghaiDay } from '../modeling/days.ts';
@@ -44,33 +46,45 @@ export function atOrAbove(tree: JurisdictionTree, a: string | null, b: string | 
   return tree.contains(a, b);
 }
 
-export interface ApprovalRow {
-  approval_id: number;
-  uscc: string;
-  alert_day: string;
-  proposed: DispositionStatus;
-  note: string | null;
-  case_ref: string | null;
-  actor: string;
-  role: string;
-  actor_office: string | null;
-  proposed_at: string;
-}
+// Row types are zod schemas (the API documents its responses with them); nothing validates them at
+// run time. An office of null is the whole tree (an account of no office).
+const Office = z.string().nullable();
 
-export interface ReferralRow {
-  referral_id: number;
-  uscc: string;
-  alert_day: string;
-  from_office: string | null;
-  target_kind: 'office' | 'agency';
-  target: string;
-  note: string | null;
-  actor: string;
-  role: string;
-  actor_office: string | null;
-  created_at: string;
-  disposition_id: number;
-}
+/** A proposal of 认定 / 排除, awaiting a second person's decision (or decided). */
+export const ApprovalRow = z
+  .object({
+    approval_id: z.number().int(),
+    uscc: z.string(),
+    alert_day: z.string(),
+    proposed: z.enum(DISPOSITION_STATUSES),
+    note: z.string().nullable(),
+    case_ref: z.string().nullable(),
+    actor: z.string(),
+    role: z.string(),
+    actor_office: Office,
+    proposed_at: z.string(),
+  })
+  .meta({ id: 'Approval' });
+export type ApprovalRow = z.output<typeof ApprovalRow>;
+
+/** A referral (移交) to another office or to an outside agency. */
+export const ReferralRow = z
+  .object({
+    referral_id: z.number().int(),
+    uscc: z.string(),
+    alert_day: z.string(),
+    from_office: Office,
+    target_kind: z.enum(['office', 'agency']),
+    target: z.string().meta({ description: 'an office code, or an agency id' }),
+    note: z.string().nullable(),
+    actor: z.string(),
+    role: z.string(),
+    actor_office: Office,
+    created_at: z.string(),
+    disposition_id: z.number().int(),
+  })
+  .meta({ id: 'Referral' });
+export type ReferralRow = z.output<typeof ReferralRow>;
 
 const TS = (col: string) =>
   `strftime(${col} AT TIME ZONE 'Asia/Shanghai', '%Y-%m-%dT%H:%M:%S+08:00')`;
@@ -222,16 +236,25 @@ export function requestDisposition(
 
 export type ApprovalDecision = 'approve' | 'reject' | 'withdraw';
 
-export interface DecisionRow {
-  approval_id: number;
-  decision: 'approved' | 'rejected' | 'withdrawn';
-  note: string | null;
-  actor: string;
-  role: string;
-  actor_office: string | null;
-  decided_at: string;
-  disposition_id: number | null;
-}
+export const DecisionRow = z
+  .object({
+    approval_id: z.number().int(),
+    decision: z.enum(['approved', 'rejected', 'withdrawn']),
+    note: z.string().nullable(),
+    actor: z.string(),
+    role: z.string(),
+    actor_office: Office,
+    decided_at: z.string(),
+    disposition_id: z.number().int().nullable(),
+  })
+  .meta({ id: 'Decision' });
+export type DecisionRow = z.output<typeof DecisionRow>;
+
+/** A decision on a proposal, and the 认定 / 排除 event it wrote when approved. */
+export const DecisionResult = z
+  .object({ decision: DecisionRow, disposition: DispositionRow.nullable() })
+  .meta({ id: 'ApprovalDecision' });
+export type DecisionResult = z.output<typeof DecisionResult>;
 
 export async function getApproval(db: Db, id: number): Promise<ApprovalRow | undefined> {
   return db.one<ApprovalRow & Record<string, unknown>>(
@@ -251,7 +274,7 @@ export async function decideApproval(
     actor: Actor;
     now: Date;
   },
-): Promise<{ decision: DecisionRow; disposition: DispositionRow | null }> {
+): Promise<DecisionResult> {
   const a = await getApproval(db, i.approvalId);
   if (!a) throw new AppError('not_found', `no approval ${i.approvalId}`);
   return changeWorkflow(db, a.uscc, async (tx) => {
@@ -319,17 +342,26 @@ export async function getReferral(db: Db, id: number): Promise<ReferralRow | und
   );
 }
 
-export interface AnswerRow {
-  referral_id: number;
-  answer: 'accepted' | 'returned';
-  reason: string | null;
-  actor: string;
-  role: string;
-  actor_office: string | null;
-  answered_at: string;
-  effective_on: string;
-  disposition_id: number;
-}
+export const AnswerRow = z
+  .object({
+    referral_id: z.number().int(),
+    answer: z.enum(['accepted', 'returned']),
+    reason: z.string().nullable(),
+    actor: z.string(),
+    role: z.string(),
+    actor_office: Office,
+    answered_at: z.string(),
+    effective_on: z.string().meta({ description: 'the day the enterprise belongs to the target' }),
+    disposition_id: z.number().int(),
+  })
+  .meta({ id: 'ReferralAnswerRow' });
+export type AnswerRow = z.output<typeof AnswerRow>;
+
+/** An answer to a referral, and the 核查中 event it wrote. */
+export const AnswerResult = z
+  .object({ answer: AnswerRow, disposition: DispositionRow })
+  .meta({ id: 'ReferralAnswer' });
+export type AnswerResult = z.output<typeof AnswerResult>;
 
 /** The target office accepts a referral (the enterprise becomes its own) or returns it. */
 export async function answerReferral(
@@ -342,7 +374,7 @@ export async function answerReferral(
     actor: Actor;
     now: Date;
   },
-): Promise<{ answer: AnswerRow; disposition: DispositionRow }> {
+): Promise<AnswerResult> {
   const r = await getReferral(db, i.referralId);
   if (!r) throw new AppError('not_found', `no referral ${i.referralId}`);
   if (r.target_kind !== 'office')
@@ -412,12 +444,25 @@ export function supervises(tree: JurisdictionTree, actor: Actor, office: string 
   return office !== null && actor.office !== office && tree.contains(actor.office, office);
 }
 
+/** A reopening: the 核查中 event, and the case-outcome batch it superseded (null: none). */
+export const Reopened = z
+  .object({
+    disposition: DispositionRow,
+    superseded_batch: z
+      .number()
+      .int()
+      .nullable()
+      .meta({ description: 'the superseded case-outcome batch (null: none)' }),
+  })
+  .meta({ id: 'Reopened' });
+export type Reopened = z.output<typeof Reopened>;
+
 /** A supervisor reopens a closed (认定 / 排除) enterprise; its outcome is superseded, not deleted. */
 export function reopen(
   db: Db,
   tree: JurisdictionTree,
   i: { day: string; uscc: string; reason: string; actor: Actor; office: string | null; now: Date },
-): Promise<{ disposition: DispositionRow; superseded_batch: number | null }> {
+): Promise<Reopened> {
   if (!i.reason.trim()) throw new AppError('usage', 'reopening needs a reason (new evidence)');
   if (!supervises(tree, i.actor, i.office))
     throw new WorkflowForbidden(

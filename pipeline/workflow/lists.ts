@@ -2,8 +2,10 @@
  * The approval queue and the referral inbox / outbox, scoped to a caller's offices (null = all),
  * newest first, keyset-paged by id.
  */
+import { z } from 'zod';
 import type { Db } from '../db/index.ts';
 import { officesAsOfSql } from '../jurisdictions/index.ts';
+import { DISPOSITION_STATUSES } from '../queries/index.ts';
 
 const TS = (col: string) =>
   `strftime(${col} AT TIME ZONE 'Asia/Shanghai', '%Y-%m-%dT%H:%M:%S+08:00')`;
@@ -19,24 +21,26 @@ const NAMES = (
 export const APPROVAL_STATES = ['pending', 'approved', 'rejected', 'withdrawn', 'all'] as const;
 export type ApprovalState = (typeof APPROVAL_STATES)[number];
 
-export interface ApprovalItem {
-  approval_id: number;
-  uscc: string;
-  name: string | null;
-  office: string | null;
-  alert_day: string;
-  proposed: string;
-  note: string | null;
-  case_ref: string | null;
-  proposer: string;
-  proposer_role: string;
-  proposer_office: string | null;
-  proposed_at: string;
-  state: 'pending' | 'approved' | 'rejected' | 'withdrawn';
-  decided_by: string | null;
-  decided_at: string | null;
-  decision_note: string | null;
-}
+/** A proposal of the approval queue (its enterprise's office today; null: not placed). */
+export const ApprovalItem = z.object({
+  approval_id: z.number().int(),
+  uscc: z.string(),
+  name: z.string().nullable(),
+  office: z.string().nullable(),
+  alert_day: z.string(),
+  proposed: z.enum(DISPOSITION_STATUSES),
+  note: z.string().nullable(),
+  case_ref: z.string().nullable(),
+  proposer: z.string(),
+  proposer_role: z.string(),
+  proposer_office: z.string().nullable(),
+  proposed_at: z.string(),
+  state: z.enum(['pending', 'approved', 'rejected', 'withdrawn']),
+  decided_by: z.string().nullable(),
+  decided_at: z.string().nullable(),
+  decision_note: z.string().nullable(),
+});
+export type ApprovalItem = z.output<typeof ApprovalItem>;
 
 export interface Page<T> {
   items: T[];
@@ -84,24 +88,26 @@ export async function listApprovals(
 export const REFERRAL_STATES = ['pending', 'accepted', 'returned', 'sent', 'all'] as const;
 export type ReferralState = (typeof REFERRAL_STATES)[number];
 
-export interface ReferralItem {
-  referral_id: number;
-  uscc: string;
-  name: string | null;
-  alert_day: string;
-  from_office: string | null;
-  from_office_name: string | null;
-  target_kind: 'office' | 'agency';
-  target: string;
-  target_name: string | null;
-  note: string | null;
-  referred_by: string;
-  referred_at: string;
-  state: 'pending' | 'accepted' | 'returned' | 'sent';
-  answered_by: string | null;
-  answered_at: string | null;
-  reason: string | null;
-}
+/** A referral of the inbox / outbox (`sent`: to an outside agency, which does not answer). */
+export const ReferralItem = z.object({
+  referral_id: z.number().int(),
+  uscc: z.string(),
+  name: z.string().nullable(),
+  alert_day: z.string(),
+  from_office: z.string().nullable(),
+  from_office_name: z.string().nullable(),
+  target_kind: z.enum(['office', 'agency']),
+  target: z.string(),
+  target_name: z.string().nullable(),
+  note: z.string().nullable(),
+  referred_by: z.string(),
+  referred_at: z.string(),
+  state: z.enum(['pending', 'accepted', 'returned', 'sent']),
+  answered_by: z.string().nullable(),
+  answered_at: z.string().nullable(),
+  reason: z.string().nullable(),
+});
+export type ReferralItem = z.output<typeof ReferralItem>;
 
 /**
  * inbox: referrals to one of `offices`; outbox: referrals from one of them (the enterprise's

@@ -9,29 +9,10 @@ import type { Child } from 'hono/jsx';
 import type { DashboardKit, PageCtx } from '../kit.tsx';
 import { BASE, Flash } from '../layout.tsx';
 import { endSession } from '../session.ts';
+import type { TokenInfo, UserInfo } from '../../../pipeline/auth/index.ts';
 
-interface UserRow {
-  username: string;
-  role: string;
-  disabled_at: string | null;
-  locked_at: string | null;
-  failed_logins: number;
-  last_login_at: string | null;
-  must_change_password: boolean;
-  totp: boolean;
-  active_tokens: number;
-}
-
-interface TokenRow {
-  token_id: number;
-  name: string;
-  role: string;
-  kind: string;
-  username: string | null;
-  expires_at: string | null;
-  last_used_at: string | null;
-  revoked_at: string | null;
-}
+type UserRow = UserInfo;
+type TokenRow = TokenInfo;
 
 const ROLE_ZH: Record<string, string> = {
   regulator: '监管人员',

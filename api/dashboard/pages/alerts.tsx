@@ -191,6 +191,11 @@ export function AlertsPage(p: AlertsPageProps): Child {
               {s.model_version ? ` v${s.model_version}` : ''} · 第 {s.revision} 版 · 发布于{' '}
               {s.published_at}
             </span>
+            {s.fallback ? (
+              <span class="chip" id="scorer-fallback">
+                <span class="badge fail">模型故障</span> 本版改由规则指数排序：{s.fallback}
+              </span>
+            ) : null}
           </div>
         ) : null}
       </div>

@@ -1,6 +1,6 @@
 /** 预警详情: the score and its reasons, the evidence, a chart over time, the disposition form and history. */
 import type { Child } from 'hono/jsx';
-import { TRANSITIONS, type DispositionStatus } from '../../../pipeline/queries/index.ts';
+import { TRANSITIONS } from '../../../pipeline/queries/index.ts';
 import { benchmarkOn, PRIVATE_LENDING_CAP_MULTIPLE } from '../../../pipeline/features/index.ts';
 import { ChartLegend, ScoreChart, type SeriesPoint } from '../charts.tsx';
 import { Highlighted, type MarkSpan } from '../highlight.tsx';
@@ -20,99 +20,19 @@ import {
   zh,
 } from '../labels.ts';
 import type { Can } from '../permissions.ts';
-import { OTHER_JURISDICTION, type NetworkData } from './entities.tsx';
-import { jurisdictionsOf, ReferToField, WorkflowPanel, type AlertWorkflow } from './workflow.tsx';
+import { OTHER_JURISDICTION } from './entities.tsx';
+import { jurisdictionsOf, ReferToField, WorkflowPanel } from './workflow.tsx';
 import { problemText, str, type DashboardKit, type PageCtx } from '../kit.tsx';
 import { entitySeries } from '../queries.ts';
+import type { AlertDetail as AlertDetailBody } from '../../routes/alerts.ts';
+import type { Redacted } from '../../redact.ts';
 
 interface Span extends MarkSpan {
-  annual_rate_pct?: number;
+  annual_rate_pct?: number | undefined;
 }
 
-export interface AlertDetail {
-  alert: {
-    id: string;
-    day: string;
-    revision: number;
-    rank: number;
-    uscc: string;
-    name: string | null;
-    district: string | null;
-    legal_rep?: string | null;
-    score: number;
-    level: string;
-    rule_score: number;
-    reasons: {
-      feature: string;
-      label: string;
-      value: number;
-      contribution: number;
-      text: string;
-    }[];
-    change: string | null;
-    prev_level: string | null;
-    status: string;
-    assignee: string | null;
-    scorer?: string;
-    model_version?: number | null;
-    published_at?: string;
-  };
-  explanation: string[];
-  evidence: {
-    ads: {
-      total: number;
-      items: {
-        ad_id: string;
-        seen_at: string;
-        channel: string;
-        advertiser_name: string | null;
-        phone?: string | null;
-        url: string | null;
-        title: string | null;
-        text: string;
-        link_method: string | null;
-        spans: Span[];
-      }[];
-    };
-    complaints: {
-      total: number;
-      items: {
-        complaint_id: string;
-        received_at: string;
-        channel: string;
-        target_name: string;
-        text: string;
-        amount_cny: number | null;
-        complainant_ref?: string | null;
-        district: string | null;
-        link_method: string | null;
-        spans: Span[];
-      }[];
-    };
-    register: {
-      changes: { changed_on: string; field: string; before: string | null; after: string | null }[];
-      anomalies: {
-        feature: string;
-        label: string;
-        value: number;
-        text: string;
-        contribution: number | null;
-      }[];
-    };
-    network: NetworkData;
-  };
-  workflow?: AlertWorkflow;
-  dispositions: {
-    disposition_id: number;
-    alert_day: string;
-    status: string;
-    actor: string;
-    role: string;
-    at: string;
-    note: string | null;
-    assignee: string | null;
-  }[];
-}
+/** GET /v1/alerts/{id} as the caller's role reads it. */
+export type AlertDetail = Redacted<AlertDetailBody>;
 
 export interface DetailProps {
   d: AlertDetail;
@@ -161,7 +81,7 @@ function YieldBesideBenchmark(p: { spans: Span[]; day: string }): Child {
 export function DetailPage(p: DetailProps): Child {
   const { alert: a, evidence: ev, dispositions } = p.d;
   const maxContrib = Math.max(1e-9, ...a.reasons.map((r) => Math.abs(r.contribution)));
-  const current = a.status as DispositionStatus;
+  const current = a.status;
   const next = TRANSITIONS[current] ?? [];
   const closed = next.length === 0;
   const options: string[] = closed ? [] : [current, ...next.filter((s) => s !== current)];

@@ -152,50 +152,47 @@ function historyHref(uscc: string, kinds: string | undefined, cursor?: string): 
 }
 
 function TimelineDetail(p: { item: HistoryItem; uscc: string }): Child {
-  const d = p.item.data;
-  if (p.item.kind === 'score' && typeof d['day'] === 'string' && d['level']) {
-    return <a href={alertHref(d['day'], p.uscc)}>{p.item.summary}</a>;
+  const e = p.item;
+  if (e.kind === 'score' && e.data.level) {
+    return <a href={alertHref(e.data.day, p.uscc)}>{e.summary}</a>;
   }
-  if (p.item.kind === 'disposition') {
+  if (e.kind === 'disposition') {
+    const d = e.data;
     return (
       <span>
-        <StatusBadge status={text(d['status'])} /> {text(d['note'])}
+        <StatusBadge status={d.status} /> {text(d.note)}
         <span class="muted small">
           {' '}
-          · {text(d['actor']).replace(/^user:/, '')}
-          {text(d['assignee']) ? ` · 承办：${text(d['assignee'])}` : ''}
-          {typeof d['alert_day'] === 'string' ? (
-            <>
-              {' '}
-              · <a href={alertHref(d['alert_day'], p.uscc)}>{d['alert_day']} 预警</a>
-            </>
-          ) : null}
+          · {d.actor.replace(/^user:/, '')}
+          {text(d.assignee) ? ` · 承办：${text(d.assignee)}` : ''} ·{' '}
+          <a href={alertHref(d.alert_day, p.uscc)}>{d.alert_day} 预警</a>
         </span>
       </span>
     );
   }
-  if (p.item.kind === 'change') {
+  if (e.kind === 'change') {
+    const d = e.data;
     return (
       <span>
-        变更{zh(FIELD_ZH, text(d['field']))}：{text(d['before']) || '—'} → {text(d['after']) || '—'}
+        变更{zh(FIELD_ZH, d.field)}：{text(d.before) || '—'} → {text(d.after) || '—'}
       </span>
     );
   }
-  if ((p.item.kind === 'ad' || p.item.kind === 'complaint') && typeof d['text'] === 'string') {
+  if (e.kind === 'ad' || e.kind === 'complaint') {
+    const d = e.data;
+    const ref = 'complainant_ref' in d ? text(d.complainant_ref) : '';
     return (
       <details>
         <summary>
-          {p.item.kind === 'ad' ? '广告' : '投诉'}（{zh(CHANNEL_ZH, text(d['channel']))}）
-          {text(d['title']) || [...d['text']].slice(0, 40).join('')}
+          {e.kind === 'ad' ? '广告' : '投诉'}（{zh(CHANNEL_ZH, d.channel)}）
+          {('title' in d ? text(d.title) : '') || [...d.text].slice(0, 40).join('')}
         </summary>
-        <div class="small">{d['text']}</div>
-        {text(d['complainant_ref']) ? (
-          <div class="small muted">投诉人编号：{text(d['complainant_ref'])}</div>
-        ) : null}
+        <div class="small">{d.text}</div>
+        {ref ? <div class="small muted">投诉人编号：{ref}</div> : null}
       </details>
     );
   }
-  return <span>{p.item.summary}</span>;
+  return <span>{e.summary}</span>;
 }
 
 export interface EntityPageProps {

@@ -4,7 +4,7 @@ import {
   ENTRY_KIND_ZH,
   EVENT_KIND_ZH,
   SUBSCRIPTION_KIND_ZH,
-  AVAILABLE_KINDS,
+  SUBSCRIPTION_KINDS,
   SUBSCRIPTION_ROLES,
   type EntryKind,
   type InboxItem,
@@ -411,7 +411,7 @@ export function mountInbox(kit: DashboardKit): void {
         email={subs.data.email}
         watchlists={lists.ok ? lists.data.items : []}
         endpoints={eps.ok ? eps.data.items : []}
-        kinds={AVAILABLE_KINDS.filter((k) =>
+        kinds={SUBSCRIPTION_KINDS.filter((k) =>
           (SUBSCRIPTION_ROLES[k] as readonly string[]).includes(x.principal.role),
         )}
         csrf={x.session.csrf}

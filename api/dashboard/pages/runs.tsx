@@ -3,6 +3,7 @@ import type { Child } from 'hono/jsx';
 import type { QuarantineRow, RunRow } from '../../../pipeline/queries/index.ts';
 import { BASE, Flash } from '../layout.tsx';
 import { FEED_ZH, RUN_STATUS_ZH, SCORER_ZH, text, zh } from '../labels.ts';
+import { OperationsPanel, type OperationsData } from './operations.tsx';
 import { FEED_NAMES } from '../../../pipeline/feeds/index.ts';
 import type { ApiResult } from '../api-call.ts';
 import { problemText, str, type DashboardKit } from '../kit.tsx';
@@ -83,6 +84,8 @@ export function RunsPage(p: {
   trigger?: { day: string; csrf: string } | undefined;
   flashOk?: string | undefined;
   flashErr?: string | undefined;
+  /** Held batches, files moved aside, notices (from GET /v1/runs); the form token for admins. */
+  operations?: { data: OperationsData; csrf?: string | undefined } | undefined;
 }): Child {
   return (
     <>
@@ -106,6 +109,7 @@ export function RunsPage(p: {
         ) : null}
       </div>
       <Flash ok={p.flashOk} err={p.flashErr} />
+      {p.operations ? <OperationsPanel {...p.operations} /> : null}
       <div class="card" id="runs">
         <div class="row" style="justify-content:space-between">
           <h2>运行记录</h2>
@@ -115,7 +119,7 @@ export function RunsPage(p: {
               状态
               <select name="status" data-autosubmit>
                 <option value="">全部</option>
-                {(['failed', 'running', 'ok'] as const).map((s) => (
+                {(['failed', 'held', 'warning', 'queued', 'running', 'ok'] as const).map((s) => (
                   <option value={s} selected={p.status === s}>
                     {RUN_STATUS_ZH[s]}
                   </option>
@@ -152,7 +156,7 @@ export function RunsPage(p: {
                     <td class="num">{duration(r.started_at, r.finished_at)}</td>
                     <td>
                       <span
-                        class={`badge ${r.status === 'ok' ? 'ok' : r.status === 'failed' ? 'fail' : 'run'}`}
+                        class={`badge ${r.status === 'ok' ? 'ok' : r.status === 'failed' || r.status === 'held' || r.status === 'warning' ? 'fail' : 'run'}`}
                       >
                         {zh(RUN_STATUS_ZH, r.status)}
                       </span>
@@ -268,15 +272,45 @@ export function mountRuns(kit: DashboardKit): void {
     `${BASE}/runs`,
     page(async (x) => {
       const date = str(formOf(x.c)['date']) ?? '';
-      const r = await x.api.post<{ date: string }>('/v1/runs', { date });
-      if (r.ok) return x.c.redirect(`${BASE}/runs?started=${encodeURIComponent(r.data.date)}`, 303);
+      const r = await x.api.post<{ date: string; job_id: number | null }>('/v1/runs', { date });
+      if (r.ok) {
+        const started = `${r.data.date}${r.data.job_id ? `（任务 ${r.data.job_id}）` : ''}`;
+        return x.c.redirect(`${BASE}/runs?started=${encodeURIComponent(started)}`, 303);
+      }
       const msg =
         r.status === 503
           ? '本服务未启动调度器，不能在此触发运行（请用 dafei run --date）。'
           : r.status === 403
             ? '您的角色无权触发运行。'
-            : `未能触发运行：${problemText(r)}`;
+            : r.status === 409
+              ? `该日的运行已在排队或进行中：${problemText(r)}`
+              : `未能触发运行：${problemText(r)}`;
       return x.c.redirect(`${BASE}/runs?err=${encodeURIComponent(msg)}`, 303);
+    }),
+  );
+
+  // held batches, notices: the admin's buttons on the 运行 page
+  app.post(
+    `${BASE}/runs/ops`,
+    page(async (x) => {
+      const form = formOf(x.c);
+      const id = Number(str(form['id']));
+      const action = str(form['action']);
+      const path =
+        action === 'release' || action === 'discard'
+          ? `/v1/held/${id}/${action}`
+          : action === 'resolve'
+            ? `/v1/notices/${id}/resolve`
+            : null;
+      if (path === null || !Number.isInteger(id)) return x.c.redirect(`${BASE}/runs`, 303);
+      const r = await x.api.post(path, {});
+      const done = { release: '已放行批次', discard: '已丢弃批次', resolve: '已处理事项' }[action!];
+      return x.c.redirect(
+        r.ok
+          ? `${BASE}/runs?ok=${encodeURIComponent(`${done} ${id}`)}`
+          : `${BASE}/runs?err=${encodeURIComponent(problemText(r))}`,
+        303,
+      );
     }),
   );
 
@@ -284,20 +318,20 @@ export function mountRuns(kit: DashboardKit): void {
     `${BASE}/runs`,
     page(async (x) => {
       const q = x.c.req.query();
-      const status = ['ok', 'failed', 'running'].includes(q['status'] ?? '')
+      const status = ['ok', 'failed', 'running', 'queued', 'held', 'warning'].includes(
+        q['status'] ?? '',
+      )
         ? q['status']
         : undefined;
       const feed = (FEED_NAMES as readonly string[]).includes(q['feed'] ?? '')
         ? q['feed']
         : undefined;
-      const runs: ApiResult<{ items: RunItem[]; next_cursor: string | null }> = await x.api.get(
-        '/v1/runs',
-        {
+      const runs: ApiResult<{ items: RunItem[]; next_cursor: string | null } & OperationsData> =
+        await x.api.get('/v1/runs', {
           status,
           limit: 50,
           cursor: str(q['run_cursor']),
-        },
-      );
+        });
       const quarantine: ApiResult<{ items: QuarantineItem[]; next_cursor: string | null }> | null =
         x.can('listQuarantine')
           ? await x.api.get('/v1/quarantine', { feed, limit: 30, cursor: str(q['q_cursor']) })
@@ -314,7 +348,16 @@ export function mountRuns(kit: DashboardKit): void {
           }
           flashOk={
             x.c.req.query('started')
-              ? `已开始运行 ${x.c.req.query('started')}，完成后见运行记录。`
+              ? `已排队运行 ${x.c.req.query('started')}，完成后见运行记录。`
+              : x.c.req.query('ok')
+          }
+          operations={
+            runs.ok
+              ? {
+                  data: runs.data,
+                  // the buttons for whom the API takes them (admins of the whole tree)
+                  csrf: x.can('releaseHeldBatch') ? x.session.csrf : undefined,
+                }
               : undefined
           }
           flashErr={x.c.req.query('err')}

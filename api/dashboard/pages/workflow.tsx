@@ -13,15 +13,14 @@ import type { ApiClient } from '../api-call.ts';
 import { alertHref, BASE, Flash, StatusBadge } from '../layout.tsx';
 import { ROLE_ZH, zh } from '../labels.ts';
 import { problemText, safeNext, str, type DashboardKit, type PageCtx } from '../kit.tsx';
+import type { Redacted } from '../../redact.ts';
+import type { AlertDetail } from '../../routes/alerts.ts';
+import type { ApprovalEntry, Jurisdictions, ReferralEntry } from '../../routes/workflow.ts';
 
 type Ctx = PageCtx;
 
-export interface JurisdictionList {
-  nodes: { code: string; name: string; parent: string | null; depth: number; label: string }[];
-  agencies: { id: string; name: string }[];
-  own: { code: string | null; label: string };
-  visible: string[];
-}
+/** GET /v1/jurisdictions. */
+export type JurisdictionList = Jurisdictions;
 
 /** The tree as the caller sees it (GET /v1/jurisdictions); undefined when the API refuses. */
 export async function jurisdictionsOf(api: ApiClient): Promise<JurisdictionList | undefined> {
@@ -76,31 +75,8 @@ export function ReferToField(p: { j: JurisdictionList | undefined; office: strin
   );
 }
 
-export interface PendingApproval {
-  approval_id: number;
-  proposed: string;
-  note: string | null;
-  actor: string;
-  role: string;
-  actor_office: string | null;
-  proposed_at: string;
-}
-
-export interface PendingReferral {
-  referral_id: number;
-  target: string;
-  target_name: string;
-  note: string | null;
-  actor: string;
-  created_at: string;
-}
-
-export interface AlertWorkflow {
-  office: string | null;
-  office_name: string | null;
-  pending_approval: PendingApproval | null;
-  pending_referral: PendingReferral | null;
-}
+/** The workflow part of an alert (GET /v1/alerts/{id}). */
+export type AlertWorkflow = AlertDetail['workflow'];
 
 const who = (name: string) => name.replace(/^user:/, '');
 
@@ -203,24 +179,7 @@ function DecisionForm(p: {
   );
 }
 
-interface ApprovalItem {
-  approval_id: number;
-  uscc: string;
-  name: string | null;
-  office_name: string | null;
-  alert_day: string;
-  proposed: string;
-  note: string | null;
-  case_ref: string | null;
-  proposer: string;
-  proposer_role: string;
-  proposer_office_name: string;
-  proposed_at: string;
-  state: string;
-  decided_by: string | null;
-  decided_at: string | null;
-  can_decide: boolean;
-}
+type ApprovalItem = Redacted<ApprovalEntry>;
 
 const APPROVAL_STATE_ZH: Record<string, string> = {
   pending: '待批准',
@@ -328,22 +287,7 @@ function ApprovalsPage(p: {
   );
 }
 
-interface ReferralItem {
-  referral_id: number;
-  uscc: string;
-  name: string | null;
-  alert_day: string;
-  from_office_name: string | null;
-  target_kind: string;
-  target_name: string | null;
-  note: string | null;
-  referred_by: string;
-  referred_at: string;
-  state: string;
-  answered_by: string | null;
-  reason: string | null;
-  can_answer: boolean;
-}
+type ReferralItem = Redacted<ReferralEntry>;
 
 const REFERRAL_STATE_ZH: Record<string, string> = {
   pending: '待接收',

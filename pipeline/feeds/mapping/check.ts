@@ -10,34 +10,52 @@ import { createValidator } from '../validate.ts';
 import type { XlsxLimits } from '../xlsx.ts';
 import { readMapped, type TableInfo } from './read-mapped.ts';
 import type { Mapping } from './schema.ts';
+import { z } from 'zod';
 import { tabularFormat } from './peek.ts';
 
-export interface CheckReport {
-  feed: string;
-  mapping: string;
-  read: number;
-  /** Rows that would be staged (duplicates and corrections are told apart only by ingesting). */
-  mapped: number;
-  quarantined: number;
-  /** Reasons grouped by kind, most frequent first, each with its first rows. */
-  reasons: {
-    reason: string;
-    count: number;
-    examples: { line: number; reason: string; raw: string }[];
-  }[];
-  /** The first rows as they would land (contract fields; `extra` as an object). */
-  sample: Record<string, unknown>[];
-  tables: {
-    sheet: string | null;
-    header_row: number;
-    header: string[];
-    fields: Record<string, string[]>;
-    unmapped: string[];
-  }[];
-  skipped: { sheet: string; reason: string }[];
-  /** True when `maxRows` stopped the dry run before the end of the file. */
-  truncated: boolean;
-}
+export const CheckReport = z
+  .object({
+    feed: z.string(),
+    mapping: z.string(),
+    read: z.number().int(),
+    mapped: z.number().int().meta({
+      description:
+        'rows that would be staged (duplicates and corrections are told apart only by ingesting)',
+    }),
+    quarantined: z.number().int(),
+    reasons: z
+      .array(
+        z.object({
+          reason: z.string(),
+          count: z.number().int(),
+          examples: z.array(
+            z.object({ line: z.number().int(), reason: z.string(), raw: z.string() }),
+          ),
+        }),
+      )
+      .meta({
+        description: 'reasons grouped by kind, most frequent first, each with its first rows',
+      }),
+    sample: z.array(z.record(z.string(), z.unknown())).meta({
+      description:
+        "the first rows as they would land (the feed's contract fields; `extra` as an object)",
+    }),
+    tables: z.array(
+      z.object({
+        sheet: z.string().nullable(),
+        header_row: z.number().int(),
+        header: z.array(z.string()),
+        fields: z.record(z.string(), z.array(z.string())),
+        unmapped: z.array(z.string()),
+      }),
+    ),
+    skipped: z.array(z.object({ sheet: z.string(), reason: z.string() })),
+    truncated: z
+      .boolean()
+      .meta({ description: '`maxRows` stopped the dry run before the end of the file' }),
+  })
+  .meta({ id: 'CheckReport' });
+export type CheckReport = z.output<typeof CheckReport>;
 
 /** The kind of a reason: the same problem with other values counts once. */
 export function reasonKind(reason: string): string {

@@ -16,14 +16,14 @@ export {
   type BoundMapping,
 } from './compile.ts';
 export { readMapped, type TabularSource, type ReadMappedOptions } from './read-mapped.ts';
-export { checkMapping, reasonKind, type CheckReport } from './check.ts';
+export { checkMapping, reasonKind, CheckReport } from './check.ts';
 export { peekRows, tabularFormat, detectEncoding, type Peek } from './peek.ts';
-export { inferMapping, type Inference, type ColumnGuess } from './infer.ts';
+export { inferMapping, Inference, ColumnGuess } from './infer.ts';
 export {
   listTemplates,
   loadTemplate,
   loadMapping,
   isTemplateId,
   TEMPLATES_DIR,
-  type TemplateInfo,
+  TemplateInfo,
 } from './templates.ts';

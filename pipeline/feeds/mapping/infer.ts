@@ -13,24 +13,30 @@ import { ENUM_DEFAULTS, ENUM_SYNONYMS, FEED_HINTS, HEADER_SYNONYMS } from './syn
 import { trimAll } from './transforms.ts';
 import { parseAmount } from './units.ts';
 import { isValidUscc, normaliseUscc } from '../uscc.ts';
-import type { FieldMapping, Mapping, Transform } from './schema.ts';
+import { z } from 'zod';
+import { MappingSchema, type FieldMapping, type Mapping, type Transform } from './schema.ts';
 import { toHalfWidth } from '../../features/normalize-text.ts';
 
-export interface ColumnGuess {
-  header: string;
-  field: string | null;
-  score: number;
-  why: string;
-}
+export const ColumnGuess = z.object({
+  header: z.string(),
+  field: z.string().nullable(),
+  score: z.number(),
+  why: z.string(),
+});
+export type ColumnGuess = z.output<typeof ColumnGuess>;
 
-export interface Inference {
-  feed: FeedName;
-  mapping: Mapping;
-  columns: ColumnGuess[];
-  /** Required fields no column was found for (placeholders in the mapping). */
-  missing: string[];
-  warnings: string[];
-}
+export const Inference = z
+  .object({
+    feed: z.enum(FEED_NAMES),
+    mapping: MappingSchema,
+    columns: z.array(ColumnGuess),
+    missing: z.array(z.string()).meta({
+      description: 'required fields no column was found for (placeholders in the mapping)',
+    }),
+    warnings: z.array(z.string()),
+  })
+  .meta({ id: 'Inference' });
+export type Inference = z.output<typeof Inference>;
 
 type Kind = 'uscc' | 'date' | 'timestamp' | 'amount' | 'enum' | 'text' | 'id' | 'plain';
 

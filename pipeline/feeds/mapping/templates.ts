@@ -7,17 +7,21 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { MappingError, parseMapping } from './compile.ts';
+import { z } from 'zod';
 import type { Mapping } from './schema.ts';
 
 export const TEMPLATES_DIR = fileURLToPath(new URL('./templates/', import.meta.url));
 
-export interface TemplateInfo {
-  id: string;
-  name: string;
-  feed: string;
-  description: string;
-  format: string | undefined;
-}
+export const TemplateInfo = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    feed: z.string(),
+    description: z.string(),
+    format: z.enum(['csv', 'xlsx']).optional(),
+  })
+  .meta({ id: 'MappingTemplate' });
+export type TemplateInfo = z.output<typeof TemplateInfo>;
 
 export function listTemplates(): TemplateInfo[] {
   return readdirSync(TEMPLATES_DIR)
