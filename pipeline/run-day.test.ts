@@ -37,7 +37,7 @@ describe('runDay with a model that cannot be loaded', () => {
       expect([r.scorer, r.modelVersion, r.fallback]).toEqual([
         'rules',
         null,
-        'model v7 could not be loaded ([model] expected dafei-model v2, got undefined vundefined)',
+        'model v7 could not be loaded ([model] expected dafei-model v3, got undefined vundefined)',
       ]);
       expect(r.enterprises).toBe(rules.enterprises);
       expect(
