@@ -8,7 +8,7 @@
 export const PALETTE = ['#c0392b', '#2c7fb8', '#7f8c8d', '#e67e22', '#27ae60', '#8e44ad'];
 
 /** Fonts of a standalone chart: DejaVu for Latin, WenQuanYi / Noto CJK for Chinese (Debian packages). */
-export const CHART_FONT = "'DejaVu Sans', 'WenQuanYi Micro Hei', 'Noto Sans CJK SC', sans-serif";
+const CHART_FONT = "'DejaVu Sans', 'WenQuanYi Micro Hei', 'Noto Sans CJK SC', sans-serif";
 
 /** Text or an attribute value made safe for SVG / HTML. */
 export const esc = (s: string) =>
