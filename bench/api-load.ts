@@ -8,7 +8,7 @@
  * fixed rate for a fixed time (a bounded loop) and reports latency percentiles.
  *
  *   node --import tsx bench/api-load.ts [--enterprises 20000] [--days 90] [--rate 200] [--duration 30]
- *                                       [--seed 14] [--rounds 2] [--history]
+ *                                       [--seed 14] [--rounds 2] [--history] [--cpu-prof DIR]
  *
  * Each round runs the scoped requests and the same requests as an account of the whole tree, in
  * alternating order, and prints the ratio of the worst rounds.
@@ -16,7 +16,8 @@
  * Bar (issue 14): GET /v1/alerts p99 < 25 ms at 200 req/s with scoping on, no errors.
  * --history adds GET /v1/entities/{uscc}/history of enterprises of each account's area (bar of
  * issue 7: p99 < 50 ms). --soak SECONDS runs the scoped alerts and histories mixed, a minute at a
- * time, and prints the server's RSS after each minute (stable memory).
+ * time, and prints the server's RSS after each minute (stable memory). --cpu-prof DIR writes the
+ * server's V8 CPU profile (node --cpu-prof) into DIR when it stops.
  */
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -39,6 +40,7 @@ const { values } = parseArgs({
     soak: { type: 'string' },
     child: { type: 'boolean', default: false },
     db: { type: 'string' },
+    'cpu-prof': { type: 'string' },
   },
 });
 
@@ -195,7 +197,15 @@ async function main(): Promise<void> {
 
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', import.meta.filename, '--child', '--db', path],
+    [
+      ...(values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`] : []),
+      '--import',
+      'tsx',
+      import.meta.filename,
+      '--child',
+      '--db',
+      path,
+    ],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
       env: { ...process.env, DOTENV_CONFIG_QUIET: 'true' },
