@@ -1,7 +1,7 @@
 /**
  * Bearer-token authentication. Tokens are looked up by sha256 (pipeline/auth); a lookup is
  * remembered for CACHE_MS so that a busy dashboard does not hash-and-query on every request, and
- * looked up again in the background from half that age on, so that a busy token never waits.
+ * looked up again in the background from ¾ of that age on, so that a busy token never waits.
  * Whatever ends a token in this process — logout, revoke, disable, password change or reset,
  * through the API, the dashboard or the admin socket — calls `invalidate()`, so it stops at once;
  * expiry is checked on every request against the remembered expiry.
@@ -85,8 +85,8 @@ export function createTokenVerifier(db: Db, o: TokenVerifierOptions): TokenVerif
         if (cache.size >= CACHE_MAX) cache.clear();
         cache.set(key, entry);
         hit = entry;
-      } else if (hit.until - now <= CACHE_MS / 2 && !hit.refreshing) {
-        // from half its age on, looked up again in the background: a busy token never waits for
+      } else if (hit.until - now <= CACHE_MS / 4 && !hit.refreshing) {
+        // from ¾ of its age on, looked up again in the background: a busy token never waits for
         // its lookup, and what it answers is still at most CACHE_MS old
         const old = hit;
         old.refreshing = true;

@@ -44,7 +44,7 @@ export function createPersonalDataGuard(
     return current.m;
   };
   const failed = (err: unknown) => log('loading the person names for masking failed', err);
-  // checked again in the background from half the TTL on: no request waits for the check
+  // checked again in the background from ¾ of the TTL on: no request waits for the check
   const names = refreshAhead(refresh, {
     ttlMs: o.ttlMs ?? 1_000,
     ...(o.clock ? { now: o.clock } : {}),

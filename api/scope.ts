@@ -37,7 +37,7 @@ export const OFFICES_CHECK_MS = 1_000;
 /**
  * The loaded tree, read once per app (a new file is loaded at start: `dafei serve`), and the
  * placement of enterprises kept current (pipeline/jurisdictions ensureOffices: an answer at most
- * OFFICES_CHECK_MS old, checked again in the background from half that age on).
+ * OFFICES_CHECK_MS old, checked again in the background from ¾ of that age on).
  */
 export interface JurisdictionKeeper {
   tree(): Promise<JurisdictionTree>;
@@ -52,7 +52,7 @@ export function createJurisdictionKeeper(
   log: (message: string, err?: unknown) => void = () => undefined,
 ): JurisdictionKeeper {
   let current: Promise<JurisdictionTree> | undefined;
-  // checked again in the background from half that age on, so no request waits for the check
+  // checked again in the background from ¾ of that age on, so no request waits for the check
   const placed = refreshAhead(() => ensureOffices(db), {
     ttlMs: OFFICES_CHECK_MS,
     onError: (err) => log('checking where enterprises belong failed', err),

@@ -23,7 +23,7 @@ async function settled<T>(p: Promise<T>): Promise<boolean> {
 }
 
 describe('refreshAhead', () => {
-  it('refreshes in the background from half the TTL on, answering the value in hand meanwhile', async () => {
+  it('refreshes in the background from ¾ of the TTL on, answering the value in hand meanwhile', async () => {
     let t = 0;
     const { load, calls } = manualLoad();
     const r = refreshAhead(load, { ttlMs: 1000, now: () => t });
@@ -31,10 +31,10 @@ describe('refreshAhead', () => {
     expect(await settled(first)).toBe(false);
     calls[0]!.resolve('v1');
     expect(await first).toBe('v1');
-    t = 499;
+    t = 749;
     expect(await r.get()).toBe('v1');
     expect(calls).toHaveLength(1);
-    t = 500;
+    t = 750;
     // answers at once, and starts exactly one refresh however many calls arrive
     expect(await r.get()).toBe('v1');
     expect(await r.get()).toBe('v1');
@@ -42,8 +42,8 @@ describe('refreshAhead', () => {
     calls[1]!.resolve('v2');
     await r.settled();
     expect(await r.get()).toBe('v2');
-    // the refreshed value's age counts from the start of its load (t = 500)
-    t = 1499;
+    // the refreshed value's age counts from the start of its load (t = 750)
+    t = 1749;
     expect(await r.get()).toBe('v2');
     expect(calls).toHaveLength(3);
   });
@@ -64,7 +64,7 @@ describe('refreshAhead', () => {
     expect(await late).toBe('v2');
 
     // a refresh started ahead but still running at the TTL: callers wait for that one
-    t = 1500;
+    t = 1750;
     expect(await r.get()).toBe('v2');
     expect(calls).toHaveLength(3);
     t = 2000;
@@ -82,7 +82,7 @@ describe('refreshAhead', () => {
     const first = r.get();
     calls[0]!.resolve('v1');
     await first;
-    t = 600;
+    t = 800;
     expect(await r.get()).toBe('v1'); // starts refresh #2
     r.invalidate();
     const after = r.get(); // must not share refresh #2 (it may predate the invalidating write)
@@ -102,7 +102,7 @@ describe('refreshAhead', () => {
     const first = r.get();
     calls[0]!.resolve('v1');
     await first;
-    t = 700;
+    t = 800;
     expect(await r.get()).toBe('v1');
     calls[1]!.reject(new Error('db down'));
     await r.settled();

@@ -1,6 +1,6 @@
 /**
  * A value read from the database and reused for `ttlMs`, refreshed ahead of its expiry: once it
- * is `aheadMs` old (default half the TTL) the next call starts one refresh in the background and
+ * is `aheadMs` old (default ¾ of the TTL) the next call starts one refresh in the background and
  * still answers the value it has. A caller waits only when there is no value younger than the TTL
  * (the first call, after `invalidate()`, after a pause longer than the TTL, or when the refresh
  * failed or is slower than the rest of the TTL).
@@ -25,7 +25,10 @@ export interface RefreshAhead<T> {
 export interface RefreshAheadOptions {
   /** How long a value is used, from the start of its load, in ms; 0 = load on every call. */
   ttlMs: number;
-  /** Age from which a call starts a background refresh (default ttlMs / 2). */
+  /**
+   * Age from which a call starts a background refresh (default ¾ of ttlMs: a quarter of the TTL
+   * for the refresh to land, a third more loads than checking on expiry).
+   */
   aheadMs?: number;
   now?: () => number;
   /** Where a failed background refresh is reported (the value in hand stays until its TTL). */
@@ -34,7 +37,7 @@ export interface RefreshAheadOptions {
 
 export function refreshAhead<T>(load: () => Promise<T>, o: RefreshAheadOptions): RefreshAhead<T> {
   const ttl = o.ttlMs;
-  const ahead = Math.min(o.aheadMs ?? ttl / 2, ttl);
+  const ahead = Math.min(o.aheadMs ?? (ttl * 3) / 4, ttl);
   const clock = o.now ?? Date.now;
   let value: { v: T; at: number } | undefined;
   let generation = 0;

@@ -250,7 +250,7 @@ export interface AlertReaderOptions {
   /**
    * How long the list state (current revision, register stamp, review states) is reused, in ms.
    * A revision published by another connection shows within this time; dispositions written
-   * through the same reader invalidate it at once. 0 = ask the database on every call. From half
+   * through the same reader invalidate it at once. 0 = ask the database on every call. From ¾ of
    * this age on, a call refreshes it in the background (pipeline/refresh-ahead.ts).
    */
   stateTtlMs?: number;
