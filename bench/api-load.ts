@@ -295,8 +295,11 @@ async function main(): Promise<void> {
           headers: auth(acc),
         };
       });
-    /** The server's own time for GET `route` so far (its /metrics histogram): seconds, requests. */
-    const served = async (route: string): Promise<{ sum: number; n: number }> => {
+    /**
+     * The server's own time for GET `route` so far (its /metrics histogram): seconds, requests;
+     * and the CPU time of the whole server process (every thread: JavaScript and DuckDB's).
+     */
+    const served = async (route: string): Promise<{ sum: number; n: number; cpu: number }> => {
       const text = await (
         await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${adminToken}` } })
       ).text();
@@ -305,7 +308,8 @@ async function main(): Promise<void> {
         const line = text.split('\n').find((l) => l.startsWith(prefix));
         return line ? Number(line.slice(prefix.length)) : 0;
       };
-      return { sum: value('sum'), n: value('count') };
+      const cpu = Number(/^process_cpu_seconds_total (\S+)$/m.exec(text)?.[1] ?? Number.NaN);
+      return { sum: value('sum'), n: value('count'), cpu };
     };
     /** Runs `fn` and prints the server's mean time per request of `route` meanwhile. */
     const withServerTime = async <T>(route: string, fn: () => Promise<T>): Promise<T> => {
@@ -313,8 +317,10 @@ async function main(): Promise<void> {
       const out = await fn();
       const after = await served(route);
       const n = after.n - before.n;
+      const perRequest = (seconds: number) => (n > 0 ? ((seconds / n) * 1000).toFixed(1) : '–');
       console.log(
-        `  server time per request (its own histogram): mean ${n > 0 ? (((after.sum - before.sum) / n) * 1000).toFixed(1) : '–'} ms over ${n}`,
+        `  server time per request (its own histogram): mean ${perRequest(after.sum - before.sum)} ms over ${n}; ` +
+          `server CPU per request (all its threads): ${perRequest(after.cpu - before.cpu)} ms`,
       );
       return out;
     };
