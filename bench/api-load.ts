@@ -299,7 +299,9 @@ async function main(): Promise<void> {
      * The server's own time for GET `route` so far (its /metrics histogram): seconds, requests;
      * and the CPU time of the whole server process (every thread: JavaScript and DuckDB's).
      */
-    const served = async (route: string): Promise<{ sum: number; n: number; cpu: number }> => {
+    const served = async (
+      route: string,
+    ): Promise<{ sum: number; n: number; cpu: number; within: Map<number, number> }> => {
       const text = await (
         await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${adminToken}` } })
       ).text();
@@ -309,7 +311,15 @@ async function main(): Promise<void> {
         return line ? Number(line.slice(prefix.length)) : 0;
       };
       const cpu = Number(/^process_cpu_seconds_total (\S+)$/m.exec(text)?.[1] ?? Number.NaN);
-      return { sum: value('sum'), n: value('count'), cpu };
+      // the histogram's cumulative buckets: requests served within each bound (seconds)
+      const within = new Map<number, number>();
+      const bucket = `dafei_http_request_duration_seconds_bucket{method="GET",route="${route}",le="`;
+      for (const line of text.split('\n'))
+        if (line.startsWith(bucket)) {
+          const le = line.slice(bucket.length, line.indexOf('"', bucket.length));
+          if (le !== '+Inf') within.set(Number(le), Number(line.slice(line.lastIndexOf(' ') + 1)));
+        }
+      return { sum: value('sum'), n: value('count'), cpu, within };
     };
     /** Runs `fn` and prints the server's mean time per request of `route` meanwhile. */
     const withServerTime = async <T>(route: string, fn: () => Promise<T>): Promise<T> => {
@@ -318,8 +328,16 @@ async function main(): Promise<void> {
       const after = await served(route);
       const n = after.n - before.n;
       const perRequest = (seconds: number) => (n > 0 ? ((seconds / n) * 1000).toFixed(1) : '–');
+      // the smallest bucket bound that holds a share q of the requests (an upper bound of that percentile)
+      const bound = (q: number) => {
+        for (const [le, count] of after.within)
+          if (count - (before.within.get(le) ?? 0) >= q * n) return `≤ ${le * 1000} ms`;
+        return '> 10 s';
+      };
+      const in25 = (after.within.get(0.025) ?? 0) - (before.within.get(0.025) ?? 0);
       console.log(
-        `  server time per request (its own histogram): mean ${perRequest(after.sum - before.sum)} ms over ${n}; ` +
+        `  server time per request (its own histogram): mean ${perRequest(after.sum - before.sum)} ms over ${n}, ` +
+          `p50 ${bound(0.5)}, p99 ${bound(0.99)}, ${n > 0 ? ((in25 / n) * 100).toFixed(1) : '–'} % within 25 ms; ` +
           `server CPU per request (all its threads): ${perRequest(after.cpu - before.cpu)} ms`,
       );
       return out;
