@@ -14,14 +14,11 @@
  * enterprise's own label) and after it (so scores mean the same thing on both sides).
  */
 import type { Db } from '../db/index.ts';
-import {
-  createTextModel,
-  textModelFromJSON,
-  type TextModel,
-  type TextModelJSON,
-} from '../features/text.ts';
+import { textModelFromJSON, type TextModel, type TextModelJSON } from '../features/text.ts';
 import { tokens } from '../features/segment.ts';
-import { createMatrix, type Matrix } from '../../models/index.ts';
+import { createMatrix, startTsWorker, type Matrix } from '../../models/index.ts';
+import { AppError } from '../errors.ts';
+import type { TextFitReply, TextFitRequest } from './text-fit-worker.ts';
 import { addDays } from './days.ts';
 
 export const TEXT_SCORE_COLUMN = 'ad_text_score_90d';
@@ -87,9 +84,23 @@ interface AdRow {
   text: string;
 }
 
-/** Ads tokenised or scored between two turns of the event loop (a server stays responsive). */
-const YIELD_EVERY = 500;
-const nextTurn = () => new Promise<void>((r) => setImmediate(r));
+/**
+ * Lets the event loop turn (a server's requests run) once SLICE_MS have passed since the last
+ * turn: tokenising and scoring take 0.2–2 ms an ad, so a count of ads would not bound the stall.
+ */
+const SLICE_MS = 50;
+function breather(): () => Promise<void> | undefined {
+  let last = performance.now();
+  return () => {
+    if (performance.now() - last < SLICE_MS) return undefined;
+    return new Promise<void>((r) =>
+      setImmediate(() => {
+        last = performance.now();
+        r();
+      }),
+    );
+  };
+}
 
 /**
  * Tokens of ad versions seen in this process (walk-forward evaluations tokenise each ad once).
@@ -162,7 +173,8 @@ export const MAX_POSITIVE_ADS = 5_000;
 /**
  * Trains the scorer on the ads seen from `from` to the day before `until`, labelled by the
  * outcomes decided on or before `until`. Null when there are too few positive ads to learn from.
- * `trainedOn.positives` counts the positives of the (capped) sample.
+ * `trainedOn.positives` counts the positives of the (capped) sample. Tokenising yields to the event
+ * loop (SLICE_MS); the fit runs on a worker thread.
  */
 export async function trainAdTextScorer(
   db: Db,
@@ -181,31 +193,60 @@ export async function trainAdTextScorer(
   const positives = rows.filter((a) => a.y === 1).length;
   if (positives < MIN_POSITIVE_ADS) return null;
   const toks: string[][] = [];
+  const pause = breather();
   for (let i = 0; i < rows.length; i++) {
-    if (i % YIELD_EVERY === YIELD_EVERY - 1) await nextTurn();
+    await pause();
     toks.push(tokensOf(rows[i]!));
   }
-  const labels = rows.map((a) => a.y);
-  const folds: TextModel[] = [];
-  for (let f = 0; f < FOLDS; f++) {
-    await nextTurn();
-    const idx: number[] = [];
-    for (let i = 0; i < rows.length; i++) if (foldOf(rows[i]!.uscc) !== f) idx.push(i);
-    const model = createTextModel(TEXT_OPTIONS);
-    model.train(
-      idx.map((i) => toks[i]!),
-      idx.map((i) => labels[i]!),
-    );
-    folds.push(model);
-  }
+  const models = await fitInWorker({
+    tokens: toks,
+    labels: rows.map((a) => a.y),
+    folds: rows.map((a) => foldOf(a.uscc)),
+    nFolds: FOLDS,
+    options: TEXT_OPTIONS,
+  });
+  const folds = models.map((m) => textModelFromJSON(m));
   return { folds, trainedOn: { ads: rows.length, positives } };
+}
+
+/**
+ * The FOLDS text models, fitted on a worker thread (text-fit-worker.ts): fitting is the long part,
+ * and the caller's event loop (a server's) stays free meanwhile.
+ */
+async function fitInWorker(request: TextFitRequest): Promise<TextModelJSON[]> {
+  const worker = startTsWorker(new URL('./text-fit-worker.ts', import.meta.url));
+  try {
+    return await new Promise<TextModelJSON[]>((resolve, reject) => {
+      worker.on('message', (m: TextFitReply) => {
+        if (m.kind === 'done') resolve(m.models);
+        else reject(new AppError('model_failed', `[text-score] ${m.message}`));
+      });
+      worker.on('error', (cause) =>
+        reject(
+          new AppError('model_failed', '[text-score] the text-model worker failed', { cause }),
+        ),
+      );
+      worker.on('exit', (code) =>
+        reject(
+          new AppError(
+            'model_failed',
+            `[text-score] the text-model worker exited with code ${code}`,
+          ),
+        ),
+      );
+      worker.postMessage(request);
+    });
+  } finally {
+    await worker.terminate();
+  }
 }
 
 /**
  * The text score of each (uscc, day) row: the highest score of the enterprise's linked ads seen
  * in the 90 days up to the day (NaN with no ad), each ad scored by its enterprise's fold model.
  * Only the asked enterprises' ads are read (their list joined in SQL), streamed chunk by chunk:
- * what stays in memory is a score per ad, never its text.
+ * what stays in memory is a score per ad, never its text. The ads are read on a connection of its
+ * own (committed data: do not call it inside a transaction that has just linked ads).
  */
 export async function textScores(
   db: Db,
@@ -225,7 +266,7 @@ export async function textScores(
   // every ad, repeats included: a text seen again inside the window counts there (scores of
   // the same text are equal: keyed by an md5 of enterprise, title and text, the work is spared)
   const seen = new Map<string, number>();
-  let n = 0;
+  const pause = breather();
   // a connection of its own: the caller's stays free for others while this one yields mid-stream
   const conn = await db.fork();
   try {
@@ -246,7 +287,7 @@ export async function textScores(
         if (!list) byUscc.set(a.uscc, (list = []));
         let p = seen.get(a.key);
         if (p === undefined) {
-          if (++n % YIELD_EVERY === 0) await nextTurn();
+          await pause();
           p = scorer.folds[foldOf(a.uscc)]!.probability(tokensOf(a));
           seen.set(a.key, p);
         }
@@ -257,6 +298,7 @@ export async function textScores(
     conn.close();
   }
   for (let i = 0; i < uscc.length; i++) {
+    await pause();
     const list = byUscc.get(uscc[i]!);
     if (!list) continue;
     const to = day[i]!;
