@@ -1,8 +1,8 @@
 /**
- * The chart decision, measured: the dashboard's hand-written SVG score chart (api/dashboard/
- * charts.tsx) beside Apache ECharts' server-side SVG renderer drawing the same chart (90 days:
- * a score line over daily bars of ads and complaints), and the notebooks' line chart
- * (notebooks/lib/charts.ts, a 200-point ROC curve) beside ECharts drawing it. Prints, for each:
+ * The chart decision, measured: the hand-written SVG charts (api/charts/, shared by the dashboard
+ * and the notebooks) beside Apache ECharts' server-side SVG renderer: the dashboard's score chart
+ * (90 days: a score line over daily bars of ads and complaints) and the notebooks' line chart
+ * (a 200-point ROC curve), each drawn by both. Prints, for each:
  * the median time per render and the size of the SVG, and the time to import ECharts.
  *
  *   npm install --no-save echarts@6.1.0   # not a dependency: only this comparison needs it
@@ -11,8 +11,7 @@
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { createRng } from '../models/random.ts';
-import { ScoreChart } from '../api/dashboard/charts.tsx';
-import { lines } from '../notebooks/lib/charts.ts';
+import { lines, scoreChart } from '../api/charts/index.ts';
 
 const renders = Number(process.argv[process.argv.indexOf('--renders') + 1]) || 200;
 
@@ -70,8 +69,7 @@ function echartsSvg(width: number, height: number, option: object): string {
   return svg;
 }
 
-const handScore = () =>
-  (ScoreChart({ points, width: 640, height: 200 }) as unknown as { toString(): string }).toString();
+const handScore = () => scoreChart({ points, width: 640, height: 200 });
 const echartsScore = () =>
   echartsSvg(640, 200, {
     grid: { left: 36, right: 36, top: 22, bottom: 26 },

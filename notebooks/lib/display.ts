@@ -36,9 +36,6 @@ export async function show(...items: (Displayable | string)[]): Promise<void> {
   }
 }
 
-/** Fonts for chart text: DejaVu for Latin, WenQuanYi / Noto CJK for Chinese (Debian packages). */
-export const CHART_FONT = "'DejaVu Sans', 'WenQuanYi Micro Hei', 'Noto Sans CJK SC', sans-serif";
-
 /**
  * An SVG chart as a PNG output. PNG, not SVG: GitHub's notebook viewer inlines SVG outputs and
  * often breaks them, while PNG always shows.

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { openDb, withDb, migrate, loadMigrations } from './index.ts';
+import { openDb, withDb, migrate, loadMigrations, type Db } from './index.ts';
+import { SUPERSEDED_CHECKSUMS } from './migrate.ts';
 import { dataColumns, FEED_NAMES, FEEDS, META_COLUMNS } from '../feeds/specs.ts';
 
 describe('migrations', () => {
@@ -42,6 +43,42 @@ describe('migrations', () => {
       expect(
         await db.all(`SELECT * FROM information_schema.tables WHERE table_name = 't1'`),
       ).toEqual([]);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('apply to a database that holds data, each one on top of the ones before it', async () => {
+    // A deployment upgrades a database that has been in use: every table holds rows. (DuckDB cannot
+    // commit a transaction that deletes rows of a table and then alters it; 0012 once did.)
+    const ms = loadMigrations();
+    for (let k = 1; k < ms.length; k++) {
+      const db = await openDb(':memory:');
+      try {
+        await migrate(db, ms.slice(0, k));
+        const filled = await fillEveryTable(db);
+        expect(filled.failed, `tables left empty before ${ms[k]!.name}`).toEqual([]);
+        await expect(migrate(db, ms.slice(0, k + 1))).resolves.toEqual([ms[k]!.name]);
+      } finally {
+        db.close();
+      }
+    }
+  });
+
+  it('accept the earlier text of a migration corrected after merge', async () => {
+    const db = await openDb(':memory:');
+    try {
+      const ms = loadMigrations();
+      await migrate(db, ms);
+      for (const [name, [checksum]] of Object.entries(SUPERSEDED_CHECKSUMS)) {
+        await db.run(`UPDATE _migrations SET checksum = $checksum WHERE name = $name`, {
+          name,
+          checksum: checksum!,
+        });
+      }
+      expect(await migrate(db, ms)).toEqual([]);
+      await db.run(`UPDATE _migrations SET checksum = 'other' WHERE name = '0012_operations.sql'`);
+      await expect(migrate(db, ms)).rejects.toThrow(/0012_operations.sql was changed/);
     } finally {
       db.close();
     }
@@ -94,3 +131,40 @@ describe('database errors', () => {
     }
   });
 });
+
+/** One made-up row in every table (a value of each column's type), as a database in use has. */
+async function fillEveryTable(db: Db): Promise<{ failed: string[] }> {
+  const cols = await db.all<{ table_name: string; column_name: string; data_type: string }>(
+    `SELECT table_name, column_name, data_type FROM duckdb_columns()
+     WHERE NOT internal AND schema_name = 'main' AND table_name <> '_migrations'
+       AND table_name IN (SELECT table_name FROM duckdb_tables())
+     ORDER BY table_name, column_index`,
+  );
+  const byTable = new Map<string, string[]>();
+  for (const c of cols) {
+    const list = byTable.get(c.table_name) ?? [];
+    list.push(`${sampleValue(c.data_type)}::${c.data_type}`);
+    byTable.set(c.table_name, list);
+  }
+  const failed: string[] = [];
+  for (const [table, values] of byTable) {
+    try {
+      await db.run(`INSERT INTO "${table}" VALUES (${values.join(', ')})`);
+    } catch (err) {
+      failed.push(`${table}: ${(err as Error).message}`);
+    }
+  }
+  return { failed };
+}
+
+function sampleValue(type: string): string {
+  if (type.endsWith('[]')) return '[]';
+  if (/^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UBIGINT|UINTEGER|DOUBLE|FLOAT|DECIMAL)/.test(type))
+    return '1';
+  if (type === 'BOOLEAN') return 'true';
+  if (type === 'DATE') return "'2026-01-01'";
+  if (type.startsWith('TIMESTAMP')) return "'2026-01-01 00:00:00'";
+  if (type === 'JSON') return `'{}'`;
+  if (type === 'BLOB') return `'x'`;
+  return "'x'";
+}

@@ -115,10 +115,11 @@ CREATE TABLE audit_archives (
 -- whole score history, rebuilt whole after every publication: a cost that grows with every day
 -- kept. It now holds one row per enterprise and month; a publication rebuilds only the months of
 -- the days whose current revision changed (api_score_history_days says which revision of each day
--- the read model reflects). Emptied here: the first sync builds it.
+-- the read model reflects). Emptied here: the first sync builds it. (Altered before it is emptied:
+-- DuckDB cannot commit a transaction that alters a table after deleting its rows.)
+ALTER TABLE api_score_history ADD COLUMN month DATE;
 DELETE FROM api_score_history;
 DELETE FROM api_score_history_state;
-ALTER TABLE api_score_history ADD COLUMN month DATE;
 CREATE TABLE api_score_history_days (
   day       DATE PRIMARY KEY,
   revision  INTEGER NOT NULL

@@ -1,99 +1,18 @@
 /**
- * Small static charts as SVG strings (no browser, no plotting library): small-multiple
- * histograms, horizontal bars, grouped bars and line charts. `display.ts` `chart()` turns them
- * into PNG outputs.
+ * Analysis charts as standalone SVG documents: small-multiple histograms, horizontal bars,
+ * grouped bars, line charts (ROC curves). The notebooks rasterise them to PNG
+ * (`notebooks/lib/display.ts` `chart()`).
  */
-import { CHART_FONT } from './display.ts';
+import { fmtTick, legend, line, PALETTE, r1, rect, svgDoc, text, textWidth, ticks } from './svg.ts';
 
-export const PALETTE = ['#c0392b', '#2c7fb8', '#7f8c8d', '#e67e22', '#27ae60', '#8e44ad'];
-
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-const r1 = (v: number) => Math.round(v * 10) / 10;
-
-function svgDoc(width: number, height: number, body: string[]): string {
-  return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="${CHART_FONT}" font-size="11">`,
-    `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
-    ...body,
-    '</svg>',
-  ].join('\n');
+/** A chart's title and colour key, `width` wide, and the top of the plot area below them. */
+function header(title: string, labels: string[], width: number): { body: string[]; top: number } {
+  const key = legend(10, 42, labels, width - 10);
+  return {
+    body: [text(10, 20, title, { size: 14, weight: 'bold' }), ...key.svg],
+    top: 40 + key.rows * 16,
+  };
 }
-
-function text(
-  x: number,
-  y: number,
-  s: string,
-  o: { anchor?: string; size?: number; weight?: string; fill?: string; rotate?: boolean } = {},
-): string {
-  const attrs = [
-    `x="${r1(x)}"`,
-    `y="${r1(y)}"`,
-    o.anchor ? `text-anchor="${o.anchor}"` : '',
-    o.size ? `font-size="${o.size}"` : '',
-    o.weight ? `font-weight="${o.weight}"` : '',
-    `fill="${o.fill ?? '#222'}"`,
-    o.rotate ? `transform="rotate(-90 ${r1(x)} ${r1(y)})"` : '',
-  ].filter(Boolean);
-  return `<text ${attrs.join(' ')}>${esc(s)}</text>`;
-}
-
-const rect = (x: number, y: number, w: number, h: number, fill: string, opacity = 1) =>
-  `<rect x="${r1(x)}" y="${r1(y)}" width="${r1(Math.max(0, w))}" height="${r1(Math.max(0, h))}" fill="${fill}"${opacity < 1 ? ` fill-opacity="${opacity}"` : ''}/>`;
-const line = (
-  x1: number,
-  y1: number,
-  x2: number,
-  y2: number,
-  stroke = '#999',
-  width = 1,
-  dash = '',
-) =>
-  `<line x1="${r1(x1)}" y1="${r1(y1)}" x2="${r1(x2)}" y2="${r1(y2)}" stroke="${stroke}" stroke-width="${width}"${dash ? ` stroke-dasharray="${dash}"` : ''}/>`;
-
-/** Approximate width in px at 11 px: CJK glyphs are about twice as wide as Latin ones. */
-export function textWidth(s: string): number {
-  let w = 0;
-  for (const ch of s) w += /[\u3000-\u9fff\uff00-\uffef]/.test(ch) ? 11 : 6.6;
-  return w;
-}
-
-/** Colour keys left to right, wrapping at `maxWidth`; returns the SVG and the rows used. */
-function legend(
-  x: number,
-  y: number,
-  labels: readonly string[],
-  maxWidth = 1e9,
-): { svg: string[]; rows: number } {
-  const out: string[] = [];
-  let cx = x;
-  let cy = y;
-  let rows = labels.length ? 1 : 0;
-  labels.forEach((l, i) => {
-    const w = 24 + textWidth(l);
-    if (cx > x && cx + w > maxWidth) {
-      cx = x;
-      cy += 16;
-      rows++;
-    }
-    out.push(rect(cx, cy - 9, 10, 10, PALETTE[i % PALETTE.length]!), text(cx + 14, cy, l));
-    cx += w;
-  });
-  return { svg: out, rows };
-}
-
-/** "Nice" tick values covering [0, max]. */
-function ticks(max: number, n = 4): number[] {
-  if (!(max > 0)) return [0];
-  const raw = max / n;
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw)!;
-  const out: number[] = [];
-  for (let v = 0; v <= max + step * 1e-9; v += step) out.push(Number(v.toFixed(10)));
-  return out;
-}
-
-const fmtTick = (v: number) =>
-  Math.abs(v) >= 1000 ? `${(v / 1000).toFixed(v % 1000 ? 1 : 0)}k` : `${Number(v.toPrecision(3))}`;
 
 export interface HistogramGroup {
   label: string;
@@ -261,20 +180,17 @@ export function groupedBars(o: {
   const fmt = o.format ?? ((v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(2)));
   const gw = Math.max(40, 22 * o.series.length + 16);
   const width = Math.max(520, 70 + o.categories.length * gw + 20);
-  const key = legend(
-    10,
-    42,
+  const { body, top: py } = header(
+    o.title,
     o.series.map((s) => s.label),
-    width - 10,
+    width,
   );
-  const py = 40 + key.rows * 16;
   const height = py + 244;
   const px = 60;
   const w = width - px - 20;
   const h = height - py - 48;
   const finite = o.series.flatMap((s) => s.values).filter((v) => Number.isFinite(v));
   const ymax = o.yMax ?? Math.max(1e-9, ...finite) * 1.12;
-  const body: string[] = [text(10, 20, o.title, { size: 14, weight: 'bold' }), ...key.svg];
   for (const t of ticks(ymax, 4)) {
     const y = py + h - (t / ymax) * h;
     body.push(
@@ -324,13 +240,11 @@ export function lines(o: {
   yMax?: number;
 }): string {
   const width = 560;
-  const key = legend(
-    10,
-    42,
+  const { body, top: py } = header(
+    o.title,
     o.series.map((s) => s.label),
-    width - 10,
+    width,
   );
-  const py = 40 + key.rows * 16;
   const height = py + 324;
   const px = 60;
   const w = width - px - 24;
@@ -339,7 +253,6 @@ export function lines(o: {
   const ymax = o.yMax ?? Math.max(...o.series.flatMap((s) => s.points.map((p) => p[1])));
   const X = (v: number) => px + (v / (xmax || 1)) * w;
   const Y = (v: number) => py + h - (v / (ymax || 1)) * h;
-  const body: string[] = [text(10, 20, o.title, { size: 14, weight: 'bold' }), ...key.svg];
   for (const t of ticks(ymax, 4))
     body.push(
       line(px, Y(t), px + w, Y(t), '#eee'),
