@@ -132,6 +132,9 @@ export interface TrainAdTextOptions {
  * early warning); labelled 1 when the advertiser was confirmed on or before `until` (the same
  * knowledge as confirmedOn's); at most $maxPos positives and $perPos negatives per positive kept,
  * each the first by md5 of the ad id — seeded, stable whatever the order the rows are stored in.
+ * The positives are counted by a subquery, not by `count(*) FILTER (WHERE y = 1) OVER ()`: that
+ * window aggregate took DuckDB over 100 s on the 500,000-enterprise city's 1.5 million linked ads
+ * (the whole query now 4 s), the most of training's ad-text step.
  */
 const SAMPLE_SQL = `
 WITH c AS (
@@ -148,14 +151,13 @@ linked AS (
   QUALIFY row_number() OVER (PARTITION BY l.uscc, t.text_key ORDER BY a.seen_day, a.ad_id) = 1
 ),
 ranked AS (
-  SELECT *, row_number() OVER (PARTITION BY y ORDER BY md5(ad_id), ad_id, uscc) AS r,
-         count(*) FILTER (WHERE y = 1) OVER () AS positives
-    FROM linked
+  SELECT *, row_number() OVER (PARTITION BY y ORDER BY md5(ad_id), ad_id, uscc) AS r FROM linked
 ),
 sample AS (
   SELECT * FROM ranked
    WHERE r <= CASE WHEN y = 1 THEN $maxPos::BIGINT
-                   ELSE $perPos::BIGINT * least(positives, $maxPos::BIGINT) END
+                   ELSE $perPos::BIGINT * least((SELECT count(*) FROM linked WHERE y = 1),
+                                                $maxPos::BIGINT) END
 )
 SELECT s.uscc, s.ad_id, s.hash, s.seen_day::VARCHAR AS day, a.title, a.text, s.y
   FROM sample s JOIN ads a ON a.ad_id = s.ad_id AND a._hash = s.hash
