@@ -326,6 +326,17 @@ describe('learned aliases: a daily incremental run', () => {
         expect(inc.aliasesFrom, day.what).toBe(day.from);
         day.check(await links(incDb));
       }
+      // a run without learned aliases undoes them; the next run with them redoes them all
+      await resolve(incDb, { learnedAliases: false });
+      await resolve(fullDb, { full: true, learnedAliases: false });
+      const bare = await state(incDb);
+      expect(bare.aliasLinks).toEqual([]);
+      expect(bare.learned).toEqual([]);
+      expect(bare).toEqual(await state(fullDb));
+      expect((await resolve(incDb)).aliasesFrom).toBe('2026-02-01');
+      await resolve(fullDb, { full: true });
+      expect(await state(incDb)).toEqual(await state(fullDb));
+      expect((await state(incDb)).aliasLinks.length).toBeGreaterThan(3);
     } finally {
       incDb.close();
       fullDb.close();
