@@ -366,6 +366,8 @@ const lead = (s: LeadTimeSummary) =>
 const SCORER_ORDER: ScorerName[] = ['model', 'noText', 'forest', 'rules', 'complaints'];
 const COL = 16;
 const LABEL = 36;
+/** A table cell right-aligned in COL, always a space from the one before (a wide cell widens). */
+const cell = (text: string) => ` ${text.padStart(COL - 1)}`;
 
 /**
  * The evaluation table as text, with the perfect list beside the scorers (its precision@k and its
@@ -374,7 +376,7 @@ const LABEL = 36;
 export function formatEvaluation(r: EvaluationReport, short = false): string {
   const c = r.ceiling;
   const row = (label: string, f: (e: ScorerEvaluation) => string, perfect: string) =>
-    `${label.padEnd(LABEL)}${SCORER_ORDER.map((n) => f(r.scorers[n]).padStart(COL)).join('')}${perfect.padStart(COL)}`;
+    `${label.padEnd(LABEL)}${SCORER_ORDER.map((n) => cell(f(r.scorers[n]))).join('')}${cell(perfect)}`;
   const lines = [
     `evaluation over time: first model trained on outcomes decided ≤ ${r.trainedUntil} (${r.trainingExamples} examples, ${r.trainingPositives} positive)${r.retrainEveryDays > 0 ? `, retrained every ${r.retrainEveryDays} days` : ''}; ${r.fusedModels} of ${r.models} models fuse the rule index, ${r.textKept} of ${r.textModels} keep the ad-text score; test days ${r.testFrom} … ${r.testTo} (${r.testDays}${r.testEveryDays > 1 ? `, every ${r.testEveryDays} days` : ''}); horizon ${r.horizonDays} d`,
     ''.padEnd(LABEL) +

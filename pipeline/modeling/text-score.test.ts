@@ -54,7 +54,7 @@ beforeAll(async () => {
   await resolve(db);
   await analyseNewText(db);
   confirmed = await confirmedOn(db, UNTIL);
-  scorer = (await trainAdTextScorer(db, FROM, UNTIL, confirmed))!;
+  scorer = (await trainAdTextScorer(db, FROM, UNTIL))!;
 }, 240_000);
 afterAll(() => db.close());
 
@@ -64,6 +64,34 @@ describe('the learned ad-text score', () => {
     expect(scorer.folds).toHaveLength(4);
     expect(scorer.trainedOn.positives).toBeGreaterThanOrEqual(20);
   });
+
+  it('trains on at most the capped positives and their negatives, the same sample whatever the rows’ order', async () => {
+    const cap = 25;
+    expect(scorer.trainedOn.positives).toBeGreaterThan(cap);
+    const capped = (await trainAdTextScorer(db, FROM, UNTIL, { maxPositiveAds: cap }))!;
+    expect(capped.trainedOn).toEqual({ ads: cap * 9, positives: cap });
+    // the same data stored in another order (rolled back): the same sample, the same models
+    const again = await db
+      .transaction(async (t) => {
+        for (const table of ['ads_history', 'entity_links']) {
+          await t.run(
+            `CREATE TEMP TABLE shuffled AS SELECT * FROM ${table} t ORDER BY md5(t::VARCHAR)`,
+          );
+          await t.run(`DELETE FROM ${table}`);
+          await t.run(`INSERT INTO ${table} SELECT * FROM shuffled`);
+          await t.run(`DROP TABLE shuffled`);
+        }
+        const first = await t.one<{ ad_id: string }>(`SELECT ad_id FROM ads_history LIMIT 1`);
+        const s = (await trainAdTextScorer(t, FROM, UNTIL, { maxPositiveAds: cap }))!;
+        throw Object.assign(new Error('rollback'), { s, first });
+      })
+      .catch((e: Error & { s: AdTextScorer; first: { ad_id: string } }) => e);
+    expect(again.message).toBe('rollback');
+    const before = await db.one<{ ad_id: string }>(`SELECT ad_id FROM ads_history LIMIT 1`);
+    expect(again.first.ad_id).not.toBe(before!.ad_id);
+    expect(again.s.trainedOn).toEqual(capped.trainedOn);
+    expect(again.s.folds.map((m) => m.toJSON())).toEqual(capped.folds.map((m) => m.toJSON()));
+  }, 120_000);
 
   it('scores an enterprise with a model that never saw its ads (cross-fitted)', async () => {
     // the confirmed enterprise with the most ads before the cut-off

@@ -14,14 +14,11 @@
  * enterprise's own label) and after it (so scores mean the same thing on both sides).
  */
 import type { Db } from '../db/index.ts';
-import {
-  createTextModel,
-  textModelFromJSON,
-  type TextModel,
-  type TextModelJSON,
-} from '../features/text.ts';
+import { textModelFromJSON, type TextModel, type TextModelJSON } from '../features/text.ts';
 import { tokens } from '../features/segment.ts';
-import { createMatrix, type Matrix } from '../../models/index.ts';
+import { createMatrix, startTsWorker, type Matrix } from '../../models/index.ts';
+import { AppError } from '../errors.ts';
+import type { TextFitReply, TextFitRequest } from './text-fit-worker.ts';
 import { addDays } from './days.ts';
 
 export const TEXT_SCORE_COLUMN = 'ad_text_score_90d';
@@ -87,93 +84,169 @@ interface AdRow {
   text: string;
 }
 
-/** Tokens of ad versions seen in this process (walk-forward evaluations tokenise each ad once). */
+/**
+ * Lets the event loop turn (a server's requests run) once SLICE_MS have passed since the last
+ * turn: tokenising and scoring take 0.2–2 ms an ad, so a count of ads would not bound the stall.
+ */
+const SLICE_MS = 50;
+function breather(): () => Promise<void> | undefined {
+  let last = performance.now();
+  return () => {
+    if (performance.now() - last < SLICE_MS) return undefined;
+    return new Promise<void>((r) =>
+      setImmediate(() => {
+        last = performance.now();
+        r();
+      }),
+    );
+  };
+}
+
+/**
+ * Tokens of ad versions seen in this process (walk-forward evaluations tokenise each ad once).
+ * Bounded: a training sample is at most about 45,000 ads (MAX_POSITIVE_ADS), so the cache holds a
+ * sample and the ads scored after it, not a whole city's ads.
+ */
 const tokenCache = new Map<string, string[]>();
+const TOKEN_CACHE_SIZE = 100_000;
 function tokensOf(a: AdRow): string[] {
   const key = `${a.ad_id}|${a.hash}`;
   let t = tokenCache.get(key);
   if (t === undefined) {
     t = tokens(a.title ? `${a.title}\n${a.text}` : a.text);
-    if (tokenCache.size >= 500_000) tokenCache.clear();
+    if (tokenCache.size >= TOKEN_CACHE_SIZE) tokenCache.clear();
     tokenCache.set(key, t);
   }
   return t;
 }
 
-/**
- * Linked ads seen in [from, to]; `distinct`: one per enterprise and text (for training: a
- * recapture or a repeated text says nothing new).
- */
-async function linkedAds(db: Db, from: string, to: string, distinct: boolean): Promise<AdRow[]> {
-  return db.all<AdRow>(
-    `SELECT l.uscc, a.ad_id, a._hash AS hash, a.seen_day::VARCHAR AS day, a.title, a.text
-       FROM ads a
-       JOIN entity_links l ON l.kind = 'ad' AND l.record_id = a.ad_id AND l.status = 'linked'
-       JOIN ad_text t ON t.ad_id = a.ad_id AND t._hash = a._hash
-      WHERE a.seen_day BETWEEN $from::DATE AND $to::DATE
-      ${distinct ? 'QUALIFY row_number() OVER (PARTITION BY l.uscc, t.text_key ORDER BY a.seen_day, a.ad_id) = 1' : ''}
-      ORDER BY a.seen_day, a.ad_id`,
-    { from, to },
-  );
+export interface TrainAdTextOptions {
+  /** Cap on the positive ads trained on (MAX_POSITIVE_ADS; smaller in tests). */
+  maxPositiveAds?: number;
 }
 
 /**
+ * The training sample, chosen in SQL so that only its texts are ever loaded: the linked ads seen
+ * in [from, to], one per enterprise and text (a recapture or a repeated text says nothing new),
+ * without the ads of a confirmed enterprise seen after its decision (they teach nothing about
+ * early warning); labelled 1 when the advertiser was confirmed on or before `until` (the same
+ * knowledge as confirmedOn's); at most $maxPos positives and $perPos negatives per positive kept,
+ * each the first by md5 of the ad id — seeded, stable whatever the order the rows are stored in.
+ */
+const SAMPLE_SQL = `
+WITH c AS (
+  SELECT uscc, min(decided_on) AS d FROM case_outcomes
+   WHERE outcome = 'confirmed' AND decided_on <= $until::DATE GROUP BY uscc
+),
+linked AS (
+  SELECT l.uscc, a.ad_id, a._hash AS hash, a.seen_day, (c.d IS NOT NULL)::INTEGER AS y
+    FROM ads a
+    JOIN entity_links l ON l.kind = 'ad' AND l.record_id = a.ad_id AND l.status = 'linked'
+    JOIN ad_text t ON t.ad_id = a.ad_id AND t._hash = a._hash
+    LEFT JOIN c ON c.uscc = l.uscc
+   WHERE a.seen_day BETWEEN $from::DATE AND $to::DATE AND (c.d IS NULL OR a.seen_day <= c.d)
+  QUALIFY row_number() OVER (PARTITION BY l.uscc, t.text_key ORDER BY a.seen_day, a.ad_id) = 1
+),
+ranked AS (
+  SELECT *, row_number() OVER (PARTITION BY y ORDER BY md5(ad_id), ad_id, uscc) AS r,
+         count(*) FILTER (WHERE y = 1) OVER () AS positives
+    FROM linked
+),
+sample AS (
+  SELECT * FROM ranked
+   WHERE r <= CASE WHEN y = 1 THEN $maxPos::BIGINT
+                   ELSE $perPos::BIGINT * least(positives, $maxPos::BIGINT) END
+)
+SELECT s.uscc, s.ad_id, s.hash, s.seen_day::VARCHAR AS day, a.title, a.text, s.y
+  FROM sample s JOIN ads a ON a.ad_id = s.ad_id AND a._hash = s.hash
+ ORDER BY s.seen_day, s.ad_id, s.uscc`;
+
+/**
+ * Positive ads trained on at most. The text models learn phrasings; beyond a few thousand
+ * positive ads they gain little, while a large city's window holds about 90,000 positives among
+ * 800,000 ads (the 500,000-enterprise benchmark), whose texts, tokens and 4 fits cost gigabytes
+ * and minutes on the thread that serves the API. With the negatives kept per positive, at most
+ * 45,000 ads are loaded for training, whatever the city's size.
+ */
+export const MAX_POSITIVE_ADS = 5_000;
+
+/**
  * Trains the scorer on the ads seen from `from` to the day before `until`, labelled by the
- * outcomes decided on or before `until` (`confirmed`: uscc → decision day). Null when there are
- * too few positive ads to learn from.
+ * outcomes decided on or before `until`. Null when there are too few positive ads to learn from.
+ * `trainedOn.positives` counts the positives of the (capped) sample. Tokenising yields to the event
+ * loop (SLICE_MS); the fit runs on a worker thread.
  */
 export async function trainAdTextScorer(
   db: Db,
   from: string,
   until: string,
-  confirmed: ReadonlyMap<string, string>,
+  o: TrainAdTextOptions = {},
 ): Promise<AdTextScorer | null> {
-  // ads of a confirmed enterprise seen after its decision teach nothing about early warning
-  const ads = (await linkedAds(db, from, addDays(until, -1), true)).filter((a) => {
-    const d = confirmed.get(a.uscc);
-    return d === undefined || d > until || a.day <= d;
+  const maxPos = o.maxPositiveAds ?? MAX_POSITIVE_ADS;
+  const rows = await db.all<AdRow & { y: number }>(SAMPLE_SQL, {
+    from,
+    to: addDays(until, -1),
+    until,
+    maxPos,
+    perPos: NEGATIVES_PER_POSITIVE,
   });
-  const label = (a: AdRow) => {
-    const d = confirmed.get(a.uscc);
-    return d !== undefined && d <= until ? 1 : 0;
-  };
-  const positives = ads.filter((a) => label(a) === 1);
-  if (positives.length < MIN_POSITIVE_ADS) return null;
-  // a seeded sample of the negatives, by a hash of the ad (stable whatever the order)
-  const keep = Math.min(
-    1,
-    (NEGATIVES_PER_POSITIVE * positives.length) / (ads.length - positives.length),
-  );
-  const sample = ads.filter((a) => label(a) === 1 || hashUnit(a.ad_id) < keep);
-  const folds: TextModel[] = [];
-  for (let f = 0; f < FOLDS; f++) {
-    const train = sample.filter((a) => foldOf(a.uscc) !== f);
-    const model = createTextModel(TEXT_OPTIONS);
-    model.train(
-      train.map((a) => tokensOf(a)),
-      train.map(label),
-    );
-    folds.push(model);
+  const positives = rows.filter((a) => a.y === 1).length;
+  if (positives < MIN_POSITIVE_ADS) return null;
+  const toks: string[][] = [];
+  const pause = breather();
+  for (let i = 0; i < rows.length; i++) {
+    await pause();
+    toks.push(tokensOf(rows[i]!));
   }
-  return {
-    folds,
-    trainedOn: { ads: sample.length, positives: positives.length },
-  };
+  const models = await fitInWorker({
+    tokens: toks,
+    labels: rows.map((a) => a.y),
+    folds: rows.map((a) => foldOf(a.uscc)),
+    nFolds: FOLDS,
+    options: TEXT_OPTIONS,
+  });
+  const folds = models.map((m) => textModelFromJSON(m));
+  return { folds, trainedOn: { ads: rows.length, positives } };
 }
 
-function hashUnit(s: string): number {
-  let h = 0x9e3779b9;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x85ebca6b);
-    h ^= h >>> 13;
+/**
+ * The FOLDS text models, fitted on a worker thread (text-fit-worker.ts): fitting is the long part,
+ * and the caller's event loop (a server's) stays free meanwhile.
+ */
+async function fitInWorker(request: TextFitRequest): Promise<TextModelJSON[]> {
+  const worker = startTsWorker(new URL('./text-fit-worker.ts', import.meta.url));
+  try {
+    return await new Promise<TextModelJSON[]>((resolve, reject) => {
+      worker.on('message', (m: TextFitReply) => {
+        if (m.kind === 'done') resolve(m.models);
+        else reject(new AppError('model_failed', `[text-score] ${m.message}`));
+      });
+      worker.on('error', (cause) =>
+        reject(
+          new AppError('model_failed', '[text-score] the text-model worker failed', { cause }),
+        ),
+      );
+      worker.on('exit', (code) =>
+        reject(
+          new AppError(
+            'model_failed',
+            `[text-score] the text-model worker exited with code ${code}`,
+          ),
+        ),
+      );
+      worker.postMessage(request);
+    });
+  } finally {
+    await worker.terminate();
   }
-  return (h >>> 0) / 4294967296;
 }
 
 /**
  * The text score of each (uscc, day) row: the highest score of the enterprise's linked ads seen
  * in the 90 days up to the day (NaN with no ad), each ad scored by its enterprise's fold model.
+ * Only the asked enterprises' ads are read (their list joined in SQL), streamed chunk by chunk:
+ * what stays in memory is a score per ad, never its text. The ads are read on a connection of its
+ * own (committed data: do not call it inside a transaction that has just linked ads).
  */
 export async function textScores(
   db: Db,
@@ -189,24 +262,43 @@ export async function textScores(
     if (d < lo) lo = d;
     if (d > hi) hi = d;
   }
-  const wanted = new Set(uscc);
   const byUscc = new Map<string, { day: string; p: number }[]>();
   // every ad, repeats included: a text seen again inside the window counts there (scores of
-  // the same text are equal, so the cache below spares the work)
+  // the same text are equal: keyed by an md5 of enterprise, title and text, the work is spared)
   const seen = new Map<string, number>();
-  for (const a of await linkedAds(db, addDays(lo, -(WINDOW_DAYS - 1)), hi, false)) {
-    if (!wanted.has(a.uscc)) continue;
-    let list = byUscc.get(a.uscc);
-    if (!list) byUscc.set(a.uscc, (list = []));
-    const key = `${a.uscc}|${a.title ?? ''}|${a.text}`;
-    let p = seen.get(key);
-    if (p === undefined) {
-      p = scorer.folds[foldOf(a.uscc)]!.probability(tokensOf(a));
-      seen.set(key, p);
+  const pause = breather();
+  // a connection of its own: the caller's stays free for others while this one yields mid-stream
+  const conn = await db.fork();
+  try {
+    for await (const chunk of conn.stream<AdRow & { key: string }>(
+      `WITH w AS (SELECT DISTINCT unnest(from_json($u::VARCHAR, '["VARCHAR"]')) AS uscc)
+     SELECT l.uscc, a.ad_id, a._hash AS hash, a.seen_day::VARCHAR AS day, a.title, a.text,
+            md5(l.uscc || '|' || coalesce(a.title, '') || '|' || a.text) AS key
+       FROM ads a
+       JOIN entity_links l ON l.kind = 'ad' AND l.record_id = a.ad_id AND l.status = 'linked'
+       JOIN w ON w.uscc = l.uscc
+       JOIN ad_text t ON t.ad_id = a.ad_id AND t._hash = a._hash
+      WHERE a.seen_day BETWEEN $from::DATE AND $to::DATE
+      ORDER BY a.seen_day, a.ad_id`,
+      { u: JSON.stringify([...new Set(uscc)]), from: addDays(lo, -(WINDOW_DAYS - 1)), to: hi },
+    )) {
+      for (const a of chunk) {
+        let list = byUscc.get(a.uscc);
+        if (!list) byUscc.set(a.uscc, (list = []));
+        let p = seen.get(a.key);
+        if (p === undefined) {
+          await pause();
+          p = scorer.folds[foldOf(a.uscc)]!.probability(tokensOf(a));
+          seen.set(a.key, p);
+        }
+        list.push({ day: a.day, p });
+      }
     }
-    list.push({ day: a.day, p });
+  } finally {
+    conn.close();
   }
   for (let i = 0; i < uscc.length; i++) {
+    await pause();
     const list = byUscc.get(uscc[i]!);
     if (!list) continue;
     const to = day[i]!;

@@ -146,9 +146,8 @@ export async function trainModelAt(db: Db, o: TrainingOptions): Promise<TrainedM
   const set = await buildTrainingSet(db, o);
   const plain = await fitModelInWorker(set, o);
   if (o.textScore === false) return { ...plain, set };
-  const confirmed = await confirmedOn(db, o.until);
   o.onProgress?.('training the ad-text model (4 cross-fitted folds)');
-  const scorer = await trainAdTextScorer(db, addDays(set.days[0]!, -89), o.until, confirmed);
+  const scorer = await trainAdTextScorer(db, addDays(set.days[0]!, -89), o.until);
   if (!scorer) return { ...plain, set };
   const col = await textScores(db, scorer, set.rows.uscc, set.rows.day);
   const textSet: TrainingSet = {
