@@ -143,92 +143,96 @@ ${
 `;
 
 /**
- * What the steps below read, limited to what the records dated \`from\` or later can see:
+ * What the steps below read, limited to what the records dated \`from\` or later can see (all:
+ * NULL):
  *   rz_kset    the keys whose ties are recomputed: those of the records dated \`from\` or later,
- *              and those records no longer carry (all keys: NULL);
- *   rz_akeys   every key of every record carrying one of them (anchors look at all of a record's keys);
+ *              and those records no longer carry;
+ *   rz_kkeys   those keys, on every record carrying them (any day);
  *   rz_rlinks  the register-based link of those records: entity_links, or for a record still
- *              linked through an alias (dated before \`from\`), the link kept in resolve_alias_links.
+ *              linked through an alias (dated before \`from\`), the link kept in resolve_alias_links;
+ *   rz_okeys   every key of those left open by the register or linked by a weak prefix (an
+ *              anchor looks at all of a record's keys).
  */
 const SCOPE_SQL = (from: string | null): string =>
   from === null
     ? `
-CREATE OR REPLACE TEMP VIEW rz_kset AS SELECT DISTINCT alias_key FROM resolve_record_keys;
-CREATE OR REPLACE TEMP VIEW rz_akeys AS SELECT kind, record_id, day, alias_key FROM resolve_record_keys;
+CREATE OR REPLACE TEMP VIEW rz_kkeys AS SELECT kind, record_id, day, alias_key FROM resolve_record_keys;
 CREATE OR REPLACE TEMP VIEW rz_rlinks AS SELECT * FROM entity_links;
 `
     : `
 CREATE OR REPLACE TEMP TABLE rz_kset AS
 SELECT DISTINCT alias_key FROM resolve_record_keys WHERE day >= ${from}
 UNION SELECT alias_key FROM rz_kgone;
-CREATE OR REPLACE TEMP TABLE rz_akeys AS
-SELECT kind, record_id, day, alias_key FROM resolve_record_keys
- SEMI JOIN (SELECT DISTINCT kind, record_id FROM resolve_record_keys SEMI JOIN rz_kset USING (alias_key))
-      USING (kind, record_id);
+CREATE OR REPLACE TEMP TABLE rz_kkeys AS
+SELECT kind, record_id, day, alias_key FROM resolve_record_keys SEMI JOIN rz_kset USING (alias_key);
 CREATE OR REPLACE TEMP TABLE rz_rlinks AS
-SELECT e.kind, e.record_id, e.record_day,
+SELECT e.kind, e.record_id,
        CASE WHEN a.kind IS NULL THEN e.status ELSE a.prior_status END AS status,
        CASE WHEN a.kind IS NULL THEN e.uscc ELSE a.prior_uscc END AS uscc,
        CASE WHEN a.kind IS NULL THEN e.method ELSE a.prior_method END AS method,
-       CASE WHEN a.kind IS NULL THEN e.confidence ELSE a.prior_confidence END AS confidence,
-       CASE WHEN a.kind IS NULL THEN e.evidence_from ELSE a.prior_evidence_from END AS evidence_from,
-       e.candidates
-  FROM (SELECT * FROM entity_links SEMI JOIN (SELECT DISTINCT kind, record_id FROM rz_akeys) USING (kind, record_id)) e
+       CASE WHEN a.kind IS NULL THEN e.confidence ELSE a.prior_confidence END AS confidence
+  FROM (SELECT kind, record_id, status, uscc, method, confidence FROM entity_links
+          SEMI JOIN (SELECT DISTINCT kind, record_id FROM rz_kkeys) USING (kind, record_id)) e
   LEFT JOIN resolve_alias_links a ON a.kind = e.kind AND a.record_id = e.record_id AND e.method = 'learned_alias';
 `;
 
-/** \`inK\`: a filter keeping a key of rz_kset (every key when the step runs in full). */
-const TIES_SQL = (inK: (col: string) => string): string => `
+/** \`full\`: every key counts; otherwise the keys of rz_kset (rz_kkeys holds only those). */
+const TIES_SQL = (full: boolean): string => `
+CREATE OR REPLACE TEMP TABLE rz_okeys AS
+SELECT kind, record_id, day, alias_key FROM resolve_record_keys
+ SEMI JOIN (SELECT kind, record_id FROM rz_rlinks e WHERE e.status = 'unlinked' OR ${WEAK_PREFIX('e')})
+      USING (kind, record_id);
 -- the register's own phones and websites, from their snapshot's day
 CREATE OR REPLACE TEMP TABLE rz_rties AS
 SELECT * FROM (
   SELECT (CASE kind WHEN 'phone' THEN 'tel:' ELSE 'host:' END) || key AS alias_key, uscc,
          valid_from AS day, 'register' AS kind, key AS record_id
     FROM resolve_key_index WHERE kind IN ('phone', 'site') AND valid_from IS NOT NULL
-) SEMI JOIN (SELECT DISTINCT alias_key FROM rz_akeys) USING (alias_key);
+) ${full ? '' : 'SEMI JOIN (SELECT alias_key FROM rz_kset UNION SELECT alias_key FROM rz_okeys) USING (alias_key)'};
 -- records the register-based step left open (or linked by a weak prefix) that print a phone or a
 -- website of exactly one registered enterprise somewhere it did not look (官网：📣www…)
 CREATE OR REPLACE TEMP TABLE rz_anchor AS
 SELECT k.kind, k.record_id, any_value(r.uscc) AS uscc
-  FROM rz_akeys k
-  JOIN rz_rlinks e ON e.kind = k.kind AND e.record_id = k.record_id
+  FROM rz_okeys k
   JOIN rz_rties r ON r.alias_key = k.alias_key AND r.day <= k.day
- WHERE e.status = 'unlinked' OR ${WEAK_PREFIX('e')}
  GROUP BY ALL HAVING count(DISTINCT r.uscc) = 1;
 CREATE OR REPLACE TEMP TABLE rz_ties AS
 SELECT k.alias_key, l.uscc, k.day, k.kind, k.record_id
-  FROM rz_akeys k
+  FROM rz_kkeys k
   JOIN rz_rlinks l ON l.kind = k.kind AND l.record_id = k.record_id
  WHERE l.status = 'linked' AND l.method IN ${STRONG_METHODS} AND l.confidence >= ${TIE_MIN_CONFIDENCE}
    AND NOT ${WEAK_PREFIX('l')}
-   AND (k.kind = 'ad' OR k.alias_key NOT LIKE 'name:%') AND ${inK('k.alias_key')}
+   AND (k.kind = 'ad' OR k.alias_key NOT LIKE 'name:%')
 UNION ALL
 SELECT k.alias_key, a.uscc, k.day, k.kind, k.record_id
-  FROM rz_akeys k JOIN rz_anchor a USING (kind, record_id)
- WHERE (k.kind = 'ad' OR k.alias_key NOT LIKE 'name:%') AND ${inK('k.alias_key')}
+  FROM rz_kkeys k JOIN rz_anchor a USING (kind, record_id)
+ WHERE k.kind = 'ad' OR k.alias_key NOT LIKE 'name:%'
 UNION ALL
-SELECT alias_key, uscc, day, kind, record_id FROM rz_rties WHERE ${inK('alias_key')};
+SELECT alias_key, uscc, day, kind, record_id FROM rz_rties
+ ${full ? '' : 'WHERE alias_key IN (SELECT alias_key FROM rz_kset)'};
 -- conflicts: a record the register linked to an enterprise, at any confidence (weak prefixes aside)
 CREATE OR REPLACE TEMP TABLE rz_seen AS
 SELECT alias_key, uscc, min(first_day) AS first_day FROM (
   SELECT k.alias_key, l.uscc, k.day AS first_day
-    FROM rz_akeys k
+    FROM rz_kkeys k
     JOIN rz_rlinks l ON l.kind = k.kind AND l.record_id = k.record_id
    WHERE l.status = 'linked' AND l.method <> 'learned_alias' AND NOT ${WEAK_PREFIX('l')}
-     AND ${inK('k.alias_key')}
   UNION ALL
   SELECT alias_key, uscc, day FROM rz_ties
 ) GROUP BY ALL;
 `;
 
-/** Proposals for the records dated \`from\` or later (all: NULL). */
+/**
+ * Proposals for the records dated \`from\` or later (all: NULL), whose entity_links rows hold
+ * their register-based links again (RESTORE_SQL).
+ */
 const PROPOSE_SQL = (from: string | null): string => `
 CREATE OR REPLACE TEMP TABLE rz_alias_new AS
 WITH todo AS (
   SELECT k.kind, k.record_id, k.day, k.alias_key, e.status, e.uscc AS prior_uscc, e.method,
          e.confidence, e.evidence_from, e.candidates
-    FROM rz_akeys k
-    JOIN rz_rlinks e ON e.kind = k.kind AND e.record_id = k.record_id
+    FROM rz_kkeys k
+    JOIN entity_links e ON e.kind = k.kind AND e.record_id = k.record_id
    WHERE (e.status IN ('unlinked', 'ambiguous') OR ${WEAK_PREFIX('e')})
      ${from === null ? '' : `AND k.day >= ${from}`}
 ),
@@ -297,7 +301,8 @@ SELECT alias_key, uscc, min(day), max(day), count(*)::INTEGER FROM rz_ties WHERE
 /** \`scoped\`: SCOPE_SQL made tables (views in full). */
 const CLEANUP_SQL = (scoped: boolean): string => `
 DROP TABLE IF EXISTS rz_knew; DROP TABLE IF EXISTS rz_kgone;
-${['rz_kset', 'rz_akeys', 'rz_rlinks'].map((t) => `DROP ${scoped ? 'TABLE' : 'VIEW'} IF EXISTS ${t};`).join(' ')}
+${['rz_kkeys', 'rz_rlinks'].map((t) => `DROP ${scoped ? 'TABLE' : 'VIEW'} IF EXISTS ${t};`).join(' ')}
+DROP TABLE IF EXISTS rz_kset; DROP TABLE IF EXISTS rz_okeys;
 DROP TABLE IF EXISTS rz_ties; DROP TABLE IF EXISTS rz_seen;
 DROP TABLE IF EXISTS rz_rties; DROP TABLE IF EXISTS rz_anchor;
 DROP TABLE IF EXISTS rz_alias_new;
@@ -348,11 +353,9 @@ export async function applyLearnedAliases(
     if (!DAY.test(row.d)) throw new Error(`[resolve] applyLearnedAliases: not a day: ${row.d}`);
     from = `DATE '${row.d}'`;
   }
-  const inK = (col: string) =>
-    from === null ? 'TRUE' : `${col} IN (SELECT alias_key FROM rz_kset)`;
   await step('alias restore', RESTORE_SQL(from));
   await step('alias scope', SCOPE_SQL(from));
-  await step('alias ties', TIES_SQL(inK));
+  await step('alias ties', TIES_SQL(from === null));
   await step('alias propose', PROPOSE_SQL(from));
   await step('alias apply', APPLY_SQL(from === null));
   await db.run(CLEANUP_SQL(from !== null));
