@@ -61,20 +61,31 @@ const WEAK_PREFIX = (t: string) =>
  * and the keys of records that no longer exist (the days and keys an incremental run must redo).
  */
 const RECORD_KEYS_SQL = `
+-- the versions first (ids only), then their texts: a scan of every text would cost more
+CREATE OR REPLACE TEMP TABLE rz_knew_ids AS
+SELECT 'ad' AS kind, a._batch, a._line FROM ads a
+  ANTI JOIN resolve_record_keyed k ON k.kind = 'ad' AND k.record_id = a.ad_id AND k.record_hash = a._hash
+UNION ALL
+SELECT 'complaint', c._batch, c._line FROM complaints c
+  ANTI JOIN resolve_record_keyed k ON k.kind = 'complaint' AND k.record_id = c.complaint_id AND k.record_hash = c._hash;
 CREATE OR REPLACE TEMP TABLE rz_knew AS
 SELECT 'ad' AS kind, a.ad_id AS record_id, a._hash AS hash, a.seen_day AS day, a.advertiser_name AS name,
        a.phone, a.url, lower(rz_fw(a.text)) AS t, regexp_extract(a.text, '^\\s*【([^】]{2,24})】', 1) AS tag
-  FROM ads a ANTI JOIN resolve_record_keyed k ON k.kind = 'ad' AND k.record_id = a.ad_id AND k.record_hash = a._hash
+  FROM ads_history a SEMI JOIN (SELECT _batch, _line FROM rz_knew_ids WHERE kind = 'ad') USING (_batch, _line)
 UNION ALL
 SELECT 'complaint', c.complaint_id, c._hash, c.received_day, c.target_name, NULL, NULL, lower(rz_fw(c.text)), NULL
-  FROM complaints c
-  ANTI JOIN resolve_record_keyed k ON k.kind = 'complaint' AND k.record_id = c.complaint_id AND k.record_hash = c._hash;
+  FROM complaints_history c
+  SEMI JOIN (SELECT _batch, _line FROM rz_knew_ids WHERE kind = 'complaint') USING (_batch, _line);
+DROP TABLE rz_knew_ids;
 CREATE OR REPLACE TEMP TABLE rz_kgone AS
 SELECT r.kind, r.record_id, r.day, r.alias_key FROM resolve_record_keys r
- WHERE EXISTS (SELECT 1 FROM rz_knew n WHERE n.kind = r.kind AND n.record_id = r.record_id)
-    -- records that no longer exist (append-only feeds: cannot happen, but keep the tables exact)
-    OR (r.kind = 'ad' AND NOT EXISTS (SELECT 1 FROM ads a WHERE a.ad_id = r.record_id))
-    OR (r.kind = 'complaint' AND NOT EXISTS (SELECT 1 FROM complaints c WHERE c.complaint_id = r.record_id));
+  SEMI JOIN rz_knew n ON n.kind = r.kind AND n.record_id = r.record_id
+UNION
+-- records that no longer exist (append-only feeds: cannot happen, but keep the tables exact)
+SELECT r.kind, r.record_id, r.day, r.alias_key FROM resolve_record_keys r
+  ANTI JOIN (SELECT 'ad' AS kind, ad_id AS record_id FROM ads
+             UNION ALL SELECT 'complaint', complaint_id FROM complaints) x
+    ON x.kind = r.kind AND x.record_id = r.record_id;
 DELETE FROM resolve_record_keys r WHERE EXISTS (SELECT 1 FROM rz_kgone g WHERE g.kind = r.kind AND g.record_id = r.record_id);
 DELETE FROM resolve_record_keyed r WHERE EXISTS (SELECT 1 FROM rz_knew n WHERE n.kind = r.kind AND n.record_id = r.record_id);
 INSERT INTO resolve_record_keys
@@ -165,15 +176,19 @@ SELECT DISTINCT alias_key FROM resolve_record_keys WHERE day >= ${from}
 UNION SELECT alias_key FROM rz_kgone;
 CREATE OR REPLACE TEMP TABLE rz_kkeys AS
 SELECT kind, record_id, day, alias_key FROM resolve_record_keys SEMI JOIN rz_kset USING (alias_key);
+-- (the alias test is in the CASE, not in the join: DuckDB would not hash-join on it)
 CREATE OR REPLACE TEMP TABLE rz_rlinks AS
-SELECT e.kind, e.record_id,
-       CASE WHEN a.kind IS NULL THEN e.status ELSE a.prior_status END AS status,
-       CASE WHEN a.kind IS NULL THEN e.uscc ELSE a.prior_uscc END AS uscc,
-       CASE WHEN a.kind IS NULL THEN e.method ELSE a.prior_method END AS method,
-       CASE WHEN a.kind IS NULL THEN e.confidence ELSE a.prior_confidence END AS confidence
-  FROM (SELECT kind, record_id, status, uscc, method, confidence FROM entity_links
-          SEMI JOIN (SELECT DISTINCT kind, record_id FROM rz_kkeys) USING (kind, record_id)) e
-  LEFT JOIN resolve_alias_links a ON a.kind = e.kind AND a.record_id = e.record_id AND e.method = 'learned_alias';
+SELECT kind, record_id,
+       CASE WHEN alias THEN a_status ELSE status END AS status,
+       CASE WHEN alias THEN a_uscc ELSE uscc END AS uscc,
+       CASE WHEN alias THEN a_method ELSE method END AS method,
+       CASE WHEN alias THEN a_confidence ELSE confidence END AS confidence
+  FROM (SELECT e.kind, e.record_id, e.status, e.uscc, e.method, e.confidence,
+               a.kind IS NOT NULL AND e.method = 'learned_alias' AS alias, a.prior_status AS a_status,
+               a.prior_uscc AS a_uscc, a.prior_method AS a_method, a.prior_confidence AS a_confidence
+          FROM entity_links e
+          JOIN (SELECT DISTINCT kind, record_id FROM rz_kkeys) r ON r.kind = e.kind AND r.record_id = e.record_id
+          LEFT JOIN resolve_alias_links a ON a.kind = e.kind AND a.record_id = e.record_id);
 `;
 
 /** \`full\`: every key counts; otherwise the keys of rz_kset (rz_kkeys holds only those). */
