@@ -233,13 +233,13 @@ describe('learned aliases: a daily incremental run', () => {
         received_at: '2026-03-02T10:00:00+08:00',
         channel: 'hotline_12345',
         target_name: '王经理',
-        text: '王经理让我转账，电话13800001111，现在联系不上',
+        text: '王经理让我转账，电话13800001111，微信wangjl_888，现在联系不上',
       };
       const days: {
         what: string;
         data: (db: Db) => Promise<unknown>;
         from: string;
-        check: (l: Map<string, Link>) => void;
+        check: (l: Map<string, Link>, learned: { alias_key: string }[]) => void;
       }[] = [
         {
           what: 'the first run',
@@ -247,6 +247,10 @@ describe('learned aliases: a daily incremental run', () => {
             await load(db, 'ads', [
               ...ADS,
               ad('AD7', '2026-02-04', { advertiser_name: '楠力e宝', text: '楠力e宝限时加息' }),
+              ad('AD8', '2026-02-10', {
+                phone: '0756-2223334',
+                text: '楠力e宝官方下载 nanli-app.cn',
+              }),
             ]);
             await load(db, 'complaints', [
               {
@@ -260,7 +264,8 @@ describe('learned aliases: a daily incremental run', () => {
             ]);
           },
           from: 'all',
-          check: (l) => {
+          check: (l, learned) => {
+            expect(learned.map((r) => r.alias_key)).toContain('host:nanli-app.cn');
             for (const id of ['AD3', 'AD4', 'AD7', 'TS1'])
               expect(l.get(id), id).toMatchObject({ uscc: A, method: 'learned_alias' });
             expect(l.get('TQ')!.status).toBe('unlinked');
@@ -316,6 +321,31 @@ describe('learned aliases: a daily incremental run', () => {
           from: '2026-02-03',
           check: (l) => expect(l.get('AD7')!.method).not.toBe('learned_alias'),
         },
+        {
+          what: 'a correction removes the only web host AD8 printed',
+          data: (db) =>
+            load(db, 'ads', [
+              ad('AD8', '2026-02-10', { phone: '0756-2223334', text: '楠力e宝官方下载' }),
+            ]),
+          from: '2026-02-10',
+          check: (_, learned) =>
+            expect(learned.map((r) => r.alias_key)).not.toContain('host:nanli-app.cn'),
+        },
+        {
+          what: 'a complaint prints only the WeChat ID of TQ, anchored to C by its phone',
+          data: (db) =>
+            load(db, 'complaints', [
+              {
+                complaint_id: 'TW',
+                received_at: '2026-03-10T10:00:00+08:00',
+                channel: 'hotline_12345',
+                target_name: '客服',
+                text: '加微信wangjl_888的人骗了我',
+              },
+            ]),
+          from: '2026-03-10',
+          check: (l) => expect(l.get('TW')).toMatchObject({ uscc: C, method: 'learned_alias' }),
+        },
         { what: 'nothing new', data: async () => {}, from: 'none', check: () => {} },
       ];
       for (const day of days) {
@@ -324,7 +354,7 @@ describe('learned aliases: a daily incremental run', () => {
         await resolve(fullDb, { full: true });
         expect(await state(incDb), day.what).toEqual(await state(fullDb));
         expect(inc.aliasesFrom, day.what).toBe(day.from);
-        day.check(await links(incDb));
+        day.check(await links(incDb), (await state(incDb)).learned as { alias_key: string }[]);
       }
       // a run without learned aliases undoes them; the next run with them redoes them all
       await resolve(incDb, { learnedAliases: false });
