@@ -640,6 +640,7 @@ describe('system', () => {
       /dafei_http_request_duration_seconds_bucket\{method="GET",route="\/v1\/alerts\/\{id\}",le="0\.05"\} \d+/,
     );
     expect(text).toMatch(/process_resident_memory_bytes \d+/);
+    expect(text).toMatch(/process_cpu_seconds_total \d+\.\d+/);
   });
 
   it('login with a dashboard user gives a session token', async () => {

@@ -89,7 +89,10 @@ export function createApp(o: CreateAppOptions): DafeiApp['app'] & { dafei: Dafei
     config: o.config,
     now,
     metrics: new Metrics(),
-    alerts: createAlertReader({ stateTtlMs: o.alertStateTtlMs ?? ALERT_STATE_TTL_MS }),
+    alerts: createAlertReader({
+      stateTtlMs: o.alertStateTtlMs ?? ALERT_STATE_TTL_MS,
+      onError: (err) => log('refreshing the state of the published lists failed', err),
+    }),
     audit,
     tokens: createTokenVerifier(db, {
       now,
@@ -109,7 +112,7 @@ export function createApp(o: CreateAppOptions): DafeiApp['app'] & { dafei: Dafei
     privacy: createPersonalDataGuard(db, log),
     scores: createScoreHistoryKeeper(db, log),
     events: createEntityEventsKeeper(db, log),
-    jurisdictions: createJurisdictionKeeper(db),
+    jurisdictions: createJurisdictionKeeper(db, log),
     triggerRun: o.triggerRun,
     exclusive: o.exclusive,
     log,

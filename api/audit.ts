@@ -1,7 +1,9 @@
 /**
  * The audit log writer. Entries are group-committed: the entries of all requests that arrive
  * while a write is in flight go into the next single INSERT, and each request's response waits
- * until its own entry is written (nothing is answered before it is on record).
+ * until its own entry is written (nothing is answered before it is on record). An idle writer
+ * starts its write on the next turn of the event loop, so that a burst of requests handled in one
+ * turn shares one INSERT (each waits for one commit, not for the first request's and then its own).
  */
 import type { Context } from 'hono';
 import type { Db } from '../pipeline/db/index.ts';
@@ -19,7 +21,6 @@ export function createAuditWriter(db: Db): AuditWriter {
   let pending: { e: AuditEntry; done: () => void; fail: (err: unknown) => void }[] = [];
   let running = false;
   const drain = async (): Promise<void> => {
-    running = true;
     while (pending.length > 0) {
       const batch = pending.slice(0, MAX_BATCH);
       pending = pending.slice(batch.length);
@@ -39,7 +40,12 @@ export function createAuditWriter(db: Db): AuditWriter {
     write(e) {
       return new Promise<void>((done, fail) => {
         pending.push({ e, done, fail });
-        if (!running) void drain();
+        if (!running) {
+          running = true;
+          // the first write starts after the requests read in the same turn of the event loop
+          // have queued theirs (a burst of requests becomes one INSERT, not one and then the rest)
+          setImmediate(() => void drain());
+        }
       });
     },
   };

@@ -1,6 +1,7 @@
 /**
  * Bearer-token authentication. Tokens are looked up by sha256 (pipeline/auth); a lookup is
- * remembered for CACHE_MS so that a busy dashboard does not hash-and-query on every request.
+ * remembered for CACHE_MS so that a busy dashboard does not hash-and-query on every request, and
+ * looked up again in the background from ¾ of that age on, so that a busy token never waits.
  * Whatever ends a token in this process — logout, revoke, disable, password change or reset,
  * through the API, the dashboard or the admin socket — calls `invalidate()`, so it stops at once;
  * expiry is checked on every request against the remembered expiry.
@@ -31,6 +32,8 @@ export interface TokenVerifier {
   verify(token: string): Promise<Principal | undefined>;
   /** Forget every remembered lookup (after a revocation, a disable, a password change). */
   invalidate(): void;
+  /** Waits for the lookups running in the background (tests). */
+  settled(): Promise<void>;
 }
 
 export interface TokenVerifierOptions {
@@ -42,7 +45,13 @@ export interface TokenVerifierOptions {
 }
 
 export function createTokenVerifier(db: Db, o: TokenVerifierOptions): TokenVerifier {
-  const cache = new Map<string, { p: Promise<VerifiedToken | undefined>; until: number }>();
+  const cache = new Map<
+    string,
+    { p: Promise<VerifiedToken | undefined>; until: number; refreshing?: true }
+  >();
+  // invalidate() counts up: a lookup started before it must not be remembered after it
+  let generation = 0;
+  const background = new Set<Promise<unknown>>();
   const lastUse = new Map<number, number>();
   const persisted = new Map<number, number>();
   // awaited by the request that does it (once a minute per token): no statement is left running
@@ -58,6 +67,10 @@ export function createTokenVerifier(db: Db, o: TokenVerifierOptions): TokenVerif
   return {
     invalidate() {
       cache.clear();
+      generation++;
+    },
+    async settled() {
+      await Promise.allSettled([...background]);
     },
     async verify(token) {
       const now = o.now().getTime();
@@ -72,6 +85,24 @@ export function createTokenVerifier(db: Db, o: TokenVerifierOptions): TokenVerif
         if (cache.size >= CACHE_MAX) cache.clear();
         cache.set(key, entry);
         hit = entry;
+      } else if (hit.until - now <= CACHE_MS / 4 && !hit.refreshing) {
+        // from ¾ of its age on, looked up again in the background: a busy token never waits for
+        // its lookup, and what it answers is still at most CACHE_MS old
+        const old = hit;
+        old.refreshing = true;
+        const g = generation;
+        const next = { p: lookupToken(db, token, new Date(now)), until: now + CACHE_MS };
+        const done = next.p.then(
+          () => {
+            if (g === generation && cache.get(key) === old) cache.set(key, next);
+          },
+          (err: unknown) => {
+            delete old.refreshing;
+            o.log('looking up a token again failed', err);
+          },
+        );
+        background.add(done);
+        void done.then(() => background.delete(done));
       }
       const v = await hit.p;
       if (!v) return undefined;

@@ -1,4 +1,7 @@
-/** Prometheus text exposition: request counts and a latency histogram per route, process memory. */
+/**
+ * Prometheus text exposition: request counts and a latency histogram per route, process memory and
+ * CPU time.
+ */
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 interface Series {
@@ -67,6 +70,12 @@ export class Metrics {
       ],
     };
     for (const [name, v] of Object.entries(extra)) gauges[name] = [v, name];
+    const cpu = process.cpuUsage();
+    out.push(
+      '# HELP process_cpu_seconds_total User and system CPU time of the process (all its threads).',
+      '# TYPE process_cpu_seconds_total counter',
+      `process_cpu_seconds_total ${((cpu.user + cpu.system) / 1e6).toFixed(6)}`,
+    );
     for (const [name, [v, help]] of Object.entries(gauges)) {
       out.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name} ${v}`);
     }

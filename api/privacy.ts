@@ -2,9 +2,11 @@
  * The personal-data catalogue (pipeline/privacy) in the API: `redact(body, role, names)` for every
  * JSON body, and the PersonalDataGuard that keeps the matcher of person names the register knows
  * (legal representatives, person shareholders, the before / after of their changes), rebuilt
- * when a new ingest batch lands (checked at most once a second).
+ * when a new ingest batch lands (checked at most once a second, in the background while a matcher
+ * younger than a second is in hand).
  */
 import type { Db } from '../pipeline/db/index.ts';
+import { refreshAhead } from '../pipeline/refresh-ahead.ts';
 import { nameMatcher, NO_NAMES, type NameMatcher } from '../pipeline/privacy/index.ts';
 
 export interface PersonalDataGuard {
@@ -32,31 +34,27 @@ export function createPersonalDataGuard(
   log: (m: string, err?: unknown) => void,
   o: { ttlMs?: number; clock?: () => number } = {},
 ): PersonalDataGuard {
-  const ttl = o.ttlMs ?? 1_000;
-  const clock = o.clock ?? Date.now;
   let current: { stamp: string; m: NameMatcher } | undefined;
-  let checked = 0;
-  let pending: Promise<NameMatcher> | undefined;
   const refresh = async (): Promise<NameMatcher> => {
-    try {
-      const stamp = (await db.one<{ s: string }>(STAMP_SQL))?.s ?? '';
-      if (current?.stamp !== stamp) {
-        const rows = await db.all<{ n: string }>(NAMES_SQL);
-        current = { stamp, m: nameMatcher(rows.map((r) => r.n)) };
-      }
-      checked = clock();
-      return current.m;
-    } catch (err) {
-      log('loading the person names for masking failed', err);
-      return current?.m ?? NO_NAMES;
-    } finally {
-      pending = undefined;
+    const stamp = (await db.one<{ s: string }>(STAMP_SQL))?.s ?? '';
+    if (current?.stamp !== stamp) {
+      const rows = await db.all<{ n: string }>(NAMES_SQL);
+      current = { stamp, m: nameMatcher(rows.map((r) => r.n)) };
     }
+    return current.m;
   };
+  const failed = (err: unknown) => log('loading the person names for masking failed', err);
+  // checked again in the background from ¾ of the TTL on: no request waits for the check
+  const names = refreshAhead(refresh, {
+    ttlMs: o.ttlMs ?? 1_000,
+    ...(o.clock ? { now: o.clock } : {}),
+    onError: failed,
+  });
   return {
-    names() {
-      if (current && clock() - checked < ttl) return Promise.resolve(current.m);
-      return (pending ??= refresh());
-    },
+    names: () =>
+      names.get().catch((err: unknown) => {
+        failed(err);
+        return current?.m ?? NO_NAMES;
+      }),
   };
 }

@@ -17,6 +17,7 @@ import {
 } from '../pipeline/jurisdictions/index.ts';
 import { Network, Neighbour } from '../pipeline/queries/index.ts';
 import { shanghaiDay } from '../pipeline/modeling/index.ts';
+import { refreshAhead } from '../pipeline/refresh-ahead.ts';
 import type { Actor } from '../pipeline/workflow/index.ts';
 import type { Db } from '../pipeline/db/index.ts';
 import type { AppEnv } from './context.ts';
@@ -35,8 +36,8 @@ export const OFFICES_CHECK_MS = 1_000;
 
 /**
  * The loaded tree, read once per app (a new file is loaded at start: `dafei serve`), and the
- * placement of enterprises kept current (pipeline/jurisdictions ensureOffices, checked at most
- * once per OFFICES_CHECK_MS).
+ * placement of enterprises kept current (pipeline/jurisdictions ensureOffices: an answer at most
+ * OFFICES_CHECK_MS old, checked again in the background from ¾ of that age on).
  */
 export interface JurisdictionKeeper {
   tree(): Promise<JurisdictionTree>;
@@ -46,10 +47,16 @@ export interface JurisdictionKeeper {
   invalidate(): void;
 }
 
-export function createJurisdictionKeeper(db: Db): JurisdictionKeeper {
+export function createJurisdictionKeeper(
+  db: Db,
+  log: (message: string, err?: unknown) => void = () => undefined,
+): JurisdictionKeeper {
   let current: Promise<JurisdictionTree> | undefined;
-  let checkedAt = -Infinity;
-  let checking: Promise<void> | undefined;
+  // checked again in the background from ¾ of that age on, so no request waits for the check
+  const placed = refreshAhead(() => ensureOffices(db), {
+    ttlMs: OFFICES_CHECK_MS,
+    onError: (err) => log('checking where enterprises belong failed', err),
+  });
   return {
     tree() {
       if (!current) {
@@ -58,18 +65,10 @@ export function createJurisdictionKeeper(db: Db): JurisdictionKeeper {
       }
       return current;
     },
-    async offices() {
-      if (Date.now() - checkedAt < OFFICES_CHECK_MS) return;
-      checking ??= ensureOffices(db)
-        .then(() => {
-          checkedAt = Date.now();
-        })
-        .finally(() => (checking = undefined));
-      await checking;
-    },
+    offices: () => placed.get(),
     invalidate() {
       current = undefined;
-      checkedAt = -Infinity;
+      placed.invalidate();
     },
   };
 }

@@ -6,9 +6,12 @@
  * one whole stream. To use both cores, the pool forks up to `size` connections (`db.fork()`, same
  * database, own transactions) and hands each call the first idle one, queueing FIFO when all are
  * busy. startServer() gives the API its own fork, so the scheduler's transactions on the main
- * connection never interleave with API reads.
+ * connection never interleave with API reads. close() lets the statements running or queued
+ * finish (a request's, or a cache's background refresh: pipeline/refresh-ahead.ts) and closes each
+ * connection when it is next idle; calls made after close() fail.
  */
 import type { Db, DbChunk, Row, SqlParams } from '../pipeline/db/index.ts';
+import { DbError } from '../pipeline/errors.ts';
 
 const SERIAL = Symbol('dafei.serialDb');
 
@@ -39,19 +42,40 @@ export function serializeDb(db: Db, size = POOL_SIZE): SerialDb {
   const all: Db[] = [db];
   const queue: ((c: Db) => void)[] = [];
   let forking = 0;
+  let closing = false;
+  const closed = () => new DbError('db_failed', '[db] the API database pool is closed');
+  /** After close(): closes `c` now that no statement runs on it; `db` (the database) last. */
+  const retire = (c: Db): void => {
+    if (c !== db) {
+      c.close();
+      all.splice(all.indexOf(c), 1);
+      idle.splice(idle.indexOf(c), 1);
+    }
+    if (all.length === 1 && forking === 0 && idle.includes(db)) {
+      all.length = 0;
+      db.close();
+    }
+  };
   const acquire = async (): Promise<Db> => {
+    if (closing) throw closed();
     const c = idle.pop();
     if (c) return c;
     if (all.length + forking < size) {
       forking++;
+      let f: Db | undefined;
       try {
-        const f = await db.fork();
+        // a call made before close() still runs: the fork closes when it is released
+        f = await db.fork();
         all.push(f);
-        return f;
       } catch {
-        // cannot fork (e.g. closing): wait for a connection instead
+        // cannot fork: wait for a connection instead
       } finally {
         forking--;
+      }
+      if (f) return f;
+      if (closing) {
+        retire(db);
+        throw closed();
       }
     }
     return new Promise<Db>((resolve) => queue.push(resolve));
@@ -59,7 +83,10 @@ export function serializeDb(db: Db, size = POOL_SIZE): SerialDb {
   const release = (c: Db): void => {
     const next = queue.shift();
     if (next) next(c);
-    else idle.push(c);
+    else {
+      idle.push(c);
+      if (closing) retire(c);
+    }
   };
   const use = async <T>(fn: (c: Db) => Promise<T>): Promise<T> => {
     const c = await acquire();
@@ -106,8 +133,11 @@ export function serializeDb(db: Db, size = POOL_SIZE): SerialDb {
     fork: () => db.fork(),
     checkpoint: () => use((c) => c.checkpoint()),
     close: () => {
-      for (const c of all.slice(1)) c.close();
-      db.close();
+      // statements running or queued (a request's, a background refresh's) finish first: each
+      // connection closes when it is next idle, never under a running statement
+      if (closing) return;
+      closing = true;
+      for (const c of idle.slice()) retire(c);
     },
   };
   return wrapped;

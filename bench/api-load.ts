@@ -8,7 +8,7 @@
  * fixed rate for a fixed time (a bounded loop) and reports latency percentiles.
  *
  *   node --import tsx bench/api-load.ts [--enterprises 20000] [--days 90] [--rate 200] [--duration 30]
- *                                       [--seed 14] [--rounds 2] [--history]
+ *                                       [--seed 14] [--rounds 2] [--history] [--cpu-prof DIR]
  *
  * Each round runs the scoped requests and the same requests as an account of the whole tree, in
  * alternating order, and prints the ratio of the worst rounds.
@@ -16,7 +16,8 @@
  * Bar (issue 14): GET /v1/alerts p99 < 25 ms at 200 req/s with scoping on, no errors.
  * --history adds GET /v1/entities/{uscc}/history of enterprises of each account's area (bar of
  * issue 7: p99 < 50 ms). --soak SECONDS runs the scoped alerts and histories mixed, a minute at a
- * time, and prints the server's RSS after each minute (stable memory).
+ * time, and prints the server's RSS after each minute (stable memory). --cpu-prof DIR writes the
+ * server's V8 CPU profile (node --cpu-prof) into DIR when it stops.
  */
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -39,6 +40,7 @@ const { values } = parseArgs({
     soak: { type: 'string' },
     child: { type: 'boolean', default: false },
     db: { type: 'string' },
+    'cpu-prof': { type: 'string' },
   },
 });
 
@@ -195,7 +197,15 @@ async function main(): Promise<void> {
 
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', import.meta.filename, '--child', '--db', path],
+    [
+      ...(values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`] : []),
+      '--import',
+      'tsx',
+      import.meta.filename,
+      '--child',
+      '--db',
+      path,
+    ],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
       env: { ...process.env, DOTENV_CONFIG_QUIET: 'true' },
@@ -285,8 +295,13 @@ async function main(): Promise<void> {
           headers: auth(acc),
         };
       });
-    /** The server's own time for GET `route` so far (its /metrics histogram): seconds, requests. */
-    const served = async (route: string): Promise<{ sum: number; n: number }> => {
+    /**
+     * The server's own time for GET `route` so far (its /metrics histogram): seconds, requests;
+     * and the CPU time of the whole server process (every thread: JavaScript and DuckDB's).
+     */
+    const served = async (
+      route: string,
+    ): Promise<{ sum: number; n: number; cpu: number; within: Map<number, number> }> => {
       const text = await (
         await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${adminToken}` } })
       ).text();
@@ -295,7 +310,16 @@ async function main(): Promise<void> {
         const line = text.split('\n').find((l) => l.startsWith(prefix));
         return line ? Number(line.slice(prefix.length)) : 0;
       };
-      return { sum: value('sum'), n: value('count') };
+      const cpu = Number(/^process_cpu_seconds_total (\S+)$/m.exec(text)?.[1] ?? Number.NaN);
+      // the histogram's cumulative buckets: requests served within each bound (seconds)
+      const within = new Map<number, number>();
+      const bucket = `dafei_http_request_duration_seconds_bucket{method="GET",route="${route}",le="`;
+      for (const line of text.split('\n'))
+        if (line.startsWith(bucket)) {
+          const le = line.slice(bucket.length, line.indexOf('"', bucket.length));
+          if (le !== '+Inf') within.set(Number(le), Number(line.slice(line.lastIndexOf(' ') + 1)));
+        }
+      return { sum: value('sum'), n: value('count'), cpu, within };
     };
     /** Runs `fn` and prints the server's mean time per request of `route` meanwhile. */
     const withServerTime = async <T>(route: string, fn: () => Promise<T>): Promise<T> => {
@@ -303,8 +327,18 @@ async function main(): Promise<void> {
       const out = await fn();
       const after = await served(route);
       const n = after.n - before.n;
+      const perRequest = (seconds: number) => (n > 0 ? ((seconds / n) * 1000).toFixed(1) : '–');
+      // the smallest bucket bound that holds a share q of the requests (an upper bound of that percentile)
+      const bound = (q: number) => {
+        for (const [le, count] of after.within)
+          if (count - (before.within.get(le) ?? 0) >= q * n) return `≤ ${le * 1000} ms`;
+        return '> 10 s';
+      };
+      const in25 = (after.within.get(0.025) ?? 0) - (before.within.get(0.025) ?? 0);
       console.log(
-        `  server time per request (its own histogram): mean ${n > 0 ? (((after.sum - before.sum) / n) * 1000).toFixed(1) : '–'} ms over ${n}`,
+        `  server time per request (its own histogram): mean ${perRequest(after.sum - before.sum)} ms over ${n}, ` +
+          `p50 ${bound(0.5)}, p99 ${bound(0.99)}, ${n > 0 ? ((in25 / n) * 100).toFixed(1) : '–'} % within 25 ms; ` +
+          `server CPU per request (all its threads): ${perRequest(after.cpu - before.cpu)} ms`,
       );
       return out;
     };

@@ -250,22 +250,29 @@ export function alertRoutes(r: Router): void {
           : null;
       // person names known to the register: needed only to mask them for roles that may not see them
       const names = seesAll(role) ? NO_NAMES : await privacy.names();
-      // a page with legal representatives is a read of personal data (group-committed entry)
-      if (maySee(role, 'person_name') && page.items.length > 0)
-        await audit(c, 'alert.list', page.day, {
-          revision: page.revision,
-          rows: page.items.length,
-          first_rank: page.items[0]!.rank,
-          ...(query.q === undefined ? {} : { q: query.q, person_search: personSearch }),
-        });
-      const head = JSON.stringify(redact({ date: page.day, revision: page.revision }, role));
-      const tail = JSON.stringify(redact({ has_more: page.has_more, next_cursor }, role));
-      // the same JSON as c.json(redact(page)), but each listed row is serialised once per role
-      return c.body(
-        `${head.slice(0, -1)},"items":[${page.items.map((i) => alertJson(i, role, names)).join(',')}],${tail.slice(1)}`,
-        200,
-        { 'content-type': 'application/json' },
-      );
+      // a page with legal representatives is a read of personal data (group-committed entry):
+      // written while the body is serialised; the response waits until it is on record
+      const logged =
+        maySee(role, 'person_name') && page.items.length > 0
+          ? audit(c, 'alert.list', page.day, {
+              revision: page.revision,
+              rows: page.items.length,
+              first_rank: page.items[0]!.rank,
+              ...(query.q === undefined ? {} : { q: query.q, person_search: personSearch }),
+            })
+          : undefined;
+      let json: string;
+      try {
+        const head = JSON.stringify(redact({ date: page.day, revision: page.revision }, role));
+        const tail = JSON.stringify(redact({ has_more: page.has_more, next_cursor }, role));
+        // the same JSON as c.json(redact(page)), but each listed row is serialised once per role
+        json = `${head.slice(0, -1)},"items":[${page.items.map((i) => alertJson(i, role, names)).join(',')}],${tail.slice(1)}`;
+      } catch (err) {
+        await logged?.catch(() => undefined);
+        throw err;
+      }
+      await logged;
+      return c.body(json, 200, { 'content-type': 'application/json' });
     },
   );
 

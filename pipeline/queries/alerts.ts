@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { Db } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 import { ensureOffices, officesAsOfSql } from '../jurisdictions/index.ts';
+import { refreshAhead } from '../refresh-ahead.ts';
 import {
   DISPOSITION_INITIAL,
   DISPOSITION_STATUSES,
@@ -249,18 +250,25 @@ export interface AlertReaderOptions {
   /**
    * How long the list state (current revision, register stamp, review states) is reused, in ms.
    * A revision published by another connection shows within this time; dispositions written
-   * through the same reader invalidate it at once. 0 = ask the database on every call.
+   * through the same reader invalidate it at once. 0 = ask the database on every call. From ¾ of
+   * this age on, a call refreshes it in the background (pipeline/refresh-ahead.ts).
    */
   stateTtlMs?: number;
   now?: () => number;
+  /** Where a failed background refresh of the state is reported. */
+  onError?: (err: unknown) => void;
 }
 
 /** A reader that keeps the last lists in memory and reuses the list state for a short time. */
 export function createAlertReader(o: AlertReaderOptions = {}): AlertReader {
   const size = o.size ?? 32;
   const ttl = o.stateTtlMs ?? 0;
-  const clock = o.now ?? Date.now;
-  let remembered: { at: number; st: Promise<State | undefined> } | undefined;
+  // the state of the database the lists were read from: the reader is used with one Db
+  let stateDb: Db | undefined;
+  const state = refreshAhead(
+    () => stateDb!.one<ListState>(STATE_SQL).then((st) => st && parseState(st)),
+    { ttlMs: ttl, ...(o.now ? { now: o.now } : {}), ...(o.onError ? { onError: o.onError } : {}) },
+  );
   const cache = new Map<string, Promise<ListedRow[]>>();
   const load = (db: Db, day: string, revision: number, stamp: string): Promise<ListedRow[]> => {
     const key = `${day}|${revision}|${stamp}`;
@@ -296,23 +304,15 @@ export function createAlertReader(o: AlertReaderOptions = {}): AlertReader {
     return hit;
   };
   const stateOf = (db: Db): Promise<State | undefined> => {
-    let entry = remembered;
-    if (!entry || clock() - entry.at >= ttl) {
-      const fresh = {
-        at: clock(),
-        st: db.one<ListState>(STATE_SQL).then((st) => st && parseState(st)),
-      };
-      fresh.st.catch(() => {
-        if (remembered === fresh) remembered = undefined;
-      });
-      if (ttl > 0) remembered = fresh;
-      entry = fresh;
+    if (stateDb !== db) {
+      stateDb = db;
+      state.invalidate();
     }
-    return entry.st;
+    return state.get();
   };
   return {
     invalidate() {
-      remembered = undefined;
+      state.invalidate();
     },
     async rankOf(db, o) {
       const st = await stateOf(db);
