@@ -198,3 +198,178 @@ describe('aliases learned from the data', () => {
     });
   });
 });
+
+describe('learned aliases: a daily incremental run', () => {
+  const LINKS = `SELECT kind, record_id, record_day::VARCHAR AS day, record_hash, status, uscc, method,
+    confidence, candidates::VARCHAR AS candidates, evidence_from::VARCHAR AS evidence_from
+    FROM entity_links ORDER BY kind, record_id`;
+  const LEARNED = `SELECT alias_key, uscc, valid_from::VARCHAR AS valid_from, last_day::VARCHAR AS last_day,
+    support FROM resolve_learned_aliases ORDER BY ALL`;
+  const ALIAS_LINKS = `SELECT kind, record_id, uscc, alias_key, valid_from::VARCHAR AS valid_from, support,
+    prior_status, prior_uscc, prior_method, prior_confidence, prior_evidence_from::VARCHAR AS prior_evidence_from
+    FROM resolve_alias_links ORDER BY ALL`;
+  const state = async (db: Db) => ({
+    links: await db.all(LINKS),
+    learned: await db.all(LEARNED),
+    aliasLinks: await db.all(ALIAS_LINKS),
+  });
+
+  // Day by day, the same data goes into two databases: one resolved incrementally, the other in
+  // full every day; after each day both hold the same links, learned aliases and alias links.
+  it('gives the same links and learned aliases as a full run after every day', async () => {
+    const incDb = await openDb(':memory:');
+    const fullDb = await openDb(':memory:');
+    try {
+      for (const db of [incDb, fullDb]) {
+        await migrate(db);
+        await load(db, 'registrations', REGS);
+      }
+      const both = async (fn: (db: Db) => Promise<unknown>) => {
+        await fn(incDb);
+        await fn(fullDb);
+      };
+      const tq = {
+        complaint_id: 'TQ',
+        received_at: '2026-03-02T10:00:00+08:00',
+        channel: 'hotline_12345',
+        target_name: '王经理',
+        text: '王经理让我转账，电话13800001111，微信wangjl_888，现在联系不上',
+      };
+      const days: {
+        what: string;
+        data: (db: Db) => Promise<unknown>;
+        from: string;
+        check: (l: Map<string, Link>, learned: { alias_key: string }[]) => void;
+      }[] = [
+        {
+          what: 'the first run',
+          data: async (db) => {
+            await load(db, 'ads', [
+              ...ADS,
+              ad('AD7', '2026-02-04', { advertiser_name: '楠力e宝', text: '楠力e宝限时加息' }),
+              ad('AD8', '2026-02-10', {
+                phone: '0756-2223334',
+                text: '楠力e宝官方下载 nanli-app.cn',
+              }),
+            ]);
+            await load(db, 'complaints', [
+              {
+                complaint_id: 'TS1',
+                received_at: '2026-03-01T10:00:00+08:00',
+                channel: 'hotline_12345',
+                target_name: '楠力e宝',
+                text: '我母亲在楠力e宝投资的钱到期无法提现',
+              },
+              tq,
+            ]);
+          },
+          from: 'all',
+          check: (l, learned) => {
+            expect(learned.map((r) => r.alias_key)).toContain('host:nanli-app.cn');
+            for (const id of ['AD3', 'AD4', 'AD7', 'TS1'])
+              expect(l.get(id), id).toMatchObject({ uscc: A, method: 'learned_alias' });
+            expect(l.get('TQ')!.status).toBe('unlinked');
+          },
+        },
+        {
+          what: 'a new day’s ad',
+          data: (db) =>
+            load(db, 'ads', [
+              ad('AD5', '2026-03-03', { advertiser_name: '楠力e宝', text: '楠力e宝周年庆' }),
+            ]),
+          from: '2026-03-03',
+          check: (l) => expect(l.get('AD5')).toMatchObject({ uscc: A, method: 'learned_alias' }),
+        },
+        {
+          what: 'a late ad dated in the past ties the WeChat ID to C before A',
+          data: (db) =>
+            load(db, 'ads', [
+              ad('ADL', '2026-02-02', { phone: '0756-5556667', text: '五金批发，加微信nanli_e88' }),
+            ]),
+          from: '2026-02-02',
+          check: (l) => expect(l.get('AD4')!.method).not.toBe('learned_alias'),
+        },
+        {
+          what: 'a register snapshot gives C the phone the complaint TQ prints',
+          data: (db) =>
+            load(db, 'registrations', [{ ...REGS[2]!, as_of: '2026-02-20', phone: '13800001111' }]),
+          from: '2026-02-20',
+          check: (l) =>
+            expect(l.get('TQ')).toMatchObject({
+              uscc: C,
+              method: 'learned_alias',
+              evidence_from: '2026-02-20',
+            }),
+        },
+        {
+          what: 'an investigator rejects AD3 → A',
+          data: (db) =>
+            reviewLink(db, {
+              kind: 'ad',
+              recordId: 'AD3',
+              uscc: A,
+              verdict: 'reject',
+              reviewer: 'inv-1',
+              now: new Date('2026-03-05T02:00:00Z'),
+            }),
+          from: '2026-02-05',
+          check: (l) => expect(l.get('AD3')!.uscc).not.toBe(A),
+        },
+        {
+          what: 'a correction moves the tying ad AD2 to a later day',
+          data: (db) => load(db, 'ads', [{ ...ADS[2]!, seen_at: '2026-02-07T10:00:00+08:00' }]),
+          from: '2026-02-03',
+          check: (l) => expect(l.get('AD7')!.method).not.toBe('learned_alias'),
+        },
+        {
+          what: 'a correction removes the only web host AD8 printed',
+          data: (db) =>
+            load(db, 'ads', [
+              ad('AD8', '2026-02-10', { phone: '0756-2223334', text: '楠力e宝官方下载' }),
+            ]),
+          from: '2026-02-10',
+          check: (_, learned) =>
+            expect(learned.map((r) => r.alias_key)).not.toContain('host:nanli-app.cn'),
+        },
+        {
+          what: 'a complaint prints only the WeChat ID of TQ, anchored to C by its phone',
+          data: (db) =>
+            load(db, 'complaints', [
+              {
+                complaint_id: 'TW',
+                received_at: '2026-03-10T10:00:00+08:00',
+                channel: 'hotline_12345',
+                target_name: '客服',
+                text: '加微信wangjl_888的人骗了我',
+              },
+            ]),
+          from: '2026-03-10',
+          check: (l) => expect(l.get('TW')).toMatchObject({ uscc: C, method: 'learned_alias' }),
+        },
+        { what: 'nothing new', data: async () => {}, from: 'none', check: () => {} },
+      ];
+      for (const day of days) {
+        await both(day.data);
+        const inc = await resolve(incDb);
+        await resolve(fullDb, { full: true });
+        expect(await state(incDb), day.what).toEqual(await state(fullDb));
+        expect(inc.aliasesFrom, day.what).toBe(day.from);
+        day.check(await links(incDb), (await state(incDb)).learned as { alias_key: string }[]);
+      }
+      // a run without learned aliases undoes them; the next run with them redoes them all
+      await resolve(incDb, { learnedAliases: false });
+      await resolve(fullDb, { full: true, learnedAliases: false });
+      const bare = await state(incDb);
+      expect(bare.aliasLinks).toEqual([]);
+      expect(bare.learned).toEqual([]);
+      expect(bare).toEqual(await state(fullDb));
+      expect((await resolve(incDb)).aliasesFrom).toBe('2026-02-01');
+      await resolve(fullDb, { full: true });
+      expect(await state(incDb)).toEqual(await state(fullDb));
+      expect((await state(incDb)).aliasLinks.length).toBeGreaterThan(3);
+    } finally {
+      incDb.close();
+      fullDb.close();
+    }
+  });
+});

@@ -7,7 +7,7 @@
  * How, in SQL, after the register-based matching (match-sql.ts) of every resolve() run:
  *   1. the previous run's alias links are undone (entity_links gets back what the register-based
  *      resolver had said), so the step is a pure function of the records and those links, and an
- *      incremental run gives the same links as a full one;
+ *      incremental run gives the same links as a full one (see "Incremental" below);
  *   2. keys of every ad and complaint: its advertiser / target name and SMS 【tag】 (rz_core), WeChat
  *      IDs, web hosts and phones printed in it;
  *   3. ties: an ad linked firmly by the register (uscc, name, former name, brand, phone or website;
@@ -26,6 +26,19 @@
  *
  * Point in time: a link uses ties from records dated on or before the record's own day, whose
  * links used register facts known on their days; `evidence_from` is the day the alias became usable.
+ *
+ * Incremental: the alias link of a record dated t depends only on its own register-based link,
+ * keys and reviews, on the keys and register-based links of records dated t or before (their ties,
+ * anchors and conflicts), and on the register's phones and websites valid by t. So a run finds D,
+ * the earliest day any of these changed — records the register-based step (re)resolved (new,
+ * corrected, reviewed, or touched by a register change), the register's key changes (resolve.ts),
+ * records keyed or gone this run (their new and old days), records reviewed since the last run —
+ * and redoes steps 1 and 4 only for records dated D or later. Their ties come from every record
+ * carrying one of their keys, each seen through its register-based link (entity_links, or for an
+ * older record still linked by an alias, the prior link kept in resolve_alias_links), exactly as a
+ * full recomputation sees them after step 1; resolve_learned_aliases is recomputed for those keys
+ * (and the keys records no longer carry) and kept for the others, whose ties all come from records
+ * before D. A full resolve, a crashed previous run or a rebuilt key index recompute everything.
  */
 import type { Db } from '../db/index.ts';
 
@@ -44,18 +57,36 @@ const WEAK_PREFIX = (t: string) =>
 
 /**
  * Keys printed in the ad and complaint versions not keyed yet (rz_* macros from normalize.ts must
- * be installed), into resolve_record_keys; then rz_akeys = the keys of every current version.
+ * be installed), into resolve_record_keys; rz_knew: those versions; rz_kgone: the keys they replace
+ * and the keys of records that no longer exist (the days and keys an incremental run must redo).
  */
 const RECORD_KEYS_SQL = `
+-- the versions first (ids only), then their texts: a scan of every text would cost more
+CREATE OR REPLACE TEMP TABLE rz_knew_ids AS
+SELECT 'ad' AS kind, a._batch, a._line FROM ads a
+  ANTI JOIN resolve_record_keyed k ON k.kind = 'ad' AND k.record_id = a.ad_id AND k.record_hash = a._hash
+UNION ALL
+SELECT 'complaint', c._batch, c._line FROM complaints c
+  ANTI JOIN resolve_record_keyed k ON k.kind = 'complaint' AND k.record_id = c.complaint_id AND k.record_hash = c._hash;
 CREATE OR REPLACE TEMP TABLE rz_knew AS
 SELECT 'ad' AS kind, a.ad_id AS record_id, a._hash AS hash, a.seen_day AS day, a.advertiser_name AS name,
        a.phone, a.url, lower(rz_fw(a.text)) AS t, regexp_extract(a.text, '^\\s*【([^】]{2,24})】', 1) AS tag
-  FROM ads a ANTI JOIN resolve_record_keyed k ON k.kind = 'ad' AND k.record_id = a.ad_id AND k.record_hash = a._hash
+  FROM ads_history a SEMI JOIN (SELECT _batch, _line FROM rz_knew_ids WHERE kind = 'ad') USING (_batch, _line)
 UNION ALL
 SELECT 'complaint', c.complaint_id, c._hash, c.received_day, c.target_name, NULL, NULL, lower(rz_fw(c.text)), NULL
-  FROM complaints c
-  ANTI JOIN resolve_record_keyed k ON k.kind = 'complaint' AND k.record_id = c.complaint_id AND k.record_hash = c._hash;
-DELETE FROM resolve_record_keys r WHERE EXISTS (SELECT 1 FROM rz_knew n WHERE n.kind = r.kind AND n.record_id = r.record_id);
+  FROM complaints_history c
+  SEMI JOIN (SELECT _batch, _line FROM rz_knew_ids WHERE kind = 'complaint') USING (_batch, _line);
+DROP TABLE rz_knew_ids;
+CREATE OR REPLACE TEMP TABLE rz_kgone AS
+SELECT r.kind, r.record_id, r.day, r.alias_key FROM resolve_record_keys r
+  SEMI JOIN rz_knew n ON n.kind = r.kind AND n.record_id = r.record_id
+UNION
+-- records that no longer exist (append-only feeds: cannot happen, but keep the tables exact)
+SELECT r.kind, r.record_id, r.day, r.alias_key FROM resolve_record_keys r
+  ANTI JOIN (SELECT 'ad' AS kind, ad_id AS record_id FROM ads
+             UNION ALL SELECT 'complaint', complaint_id FROM complaints) x
+    ON x.kind = r.kind AND x.record_id = r.record_id;
+DELETE FROM resolve_record_keys r WHERE EXISTS (SELECT 1 FROM rz_kgone g WHERE g.kind = r.kind AND g.record_id = r.record_id);
 DELETE FROM resolve_record_keyed r WHERE EXISTS (SELECT 1 FROM rz_knew n WHERE n.kind = r.kind AND n.record_id = r.record_id);
 INSERT INTO resolve_record_keys
 WITH k AS (
@@ -85,72 +116,140 @@ WITH k AS (
 SELECT DISTINCT kind, record_id, hash, day, k FROM k
  WHERE length(k) >= (CASE WHEN k LIKE 'name:%' THEN 7 ELSE 9 END);
 INSERT INTO resolve_record_keyed SELECT kind, record_id, hash FROM rz_knew;
-DROP TABLE rz_knew;
--- records that no longer exist (append-only feeds: cannot happen, but keep the tables exact)
-DELETE FROM resolve_record_keys r WHERE
-  (r.kind = 'ad' AND NOT EXISTS (SELECT 1 FROM ads a WHERE a.ad_id = r.record_id)) OR
-  (r.kind = 'complaint' AND NOT EXISTS (SELECT 1 FROM complaints c WHERE c.complaint_id = r.record_id));
-CREATE OR REPLACE TEMP VIEW rz_akeys AS SELECT kind, record_id, day, alias_key FROM resolve_record_keys;
 `;
 
-/** Undo the previous run's alias links (those the register-based step did not redo this run). */
-const RESTORE_SQL = `
+/**
+ * The earliest day this run changed an input of the alias step besides what resolve() reports
+ * (\`upstream\`: a DATE literal or NULL): records keyed this run (new day) or re-keyed and gone
+ * (old day), records reviewed since the last run (also re-resolved by resolve(): kept here so
+ * the step stands on its own inputs). NULL: nothing changed.
+ */
+const FROM_SQL = (upstream: string): string => `
+SELECT least(${upstream},
+  (SELECT min(day) FROM rz_knew),
+  (SELECT min(day) FROM rz_kgone),
+  (SELECT min(e.record_day) FROM entity_links e
+     SEMI JOIN link_reviews r ON r.kind = e.kind AND r.record_id = e.record_id
+      AND r.review_id > coalesce((SELECT max(last_review_id) FROM resolve_review_mark), 0))
+)::VARCHAR AS d`;
+
+/**
+ * Undo the alias links of the records dated \`from\` or later (all: NULL), keeping the others and
+ * their resolve_alias_links rows (the register-based link they replaced).
+ */
+const RESTORE_SQL = (from: string | null): string => `
 UPDATE entity_links e
    SET status = a.prior_status, method = a.prior_method, confidence = a.prior_confidence,
        uscc = a.prior_uscc, evidence_from = a.prior_evidence_from
   FROM resolve_alias_links a
- WHERE e.kind = a.kind AND e.record_id = a.record_id AND e.method = 'learned_alias';
-DELETE FROM resolve_alias_links;
+ WHERE e.kind = a.kind AND e.record_id = a.record_id AND e.method = 'learned_alias'
+   ${from === null ? '' : `AND e.record_day >= ${from}`};
+${
+  from === null
+    ? 'DELETE FROM resolve_alias_links;'
+    : `DELETE FROM resolve_alias_links a WHERE NOT EXISTS (
+  SELECT 1 FROM entity_links e
+   WHERE e.kind = a.kind AND e.record_id = a.record_id AND e.record_day < ${from} AND e.method = 'learned_alias');`
+}
 `;
 
-const TIES_SQL = `
+/**
+ * What the steps below read, limited to what the records dated \`from\` or later can see (all:
+ * NULL):
+ *   rz_kset    the keys whose ties are recomputed: those of the records dated \`from\` or later,
+ *              and those records no longer carry;
+ *   rz_kkeys   those keys, on every record carrying them (any day);
+ *   rz_rlinks  the register-based link of those records: entity_links, or for a record still
+ *              linked through an alias (dated before \`from\`), the link kept in resolve_alias_links;
+ *   rz_okeys   every key of those left open by the register or linked by a weak prefix (an
+ *              anchor looks at all of a record's keys).
+ */
+const SCOPE_SQL = (from: string | null): string =>
+  from === null
+    ? `
+CREATE OR REPLACE TEMP VIEW rz_kkeys AS SELECT kind, record_id, day, alias_key FROM resolve_record_keys;
+CREATE OR REPLACE TEMP VIEW rz_rlinks AS SELECT * FROM entity_links;
+`
+    : `
+CREATE OR REPLACE TEMP TABLE rz_kset AS
+SELECT DISTINCT alias_key FROM resolve_record_keys WHERE day >= ${from}
+UNION SELECT alias_key FROM rz_kgone;
+CREATE OR REPLACE TEMP TABLE rz_kkeys AS
+SELECT kind, record_id, day, alias_key FROM resolve_record_keys SEMI JOIN rz_kset USING (alias_key);
+-- (the alias test is in the CASE, not in the join: DuckDB would not hash-join on it)
+CREATE OR REPLACE TEMP TABLE rz_rlinks AS
+SELECT kind, record_id,
+       CASE WHEN alias THEN a_status ELSE status END AS status,
+       CASE WHEN alias THEN a_uscc ELSE uscc END AS uscc,
+       CASE WHEN alias THEN a_method ELSE method END AS method,
+       CASE WHEN alias THEN a_confidence ELSE confidence END AS confidence
+  FROM (SELECT e.kind, e.record_id, e.status, e.uscc, e.method, e.confidence,
+               a.kind IS NOT NULL AND e.method = 'learned_alias' AS alias, a.prior_status AS a_status,
+               a.prior_uscc AS a_uscc, a.prior_method AS a_method, a.prior_confidence AS a_confidence
+          FROM entity_links e
+          JOIN (SELECT DISTINCT kind, record_id FROM rz_kkeys) r ON r.kind = e.kind AND r.record_id = e.record_id
+          LEFT JOIN resolve_alias_links a ON a.kind = e.kind AND a.record_id = e.record_id);
+`;
+
+/** \`full\`: every key counts; otherwise the keys of rz_kset (rz_kkeys holds only those). */
+const TIES_SQL = (full: boolean): string => `
+CREATE OR REPLACE TEMP TABLE rz_okeys AS
+SELECT kind, record_id, day, alias_key FROM resolve_record_keys
+ SEMI JOIN (SELECT kind, record_id FROM rz_rlinks e WHERE e.status = 'unlinked' OR ${WEAK_PREFIX('e')})
+      USING (kind, record_id);
 -- the register's own phones and websites, from their snapshot's day
 CREATE OR REPLACE TEMP TABLE rz_rties AS
-SELECT (CASE kind WHEN 'phone' THEN 'tel:' ELSE 'host:' END) || key AS alias_key, uscc,
-       valid_from AS day, 'register' AS kind, key AS record_id
-  FROM resolve_key_index WHERE kind IN ('phone', 'site') AND valid_from IS NOT NULL;
+SELECT * FROM (
+  SELECT (CASE kind WHEN 'phone' THEN 'tel:' ELSE 'host:' END) || key AS alias_key, uscc,
+         valid_from AS day, 'register' AS kind, key AS record_id
+    FROM resolve_key_index WHERE kind IN ('phone', 'site') AND valid_from IS NOT NULL
+) ${full ? '' : 'SEMI JOIN (SELECT alias_key FROM rz_kset UNION SELECT alias_key FROM rz_okeys) USING (alias_key)'};
 -- records the register-based step left open (or linked by a weak prefix) that print a phone or a
 -- website of exactly one registered enterprise somewhere it did not look (官网：📣www…)
 CREATE OR REPLACE TEMP TABLE rz_anchor AS
 SELECT k.kind, k.record_id, any_value(r.uscc) AS uscc
-  FROM rz_akeys k
-  JOIN entity_links e ON e.kind = k.kind AND e.record_id = k.record_id
+  FROM rz_okeys k
   JOIN rz_rties r ON r.alias_key = k.alias_key AND r.day <= k.day
- WHERE e.status = 'unlinked' OR ${WEAK_PREFIX('e')}
  GROUP BY ALL HAVING count(DISTINCT r.uscc) = 1;
 CREATE OR REPLACE TEMP TABLE rz_ties AS
 SELECT k.alias_key, l.uscc, k.day, k.kind, k.record_id
-  FROM rz_akeys k
-  JOIN entity_links l ON l.kind = k.kind AND l.record_id = k.record_id
+  FROM rz_kkeys k
+  JOIN rz_rlinks l ON l.kind = k.kind AND l.record_id = k.record_id
  WHERE l.status = 'linked' AND l.method IN ${STRONG_METHODS} AND l.confidence >= ${TIE_MIN_CONFIDENCE}
    AND NOT ${WEAK_PREFIX('l')}
    AND (k.kind = 'ad' OR k.alias_key NOT LIKE 'name:%')
 UNION ALL
 SELECT k.alias_key, a.uscc, k.day, k.kind, k.record_id
-  FROM rz_akeys k JOIN rz_anchor a USING (kind, record_id)
+  FROM rz_kkeys k JOIN rz_anchor a USING (kind, record_id)
  WHERE k.kind = 'ad' OR k.alias_key NOT LIKE 'name:%'
 UNION ALL
-SELECT alias_key, uscc, day, kind, record_id FROM rz_rties;
+SELECT alias_key, uscc, day, kind, record_id FROM rz_rties
+ ${full ? '' : 'WHERE alias_key IN (SELECT alias_key FROM rz_kset)'};
 -- conflicts: a record the register linked to an enterprise, at any confidence (weak prefixes aside)
 CREATE OR REPLACE TEMP TABLE rz_seen AS
 SELECT alias_key, uscc, min(first_day) AS first_day FROM (
   SELECT k.alias_key, l.uscc, k.day AS first_day
-    FROM rz_akeys k
-    JOIN entity_links l ON l.kind = k.kind AND l.record_id = k.record_id
+    FROM rz_kkeys k
+    JOIN rz_rlinks l ON l.kind = k.kind AND l.record_id = k.record_id
    WHERE l.status = 'linked' AND l.method <> 'learned_alias' AND NOT ${WEAK_PREFIX('l')}
   UNION ALL
   SELECT alias_key, uscc, day FROM rz_ties
 ) GROUP BY ALL;
 `;
 
-const PROPOSE_SQL = `
+/**
+ * Proposals for the records dated \`from\` or later (all: NULL), whose entity_links rows hold
+ * their register-based links again (RESTORE_SQL).
+ */
+const PROPOSE_SQL = (from: string | null): string => `
 CREATE OR REPLACE TEMP TABLE rz_alias_new AS
 WITH todo AS (
   SELECT k.kind, k.record_id, k.day, k.alias_key, e.status, e.uscc AS prior_uscc, e.method,
          e.confidence, e.evidence_from, e.candidates
-    FROM rz_akeys k
+    FROM rz_kkeys k
     JOIN entity_links e ON e.kind = k.kind AND e.record_id = k.record_id
-   WHERE e.status IN ('unlinked', 'ambiguous') OR ${WEAK_PREFIX('e')}
+   WHERE (e.status IN ('unlinked', 'ambiguous') OR ${WEAK_PREFIX('e')})
+     ${from === null ? '' : `AND k.day >= ${from}`}
 ),
 -- per (record, key): the enterprises tied by the record's day (other records only), their support
 tied AS (
@@ -201,34 +300,99 @@ SELECT p.kind, p.record_id, p.uscc, p.alias_key, p.valid_from, p.support::INTEGE
    AND (t.status <> 'ambiguous' OR list_contains(json_extract_string(t.candidates, '$[*].uscc'), p.uscc))
 `;
 
-const APPLY_SQL = `
+/** \`full\`: every learned alias is replaced; otherwise those of the keys in rz_kset. */
+const APPLY_SQL = (full: boolean): string => `
 INSERT INTO resolve_alias_links SELECT * FROM rz_alias_new;
 UPDATE entity_links e
    SET status = 'linked', uscc = a.uscc, method = 'learned_alias',
        confidence = least(0.9, 0.5 + 0.1 * a.support), evidence_from = a.valid_from
   FROM rz_alias_new a
  WHERE e.kind = a.kind AND e.record_id = a.record_id;
-DELETE FROM resolve_learned_aliases;
+${full ? 'DELETE FROM resolve_learned_aliases;' : 'DELETE FROM resolve_learned_aliases WHERE alias_key IN (SELECT alias_key FROM rz_kset);'}
 INSERT INTO resolve_learned_aliases
 SELECT alias_key, uscc, min(day), max(day), count(*)::INTEGER FROM rz_ties WHERE kind <> 'register' GROUP BY ALL;
-DROP VIEW IF EXISTS rz_akeys; DROP TABLE IF EXISTS rz_ties; DROP TABLE IF EXISTS rz_seen;
+`;
+
+/** \`scoped\`: SCOPE_SQL made tables (views in full). */
+const CLEANUP_SQL = (scoped: boolean): string => `
+DROP TABLE IF EXISTS rz_knew; DROP TABLE IF EXISTS rz_kgone;
+${['rz_kkeys', 'rz_rlinks'].map((t) => `DROP ${scoped ? 'TABLE' : 'VIEW'} IF EXISTS ${t};`).join(' ')}
+DROP TABLE IF EXISTS rz_kset; DROP TABLE IF EXISTS rz_okeys;
+DROP TABLE IF EXISTS rz_ties; DROP TABLE IF EXISTS rz_seen;
 DROP TABLE IF EXISTS rz_rties; DROP TABLE IF EXISTS rz_anchor;
 DROP TABLE IF EXISTS rz_alias_new;
 `;
 
+/** What changed upstream of the alias step in this resolve() run. */
+export type AliasChanges =
+  /** recompute everything: a full run, a crashed previous run, a rebuilt key index */
+  | { full: true }
+  /**
+   * \`from\`: the earliest day of the records the register-based step (re)resolved and of the
+   * register's key changes (resolve.ts: rz_todo, rz_changed); null when there were none
+   */
+  | { full: false; from: string | null };
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+export interface AliasUpdate {
+  /** Records linked through a learned alias after the run. */
+  linked: number;
+  /** The records whose alias links were recomputed: 'all', those dated on or after a day, or 'none'. */
+  from: string;
+}
+
 /**
- * Recomputes every learned alias and alias link (inside the resolve run's transaction); returns
- * how many records are linked through one.
+ * Brings the learned aliases and alias links up to date (inside the resolve run's transaction):
+ * in full, or for the records dated on or after the earliest day anything they depend on changed
+ * (header comment).
  */
 export async function applyLearnedAliases(
   db: Db,
   step: (name: string, sql: string) => Promise<void>,
-): Promise<number> {
-  await step('alias restore', RESTORE_SQL);
+  changes: AliasChanges = { full: true },
+): Promise<AliasUpdate> {
+  if (!changes.full && changes.from !== null && !DAY.test(changes.from))
+    throw new Error(`[resolve] applyLearnedAliases: not a day: ${changes.from}`);
   await step('alias keys', RECORD_KEYS_SQL);
-  await step('alias ties', TIES_SQL);
-  await step('alias propose', PROPOSE_SQL);
-  const n = await db.one<{ n: number | string }>(`SELECT count(*) AS n FROM rz_alias_new`);
-  await step('alias apply', APPLY_SQL);
+  let from: string | null = null;
+  if (!changes.full) {
+    const row = await db.one<{ d: string | null }>(
+      FROM_SQL(changes.from === null ? 'NULL::DATE' : `DATE '${changes.from}'`),
+    );
+    if (row?.d === null || row?.d === undefined) {
+      // nothing the alias links depend on changed
+      await db.run(CLEANUP_SQL(false));
+      return { linked: await count(db), from: 'none' };
+    }
+    if (!DAY.test(row.d)) throw new Error(`[resolve] applyLearnedAliases: not a day: ${row.d}`);
+    from = `DATE '${row.d}'`;
+  }
+  await step('alias restore', RESTORE_SQL(from));
+  await step('alias scope', SCOPE_SQL(from));
+  await step('alias ties', TIES_SQL(from === null));
+  await step('alias propose', PROPOSE_SQL(from));
+  await step('alias apply', APPLY_SQL(from === null));
+  await db.run(CLEANUP_SQL(from !== null));
+  return { linked: await count(db), from: from === null ? 'all' : from.slice(6, 16) };
+}
+
+async function count(db: Db): Promise<number> {
+  const n = await db.one<{ n: number | string }>(`SELECT count(*) AS n FROM resolve_alias_links`);
   return Number(n?.n ?? 0);
+}
+
+/**
+ * A run without learned aliases: every alias link is undone and the alias tables are emptied, so
+ * the next run with them recomputes everything (all records are keyed again).
+ */
+export async function dropLearnedAliases(
+  db: Db,
+  step: (name: string, sql: string) => Promise<void>,
+): Promise<void> {
+  await step(
+    'alias drop',
+    `${RESTORE_SQL(null)}
+     DELETE FROM resolve_learned_aliases; DELETE FROM resolve_record_keys; DELETE FROM resolve_record_keyed;`,
+  );
 }

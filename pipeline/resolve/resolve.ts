@@ -10,7 +10,10 @@
  *      current link or a corrected version, the records a key lookup of which touches an enterprise
  *      whose keys changed since the last run, and the records reviewed since the last run;
  *   4. lookups → hits → scored candidates → decision (match-sql.ts), written in one transaction
- *      with the new key snapshot and the run's ledger row.
+ *      with the new key snapshot and the run's ledger row;
+ *   5. in the same transaction, the aliases learned from the records (aliases.ts), redone from the
+ *      earliest day of the records resolved in step 4 and of the register's key changes (in full
+ *      after a full run, a crashed one or a rebuilt key index).
  *
  * Every step depends only on the record and the register facts valid on the record's day, never
  * on the order records arrive in, so an incremental run gives the same links as a full one.
@@ -29,7 +32,7 @@ import {
   runTablesSql,
   recSql,
 } from './match-sql.ts';
-import { applyLearnedAliases } from './aliases.ts';
+import { applyLearnedAliases, dropLearnedAliases, type AliasChanges } from './aliases.ts';
 import { configHash, installMacros, loadNormalizeConfig } from './normalize.ts';
 
 export interface ResolveOptions {
@@ -41,7 +44,10 @@ export interface ResolveOptions {
   trace?: boolean;
   /** Records resolved per batch (default BATCH_SIZE). */
   batchSize?: number;
-  /** Link records through aliases learned from the data (aliases.ts; default true). */
+  /**
+   * Link records through aliases learned from the data (aliases.ts; default true). false: no alias
+   * links (those of earlier runs are undone; the next run with them recomputes them in full).
+   */
   learnedAliases?: boolean;
   /** Called after each batch (progress of long runs). */
   onBatch?: (p: { batch: number; batches: number; seconds: number }) => void;
@@ -66,6 +72,11 @@ export interface ResolveResult {
   resolved: { ads: number; complaints: number };
   /** Records linked through an alias learned from the data (aliases.ts), after this run. */
   aliasLinked: number;
+  /**
+   * The records whose alias links this run recomputed: 'all', those dated on or after this day
+   * (YYYY-MM-DD), or 'none' (nothing they depend on changed; also when learnedAliases is false).
+   */
+  aliasesFrom: string;
   seconds: number;
 }
 
@@ -227,14 +238,26 @@ export async function resolve(db: Db, options: ResolveOptions = {}): Promise<Res
   // are collected in rz_links and replace the old ones in one transaction at the end
   await db.run(`CREATE OR REPLACE TEMP TABLE rz_links AS SELECT * FROM entity_links LIMIT 0`);
   const todo = await count(db, `SELECT count(*) AS n FROM rz_todo`);
+  // the earliest day of the records resolved by this run
+  let first: string | null = null;
   if (todo > 0) {
-    const first = await db.one<{ d: string }>(
+    const row = await db.one<{ d: string }>(
       `SELECT least(
          (SELECT min(a.seen_day) FROM ads a SEMI JOIN rz_todo t ON t.kind = 'ad' AND t.record_id = a.ad_id),
          (SELECT min(c.received_day) FROM complaints c SEMI JOIN rz_todo t ON t.kind = 'complaint' AND t.record_id = c.complaint_id)
        )::VARCHAR AS d`,
     );
-    await step(db, trace, 'run tables', runTablesSql(first!.d));
+    first = row!.d;
+    await step(db, trace, 'run tables', runTablesSql(first));
+  }
+  // what the alias step must redo: everything, or the records from the earliest day of the
+  // records resolved and of the register's key changes (aliases.ts)
+  let aliasChanges: AliasChanges = { full: true };
+  if (mode === 'incremental' && scope !== 'all') {
+    const row = await db.one<{ d: string | null }>(
+      `SELECT least(${first === null ? 'NULL' : `DATE '${first}'`}, (SELECT min(day) FROM rz_changed))::VARCHAR AS d`,
+    );
+    aliasChanges = { full: false, from: row?.d ?? null };
   }
   const batches = Math.ceil(todo / (options.batchSize ?? BATCH_SIZE));
   for (let b = 0; b < batches; b++) {
@@ -258,6 +281,7 @@ export async function resolve(db: Db, options: ResolveOptions = {}): Promise<Res
   const resolvedAds = await count(db, `SELECT count(*) AS n FROM rz_todo WHERE kind = 'ad'`);
   const resolvedComplaints = todo - resolvedAds;
   let aliasLinked = 0;
+  let aliasesFrom = 'none';
   await db.transaction(async (tx) => {
     await step(
       tx,
@@ -285,9 +309,16 @@ export async function resolve(db: Db, options: ResolveOptions = {}): Promise<Res
         'save fingerprints',
         `INSERT INTO resolve_keys (uscc, kind, key, valid_from) SELECT uscc, 'fp', fp, day FROM rz_fp`,
       );
-    // aliases learned from the records themselves (aliases.ts): recomputed in full on every run
-    if (options.learnedAliases !== false)
-      aliasLinked = await applyLearnedAliases(tx, (name, sql) => step(tx, trace, name, sql));
+    // aliases learned from the records themselves (aliases.ts)
+    if (options.learnedAliases !== false) {
+      const a = await applyLearnedAliases(
+        tx,
+        (name, sql) => step(tx, trace, name, sql),
+        aliasChanges,
+      );
+      aliasLinked = a.linked;
+      aliasesFrom = a.from;
+    } else await dropLearnedAliases(tx, (name, sql) => step(tx, trace, name, sql));
     await tx.run(`DELETE FROM resolve_review_mark`);
     await tx.run(
       `INSERT INTO resolve_review_mark SELECT coalesce(max(review_id), 0) FROM link_reviews`,
@@ -315,6 +346,7 @@ export async function resolve(db: Db, options: ResolveOptions = {}): Promise<Res
     complaints: await linkCounts(db, 'complaint'),
     resolved: { ads: resolvedAds, complaints: resolvedComplaints },
     aliasLinked,
+    aliasesFrom,
     seconds,
   };
 }
