@@ -134,7 +134,7 @@ export interface TrainAdTextOptions {
  * each the first by md5 of the ad id — seeded, stable whatever the order the rows are stored in.
  * The positives are counted by a subquery, not by `count(*) FILTER (WHERE y = 1) OVER ()`: that
  * window aggregate took DuckDB over 100 s on the 500,000-enterprise city's 1.5 million linked ads
- * (the whole query now 4 s), the most of training's ad-text step.
+ * (the whole query now 4 s): most of training's ad-text step.
  */
 const SAMPLE_SQL = `
 WITH c AS (
@@ -247,11 +247,11 @@ async function fitInWorker(request: TextFitRequest): Promise<TextModelJSON[]> {
  * The rows textScores reads: every linked ad of the asked enterprises (their list joined in SQL)
  * seen in [from, to], repeats included, with the key of its text (an md5 of enterprise, title and
  * text: ads with the same key have the same tokens and fold, hence the same score). The ad's id,
- * title and text come only with the first ad of each key (`first`), from a join back to its
- * version in `ads_history` after the window, so the window sorts narrow rows and a repeated text is never read into
- * JavaScript (an equality join: with `k.first AND …` in its ON clause DuckDB took 66 s instead of
- * 0.5 s on the 50,000-enterprise city). No ORDER BY: the result is a set (each key is scored once,
- * each row's score is a maximum), and an unordered result streams without being sorted whole first.
+ * title and text come only with the first ad of each key (`first`), joined back from its version
+ * in `ads_history` after the window: the window sorts narrow rows, and a repeated text is never
+ * read into JavaScript. (An equality join: with `k.first AND …` in its ON clause DuckDB took 66 s
+ * instead of 0.5 s on the 50,000-enterprise city.) No ORDER BY: the result is a set (each key is
+ * scored once, each row's score is a maximum), so it streams without being sorted whole first.
  */
 const SCORE_ROWS_SQL = `
 WITH w AS (SELECT DISTINCT unnest(from_json($u::VARCHAR, '["VARCHAR"]')) AS uscc),
