@@ -269,7 +269,8 @@ k AS (
 )
 SELECT k.uscc, k.seen_day::VARCHAR AS day, k.key, k.first::INTEGER AS first, h.ad_id,
        h._hash AS hash, h.title, h.text
-  FROM k LEFT JOIN ads_history h ON h._batch = CASE WHEN k.first THEN k._batch END AND h._line = k._line`;
+  FROM k LEFT JOIN ads_history h
+    ON h._batch = CASE WHEN k.first THEN k._batch END AND h._line = k._line`;
 
 /**
  * The text score of each (uscc, day) row: the highest score of the enterprise's linked ads seen
