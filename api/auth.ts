@@ -19,6 +19,7 @@ import {
   type VerifiedToken,
 } from '../pipeline/auth/index.ts';
 import type { Db } from '../pipeline/db/index.ts';
+import { refreshAhead, type RefreshAhead } from '../pipeline/refresh-ahead.ts';
 import { ApiError } from './errors.ts';
 import type { AppEnv } from './context.ts';
 
@@ -45,13 +46,19 @@ export interface TokenVerifierOptions {
 }
 
 export function createTokenVerifier(db: Db, o: TokenVerifierOptions): TokenVerifier {
-  const cache = new Map<
-    string,
-    { p: Promise<VerifiedToken | undefined>; until: number; refreshing?: true }
-  >();
-  // invalidate() counts up: a lookup started before it must not be remembered after it
-  let generation = 0;
-  const background = new Set<Promise<unknown>>();
+  // one refresh-ahead value per token hash: dropping the map (invalidate) drops every lookup in
+  // flight with it, so nothing started before a revocation is remembered after it
+  const cache = new Map<string, RefreshAhead<VerifiedToken | undefined>>();
+  // lookups of dropped entries still running (settled() waits for them too)
+  const draining = new Set<Promise<void>>();
+  const dropAll = () => {
+    for (const e of cache.values()) {
+      const p = e.settled();
+      draining.add(p);
+      void p.then(() => draining.delete(p));
+    }
+    cache.clear();
+  };
   const lastUse = new Map<number, number>();
   const persisted = new Map<number, number>();
   // awaited by the request that does it (once a minute per token): no statement is left running
@@ -65,46 +72,26 @@ export function createTokenVerifier(db: Db, o: TokenVerifierOptions): TokenVerif
     }
   };
   return {
-    invalidate() {
-      cache.clear();
-      generation++;
-    },
+    invalidate: dropAll,
     async settled() {
-      await Promise.allSettled([...background]);
+      await Promise.all([...draining, ...[...cache.values()].map((e) => e.settled())]);
     },
     async verify(token) {
       const now = o.now().getTime();
       const key = hashToken(token);
-      let hit = cache.get(key);
-      if (!hit || hit.until <= now) {
-        // remembered as a promise: requests arriving while the token is verified share the lookup
-        const entry = { p: lookupToken(db, token, new Date(now)), until: now + CACHE_MS };
-        entry.p.catch(() => {
-          if (cache.get(key) === entry) cache.delete(key);
+      let entry = cache.get(key);
+      if (!entry) {
+        if (cache.size >= CACHE_MAX) dropAll();
+        // requests arriving while the token is looked up share the lookup; from ¾ of CACHE_MS on
+        // it is looked up again in the background, so a busy token never waits for its lookup
+        entry = refreshAhead(() => lookupToken(db, token, o.now()), {
+          ttlMs: CACHE_MS,
+          now: () => o.now().getTime(),
+          onError: (err) => o.log('looking up a token again failed', err),
         });
-        if (cache.size >= CACHE_MAX) cache.clear();
         cache.set(key, entry);
-        hit = entry;
-      } else if (hit.until - now <= CACHE_MS / 4 && !hit.refreshing) {
-        // from ¾ of its age on, looked up again in the background: a busy token never waits for
-        // its lookup, and what it answers is still at most CACHE_MS old
-        const old = hit;
-        old.refreshing = true;
-        const g = generation;
-        const next = { p: lookupToken(db, token, new Date(now)), until: now + CACHE_MS };
-        const done = next.p.then(
-          () => {
-            if (g === generation && cache.get(key) === old) cache.set(key, next);
-          },
-          (err: unknown) => {
-            delete old.refreshing;
-            o.log('looking up a token again failed', err);
-          },
-        );
-        background.add(done);
-        void done.then(() => background.delete(done));
       }
-      const v = await hit.p;
+      const v = await entry.get();
       if (!v) return undefined;
       if (v.expiresAt !== null && v.expiresAt.getTime() <= now) return undefined;
       const id = v.principal.tokenId;
