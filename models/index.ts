@@ -92,7 +92,7 @@ export { predictProbaParallel } from './parallel-score.ts';
 export type { ParallelScoreOptions } from './parallel-score.ts';
 export { fitForestParallel } from './forest-parallel.ts';
 export type { ParallelFitOptions } from './forest-parallel.ts';
-export { startTsWorker } from './ts-worker.ts';
+export { runTsWorker } from './ts-worker.ts';
 export {
   chooseFusion,
   fitRankFusion,

@@ -16,7 +16,7 @@ import {
   ModelError,
   predictProbaParallel,
   ruleIndex,
-  startTsWorker,
+  runTsWorker,
   withRuleIndex,
   type FusionChoice,
   type HistogramForestOptions,
@@ -161,36 +161,29 @@ export async function fitModelInWorker(set: TrainingSet, o: FitOptions): Promise
     },
     options,
   };
-  const worker = startTsWorker(new URL('./fit-worker.ts', import.meta.url));
-  try {
-    return await new Promise<FittedModel>((resolve, reject) => {
-      worker.on('message', (m: FitReply) => {
-        if (m.kind === 'progress') onProgress?.(m.message);
-        else if (m.kind === 'tree') onTree?.(m.done, m.total);
-        else if (m.kind === 'error') {
-          const Err = m.name === 'ModelError' ? ModelError : AppError;
-          reject(new (Err as typeof AppError)(m.code as never, m.message));
-        } else
-          resolve({
+  return runTsWorker<FitReply, FittedModel>(
+    new URL('./fit-worker.ts', import.meta.url),
+    request,
+    (m) => {
+      if (m.kind === 'progress') onProgress?.(m.message);
+      else if (m.kind === 'tree') onTree?.(m.done, m.total);
+      else if (m.kind === 'error') {
+        const Err = m.name === 'ModelError' ? ModelError : AppError;
+        return { error: new (Err as typeof AppError)(m.code as never, m.message) };
+      } else
+        return {
+          done: {
             bundle: bundleFromJson(m.bundle),
             calibrationDays: m.calibrationDays,
             positives: m.positives,
             ...(m.fusionChoice ? { fusionChoice: m.fusionChoice } : {}),
-          });
-      });
-      worker.on('error', (cause) =>
-        reject(new AppError('model_failed', '[train] the training worker failed', { cause })),
-      );
-      worker.on('exit', (code) =>
-        reject(
-          new AppError('model_failed', `[train] the training worker exited with code ${code}`),
-        ),
-      );
-      worker.postMessage(request);
-    });
-  } finally {
-    await worker.terminate();
-  }
+          },
+        };
+      return undefined;
+    },
+    (what, cause) =>
+      new AppError('model_failed', `[train] the training worker ${what}`, cause ? { cause } : {}),
+  );
 }
 
 /** Replies of a fit worker (fit-worker.ts), as plain data. */

@@ -16,7 +16,7 @@
 import type { Db } from '../db/index.ts';
 import { textModelFromJSON, type TextModel, type TextModelJSON } from '../features/text.ts';
 import { tokens } from '../features/segment.ts';
-import { createMatrix, startTsWorker, type Matrix } from '../../models/index.ts';
+import { createMatrix, runTsWorker, type Matrix } from '../../models/index.ts';
 import { AppError } from '../errors.ts';
 import type { TextFitReply, TextFitRequest } from './text-fit-worker.ts';
 import { addDays } from './days.ts';
@@ -216,31 +216,20 @@ export async function trainAdTextScorer(
  * and the caller's event loop (a server's) stays free meanwhile.
  */
 async function fitInWorker(request: TextFitRequest): Promise<TextModelJSON[]> {
-  const worker = startTsWorker(new URL('./text-fit-worker.ts', import.meta.url));
-  try {
-    return await new Promise<TextModelJSON[]>((resolve, reject) => {
-      worker.on('message', (m: TextFitReply) => {
-        if (m.kind === 'done') resolve(m.models);
-        else reject(new AppError('model_failed', `[text-score] ${m.message}`));
-      });
-      worker.on('error', (cause) =>
-        reject(
-          new AppError('model_failed', '[text-score] the text-model worker failed', { cause }),
-        ),
-      );
-      worker.on('exit', (code) =>
-        reject(
-          new AppError(
-            'model_failed',
-            `[text-score] the text-model worker exited with code ${code}`,
-          ),
-        ),
-      );
-      worker.postMessage(request);
-    });
-  } finally {
-    await worker.terminate();
-  }
+  return runTsWorker<TextFitReply, TextModelJSON[]>(
+    new URL('./text-fit-worker.ts', import.meta.url),
+    request,
+    (m) =>
+      m.kind === 'done'
+        ? { done: m.models }
+        : { error: new AppError('model_failed', `[text-score] ${m.message}`) },
+    (what, cause) =>
+      new AppError(
+        'model_failed',
+        `[text-score] the text-model worker ${what}`,
+        cause ? { cause } : {},
+      ),
+  );
 }
 
 /**
