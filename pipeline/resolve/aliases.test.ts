@@ -103,19 +103,20 @@ const ADS: Rec[] = [
   ad('AD4', '2026-02-06', { text: '闲钱打理好帮手，加微信nanli_e88了解' }),
 ];
 
+/** A complaint naming only the product 楠力e宝. */
+const PRODUCT_COMPLAINT = {
+  complaint_id: 'TS1',
+  received_at: '2026-03-01T10:00:00+08:00',
+  channel: 'hotline_12345',
+  target_name: '楠力e宝',
+  text: '我母亲在楠力e宝投资的钱到期无法提现',
+};
+
 describe('aliases learned from the data', () => {
   it('links a record naming only the product once a firm record has tied it, not before', async () => {
     await withDb(async (db) => {
       await load(db, 'ads', ADS);
-      await load(db, 'complaints', [
-        {
-          complaint_id: 'TS1',
-          received_at: '2026-03-01T10:00:00+08:00',
-          channel: 'hotline_12345',
-          target_name: '楠力e宝',
-          text: '我母亲在楠力e宝投资的钱到期无法提现',
-        },
-      ]);
+      await load(db, 'complaints', [PRODUCT_COMPLAINT]);
       const r = await resolve(db);
       const l = await links(db);
       expect(l.get('AD2')).toMatchObject({ status: 'linked', uscc: A, method: 'phone' });
@@ -252,16 +253,7 @@ describe('learned aliases: a daily incremental run', () => {
                 text: '楠力e宝官方下载 nanli-app.cn',
               }),
             ]);
-            await load(db, 'complaints', [
-              {
-                complaint_id: 'TS1',
-                received_at: '2026-03-01T10:00:00+08:00',
-                channel: 'hotline_12345',
-                target_name: '楠力e宝',
-                text: '我母亲在楠力e宝投资的钱到期无法提现',
-              },
-              tq,
-            ]);
+            await load(db, 'complaints', [PRODUCT_COMPLAINT, tq]);
           },
           from: 'all',
           check: (l, learned) => {
