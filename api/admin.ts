@@ -47,6 +47,7 @@ export function adminContext(
         requestId: client?.requestId ?? null,
       }),
     invalidateTokens: () => deps.tokens.invalidate(),
+    flushAudit: () => deps.audit.flush(),
   };
 }
 

@@ -59,6 +59,8 @@ export interface CreateAppOptions {
   exclusive?: <T>(name: string, fn: () => Promise<T>) => Promise<T>;
   /** How long GET /v1/alerts reuses the list state (default ALERT_STATE_TTL_MS; 0 = never). */
   alertStateTtlMs?: number;
+  /** How often audit entries move from the journal into audit_log (ms, default 200). */
+  auditJournalMs?: number;
   /** Mount the zh-CN dashboard under /ui (api/dashboard; default true). */
   dashboard?: boolean;
   /** Where server-side errors go (default: stderr). */
@@ -82,7 +84,10 @@ export function createApp(o: CreateAppOptions): DafeiApp['app'] & { dafei: Dafei
     });
   const db = serializeDb(o.db);
   const now = o.now ?? (() => new Date());
-  const audit = createAuditWriter(db);
+  const audit = createAuditWriter(db, {
+    log,
+    ...(o.auditJournalMs === undefined ? {} : { intervalMs: o.auditJournalMs }),
+  });
   const security = o.config.security;
   const deps: AppDeps = {
     db,

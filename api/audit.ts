@@ -1,23 +1,40 @@
 /**
  * The audit log writer. Entries are group-committed: the entries of all requests that arrive
- * while a write is in flight go into the next single INSERT, and each request's response waits
- * until its own entry is written (nothing is answered before it is on record). An idle writer
- * starts its write on the next turn of the event loop, so that a burst of requests handled in one
- * turn shares one INSERT (each waits for one commit, not for the first request's and then its own).
+ * while a write is in flight are written together, and each request's response waits until its
+ * own entry is on record (nothing is answered before it is). An idle writer starts its write on
+ * the next turn of the event loop, so that a burst of requests handled in one turn shares one
+ * write. For a database file, "on record" is the audit journal (pipeline/queries/audit-journal.ts:
+ * appended and fdatasync'd, moved into audit_log in the background); for an in-memory database,
+ * which keeps nothing on disk, it is the INSERT into audit_log itself.
  */
 import type { Context } from 'hono';
 import type { Db } from '../pipeline/db/index.ts';
-import { writeAudits, type AuditEntry } from '../pipeline/queries/index.ts';
+import {
+  journalled,
+  openAuditJournal,
+  writeAudits,
+  type AuditEntry,
+} from '../pipeline/queries/index.ts';
 import type { AppEnv } from './context.ts';
 
 export interface AuditWriter {
   write(e: AuditEntry): Promise<void>;
+  /** Resolves when every entry written so far is in audit_log (before reading it). */
+  flush(): Promise<void>;
+  /** Flushes and stops; writes after close() fail. */
+  close(): Promise<void>;
 }
 
-/** At most this many entries per INSERT. */
+/** At most this many entries per write. */
 const MAX_BATCH = 200;
 
-export function createAuditWriter(db: Db): AuditWriter {
+export function createAuditWriter(
+  db: Db,
+  o: { log?: (message: string, err?: unknown) => void; intervalMs?: number } = {},
+): AuditWriter {
+  const journal = journalled(db) ? openAuditJournal(db, o) : undefined;
+  const put = (entries: AuditEntry[]): Promise<void> | void =>
+    journal ? journal.append(entries) : writeAudits(db, entries);
   let pending: { e: AuditEntry; done: () => void; fail: (err: unknown) => void }[] = [];
   let running = false;
   const drain = async (): Promise<void> => {
@@ -25,10 +42,7 @@ export function createAuditWriter(db: Db): AuditWriter {
       const batch = pending.slice(0, MAX_BATCH);
       pending = pending.slice(batch.length);
       try {
-        await writeAudits(
-          db,
-          batch.map((b) => b.e),
-        );
+        await put(batch.map((b) => b.e));
         for (const b of batch) b.done();
       } catch (err) {
         for (const b of batch) b.fail(err);
@@ -43,10 +57,16 @@ export function createAuditWriter(db: Db): AuditWriter {
         if (!running) {
           running = true;
           // the first write starts after the requests read in the same turn of the event loop
-          // have queued theirs (a burst of requests becomes one INSERT, not one and then the rest)
+          // have queued theirs (a burst of requests becomes one write, not one and then the rest)
           setImmediate(() => void drain());
         }
       });
+    },
+    flush: async () => {
+      await journal?.flush();
+    },
+    close: async () => {
+      await journal?.close();
     },
   };
 }

@@ -144,6 +144,15 @@ function fromAppError(err: AppError): Response {
       return problemResponse('model_failed', 500, err.message);
     case 'source_held':
       return problemResponse('conflict', 409, err.message);
+    case 'audit_unavailable':
+      // nothing is answered off the record
+      return problemResponse(
+        'unavailable',
+        503,
+        'the audit log cannot be written, so the request was refused; the error is in the server log',
+        undefined,
+        { 'retry-after': '30' },
+      );
     case 'db_fatal':
       return problemResponse(
         'unavailable',

@@ -71,9 +71,15 @@ export async function startServer(o: StartServerOptions): Promise<RunningServer>
         if ('closeAllConnections' in server) server.closeAllConnections();
         server.close((err) => {
           const done = () => {
-            app.dafei.deps.db.close(); // the pool: its forks and `own`
-            if (err) reject(err);
-            else resolve();
+            // the audit entries still in the journal go into audit_log before the pool closes
+            void app.dafei.deps.audit
+              .close()
+              .catch((e: unknown) => app.dafei.deps.log('closing the audit journal failed', e))
+              .finally(() => {
+                app.dafei.deps.db.close(); // the pool: its forks and `own`
+                if (err) reject(err);
+                else resolve();
+              });
           };
           if (inflight === 0) done();
           else {

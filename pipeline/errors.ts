@@ -17,7 +17,9 @@ export type ErrorCode =
   /** a source waits for an admin: a batch of it is held */
   | 'source_held'
   /** a backup that is incomplete, corrupt or does not verify */
-  | 'backup_invalid';
+  | 'backup_invalid'
+  /** an audit entry cannot be put on record (the journal's disk is full or failing) */
+  | 'audit_unavailable';
 
 export class AppError extends Error {
   readonly code: ErrorCode;

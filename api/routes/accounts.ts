@@ -576,6 +576,7 @@ export function accountRoutes(r: Router): void {
     async (c, { query }) => {
       const { db, log } = c.get('deps');
       await audit(c, 'audit.export', null, { status: 200, ...query });
+      await c.get('deps').audit.flush();
       const enc = new TextEncoder();
       const body = new ReadableStream<Uint8Array>({
         async start(ctl) {

@@ -252,6 +252,7 @@ export function opsRoutes(r: Router): void {
         query.cursor === undefined
           ? undefined
           : decodeCursor(query.cursor, z.strictObject({ b: Id })).b;
+      await c.get('deps').audit.flush();
       const page = await listAudit(c.get('deps').db, {
         ...(query.actor === undefined ? {} : { actor: query.actor }),
         ...(query.action === undefined ? {} : { action: query.action }),

@@ -35,6 +35,11 @@ export interface AdminContext {
   audit(e: Omit<AuditEntry, 'actor' | 'role' | 'at'>): Promise<void>;
   /** Forget verified tokens remembered by a running server (no-op elsewhere). */
   invalidateTokens(): void;
+  /**
+   * Moves the audit entries a running server holds in its journal into audit_log, before the log
+   * is read or copied (absent elsewhere: the CLI writes audit_log directly).
+   */
+  flushAudit?(): Promise<void>;
 }
 
 function str(args: Record<string, unknown>, key: string): string {
@@ -192,6 +197,7 @@ export function accountVerbs(): AdminRegistry<AdminContext> {
     return { token_id: id, revoked };
   });
   r.add('audit.verify', 'check the audit log hash chain', async (_a, ctx) => {
+    await ctx.flushAudit?.();
     const v = await verifyAuditChain(ctx.db);
     await ctx.audit({
       action: 'audit.verify',
@@ -212,6 +218,7 @@ export function accountVerbs(): AdminRegistry<AdminContext> {
     });
     let rows: number;
     try {
+      await ctx.flushAudit?.();
       rows = await exportAudit(
         ctx.db,
         async (line) => {

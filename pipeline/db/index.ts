@@ -15,12 +15,17 @@ export { ident, literal, query } from './sql.ts';
 
 import { openDb, type Db, type OpenDbOptions } from './connection.ts';
 import { migrate } from './migrate.ts';
+import { replayAuditJournal } from '../queries/audit-journal.ts';
 
-/** Opens a database and brings its schema up to date. */
+/**
+ * Opens a database and brings its schema up to date; audit entries a server put on record in its
+ * journal but had not moved into audit_log when it stopped are moved now (queries/audit-journal.ts).
+ */
 export async function openMigratedDb(path: string, options: OpenDbOptions = {}): Promise<Db> {
   const db = await openDb(path, options);
   try {
     await migrate(db);
+    if (!options.readOnly) await replayAuditJournal(db);
   } catch (err) {
     db.close();
     throw err;

@@ -97,6 +97,8 @@ export function registerOpsVerbs<R extends AdminRegistry<AdminContext>>(
     'a consistent backup into DIR (backup.dir), keeping the newest N',
     audited('backup.create', async (a, ctx) => {
       const to = optionalString(a['to'], '--to');
+      // the audit entries the server holds in its journal go into the copy
+      await ctx.flushAudit?.();
       const r = await backupFromConfig(ctx.db, d.config, {
         ...(to ? { to } : {}),
         ...(a['keep'] === undefined ? {} : { keep: positiveInt(a['keep'], '--keep') }),

@@ -1,16 +1,26 @@
 /**
  * A full disk under a running server: `dafei serve` on a database in a small tmpfs; the disk is
  * filled, then a daily run is asked for. The commit fails, the server notices (a fatal database
- * error), /healthz answers 503, the process exits 1 for its supervisor. Given room again, the
+ * error), /healthz answers 503, the process exits 1 for its supervisor; an audited read is refused
+ * (503) because its audit entry cannot be put on record. Given room again, the
  * database opens with every published list intact and takes the next run.
  * Needs to mount a tmpfs (the tests run as root); skipped with a message where that is not allowed.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createToken } from '../auth/index.ts';
 import { openMigratedDb } from '../db/index.ts';
+import { auditJournalPath } from '../queries/index.ts';
 import { ingest } from '../feeds/index.ts';
 import { GOOD, tmpDir, toNdjson, writeFeedFile } from '../feeds/_fixtures.ts';
 import { runDay } from '../run-day.ts';
@@ -32,7 +42,14 @@ beforeAll(() => {
 });
 
 afterAll(() => {
-  if (mounted) execFileSync('umount', [mnt]);
+  if (mounted) {
+    try {
+      execFileSync('umount', [mnt]);
+    } catch {
+      // a server killed by a failed test may still hold a file there for a moment
+      execFileSync('umount', ['-l', mnt]);
+    }
+  }
   rmSync(root, { recursive: true, force: true });
 });
 
@@ -94,6 +111,17 @@ describe('disk full', () => {
       const serving = await lineMatching(child, 'stdout', /^dafei serving http:\/\/\S+/);
       const url = /(http:\/\/\S+)/.exec(serving)![1]!;
       expect((await fetch(`${url}/healthz`)).status).toBe(200);
+      // a first read, while there is room: the token's last use is recorded (once a minute)
+      const alerts = () =>
+        fetch(`${url}/v1/alerts?date=2026-04-01`, {
+          headers: { authorization: `Bearer ${admin}` },
+        });
+      expect((await alerts()).status).toBe(200);
+      // …and its audit entry moved from the journal into the database, which empties the journal
+      // (a journal with a partly filled page could still take a line on a full disk)
+      await vi.waitFor(() => expect(statSync(auditJournalPath(path)).size).toBe(0), {
+        timeout: 10_000,
+      });
 
       // fill the disk to the last byte
       const filler = openSync(join(mnt, 'filler'), 'w');
@@ -109,6 +137,14 @@ describe('disk full', () => {
         // full
       }
       closeSync(filler);
+
+      // a read with personal data is audited: with no room for its entry, it is refused (503),
+      // never answered off the record
+      const read = await alerts();
+      expect(read.status).toBe(503);
+      expect(((await read.json()) as { detail: string }).detail).toMatch(
+        /audit log cannot be written/,
+      );
 
       const fatal = lineMatching(child, 'stderr', /fatal database error, exiting in 5 s/);
       const run = await fetch(`${url}/v1/runs`, {

@@ -1,5 +1,6 @@
 export * from './alerts.ts';
 export * from './audit.ts';
+export * from './audit-journal.ts';
 export * from './dispositions.ts';
 export * from './entities.ts';
 export * from './evidence.ts';

@@ -1,0 +1,174 @@
+/**
+ * The audit journal on a real DuckDB file: entries are on disk when append() returns, moved into
+ * the hash chain exactly once — by the mover, or by the replay when the database is next opened
+ * after a process stopped without moving them (a crash before the move, between the move and the
+ * file being emptied, in the middle of a line) — and an edited line is named.
+ */
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openMigratedDb, type Db } from '../db/index.ts';
+import { tmpDir } from '../feeds/_fixtures.ts';
+import { verifyAuditChain, type AuditEntry } from './audit.ts';
+import { auditJournalPath, openAuditJournal, replayAuditJournal } from './audit-journal.ts';
+
+const entry = (i: number): AuditEntry => ({
+  actor: `user ${i}`,
+  role: 'regulator',
+  action: 'alert.list',
+  target: '2026-03-01',
+  status: 200,
+  detail: { rows: i, q: '张三' },
+  clientIp: '127.0.0.1',
+  userAgent: 'test',
+  requestId: `r${i}`,
+  at: new Date(Date.UTC(2026, 2, 1, 2, 0, i)),
+});
+
+const open: Db[] = [];
+afterEach(() => {
+  for (const d of open.splice(0)) d.close();
+});
+async function openDb(path: string): Promise<Db> {
+  const db = await openMigratedDb(path);
+  open.push(db);
+  return db;
+}
+function closeDb(db: Db): void {
+  open.splice(open.indexOf(db), 1);
+  db.close();
+}
+const logged = (db: Db) =>
+  db.all<{ actor: string; action: string; at: string }>(
+    `SELECT actor, action, strftime(logged_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S') AS at
+       FROM audit_log ORDER BY audit_id`,
+  );
+
+describe('audit journal', () => {
+  it('puts entries on disk before append() returns, and moves them into the chain once', async () => {
+    const path = `${tmpDir()}/j.duckdb`;
+    const db = await openDb(path);
+    const j = openAuditJournal(db, { intervalMs: 60_000 });
+    j.append([entry(1), entry(2)]);
+    j.append([entry(3)]);
+    // on disk already, three lines; nothing in audit_log until the move
+    expect(readFileSync(auditJournalPath(path), 'utf8').trim().split('\n')).toHaveLength(3);
+    expect(await logged(db)).toHaveLength(0);
+    await j.flush();
+    expect((await logged(db)).map((r) => r.actor)).toEqual(['user 1', 'user 2', 'user 3']);
+    // the time of each entry is the time it was written, not the time it was moved
+    expect((await logged(db))[0]!.at).toBe('2026-03-01T02:00:01');
+    // everything moved: the file is emptied, and removed on close
+    expect(readFileSync(auditJournalPath(path), 'utf8')).toBe('');
+    j.append([entry(4)]);
+    await j.close();
+    expect(existsSync(auditJournalPath(path))).toBe(false);
+    expect(await logged(db)).toHaveLength(4);
+    expect((await verifyAuditChain(db)).ok).toBe(true);
+    expect(() => j.append([entry(5)])).toThrow(/closed/);
+  });
+
+  it('replays at the next open what a stopped process had not moved, once', async () => {
+    const path = `${tmpDir()}/j.duckdb`;
+    let db = await openDb(path);
+    const j = openAuditJournal(db, { intervalMs: 60_000 });
+    j.append([entry(1), entry(2)]);
+    const moved = readFileSync(auditJournalPath(path), 'utf8');
+    await j.flush();
+    // the process stops after a move but before emptying the file: the moved lines are still
+    // there, followed by lines never moved
+    j.append([entry(3)]);
+    j.append([entry(4), entry(5)]);
+    const unmoved = readFileSync(auditJournalPath(path), 'utf8');
+    closeDb(db); // no close() of the journal: as if the process had died
+    writeFileSync(auditJournalPath(path), moved + unmoved);
+
+    db = await openDb(path);
+    expect((await logged(db)).map((r) => r.actor)).toEqual([
+      'user 1',
+      'user 2',
+      'user 3',
+      'user 4',
+      'user 5',
+    ]);
+    expect(existsSync(auditJournalPath(path))).toBe(false);
+    expect((await verifyAuditChain(db)).ok).toBe(true);
+    // opening again finds nothing to replay
+    expect(await replayAuditJournal(db)).toEqual({ lines: 0, moved: 0, torn: false });
+  });
+
+  it('drops a last line cut short by a crash, and says so in the log', async () => {
+    const path = `${tmpDir()}/j.duckdb`;
+    let db = await openDb(path);
+    const j = openAuditJournal(db, { intervalMs: 60_000 });
+    j.append([entry(1), entry(2)]);
+    closeDb(db);
+    appendFileSync(auditJournalPath(path), '{"j":"x","s":3,"h":"ab');
+    db = await openDb(path);
+    const rows = await logged(db);
+    expect(rows.map((r) => r.action)).toEqual(['alert.list', 'alert.list', 'audit.journal_torn']);
+    expect((await verifyAuditChain(db)).ok).toBe(true);
+  });
+
+  it('names a line edited while the server was down, and still moves every line', async () => {
+    const path = `${tmpDir()}/j.duckdb`;
+    let db = await openDb(path);
+    const j = openAuditJournal(db, { intervalMs: 60_000 });
+    j.append([entry(1), entry(2), entry(3)]);
+    closeDb(db);
+    const lines = readFileSync(auditJournalPath(path), 'utf8').split('\n');
+    lines[1] = lines[1]!.replace('"user 2"', '"someone else"');
+    writeFileSync(auditJournalPath(path), lines.join('\n'));
+
+    db = await openDb(path);
+    const rows = await db.all<{ actor: string; action: string; detail: string | null }>(
+      `SELECT actor, action, detail::VARCHAR AS detail FROM audit_log ORDER BY audit_id`,
+    );
+    expect(rows.map((r) => r.actor)).toEqual(['user 1', 'someone else', 'user 3', 'system:audit']);
+    expect(rows[3]!.action).toBe('audit.journal_broken');
+    expect(JSON.parse(rows[3]!.detail!)).toMatchObject({ line: 2 });
+  });
+
+  it('a removed line is named too', async () => {
+    const path = `${tmpDir()}/j.duckdb`;
+    let db = await openDb(path);
+    const j = openAuditJournal(db, { intervalMs: 60_000 });
+    j.append([entry(1), entry(2), entry(3)]);
+    closeDb(db);
+    const lines = readFileSync(auditJournalPath(path), 'utf8').split('\n');
+    lines.splice(1, 1);
+    writeFileSync(auditJournalPath(path), lines.join('\n'));
+    db = await openDb(path);
+    const broken = await db.one<{ detail: string }>(
+      `SELECT detail::VARCHAR AS detail FROM audit_log WHERE action = 'audit.journal_broken'`,
+    );
+    expect(JSON.parse(broken!.detail)).toMatchObject({ line: 2 });
+  });
+
+  it('an append that cannot reach the disk throws, and nothing of it is on record', async () => {
+    const path = `${tmpDir()}/j.duckdb`;
+    const db = await openDb(path);
+    // the journal's path is taken by a directory: the file cannot be opened
+    mkdirSync(auditJournalPath(path));
+    const j = openAuditJournal(db, { intervalMs: 60_000 });
+    expect(() => j.append([entry(1)])).toThrow(/cannot write the audit journal/);
+    await j.flush();
+    expect(await logged(db)).toHaveLength(0);
+  });
+
+  it('moves on its own after the interval, beside another writer of the chain', async () => {
+    const path = `${tmpDir()}/j.duckdb`;
+    const db = await openDb(path);
+    const other = await db.fork();
+    open.push(other);
+    const j = openAuditJournal(db, { intervalMs: 20 });
+    const { writeAudits } = await import('./audit.ts');
+    for (let i = 0; i < 10; i++) {
+      j.append([entry(i)]);
+      await writeAudits(other, [{ ...entry(100 + i), actor: 'scheduler' }]);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await expect.poll(async () => (await logged(db)).length, { timeout: 5_000 }).toBe(20);
+    expect((await verifyAuditChain(db)).ok).toBe(true);
+    await j.close();
+  });
+});
