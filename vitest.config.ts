@@ -31,6 +31,7 @@ export default defineConfig({
       'models/**/*.test.ts',
       'api/**/*.test.ts',
       'data-samples/**/*.test.ts',
+      'bench/**/*.test.ts',
     ],
     testTimeout: 60_000,
     hookTimeout: 60_000,
