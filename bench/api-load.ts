@@ -289,7 +289,7 @@ async function main(): Promise<void> {
       console.log(
         `${title.padEnd(34)} ${rate} req/s × ${seconds_} s: ${res.sent} requests, p50 ${ms(x.p50)}, p90 ${ms(x.p90)}, ` +
           `p99 ${ms(x.p99)}, max ${ms(x.max)}; errors ${res.errors}, non-2xx ${res.non2xx}; ` +
-          `at most ${res.maxInFlight} in flight, client late ≤ ${ms(res.maxSendDelay)}`,
+          `at most ${res.maxInFlight} in flight; client late ≤ ${ms(res.maxSendDelay)}, p99 from sending ${ms(quantile(res.fromSend, 0.99))}`,
       );
       return x;
     };

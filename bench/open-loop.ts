@@ -24,6 +24,8 @@ export interface OpenLoopResult {
   sent: number;
   /** Latency of each answered request, from the time it was due, in ms, ascending. */
   latencies: Float64Array;
+  /** The same from the time it was sent (without the client's own delay before sending), ascending. */
+  fromSend: Float64Array;
   errors: number;
   non2xx: number;
   /** The most requests in flight at once. */
@@ -63,6 +65,7 @@ export async function openLoop(o: {
     due.push(t);
   }
   const latencies: number[] = [];
+  const fromSend: number[] = [];
   let errors = 0;
   let non2xx = 0;
   let inFlight = 0;
@@ -78,7 +81,8 @@ export async function openLoop(o: {
     const send = (i: number): void => {
       const x = o.requests[i % o.requests.length]!;
       const dueAt = t0 + due[i]!;
-      maxSendDelay = Math.max(maxSendDelay, performance.now() - dueAt);
+      const sentAt = performance.now();
+      maxSendDelay = Math.max(maxSendDelay, sentAt - dueAt);
       inFlight++;
       maxInFlight = Math.max(maxInFlight, inFlight);
       const req = request(
@@ -93,9 +97,11 @@ export async function openLoop(o: {
         (res) => {
           res.on('data', () => undefined);
           res.on('end', () => {
-            if (res.statusCode! >= 200 && res.statusCode! < 300)
-              latencies.push(performance.now() - dueAt);
-            else non2xx++;
+            const now = performance.now();
+            if (res.statusCode! >= 200 && res.statusCode! < 300) {
+              latencies.push(now - dueAt);
+              fromSend.push(now - sentAt);
+            } else non2xx++;
             finish();
           });
           res.on('error', () => {
@@ -121,8 +127,15 @@ export async function openLoop(o: {
     else tick();
   });
   agent.destroy();
-  const sorted = Float64Array.from(latencies).sort();
-  return { sent: due.length, latencies: sorted, errors, non2xx, maxInFlight, maxSendDelay };
+  return {
+    sent: due.length,
+    latencies: Float64Array.from(latencies).sort(),
+    fromSend: Float64Array.from(fromSend).sort(),
+    errors,
+    non2xx,
+    maxInFlight,
+    maxSendDelay,
+  };
 }
 
 /** The p-quantile (0 < p ≤ 1) of ascending values, nearest rank. */

@@ -1,5 +1,5 @@
 /**
- * The audit journal on a real DuckDB file: entries are on disk when append() returns, moved into
+ * The audit journal on a real DuckDB file: entries are on disk when append() resolves, moved into
  * the hash chain exactly once — by the mover, or by the replay when the database is next opened
  * after a process stopped without moving them (a crash before the move, between the move and the
  * file being emptied, in the middle of a line) — and an edited line is named.
@@ -44,12 +44,12 @@ const logged = (db: Db) =>
   );
 
 describe('audit journal', () => {
-  it('puts entries on disk before append() returns, and moves them into the chain once', async () => {
+  it('puts entries on disk before append() resolves, and moves them into the chain once', async () => {
     const path = `${tmpDir()}/j.duckdb`;
     const db = await openDb(path);
     const j = openAuditJournal(db, { intervalMs: 60_000 });
-    j.append([entry(1), entry(2)]);
-    j.append([entry(3)]);
+    await j.append([entry(1), entry(2)]);
+    await j.append([entry(3)]);
     // on disk already, three lines; nothing in audit_log until the move
     expect(readFileSync(auditJournalPath(path), 'utf8').trim().split('\n')).toHaveLength(3);
     expect(await logged(db)).toHaveLength(0);
@@ -59,25 +59,25 @@ describe('audit journal', () => {
     expect((await logged(db))[0]!.at).toBe('2026-03-01T02:00:01');
     // everything moved: the file is emptied, and removed on close
     expect(readFileSync(auditJournalPath(path), 'utf8')).toBe('');
-    j.append([entry(4)]);
+    await j.append([entry(4)]);
     await j.close();
     expect(existsSync(auditJournalPath(path))).toBe(false);
     expect(await logged(db)).toHaveLength(4);
     expect((await verifyAuditChain(db)).ok).toBe(true);
-    expect(() => j.append([entry(5)])).toThrow(/closed/);
+    await expect(j.append([entry(5)])).rejects.toThrow(/closed/);
   });
 
   it('replays at the next open what a stopped process had not moved, once', async () => {
     const path = `${tmpDir()}/j.duckdb`;
     let db = await openDb(path);
     const j = openAuditJournal(db, { intervalMs: 60_000 });
-    j.append([entry(1), entry(2)]);
+    await j.append([entry(1), entry(2)]);
     const moved = readFileSync(auditJournalPath(path), 'utf8');
     await j.flush();
     // the process stops after a move but before emptying the file: the moved lines are still
     // there, followed by lines never moved
-    j.append([entry(3)]);
-    j.append([entry(4), entry(5)]);
+    await j.append([entry(3)]);
+    await j.append([entry(4), entry(5)]);
     const unmoved = readFileSync(auditJournalPath(path), 'utf8');
     closeDb(db); // no close() of the journal: as if the process had died
     writeFileSync(auditJournalPath(path), moved + unmoved);
@@ -100,7 +100,7 @@ describe('audit journal', () => {
     const path = `${tmpDir()}/j.duckdb`;
     let db = await openDb(path);
     const j = openAuditJournal(db, { intervalMs: 60_000 });
-    j.append([entry(1), entry(2)]);
+    await j.append([entry(1), entry(2)]);
     closeDb(db);
     appendFileSync(auditJournalPath(path), '{"j":"x","s":3,"h":"ab');
     db = await openDb(path);
@@ -113,7 +113,7 @@ describe('audit journal', () => {
     const path = `${tmpDir()}/j.duckdb`;
     let db = await openDb(path);
     const j = openAuditJournal(db, { intervalMs: 60_000 });
-    j.append([entry(1), entry(2), entry(3)]);
+    await j.append([entry(1), entry(2), entry(3)]);
     closeDb(db);
     const lines = readFileSync(auditJournalPath(path), 'utf8').split('\n');
     lines[1] = lines[1]!.replace('"user 2"', '"someone else"');
@@ -132,7 +132,7 @@ describe('audit journal', () => {
     const path = `${tmpDir()}/j.duckdb`;
     let db = await openDb(path);
     const j = openAuditJournal(db, { intervalMs: 60_000 });
-    j.append([entry(1), entry(2), entry(3)]);
+    await j.append([entry(1), entry(2), entry(3)]);
     closeDb(db);
     const lines = readFileSync(auditJournalPath(path), 'utf8').split('\n');
     lines.splice(1, 1);
@@ -144,13 +144,13 @@ describe('audit journal', () => {
     expect(JSON.parse(broken!.detail)).toMatchObject({ line: 2 });
   });
 
-  it('an append that cannot reach the disk throws, and nothing of it is on record', async () => {
+  it('an append that cannot reach the disk rejects, and nothing of it is on record', async () => {
     const path = `${tmpDir()}/j.duckdb`;
     const db = await openDb(path);
     // the journal's path is taken by a directory: the file cannot be opened
     mkdirSync(auditJournalPath(path));
     const j = openAuditJournal(db, { intervalMs: 60_000 });
-    expect(() => j.append([entry(1)])).toThrow(/cannot write the audit journal/);
+    await expect(j.append([entry(1)])).rejects.toThrow(/cannot write the audit journal/);
     await j.flush();
     expect(await logged(db)).toHaveLength(0);
   });
@@ -163,7 +163,7 @@ describe('audit journal', () => {
     const j = openAuditJournal(db, { intervalMs: 20 });
     const { writeAudits } = await import('./audit.ts');
     for (let i = 0; i < 10; i++) {
-      j.append([entry(i)]);
+      await j.append([entry(i)]);
       await writeAudits(other, [{ ...entry(100 + i), actor: 'scheduler' }]);
       await new Promise((r) => setTimeout(r, 5));
     }
