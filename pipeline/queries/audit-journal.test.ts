@@ -79,7 +79,8 @@ describe('audit journal', () => {
     await j.append([entry(3)]);
     await j.append([entry(4), entry(5)]);
     const unmoved = readFileSync(auditJournalPath(path), 'utf8');
-    closeDb(db); // no close() of the journal: as if the process had died
+    j.abandon(); // as if the process had died
+    closeDb(db);
     writeFileSync(auditJournalPath(path), moved + unmoved);
 
     db = await openDb(path);
@@ -101,6 +102,7 @@ describe('audit journal', () => {
     let db = await openDb(path);
     const j = openAuditJournal(db, { intervalMs: 60_000 });
     await j.append([entry(1), entry(2)]);
+    j.abandon();
     closeDb(db);
     appendFileSync(auditJournalPath(path), '{"j":"x","s":3,"h":"ab');
     db = await openDb(path);
@@ -114,6 +116,7 @@ describe('audit journal', () => {
     let db = await openDb(path);
     const j = openAuditJournal(db, { intervalMs: 60_000 });
     await j.append([entry(1), entry(2), entry(3)]);
+    j.abandon();
     closeDb(db);
     const lines = readFileSync(auditJournalPath(path), 'utf8').split('\n');
     lines[1] = lines[1]!.replace('"user 2"', '"someone else"');
@@ -133,6 +136,7 @@ describe('audit journal', () => {
     let db = await openDb(path);
     const j = openAuditJournal(db, { intervalMs: 60_000 });
     await j.append([entry(1), entry(2), entry(3)]);
+    j.abandon();
     closeDb(db);
     const lines = readFileSync(auditJournalPath(path), 'utf8').split('\n');
     lines.splice(1, 1);
@@ -153,6 +157,21 @@ describe('audit journal', () => {
     await expect(j.append([entry(1)])).rejects.toThrow(/cannot write the audit journal/);
     await j.flush();
     expect(await logged(db)).toHaveLength(0);
+  });
+
+  it('leaves a journal this process is writing to its mover, and refuses a second one', async () => {
+    const path = `${tmpDir()}/j.duckdb`;
+    const db = await openDb(path);
+    const j = openAuditJournal(db, { intervalMs: 60_000 });
+    await j.append([entry(1)]);
+    expect(() => openAuditJournal(db)).toThrow(/already open/);
+    // not a leftover: replaying now would move the line twice and remove a file in use
+    expect(await replayAuditJournal(db)).toEqual({ lines: 0, moved: 0, torn: false });
+    expect(existsSync(auditJournalPath(path))).toBe(true);
+    await j.close();
+    expect(await logged(db)).toHaveLength(1);
+    // closed: a new journal may open
+    await openAuditJournal(db).close();
   });
 
   it('moves on its own after the interval, beside another writer of the chain', async () => {

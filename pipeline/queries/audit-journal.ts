@@ -42,6 +42,9 @@ import { forgetAuditHead, writeAudits, type AuditEntry } from './audit.ts';
  */
 export const DEFAULT_INTERVAL_MS = 1000;
 
+/** Journals open in this process (their files are not leftovers to replay). */
+const live = new Set<string>();
+
 /** fdatasync on the thread pool: the event loop serves other requests meanwhile. */
 const datasync = promisify(fdatasync);
 
@@ -125,7 +128,8 @@ export interface ReplayResult {
 export async function replayAuditJournal(db: Db): Promise<ReplayResult> {
   const path = auditJournalPath(db.path);
   const result: ReplayResult = { lines: 0, moved: 0, torn: false };
-  if (!journalled(db) || !existsSync(path)) return result;
+  // a journal this process is writing is its mover's to move, not a leftover
+  if (!journalled(db) || live.has(path) || !existsSync(path)) return result;
   const text = readFileSync(path, 'utf8');
   const raw = text.split('\n');
   // the last element is "" after a final newline, or a line cut short
@@ -227,6 +231,11 @@ export interface AuditJournal {
   flush(): Promise<void>;
   /** Flushes, removes the file and closes it. Appending after close() throws. */
   close(): Promise<void>;
+  /**
+   * Stops at once without moving anything, leaving the file as a killed process would (for the
+   * next open to replay). For tests of that replay.
+   */
+  abandon(): void;
 }
 
 /**
@@ -238,6 +247,8 @@ export function openAuditJournal(
   o: { intervalMs?: number; log?: (message: string, err?: unknown) => void } = {},
 ): AuditJournal {
   const path = auditJournalPath(db.path);
+  if (live.has(path)) throw new Error(`[audit] ${path} is already open in this process`);
+  live.add(path);
   const interval = o.intervalMs ?? DEFAULT_INTERVAL_MS;
   const j = randomUUID();
   let fd: number | undefined;
@@ -360,12 +371,24 @@ export function openAuditJournal(
       while (waiting.length > 0 && waiting[0]!.s <= target) await runMove();
       if (waiting.length > 0) schedule(interval);
     },
+    abandon() {
+      closed = true;
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      if (fd !== undefined) closeSync(fd);
+      fd = undefined;
+      live.delete(path);
+    },
     async close() {
       if (closed) return;
       closed = true;
       // the appends under way finish, then every line moves
       await chain;
-      await this.flush();
+      try {
+        await this.flush();
+      } finally {
+        live.delete(path);
+      }
       if (fd !== undefined) {
         closeSync(fd);
         fd = undefined;
