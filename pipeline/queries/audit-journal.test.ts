@@ -4,7 +4,14 @@
  * after a process stopped without moving them (a crash before the move, between the move and the
  * file being emptied, in the middle of a line) — and an edited line is named.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openMigratedDb, type Db } from '../db/index.ts';
 import { tmpDir } from '../feeds/_fixtures.ts';
@@ -52,6 +59,8 @@ describe('audit journal', () => {
     await j.append([entry(3)]);
     // on disk already, three lines; nothing in audit_log until the move
     expect(readFileSync(auditJournalPath(path), 'utf8').trim().split('\n')).toHaveLength(3);
+    // entries name people: the file is the server user's alone
+    expect(statSync(auditJournalPath(path)).mode & 0o777).toBe(0o600);
     expect(await logged(db)).toHaveLength(0);
     await j.flush();
     expect((await logged(db)).map((r) => r.actor)).toEqual(['user 1', 'user 2', 'user 3']);

@@ -268,7 +268,6 @@ export function openAuditJournal(
   let appending = 0;
   let chain: Promise<void> = Promise.resolve();
 
-  /** Moves every waiting line; one move at a time (`moving`). Rejects if it cannot. */
   /** Appends the lines of `entries`, then waits for fdatasync (off this thread). */
   const writeDurably = async (entries: readonly AuditEntry[]): Promise<void> => {
     const lines: Line[] = [];
@@ -282,7 +281,8 @@ export function openAuditJournal(
     }
     const bytes = Buffer.from(lines.map((l) => JSON.stringify(l) + '\n').join(''), 'utf8');
     try {
-      fd ??= openSync(path, 'a');
+      // its entries name people and addresses: readable by the server's user only
+      fd ??= openSync(path, 'a', 0o600);
       let off = 0;
       while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
       await datasync(fd);
@@ -305,6 +305,7 @@ export function openAuditJournal(
     waiting.push(...lines);
     schedule(interval);
   };
+  /** Moves the lines waiting now; one move at a time (`moving`). Rejects if it cannot. */
   const runMove = (): Promise<void> => {
     moving ??= (async () => {
       try {
