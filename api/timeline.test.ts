@@ -9,7 +9,13 @@ import {
   rebuildEntityEvents,
   rebuildScoreHistory,
   type HistoryEvent,
+  type HistoryOptions,
 } from '../pipeline/queries/index.ts';
+import {
+  ensureJurisdictions,
+  ensureOffices,
+  placementOf,
+} from '../pipeline/jurisdictions/index.ts';
 import { createRng } from '../models/index.ts';
 import { createKit, type Kit } from './_test-kit.ts';
 
@@ -19,14 +25,11 @@ beforeAll(async () => {
 });
 afterAll(() => k.close());
 
-const live = (
-  uscc: string,
-  o: { before?: string; limit: number; kinds?: HistoryEvent['kind'][] },
-) => entityHistory(k.db, uscc, { ...o, freshScores: false, freshEvents: false });
-const fast = (
-  uscc: string,
-  o: { before?: string; limit: number; kinds?: HistoryEvent['kind'][] },
-) => entityHistory(k.db, uscc, { ...o, freshScores: true, freshEvents: true });
+type PageOptions = Omit<HistoryOptions, 'kinds'> & { kinds?: HistoryEvent['kind'][] };
+const live = (uscc: string, o: PageOptions) =>
+  entityHistory(k.db, uscc, { ...o, freshScores: false, freshEvents: false });
+const fast = (uscc: string, o: PageOptions) =>
+  entityHistory(k.db, uscc, { ...o, freshScores: true, freshEvents: true });
 
 /** Equal keys may come in any order from the live query: compare with ties in a fixed order. */
 const canonical = (p: { items: HistoryEvent[]; has_more: boolean }) => ({
@@ -206,5 +209,34 @@ describe('timeline read models', () => {
       await k.get(`/v1/entities/${e.uscc}/history?kinds=change`, 'investigator'),
     );
     expect(again).toEqual(body);
+  });
+
+  it('answer the placement with the page, as placementOf does, from either path', async () => {
+    // the sample city's tree places the enterprises (the last test of this file: it changes the city)
+    await ensureJurisdictions(k.db, null);
+    await ensureOffices(k.db);
+    await k.app.dafei.deps.events.warm();
+    await rebuildScoreHistory(k.db);
+    const day = k.city.lastDay;
+    const u = k.city.enterprises[1]!.uscc;
+    const placement = { day, today: day };
+    const check = async (x: string) => {
+      const expected = await placementOf(k.db, x, day, day);
+      expect((await fast(x, { limit: 5, placement })).placement).toEqual(expected);
+      expect((await live(x, { limit: 5, placement })).placement).toEqual(expected);
+      expect('placement' in (await fast(x, { limit: 5 }))).toBe(false);
+      return expected;
+    };
+    const before = await check(u);
+    expect(before?.today).not.toBeNull();
+    expect(before?.referredTo).toEqual([]);
+    expect(await check('91440400MA00000000')).toBeUndefined();
+    // a pending referral
+    await k.db.run(
+      `INSERT INTO referrals (uscc, alert_day, from_office, target_kind, target, actor, role, created_at, disposition_id)
+       VALUES ($u, $d::DATE, $f, 'office', '440472', 'a', 'regulator', now(), 1)`,
+      { u, d: day, f: before!.today },
+    );
+    expect((await check(u))?.referredTo).toEqual(['440472']);
   });
 });
