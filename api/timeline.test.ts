@@ -162,6 +162,57 @@ describe('timeline read models', () => {
     expect(await c).toBe(false);
   });
 
+  it('keeper: checks again in the background before the answer expires, nobody waits', async () => {
+    let t = 0;
+    let answer = true;
+    const pending: (() => void)[] = [];
+    let rebuilds = 0;
+    const keeper = createReadModelKeeper(
+      k.db,
+      {
+        name: 'test',
+        ttlMs: 1_000,
+        now: () => t,
+        fresh: async () => {
+          const a = answer;
+          await new Promise<void>((r) => pending.push(r));
+          return a;
+        },
+        rebuild: () => {
+          rebuilds++;
+          return Promise.resolve();
+        },
+      },
+      () => {},
+    );
+    const first = keeper.ensure();
+    pending[0]!();
+    expect(await first).toBe(true);
+    t = 500;
+    expect(await keeper.ensure()).toBe(true); // remembered, no check
+    expect(pending.length).toBe(1);
+    // from ¾ of the TTL on: answered at once, checked again in the background (a source changed)
+    answer = false;
+    t = 800;
+    expect(await keeper.ensure()).toBe(true);
+    expect(pending.length).toBe(2);
+    pending[1]!();
+    await new Promise((r) => setImmediate(r)); // the background check's answer lands
+    // the stale answer is used once (that request reads live and starts the rebuild), not kept
+    t = 900;
+    expect(await keeper.ensure()).toBe(false);
+    const warmed = keeper.warm(); // checks again: still stale, so it waits for the rebuild
+    expect(pending.length).toBe(3);
+    pending[2]!();
+    await warmed;
+    expect(rebuilds).toBe(1);
+    answer = true;
+    const again = keeper.ensure();
+    expect(pending.length).toBe(4);
+    pending[3]!();
+    expect(await again).toBe(true);
+  });
+
   it('show a case outcome written by a disposition at once', async () => {
     const e = k.city.schemes[1]!;
     await rebuildEntityEvents(k.db);
