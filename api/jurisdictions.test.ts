@@ -645,6 +645,25 @@ describe('roles × jurisdictions', () => {
     expect(s.listed).toBe(page.items.length);
   });
 
+  it('answers 404 for the timeline of an enterprise outside the area, whatever the cursor', async () => {
+    // uB (district B) is outside regA's area: the same 404 as an unknown enterprise, even with a
+    // cursor that is not one; in the area, that cursor is a 400
+    for (const cursor of ['', '&cursor=not-a-cursor']) {
+      const out = await k.getAs(`/v1/entities/${uB}/history?limit=5${cursor}`, 'regA');
+      expect(out.status).toBe(404);
+      expect(await out.text()).not.toContain('cursor');
+    }
+    expect((await k.getAs(`/v1/entities/${uA}/history?cursor=not-a-cursor`, 'regA')).status).toBe(
+      400,
+    );
+    const own = (await (await k.getAs(`/v1/entities/${uA}/history?limit=2`, 'regA')).json()) as {
+      uscc: string;
+      items: unknown[];
+    };
+    expect(own.uscc).toBe(uA);
+    expect(own.items.length).toBeGreaterThan(0);
+  });
+
   it('places the mover point in time: district A before the move, B from it', async () => {
     const first = (await (
       await k.getAs(`/v1/alerts?date=${k.city.firstDay}&limit=200`, 'regA')

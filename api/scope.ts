@@ -122,12 +122,23 @@ export async function requireVisible(
   const scope = await callerScope(c);
   const t = today(c);
   const placement = await placementOf(c.get('deps').db, uscc, o.day ?? t, t);
+  assertVisible(scope, placement, { atDay: o.day !== undefined, notFound: o.notFound });
+  return { scope, placement };
+}
+
+/**
+ * requireVisible's rule, for a route that read the placement (as of today, or of an alert's day:
+ * `atDay`) with its own data in one round trip: 404 unless a caller of `scope` may see it.
+ */
+export function assertVisible(
+  scope: Scope,
+  placement: Placement | undefined,
+  o: { atDay: boolean; notFound: string },
+): void {
   const visible =
     scope.offices === null ||
-    (placement !== undefined &&
-      placementVisible(placement, scope.offices, { atDay: o.day !== undefined }));
+    (placement !== undefined && placementVisible(placement, scope.offices, { atDay: o.atDay }));
   if (!visible) throw new ApiError('not_found', o.notFound);
-  return { scope, placement };
 }
 
 /** Offices as a sorted list for SQL (null = all). */

@@ -9,7 +9,13 @@ import {
   rebuildEntityEvents,
   rebuildScoreHistory,
   type HistoryEvent,
+  type HistoryOptions,
 } from '../pipeline/queries/index.ts';
+import {
+  ensureJurisdictions,
+  ensureOffices,
+  placementOf,
+} from '../pipeline/jurisdictions/index.ts';
 import { createRng } from '../models/index.ts';
 import { createKit, type Kit } from './_test-kit.ts';
 
@@ -19,14 +25,11 @@ beforeAll(async () => {
 });
 afterAll(() => k.close());
 
-const live = (
-  uscc: string,
-  o: { before?: string; limit: number; kinds?: HistoryEvent['kind'][] },
-) => entityHistory(k.db, uscc, { ...o, freshScores: false, freshEvents: false });
-const fast = (
-  uscc: string,
-  o: { before?: string; limit: number; kinds?: HistoryEvent['kind'][] },
-) => entityHistory(k.db, uscc, { ...o, freshScores: true, freshEvents: true });
+type PageOptions = Omit<HistoryOptions, 'kinds'> & { kinds?: HistoryEvent['kind'][] };
+const live = (uscc: string, o: PageOptions) =>
+  entityHistory(k.db, uscc, { ...o, freshScores: false, freshEvents: false });
+const fast = (uscc: string, o: PageOptions) =>
+  entityHistory(k.db, uscc, { ...o, freshScores: true, freshEvents: true });
 
 /** Equal keys may come in any order from the live query: compare with ties in a fixed order. */
 const canonical = (p: { items: HistoryEvent[]; has_more: boolean }) => ({
@@ -159,6 +162,57 @@ describe('timeline read models', () => {
     expect(await c).toBe(false);
   });
 
+  it('keeper: checks again in the background before the answer expires, nobody waits', async () => {
+    let t = 0;
+    let answer = true;
+    const pending: (() => void)[] = [];
+    let rebuilds = 0;
+    const keeper = createReadModelKeeper(
+      k.db,
+      {
+        name: 'test',
+        ttlMs: 1_000,
+        now: () => t,
+        fresh: async () => {
+          const a = answer;
+          await new Promise<void>((r) => pending.push(r));
+          return a;
+        },
+        rebuild: () => {
+          rebuilds++;
+          return Promise.resolve();
+        },
+      },
+      () => {},
+    );
+    const first = keeper.ensure();
+    pending[0]!();
+    expect(await first).toBe(true);
+    t = 500;
+    expect(await keeper.ensure()).toBe(true); // remembered, no check
+    expect(pending.length).toBe(1);
+    // from ¾ of the TTL on: answered at once, checked again in the background (a source changed)
+    answer = false;
+    t = 800;
+    expect(await keeper.ensure()).toBe(true);
+    expect(pending.length).toBe(2);
+    pending[1]!();
+    await new Promise((r) => setImmediate(r)); // the background check's answer lands
+    // the stale answer is used once (that request reads live and starts the rebuild), not kept
+    t = 900;
+    expect(await keeper.ensure()).toBe(false);
+    const warmed = keeper.warm(); // checks again: still stale, so it waits for the rebuild
+    expect(pending.length).toBe(3);
+    pending[2]!();
+    await warmed;
+    expect(rebuilds).toBe(1);
+    answer = true;
+    const again = keeper.ensure();
+    expect(pending.length).toBe(4);
+    pending[3]!();
+    expect(await again).toBe(true);
+  });
+
   it('show a case outcome written by a disposition at once', async () => {
     const e = k.city.schemes[1]!;
     await rebuildEntityEvents(k.db);
@@ -206,5 +260,34 @@ describe('timeline read models', () => {
       await k.get(`/v1/entities/${e.uscc}/history?kinds=change`, 'investigator'),
     );
     expect(again).toEqual(body);
+  });
+
+  it('answer the placement with the page, as placementOf does, from either path', async () => {
+    // the sample city's tree places the enterprises (the last test of this file: it changes the city)
+    await ensureJurisdictions(k.db, null);
+    await ensureOffices(k.db);
+    await k.app.dafei.deps.events.warm();
+    await rebuildScoreHistory(k.db);
+    const day = k.city.lastDay;
+    const u = k.city.enterprises[1]!.uscc;
+    const placement = { day, today: day };
+    const check = async (x: string) => {
+      const expected = await placementOf(k.db, x, day, day);
+      expect((await fast(x, { limit: 5, placement })).placement).toEqual(expected);
+      expect((await live(x, { limit: 5, placement })).placement).toEqual(expected);
+      expect('placement' in (await fast(x, { limit: 5 }))).toBe(false);
+      return expected;
+    };
+    const before = await check(u);
+    expect(before?.today).not.toBeNull();
+    expect(before?.referredTo).toEqual([]);
+    expect(await check('91440400MA00000000')).toBeUndefined();
+    // a pending referral
+    await k.db.run(
+      `INSERT INTO referrals (uscc, alert_day, from_office, target_kind, target, actor, role, created_at, disposition_id)
+       VALUES ($u, $d::DATE, $f, 'office', '440472', 'a', 'regulator', now(), 1)`,
+      { u, d: day, f: before!.today },
+    );
+    expect((await check(u))?.referredTo).toEqual(['440472']);
   });
 });

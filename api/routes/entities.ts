@@ -17,6 +17,7 @@ import { audit } from '../audit.ts';
 import { ApiError } from '../errors.ts';
 import { redact } from '../redact.ts';
 import {
+  assertVisible,
   callerScope,
   officeList,
   requireVisible,
@@ -145,24 +146,36 @@ export function entityRoutes(r: Router): void {
     },
     async (c, { params, query }) => {
       const { db, scores, events } = c.get('deps');
-      await requireVisible(c, params.uscc, { notFound: `no enterprise with USCC ${params.uscc}` });
-      const before =
-        query.cursor === undefined
-          ? undefined
-          : decodeCursor(query.cursor, z.strictObject({ b: z.string().max(200) })).b;
+      const notFound = `no enterprise with USCC ${params.uscc}`;
+      const scope = await callerScope(c);
+      let before: string | undefined;
+      try {
+        before =
+          query.cursor === undefined
+            ? undefined
+            : decodeCursor(query.cursor, z.strictObject({ b: z.string().max(200) })).b;
+      } catch (err) {
+        // an enterprise the caller may not see is not found, whatever the cursor
+        await requireVisible(c, params.uscc, { notFound });
+        throw err;
+      }
+      const t = today(c);
+      // the placement comes with the timeline (one round trip); nothing is answered before the check
       const page = await entityHistory(db, params.uscc, {
         ...(query.kinds ? { kinds: query.kinds } : {}),
         ...(before === undefined ? {} : { before }),
         limit: query.limit,
         freshScores: await scores.ensure(),
         freshEvents: await events.ensure(),
+        placement: { day: t, today: t },
       });
+      assertVisible(scope, page.placement, { atDay: false, notFound });
       if (
         page.items.length === 0 &&
         before === undefined &&
         !(await entityExists(db, params.uscc))
       ) {
-        throw new ApiError('not_found', `no enterprise with USCC ${params.uscc}`);
+        throw new ApiError('not_found', notFound);
       }
       const last = page.items[page.items.length - 1];
       await audit(c, 'entity.history', params.uscc);

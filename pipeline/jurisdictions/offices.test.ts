@@ -13,6 +13,7 @@ import {
   loadJurisdictionFile,
   officeOf,
   officesOf,
+  placementOf,
   readTree,
   treeFromFile,
 } from './index.ts';
@@ -105,11 +106,31 @@ describe('the office of an enterprise, as of a day', () => {
       { u: m },
     );
     expect(await officeOf(db, m, '2026-03-10')).toBe('440403'); // not yet answered
+    // and one to 金湾区, returned: it neither moves it nor waits
+    await db.run(
+      `INSERT INTO referrals (referral_id, uscc, alert_day, from_office, target_kind, target, actor, role, created_at, disposition_id)
+       VALUES (2, $u, DATE '2026-03-08', '440403', 'office', '440404', 'a', 'regulator', now(), 3)`,
+      { u: m },
+    );
+    await db.run(
+      `INSERT INTO referral_answers VALUES (2, 'returned', '不属本辖区', 'c', 'regulator', '440404', now(), DATE '2026-03-08', 4)`,
+    );
+    expect(await placementOf(db, m, '2026-03-10', '2026-03-10')).toEqual({
+      atDay: '440403',
+      today: '440403',
+      referredTo: ['440472'],
+    });
     await db.run(
       `INSERT INTO referral_answers VALUES (1, 'accepted', NULL, 'b', 'regulator', '440472', now(), DATE '2026-03-10', 2)`,
     );
     expect(await officeOf(db, m, '2026-03-09')).toBe('440403');
     expect(await officeOf(db, m, '2026-03-10')).toBe('440472');
+    expect(await placementOf(db, m, '2026-03-09', '2026-03-10')).toEqual({
+      atDay: '440403',
+      today: '440472',
+      referredTo: [],
+    });
+    expect(await placementOf(db, uscc('440402', 98), '2026-03-10', '2026-03-10')).toBeUndefined();
     // a later register move wins over the referral
     await snapshot(m, '2026-04-01', '香洲区', '珠海市香洲区情侣中路10号');
     await ensureOffices(db);

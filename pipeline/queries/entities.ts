@@ -15,7 +15,14 @@ import {
 import { Level } from './alerts.ts';
 import { scoreRowsSql } from './score-history.ts';
 import { EVENT_COLUMNS, EVENT_STRUCT, WORKFLOW_EVENTS_SQL } from './entity-events.ts';
-import { officesAsOfSql } from '../jurisdictions/index.ts';
+import {
+  officesAsOfSql,
+  PLACEMENT_ROWS_SQL,
+  placementFrom,
+  placementOf,
+  type Placement,
+  type PlacementRow,
+} from '../jurisdictions/index.ts';
 
 const MAX_GRAMS = 12;
 
@@ -432,6 +439,19 @@ export interface HistoryOptions {
   /** Key of the last event of the previous page. */
   before?: string;
   limit: number;
+  /**
+   * Also answer the enterprise's placement as of these days (jurisdictions placementOf), read in
+   * the same round trip as the timeline when the read models are fresh: the API decides from it
+   * whether the caller may see the page.
+   */
+  placement?: { day: string; today: string };
+}
+
+export interface HistoryPage {
+  items: HistoryEvent[];
+  has_more: boolean;
+  /** When asked (HistoryOptions.placement): undefined = the register does not know it. */
+  placement?: Placement | undefined;
 }
 
 /** The `score` event columns over `e(day, revision, rank, score, level)`; scoreEvent() renders the same in JS. */
@@ -493,6 +513,15 @@ SELECT 'event', to_json(${EVENT_STRUCT})::VARCHAR FROM (
 UNION ALL
 SELECT 'head', version::VARCHAR FROM workflow_heads WHERE uscc = $u::VARCHAR`;
 
+/**
+ * TIMELINE_SQL and the placement rows (PLACEMENT_ROWS_SQL) in one statement: measured on the
+ * 20,000-enterprise benchmark city, 0.4 ms less DuckDB time per request than two statements.
+ */
+const TIMELINE_PLACED_SQL = `${TIMELINE_SQL}
+UNION ALL
+SELECT 'place', json_object('kind', kind, 'd', d, 'pri', pri, 'office', office)::VARCHAR
+FROM (${PLACEMENT_ROWS_SQL})`;
+
 /** Referrals and approvals of one enterprise (only asked when its workflow ever changed). */
 const WORKFLOW_TIMELINE_SQL = `SELECT to_json(${EVENT_STRUCT})::VARCHAR AS json FROM (${WORKFLOW_EVENTS_SQL})`;
 
@@ -545,9 +574,12 @@ export async function entityHistory(
   db: Db,
   uscc: string,
   o: HistoryOptions & { freshScores?: boolean; freshEvents?: boolean },
-): Promise<{ items: HistoryEvent[]; has_more: boolean }> {
+): Promise<HistoryPage> {
   const kinds = o.kinds && o.kinds.length > 0 ? o.kinds : HISTORY_KINDS;
   if (o.freshScores && o.freshEvents) return timelineFromReadModels(db, uscc, kinds, o);
+  const placement = o.placement
+    ? { placement: await placementOf(db, uscc, o.placement.day, o.placement.today) }
+    : {};
   // referrals and approvals exist only for an enterprise whose workflow ever changed
   const workflow =
     (kinds.includes('referral') || kinds.includes('approval')) &&
@@ -567,6 +599,7 @@ export async function entityHistory(
       .slice(0, o.limit)
       .map((r) => ({ ...r, data: JSON.parse(r.data) as HistoryEvent['data'] }) as HistoryEvent),
     has_more: rows.length > o.limit,
+    ...placement,
   };
 }
 
@@ -575,11 +608,12 @@ async function timelineFromReadModels(
   uscc: string,
   kinds: readonly HistoryKind[],
   o: HistoryOptions,
-): Promise<{ items: HistoryEvent[]; has_more: boolean }> {
-  const rows = await db.all<{ part: 'events' | 'scores' | 'event' | 'head'; json: string }>(
-    TIMELINE_SQL,
-    { u: uscc },
-  );
+): Promise<HistoryPage> {
+  const rows = await db.all<{
+    part: 'events' | 'scores' | 'event' | 'head' | 'place';
+    json: string;
+  }>(o.placement ? TIMELINE_PLACED_SQL : TIMELINE_SQL, { u: uscc });
+  const placed: PlacementRow[] = [];
   if (
     rows.some((r) => r.part === 'head') &&
     (kinds.includes('referral') || kinds.includes('approval'))
@@ -599,6 +633,8 @@ async function timelineFromReadModels(
       if (keep(e)) all.push(e);
     } else if (r.part === 'head') {
       continue;
+    } else if (r.part === 'place') {
+      placed.push(JSON.parse(r.json) as PlacementRow);
     } else if (want.has('score')) {
       for (const s of JSON.parse(r.json) as ScorePointJson[]) {
         const e = scoreEvent(s);
@@ -607,7 +643,13 @@ async function timelineFromReadModels(
     }
   }
   all.sort((a, b) => compareKeys(b.key, a.key));
-  return { items: all.slice(0, o.limit), has_more: all.length > o.limit };
+  return {
+    items: all.slice(0, o.limit),
+    has_more: all.length > o.limit,
+    ...(o.placement
+      ? { placement: placementFrom(placed, o.placement.day, o.placement.today) }
+      : {}),
+  };
 }
 
 // ---- network -----------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 /** Keeps a derived table (a read model) fresh: rebuilt in the background when its sources change. */
 import type { Db } from '../db/index.ts';
+import { refreshAhead } from '../refresh-ahead.ts';
 
 export interface ReadModelKeeper {
   /** Fresh now? If not, a background rebuild is started. */
@@ -55,48 +56,41 @@ export interface ReadModelOptions {
   rebuild(db: Db): Promise<unknown>;
   /** How long a fresh answer is reused, in ms (default 1,000). */
   ttlMs?: number;
+  /** The clock, in ms (tests; default Date.now). */
+  now?: () => number;
 }
 
 /**
  * `ensure()` answers whether the read model is fresh now and, when it is not, starts one
  * background rebuild on a forked connection (never two at a time), so reads go on meanwhile.
- * A fresh answer is reused for `ttlMs`: a change made by another connection shows within that time.
+ * A fresh answer is reused for `ttlMs` from the start of its check, and checked again in the
+ * background from ¾ of that age on (pipeline/refresh-ahead.ts), so no request waits for the check
+ * while the model stays fresh: a change made by another connection still shows within `ttlMs`.
+ * A stale answer is not reused: the next call checks again (the rebuild may have landed).
  */
 export function createReadModelKeeper(
   db: Db,
   o: ReadModelOptions,
   log: (m: string, err?: unknown) => void,
 ): ReadModelKeeper {
-  const ttl = o.ttlMs ?? 1_000;
   let rebuilding: Promise<void> | undefined;
-  let freshUntil = 0;
   // one check at a time: requests that arrive meanwhile share its answer, unless invalidate()
   // was called after it started (its answer may predate the write that invalidated it)
-  let generation = 0;
-  let checking: { generation: number; started: number; fresh: Promise<boolean> } | undefined;
+  const checked = refreshAhead(() => o.fresh(db), {
+    ttlMs: o.ttlMs ?? 1_000,
+    ...(o.now ? { now: o.now } : {}),
+    onError: (err) => log(`checking whether ${o.name} is fresh failed`, err),
+  });
   return {
     async warm() {
       if (!(await this.ensure())) await rebuilding;
     },
     invalidate() {
-      freshUntil = 0;
-      generation++;
+      checked.invalidate();
     },
     async ensure() {
-      if (Date.now() < freshUntil) return true;
-      let check = checking;
-      if (!check || check.generation !== generation) {
-        const c = { generation, started: Date.now(), fresh: o.fresh(db) };
-        const done = () => {
-          if (checking === c) checking = undefined;
-        };
-        c.fresh.then(done, done);
-        checking = check = c;
-      }
-      if (await check.fresh) {
-        if (check.generation === generation) freshUntil = check.started + ttl;
-        return true;
-      }
+      if (await checked.get()) return true;
+      checked.invalidate();
       rebuilding ??= (async () => {
         const own = await db.fork();
         try {
