@@ -30,7 +30,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { openLoop, quantile, type OpenLoopRequest } from './open-loop.ts';
+import { openLoop, quantile, uniform, type OpenLoopRequest } from './open-loop.ts';
 
 const { values } = parseArgs({
   options: {
@@ -103,17 +103,6 @@ interface Run {
   failed: number;
 }
 
-/** xorshift32: the same seed, the same requests. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 0x100000000;
-  };
-}
-
 function load(): string {
   return loadavg()
     .map((x) => x.toFixed(2))
@@ -127,7 +116,8 @@ async function main(): Promise<void> {
   const rate = Number(values.rate);
   const duration = Number(values.duration);
   const connections = Number(values.connections);
-  const r = rng(Number(values.seed));
+  // the same seed, the same requests
+  const r = uniform(Number(values.seed));
   const pick = <T>(a: readonly T[]): T => a[Math.floor(r() * a.length)]!;
   const dir = join(import.meta.dirname, 'out');
   mkdirSync(dir, { recursive: true });

@@ -34,8 +34,8 @@ export interface OpenLoopResult {
   maxSendDelay: number;
 }
 
-/** xorshift32 in [0, 1). */
-function uniform(seed: number): () => number {
+/** A seeded generator of numbers in [0, 1) (xorshift32): the same seed, the same numbers. */
+export function uniform(seed: number): () => number {
   let s = seed >>> 0 || 1;
   return () => {
     s ^= s << 13;
