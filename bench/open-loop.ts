@@ -57,7 +57,8 @@ export async function openLoop(o: {
   const u = new URL(o.url);
   // idle connections are closed by the client after 4 s, before a server closes them (Node's default
   // keepAliveTimeout, and api/server.ts's, is 5 s): a request sent on a connection the server is
-  // closing fails with ECONNRESET, an error of the client's making (seen: 2 in 4,000 requests)
+  // closing fails with ECONNRESET, an error of the client's making (2 errors in 4,000 requests in
+  // one run before this, most likely that: the kind was not recorded)
   const agent = new Agent({ keepAlive: true, maxSockets: 256, timeout: 4_000 });
   const r = uniform(o.seed ?? 1);
   // the arrival times: exponential gaps of mean 1000 / rate ms
