@@ -4,14 +4,7 @@
  * after a process stopped without moving them (a crash before the move, between the move and the
  * file being emptied, in the middle of a line) — and an edited line is named.
  */
-import {
-  appendFileSync,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openMigratedDb, type Db } from '../db/index.ts';
 import { tmpDir } from '../feeds/_fixtures.ts';
@@ -44,6 +37,22 @@ function closeDb(db: Db): void {
   open.splice(open.indexOf(db), 1);
   db.close();
 }
+/**
+ * A journal of `n` entries left behind by a process that died (nothing moved), its lines then
+ * changed by `edit` while no server ran; returns the database's path.
+ */
+async function leftBehind(n: number, edit: (lines: string[]) => string[]): Promise<string> {
+  const path = `${tmpDir()}/j.duckdb`;
+  const db = await openDb(path);
+  const j = openAuditJournal(db, { intervalMs: 60_000 });
+  await j.append(Array.from({ length: n }, (_, i) => entry(i + 1)));
+  j.abandon();
+  closeDb(db);
+  const file = auditJournalPath(path);
+  writeFileSync(file, edit(readFileSync(file, 'utf8').split('\n')).join('\n'));
+  return path;
+}
+
 const logged = (db: Db) =>
   db.all<{ actor: string; action: string; at: string }>(
     `SELECT actor, action, strftime(logged_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S') AS at
@@ -107,31 +116,19 @@ describe('audit journal', () => {
   });
 
   it('drops a last line cut short by a crash, and says so in the log', async () => {
-    const path = `${tmpDir()}/j.duckdb`;
-    let db = await openDb(path);
-    const j = openAuditJournal(db, { intervalMs: 60_000 });
-    await j.append([entry(1), entry(2)]);
-    j.abandon();
-    closeDb(db);
-    appendFileSync(auditJournalPath(path), '{"j":"x","s":3,"h":"ab');
-    db = await openDb(path);
+    // after the last newline, the start of a line whose write never finished
+    const path = await leftBehind(2, (lines) => [...lines.slice(0, -1), '{"j":"x","s":3,"h":"ab']);
+    const db = await openDb(path);
     const rows = await logged(db);
     expect(rows.map((r) => r.action)).toEqual(['alert.list', 'alert.list', 'audit.journal_torn']);
     expect((await verifyAuditChain(db)).ok).toBe(true);
   });
 
   it('names a line edited while the server was down, and still moves every line', async () => {
-    const path = `${tmpDir()}/j.duckdb`;
-    let db = await openDb(path);
-    const j = openAuditJournal(db, { intervalMs: 60_000 });
-    await j.append([entry(1), entry(2), entry(3)]);
-    j.abandon();
-    closeDb(db);
-    const lines = readFileSync(auditJournalPath(path), 'utf8').split('\n');
-    lines[1] = lines[1]!.replace('"user 2"', '"someone else"');
-    writeFileSync(auditJournalPath(path), lines.join('\n'));
-
-    db = await openDb(path);
+    const path = await leftBehind(3, (lines) =>
+      lines.map((l, i) => (i === 1 ? l.replace('"user 2"', '"someone else"') : l)),
+    );
+    const db = await openDb(path);
     const rows = await db.all<{ actor: string; action: string; detail: string | null }>(
       `SELECT actor, action, detail::VARCHAR AS detail FROM audit_log ORDER BY audit_id`,
     );
@@ -141,16 +138,8 @@ describe('audit journal', () => {
   });
 
   it('a removed line is named too', async () => {
-    const path = `${tmpDir()}/j.duckdb`;
-    let db = await openDb(path);
-    const j = openAuditJournal(db, { intervalMs: 60_000 });
-    await j.append([entry(1), entry(2), entry(3)]);
-    j.abandon();
-    closeDb(db);
-    const lines = readFileSync(auditJournalPath(path), 'utf8').split('\n');
-    lines.splice(1, 1);
-    writeFileSync(auditJournalPath(path), lines.join('\n'));
-    db = await openDb(path);
+    const path = await leftBehind(3, (lines) => lines.filter((_, i) => i !== 1));
+    const db = await openDb(path);
     const broken = await db.one<{ detail: string }>(
       `SELECT detail::VARCHAR AS detail FROM audit_log WHERE action = 'audit.journal_broken'`,
     );

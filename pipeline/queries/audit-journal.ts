@@ -32,7 +32,7 @@ import {
 import { promisify } from 'node:util';
 import type { Db } from '../db/index.ts';
 import { AppError } from '../errors.ts';
-import { forgetAuditHead, writeAudits, type AuditEntry } from './audit.ts';
+import { forgetAuditHead, lostChainRace, writeAudits, type AuditEntry } from './audit.ts';
 
 /**
  * How often the mover inserts the journal's lines into audit_log: one transaction per move,
@@ -105,7 +105,7 @@ async function moveLines(
       });
       return;
     } catch (err) {
-      if (attempt >= 3 || !/duplicate key|constraint|conflict/i.test(String(err))) throw err;
+      if (attempt >= 3 || !lostChainRace(err)) throw err;
     }
   }
 }

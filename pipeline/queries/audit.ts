@@ -101,6 +101,11 @@ FROM (SELECT unnest(from_json($entries::VARCHAR,
 const clip = (s: string | null | undefined, n: number): string | null =>
   s === undefined || s === null ? null : s.slice(0, n);
 
+/** Whether a write failed because another writer took the chain's next id first (retry it). */
+export function lostChainRace(err: unknown): boolean {
+  return /duplicate key|constraint|conflict/i.test(String(err));
+}
+
 /**
  * Appends entries to the chain. The chain's head is remembered per Db; if another writer
  * appended meanwhile (a duplicate id), the head is read again and the batch retried.
@@ -137,7 +142,7 @@ export async function writeAudits(db: Db, entries: readonly AuditEntry[]): Promi
       return;
     } catch (err) {
       heads.delete(db);
-      if (attempt >= 3 || !/duplicate key|constraint|conflict/i.test(String(err))) throw err;
+      if (attempt >= 3 || !lostChainRace(err)) throw err;
     }
   }
 }
