@@ -14,7 +14,7 @@ const server = await startServer({
   port: 0,
   host: '127.0.0.1',
   warm: false,
-  ...(journalMs === undefined ? {} : { auditJournalMs: Number(journalMs) }),
+  ...(journalMs === undefined ? {} : { auditJournal: { intervalMs: Number(journalMs) } }),
   log: (m, e) => process.stderr.write(`${m} ${String(e)}\n`),
 });
 process.stdout.write(JSON.stringify({ url: server.url }) + '\n');

@@ -5,6 +5,7 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Db } from '../pipeline/db/index.ts';
+import type { AuditJournalOptions } from '../pipeline/queries/index.ts';
 import type { Config } from '../pipeline/config.ts';
 import type { AppDeps, AppEnv } from './context.ts';
 import { createErrorHandler, notFoundHandler, problemResponse } from './errors.ts';
@@ -59,8 +60,8 @@ export interface CreateAppOptions {
   exclusive?: <T>(name: string, fn: () => Promise<T>) => Promise<T>;
   /** How long GET /v1/alerts reuses the list state (default ALERT_STATE_TTL_MS; 0 = never). */
   alertStateTtlMs?: number;
-  /** How often audit entries move from the journal into audit_log (ms, default 200). */
-  auditJournalMs?: number;
+  /** The audit journal's intervals, and for tests its fdatasync (pipeline/queries/audit-journal.ts). */
+  auditJournal?: Omit<AuditJournalOptions, 'log'>;
   /** Mount the zh-CN dashboard under /ui (api/dashboard; default true). */
   dashboard?: boolean;
   /** Where server-side errors go (default: stderr). */
@@ -84,10 +85,7 @@ export function createApp(o: CreateAppOptions): DafeiApp['app'] & { dafei: Dafei
     });
   const db = serializeDb(o.db);
   const now = o.now ?? (() => new Date());
-  const audit = createAuditWriter(db, {
-    log,
-    ...(o.auditJournalMs === undefined ? {} : { intervalMs: o.auditJournalMs }),
-  });
+  const audit = createAuditWriter(db, { ...o.auditJournal, log });
   const security = o.config.security;
   const deps: AppDeps = {
     db,

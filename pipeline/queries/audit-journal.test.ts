@@ -1,13 +1,22 @@
 /**
- * The audit journal on a real DuckDB file: entries are on disk when append() resolves, moved into
- * the hash chain exactly once — by the mover, or by the replay when the database is next opened
+ * The audit journal on a real DuckDB file: entries are in the file when append() resolves and on
+ * disk when sync() does (fdatasync within the sync interval without it; a failed fdatasync refuses
+ * appends until the lines are in the database), moved into the hash chain exactly once — by the mover, or by the replay when the database is next opened
  * after a process stopped without moving them (a crash before the move, between the move and the
  * file being emptied, in the middle of a line) — and an edited line is named.
  */
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import {
+  existsSync,
+  fdatasyncSync,
+  mkdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openMigratedDb, type Db } from '../db/index.ts';
 import { tmpDir } from '../feeds/_fixtures.ts';
+import type { AppError } from '../errors.ts';
 import { verifyAuditChain, type AuditEntry } from './audit.ts';
 import { auditJournalPath, openAuditJournal, replayAuditJournal } from './audit-journal.ts';
 
@@ -60,13 +69,13 @@ const logged = (db: Db) =>
   );
 
 describe('audit journal', () => {
-  it('puts entries on disk before append() resolves, and moves them into the chain once', async () => {
+  it('puts entries in the file before append() resolves, and moves them into the chain once', async () => {
     const path = `${tmpDir()}/j.duckdb`;
     const db = await openDb(path);
     const j = openAuditJournal(db, { intervalMs: 60_000 });
     await j.append([entry(1), entry(2)]);
     await j.append([entry(3)]);
-    // on disk already, three lines; nothing in audit_log until the move
+    // in the file already, three lines; nothing in audit_log until the move
     expect(readFileSync(auditJournalPath(path), 'utf8').trim().split('\n')).toHaveLength(3);
     // entries name people: the file is the server user's alone
     expect(statSync(auditJournalPath(path)).mode & 0o777).toBe(0o600);
@@ -83,6 +92,98 @@ describe('audit journal', () => {
     expect(await logged(db)).toHaveLength(4);
     expect((await verifyAuditChain(db)).ok).toBe(true);
     await expect(j.append([entry(5)])).rejects.toThrow(/closed/);
+  });
+
+  it('answers append() without waiting for fdatasync; sync() waits, one call for the lines written meanwhile', async () => {
+    const path = `${tmpDir()}/j.duckdb`;
+    const db = await openDb(path);
+    // fdatasync, held until the test lets it go
+    const calls: number[] = [];
+    const held: (() => void)[] = [];
+    const datasync = async (fd: number) => {
+      calls.push(fd);
+      await new Promise<void>((resolve) => held.push(resolve));
+      fdatasyncSync(fd);
+    };
+    const j = openAuditJournal(db, { intervalMs: 60_000, syncMs: 60_000, datasync });
+    await j.append([entry(1)]); // resolves with no fdatasync at all
+    expect(calls).toHaveLength(0);
+    let first = false;
+    const s1 = j.sync().then(() => (first = true));
+    // written while the first sync runs: not covered by it
+    await j.append([entry(2)]);
+    await j.append([entry(3)]);
+    let second = false;
+    const s2 = j.sync().then(() => (second = true));
+    await new Promise((r) => setTimeout(r, 20));
+    expect([first, second, calls.length]).toEqual([false, false, 1]);
+    held.shift()!();
+    await s1;
+    expect(second).toBe(false);
+    // one more fdatasync for lines 2 and 3 together
+    await vi.waitFor(() => expect(calls).toHaveLength(2));
+    held.shift()!();
+    await s2;
+    // nothing written since: no call
+    await j.sync();
+    expect(calls).toHaveLength(2);
+    await j.close();
+    expect(await logged(db)).toHaveLength(3);
+  });
+
+  it('syncs written lines within the interval without being asked, once for a burst', async () => {
+    const path = `${tmpDir()}/j.duckdb`;
+    const db = await openDb(path);
+    let calls = 0;
+    const datasync = (fd: number) => {
+      calls++;
+      fdatasyncSync(fd);
+      return Promise.resolve();
+    };
+    const j = openAuditJournal(db, { intervalMs: 60_000, syncMs: 30, datasync });
+    for (let i = 1; i <= 5; i++) await j.append([entry(i)]);
+    expect(calls).toBe(0);
+    await vi.waitFor(() => expect(calls).toBe(1), { timeout: 2_000 });
+    await j.sync(); // already on disk
+    expect(calls).toBe(1);
+    await j.close();
+  });
+
+  it('after a failed fdatasync, refuses appends until its lines are in the database', async () => {
+    const path = `${tmpDir()}/j.duckdb`;
+    const db = await openDb(path);
+    let failing = true;
+    const datasync = (fd: number) => {
+      if (failing) return Promise.reject(new Error('EIO: i/o error, fdatasync'));
+      fdatasyncSync(fd);
+      return Promise.resolve();
+    };
+    const log: string[] = [];
+    const j = openAuditJournal(db, {
+      intervalMs: 60_000,
+      syncMs: 60_000,
+      datasync,
+      log: (m) => log.push(m),
+    });
+    await j.append([entry(1)]);
+    const refused = await j.sync().then(
+      () => undefined,
+      (err: unknown) => err as AppError,
+    );
+    expect(refused?.code).toBe('audit_unavailable');
+    expect(refused?.message).toMatch(/cannot sync the audit journal .*EIO/);
+    expect(log).toEqual([expect.stringMatching(/fdatasync of the audit journal failed/)]);
+    // nothing more is taken: the line before may not be on disk
+    await expect(j.append([entry(2)])).rejects.toMatchObject({ code: 'audit_unavailable' });
+    failing = false;
+    // the mover puts line 1 into the database (a durable commit): the journal takes lines again
+    await j.flush();
+    expect((await logged(db)).map((r) => r.actor)).toEqual(['user 1']);
+    await j.append([entry(3)]);
+    await j.sync();
+    await j.close();
+    expect((await logged(db)).map((r) => r.actor)).toEqual(['user 1', 'user 3']);
+    expect((await verifyAuditChain(db)).ok).toBe(true);
   });
 
   it('replays at the next open what a stopped process had not moved, once', async () => {

@@ -1,22 +1,28 @@
 /**
  * The audit journal: how the server puts an entry on record before it answers, without waiting for
- * a DuckDB commit. `append()` writes the entries as lines of `<database>.audit-journal` and
- * resolves after fdatasync (on the thread pool); a mover inserts them into audit_log (the hash
- * chain, ./audit.ts) in one transaction every `intervalMs`, which also records the last line moved
- * (audit_journal_moved).
- * When every line is moved the file is emptied. Opening the database (openMigratedDb) replays a
- * journal left by a process that stopped without moving it: every line not yet moved is inserted,
- * once, with the time it was written.
+ * a DuckDB commit. `append()` writes the entries as lines of `<database>.audit-journal` (one
+ * write, on this thread): from then on a killed or crashed server process loses none of them.
+ * fdatasync follows within `syncMs` in the background, for every line written meanwhile; `sync()`
+ * waits for it, which the server does for the entries of requests that change something (so a
+ * change is never on disk without its entry), not for reads. A mover inserts the lines into
+ * audit_log (the hash chain, ./audit.ts) in one transaction every `intervalMs`, which also records
+ * the last line moved (audit_journal_moved). When every line is moved the file is emptied. Opening
+ * the database (openMigratedDb) replays a journal left by a process that stopped without moving
+ * it: every line not yet moved is inserted, once, with the time it was written.
  *
  * Why, measured at 200 requests/s (bench/api-load.ts): a GET /v1/alerts waited 4–5 ms on average,
  * up to 30 ms, for its own INSERT … COMMIT — most of its time — and the INSERTs took more CPU than
- * the requests. With the journal the server's time per request is 1.2–1.4 ms, p99 under 10 ms.
+ * the requests; then, with the journal, for fdatasync (DEFAULT_SYNC_MS says what that cost).
+ *
+ * A power cut (not a process crash) can lose the entries of reads answered in the last `syncMs`
+ * before it; a failed fdatasync refuses every audited request (503) until the mover has put the
+ * lines into the database.
  *
  * Lines: {"j": journal id, "s": seq, "h": hash, "e": entry}. `h` is sha256 over the previous
  * line's hash and this line's j, s and e (the first line of a journal links to ""), so an edited,
  * removed or inserted line is found at replay (it is still moved, and an `audit.journal_broken`
- * entry names it). A last line cut short by a crash was never acknowledged (append() had not
- * returned), and is dropped.
+ * entry names it). A last line cut short (a power cut in the middle of its write reaching the
+ * disk) is dropped, and an `audit.journal_torn` entry says so.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import {
@@ -41,6 +47,15 @@ import { forgetAuditHead, lostChainRace, writeAudits, type AuditEntry } from './
  * 1.3–1.5 ms.
  */
 export const DEFAULT_INTERVAL_MS = 1000;
+
+/**
+ * At most how long a written line waits for fdatasync: the loss window of a power cut for the
+ * entries of reads, which are answered once written (a change waits for its entry's sync). Measured
+ * at 200 requests/s (bench/api-load.ts): waiting for fdatasync before each answer put the p99 of
+ * GET /v1/alerts at 15–28 ms, because under load one sync in a few hundred took 10–30 ms (0.2 ms when
+ * quiet); with a sync every 50 ms in the background, 11–14 ms.
+ */
+export const DEFAULT_SYNC_MS = 50;
 
 /** Journals open in this process (their files are not leftovers to replay). */
 const live = new Set<string>();
@@ -223,10 +238,17 @@ export async function replayAuditJournal(db: Db): Promise<ReplayResult> {
 
 export interface AuditJournal {
   /**
-   * Appends the entries and resolves once they are durable (written and fdatasync'd); rejects
-   * (AppError audit_unavailable) if they cannot be, and then nothing of them is on record.
+   * Writes the entries into the journal file and resolves: they are on record against a killed or
+   * crashed server process, and reach the disk at the next sync (within `syncMs`). Rejects
+   * (AppError audit_unavailable) if they cannot be written, and then nothing of them is on record;
+   * also after a failed fdatasync, until the mover has put every line into the database.
    */
   append(entries: readonly AuditEntry[]): Promise<void>;
+  /**
+   * Resolves when every line written so far is on disk (fdatasync'd; lines written meanwhile share
+   * the call); rejects (audit_unavailable) if the disk refused.
+   */
+  sync(): Promise<void>;
   /** Resolves when every entry appended so far is in audit_log. */
   flush(): Promise<void>;
   /** Flushes, removes the file and closes it. Appending after close() throws. */
@@ -238,25 +260,40 @@ export interface AuditJournal {
   abandon(): void;
 }
 
+export interface AuditJournalOptions {
+  /** How often the mover inserts the lines into audit_log (DEFAULT_INTERVAL_MS). */
+  intervalMs?: number;
+  /** At most how long a written line waits for fdatasync (DEFAULT_SYNC_MS). */
+  syncMs?: number;
+  log?: (message: string, err?: unknown) => void;
+  /** fdatasync itself: replaced by tests of a disk that refuses or stalls. */
+  datasync?: (fd: number) => Promise<void>;
+}
+
 /**
  * Opens a new journal for `db` (call replayAuditJournal first: openMigratedDb does). The file is
  * created on the first append.
  */
-export function openAuditJournal(
-  db: Db,
-  o: { intervalMs?: number; log?: (message: string, err?: unknown) => void } = {},
-): AuditJournal {
+export function openAuditJournal(db: Db, o: AuditJournalOptions = {}): AuditJournal {
   const path = auditJournalPath(db.path);
   if (live.has(path)) throw new Error(`[audit] ${path} is already open in this process`);
   live.add(path);
   const interval = o.intervalMs ?? DEFAULT_INTERVAL_MS;
+  const syncMs = o.syncMs ?? DEFAULT_SYNC_MS;
+  const fsync = o.datasync ?? datasync;
   const j = randomUUID();
   let fd: number | undefined;
   /** Bytes of whole lines in the file. */
   let size = 0;
   let seq = 0;
   let hash = '';
-  /** Appended, not yet moved. */
+  /** The last line known to be on disk (fdatasync'd, or moved into the database). */
+  let synced = 0;
+  let syncing: Promise<void> | undefined;
+  let syncTimer: NodeJS.Timeout | undefined;
+  /** Set when fdatasync failed: appends are refused until every line is in the database. */
+  let syncFailed: unknown;
+  /** Written, not yet moved. */
   let waiting: Line[] = [];
   let moving: Promise<void> | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -264,12 +301,18 @@ export function openAuditJournal(
   let failures = 0;
   /** Whether the rows of earlier journals were removed from audit_journal_moved (first move). */
   let pruned = false;
-  /** Appends under way (written, or waiting for their turn or for fdatasync). */
-  let appending = 0;
-  let chain: Promise<void> = Promise.resolve();
 
-  /** Appends the lines of `entries`, then waits for fdatasync (off this thread). */
-  const writeDurably = async (entries: readonly AuditEntry[]): Promise<void> => {
+  const unavailable = (err: unknown, what: string) =>
+    new AppError(
+      'audit_unavailable',
+      `[audit] cannot ${what} the audit journal ${path}: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
+  /** Writes the lines of `entries` into the file (one write; this thread, nothing awaited). */
+  const write = (entries: readonly AuditEntry[]): void => {
+    if (syncFailed !== undefined) throw unavailable(syncFailed, 'sync');
     const lines: Line[] = [];
     let h = hash;
     let s = seq;
@@ -285,7 +328,6 @@ export function openAuditJournal(
       fd ??= openSync(path, 'a', 0o600);
       let off = 0;
       while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-      await datasync(fd);
     } catch (err) {
       // nothing of this batch is on record: cut what was written, so the next line starts whole
       try {
@@ -293,23 +335,46 @@ export function openAuditJournal(
       } catch {
         // the replay drops a line cut short
       }
-      throw new AppError(
-        'audit_unavailable',
-        `[audit] cannot write the audit journal ${path}: ${(err as Error).message}`,
-        { cause: err },
-      );
+      throw unavailable(err, 'write');
     }
     size += bytes.length;
     seq = s;
     hash = h;
     waiting.push(...lines);
+    syncTimer ??= setTimeout(() => {
+      syncTimer = undefined;
+      // a failure is logged and refuses the next appends (syncOnce)
+      syncOnce().catch(() => undefined);
+    }, syncMs);
+    syncTimer.unref();
     schedule(interval);
+  };
+  /** One fdatasync of what is written now (joins the one under way, if any). */
+  const syncOnce = (): Promise<void> => {
+    syncing ??= (async () => {
+      const target = seq;
+      try {
+        if (fd !== undefined && synced < target) await fsync(fd);
+        synced = Math.max(synced, target);
+      } catch (err) {
+        if (closed) return;
+        syncFailed ??= err;
+        o.log?.(
+          'fdatasync of the audit journal failed: audited requests are refused until its lines are in the database',
+          err,
+        );
+        throw unavailable(err, 'sync');
+      } finally {
+        syncing = undefined;
+      }
+    })();
+    return syncing;
   };
   /** Moves the lines waiting now; one move at a time (`moving`). Rejects if it cannot. */
   const runMove = (): Promise<void> => {
     moving ??= (async () => {
       try {
-        // the lines waiting now; those appended meanwhile wait for the next move (under a steady
+        // the lines waiting now; those written meanwhile wait for the next move (under a steady
         // load, one transaction per interval rather than one after another)
         let left = waiting.length;
         while (left > 0) {
@@ -318,12 +383,15 @@ export function openAuditJournal(
           pruned = true;
           waiting = waiting.slice(batch.length);
           left -= batch.length;
+          // in the database (its commit is durable): on disk, whatever became of fdatasync
+          synced = Math.max(synced, batch[batch.length - 1]!.s);
         }
-        // every line is in audit_log and no append is under way: start the file again (nothing
-        // can be appended between this check and the truncation, both on this thread)
-        if (waiting.length === 0 && appending === 0 && fd !== undefined && size > 0) {
+        // every line is in audit_log (writes happen on this thread, never across this await-free
+        // check): start the file again, and take lines again if a sync had failed
+        if (waiting.length === 0 && fd !== undefined && size > 0) {
           ftruncateSync(fd, 0);
           size = 0;
+          syncFailed = undefined;
         }
       } finally {
         moving = undefined;
@@ -353,13 +421,19 @@ export function openAuditJournal(
 
   return {
     append(entries) {
-      if (closed) return Promise.reject(new Error('[audit] the audit journal is closed'));
-      if (entries.length === 0) return Promise.resolve();
-      appending++;
-      // one append at a time, in order: each line's hash follows the line before
-      const done = chain.then(() => writeDurably(entries)).finally(() => appending--);
-      chain = done.catch(() => undefined);
-      return done;
+      // what write() throws becomes the rejection
+      return new Promise<void>((resolve) => {
+        if (closed) throw new Error('[audit] the audit journal is closed');
+        if (entries.length > 0) write(entries);
+        resolve();
+      });
+    },
+    async sync() {
+      const target = seq;
+      while (synced < target) {
+        if (syncFailed !== undefined) throw unavailable(syncFailed, 'sync');
+        await syncOnce();
+      }
     },
     async flush() {
       if (timer) {
@@ -367,15 +441,16 @@ export function openAuditJournal(
         timer = undefined;
       }
       const target = seq;
-      // a move under way (its failure is the timer's to report), then the lines appended so far
+      // a move under way (its failure is the timer's to report), then the lines written so far
       await moving?.catch(() => undefined);
       while (waiting.length > 0 && waiting[0]!.s <= target) await runMove();
       if (waiting.length > 0) schedule(interval);
     },
     abandon() {
       closed = true;
-      if (timer) clearTimeout(timer);
-      timer = undefined;
+      clearTimeout(timer);
+      clearTimeout(syncTimer);
+      timer = syncTimer = undefined;
       if (fd !== undefined) closeSync(fd);
       fd = undefined;
       live.delete(path);
@@ -383,12 +458,14 @@ export function openAuditJournal(
     async close() {
       if (closed) return;
       closed = true;
-      // the appends under way finish, then every line moves
-      await chain;
+      // every line moves; then no sync may still use the file
       try {
         await this.flush();
       } finally {
         live.delete(path);
+        clearTimeout(syncTimer);
+        syncTimer = undefined;
+        await syncing?.catch(() => undefined);
       }
       if (fd !== undefined) {
         closeSync(fd);
