@@ -149,6 +149,28 @@ describe('audit journal', () => {
     await j.close();
   });
 
+  it('syncs again after a sync found nothing to do', async () => {
+    const path = `${tmpDir()}/j.duckdb`;
+    const db = await openDb(path);
+    let calls = 0;
+    const datasync = (fd: number) => {
+      calls++;
+      fdatasyncSync(fd);
+      return Promise.resolve();
+    };
+    const j = openAuditJournal(db, { intervalMs: 60_000, syncMs: 20, datasync });
+    await j.append([entry(1)]);
+    await j.sync();
+    expect(calls).toBe(1);
+    // the interval's sync, armed by the append, finds line 1 on disk already
+    await new Promise((r) => setTimeout(r, 80));
+    expect(calls).toBe(1);
+    await j.append([entry(2)]);
+    await j.sync();
+    expect(calls).toBe(2);
+    await j.close();
+  });
+
   it('after a failed fdatasync, refuses appends until its lines are in the database', async () => {
     const path = `${tmpDir()}/j.duckdb`;
     const db = await openDb(path);

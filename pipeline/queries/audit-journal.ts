@@ -289,13 +289,11 @@ export function openAuditJournal(db: Db, o: AuditJournalOptions = {}): AuditJour
   let hash = '';
   /** The last line known to be on disk (fdatasync'd, or moved into the database). */
   let synced = 0;
-  let syncing: Promise<void> | undefined;
   let syncTimer: NodeJS.Timeout | undefined;
   /** Set when fdatasync failed: appends are refused until every line is in the database. */
   let syncFailed: unknown;
   /** Written, not yet moved. */
   let waiting: Line[] = [];
-  let moving: Promise<void> | undefined;
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
   let failures = 0;
@@ -349,58 +347,68 @@ export function openAuditJournal(db: Db, o: AuditJournalOptions = {}): AuditJour
     syncTimer.unref();
     schedule(interval);
   };
+  /**
+   * Runs `fn` once at a time: a call while it runs gets the run under way. (`slot ??= fn()` with a
+   * `finally` inside fn would not do: a run that finishes without awaiting clears the slot before
+   * it is assigned, which then holds a settled promise for good.)
+   */
+  const single = (fn: () => Promise<void>) => {
+    let running: Promise<void> | undefined;
+    const run = (): Promise<void> => {
+      if (!running) {
+        const p = fn();
+        running = p;
+        const clear = () => {
+          if (running === p) running = undefined;
+        };
+        p.then(clear, clear);
+      }
+      return running;
+    };
+    return { run, current: () => running };
+  };
   /** One fdatasync of what is written now (joins the one under way, if any). */
-  const syncOnce = (): Promise<void> => {
-    syncing ??= (async () => {
-      const target = seq;
-      try {
-        if (fd !== undefined && synced < target) await fsync(fd);
-        synced = Math.max(synced, target);
-      } catch (err) {
-        if (closed) return;
-        syncFailed ??= err;
-        o.log?.(
-          'fdatasync of the audit journal failed: audited requests are refused until its lines are in the database',
-          err,
-        );
-        throw unavailable(err, 'sync');
-      } finally {
-        syncing = undefined;
-      }
-    })();
-    return syncing;
-  };
-  /** Moves the lines waiting now; one move at a time (`moving`). Rejects if it cannot. */
-  const runMove = (): Promise<void> => {
-    moving ??= (async () => {
-      try {
-        // the lines waiting now; those written meanwhile wait for the next move (under a steady
-        // load, one transaction per interval rather than one after another)
-        let left = waiting.length;
-        while (left > 0) {
-          const batch = waiting.slice(0, Math.min(left, 1000));
-          await moveLines(db, batch, [], !pruned);
-          pruned = true;
-          waiting = waiting.slice(batch.length);
-          left -= batch.length;
-          // in the database (its commit is durable): on disk, whatever became of fdatasync
-          synced = Math.max(synced, batch[batch.length - 1]!.s);
-        }
-        // every line is in audit_log (writes happen on this thread, never across this await-free
-        // check): start the file again, and take lines again if a sync had failed
-        if (waiting.length === 0 && fd !== undefined && size > 0) {
-          ftruncateSync(fd, 0);
-          size = 0;
-          syncFailed = undefined;
-        }
-      } finally {
-        moving = undefined;
-      }
-    })();
-    return moving;
-  };
+  const syncing = single(async () => {
+    const target = seq;
+    try {
+      if (fd !== undefined && synced < target) await fsync(fd);
+      synced = Math.max(synced, target);
+    } catch (err) {
+      if (closed) return;
+      syncFailed ??= err;
+      o.log?.(
+        'fdatasync of the audit journal failed: audited requests are refused until its lines are in the database',
+        err,
+      );
+      throw unavailable(err, 'sync');
+    }
+  });
+  const syncOnce = syncing.run;
+  /** Moves the lines waiting now; one move at a time. Rejects if it cannot. */
+  const moving = single(async () => {
+    // the lines waiting now; those written meanwhile wait for the next move (under a steady
+    // load, one transaction per interval rather than one after another)
+    let left = waiting.length;
+    while (left > 0) {
+      const batch = waiting.slice(0, Math.min(left, 1000));
+      await moveLines(db, batch, [], !pruned);
+      pruned = true;
+      waiting = waiting.slice(batch.length);
+      left -= batch.length;
+      // in the database (its commit is durable): on disk, whatever became of fdatasync
+      synced = Math.max(synced, batch[batch.length - 1]!.s);
+    }
+    // every line is in audit_log (writes happen on this thread, never across this await-free
+    // check): start the file again, and take lines again if a sync had failed
+    if (waiting.length === 0 && fd !== undefined && size > 0) {
+      ftruncateSync(fd, 0);
+      size = 0;
+      syncFailed = undefined;
+    }
+  });
+  const runMove = moving.run;
   const schedule = (delay: number): void => {
-    if (timer || moving || closed) return;
+    if (timer || moving.current() || closed) return;
     timer = setTimeout(() => {
       timer = undefined;
       runMove()
@@ -442,7 +450,7 @@ export function openAuditJournal(db: Db, o: AuditJournalOptions = {}): AuditJour
       }
       const target = seq;
       // a move under way (its failure is the timer's to report), then the lines written so far
-      await moving?.catch(() => undefined);
+      await moving.current()?.catch(() => undefined);
       while (waiting.length > 0 && waiting[0]!.s <= target) await runMove();
       if (waiting.length > 0) schedule(interval);
     },
@@ -465,7 +473,7 @@ export function openAuditJournal(db: Db, o: AuditJournalOptions = {}): AuditJour
         live.delete(path);
         clearTimeout(syncTimer);
         syncTimer = undefined;
-        await syncing?.catch(() => undefined);
+        await syncing.current()?.catch(() => undefined);
       }
       if (fd !== undefined) {
         closeSync(fd);
