@@ -52,8 +52,8 @@ export const DEFAULT_INTERVAL_MS = 1000;
  * At most how long a written line waits for fdatasync: the loss window of a power cut for the
  * entries of reads, which are answered once written (a change waits for its entry's sync). Measured
  * at 200 requests/s (bench/api-load.ts): waiting for fdatasync before each answer put the p99 of
- * GET /v1/alerts at 15–28 ms, because under load one sync in a few hundred took 10–30 ms (0.2 ms when
- * quiet); with a sync every 50 ms in the background, 11–14 ms.
+ * GET /v1/alerts at 15.9–28.4 ms, because under load one sync in a few hundred took 10–30 ms (0.2 ms
+ * when quiet); with a sync every 50 ms in the background, 7.9–14.6 ms in 12 rounds.
  */
 export const DEFAULT_SYNC_MS = 50;
 
