@@ -304,9 +304,7 @@ export function openAuditJournal(db: Db, o: AuditJournalOptions = {}): AuditJour
     new AppError(
       'audit_unavailable',
       `[audit] cannot ${what} the audit journal ${path}: ${(err as Error).message}`,
-      {
-        cause: err,
-      },
+      { cause: err },
     );
   /** Writes the lines of `entries` into the file (one write; this thread, nothing awaited). */
   const write = (entries: readonly AuditEntry[]): void => {
