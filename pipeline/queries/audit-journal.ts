@@ -3,8 +3,8 @@
  * a DuckDB commit. `append()` writes the entries as lines of `<database>.audit-journal` (one
  * write, on this thread): from then on a killed or crashed server process loses none of them.
  * fdatasync follows within `syncMs` in the background, for every line written meanwhile; `sync()`
- * waits for it, which the server does for the entries of requests that change something (so a
- * change is never on disk without its entry), not for reads. A mover inserts the lines into
+ * waits for it, which the server does for the entries of requests that change something (a
+ * change is not answered before its entry is on disk), not for reads. A mover inserts the lines into
  * audit_log (the hash chain, ./audit.ts) in one transaction every `intervalMs`, which also records
  * the last line moved (audit_journal_moved). When every line is moved the file is emptied. Opening
  * the database (openMigratedDb) replays a journal left by a process that stopped without moving
