@@ -62,6 +62,21 @@ async function leftBehind(n: number, edit: (lines: string[]) => string[]): Promi
   return path;
 }
 
+/** The real fdatasync, counting its calls; while `failing`, it refuses (an I/O error). */
+function countingDisk() {
+  const disk = {
+    calls: 0,
+    failing: false,
+    datasync: (fd: number): Promise<void> => {
+      disk.calls++;
+      if (disk.failing) return Promise.reject(new Error('EIO: i/o error, fdatasync'));
+      fdatasyncSync(fd);
+      return Promise.resolve();
+    },
+  };
+  return disk;
+}
+
 const logged = (db: Db) =>
   db.all<{ actor: string; action: string; at: string }>(
     `SELECT actor, action, strftime(logged_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S') AS at
@@ -134,57 +149,43 @@ describe('audit journal', () => {
   it('syncs written lines within the interval without being asked, once for a burst', async () => {
     const path = `${tmpDir()}/j.duckdb`;
     const db = await openDb(path);
-    let calls = 0;
-    const datasync = (fd: number) => {
-      calls++;
-      fdatasyncSync(fd);
-      return Promise.resolve();
-    };
-    const j = openAuditJournal(db, { intervalMs: 60_000, syncMs: 30, datasync });
+    const disk = countingDisk();
+    const j = openAuditJournal(db, { intervalMs: 60_000, syncMs: 30, datasync: disk.datasync });
     for (let i = 1; i <= 5; i++) await j.append([entry(i)]);
-    expect(calls).toBe(0);
-    await vi.waitFor(() => expect(calls).toBe(1), { timeout: 2_000 });
+    expect(disk.calls).toBe(0);
+    await vi.waitFor(() => expect(disk.calls).toBe(1), { timeout: 2_000 });
     await j.sync(); // already on disk
-    expect(calls).toBe(1);
+    expect(disk.calls).toBe(1);
     await j.close();
   });
 
   it('syncs again after a sync found nothing to do', async () => {
     const path = `${tmpDir()}/j.duckdb`;
     const db = await openDb(path);
-    let calls = 0;
-    const datasync = (fd: number) => {
-      calls++;
-      fdatasyncSync(fd);
-      return Promise.resolve();
-    };
-    const j = openAuditJournal(db, { intervalMs: 60_000, syncMs: 20, datasync });
+    const disk = countingDisk();
+    const j = openAuditJournal(db, { intervalMs: 60_000, syncMs: 20, datasync: disk.datasync });
     await j.append([entry(1)]);
     await j.sync();
-    expect(calls).toBe(1);
+    expect(disk.calls).toBe(1);
     // the interval's sync, armed by the append, finds line 1 on disk already
     await new Promise((r) => setTimeout(r, 80));
-    expect(calls).toBe(1);
+    expect(disk.calls).toBe(1);
     await j.append([entry(2)]);
     await j.sync();
-    expect(calls).toBe(2);
+    expect(disk.calls).toBe(2);
     await j.close();
   });
 
   it('after a failed fdatasync, refuses appends until its lines are in the database', async () => {
     const path = `${tmpDir()}/j.duckdb`;
     const db = await openDb(path);
-    let failing = true;
-    const datasync = (fd: number) => {
-      if (failing) return Promise.reject(new Error('EIO: i/o error, fdatasync'));
-      fdatasyncSync(fd);
-      return Promise.resolve();
-    };
+    const disk = countingDisk();
+    disk.failing = true;
     const log: string[] = [];
     const j = openAuditJournal(db, {
       intervalMs: 60_000,
       syncMs: 60_000,
-      datasync,
+      datasync: disk.datasync,
       log: (m) => log.push(m),
     });
     await j.append([entry(1)]);
@@ -197,7 +198,7 @@ describe('audit journal', () => {
     expect(log).toEqual([expect.stringMatching(/fdatasync of the audit journal failed/)]);
     // nothing more is taken: the line before may not be on disk
     await expect(j.append([entry(2)])).rejects.toMatchObject({ code: 'audit_unavailable' });
-    failing = false;
+    disk.failing = false;
     // the mover puts line 1 into the database (a durable commit): the journal takes lines again
     await j.flush();
     expect((await logged(db)).map((r) => r.actor)).toEqual(['user 1']);

@@ -236,6 +236,30 @@ export async function replayAuditJournal(db: Db): Promise<ReplayResult> {
   return result;
 }
 
+/**
+ * Runs `fn` once at a time: a call while it runs gets the run under way. (`slot ??= fn()` with a
+ * `finally` inside fn would not do: a run that finishes without awaiting clears the slot before it
+ * is assigned, which then holds a settled promise for good.)
+ */
+function single(fn: () => Promise<void>): {
+  run: () => Promise<void>;
+  current: () => Promise<void> | undefined;
+} {
+  let running: Promise<void> | undefined;
+  const run = (): Promise<void> => {
+    if (!running) {
+      const p = fn();
+      running = p;
+      const clear = () => {
+        if (running === p) running = undefined;
+      };
+      p.then(clear, clear);
+    }
+    return running;
+  };
+  return { run, current: () => running };
+}
+
 export interface AuditJournal {
   /**
    * Writes the entries into the journal file and resolves: they are on record against a killed or
@@ -337,33 +361,15 @@ export function openAuditJournal(db: Db, o: AuditJournalOptions = {}): AuditJour
     seq = s;
     hash = h;
     waiting.push(...lines);
-    syncTimer ??= setTimeout(() => {
-      syncTimer = undefined;
-      // a failure is logged and refuses the next appends (syncOnce)
-      syncOnce().catch(() => undefined);
-    }, syncMs);
-    syncTimer.unref();
+    if (!syncTimer) {
+      syncTimer = setTimeout(() => {
+        syncTimer = undefined;
+        // a failure is logged and refuses the next appends (syncing)
+        syncing.run().catch(() => undefined);
+      }, syncMs);
+      syncTimer.unref();
+    }
     schedule(interval);
-  };
-  /**
-   * Runs `fn` once at a time: a call while it runs gets the run under way. (`slot ??= fn()` with a
-   * `finally` inside fn would not do: a run that finishes without awaiting clears the slot before
-   * it is assigned, which then holds a settled promise for good.)
-   */
-  const single = (fn: () => Promise<void>) => {
-    let running: Promise<void> | undefined;
-    const run = (): Promise<void> => {
-      if (!running) {
-        const p = fn();
-        running = p;
-        const clear = () => {
-          if (running === p) running = undefined;
-        };
-        p.then(clear, clear);
-      }
-      return running;
-    };
-    return { run, current: () => running };
   };
   /** One fdatasync of what is written now (joins the one under way, if any). */
   const syncing = single(async () => {
@@ -381,7 +387,6 @@ export function openAuditJournal(db: Db, o: AuditJournalOptions = {}): AuditJour
       throw unavailable(err, 'sync');
     }
   });
-  const syncOnce = syncing.run;
   /** Moves the lines waiting now; one move at a time. Rejects if it cannot. */
   const moving = single(async () => {
     // the lines waiting now; those written meanwhile wait for the next move (under a steady
@@ -404,12 +409,12 @@ export function openAuditJournal(db: Db, o: AuditJournalOptions = {}): AuditJour
       syncFailed = undefined;
     }
   });
-  const runMove = moving.run;
   const schedule = (delay: number): void => {
     if (timer || moving.current() || closed) return;
     timer = setTimeout(() => {
       timer = undefined;
-      runMove()
+      moving
+        .run()
         .then(() => {
           failures = 0;
         })
@@ -438,7 +443,7 @@ export function openAuditJournal(db: Db, o: AuditJournalOptions = {}): AuditJour
       const target = seq;
       while (synced < target) {
         if (syncFailed !== undefined) throw unavailable(syncFailed, 'sync');
-        await syncOnce();
+        await syncing.run();
       }
     },
     async flush() {
@@ -449,7 +454,7 @@ export function openAuditJournal(db: Db, o: AuditJournalOptions = {}): AuditJour
       const target = seq;
       // a move under way (its failure is the timer's to report), then the lines written so far
       await moving.current()?.catch(() => undefined);
-      while (waiting.length > 0 && waiting[0]!.s <= target) await runMove();
+      while (waiting.length > 0 && waiting[0]!.s <= target) await moving.run();
       if (waiting.length > 0) schedule(interval);
     },
     abandon() {
